@@ -1,1 +1,25 @@
-export {};
+export { type Activation, ACTIVATION_NAMES, getActivation } from './activations.js';
+export { batchDim, Data, type DataConfig, Dim, type DimKind } from './data.js';
+export {
+  DuplicateNameError,
+  InputShapeError,
+  LayerArgumentError,
+  LayerError,
+  LayerNotBuiltError,
+  WeightMismatchError,
+} from './errors.js';
+export * from './initializers/index.js';
+export {
+  type AddWeightOptions,
+  type CallContext,
+  INFERENCE,
+  Layer,
+  type LayerArgs,
+  type LayerConfig,
+  type SymbolicShape,
+  trainingContext,
+} from './layer.js';
+export * from './layers/index.js';
+export { NameScope, toSnakeCase } from './naming.js';
+export { hashString, Rng } from './rng.js';
+export { type Constraint, type Regularizer, Variable, type VariableOwner } from './variable.js';

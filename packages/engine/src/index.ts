@@ -1,1 +1,1 @@
-export {};
+export type { Dataset, Example } from './dataset.js';

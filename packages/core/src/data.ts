@@ -1,0 +1,130 @@
+import type { DType } from '@strata/backend';
+import { LayerArgumentError } from './errors.js';
+
+/** The role of an axis (RETURNN's dim tag kinds). */
+export type DimKind = 'batch' | 'spatial' | 'feature';
+
+/**
+ * One axis of a {@link Data}: a description, a static size or `null` when it
+ * varies (the batch axis, a time axis), and its kind (RETURNN `Dim`, "dim tag").
+ */
+export class Dim {
+  constructor(
+    readonly description: string,
+    readonly size: number | null,
+    readonly kind: DimKind = 'spatial',
+  ) {}
+  /** True if the size varies from batch to batch. */
+  get isDynamic(): boolean {
+    return this.size === null;
+  }
+  toString(): string {
+    return `${this.description}:${this.size ?? '?'}`;
+  }
+}
+
+/** The batch axis shared by every {@link Data}. */
+export const batchDim = new Dim('batch', null, 'batch');
+
+/** An `extern_data` entry as written in a config (RETURNN's Data kwargs). */
+export interface DataConfig {
+  /** Feature dimension; for sparse data, the number of classes. */
+  dim?: number;
+  /** Shape without the batch axis, `null` for dynamic axes, e.g. `[784]`, `[28, 28, 1]`, `[null, 40]`. */
+  shape?: (number | null)[];
+  /** True for class indices (int32) with `dim` classes. */
+  sparse?: boolean;
+  /** Default float32 (int32 if sparse). */
+  dtype?: DType;
+}
+
+/**
+ * A description of a tensor flowing through a network, known before any number
+ * is computed (RETURNN `Data`/`Tensor` template): named axes ({@link Dim}s),
+ * with the batch axis first, a dtype, and for sparse data the number of classes.
+ *
+ * Shape: `[batch, ...shape]`; `shape` excludes the batch axis as in RETURNN.
+ */
+export class Data {
+  constructor(
+    readonly name: string,
+    /** Axes after the batch axis. */
+    readonly dims: readonly Dim[],
+    readonly dtype: DType,
+    /** For sparse data: the class axis (its size is the number of classes). */
+    readonly sparseDim?: Dim,
+  ) {}
+
+  /**
+   * Builds a Data from a config entry. Without `shape`, the data has one
+   * feature axis of size `dim` (dense) or no axis (sparse): Strata adds no
+   * implicit time axis (RETURNN does); write `shape: [null, dim]` for sequences.
+   * @throws LayerArgumentError for an inconsistent entry, saying what to write.
+   */
+  static fromConfig(name: string, c: DataConfig): Data {
+    if (c.dim !== undefined && (!Number.isInteger(c.dim) || c.dim <= 0)) {
+      throw new LayerArgumentError(`extern_data '${name}': dim must be a positive integer. Received: dim=${JSON.stringify(c.dim)}.`);
+    }
+    const sparse = c.sparse ?? false;
+    if (sparse && c.dim === undefined) {
+      throw new LayerArgumentError(`extern_data '${name}': sparse data needs "dim" (the number of classes), e.g. {"dim": 10, "sparse": true}.`);
+    }
+    if (!sparse && c.dim === undefined && c.shape === undefined) {
+      throw new LayerArgumentError(`extern_data '${name}': give "dim" or "shape", e.g. {"dim": 784} or {"shape": [28, 28, 1]}.`);
+    }
+    const shape = c.shape ?? (sparse ? [] : [c.dim!]);
+    if (!sparse && c.dim !== undefined && shape.length > 0 && shape[shape.length - 1] !== c.dim) {
+      throw new LayerArgumentError(
+        `extern_data '${name}': the last axis of shape ${JSON.stringify(shape)} must equal dim=${c.dim}. Fix one of them.`,
+      );
+    }
+    const dims = shape.map((size, i) => {
+      if (size !== null && (!Number.isInteger(size) || size <= 0)) {
+        throw new LayerArgumentError(`extern_data '${name}': shape entries must be positive integers or null. Received: ${JSON.stringify(shape)}.`);
+      }
+      const last = i === shape.length - 1 && !sparse;
+      return new Dim(last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, last ? 'feature' : 'spatial');
+    });
+    const dtype = c.dtype ?? (sparse ? 'int32' : 'float32');
+    return new Data(name, dims, dtype, sparse ? new Dim(`${name}:classes`, c.dim!, 'feature') : undefined);
+  }
+
+  /** Shape without the batch axis (`null` for dynamic axes). */
+  get shape(): (number | null)[] {
+    return this.dims.map((d) => d.size);
+  }
+  /** Shape with the batch axis first (`null`). */
+  get batchShape(): (number | null)[] {
+    return [null, ...this.shape];
+  }
+  /** True for class-index data. */
+  get sparse(): boolean {
+    return this.sparseDim !== undefined;
+  }
+  /** Feature dimension, or the number of classes for sparse data. */
+  get dim(): number | null {
+    if (this.sparseDim) return this.sparseDim.size;
+    const last = this.dims[this.dims.length - 1];
+    return last ? last.size : null;
+  }
+  /** A copy with another name (and optionally other axes/dtype). */
+  copy(changes: { name?: string; dims?: readonly Dim[]; dtype?: DType; sparseDim?: Dim | undefined } = {}): Data {
+    return new Data(
+      changes.name ?? this.name,
+      changes.dims ?? this.dims,
+      changes.dtype ?? this.dtype,
+      'sparseDim' in changes ? changes.sparseDim : this.sparseDim,
+    );
+  }
+  /** A copy whose axes are `[...shape]` (feature axis last), e.g. the output of a layer. */
+  withShape(name: string, shape: readonly (number | null)[], dtype: DType = 'float32'): Data {
+    const dims = shape.map(
+      (size, i) => new Dim(i === shape.length - 1 ? `${name}:feature` : `${name}:spatial${i}`, size, i === shape.length - 1 ? 'feature' : 'spatial'),
+    );
+    return new Data(name, dims, dtype);
+  }
+  toString(): string {
+    const axes = ['B', ...this.dims.map((d) => d.toString())].join(',');
+    return `Data{'${this.name}', [${axes}], ${this.dtype}${this.sparse ? `, sparse classes=${this.dim}` : ''}}`;
+  }
+}

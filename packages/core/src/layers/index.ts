@@ -1,0 +1,1 @@
+export { Linear, type LinearArgs } from './linear.js';

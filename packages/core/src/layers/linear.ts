@@ -1,0 +1,96 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type Activation, getActivation } from '../activations.js';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { getInitializer, type Initializer } from '../initializers/index.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import type { Variable } from '../variable.js';
+
+/** Arguments of {@link Linear}. */
+export interface LinearArgs extends LayerArgs {
+  /** Output features (RETURNN `n_out`, Keras `units`). Positive integer. */
+  units: number;
+  /** Activation name applied to the output (default linear). */
+  activation?: string | null;
+  /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true. */
+  withBias?: boolean;
+  /** Default `glorot_uniform`. */
+  kernelInitializer?: string | Initializer;
+  /** Default `zeros`. */
+  biasInitializer?: string | Initializer;
+}
+
+/**
+ * Fully connected layer: `y = activation(x · kernel + bias)` over the last axis
+ * (RETURNN `LinearLayer`, Keras/tfjs `Dense`).
+ *
+ * Shape: input `[batch, ..., inFeatures]` → output `[batch, ..., units]`.
+ * Weights: `kernel` `[inFeatures, units]`, `bias` `[units]` (float32).
+ * @throws LayerArgumentError if `units` is not a positive integer.
+ * @throws InputShapeError if the last input axis is unknown.
+ */
+export class Linear extends Layer {
+  static override readonly className: string = 'Dense';
+  readonly units: number;
+  readonly withBias: boolean;
+  readonly activationName: string | null;
+  protected readonly activationFn: Activation;
+  private readonly kernelInit: Initializer;
+  private readonly biasInit: Initializer;
+  kernel!: Variable;
+  bias: Variable | undefined;
+
+  constructor(args: LinearArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw new LayerArgumentError(`Linear: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
+    }
+    this.units = args.units;
+    this.withBias = args.withBias ?? true;
+    this.activationName = args.activation ?? null;
+    this.activationFn = getActivation(this.activationName);
+    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const inFeatures = inputShape[inputShape.length - 1];
+    if (inFeatures === null || inFeatures === undefined) {
+      throw new InputShapeError(this.name, 'the last (feature) axis must be known', inputShape);
+    }
+    this.kernel = this.addWeight('kernel', { shape: [inFeatures, this.units], initializer: this.kernelInit });
+    if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInit });
+    super.build(inputShape);
+  }
+
+  /** `x · kernel + bias`, before the activation (the logits of a softmax output). */
+  preActivation(x: Tensor): Tensor {
+    const rank = x.shape.length;
+    let y: Tensor;
+    if (rank === 2) y = ops.matMul(x, this.kernel.value);
+    else {
+      const lead = x.shape.slice(0, -1);
+      y = ops.reshape(ops.matMul(ops.reshape(x, [-1, x.shape[rank - 1]!]), this.kernel.value), [...lead, this.units]);
+    }
+    return this.bias ? ops.add(y, this.bias.value) : y;
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return this.activationFn(this.preActivation(x));
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activationName,
+      withBias: this.withBias,
+      kernelInitializer: { className: this.kernelInit.className, config: this.kernelInit.getConfig() },
+      biasInitializer: { className: this.biasInit.className, config: this.biasInit.getConfig() },
+    };
+  }
+}

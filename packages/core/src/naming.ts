@@ -1,0 +1,41 @@
+/**
+ * `MyDenseLayer` → `my_dense_layer`, `Conv2D` → `conv2d`, `BatchNorm` → `batch_norm`
+ * (the default layer names of the seeds).
+ */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .toLowerCase();
+}
+
+/**
+ * Hands out unique names within one parent: `dense`, `dense_1`, `dense_2`.
+ * One per parent (never process-global), as ARCHITECTURE.md requires.
+ */
+export class NameScope {
+  private readonly counts = new Map<string, number>();
+  private readonly taken = new Set<string>();
+
+  /** Whether `name` is already used in this scope. */
+  has(name: string): boolean {
+    return this.taken.has(name);
+  }
+  /** Reserves an explicit name (the caller checks `has` first to raise its own error). */
+  reserve(name: string): void {
+    this.taken.add(name);
+  }
+  /** The next free name for `base`: `base`, then `base_1`, `base_2`, ... */
+  unique(base: string): string {
+    let n = this.counts.get(base) ?? 0;
+    let candidate = n === 0 ? base : `${base}_${n}`;
+    while (this.taken.has(candidate)) {
+      n++;
+      candidate = `${base}_${n}`;
+    }
+    this.counts.set(base, n + 1);
+    this.taken.add(candidate);
+    return candidate;
+  }
+}
