@@ -48,6 +48,8 @@ export class TfjsBackend implements Backend {
   }
 
   async init(): Promise<void> {
+    // PROD silences tfjs' console banner suggesting tfjs-node; Strata's docs cover backend choice.
+    tf.env().set('PROD', true);
     const ok = await tf.setBackend(this.tfjsBackendName);
     if (!ok) throw new Error(`tfjs could not initialise its '${this.tfjsBackendName}' backend`);
     await tf.ready();

@@ -37,6 +37,10 @@ export const ACTIVATION_NAMES = Object.keys(activations);
 export function getActivation(name: string | null | undefined): Activation {
   if (name === null || name === undefined) return activations.linear!;
   const f = activations[name];
-  if (!f) throw new LayerArgumentError(`Unknown activation '${name}'. Expected one of: ${ACTIVATION_NAMES.join(', ')}.`);
+  if (!f) {
+    throw new LayerArgumentError(
+      `Unknown activation. Expected one of: ${ACTIVATION_NAMES.join(', ')}. Received: activation='${name}'.`,
+    );
+  }
   return f;
 }

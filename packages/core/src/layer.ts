@@ -134,16 +134,16 @@ export abstract class Layer {
    * Makes `layer` a sub-layer: names it uniquely within this layer and
    * includes its weights in this layer's lists. Returns `layer`.
    *
+   * A layer already tracked by another parent is *shared* (seeds 000–002):
+   * it keeps its first parent and its name, and its weights also appear here.
+   *
    * @throws DuplicateNameError if `layer` has an explicit name already used here, naming both layers.
-   * @throws LayerArgumentError-like TypeError if `layer` is already tracked by another parent.
    */
   trackLayer<L extends Layer>(layer: L): L {
-    if (layer.parent === this) return layer;
+    if (this.subLayers.includes(layer)) return layer;
     if (layer.parent) {
-      throw new DuplicateNameError(
-        `Layer '${layer.scopeName}' is already tracked by '${layer.parent.scopeName}'; ` +
-          `a layer has one owner. Share it by calling it from both networks, but track it in one.`,
-      );
+      this.subLayers.push(layer);
+      return layer;
     }
     if (layer.explicitName) {
       if (this.scope.has(layer.name)) {
@@ -231,7 +231,8 @@ export abstract class Layer {
 
   /** All weights: own first, then sub-layers', in creation/tracking order. */
   get weights(): Variable[] {
-    return [...this.ownVariables, ...this.subLayers.flatMap((l) => l.weights)];
+    // A shared layer can be reached twice; list each variable once.
+    return [...new Set([...this.ownVariables, ...this.subLayers.flatMap((l) => l.weights)])];
   }
   /** Weights updated by the optimizer. */
   get trainableWeights(): Variable[] {

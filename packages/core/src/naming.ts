@@ -3,9 +3,11 @@
  * (the default layer names of the seeds).
  */
 export function toSnakeCase(name: string): string {
+  // Keras' `to_snake_case`: split before a capitalised word, then between a
+  // lower-case letter and a capital, so digits stay attached (`Conv2D` → `conv2d`).
   return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .replace(/[^A-Za-z0-9_]/g, '_')
     .toLowerCase();
 }

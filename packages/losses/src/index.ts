@@ -1,1 +1,11 @@
-export {};
+export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON } from './ce.js';
+export { MaxNorm, NonNeg } from './constraints.js';
+export { LossArgumentError, LossError, LossShapeError, UnknownLossError } from './errors.js';
+export { frameErrorCount } from './frame-error.js';
+export { L1Loss } from './l1.js';
+export { frameCountOf, isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
+export { LossHolder, type LossHolderOptions, type LossValues } from './loss-holder.js';
+export { denseTarget, MeanSquaredErrorLoss } from './mse.js';
+export { type Objective, objectiveParts, type ObjectiveOptions, totalObjective } from './objective.js';
+export { getLoss, LOSS_NAMES, type LossName, type LossOptionsByName } from './registry.js';
+export { L2 } from './regularizers.js';

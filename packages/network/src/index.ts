@@ -1,1 +1,21 @@
-export {};
+export {
+  CannotHandleUndefinedSourcesError,
+  LayerNotFoundError,
+  NetDictError,
+  NetworkConstructionDependencyLoopError,
+  NetworkError,
+  NotALayerError,
+  UnknownLayerClassError,
+} from './errors.js';
+export { ExternData } from './extern-data.js';
+export {
+  type LayerNode,
+  type LayerOutput,
+  NetDictNetwork,
+  type NetDictNetworkArgs,
+  type SourceRef,
+} from './net-dict/net-dict-network.js';
+export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';
+export { type LayerDescription, type NetDict } from './net-dict/schema.js';
+export { registerStandardClasses } from './net-dict/standard-classes.js';
+export { type LayerSelector, Network } from './network.js';

@@ -11,6 +11,8 @@ import {
   Ones,
   RandomNormal,
   RandomUniform,
+  type FanMode,
+  VarianceScaling,
   Zeros,
 } from './standard.js';
 
@@ -35,17 +37,72 @@ const byName: Record<string, () => Initializer> = {
 /** Names accepted by {@link getInitializer}. */
 export const INITIALIZER_NAMES = Object.keys(byName);
 
+/** An initializer as JSON: its registry name and its `getConfig()` (what layers' `getConfig` stores). */
+export interface SerializedInitializer {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+/** What layers accept for an initializer argument: a name, an instance, or its serialized form. */
+export type InitializerSpec = string | Initializer | SerializedInitializer;
+
+/** The JSON form of an initializer, inverted by {@link initializerFromConfig}. */
+export function serializeInitializer(init: Initializer): SerializedInitializer {
+  return { className: init.className, config: init.getConfig() };
+}
+
+const num = (config: Record<string, unknown>, key: string, fallback: number): number =>
+  typeof config[key] === 'number' ? (config[key] as number) : fallback;
+
+/**
+ * Recreates an initializer from {@link serializeInitializer}'s output
+ * (`{className: 'glorot_uniform', config: {scale: 1, mode: 'fan_avg', distribution: 'uniform'}}`).
+ * Names in camelCase are accepted as in {@link getInitializer}.
+ * @throws LayerArgumentError for an unknown class name or a bad variance-scaling config.
+ */
+export function initializerFromConfig(className: string, config: Record<string, unknown> = {}): Initializer {
+  const key = className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  switch (key) {
+    case 'constant':
+      return new Constant(num(config, 'value', 0));
+    case 'random_uniform':
+      return new RandomUniform(num(config, 'minval', -0.05), num(config, 'maxval', 0.05));
+    case 'random_normal':
+      return new RandomNormal(num(config, 'mean', 0), num(config, 'stddev', 0.05), config.truncated === true);
+    case 'truncated_normal':
+      return new RandomNormal(num(config, 'mean', 0), num(config, 'stddev', 0.05), true);
+  }
+  if ('scale' in config || key === 'variance_scaling') {
+    const { mode, distribution } = config;
+    const modes: FanMode[] = ['fan_in', 'fan_out', 'fan_avg'];
+    const dists = ['uniform', 'truncated_normal', 'untruncated_normal'] as const;
+    if (!modes.includes(mode as FanMode) || !dists.includes(distribution as (typeof dists)[number])) {
+      throw new LayerArgumentError(
+        `A variance-scaling initializer needs mode in ${modes.join('|')} and distribution in ${dists.join('|')}. ` +
+          `Received: className='${className}', config=${JSON.stringify(config)}.`,
+      );
+    }
+    return new VarianceScaling(key, num(config, 'scale', 1), mode as FanMode, distribution as (typeof dists)[number]);
+  }
+  return getInitializer(key);
+}
+
 /**
  * An initializer by name (Keras' snake_case or camelCase: `glorot_uniform`,
- * `glorotUniform`) or the instance itself.
+ * `glorotUniform`), by its serialized form (`{className, config}`, see
+ * {@link initializerFromConfig}), or the instance itself.
  * @throws LayerArgumentError for an unknown name, listing the known ones.
  */
-export function getInitializer(spec: string | Initializer): Initializer {
-  if (typeof spec !== 'string') return spec;
+export function getInitializer(spec: InitializerSpec): Initializer {
+  if (typeof spec !== 'string') {
+    return typeof (spec as Initializer).generate === 'function'
+      ? (spec as Initializer)
+      : initializerFromConfig(spec.className, (spec as SerializedInitializer).config);
+  }
   const key = spec.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   const make = byName[key];
   if (!make) {
-    throw new LayerArgumentError(`Unknown initializer '${spec}'. Expected one of: ${INITIALIZER_NAMES.join(', ')}.`);
+    throw new LayerArgumentError(`Unknown initializer. Expected one of: ${INITIALIZER_NAMES.join(', ')}. Received: '${spec}'.`);
   }
   return make();
 }

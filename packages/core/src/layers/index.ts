@@ -1,1 +1,12 @@
+export { ActivationLayer, type ActivationLayerArgs } from './activation.js';
+export { BatchNorm, type BatchNormArgs } from './batch-norm.js';
+export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind } from './combine.js';
+export { Conv2D, type Conv2DArgs } from './conv2d.js';
+export { Copy } from './copy.js';
+export { applyDropout, Dropout, type DropoutArgs } from './dropout.js';
 export { Linear, type LinearArgs } from './linear.js';
+export { Flatten, MergeDims } from './merge-dims.js';
+export { Pool2D, type Pool2DArgs } from './pool2d.js';
+export { layerFromConfig, type LayerClass, registerLayerClass, registeredLayerClasses, type SerializedLayer, serializeLayer } from './registry.js';
+export { Reshape, type ReshapeArgs, SplitDims, type SplitDimsArgs } from './split-dims.js';
+export { Softmax, type SoftmaxArgs } from './softmax.js';

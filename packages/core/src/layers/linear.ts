@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
-import { getInitializer, type Initializer } from '../initializers/index.js';
+import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import type { Variable } from '../variable.js';
 
@@ -14,9 +14,9 @@ export interface LinearArgs extends LayerArgs {
   /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true. */
   withBias?: boolean;
   /** Default `glorot_uniform`. */
-  kernelInitializer?: string | Initializer;
+  kernelInitializer?: InitializerSpec;
   /** Default `zeros`. */
-  biasInitializer?: string | Initializer;
+  biasInitializer?: InitializerSpec;
 }
 
 /**
@@ -89,8 +89,8 @@ export class Linear extends Layer {
       units: this.units,
       activation: this.activationName,
       withBias: this.withBias,
-      kernelInitializer: { className: this.kernelInit.className, config: this.kernelInit.getConfig() },
-      biasInitializer: { className: this.biasInit.className, config: this.biasInit.getConfig() },
+      kernelInitializer: serializeInitializer(this.kernelInit),
+      biasInitializer: serializeInitializer(this.biasInit),
     };
   }
 }

@@ -64,3 +64,20 @@ export function gradsOf(f: (x: Tensor) => Tensor, x: Tensor, variables: Tensor[]
 export function refVariables(layer: { trainableWeights: { read(): unknown }[] }): Tensor[] {
   return layer.trainableWeights.map((w) => w.read() as Tensor);
 }
+
+/**
+ * Like {@link gradsOf} for a function of several inputs: output and gradients
+ * of `sum(f(xs) * w)` w.r.t. every input, then every variable.
+ */
+export function gradsOfMany(f: (xs: Tensor[]) => Tensor, xs: Tensor[], variables: Tensor[], seed = 99): { out: Float32Array; grads: Float32Array[] } {
+  const b = getBackend();
+  const xvs = xs.map((x) => b.variable(x, true));
+  const { grads } = b.valueAndGrads(() => {
+    const y = f(xvs);
+    return { value: ops.sum(ops.mul(y, randomTensor(y.shape, seed))) };
+  }, [...xvs, ...variables]);
+  const out = Float32Array.from(ops.readSync(f(xvs)) as Float32Array);
+  const res = { out, grads: grads.map((g) => Float32Array.from(ops.readSync(g) as Float32Array)) };
+  b.dispose([...xvs, ...grads]);
+  return res;
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+
+/** A config error: names the file, the key, what was expected and what was received. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * The config file (RETURNN's config, as JSON or a JS/TS module whose default
+ * export is the object). Keys use RETURNN's names.
+ */
+export const configSchema = z.object({
+  /** Backend by registry name: tfjs-wasm (default), tfjs-cpu, tfjs-node, tfjs-node-gpu, ... */
+  backend: z.string().default('tfjs-wasm'),
+  /** Seed of weight initialisation, shuffling and dropout. */
+  seed: z.number().int().nonnegative().default(42),
+  /** The corpus: `mnist` (8,000 train / 2,000 dev digits, seeded split). */
+  dataset: z.union([z.string(), z.object({ name: z.string(), seed: z.number().int().optional() })]),
+  extern_data: z.record(z.string(), z.record(z.string(), z.unknown())),
+  network: z.record(z.string(), z.record(z.string(), z.unknown())),
+  batch_size: z.number().int().positive(),
+  num_epochs: z.number().int().positive(),
+  optimizer: z.looseObject({ class: z.string() }).default({ class: 'adam' }),
+  learning_rate: z.number().positive().optional(),
+  learning_rate_decay: z.number().positive().max(1).optional(),
+  /** Checkpoint directory; default `runs/<config name>`. */
+  model: z.string().optional(),
+});
+
+/** A validated config plus where it came from. */
+export type Config = z.infer<typeof configSchema> & { path: string; name: string; hash: string };
+
+/**
+ * Loads and validates a config file (`.json`, `.js`, `.mjs`, `.ts`, `.mts`).
+ * @throws ConfigError listing every problem with its key.
+ */
+export async function loadConfig(path: string): Promise<Config> {
+  const abs = resolve(path);
+  let raw: unknown;
+  const ext = extname(abs);
+  try {
+    if (ext === '.json') raw = JSON.parse(readFileSync(abs, 'utf8'));
+    else if (ext === '.ts' || ext === '.mts') {
+      const { tsImport } = await import('tsx/esm/api');
+      raw = ((await tsImport(pathToFileURL(abs).href, import.meta.url)) as { default: unknown }).default;
+    } else raw = ((await import(pathToFileURL(abs).href)) as { default: unknown }).default;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`Cannot read config '${path}': ${why}`);
+  }
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Config '${path}' is invalid:\n  - ${lines.join('\n  - ')}`);
+  }
+  const hash = createHash('sha256').update(JSON.stringify({ network: r.data.network, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
+  const name = basename(abs, ext);
+  return { ...r.data, path: abs, name, hash };
+}

@@ -1,0 +1,31 @@
+import { resolve } from 'node:path';
+import { setBackend } from '@strata/backend';
+import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { Engine } from '@strata/engine';
+import { NetDictNetwork, type NetDict } from '@strata/network';
+import type { Config } from './config.js';
+
+/** Registers the backends this app ships and activates the requested one. */
+export async function activateBackend(name: string): Promise<void> {
+  registerTfjsBackends();
+  await setBackend(name);
+}
+
+/** Builds the network and the engine of a config (the backend must be active). */
+export function buildEngine(config: Config, overrides: { epochs?: number; model?: string; progress?: boolean } = {}): Engine {
+  const network = NetDictNetwork.fromDict(config.network as NetDict, {
+    externData: config.extern_data,
+    seed: config.seed,
+  });
+  const optimizer = { ...config.optimizer, learningRate: config.learning_rate ?? (config.optimizer.learning_rate as number | undefined) };
+  return new Engine(network, {
+    batchSize: config.batch_size,
+    epochs: overrides.epochs ?? config.num_epochs,
+    seed: config.seed,
+    optimizer: optimizer as never,
+    learningRateDecay: config.learning_rate_decay,
+    modelDir: resolve(overrides.model ?? config.model ?? `runs/${config.name}`),
+    configHash: config.hash,
+    progress: overrides.progress,
+  });
+}

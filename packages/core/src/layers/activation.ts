@@ -1,0 +1,41 @@
+import type { Tensor } from '@strata/backend';
+import { type Activation, getActivation } from '../activations.js';
+import { LayerArgumentError } from '../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../layer.js';
+import { single } from './util.js';
+
+/** Arguments of {@link ActivationLayer}. */
+export interface ActivationLayerArgs extends LayerArgs {
+  /** A name from `ACTIVATION_NAMES` (`relu`, `tanh`, `softmax`, ...). */
+  activation: string;
+}
+
+/**
+ * Applies a named activation (RETURNN `activation` layer class, Keras
+ * `Activation`). No weights. `softmax` and `log_softmax` act on the last axis.
+ *
+ * Shape: `[batch, ..., features]` → the same shape, float32.
+ * @throws LayerArgumentError for a missing or unknown activation name (the message lists the known ones).
+ */
+export class ActivationLayer extends Layer {
+  static override readonly className: string = 'Activation';
+  readonly activationName: string;
+  private readonly fn: Activation;
+
+  constructor(args: ActivationLayerArgs) {
+    super(args);
+    if (typeof args.activation !== 'string') {
+      throw new LayerArgumentError(`Activation: activation must be a name such as 'relu'. Received: activation=${JSON.stringify(args.activation)}.`);
+    }
+    this.activationName = args.activation;
+    this.fn = getActivation(args.activation);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    return this.fn(single(inputs));
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), activation: this.activationName };
+  }
+}

@@ -1,0 +1,51 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError } from '../errors.js';
+import { type CallContext, Layer, type SymbolicShape } from '../layer.js';
+import { many } from './util.js';
+
+const isList = (s: SymbolicShape | SymbolicShape[]): s is SymbolicShape[] => Array.isArray(s[0]);
+
+/**
+ * RETURNN's `copy` layer: one input is passed through unchanged; several
+ * inputs are concatenated along the last (feature) axis, in order (as RETURNN
+ * does for several sources; Keras `Concatenate(axis=-1)`). No weights.
+ *
+ * Shape: `[batch, ..., f]` → the same; `[batch, ..., f1]`, `[batch, ..., f2]`, ... →
+ * `[batch, ..., f1 + f2 + ...]`. All inputs share the dtype.
+ * @throws InputShapeError if the inputs differ in rank or in any axis but the last.
+ */
+export class Copy extends Layer {
+  static override readonly className: string = 'Copy';
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    this.computeOutputShape(inputShape);
+    super.build(inputShape);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const xs = many(inputs);
+    if (xs.length === 1) return xs[0]!;
+    this.computeOutputShape(xs.map((x) => x.shape));
+    return ops.concat(xs, -1);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    if (!isList(inputShape)) return inputShape;
+    const [first, ...rest] = inputShape;
+    if (!first) throw new InputShapeError(this.name, 'expected at least one input', []);
+    let last: number | null = first[first.length - 1] ?? null;
+    for (const s of rest) {
+      const agree = s.length === first.length && s.slice(0, -1).every((d, i) => d === null || first[i] === null || d === first[i]);
+      if (!agree || s.length === 0) {
+        throw new InputShapeError(
+          this.name,
+          `inputs to concatenate must agree in every axis but the last; the first input has shape [${first.join(', ')}]`,
+          s,
+        );
+      }
+      const f = s[s.length - 1]!;
+      last = last === null || f === null ? null : last + f;
+    }
+    return [...first.slice(0, -1), last];
+  }
+}

@@ -1,0 +1,65 @@
+import { ops, type Tensor } from '@strata/backend';
+import { LayerArgumentError } from '../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../layer.js';
+import { single } from './util.js';
+
+/** Arguments of {@link Dropout}. */
+export interface DropoutArgs extends LayerArgs {
+  /** Probability of zeroing an element, in `[0, 1)` (RETURNN `dropout`, Keras `rate`). */
+  rate: number;
+}
+
+/** @throws LayerArgumentError unless `0 <= rate < 1`. */
+function checkRate(rate: number, where: string): void {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+    throw new LayerArgumentError(`${where}: rate must be a number in [0, 1). Received: rate=${String(rate)}.`);
+  }
+}
+
+/**
+ * Inverted dropout (Srivastava et al. 2014) of `x`: in training, each element
+ * is kept with probability `1 - rate` and scaled by `1 / (1 - rate)`, so the
+ * expected value is unchanged and inference needs no rescaling; otherwise
+ * (or with `rate = 0`) `x` itself is returned.
+ *
+ * The mask is drawn with `ops.randomUniform(x.shape, 0, 1, ctx.nextSeed())`:
+ * element `i` is dropped when its sample is `< rate`. The same seed gives the
+ * same mask on every backend. Other layers use this to apply their `dropout`
+ * option to their input, as RETURNN does.
+ *
+ * Shape: any `[batch, ...]` → the same shape, float32.
+ * @throws LayerArgumentError unless `0 <= rate < 1`.
+ */
+export function applyDropout(x: Tensor, rate: number, ctx: CallContext): Tensor {
+  checkRate(rate, 'applyDropout');
+  if (!ctx.training || rate === 0) return x;
+  const dropped = ops.cast(ops.less(ops.randomUniform(x.shape, 0, 1, ctx.nextSeed()), rate), 'float32');
+  return ops.mul(x, ops.mul(ops.sub(1, dropped), 1 / (1 - rate)));
+}
+
+/**
+ * Dropout layer (RETURNN `dropout` layer class, Keras `Dropout`): see
+ * {@link applyDropout}. Active only when `ctx.training`; the identity in
+ * inference. No weights.
+ *
+ * Shape: `[batch, ...]` → the same shape, float32.
+ * @throws LayerArgumentError unless `0 <= rate < 1`.
+ */
+export class Dropout extends Layer {
+  static override readonly className: string = 'Dropout';
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    checkRate(args.rate, 'Dropout');
+    this.rate = args.rate;
+  }
+
+  override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
+    return applyDropout(single(inputs), this.rate, ctx);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}

@@ -1,0 +1,133 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { single } from './util.js';
+
+/** Arguments of {@link SplitDims}. */
+export interface SplitDimsArgs extends LayerArgs {
+  /** The sizes the axis is split into, row-major; one entry may be `-1` (inferred). */
+  dims: number[];
+  /** The axis to split; negative counts from the end. Default `-1` (the feature axis). Never the batch axis. */
+  axis?: number;
+}
+
+/** @throws LayerArgumentError unless `dims` (named `arg` in the message) are positive integers with at most one `-1`. */
+function checkDims(dims: unknown, layer: string, arg = 'dims'): number[] {
+  const ok =
+    Array.isArray(dims) &&
+    dims.length > 0 &&
+    dims.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) &&
+    dims.filter((d) => d === -1).length <= 1;
+  if (!ok) {
+    throw new LayerArgumentError(
+      `${layer}: ${arg} must be a non-empty list of positive integers with at most one -1. Received: ${arg}=${JSON.stringify(dims)}.`,
+    );
+  }
+  return [...(dims as number[])];
+}
+
+/**
+ * `dims` with the `-1` resolved for an axis of `size`.
+ * @throws InputShapeError (via `fail`) if the product of `dims` does not fit `size`.
+ */
+function resolveDims(dims: number[], size: number | null, fail: () => never): (number | null)[] {
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  if (size === null) return dims.map((d) => (d === -1 ? null : d));
+  if (dims.includes(-1) ? size % known !== 0 : size !== known) fail();
+  return dims.map((d) => (d === -1 ? size / known : d));
+}
+
+/**
+ * Splits one axis into several, row-major (RETURNN `split_dims`; for the
+ * feature axis of a `[batch, features]` input the same as Keras `Reshape`).
+ * No weights.
+ *
+ * Shape: with `axis = -1`, `dims = [28, 28, 1]`: `[batch, 784]` → `[batch, 28, 28, 1]`;
+ * in general `[batch, ..., n, ...]` → `[batch, ..., d1, ..., dk, ...]` with `d1 * ... * dk = n`. Any dtype.
+ * @throws LayerArgumentError for bad `dims` or for `axis` 0 (the batch axis).
+ * @throws InputShapeError if the axis does not exist or its size is not the product of `dims`.
+ */
+export class SplitDims extends Layer {
+  static override readonly className: string = 'SplitDims';
+  readonly dims: number[];
+  readonly axis: number;
+
+  constructor(args: SplitDimsArgs) {
+    super(args);
+    this.dims = checkDims(args.dims, 'SplitDims');
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis) || this.axis === 0) {
+      throw new LayerArgumentError(`SplitDims: axis must be a non-batch axis (not 0). Received: axis=${String(args.axis)}.`);
+    }
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const x = single(inputs);
+    const out = this.computeOutputShape(x.shape);
+    return ops.reshape(x, [-1, ...(out.slice(1) as number[])]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const rank = inputShape.length;
+    const axis = this.axis < 0 ? rank + this.axis : this.axis;
+    const fail = (): never => {
+      throw new InputShapeError(
+        this.name,
+        `cannot split axis ${this.axis} into dims [${this.dims.join(', ')}] (the axis must exist besides the batch axis, and its size be their product)`,
+        inputShape,
+      );
+    };
+    if (axis < 1 || axis >= rank) fail();
+    const split = resolveDims(this.dims, inputShape[axis]!, fail);
+    return [...inputShape.slice(0, axis), ...split, ...inputShape.slice(axis + 1)];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), dims: [...this.dims], axis: this.axis };
+  }
+}
+
+/** Arguments of {@link Reshape}. */
+export interface ReshapeArgs extends LayerArgs {
+  /** The new shape of all non-batch axes together; one entry may be `-1`. */
+  targetShape: number[];
+}
+
+/**
+ * Reshapes all non-batch axes at once (Keras `Reshape`): `[batch, ...]` →
+ * `[batch, ...targetShape]`, row-major. No weights.
+ *
+ * Shape: e.g. `targetShape = [28, 28, 1]`: `[batch, 784]` → `[batch, 28, 28, 1]`;
+ * `[batch, 4, 6]` with `[3, -1]` → `[batch, 3, 8]`. Any dtype.
+ * @throws LayerArgumentError for a bad `targetShape`.
+ * @throws InputShapeError if the non-batch size is not the product of `targetShape`.
+ */
+export class Reshape extends Layer {
+  static override readonly className: string = 'Reshape';
+  readonly targetShape: number[];
+
+  constructor(args: ReshapeArgs) {
+    super(args);
+    this.targetShape = checkDims(args.targetShape, 'Reshape', 'targetShape');
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const x = single(inputs);
+    const out = this.computeOutputShape(x.shape);
+    return ops.reshape(x, [-1, ...(out.slice(1) as number[])]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const rest = inputShape.slice(1);
+    const size = rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1);
+    const fail = (): never => {
+      throw new InputShapeError(this.name, `cannot reshape the non-batch axes to [${this.targetShape.join(', ')}] (sizes differ)`, inputShape);
+    };
+    if (inputShape.length < 1) fail();
+    return [inputShape[0] ?? null, ...resolveDims(this.targetShape, size, fail)];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), targetShape: [...this.targetShape] };
+  }
+}

@@ -1,0 +1,183 @@
+import { getBackend, ops } from '@strata/backend';
+import { hashString, Rng, trainingContext, type Variable } from '@strata/core';
+import type { NetDictNetwork } from '@strata/network';
+import { epochBatches, collate, uploadBatch } from './batching.js';
+import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
+import type { Dataset } from './dataset.js';
+import { EngineConfigError, NonFiniteLossError } from './errors.js';
+import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
+import type { Optimizer } from './optimizers/optimizer.js';
+import { EpochProgress } from './progress.js';
+import { evalStep, trainStep } from './step.js';
+import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
+
+/** Options of {@link Engine} (RETURNN config names in brackets). */
+export interface EngineOptions {
+  /** Examples per training batch (`batch_size`). Positive integer. */
+  batchSize: number;
+  /** Number of epochs to train (`num_epochs`). */
+  epochs: number;
+  /** Seed of shuffling and dropout. Default 42. */
+  seed?: number;
+  /** Optimizer and learning rate (`optimizer`, `learning_rate`). */
+  optimizer: OptimizerConfig;
+  /** Multiply the learning rate by this after every epoch. Default 1. */
+  learningRateDecay?: number;
+  /** Directory for one checkpoint per epoch (`model`); training resumes from the newest one. */
+  modelDir?: string;
+  /** Batch size for evaluation. Default 500. */
+  evalBatchSize?: number;
+  /** A hash of the config, stored in checkpoints to notice config changes on resume. */
+  configHash?: string;
+  /** Where summary lines go. Default console.log. */
+  log?: (line: string) => void;
+  /** Show a progress bar on a terminal. Default true. */
+  progress?: boolean;
+}
+
+/** What {@link Engine.train} returns. */
+export interface TrainResult {
+  /** Epochs run in this call (0 if the checkpoint already had them all). */
+  epochsRun: number;
+  /** The epoch training resumed from (0: from scratch). */
+  resumedFrom: number;
+  /** Dev results per epoch of this call. */
+  history: { epoch: number; train: EvalResult; dev: EvalResult | null; seconds: number }[];
+}
+
+/**
+ * Trains and evaluates a {@link NetDictNetwork} on the active backend
+ * (RETURNN's `Engine`): seeded shuffling and batching, one training step per
+ * batch, a dev evaluation and a checkpoint after every epoch, and resume from
+ * the newest checkpoint.
+ *
+ * Determinism: epoch `e` shuffles with seed `hash(seed, e)` and step `s` seeds
+ * dropout with `hash(seed, e, s)`, so training resumed after epoch `k` goes on
+ * exactly as an uninterrupted run would.
+ */
+export class Engine {
+  readonly optimizer: Optimizer;
+  private readonly seed: number;
+  private readonly log: (line: string) => void;
+  private step = 0;
+
+  /** @throws EngineConfigError for a bad batch size, epoch count or optimizer. */
+  constructor(
+    readonly network: NetDictNetwork,
+    readonly options: EngineOptions,
+  ) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize <= 0) {
+      throw new EngineConfigError(`batch_size must be a positive integer. Received: batch_size=${JSON.stringify(options.batchSize)}.`);
+    }
+    if (!Number.isInteger(options.epochs) || options.epochs <= 0) {
+      throw new EngineConfigError(`num_epochs must be a positive integer. Received: num_epochs=${JSON.stringify(options.epochs)}.`);
+    }
+    if (network.lossNodes().length === 0) {
+      throw new EngineConfigError(`The network has no loss: add "loss": "ce" (and "target") to its output layer to train it.`);
+    }
+    this.optimizer = getOptimizer(options.optimizer);
+    this.seed = options.seed ?? 42;
+    this.log = options.log ?? ((l) => console.log(l));
+  }
+
+  private get variables(): Variable[] {
+    return this.network.weights;
+  }
+
+  /**
+   * Trains for the configured epochs, resuming after the newest checkpoint in `modelDir`.
+   * @throws NetDictError (from @strata/network) if a dataset does not match `extern_data`.
+   * @throws DataError for bad examples; NonFiniteLossError if the loss becomes NaN/Inf.
+   */
+  async train(train: Dataset, dev?: Dataset): Promise<TrainResult> {
+    const net = this.network;
+    const keys = net.usedDataKeys();
+    net.externData.checkMatchesDataset(train.name, train.extern, keys);
+    if (dev) net.externData.checkMatchesDataset(dev.name, dev.extern, keys);
+    const templates = keys.map((k) => net.externData.getData(k));
+    const { epochs, batchSize, modelDir } = this.options;
+    const decay = this.options.learningRateDecay ?? 1;
+    const baseLr = this.optimizer.learningRate;
+
+    let start = 0;
+    const last = modelDir ? latestCheckpoint(modelDir) : null;
+    if (last) {
+      const info = await loadTrainingCheckpoint(last.path, this.variables, this.optimizer);
+      if (this.options.configHash && info.configHash && info.configHash !== this.options.configHash) {
+        this.log(`note: ${last.path} was written by a different config (hash ${info.configHash}, now ${this.options.configHash}); continuing.`);
+      }
+      start = info.epoch;
+      this.step = info.step;
+      this.log(`resuming from ${last.path} (epoch ${start} done)`);
+    }
+    const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
+    const progress = new EpochProgress(this.options.progress === false ? false : undefined);
+
+    for (let epoch = start + 1; epoch <= epochs; epoch++) {
+      this.optimizer.learningRate = baseLr * decay ** (epoch - 1);
+      const batches = epochBatches(train.size, batchSize, hashString(`epoch:${epoch}`, this.seed));
+      const acc = new MetricsAccumulator();
+      const t0 = performance.now();
+      progress.start(epoch, epochs, batches.length);
+      for (let b = 0; b < batches.length; b++) {
+        const host = collate(train, batches[b]!, templates);
+        const inputs = uploadBatch(host);
+        const ctx = trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
+        const m = trainStep(net, this.optimizer, inputs, ctx);
+        ops.dispose(Object.values(inputs));
+        if (!Number.isFinite(m.objective)) {
+          progress.stop();
+          throw new NonFiniteLossError(
+            `The training objective became ${m.objective} in epoch ${epoch}, batch ${b + 1}. ` +
+              `The last good checkpoint ${modelDir ? checkpointPath(modelDir, epoch - 1) : '(none: no modelDir)'} is kept. ` +
+              `Lower the learning rate or check the data.`,
+          );
+        }
+        acc.add(m, host.size);
+        this.step++;
+        progress.update(b + 1, m.objective, acc.samples / ((performance.now() - t0) / 1000));
+      }
+      progress.stop();
+      const seconds = (performance.now() - t0) / 1000;
+      const trainRes = acc.result();
+      const devRes = dev ? this.evaluate(dev) : null;
+      this.log(formatEpochLine(epoch, epochs, trainRes, devRes, seconds));
+      if (modelDir) {
+        await saveTrainingCheckpoint(checkpointPath(modelDir, epoch), this.variables, this.optimizer, {
+          epoch,
+          step: this.step,
+          configHash: this.options.configHash ?? '',
+        });
+      }
+      result.epochsRun++;
+      result.history.push({ epoch, train: trainRes, dev: devRes, seconds });
+    }
+    return result;
+  }
+
+  /** Loss, error rate and accuracy of the network on `dataset`, in inference mode. */
+  evaluate(dataset: Dataset): EvalResult {
+    const net = this.network;
+    const keys = net.usedDataKeys();
+    net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
+    const templates = keys.map((k) => net.externData.getData(k));
+    const acc = new MetricsAccumulator();
+    for (const idx of epochBatches(dataset.size, this.options.evalBatchSize ?? 500)) {
+      const host = collate(dataset, idx, templates);
+      const inputs = uploadBatch(host);
+      acc.add(evalStep(net, inputs), host.size);
+      ops.dispose(Object.values(inputs));
+    }
+    return acc.result();
+  }
+
+  /** Loads a checkpoint's network weights (optimizer slots in it are ignored). */
+  async loadWeights(path: string): Promise<{ epoch: number; step: number }> {
+    return loadTrainingCheckpoint(path, this.variables);
+  }
+
+  /** Live backend tensors; for leak checks. */
+  static liveTensors(): number {
+    return getBackend().memory().numTensors;
+  }
+}

@@ -1,0 +1,13 @@
+export { Adam, type AdamOptions } from './adam.js';
+export { OptimizerArgumentError, OptimizerError, OptimizerStateError, UnknownOptimizerError } from './errors.js';
+export {
+  checkPositive,
+  checkUnitInterval,
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type SlotState,
+  type UpdateArgs,
+} from './optimizer.js';
+export { getOptimizer, OPTIMIZER_NAMES, type OptimizerConfig } from './registry.js';
+export { SGD, type SGDOptions } from './sgd.js';

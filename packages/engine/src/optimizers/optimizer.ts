@@ -1,0 +1,294 @@
+import { getBackend, ops, type Tensor } from '@strata/backend';
+import type { Variable } from '@strata/core';
+import { OptimizerArgumentError, OptimizerStateError } from './errors.js';
+
+/** Options every optimizer takes. */
+export interface OptimizerOptions {
+  /** Step size. Settable later through {@link Optimizer.learningRate} (schedules). */
+  learningRate?: number;
+  /**
+   * Decoupled weight decay (Keras 3 / AdamW): before each update,
+   * `w ← w - learningRate · weightDecay · w`. Default 0 (off). Applied to
+   * every variable given to {@link Optimizer.apply}.
+   */
+  weightDecay?: number;
+}
+
+/** One slot's values in a saved {@link OptimizerState}. */
+export interface SlotState {
+  /** `${variable.path}/${slotName}`, e.g. `net/dense/kernel/momentum`. */
+  name: string;
+  shape: number[];
+  /** float32 values, row-major (a plain array after a JSON round trip). */
+  values: Float32Array | number[];
+}
+
+/**
+ * What an optimizer needs to continue exactly where it stopped. Without
+ * `slots` it is small and JSON-safe (checkpoints store the slot tensors
+ * themselves, through {@link Optimizer.slots}).
+ */
+export interface OptimizerState {
+  /** Number of updates applied so far (Keras' `iterations`). */
+  iterations: number;
+  learningRate: number;
+  /** Every slot's values; absent unless asked for (`getState({ slots: true })`). */
+  slots?: SlotState[];
+}
+
+/** What {@link Optimizer.update} gets for one variable. All tensors float32. */
+export interface UpdateArgs {
+  /** Current value of the variable (after weight decay). */
+  value: Tensor;
+  /** `d objective / d value`, same shape. */
+  grad: Tensor;
+  /** Learning rate, scalar `[]`. */
+  lr: Tensor;
+  /** 1-based number of this update, scalar `[]` (Keras' `iterations + 1`). */
+  step: Tensor;
+  /** The current value of one of this variable's slots. */
+  slot(name: string): Tensor;
+  /** Writes a slot's new value. */
+  setSlot(name: string, value: Tensor): void;
+}
+
+/**
+ * The base class of optimizers, written in backend ops only (RETURNN's
+ * Updater, Keras 3's `Optimizer`).
+ *
+ * State lives in backend variables, so that a graph backend can compile a whole
+ * training step into one graph: one int32 step counter (`iterations`), the
+ * learning rate as a float32 scalar (so a schedule changes it without
+ * recompiling), and per trained variable its slots (momenta, ...), created
+ * lazily as zeros on the first {@link Optimizer.apply} (or eagerly with
+ * {@link Optimizer.build}, which graph backends need before compiling) and
+ * named `${variable.path}/${slotName}` for checkpoints.
+ */
+export abstract class Optimizer {
+  /** Registry name (`adam`, `sgd`); subclasses set it. */
+  static readonly className: string = 'optimizer';
+
+  readonly weightDecay: number;
+  private lr: number;
+  private iterationsVar: Tensor | null = null;
+  private lrVar: Tensor | null = null;
+  private readonly slotVars = new Map<string, Tensor>();
+  /** Restored slot values waiting for their variable's first update. */
+  private readonly pending = new Map<string, SlotState>();
+  private pendingIterations = 0;
+
+  constructor(opts: OptimizerOptions, defaultLearningRate: number) {
+    this.lr = opts.learningRate ?? defaultLearningRate;
+    checkNonNegative('learningRate', this.lr);
+    this.weightDecay = opts.weightDecay ?? 0;
+    checkNonNegative('weightDecay', this.weightDecay);
+  }
+
+  /** Names of the slots each variable gets, e.g. `['momentum', 'velocity']`. */
+  protected abstract slotNames(): readonly string[];
+
+  /** The new value of one variable; writes its slots with `args.setSlot`. Runs inside `ops.tidy`. */
+  protected abstract update(args: UpdateArgs): Tensor;
+
+  /** The hyper-parameters, for configs and logs. */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** The current learning rate. Setting it takes effect at the next {@link Optimizer.apply}. */
+  get learningRate(): number {
+    return this.lr;
+  }
+  set learningRate(value: number) {
+    checkNonNegative('learningRate', value);
+    this.lr = value;
+    if (this.lrVar) assignScalar(this.lrVar, value, 'float32');
+  }
+
+  /** Number of updates applied so far. */
+  get iterations(): number {
+    return this.iterationsVar ? ops.item(this.iterationsVar) : this.pendingIterations;
+  }
+
+  /**
+   * Creates the counters and the slots of `variables` now instead of at the
+   * first update: before loading a checkpoint into {@link Optimizer.slots},
+   * and before a graph backend compiles the training step.
+   */
+  createSlots(variables: readonly Variable[]): void {
+    this.iterationsVar ??= newVariable(ops.scalar(this.pendingIterations, 'int32'));
+    this.lrVar ??= newVariable(ops.scalar(this.lr));
+    for (const v of variables) {
+      for (const slot of this.slotNames()) {
+        const name = `${v.path}/${slot}`;
+        if (this.slotVars.has(name)) continue;
+        const saved = this.pending.get(name);
+        if (saved) checkShape(saved, v.shape);
+        this.pending.delete(name);
+        this.slotVars.set(name, newVariable(saved ? ops.tensor(Float32Array.from(saved.values), saved.shape) : ops.zeros(v.shape)));
+      }
+    }
+  }
+
+  /**
+   * Applies one update: for each variable, `update(value, grad)`, then the
+   * variable's constraint if it has one, assigned with `variable.assign`.
+   * Runs in `ops.tidy`; the caller keeps ownership of `grads`.
+   *
+   * @param variables the trained variables (float32).
+   * @param grads `d objective / d variable`, one per variable, same shapes.
+   * @throws OptimizerStateError if the lists differ in length, a gradient's shape
+   *   differs from its variable's, or two variables share a path (their slots would clash).
+   */
+  apply(variables: readonly Variable[], grads: readonly Tensor[]): void {
+    this.checkApplyArgs(variables, grads);
+    this.createSlots(variables);
+    const iterationsVar = this.iterationsVar!;
+    const lrVar = this.lrVar!;
+    ops.tidy(() => {
+      const b = getBackend();
+      const next = ops.add(iterationsVar, ops.scalar(1, 'int32'));
+      const step = ops.cast(next, 'float32');
+      variables.forEach((variable, i) => {
+        const slotName = (s: string): string => `${variable.path}/${s}`;
+        let value = variable.value;
+        if (this.weightDecay > 0) value = ops.sub(value, ops.mul(ops.mul(value, lrVar), this.weightDecay));
+        let updated = this.update({
+          value,
+          grad: grads[i]!,
+          lr: lrVar,
+          step,
+          slot: (s) => this.slotVars.get(slotName(s))!,
+          setSlot: (s, t) => b.assign(this.slotVars.get(slotName(s))!, t),
+        });
+        if (variable.constraint) updated = variable.constraint.apply(updated);
+        variable.assign(updated);
+      });
+      b.assign(iterationsVar, next);
+    });
+  }
+
+  /** The slot variables with their checkpoint names (`net/dense/kernel/momentum`), in creation order. */
+  slots(): { name: string; value: Tensor }[] {
+    return [...this.slotVars].map(([name, value]) => ({ name, value }));
+  }
+
+  /**
+   * A copy of the state: step count and learning rate, and with `{ slots: true }`
+   * every slot's values (read back from the backend).
+   */
+  getState(opts: { slots?: boolean } = {}): OptimizerState {
+    const state: OptimizerState = { iterations: this.iterations, learningRate: this.lr };
+    if (!opts.slots) return state;
+    const slots: SlotState[] = [...this.pending.values()].map((s) => ({ ...s, values: Float32Array.from(s.values) }));
+    for (const [name, t] of this.slotVars) {
+      slots.push({ name, shape: [...t.shape], values: Float32Array.from(ops.readSync(t)) });
+    }
+    return { ...state, slots };
+  }
+
+  /**
+   * Replaces the state with `state` (from {@link Optimizer.getState} or a
+   * checkpoint). If `state.slots` is absent the slots are left as they are;
+   * otherwise they are replaced: slots of variables not seen yet are kept
+   * until their first update, existing slots missing from `state` are reset
+   * to zeros. Everything is checked before anything changes.
+   *
+   * @throws OptimizerStateError for a bad step count or a slot whose shape differs from the existing one.
+   */
+  setState(state: OptimizerState): void {
+    if (!Number.isInteger(state.iterations) || state.iterations < 0) {
+      throw new OptimizerStateError(`iterations must be a non-negative integer. Received: iterations=${state.iterations}`);
+    }
+    checkNonNegative('learningRate', state.learningRate);
+    const given = state.slots;
+    for (const s of given ?? []) {
+      if (s.values.length !== s.shape.reduce((a, d) => a * d, 1)) {
+        throw new OptimizerStateError(`Slot ${JSON.stringify(s.name)} has ${s.values.length} values for shape [${s.shape.join(', ')}].`);
+      }
+      const existing = this.slotVars.get(s.name);
+      if (existing) checkShape(s, existing.shape);
+    }
+    this.learningRate = state.learningRate;
+    this.pendingIterations = state.iterations;
+    if (this.iterationsVar) assignScalar(this.iterationsVar, state.iterations, 'int32');
+    if (!given) return;
+    const byName = new Map(given.map((s) => [s.name, s]));
+    this.pending.clear();
+    ops.tidy(() => {
+      for (const [name, t] of this.slotVars) {
+        const s = byName.get(name);
+        getBackend().assign(t, s ? ops.tensor(Float32Array.from(s.values), s.shape) : ops.zeros(t.shape));
+        byName.delete(name);
+      }
+    });
+    for (const [name, s] of byName) this.pending.set(name, { name, shape: [...s.shape], values: Float32Array.from(s.values) });
+  }
+
+  /** Releases the slot and counter variables; the optimizer starts afresh if used again. */
+  dispose(): void {
+    const all = [...this.slotVars.values(), ...(this.iterationsVar ? [this.iterationsVar] : []), ...(this.lrVar ? [this.lrVar] : [])];
+    getBackend().dispose(all);
+    this.slotVars.clear();
+    this.pending.clear();
+    this.iterationsVar = null;
+    this.lrVar = null;
+    this.pendingIterations = 0;
+  }
+
+  private checkApplyArgs(variables: readonly Variable[], grads: readonly Tensor[]): void {
+    if (variables.length !== grads.length) {
+      throw new OptimizerStateError(`apply got ${variables.length} variables but ${grads.length} gradients; pass one gradient per variable.`);
+    }
+    const seen = new Set<string>();
+    variables.forEach((v, i) => {
+      const g = grads[i]!;
+      if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+        throw new OptimizerStateError(
+          `Gradient ${i} has shape [${g.shape.join(', ')}] but variable ${JSON.stringify(v.path)} has shape [${v.shape.join(', ')}].`,
+        );
+      }
+      if (seen.has(v.path)) {
+        throw new OptimizerStateError(`Two variables share the path ${JSON.stringify(v.path)}; their optimizer slots would clash.`);
+      }
+      seen.add(v.path);
+    });
+  }
+}
+
+function checkNonNegative(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new OptimizerArgumentError(`${name} must be a finite number >= 0. Received: ${name}=${value}`);
+  }
+}
+
+function checkShape(saved: SlotState, shape: readonly number[]): void {
+  if (saved.shape.length !== shape.length || saved.shape.some((d, i) => d !== shape[i])) {
+    throw new OptimizerStateError(
+      `Saved slot ${JSON.stringify(saved.name)} has shape [${saved.shape.join(', ')}] but the variable has shape [${shape.join(', ')}].`,
+    );
+  }
+}
+
+/** A non-trainable backend variable holding a copy of `init` (which is released). */
+function newVariable(init: Tensor): Tensor {
+  const v = getBackend().variable(init, false);
+  getBackend().dispose(init);
+  return v;
+}
+
+function assignScalar(v: Tensor, value: number, dtype: 'float32' | 'int32'): void {
+  ops.tidy(() => getBackend().assign(v, ops.scalar(value, dtype)));
+}
+
+/** Checks a hyper-parameter in `[0, 1)` (momentum, beta). */
+export function checkUnitInterval(name: string, value: number): void {
+  if (!(value >= 0 && value < 1)) {
+    throw new OptimizerArgumentError(`${name} must be in [0, 1). Received: ${name}=${value}`);
+  }
+}
+
+/** Checks a positive hyper-parameter (epsilon). */
+export function checkPositive(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new OptimizerArgumentError(`${name} must be a finite number > 0. Received: ${name}=${value}`);
+  }
+}

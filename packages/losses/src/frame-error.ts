@@ -1,0 +1,20 @@
+import { ops, type Tensor } from '@strata/backend';
+
+/**
+ * The number of frames whose highest-scoring class differs from the target
+ * class (RETURNN's frame error, summed; divide by the number of frames for the
+ * frame error rate).
+ *
+ * `argmax(softmax(z)) = argmax(z)`, so logits and probabilities give the same
+ * count. Ties are broken by the backend's `argMax` (lowest index on tfjs).
+ *
+ * Shape: `outputOrLogits` float32 `[batch, ..., classes]`; `targetIndices`
+ * int32 (or float32 holding integers) `[batch, ...]`. Returns a float32 scalar
+ * `[]` holding an integer count. No gradient flows through it.
+ */
+export function frameErrorCount(outputOrLogits: Tensor, targetIndices: Tensor): Tensor {
+  const predicted = ops.argMax(outputOrLogits, -1);
+  const target = targetIndices.dtype === 'int32' ? targetIndices : ops.cast(targetIndices, 'int32');
+  const correct = ops.cast(ops.equal(predicted, target), 'float32');
+  return ops.stopGradient(ops.sum(ops.sub(1, correct)));
+}

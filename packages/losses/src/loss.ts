@@ -1,0 +1,87 @@
+import { ops, type Tensor } from '@strata/backend';
+
+/**
+ * What a layer hands to a loss: its output, and its logits when it has them.
+ *
+ * - `output`: float32 `[batch, classes]` (or `[batch, ..., classes]`), e.g. softmax probabilities.
+ * - `logits`: float32, same shape as `output`, the values before the final
+ *   softmax (RETURNN's `output_before_softmax`). Losses that can use them
+ *   (cross entropy) do, for numerical stability.
+ */
+export interface LossInput {
+  output: Tensor;
+  logits?: Tensor;
+}
+
+/** Options every loss takes. */
+export interface LossOptions {
+  /** Factor of this loss in the objective (RETURNN's `loss_scale`). Default 1. */
+  scale?: number;
+  /** Name used in reports (`cost:ce`); default: the registry name of the class. */
+  name?: string;
+}
+
+/**
+ * The base class of all losses (RETURNN's `TFNetworkLayer.Loss`).
+ *
+ * A loss returns **sums** over all frames (examples, or time frames of all
+ * sequences): {@link Loss.computeSum} and {@link Loss.computeError}. The
+ * normalisation is done by the {@link LossHolder}: RETURNN divides by the
+ * number of frames ({@link Loss.numFrames}) for both the objective and the
+ * reported `cost:`/`error:` values, so numbers do not depend on the batch size.
+ *
+ * All math goes through `ops.*` of `@strata/backend`, so a loss runs on every
+ * backend, eager or graph.
+ */
+export abstract class Loss {
+  /** Registry name (`ce`, `mse`, ...); subclasses set it. */
+  static readonly className: string = 'loss';
+
+  /** Factor in the objective (RETURNN's `loss_scale`). */
+  readonly scale: number;
+  /** Name used in reports. */
+  readonly name: string;
+
+  constructor(opts: LossOptions = {}) {
+    this.scale = opts.scale ?? 1;
+    this.name = opts.name ?? (this.constructor as typeof Loss).className;
+  }
+
+  /**
+   * The loss summed over all frames: a float32 scalar `[]`.
+   *
+   * @param output the layer's output (and logits, if any), float32 `[batch, ..., classes]`.
+   * @param target sparse int32 `[batch, ...]` or dense float32 `[batch, ..., classes]`, per loss.
+   */
+  abstract computeSum(output: LossInput, target: Tensor): Tensor;
+
+  /**
+   * The error summed over all frames (e.g. the number of wrongly classified
+   * frames), float32 scalar `[]`, or `null` if the loss defines no error.
+   * Not differentiable; used for reporting only.
+   */
+  computeError(_output: LossInput, _target: Tensor): Tensor | null {
+    return null;
+  }
+
+  /**
+   * The number of frames the sums run over, as a float32 scalar `[]` (a
+   * tensor, so that masked sequence losses can later count frames from
+   * sequence lengths). Sparse (int32) targets: every element is a frame;
+   * dense targets: every vector along the last (class/feature) axis is one.
+   */
+  numFrames(target: Tensor): Tensor {
+    return ops.scalar(frameCountOf(target));
+  }
+}
+
+/** Frames in a target: its size, without the last axis when the target is dense. */
+export function frameCountOf(target: Tensor): number {
+  const axes = isSparse(target) ? target.shape : target.shape.slice(0, -1);
+  return axes.reduce((a, d) => a * d, 1);
+}
+
+/** True for integer class-index targets (RETURNN's `sparse` Data). */
+export function isSparse(target: Tensor): boolean {
+  return target.dtype === 'int32';
+}

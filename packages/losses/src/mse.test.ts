@@ -1,0 +1,57 @@
+import { ops } from '@strata/backend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LossShapeError } from './errors.js';
+import { L1Loss } from './l1.js';
+import { LossHolder } from './loss-holder.js';
+import { MeanSquaredErrorLoss } from './mse.js';
+import { expectClose, useBackend, valueAndGradOf } from './test-utils/setup.js';
+
+beforeAll(() => useBackend());
+
+const OUT = [0.5, -1.0, 2.0, 0.0, 1.5, -0.5];
+const TGT = [1.0, -1.5, 1.0, 0.5, 1.0, 0.0];
+const N = 2;
+
+describe('MeanSquaredErrorLoss', () => {
+  it('sums (output - target)^2 over frames and features', () => {
+    const sum = new MeanSquaredErrorLoss().computeSum({ output: ops.tensor(OUT, [N, 3]) }, ops.tensor(TGT, [N, 3]));
+    const want = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0);
+    expectClose([ops.item(sum)], [want]);
+  });
+
+  it('normalises per frame (summed over features); gradient 2·scale·(o - t)/N', () => {
+    const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss(), scale: 3 });
+    const { value, grad } = valueAndGradOf((o) => {
+      holder.compute({ output: o }, ops.tensor(TGT, [N, 3]));
+      return holder.lossForObjective;
+    }, ops.tensor(OUT, [N, 3]));
+    const sse = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0);
+    expectClose([value], [(3 * sse) / N]);
+    expectClose(grad, OUT.map((o, i) => (2 * 3 * (o - TGT[i]!)) / N));
+  });
+
+  it('one-hot encodes a sparse target and reports the frame error', () => {
+    const loss = new MeanSquaredErrorLoss();
+    const out = ops.tensor([0.9, 0.1, 0.2, 0.3], [2, 2]);
+    const tgt = ops.tensor([0, 0], [2], 'int32');
+    expectClose([ops.item(loss.computeSum({ output: out }, tgt))], [0.01 + 0.01 + 0.64 + 0.09]);
+    expect(ops.item(loss.computeError({ output: out }, tgt)!)).toBe(1);
+    expect(loss.computeError({ output: out }, ops.zeros([2, 2]))).toBeNull();
+  });
+
+  it('throws LossShapeError for mismatched shapes', () => {
+    expect(() => new MeanSquaredErrorLoss().computeSum({ output: ops.zeros([2, 3]) }, ops.zeros([3, 2]))).toThrow(LossShapeError);
+  });
+});
+
+describe('L1Loss', () => {
+  it('sums |output - target|; gradient sign(o - t)/N when normalised', () => {
+    const holder = new LossHolder({ layerName: 'out', loss: new L1Loss() });
+    const { value, grad } = valueAndGradOf((o) => {
+      holder.compute({ output: o }, ops.tensor(TGT, [N, 3]));
+      return holder.lossForObjective;
+    }, ops.tensor(OUT, [N, 3]));
+    expectClose([value], [OUT.reduce((a, o, i) => a + Math.abs(o - TGT[i]!), 0) / N]);
+    expectClose(grad, OUT.map((o, i) => Math.sign(o - TGT[i]!) / N));
+  });
+});

@@ -1,0 +1,37 @@
+import { CrossEntropyLoss, type CrossEntropyLossOptions } from './ce.js';
+import { UnknownLossError } from './errors.js';
+import { L1Loss } from './l1.js';
+import type { Loss, LossOptions } from './loss.js';
+import { MeanSquaredErrorLoss } from './mse.js';
+
+/** Options of each registered loss, by name. */
+export interface LossOptionsByName {
+  ce: CrossEntropyLossOptions;
+  mse: LossOptions;
+  l1: LossOptions;
+}
+
+/** A registered loss name (RETURNN's `loss` value in a net dict). */
+export type LossName = keyof LossOptionsByName;
+
+const FACTORIES: { [N in LossName]: (opts: LossOptionsByName[N]) => Loss } = {
+  ce: (o) => new CrossEntropyLoss(o),
+  mse: (o) => new MeanSquaredErrorLoss(o),
+  l1: (o) => new L1Loss(o),
+};
+
+/** The registered loss names, in registry order. */
+export const LOSS_NAMES: readonly LossName[] = Object.keys(FACTORIES) as LossName[];
+
+/**
+ * Creates a loss by its RETURNN name (`{"loss": "ce", "loss_opts": {...}}`
+ * in a net dict becomes `getLoss('ce', opts)`).
+ *
+ * @throws UnknownLossError for a name that is not registered; the message lists the known names.
+ */
+export function getLoss<N extends LossName>(name: N, opts?: LossOptionsByName[N]): Loss;
+export function getLoss(name: string, opts?: LossOptions): Loss;
+export function getLoss(name: string, opts: LossOptions = {}): Loss {
+  if (!Object.prototype.hasOwnProperty.call(FACTORIES, name)) throw new UnknownLossError(name, LOSS_NAMES);
+  return (FACTORIES[name as LossName] as (o: LossOptions) => Loss)(opts);
+}

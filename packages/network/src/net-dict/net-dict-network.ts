@@ -1,0 +1,254 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type CallContext, Data, INFERENCE, InputShapeError, Layer, type LayerArgs, LayerError, Linear, type SymbolicShape } from '@strata/core';
+import { getLoss, LossHolder } from '@strata/losses';
+import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkConstructionDependencyLoopError } from '../errors.js';
+import { ExternData } from '../extern-data.js';
+import { Network } from '../network.js';
+import { applyInputDropout } from './input-dropout.js';
+import { getNetDictClass, type NetDictLayerClass } from './registry.js';
+import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
+import { registerStandardClasses } from './standard-classes.js';
+
+registerStandardClasses();
+
+/** Where a layer's input comes from: an extern-data key or another layer. */
+export type SourceRef = { kind: 'data'; key: string } | { kind: 'layer'; name: string };
+
+/** A constructed net-dict layer: its entry, layer, sources, output template and loss. */
+export interface LayerNode {
+  name: string;
+  entry: LayerDescription;
+  cls: NetDictLayerClass;
+  layer: Layer;
+  sources: SourceRef[];
+  /** The output's template, known before any number is computed. */
+  output: Data;
+  /** Dropout applied to the layer's input in training (RETURNN `dropout`). */
+  dropout: number;
+  /** The loss on this layer's output, if the entry has `loss`. */
+  lossHolder?: LossHolder;
+  /** The target data key of the loss. */
+  target?: string;
+  isOutputLayer: boolean;
+}
+
+/** A layer's computed output; `logits` is set when the layer ends in a softmax. */
+export interface LayerOutput {
+  value: Tensor;
+  logits?: Tensor;
+}
+
+/** Options of {@link NetDictNetwork}. */
+export interface NetDictNetworkArgs extends LayerArgs {
+  /** `extern_data` of the config, or an ExternData. */
+  externData: ExternData | Record<string, unknown>;
+}
+
+/**
+ * A network built from a RETURNN-style net dict (seed 003 `TFNetwork`):
+ *
+ * ```json
+ * { "hidden": {"class": "linear", "activation": "relu", "n_out": 256, "from": "data"},
+ *   "output": {"class": "softmax", "loss": "ce", "from": "hidden", "target": "classes"} }
+ * ```
+ *
+ * {@link NetDictNetwork.constructFromDict} creates the layers in dependency
+ * order, computes each output's {@link Data} template and builds each layer's
+ * weights, all before any number is computed, so config errors surface at once.
+ * Variables are named `<network>/<layer>/<weight>` (`network/hidden/kernel:0`).
+ */
+export class NetDictNetwork extends Network {
+  static override readonly className: string = 'NetDictNetwork';
+  readonly externData: ExternData;
+  readonly nodes = new Map<string, LayerNode>();
+  private netDict: NetDict = {};
+
+  constructor(args: NetDictNetworkArgs) {
+    super({ name: 'network', ...args });
+    this.externData = args.externData instanceof ExternData ? args.externData : ExternData.fromConfig(args.externData as never);
+  }
+
+  /** Creates a network from `extern_data` and a net dict in one call. */
+  static fromDict(netDict: NetDict, args: NetDictNetworkArgs): NetDictNetwork {
+    const net = new NetDictNetwork(args);
+    net.constructFromDict(netDict);
+    return net;
+  }
+
+  /**
+   * Constructs every layer of `netDict` (seed `construct_from_dict`), in dependency order.
+   * @throws NetDictError for a malformed entry (names the entry and key).
+   * @throws UnknownLayerClassError for an unknown `class` (lists the known ones).
+   * @throws LayerNotFoundError for a `from`/`target` naming nothing.
+   * @throws NetworkConstructionDependencyLoopError for a cycle (with the construction stack).
+   * @throws CannotHandleUndefinedSourcesError for a layer given no sources that needs some.
+   */
+  constructFromDict(netDict: NetDict): void {
+    if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
+      throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
+    }
+    this.netDict = netDict;
+    const stack: string[] = [];
+    for (const name of Object.keys(netDict)) this.constructLayer(name, stack);
+    if (this.outputLayers().length === 0) {
+      throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
+    }
+  }
+
+  private parseSource(ref: string, owner: string): SourceRef {
+    if (ref === 'data') return { kind: 'data', key: this.externData.defaultInput };
+    if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
+    if (!(ref in this.netDict)) {
+      throw new LayerNotFoundError(
+        `Layer '${owner}' takes "from": "${ref}", but there is no such layer. Layers: ${Object.keys(this.netDict).join(', ')}; ` +
+          `extern data: ${this.externData.keys.map((k) => `"data:${k}"`).join(', ')} ("data" is "data:${this.externData.defaultInput}").`,
+      );
+    }
+    return { kind: 'layer', name: ref };
+  }
+
+  private constructLayer(name: string, stack: string[]): LayerNode {
+    const done = this.nodes.get(name);
+    if (done) return done;
+    if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError(name, stack.slice(stack.indexOf(name)));
+    const raw = this.netDict[name];
+    if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict. Layers: ${Object.keys(this.netDict).join(', ')}.`);
+    const entry = parseEntry(commonEntrySchema, raw, name);
+    const cls = getNetDictClass(entry.class, name);
+    const own = cls.options ? parseEntry(cls.options, Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k))), name) : {};
+    const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
+    const sources = fromList.map((r) => this.parseSource(r, name));
+    if (sources.length === 0 && cls.sources !== 'none') throw new CannotHandleUndefinedSourcesError(name, entry.class);
+
+    stack.push(name);
+    const sourceData = sources.map((s) => (s.kind === 'data' ? this.externData.getData(s.key) : this.constructLayer(s.name, stack).output));
+    stack.pop();
+
+    const inputShape = this.inputShapeFor(name, entry.class, cls, sourceData);
+    const target = entry.loss ? (entry.target ?? this.externData.defaultTarget) : undefined;
+    const targetData = target === undefined ? undefined : this.externData.getData(target);
+    const layer = cls.create({ name, entry: { ...entry, ...(own as object) }, sources: sourceData, target: targetData });
+    if (entry.trainable === false) layer.trainable = false;
+    this.trackLayer(layer);
+    let outShape: SymbolicShape;
+    try {
+      outShape = layer.computeOutputShape(inputShape as SymbolicShape);
+      layer.build(inputShape as SymbolicShape);
+    } catch (e) {
+      if (e instanceof LayerError) {
+        throw new NetDictError(`Net dict entry '${name}' (class '${entry.class}'): ${e.message}\n  sources: ${sourceData.map(String).join(', ')}`);
+      }
+      throw e;
+    }
+    const output = sourceData[0]?.withShape(name, outShape.slice(1)) ?? new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+    const isOutputLayer = entry.is_output_layer ?? name === 'output';
+    const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
+    if (entry.loss && target !== undefined && targetData) {
+      this.checkLossTarget(name, output, targetData);
+      node.target = target;
+      node.lossHolder = new LossHolder({
+        name: entry.loss,
+        layerName: name,
+        loss: getLoss(entry.loss, (entry.loss_opts ?? {}) as never),
+        scale: entry.loss_scale ?? 1,
+      });
+    }
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  private inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources: Data[]): SymbolicShape | SymbolicShape[] {
+    for (const s of sources) {
+      if (s.sparse && c.sources !== 'none') {
+        throw new NetDictError(
+          `Layer '${name}' (class '${cls}') gets sparse data '${s.name}' (class indices) as input. ` +
+            `Dense layers need float features; sparse inputs (embeddings) are not supported by '${cls}'.`,
+        );
+      }
+    }
+    if (c.sources === 'list') return sources.map((s) => s.batchShape);
+    if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
+    const lead = JSON.stringify(sources[0]!.batchShape.slice(0, -1));
+    for (const s of sources) {
+      if (JSON.stringify(s.batchShape.slice(0, -1)) !== lead) {
+        throw new InputShapeError(name, `sources ${sources.map((d) => d.name).join(', ')} must agree on all axes but the last to be concatenated`, s.batchShape);
+      }
+    }
+    const feat = sources.reduce((n, s) => n + (s.batchShape[s.batchShape.length - 1] ?? NaN), 0);
+    return [...sources[0]!.batchShape.slice(0, -1), feat];
+  }
+
+  private checkLossTarget(name: string, output: Data, target: Data): void {
+    const outDim = output.dim;
+    if (target.sparse && outDim !== target.dim) {
+      throw new NetDictError(
+        `Layer '${name}' has ${outDim} output features, but its target '${target.name}' has ${target.dim} classes. Set "n_out": ${target.dim}.`,
+      );
+    }
+  }
+
+  /** The layers marked as output (`output` or `is_output_layer`). */
+  outputLayers(): LayerNode[] {
+    return [...this.nodes.values()].filter((n) => n.isOutputLayer);
+  }
+  /** The default output layer: `output` if present, else the first output layer. */
+  defaultOutputLayer(): LayerNode {
+    const outs = this.outputLayers();
+    const node = this.nodes.get('output') ?? outs[0];
+    if (!node) throw new LayerNotFoundError(`Network '${this.name}' has no output layer.`);
+    return node;
+  }
+  /** Nodes with a loss. */
+  lossNodes(): LayerNode[] {
+    return [...this.nodes.values()].filter((n) => n.lossHolder);
+  }
+  /** Extern-data keys the network reads (inputs and loss targets). */
+  usedDataKeys(): string[] {
+    const keys = new Set<string>();
+    for (const n of this.nodes.values()) {
+      for (const s of n.sources) if (s.kind === 'data') keys.add(s.key);
+      if (n.target) keys.add(n.target);
+    }
+    return [...keys];
+  }
+  /** The node of a layer. @throws LayerNotFoundError listing the layers. */
+  node(name: string): LayerNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new LayerNotFoundError(`No layer '${name}' in network '${this.name}'. Layers: ${[...this.nodes.keys()].join(', ')}.`);
+    return n;
+  }
+
+  /**
+   * Computes every layer's output for a batch (`inputs`: extern-data key →
+   * tensor, `[batch, ...shape]`), in construction (dependency) order.
+   */
+  forward(inputs: Record<string, Tensor>, ctx: CallContext = INFERENCE): Map<string, LayerOutput> {
+    const outs = new Map<string, LayerOutput>();
+    const get = (s: SourceRef): Tensor => {
+      if (s.kind === 'layer') return outs.get(s.name)!.value;
+      const t = inputs[s.key];
+      if (!t) throw new LayerNotFoundError(`forward(): no input tensor for extern data '${s.key}'. Given: ${Object.keys(inputs).join(', ')}.`);
+      return t;
+    };
+    for (const node of this.nodes.values()) {
+      const xs = node.sources.map(get);
+      let input: Tensor | Tensor[] =
+        node.cls.sources === 'list' ? xs : xs.length === 1 ? xs[0]! : xs.length === 0 ? ops.zeros([1, 1]) : ops.concat(xs, -1);
+      if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
+      const layer = node.layer;
+      if (layer instanceof Linear && layer.activationName === 'softmax') {
+        const logits = layer.preActivation(Array.isArray(input) ? input[0]! : input);
+        outs.set(node.name, { value: ops.softmax(logits, -1), logits });
+      } else {
+        outs.set(node.name, { value: layer.apply(input, ctx) });
+      }
+    }
+    return outs;
+  }
+
+  /** Runs the net on the default input and returns the default output layer's value. */
+  override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    return this.forward({ [this.externData.defaultInput]: x }, ctx).get(this.defaultOutputLayer().name)!.value;
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { NetDictError } from '../errors.js';
+
+/**
+ * The keys every net-dict entry may have (RETURNN `LayerBase` kwargs). Each
+ * layer class adds its own keys (see the class registry).
+ */
+export const commonEntrySchema = z.looseObject({
+  class: z.string({ error: '"class" is required and must be a string, e.g. "linear"' }),
+  from: z.union([z.string(), z.array(z.string())]).optional(),
+  n_out: z.number().int().positive().optional(),
+  activation: z.string().nullable().optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  loss: z.string().nullable().optional(),
+  target: z.string().optional(),
+  loss_scale: z.number().min(0).optional(),
+  loss_opts: z.record(z.string(), z.unknown()).optional(),
+  is_output_layer: z.boolean().optional(),
+  trainable: z.boolean().optional(),
+});
+
+/** One net-dict entry, as written in a config. */
+export type LayerDescription = z.infer<typeof commonEntrySchema>;
+
+/** A RETURNN-style network description: layer name → entry. */
+export type NetDict = Record<string, LayerDescription>;
+
+/** Keys handled by the network itself, not by the layer class. */
+export const COMMON_KEYS = new Set(Object.keys(commonEntrySchema.shape));
+
+/**
+ * Parses `value` with `schema`, or throws NetDictError naming the entry, the
+ * key, what was expected and what was received.
+ */
+export function parseEntry<S extends z.ZodType>(schema: S, value: unknown, layerName: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = i.path.join('.');
+    const got = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
+    return `${key || '(entry)'}: ${i.message}. Received: ${key ? `${key}=${JSON.stringify(got)}` : JSON.stringify(value)}`;
+  });
+  throw new NetDictError(`Net dict entry '${layerName}' is invalid:\n  - ${lines.join('\n  - ')}`);
+}

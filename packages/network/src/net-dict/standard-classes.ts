@@ -1,0 +1,111 @@
+import {
+  ActivationLayer,
+  BatchNorm,
+  Combine,
+  Conv2D,
+  Copy,
+  Flatten,
+  Linear,
+  Pool2D,
+  Softmax,
+  SplitDims,
+} from '@strata/core';
+import { z } from 'zod';
+import { NetDictError } from '../errors.js';
+import { type LayerCreateContext, registerNetDictClass } from './registry.js';
+
+const pair = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]);
+const toPair = (v: number | [number, number] | undefined, d: [number, number]): [number, number] =>
+  v === undefined ? d : typeof v === 'number' ? [v, v] : v;
+const padding = z.enum(['same', 'valid']);
+
+function needNOut(ctx: LayerCreateContext): number {
+  // As in RETURNN, a layer with a loss gets n_out from its target by default.
+  const n = ctx.entry.n_out ?? ctx.target?.dim ?? undefined;
+  if (n === undefined || n === null) {
+    throw new NetDictError(
+      `Net dict entry '${ctx.name}' (class '${ctx.entry.class}') needs "n_out" (the number of output features), or a "loss" with a "target".`,
+    );
+  }
+  return n;
+}
+
+const linearOptions = z.looseObject({ with_bias: z.boolean().optional() });
+
+/**
+ * Registers the net-dict classes of Strata's standard layers under their
+ * RETURNN names: `linear`, `softmax`, `activation`, `copy`, `combine`,
+ * `dropout`, `conv`, `pool`, `merge_dims`, `flatten`, `split_dims`, `batch_norm`.
+ * Called once on import of @strata/network.
+ */
+export function registerStandardClasses(): void {
+  registerNetDictClass('linear', {
+    sources: 'concat',
+    options: linearOptions,
+    create: (c) =>
+      new Linear({ name: c.name, units: needNOut(c), activation: c.entry.activation ?? null, withBias: c.entry.with_bias as boolean | undefined }),
+  });
+  registerNetDictClass('softmax', {
+    sources: 'concat',
+    options: linearOptions,
+    create: (c) => new Softmax({ name: c.name, units: needNOut(c), withBias: c.entry.with_bias as boolean | undefined }),
+  });
+  registerNetDictClass('activation', {
+    sources: 'concat',
+    create: (c) => new ActivationLayer({ name: c.name, activation: c.entry.activation ?? 'linear' }),
+  });
+  registerNetDictClass('copy', { sources: 'list', create: (c) => new Copy({ name: c.name }) });
+  registerNetDictClass('combine', {
+    sources: 'list',
+    options: z.looseObject({ kind: z.enum(['add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average']) }),
+    create: (c) => new Combine({ name: c.name, kind: c.entry.kind as never, activation: c.entry.activation ?? null }),
+  });
+  // RETURNN's DropoutLayer is a copy whose common "dropout" option drops its input.
+  registerNetDictClass('dropout', { sources: 'concat', create: (c) => new Copy({ name: c.name }) });
+  registerNetDictClass('conv', {
+    sources: 'concat',
+    options: z.looseObject({
+      filter_size: pair,
+      padding: padding.optional(),
+      strides: pair.optional(),
+      dilation_rate: pair.optional(),
+      with_bias: z.boolean().optional(),
+    }),
+    create: (c) =>
+      new Conv2D({
+        name: c.name,
+        filters: needNOut(c),
+        kernelSize: toPair(c.entry.filter_size as never, [1, 1]),
+        strides: toPair(c.entry.strides as never, [1, 1]),
+        dilationRate: toPair(c.entry.dilation_rate as never, [1, 1]),
+        padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'same',
+        activation: c.entry.activation ?? null,
+        withBias: c.entry.with_bias as boolean | undefined,
+      }),
+  });
+  registerNetDictClass('pool', {
+    sources: 'concat',
+    options: z.looseObject({ mode: z.enum(['max', 'avg']), pool_size: pair, strides: pair.optional(), padding: padding.optional() }),
+    create: (c) =>
+      new Pool2D({
+        name: c.name,
+        mode: c.entry.mode as 'max' | 'avg',
+        poolSize: toPair(c.entry.pool_size as never, [2, 2]),
+        strides: c.entry.strides === undefined ? undefined : toPair(c.entry.strides as never, [1, 1]),
+        padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'valid',
+      }),
+  });
+  const flatten = { sources: 'concat' as const, create: (c: LayerCreateContext) => new Flatten({ name: c.name }) };
+  registerNetDictClass('merge_dims', flatten);
+  registerNetDictClass('flatten', flatten);
+  registerNetDictClass('split_dims', {
+    sources: 'concat',
+    options: z.looseObject({ dims: z.array(z.number().int().refine((d) => d > 0 || d === -1, 'each dim must be positive or -1')) }),
+    create: (c) => new SplitDims({ name: c.name, dims: c.entry.dims as number[] }),
+  });
+  registerNetDictClass('batch_norm', {
+    sources: 'concat',
+    options: z.looseObject({ momentum: z.number().gt(0).lt(1).optional(), epsilon: z.number().positive().optional() }),
+    create: (c) => new BatchNorm({ name: c.name, momentum: c.entry.momentum as number | undefined, epsilon: c.entry.epsilon as number | undefined }),
+  });
+}

@@ -1,0 +1,57 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { CheckpointNotFoundError } from './errors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensorData, type SafetensorsContents } from './safetensors.js';
+
+/** The `format` metadata value of checkpoints the engine writes. */
+export const CHECKPOINT_FORMAT = 'strata-checkpoint/1';
+
+/** What {@link loadCheckpoint} returns: tensors by checkpoint key, and the metadata strings. */
+export type Checkpoint = SafetensorsContents;
+
+/**
+ * Writes tensors and metadata to `path` as a safetensors file, atomically.
+ *
+ * The whole file image is encoded in memory first, so bad input (or an error
+ * thrown while reading a tensor's data) fails before the disk is touched.
+ * It is then written with `write-file-atomic`: to a temporary file next to
+ * `path`, fsynced, and renamed over `path`; a crash or error mid-save leaves
+ * the previous checkpoint at `path` intact and removes the temporary file.
+ * Missing parent directories are created.
+ *
+ * The engine's metadata keys: `epoch`, `step`, `configHash` and `format`
+ * ({@link CHECKPOINT_FORMAT}); values must be strings.
+ *
+ * @throws CheckpointFormatError if the tensors or metadata cannot be encoded
+ *   (see `encodeSafetensors`); file-system errors (`EACCES`, `ENOSPC`, ...) propagate.
+ */
+export async function saveCheckpoint(
+  path: string,
+  tensors: readonly NamedTensorData[],
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  const bytes = encodeSafetensors(tensors, metadata, path);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { fsync: true });
+}
+
+/**
+ * Reads a safetensors checkpoint, validating its header fully before any
+ * tensor is decoded (see `parseSafetensorsHeader`).
+ *
+ * @returns tensors by checkpoint key (fresh typed arrays), and the metadata.
+ * @throws CheckpointNotFoundError if nothing exists at `path`.
+ * @throws CheckpointFormatError if the file is not a valid safetensors file,
+ *   or holds a dtype other than F32, I32, BOOL.
+ */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(path);
+    throw e;
+  }
+  return decodeSafetensors(bytes, path);
+}

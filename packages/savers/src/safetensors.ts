@@ -1,0 +1,276 @@
+/**
+ * The safetensors format, encoded and decoded in memory.
+ *
+ * Source: https://github.com/huggingface/safetensors (README "Format"). Layout:
+ * 8 bytes `N` (unsigned 64-bit little-endian) · `N` bytes of UTF-8 JSON header
+ * `{"NAME": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
+ * "__metadata__": {"key": "value"}}`, padded with spaces (0x20) to a multiple
+ * of 8 bytes · the byte buffer, every tensor row-major little-endian, offsets
+ * relative to the start of the buffer, the buffer indexed entirely, no holes.
+ */
+import { sizeOf, type DType, type TensorData } from '@strata/backend';
+import { CheckpointFormatError } from './errors.js';
+
+/**
+ * One named tensor's values on the host, as written to and read from a checkpoint.
+ *
+ * `data` is row-major and has `sizeOf(shape)` elements: a `Float32Array` for
+ * `float32`, an `Int32Array` for `int32`, a `Uint8Array` of 0/1 for `bool`.
+ */
+export interface NamedTensorData {
+  /** Checkpoint key, e.g. `net/dense/kernel` (a Variable's `path`). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly data: TensorData;
+}
+
+/** The contents of a safetensors file: tensors by name, and the string metadata. */
+export interface SafetensorsContents {
+  readonly tensors: Map<string, NamedTensorData>;
+  readonly metadata: Record<string, string>;
+}
+
+/** One validated header entry: where a tensor's bytes lie in the file. */
+export interface SafetensorsEntry {
+  readonly name: string;
+  /** The safetensors dtype string, e.g. `F32`. */
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  /** Byte offsets `[begin, end)` relative to the start of the byte buffer. */
+  readonly dataOffsets: readonly [number, number];
+}
+
+/** A validated header: entries sorted by offset, metadata, and where the byte buffer starts (bytes). */
+export interface SafetensorsHeader {
+  readonly entries: readonly SafetensorsEntry[];
+  readonly metadata: Record<string, string>;
+  /** `8 + N`: file offset of the byte buffer, in bytes. */
+  readonly dataStart: number;
+}
+
+/** Bytes per element of every dtype the safetensors spec names (sub-byte float types excluded). */
+export const SAFETENSORS_DTYPE_SIZES: Readonly<Record<string, number>> = {
+  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1,
+  I16: 2, U16: 2, F16: 2, BF16: 2,
+  I32: 4, U32: 4, F32: 4,
+  I64: 8, U64: 8, F64: 8,
+};
+
+const TO_SAFETENSORS: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const FROM_SAFETENSORS: Record<string, DType> = { F32: 'float32', I32: 'int32', BOOL: 'bool' };
+
+/** Upper bound on `N` (bytes), as in the reference implementation, so a corrupt length cannot allocate gigabytes. */
+export const MAX_HEADER_BYTES = 100_000_000;
+const METADATA_KEY = '__metadata__';
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Encodes tensors and string metadata as one safetensors file image.
+ *
+ * Tensors are laid out by element size (largest first), then by name, as the
+ * reference writer does, so every tensor's bytes are aligned to its element
+ * size within the file; `__metadata__` is omitted when empty.
+ *
+ * @param target - the destination named in errors (a path, or `<buffer>`).
+ * @throws CheckpointFormatError if a name is empty, repeated or `__metadata__`,
+ *   a shape is not a list of non-negative integers, `data` is not the typed
+ *   array of `dtype` or its length is not `sizeOf(shape)`, or a metadata value
+ *   is not a string. Errors thrown while reading `data` propagate unchanged.
+ */
+export function encodeSafetensors(
+  tensors: readonly NamedTensorData[],
+  metadata: Readonly<Record<string, string>> = {},
+  target = '<buffer>',
+): Uint8Array {
+  const fail = (problem: string): never => {
+    throw new CheckpointFormatError(target, `cannot encode: ${problem}`);
+  };
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') fail(`metadata value '${k}' is a ${typeof v}; safetensors metadata values must be strings (use String(x)).`);
+  }
+  const seen = new Set<string>();
+  const items = tensors.map((t) => {
+    const { name, shape, dtype, data } = t;
+    if (typeof name !== 'string' || name === '' || name === METADATA_KEY) fail(`invalid tensor name ${JSON.stringify(name)}.`);
+    if (seen.has(name)) fail(`tensor name '${name}' appears twice.`);
+    seen.add(name);
+    if (!(dtype in TO_SAFETENSORS)) fail(`tensor '${name}': unsupported dtype ${JSON.stringify(dtype)}; expected float32, int32 or bool.`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor '${name}': shape ${JSON.stringify(shape)} must be a list of non-negative integers.`);
+    }
+    const want = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
+    if (!(data instanceof want)) fail(`tensor '${name}': dtype ${dtype} needs a ${want.name}, got ${data?.constructor?.name ?? typeof data}.`);
+    if (data.length !== sizeOf(shape)) fail(`tensor '${name}': data has ${data.length} elements, shape [${shape.join(', ')}] needs ${sizeOf(shape)}.`);
+    return { name, shape, st: TO_SAFETENSORS[dtype], data };
+  });
+  items.sort((a, b) => b.data.BYTES_PER_ELEMENT - a.data.BYTES_PER_ELEMENT || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
+  let offset = 0;
+  for (const it of items) {
+    header[it.name] = { dtype: it.st, shape: [...it.shape], data_offsets: [offset, offset + it.data.byteLength] };
+    offset += it.data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const n = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + n + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + n);
+  let at = 8 + n;
+  for (const it of items) {
+    out.set(littleEndianBytes(it.data), at);
+    at += it.data.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Reads and fully validates the header of a safetensors file image, without
+ * copying any tensor data.
+ *
+ * Checks: the file holds the 8-byte length and the `N` header bytes; `N` ≤
+ * {@link MAX_HEADER_BYTES}; the header is UTF-8 JSON starting with `{` and is
+ * an object; `__metadata__`, if present, maps strings to strings; each entry
+ * has a known `dtype`, a `shape` of non-negative integers and `data_offsets`
+ * `[begin, end]` with `begin ≤ end`; `end - begin = product(shape) · dtypeSize`;
+ * sorted by offset the entries start at 0, are contiguous and do not overlap;
+ * and `8 + N + lastEnd` equals the file size.
+ *
+ * @param source - the file named in errors.
+ * @throws CheckpointFormatError naming `source` and the first violation found.
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): SafetensorsHeader {
+  const fail = (problem: string): never => {
+    throw new CheckpointFormatError(source, problem);
+  };
+  if (bytes.length < 8) fail(`file is truncated: ${bytes.length} bytes, shorter than the 8-byte header length.`);
+  const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (n64 > BigInt(bytes.length - 8)) fail(`header length ${n64} bytes runs beyond the end of the file (${bytes.length - 8} bytes after the length field); the file is truncated or not safetensors.`);
+  const n = Number(n64);
+  if (n > MAX_HEADER_BYTES) fail(`header length ${n} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit.`);
+  if (n < 2 || bytes[8] !== 0x7b) fail(`header does not start with '{' (not a safetensors file?).`);
+  let text = '';
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    fail('header is not valid UTF-8.');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    fail(`header is not valid JSON (${(e as Error).message}).`);
+  }
+  if (!isPlainObject(parsed)) fail('header JSON is not an object.');
+  const obj = parsed as Record<string, unknown>;
+
+  const metadata: Record<string, string> = {};
+  if (METADATA_KEY in obj) {
+    const m = obj[METADATA_KEY];
+    if (!isPlainObject(m)) fail(`'${METADATA_KEY}' is not an object of strings.`);
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      if (typeof v !== 'string') fail(`metadata value '${k}' is ${JSON.stringify(v)}, not a string.`);
+      metadata[k] = v as string;
+    }
+  }
+
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, raw] of Object.entries(obj)) {
+    if (name === METADATA_KEY) continue;
+    if (!isPlainObject(raw)) fail(`entry '${name}' is not an object.`);
+    const { dtype, shape, data_offsets: offs } = raw as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !(dtype in SAFETENSORS_DTYPE_SIZES)) {
+      fail(`tensor '${name}': unknown dtype ${JSON.stringify(dtype)}; expected one of ${Object.keys(SAFETENSORS_DTYPE_SIZES).join(', ')}.`);
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor '${name}': shape ${JSON.stringify(shape)} is not a list of non-negative integers.`);
+    }
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0) || offs[0] > offs[1]) {
+      fail(`tensor '${name}': data_offsets ${JSON.stringify(offs)} is not [begin, end] with 0 ≤ begin ≤ end.`);
+    }
+    const [begin, end] = offs as [number, number];
+    const need = sizeOf(shape as number[]) * SAFETENSORS_DTYPE_SIZES[dtype as string]!;
+    if (end - begin !== need) {
+      fail(`tensor '${name}': data_offsets [${begin}, ${end}] span ${end - begin} bytes, but shape ${JSON.stringify(shape)} of ${dtype} needs ${need}.`);
+    }
+    entries.push({ name, dtype: dtype as string, shape: shape as number[], dataOffsets: [begin, end] });
+  }
+
+  entries.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  let expected = 0;
+  let prev = '';
+  for (const e of entries) {
+    const [begin, end] = e.dataOffsets;
+    if (begin < expected) fail(`tensor '${e.name}' data_offsets [${begin}, ${end}] overlap tensor '${prev}' (which ends at ${expected}).`);
+    if (begin > expected) fail(`hole in the byte buffer: bytes [${expected}, ${begin}) belong to no tensor (before '${e.name}').`);
+    expected = end;
+    prev = e.name;
+  }
+  const dataStart = 8 + n;
+  if (dataStart + expected !== bytes.length) {
+    fail(
+      `file size ${bytes.length} bytes does not match the header: 8 + ${n} header bytes + ${expected} data bytes = ${dataStart + expected}` +
+        (dataStart + expected > bytes.length ? ' (the file is truncated).' : ' (trailing bytes).'),
+    );
+  }
+  return { entries, metadata, dataStart };
+}
+
+/**
+ * Decodes a safetensors file image into tensors (copies, independent of
+ * `bytes`) and metadata, after {@link parseSafetensorsHeader} validated it.
+ *
+ * @param source - the file named in errors.
+ * @throws CheckpointFormatError for any header violation, or a tensor whose
+ *   dtype is valid safetensors but not one Strata holds (only F32, I32, BOOL).
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContents {
+  // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view.
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { entries, metadata, dataStart } = parseSafetensorsHeader(bytes, source);
+  const tensors = new Map<string, NamedTensorData>();
+  for (const e of entries) {
+    const dtype = FROM_SAFETENSORS[e.dtype];
+    if (!dtype) {
+      throw new CheckpointFormatError(
+        source,
+        `tensor '${e.name}' has dtype ${e.dtype}, which Strata cannot hold; Strata reads F32, I32 and BOOL. Convert the tensor before loading.`,
+      );
+    }
+    const raw = bytes.subarray(dataStart + e.dataOffsets[0], dataStart + e.dataOffsets[1]);
+    tensors.set(e.name, { name: e.name, shape: e.shape, dtype, data: fromLittleEndian(raw, dtype) });
+  }
+  return { tensors, metadata };
+}
+
+function isPlainObject(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The little-endian bytes of `data` (a view on little-endian hosts, a swapped copy otherwise). */
+function littleEndianBytes(data: TensorData): Uint8Array {
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN_HOST || data.BYTES_PER_ELEMENT === 1) return view;
+  const out = new Uint8Array(data.byteLength);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) {
+    if (data instanceof Float32Array) dv.setFloat32(i * 4, data[i]!, true);
+    else dv.setInt32(i * 4, data[i]!, true);
+  }
+  return out;
+}
+
+/** A fresh, aligned typed array holding little-endian `raw` bytes as `dtype`. */
+function fromLittleEndian(raw: Uint8Array, dtype: DType): TensorData {
+  const copy = new Uint8Array(raw); // a copy with its own, aligned ArrayBuffer
+  if (dtype === 'bool') return copy;
+  const out = dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+  if (!LITTLE_ENDIAN_HOST) {
+    const dv = new DataView(copy.buffer);
+    for (let i = 0; i < out.length; i++) out[i] = dtype === 'float32' ? dv.getFloat32(i * 4, true) : dv.getInt32(i * 4, true);
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// One run over every package (each package's own vitest.config.ts is a project),
+// so `pnpm test` prints one summary. `pnpm --filter @strata/core test` runs one package.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'apps/*'],
+    reporters: ['default', './tools/vitest-summary-reporter.ts'],
+  },
+});
