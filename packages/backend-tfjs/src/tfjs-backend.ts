@@ -12,8 +12,9 @@ import type {
 } from '@strata/backend';
 import { ShapeError, sizeOf } from '@strata/backend';
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core registers no gradients by itself (the tfjs umbrella package does this import).
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// tfjs-core registers no gradients by itself; the tfjs umbrella package's Node bundle does
+// (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
+import '@tensorflow/tfjs';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
 
 type T = tf.Tensor;

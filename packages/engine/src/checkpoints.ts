@@ -4,7 +4,7 @@ import { Variable } from '@strata/core';
 import { loadVariables, saveVariables } from '@strata/savers';
 import type { Optimizer } from './optimizers/optimizer.js';
 
-/** Prefix of optimizer slot keys in a checkpoint (`optimizer/network/hidden/kernel/m`). */
+/** Prefix of optimizer slot keys in a checkpoint (`optimizer/network/hidden/kernel/momentum`). */
 export const OPTIMIZER_PREFIX = 'optimizer/';
 
 /** `<dir>/epoch-007.safetensors`: one file per finished epoch (RETURNN's `model.007`). */

@@ -46,7 +46,18 @@ interface Row {
    * compared, and the gradient must throw this on tfjs-cpu / tfjs-wasm.
    */
   noGrad?: { cpu: RegExp; wasm: RegExp };
+  /**
+   * A known tfjs-wasm bug that makes parity fail: the parity test is then
+   * `it.fails`, so it turns red once the adapter works around the bug.
+   */
+  wasmKnownBug?: string;
 }
+
+// tfjs-backend-wasm 4.22's MaxPoolGrad drops the gradient of every window whose
+// values are all negative (the forward MaxPool is right). Found by sweeping
+// shapes/strides/paddings against tfjs-cpu; shifting inputs to positive values
+// makes every case agree. To be worked around in @strata/backend-tfjs.
+const WASM_MAXPOOL_GRAD = 'tfjs-wasm MaxPoolGrad loses the gradient of all-negative windows';
 
 const SEED = 1234;
 const ctxOf = (row: Row): CallContext => (row.training ? { training: true, nextSeed: () => SEED } : INFERENCE);
@@ -138,11 +149,32 @@ const rows: Row[] = [
     refLayer: () => tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', dilationRate: 2 }),
     noGrad: { cpu: /dilation rates greater than 1/, wasm: /dilations > 1/ },
   },
-  { name: 'Pool2D max 2x2', make: () => new Pool2D({ mode: 'max', poolSize: 2 }), inputs: [[2, 6, 5, 3]], refLayer: () => tfl.layers.maxPooling2d({ poolSize: 2 }) },
+  {
+    name: 'Pool2D max 2x2',
+    make: () => new Pool2D({ mode: 'max', poolSize: 2 }),
+    inputs: [[2, 6, 5, 3]],
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 2 }),
+    wasmKnownBug: WASM_MAXPOOL_GRAD,
+  },
+  {
+    name: 'Pool2D max 2x2, positive input (as after relu)',
+    make: () => new Pool2D({ mode: 'max', poolSize: 2 }),
+    inputs: [[2, 6, 5, 3]],
+    input: (i, n) => positive(n, 60 + i),
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 2 }),
+  },
   {
     name: 'Pool2D max 3x3 same stride 2',
     make: () => new Pool2D({ mode: 'max', poolSize: 3, strides: 2, padding: 'same' }),
     inputs: [[2, 7, 5, 2]],
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+    wasmKnownBug: WASM_MAXPOOL_GRAD,
+  },
+  {
+    name: 'Pool2D max 3x3 same stride 2, positive input',
+    make: () => new Pool2D({ mode: 'max', poolSize: 3, strides: 2, padding: 'same' }),
+    inputs: [[2, 7, 5, 2]],
+    input: (i, n) => positive(n, 62 + i),
     refLayer: () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
   },
   { name: 'Pool2D avg 2x3', make: () => new Pool2D({ mode: 'avg', poolSize: [2, 3] }), inputs: [[2, 6, 6, 2]], refLayer: () => tfl.layers.averagePooling2d({ poolSize: [2, 3] }) },
@@ -261,6 +293,11 @@ describe('layer table: tfjs-wasm vs tfjs-cpu parity (atol 1e-5, rtol 1e-4)', () 
   });
   afterAll(() => useBackend('tfjs-cpu'));
   for (const row of rows) {
+    if (row.wasmKnownBug) {
+      it(`${row.name}: forward`, () => expectClose(runOurs(row).out, onCpu.get(row.name)!.out));
+      it.fails(`${row.name}: gradients (known bug: ${row.wasmKnownBug})`, () => expectSame(runOurs(row), onCpu.get(row.name)!));
+      continue;
+    }
     it(row.name, () => {
       expectSame(runOurs(row), onCpu.get(row.name)!);
       if (row.noGrad) {

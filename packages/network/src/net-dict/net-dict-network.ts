@@ -93,6 +93,8 @@ export class NetDictNetwork extends Network {
     if (this.outputLayers().length === 0) {
       throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
     }
+    this.builtInputShape = this.externData.getData(this.externData.defaultInput).batchShape;
+    this.built = true;
   }
 
   private parseSource(ref: string, owner: string): SourceRef {
@@ -146,11 +148,12 @@ export class NetDictNetwork extends Network {
     if (entry.loss && target !== undefined && targetData) {
       this.checkLossTarget(name, output, targetData);
       node.target = target;
+      // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
       node.lossHolder = new LossHolder({
-        name: entry.loss,
+        name,
         layerName: name,
         loss: getLoss(entry.loss, (entry.loss_opts ?? {}) as never),
-        scale: entry.loss_scale ?? 1,
+        scale: entry.loss_scale,
       });
     }
     this.nodes.set(name, node);
