@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
+import { maxPoolPositiveGrad } from './max-pool-grad.js';
 
 type T = tf.Tensor;
 const u = (x: Tensor): T => x as unknown as T;
@@ -179,6 +180,9 @@ export class TfjsBackend implements Backend {
     return tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }
   maxPool2d(x: Tensor, o: Pool2dOptions): Tensor {
+    if (this.tfjsBackendName === 'wasm') {
+      return maxPoolPositiveGrad(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
+    }
     return tf.maxPool(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
   }
   avgPool2d(x: Tensor, o: Pool2dOptions): Tensor {

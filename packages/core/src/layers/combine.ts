@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
@@ -91,14 +91,14 @@ export class Combine extends Layer {
     if (two ? shapes.length !== 2 : shapes.length < 1) {
       throw new LayerArgumentError(
         `Combine '${this.name}' with kind='${this.kind}' needs ${two ? 'exactly 2 inputs' : 'at least 1 input'}. ` +
-          `Received: ${shapes.length} inputs with shapes ${shapes.map((s) => `[${s.join(', ')}]`).join(', ')}.`,
+          `Received: ${shapes.length} inputs with shapes ${shapes.map((s) => formatShape(s as Shape)).join(', ')}.`,
       );
     }
     let out: (number | null)[] | undefined = [...shapes[0]!];
     for (const s of shapes.slice(1)) {
       const next = broadcast(out, s);
       if (!next) {
-        throw new InputShapeError(this.name, `input shapes do not broadcast; the inputs before it broadcast to [${out.join(', ')}]`, s);
+        throw new InputShapeError(this.name, `input shapes do not broadcast; the inputs before it broadcast to ${formatShape(out as Shape)}`, s);
       }
       out = next;
     }

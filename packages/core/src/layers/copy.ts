@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
 import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type SymbolicShape } from '../layer.js';
 import { many } from './util.js';
@@ -39,7 +39,7 @@ export class Copy extends Layer {
       if (!agree || s.length === 0) {
         throw new InputShapeError(
           this.name,
-          `inputs to concatenate must agree in every axis but the last; the first input has shape [${first.join(', ')}]`,
+          `inputs to concatenate must agree in every axis but the last; the first input has shape ${formatShape(first as Shape)}`,
           s,
         );
       }

@@ -1,0 +1,92 @@
+// Bad arguments throw LayerArgumentError in Keras' "... Received: arg=value" form;
+// inputs of the wrong rank or size throw InputShapeError naming the received shape
+// (at build time the symbolic shape, batch axis `None`; at call time the concrete one).
+import { ops, type Tensor } from '@strata/backend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
+import type { Layer } from '../layer.js';
+import { randomTensor, useBackend } from '../test-utils/setup.js';
+import { ActivationLayer } from './activation.js';
+import { BatchNorm } from './batch-norm.js';
+import { Combine, type CombineKind } from './combine.js';
+import { Conv2D } from './conv2d.js';
+import { Copy } from './copy.js';
+import { Dropout } from './dropout.js';
+import { MergeDims } from './merge-dims.js';
+import { Pool2D } from './pool2d.js';
+import { layerFromConfig } from './registry.js';
+import { Softmax } from './softmax.js';
+import { Reshape, SplitDims } from './split-dims.js';
+
+beforeAll(() => useBackend('tfjs-cpu'));
+
+const badArgs: [string, () => unknown, string][] = [
+  ['Softmax units=0', () => new Softmax({ units: 0 }), 'Received: units=0.'],
+  ['Softmax activation=relu', () => new Softmax({ units: 2, activation: 'relu' as 'softmax' }), "Received: activation='relu'."],
+  ['Activation unknown', () => new ActivationLayer({ activation: 'nope' }), "Received: activation='nope'."],
+  ['Activation missing', () => new ActivationLayer({} as { activation: string }), 'Received: activation=undefined.'],
+  ['Combine kind', () => new Combine({ kind: 'pow' as CombineKind }), 'Received: kind="pow".'],
+  ['Combine activation', () => new Combine({ kind: 'add', activation: 'bogus' }), "Received: activation='bogus'."],
+  ['Dropout rate', () => new Dropout({ rate: 1 }), 'Received: rate=1.'],
+  ['Conv2D filters', () => new Conv2D({ filters: 2.5, kernelSize: 3 }), 'Received: filters=2.5.'],
+  ['Conv2D kernelSize', () => new Conv2D({ filters: 2, kernelSize: [3, 0] }), 'Received: kernelSize=[3,0].'],
+  ['Conv2D kernelSize rank', () => new Conv2D({ filters: 2, kernelSize: [3] as unknown as [number, number] }), 'Received: kernelSize=[3].'],
+  ['Conv2D strides', () => new Conv2D({ filters: 2, kernelSize: 3, strides: 0 }), 'Received: strides=0.'],
+  ['Conv2D padding', () => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as 'same' }), 'Received: padding="full".'],
+  ['Conv2D strides+dilation', () => new Conv2D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }), 'Received: strides=[2, 2], dilationRate=[2, 2].'],
+  ['Pool2D mode', () => new Pool2D({ mode: 'min' as 'max', poolSize: 2 }), 'Received: mode="min".'],
+  ['Pool2D poolSize', () => new Pool2D({ mode: 'max', poolSize: -2 }), 'Received: poolSize=-2.'],
+  ['Pool2D padding', () => new Pool2D({ mode: 'avg', poolSize: 2, padding: 'causal' as 'same' }), 'Received: padding="causal".'],
+  ['SplitDims two -1', () => new SplitDims({ dims: [-1, -1] }), 'Received: dims=[-1,-1].'],
+  ['SplitDims zero', () => new SplitDims({ dims: [0, 3] }), 'Received: dims=[0,3].'],
+  ['SplitDims batch axis', () => new SplitDims({ dims: [2, 2], axis: 0 }), 'Received: axis=0.'],
+  ['Reshape', () => new Reshape({ targetShape: [] }), 'Received: targetShape=[].'],
+  ['BatchNorm momentum', () => new BatchNorm({ momentum: 2 }), 'Received: momentum=2.'],
+  ['layerFromConfig unknown', () => layerFromConfig('Nope', { name: 'x', trainable: true }), "Received: className='Nope'."],
+];
+
+describe('bad arguments throw LayerArgumentError with "Received: ..."', () => {
+  for (const [name, make, received] of badArgs) {
+    it(name, () => {
+      expect(make).toThrow(LayerArgumentError);
+      expect(make).toThrow(received);
+    });
+  }
+});
+
+const badInputs: [string, () => Layer, () => Tensor | Tensor[], string][] = [
+  ['Conv2D rank 3', () => new Conv2D({ filters: 2, kernelSize: 3 }), () => randomTensor([2, 5, 5], 1), '[None, 5, 5]'],
+  ['Conv2D valid window too large', () => new Conv2D({ filters: 2, kernelSize: 5 }), () => randomTensor([1, 3, 6, 1], 1), '[None, 3, 6, 1]'],
+  ['Pool2D rank 2', () => new Pool2D({ mode: 'max', poolSize: 2 }), () => randomTensor([2, 8], 1), '[None, 8]'],
+  ['Pool2D valid window too large', () => new Pool2D({ mode: 'avg', poolSize: 4 }), () => randomTensor([1, 3, 3, 1], 1), '[None, 3, 3, 1]'],
+  ['MergeDims rank 1', () => new MergeDims(), () => randomTensor([5], 1), '[5]'],
+  ['SplitDims product', () => new SplitDims({ dims: [5, 5] }), () => randomTensor([2, 24], 1), '[2, 24]'],
+  ['SplitDims -1 not dividing', () => new SplitDims({ dims: [5, -1] }), () => randomTensor([2, 24], 1), '[2, 24]'],
+  ['SplitDims axis out of range', () => new SplitDims({ dims: [2, 2], axis: 3 }), () => randomTensor([2, 4], 1), '[2, 4]'],
+  ['Reshape size', () => new Reshape({ targetShape: [5, -1] }), () => randomTensor([2, 4, 6], 1), '[2, 4, 6]'],
+  ['Copy mismatched axes', () => new Copy(), () => [randomTensor([2, 3, 4], 1), randomTensor([2, 4, 4], 2)], '[None, 4, 4]'],
+  ['Combine not broadcastable', () => new Combine({ kind: 'add' }), () => [randomTensor([2, 3], 1), randomTensor([2, 4], 2)], '[None, 4]'],
+  ['BatchNorm rank 1', () => new BatchNorm(), () => randomTensor([4], 1), '[None]'],
+];
+
+describe('inputs of the wrong shape throw InputShapeError naming the shape', () => {
+  for (const [name, make, input, shape] of badInputs) {
+    it(name, () => {
+      const layer = make();
+      expect(() => layer.apply(input())).toThrow(InputShapeError);
+      expect(() => make().apply(input())).toThrow(`Received: input shape ${shape}`);
+    });
+  }
+
+  it('a built Conv2D rejects a later input of another rank', () => {
+    const conv = new Conv2D({ filters: 2, kernelSize: 1 });
+    conv.apply(randomTensor([1, 2, 2, 3], 1));
+    expect(() => conv.apply(ops.reshape(randomTensor([1, 2, 2, 3], 1), [2, 2, 3]))).toThrow(InputShapeError);
+  });
+
+  it('Combine sub with three inputs throws LayerArgumentError naming the count', () => {
+    const xs = [1, 2, 3].map((s) => randomTensor([2, 3], s));
+    expect(() => new Combine({ kind: 'sub' }).apply(xs)).toThrow(LayerArgumentError);
+    expect(() => new Combine({ kind: 'sub' }).apply(xs)).toThrow('Received: 3 inputs with shapes');
+  });
+});
