@@ -10,16 +10,32 @@ export function samePadding(size: number, kernel: number, stride: number, dilati
 }
 
 /**
- * `conv2d` whose filter gradient needs only the forward `Conv2D` kernel.
+ * One-hot depthwise filter `[kh, kw, c, kh*kw]` that copies each window tap
+ * into its own channel: a depthwise convolution with it extracts image
+ * patches (im2col) with kernels tfjs `wasm` has.
+ */
+function patchFilter(kh: number, kw: number, channels: number): tf.Tensor4D {
+  const n = kh * kw;
+  const eye = new Float32Array(kh * kw * channels * n);
+  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let c = 0; c < channels; c++) eye[((a * kw + b) * channels + c) * n + a * kw + b] = 1;
+  return tf.tensor4d(eye, [kh, kw, channels, n]);
+}
+
+/**
+ * `conv2d` whose filter gradient needs no `Conv2DBackpropFilter` kernel.
  *
  * For `y[n,i,j,o] = sum_{a,b,c} xp[n, i*s+a*d, j*s+b*d, c] * w[a,b,c,o]`
  * (`xp` the padded input, `s` stride, `d` dilation), the filter gradient is
- * `dw[a,b,c,o] = sum_{n,i,j} xp[n, i*s+a*d, j*s+b*d, c] * dy[n,i,j,o]`: a
- * valid convolution of `xp` transposed to `[c, H, W, n]` with `dy` transposed
- * to `[i, j, n, o]` as its filter, with stride `d` and dilation `s`. The
- * input gradient uses `Conv2DBackpropInput`, which tfjs `wasm` has.
+ * `dw[a,b,c,o] = sum_{n,i,j} P[(n,i,j), (c,a,b)] * dy[(n,i,j), o]` with `P`
+ * the image patches of `xp`. `P` comes from a depthwise convolution with a
+ * one-hot filter (`DepthwiseConv2dNative`), and `dw = P^T · dy` is one matrix
+ * product. Measured on tfjs `wasm` (2 cores, batch 64, 14x14x32 -> 64, 3x3)
+ * this takes about 37 ms, against 188 ms for expressing `dw` as a forward
+ * `Conv2D` with `dy` as the filter. The input gradient uses
+ * `Conv2DBackpropInput`, which tfjs `wasm` has.
  *
- * @throws BackendCapabilityError when both stride and dilation exceed 1 on an axis pair (tfjs' Conv2D rejects that).
+ * @throws BackendCapabilityError when both stride and dilation exceed 1 (tfjs' convolutions reject that),
+ *   or for the input gradient of a dilated convolution (tfjs has no kernel for it).
  */
 export function conv2dWithFilterGradFromForwardConv(
   x: tf.Tensor4D,
@@ -51,11 +67,13 @@ export function conv2dWithFilterGradFromForwardConv(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xps, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dy4 = dy as tf.Tensor4D;
-        const xT = tf.transpose(xps, [3, 1, 2, 0]);
-        const dyT = tf.transpose(dy4, [1, 2, 0, 3]);
-        const full = tf.conv2d(xT as tf.Tensor4D, dyT as tf.Tensor4D, dilations, 'valid', 'NHWC', strides);
-        const dwAll = tf.transpose(full, [1, 2, 0, 3]);
-        const dw = tf.slice(dwAll, [0, 0, 0, 0], [kh, kw, -1, -1]);
+        const [n, ho, wo, co] = dy4.shape;
+        const ci = xps.shape[3];
+        const patches = tf.depthwiseConv2d(xps, patchFilter(kh, kw, ci), strides, 'valid', 'NHWC', dilations);
+        // P^T · dy with an explicit transpose: wasm's MatMul with transposeA is ~10x slower.
+        const pT = tf.transpose(tf.reshape(patches, [n * ho * wo, ci * kh * kw]));
+        const dwFlat = tf.matMul(pT, tf.reshape(dy4, [n * ho * wo, co]));
+        const dw = tf.transpose(tf.reshape(dwFlat, [ci, kh, kw, co]), [1, 2, 0, 3]);
         if (dilations[0] > 1 || dilations[1] > 1) {
           throw new BackendCapabilityError('tfjs-wasm', 'conv2d input gradient with dilations > 1', 'tfjs has no such kernel; train dilated convolutions on onnxruntime.');
         }

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
+import { matMulExplicitTranspose } from './mat-mul.js';
 import { maxPoolPositiveGrad } from './max-pool-grad.js';
 
 type T = tf.Tensor;
@@ -168,6 +169,7 @@ export class TfjsBackend implements Backend {
   }
 
   matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+    if (this.tfjsBackendName === 'wasm') return matMulExplicitTranspose(u(a), u(b), transposeA, transposeB);
     return tf.matMul(u(a), u(b), transposeA, transposeB);
   }
   conv2d(x: Tensor, filter: Tensor, options: Conv2dOptions = {}): Tensor {
