@@ -47,6 +47,8 @@ export async function loadConfig(path: string): Promise<Config> {
     else if (ext === '.ts' || ext === '.mts') {
       const { tsImport } = await import('tsx/esm/api');
       raw = ((await tsImport(pathToFileURL(abs).href, import.meta.url)) as { default: unknown }).default;
+      // A .ts file outside an ESM package is loaded as CommonJS: its default export is nested once more.
+      if (raw && typeof raw === 'object' && 'default' in raw && !('network' in raw)) raw = (raw as { default: unknown }).default;
     } else raw = ((await import(pathToFileURL(abs).href)) as { default: unknown }).default;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

@@ -1,18 +1,10 @@
 import { getBackend, ops, setBackend } from '@strata/backend';
 import { describe, expect, it } from 'vitest';
 import { registerTfjsBackends } from './register.js';
+import { lcgValues as rand } from './test-utils/values.js';
 
 registerTfjsBackends();
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
 
 async function convGrads(backend: string, xShape: number[], wShape: number[], strides: [number, number], padding: 'same' | 'valid') {
   await setBackend(backend);

@@ -246,8 +246,13 @@ export abstract class Layer {
   get variables(): Variable[] {
     return this.weights;
   }
+  /** Alias of {@link Layer.trainableWeights} (seed: `trainable_variables`). */
   get trainableVariables(): Variable[] {
     return this.trainableWeights;
+  }
+  /** Alias of {@link Layer.nonTrainableWeights} (seed: `non_trainable_variables`). */
+  get nonTrainableVariables(): Variable[] {
+    return this.nonTrainableWeights;
   }
 
   /**
