@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Variable } from '@strata/core';
-import { loadVariables, saveVariables } from '@strata/savers';
+import { CHECKPOINT_FORMAT, loadVariables, saveVariables } from '@strata/savers';
 import type { Optimizer } from './optimizers/optimizer.js';
 
 /** Prefix of optimizer slot keys in a checkpoint (`optimizer/network/hidden/kernel/momentum`). */
@@ -51,6 +51,7 @@ export async function saveTrainingCheckpoint(
   info: CheckpointInfo,
 ): Promise<void> {
   await saveVariables(path, [...variables, ...slotVariables(optimizer)], {
+    format: CHECKPOINT_FORMAT,
     epoch: String(info.epoch),
     step: String(info.step),
     configHash: info.configHash,
