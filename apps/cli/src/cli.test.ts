@@ -46,6 +46,27 @@ describe('config files', () => {
     await expect(loadConfig(join(dir, 'missing.json'))).rejects.toThrow(/Cannot read config/);
   });
 
+  it('rejects unknown keys, naming them', async () => {
+    const path = join(dir, 'typo.json');
+    writeFileSync(path, JSON.stringify({ dataset: 'mnist', extern_data: {}, network: {}, batch_size: 1, num_epochs: 1, lerning_rate: 0.1 }));
+    await expect(loadConfig(path)).rejects.toThrow(/unknown key\(s\) 'lerning_rate'; known keys: backend, seed/);
+  });
+
+  it('passes optimizer options in snake_case or camelCase; top-level learning_rate wins', async () => {
+    const base = { dataset: 'mnist', extern_data: { data: { dim: 784 }, classes: { dim: 10, sparse: true } }, network: { output: { class: 'softmax', loss: 'ce' } }, batch_size: 8, num_epochs: 1 };
+    const write = (name: string, extra: object) => {
+      const path = join(dir, `${name}.json`);
+      writeFileSync(path, JSON.stringify({ ...base, ...extra }));
+      return path;
+    };
+    const e1 = buildEngine(await loadConfig(write('o1', { optimizer: { class: 'sgd', learning_rate: 0.05, momentum: 0.9 } })), { model: join(dir, 'o1') });
+    expect(e1.optimizer.getConfig()).toMatchObject({ learningRate: 0.05, momentum: 0.9 });
+    const e2 = buildEngine(await loadConfig(write('o2', { optimizer: { class: 'adam', learningRate: 0.02 } })), { model: join(dir, 'o2') });
+    expect(e2.optimizer.learningRate).toBe(0.02);
+    const e3 = buildEngine(await loadConfig(write('o3', { optimizer: { class: 'adam', learning_rate: 0.02 }, learning_rate: 0.003 })), { model: join(dir, 'o3') });
+    expect(e3.optimizer.learningRate).toBe(0.003);
+  });
+
   it('names the known datasets for an unknown one', async () => {
     const path = join(dir, 'ds.json');
     writeFileSync(path, JSON.stringify({ dataset: 'cifar', extern_data: {}, network: {}, batch_size: 1, num_epochs: 1 }));

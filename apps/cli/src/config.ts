@@ -13,7 +13,7 @@ export class ConfigError extends Error {
  * The config file (RETURNN's config, as JSON or a JS/TS module whose default
  * export is the object). Keys use RETURNN's names.
  */
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   /** Backend by registry name: tfjs-wasm (default), tfjs-cpu, tfjs-node, tfjs-node-gpu, ... */
   backend: z.string().default('tfjs-wasm'),
   /** Seed of weight initialisation, shuffling and dropout. */
@@ -29,6 +29,8 @@ export const configSchema = z.object({
   learning_rate_decay: z.number().positive().max(1).optional(),
   /** Checkpoint directory; default `runs/<config name>`. */
   model: z.string().optional(),
+  /** Free-form notes; ignored. */
+  description: z.string().optional(),
 });
 
 /** A validated config plus where it came from. */
@@ -56,7 +58,11 @@ export async function loadConfig(path: string): Promise<Config> {
   }
   const r = configSchema.safeParse(raw);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = r.error.issues.map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; known keys: ${Object.keys(configSchema.shape).join(', ')}`
+        : `${i.path.join('.') || '(root)'}: ${i.message}`,
+    );
     throw new ConfigError(`Config '${path}' is invalid:\n  - ${lines.join('\n  - ')}`);
   }
   const hash = createHash('sha256').update(JSON.stringify({ network: r.data.network, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);

@@ -17,7 +17,7 @@ const program = new Command()
 program
   .command('train')
   .description('train the network of CONFIG; resumes from the newest checkpoint in its model dir')
-  .argument('<config>', 'config file (.json, .js, .mjs, .ts)')
+  .argument('<config>', 'config file (.json, .js, .mjs, .ts, .mts)')
   .option('--backend <name>', 'backend (tfjs-wasm, tfjs-cpu, tfjs-node, tfjs-node-gpu); default: the config\'s')
   .option('--epochs <n>', 'number of epochs (overrides num_epochs)', positiveInt)
   .option('--model <dir>', 'checkpoint directory (overrides model)')

@@ -17,7 +17,10 @@ export function buildEngine(config: Config, overrides: { epochs?: number; model?
     externData: config.extern_data,
     seed: config.seed,
   });
-  const optimizer = { ...config.optimizer, learningRate: config.learning_rate ?? (config.optimizer.learning_rate as number | undefined) };
+  // Optimizer options are written in RETURNN's snake_case (`learning_rate`, `weight_decay`) or camelCase.
+  const optimizer: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config.optimizer)) optimizer[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v;
+  if (config.learning_rate !== undefined) optimizer.learningRate = config.learning_rate;
   return new Engine(network, {
     batchSize: config.batch_size,
     epochs: overrides.epochs ?? config.num_epochs,

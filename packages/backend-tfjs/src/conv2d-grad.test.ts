@@ -73,6 +73,6 @@ describe('conv2d gradients on tfjs-wasm (no Conv2DBackpropFilter kernel; slow Co
   });
 
   it('a missing tfjs package names the package to install', async () => {
-    await expect(setBackend('tfjs-node')).rejects.toThrow(/@tensorflow\/tfjs-node is not installed.*pnpm add @tensorflow\/tfjs-node/s);
+    await expect(setBackend('tfjs-node')).rejects.toThrow(/@tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node/s);
   });
 });

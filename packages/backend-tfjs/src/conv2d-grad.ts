@@ -44,6 +44,7 @@ export function conv2dWithFilterGradFromForwardConv(
   strides: [number, number],
   padding: 'same' | 'valid',
   dilations: [number, number],
+  backendName = 'tfjs-wasm',
 ): tf.Tensor4D {
   const [kh, kw] = [w.shape[0], w.shape[1]];
   const pads: [number, number][] =
@@ -54,7 +55,7 @@ export function conv2dWithFilterGradFromForwardConv(
   const mixed = (strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1);
   if (mixed) {
     throw new BackendCapabilityError(
-      'tfjs-wasm',
+      backendName,
       'conv2d gradient with both strides > 1 and dilations > 1',
       'Use strides 1 with dilation, or train on tfjs-cpu or onnxruntime.',
     );

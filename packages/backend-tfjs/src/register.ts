@@ -43,7 +43,7 @@ export function registerTfjsBackends(): void {
           const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
           throw new Error(
             `${info.pkg} is not installed or failed to load (${why}). ` +
-              `Install it next to @strata/backend-tfjs (\`pnpm add ${info.pkg}@4.22.0\`), or choose tfjs-wasm or tfjs-cpu.`,
+              `Install it next to @strata/backend-tfjs (\`npm install ${info.pkg}@4.22.0\`), or choose tfjs-wasm or tfjs-cpu.`,
           );
         }
         return new TfjsBackend(name, info.tfjsName);

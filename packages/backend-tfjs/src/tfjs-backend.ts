@@ -177,7 +177,7 @@ export class TfjsBackend implements Backend {
     const padding = options.padding ?? 'valid';
     const dilations = options.dilations ?? [1, 1];
     if (this.convFilterGradFromForward) {
-      return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations);
+      return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name);
     }
     return tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }

@@ -71,9 +71,10 @@ export async function setBackend(names: string | string[] = 'auto'): Promise<Bac
     }
   }
   const lines = attempts.map(([n, why]) => `  - ${n}: ${why}`).join('\n');
+  const unregistered = wanted.some((n) => !entries.has(n));
   throw new BackendUnavailableError(
-    `No backend could be initialised from [${wanted.join(', ')}]:\n${lines}\n` +
-      `Register one with registerBackend(), e.g. import '@strata/backend-tfjs' and call registerTfjsBackends().`,
+    `No backend could be initialised from [${wanted.join(', ')}]:\n${lines}` +
+      (unregistered ? `\nRegister backends first, e.g. call registerTfjsBackends() from @strata/backend-tfjs.` : ''),
     attempts,
   );
 }

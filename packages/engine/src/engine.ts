@@ -31,7 +31,7 @@ export interface EngineOptions {
   configHash?: string;
   /** Where summary lines go. Default console.log. */
   log?: (line: string) => void;
-  /** Show a progress bar on a terminal. Default true. */
+  /** Show a progress bar. Default: when stderr is a terminal. */
   progress?: boolean;
 }
 
@@ -61,7 +61,10 @@ export class Engine {
   private readonly log: (line: string) => void;
   private step = 0;
 
-  /** @throws EngineConfigError for a bad batch size, epoch count or optimizer. */
+  /**
+   * @throws EngineConfigError for a bad batch size or epoch count, or a network without a loss.
+   * @throws UnknownOptimizerError, OptimizerArgumentError for a bad optimizer config.
+   */
   constructor(
     readonly network: NetDictNetwork,
     readonly options: EngineOptions,

@@ -1,5 +1,5 @@
 export { collate, epochBatches, type HostBatch, uploadBatch } from './batching.js';
-export { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
+export { type CheckpointInfo, checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
 export type { Dataset, Example } from './dataset.js';
 export { Engine, type EngineOptions, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';

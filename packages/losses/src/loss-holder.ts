@@ -1,4 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
+import { LossError } from './errors.js';
 import type { Loss, LossInput } from './loss.js';
 
 /** The raw values of one loss on one batch, all float32 scalars `[]`. */
@@ -70,7 +71,7 @@ export class LossHolder {
   /** The values of the last {@link LossHolder.compute}; throws if there was none. */
   get values(): LossValues {
     if (!this.last) {
-      throw new Error(`LossHolder ${JSON.stringify(this.name)}: no values yet; call compute(output, target) first.`);
+      throw new LossError(`LossHolder ${JSON.stringify(this.name)}: no values yet; call compute(output, target) first.`);
     }
     return this.last;
   }
