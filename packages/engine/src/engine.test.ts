@@ -86,16 +86,19 @@ describe('Engine', () => {
 
   it('writes a checkpoint per epoch; resuming gives exactly the weights of an uninterrupted run', async () => {
     const full = tempDir();
-    const a = makeEngine({ modelDir: full });
+    const a = makeEngine({ modelDir: full, learningRateDecay: 0.5 });
     await a.train(train, dev);
     expect([1, 2, 3].every((e) => existsSync(checkpointPath(full, e)))).toBe(true);
 
     const resumed = tempDir();
-    await makeEngine({ modelDir: resumed, epochs: 1 }).train(train, dev); // "killed" after epoch 1
-    const b = makeEngine({ modelDir: resumed });
+    await makeEngine({ modelDir: resumed, epochs: 1, learningRateDecay: 0.5 }).train(train, dev); // "killed" after epoch 1
+    const b = makeEngine({ modelDir: resumed, learningRateDecay: 0.5 });
+    expect(b.optimizer.learningRate).toBe(0.01);
     const r = await b.train(train, dev);
     expect(r.resumedFrom).toBe(1);
     expect(r.epochsRun).toBe(2);
+    expect(b.optimizer.learningRate).toBe(0.01 * 0.5 ** 2);
+    expect(b.optimizer.iterations).toBe(a.optimizer.iterations);
     const wa = a.network.getWeights();
     const wb = b.network.getWeights();
     wa.forEach((w, i) => expect(Array.from(wb[i]!)).toEqual(Array.from(w)));

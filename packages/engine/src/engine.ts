@@ -59,6 +59,8 @@ export class Engine {
   readonly optimizer: Optimizer;
   private readonly seed: number;
   private readonly log: (line: string) => void;
+  /** The configured learning rate; epoch `e` trains with `baseLr * decay^(e-1)`. */
+  private readonly baseLr: number;
   private step = 0;
 
   /**
@@ -79,6 +81,7 @@ export class Engine {
       throw new EngineConfigError(`The network has no loss: add "loss": "ce" (and "target") to its output layer to train it.`);
     }
     this.optimizer = getOptimizer(options.optimizer);
+    this.baseLr = this.optimizer.learningRate;
     this.seed = options.seed ?? 42;
     this.log = options.log ?? ((l) => console.log(l));
   }
@@ -100,7 +103,6 @@ export class Engine {
     const templates = keys.map((k) => net.externData.getData(k));
     const { epochs, batchSize, modelDir } = this.options;
     const decay = this.options.learningRateDecay ?? 1;
-    const baseLr = this.optimizer.learningRate;
 
     let start = 0;
     const last = modelDir ? latestCheckpoint(modelDir) : null;
@@ -117,7 +119,7 @@ export class Engine {
     const progress = new EpochProgress(this.options.progress === false ? false : undefined);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
-      this.optimizer.learningRate = baseLr * decay ** (epoch - 1);
+      this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
       const batches = epochBatches(train.size, batchSize, hashString(`epoch:${epoch}`, this.seed));
       const acc = new MetricsAccumulator();
       const t0 = performance.now();
