@@ -96,6 +96,22 @@ describe('constructFromDict (seed 003)', () => {
     expect(() => build({ output: { class: 'softmax', from: 'data:classes', loss: 'ce' } })).toThrow(/sparse data 'classes'/);
   });
 
+  it('unknown keys in an entry are errors that list the keys the class takes', () => {
+    expect(() => build({ output: { class: 'softmax', loss: 'ce', n_outt: 10 } as never })).toThrow(NetDictError);
+    expect(() => build({ output: { class: 'softmax', loss: 'ce', n_outt: 10 } as never })).toThrow(/'output'.*unknown key\(s\) 'n_outt'; this class takes class, from, n_out/s);
+    expect(() => build({ f: { class: 'merge_dims', axes: 'T' } as never, output: { class: 'softmax', loss: 'ce', from: 'f' } })).toThrow(/unknown key\(s\) 'axes'/);
+  });
+
+  it('"L2" adds L2 · sum(w²) of every trainable weight of the layer to the losses', () => {
+    const net = build({ output: { class: 'softmax', loss: 'ce', L2: 0.01 } });
+    const [kernel, bias] = net.getWeights();
+    const expected = 0.01 * [...kernel!, ...bias!].reduce((a, v) => a + v * v, 0);
+    const losses = net.losses.map((t) => ops.item(t));
+    expect(losses).toHaveLength(2);
+    expect(losses[0]! + losses[1]!).toBeCloseTo(expected, 6);
+    expect(build({ output: { class: 'softmax', loss: 'ce' } }).losses).toHaveLength(0);
+  });
+
   it('shape errors are found at construction, before computing', () => {
     expect(() =>
       build({

@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { type CallContext, Data, INFERENCE, InputShapeError, Layer, type LayerArgs, LayerError, Linear, type SymbolicShape } from '@strata/core';
-import { getLoss, LossHolder } from '@strata/losses';
+import { getLoss, L2, LossHolder } from '@strata/losses';
+import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import { Network } from '../network.js';
@@ -117,7 +118,8 @@ export class NetDictNetwork extends Network {
     if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict. Layers: ${Object.keys(this.netDict).join(', ')}.`);
     const entry = parseEntry(commonEntrySchema, raw, name);
     const cls = getNetDictClass(entry.class, name);
-    const own = cls.options ? parseEntry(cls.options, Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k))), name) : {};
+    const ownKeys = Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON_KEYS.has(k)));
+    const own = parseEntry(cls.options ?? z.strictObject({}), ownKeys, name);
     const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
     const sources = fromList.map((r) => this.parseSource(r, name));
     if (sources.length === 0 && cls.sources !== 'none') throw new CannotHandleUndefinedSourcesError(name, entry.class);
@@ -141,6 +143,10 @@ export class NetDictNetwork extends Network {
         throw new NetDictError(`Net dict entry '${name}' (class '${entry.class}'): ${e.message}\n  sources: ${sourceData.map(String).join(', ')}`);
       }
       throw e;
+    }
+    if (entry.L2) {
+      const l2 = new L2({ l2: entry.L2 });
+      for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
     }
     const output = sourceData[0]?.withShape(name, outShape.slice(1)) ?? new Data(name, [], 'float32').withShape(name, outShape.slice(1));
     const isOutputLayer = entry.is_output_layer ?? name === 'output';

@@ -17,6 +17,8 @@ export const commonEntrySchema = z.looseObject({
   loss_opts: z.record(z.string(), z.unknown()).optional(),
   is_output_layer: z.boolean().optional(),
   trainable: z.boolean().optional(),
+  /** L2 penalty `L2 · sum(w²)` on every trainable weight of the layer, added to the objective (RETURNN `L2`). */
+  L2: z.number().min(0).optional(),
 });
 
 /** One net-dict entry, as written in a config. */
@@ -36,6 +38,10 @@ export function parseEntry<S extends z.ZodType>(schema: S, value: unknown, layer
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => {
+    if (i.code === 'unrecognized_keys') {
+      const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+      return `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; this class takes ${[...COMMON_KEYS, ...allowed].join(', ')}`;
+    }
     const key = i.path.join('.');
     const got = i.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), value);
     return `${key || '(entry)'}: ${i.message}. Received: ${key ? `${key}=${JSON.stringify(got)}` : JSON.stringify(value)}`;

@@ -30,7 +30,7 @@ function needNOut(ctx: LayerCreateContext): number {
   return n;
 }
 
-const linearOptions = z.looseObject({ with_bias: z.boolean().optional() });
+const linearOptions = z.strictObject({ with_bias: z.boolean().optional() });
 
 /**
  * Registers the net-dict classes of Strata's standard layers under their
@@ -57,14 +57,14 @@ export function registerStandardClasses(): void {
   registerNetDictClass('copy', { sources: 'list', create: (c) => new Copy({ name: c.name }) });
   registerNetDictClass('combine', {
     sources: 'list',
-    options: z.looseObject({ kind: z.enum(['add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average']) }),
+    options: z.strictObject({ kind: z.enum(['add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average']) }),
     create: (c) => new Combine({ name: c.name, kind: c.entry.kind as never, activation: c.entry.activation ?? null }),
   });
   // RETURNN's DropoutLayer is a copy whose common "dropout" option drops its input.
   registerNetDictClass('dropout', { sources: 'concat', create: (c) => new Copy({ name: c.name }) });
   registerNetDictClass('conv', {
     sources: 'concat',
-    options: z.looseObject({
+    options: z.strictObject({
       filter_size: pair,
       padding: padding.optional(),
       strides: pair.optional(),
@@ -85,7 +85,7 @@ export function registerStandardClasses(): void {
   });
   registerNetDictClass('pool', {
     sources: 'concat',
-    options: z.looseObject({ mode: z.enum(['max', 'avg']), pool_size: pair, strides: pair.optional(), padding: padding.optional() }),
+    options: z.strictObject({ mode: z.enum(['max', 'avg']), pool_size: pair, strides: pair.optional(), padding: padding.optional() }),
     create: (c) =>
       new Pool2D({
         name: c.name,
@@ -100,12 +100,12 @@ export function registerStandardClasses(): void {
   registerNetDictClass('flatten', flatten);
   registerNetDictClass('split_dims', {
     sources: 'concat',
-    options: z.looseObject({ dims: z.array(z.number().int().refine((d) => d > 0 || d === -1, 'each dim must be positive or -1')) }),
+    options: z.strictObject({ dims: z.array(z.number().int().refine((d) => d > 0 || d === -1, 'each dim must be positive or -1')) }),
     create: (c) => new SplitDims({ name: c.name, dims: c.entry.dims as number[] }),
   });
   registerNetDictClass('batch_norm', {
     sources: 'concat',
-    options: z.looseObject({ momentum: z.number().gt(0).lt(1).optional(), epsilon: z.number().positive().optional() }),
+    options: z.strictObject({ momentum: z.number().gt(0).lt(1).optional(), epsilon: z.number().positive().optional() }),
     create: (c) => new BatchNorm({ name: c.name, momentum: c.entry.momentum as number | undefined, epsilon: c.entry.epsilon as number | undefined }),
   });
 }
