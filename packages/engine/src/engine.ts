@@ -1,4 +1,4 @@
-import { getBackend, ops } from '@strata/backend';
+import { ops } from '@strata/backend';
 import { hashString, Rng, trainingContext, type Variable } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import { epochBatches, collate, uploadBatch } from './batching.js';
@@ -179,10 +179,5 @@ export class Engine {
   /** Loads a checkpoint's network weights (optimizer slots in it are ignored). */
   async loadWeights(path: string): Promise<{ epoch: number; step: number }> {
     return loadTrainingCheckpoint(path, this.variables);
-  }
-
-  /** Live backend tensors; for leak checks. */
-  static liveTensors(): number {
-    return getBackend().memory().numTensors;
   }
 }

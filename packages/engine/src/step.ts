@@ -34,7 +34,7 @@ function lossesOf(net: NetDictNetwork, nodes: LayerNode[], batch: Record<string,
 function readMetrics(nodes: LayerNode[], objective: Tensor, aux: Tensor[]): StepMetrics {
   const losses: StepMetrics['losses'] = {};
   nodes.forEach((n, i) => {
-    losses[n.lossHolder!.name === n.name ? n.name : `${n.name}`] = {
+    losses[n.lossHolder!.name] = {
       sum: ops.item(aux[3 * i]!),
       error: ops.item(aux[3 * i + 1]!),
       frames: ops.item(aux[3 * i + 2]!),

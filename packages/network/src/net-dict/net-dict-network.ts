@@ -242,7 +242,7 @@ export class NetDictNetwork extends Network {
     for (const node of this.nodes.values()) {
       const xs = node.sources.map(get);
       let input: Tensor | Tensor[] =
-        node.cls.sources === 'list' ? xs : xs.length === 1 ? xs[0]! : xs.length === 0 ? ops.zeros([1, 1]) : ops.concat(xs, -1);
+        node.cls.sources === 'list' || xs.length === 0 ? xs : xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
       const layer = node.layer;
       if (layer instanceof Linear && layer.activationName === 'softmax') {
