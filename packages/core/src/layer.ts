@@ -185,12 +185,25 @@ export abstract class Layer {
    * the first call, then runs {@link Layer.call}.
    */
   apply(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): Tensor {
-    if (!this.built) {
-      const shapeOf = (t: Tensor): SymbolicShape => [null, ...t.shape.slice(1)];
-      this.build(Array.isArray(inputs) ? inputs.map(shapeOf) : shapeOf(inputs));
-      this.built = true;
-    }
+    this.ensureBuilt(inputs);
     return this.call(inputs, ctx);
+  }
+
+  /**
+   * Like {@link Layer.apply}, and also returns the logits when the layer ends
+   * in a softmax, so that a cross-entropy loss can use them (numerically
+   * stable) instead of the probabilities. Default: no logits.
+   */
+  applyWithLogits(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): { value: Tensor; logits?: Tensor } {
+    return { value: this.apply(inputs, ctx) };
+  }
+
+  /** Builds the layer from the shapes of its first inputs (batch axis `null`), once. */
+  protected ensureBuilt(inputs: Tensor | Tensor[]): void {
+    if (this.built) return;
+    const shapeOf = (t: Tensor): SymbolicShape => [null, ...t.shape.slice(1)];
+    this.build(Array.isArray(inputs) ? inputs.map(shapeOf) : shapeOf(inputs));
+    this.built = true;
   }
 
   /**

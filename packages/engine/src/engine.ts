@@ -1,5 +1,5 @@
 import { ops } from '@strata/backend';
-import { hashString, Rng, trainingContext, type Variable } from '@strata/core';
+import { type Data, hashString, Rng, trainingContext, type Variable } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import { epochBatches, collate, uploadBatch } from './batching.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
@@ -86,6 +86,18 @@ export class Engine {
     this.log = options.log ?? ((l) => console.log(l));
   }
 
+  /**
+   * The Data templates of the extern-data keys the network reads, after
+   * checking that `dataset` provides them as `extern_data` describes.
+   * @throws NetDictError (from @strata/network) naming each key that is missing or differs.
+   */
+  private templatesFor(dataset: Dataset): Data[] {
+    const ext = this.network.externData;
+    const keys = this.network.usedDataKeys();
+    ext.checkMatchesDataset(dataset.name, dataset.extern, keys);
+    return keys.map((k) => ext.getData(k));
+  }
+
   private get variables(): Variable[] {
     return this.network.weights;
   }
@@ -97,10 +109,8 @@ export class Engine {
    */
   async train(train: Dataset, dev?: Dataset): Promise<TrainResult> {
     const net = this.network;
-    const keys = net.usedDataKeys();
-    net.externData.checkMatchesDataset(train.name, train.extern, keys);
-    if (dev) net.externData.checkMatchesDataset(dev.name, dev.extern, keys);
-    const templates = keys.map((k) => net.externData.getData(k));
+    const templates = this.templatesFor(train);
+    if (dev) this.templatesFor(dev);
     const { epochs, batchSize, modelDir } = this.options;
     const decay = this.options.learningRateDecay ?? 1;
 
@@ -163,9 +173,7 @@ export class Engine {
   /** Loss, error rate and accuracy of the network on `dataset`, in inference mode. */
   evaluate(dataset: Dataset): EvalResult {
     const net = this.network;
-    const keys = net.usedDataKeys();
-    net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
-    const templates = keys.map((k) => net.externData.getData(k));
+    const templates = this.templatesFor(dataset);
     const acc = new MetricsAccumulator();
     for (const idx of epochBatches(dataset.size, this.options.evalBatchSize ?? 500)) {
       const host = collate(dataset, idx, templates);

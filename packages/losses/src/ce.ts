@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { frameErrorCount } from './frame-error.js';
 import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
@@ -86,8 +86,8 @@ export class CrossEntropyLoss extends Loss {
     const s = scores.shape;
     const t = target.shape;
     const ok = isSparse(target)
-      ? t.length === s.length - 1 && t.every((d, i) => d === s[i])
-      : t.length === s.length && t.every((d, i) => d === s[i]);
+      ? shapesEqual(t, s.slice(0, -1))
+      : shapesEqual(t, s);
     if (!ok) {
       throw new LossShapeError(
         this.name,

@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossShapeError } from './errors.js';
 import { frameErrorCount } from './frame-error.js';
 import { isSparse, Loss, type LossInput } from './loss.js';
@@ -12,7 +12,7 @@ export function denseTarget(lossName: string, output: Tensor, target: Tensor): T
   const s = output.shape;
   const dense = isSparse(target) ? ops.oneHot(target, s[s.length - 1]!) : target;
   const t = dense.shape;
-  if (t.length !== s.length || !t.every((d, i) => d === s[i])) {
+  if (!shapesEqual(t, s)) {
     throw new LossShapeError(
       lossName,
       s,

@@ -30,22 +30,32 @@ export class Copy extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    if (!isList(inputShape)) return inputShape;
-    const [first, ...rest] = inputShape;
-    if (!first) throw new InputShapeError(this.name, 'expected at least one input', []);
-    let last: number | null = first[first.length - 1] ?? null;
-    for (const s of rest) {
-      const agree = s.length === first.length && s.slice(0, -1).every((d, i) => d === null || first[i] === null || d === first[i]);
-      if (!agree || s.length === 0) {
-        throw new InputShapeError(
-          this.name,
-          `inputs to concatenate must agree in every axis but the last; the first input has shape ${formatShape(first as Shape)}`,
-          s,
-        );
-      }
-      const f = s[s.length - 1]!;
-      last = last === null || f === null ? null : last + f;
-    }
-    return [...first.slice(0, -1), last];
+    return isList(inputShape) ? concatShape(inputShape, this.name) : inputShape;
   }
+
+}
+
+/**
+ * The shape of `shapes` concatenated along the last (feature) axis, as Copy
+ * and RETURNN's multi-source layers join their inputs. `null` (unknown) sizes
+ * match anything; an unknown feature size makes the sum unknown.
+ * @throws InputShapeError naming `layer` if an input is missing or the other axes disagree.
+ */
+export function concatShape(shapes: readonly SymbolicShape[], layer: string): SymbolicShape {
+  const [first, ...rest] = shapes;
+  if (!first) throw new InputShapeError(layer, 'expected at least one input', []);
+  let last: number | null = first[first.length - 1] ?? null;
+  for (const s of rest) {
+    const agree = s.length === first.length && s.slice(0, -1).every((d, i) => d === null || first[i] === null || d === first[i]);
+    if (!agree || s.length === 0) {
+      throw new InputShapeError(
+        layer,
+        `inputs to concatenate must agree in every axis but the last; the first input has shape ${formatShape(first as Shape)}`,
+        s,
+      );
+    }
+    const f = s[s.length - 1]!;
+    last = last === null || f === null ? null : last + f;
+  }
+  return [...first.slice(0, -1), last];
 }

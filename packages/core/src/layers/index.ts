@@ -2,7 +2,7 @@ export { ActivationLayer, type ActivationLayerArgs } from './activation.js';
 export { BatchNorm, type BatchNormArgs } from './batch-norm.js';
 export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind } from './combine.js';
 export { Conv2D, type Conv2DArgs } from './conv2d.js';
-export { Copy } from './copy.js';
+export { concatShape, Copy } from './copy.js';
 export { applyDropout, Dropout, type DropoutArgs } from './dropout.js';
 export { Linear, type LinearArgs } from './linear.js';
 export { Flatten, MergeDims } from './merge-dims.js';

@@ -1,4 +1,4 @@
-import { getBackend, ops, type Tensor } from '@strata/backend';
+import { getBackend, ops, shapesEqual, type Tensor } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { OptimizerArgumentError, OptimizerStateError } from './errors.js';
 
@@ -241,7 +241,7 @@ export abstract class Optimizer {
     const seen = new Set<string>();
     variables.forEach((v, i) => {
       const g = grads[i]!;
-      if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+      if (!shapesEqual(g.shape, v.shape)) {
         throw new OptimizerStateError(
           `Gradient ${i} has shape [${g.shape.join(', ')}] but variable ${JSON.stringify(v.path)} has shape [${v.shape.join(', ')}].`,
         );
@@ -261,7 +261,7 @@ function checkNonNegative(name: string, value: number): void {
 }
 
 function checkShape(saved: SlotState, shape: readonly number[]): void {
-  if (saved.shape.length !== shape.length || saved.shape.some((d, i) => d !== shape[i])) {
+  if (!shapesEqual(saved.shape, shape)) {
     throw new OptimizerStateError(
       `Saved slot ${JSON.stringify(saved.name)} has shape [${saved.shape.join(', ')}] but the variable has shape [${shape.join(', ')}].`,
     );

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Data, INFERENCE, InputShapeError, Layer, type LayerArgs, LayerError, Linear, type SymbolicShape } from '@strata/core';
+import { type CallContext, concatShape, Data, INFERENCE, type Layer, type LayerArgs, LayerError, type SymbolicShape } from '@strata/core';
 import { getLoss, L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkConstructionDependencyLoopError } from '../errors.js';
@@ -177,14 +177,7 @@ export class NetDictNetwork extends Network {
     }
     if (c.sources === 'list') return sources.map((s) => s.batchShape);
     if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
-    const lead = JSON.stringify(sources[0]!.batchShape.slice(0, -1));
-    for (const s of sources) {
-      if (JSON.stringify(s.batchShape.slice(0, -1)) !== lead) {
-        throw new InputShapeError(name, `sources ${sources.map((d) => d.name).join(', ')} must agree on all axes but the last to be concatenated`, s.batchShape);
-      }
-    }
-    const feat = sources.reduce((n, s) => n + (s.batchShape[s.batchShape.length - 1] ?? NaN), 0);
-    return [...sources[0]!.batchShape.slice(0, -1), feat];
+    return concatShape(sources.map((s) => s.batchShape), name);
   }
 
   private checkLossTarget(name: string, output: Data, target: Data): void {
@@ -244,13 +237,7 @@ export class NetDictNetwork extends Network {
       let input: Tensor | Tensor[] =
         node.cls.sources === 'list' || xs.length === 0 ? xs : xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
-      const layer = node.layer;
-      if (layer instanceof Linear && layer.activationName === 'softmax') {
-        const logits = layer.preActivation(Array.isArray(input) ? input[0]! : input);
-        outs.set(node.name, { value: ops.softmax(logits, -1), logits });
-      } else {
-        outs.set(node.name, { value: layer.apply(input, ctx) });
-      }
+      outs.set(node.name, node.layer.applyWithLogits(input, ctx));
     }
     return outs;
   }

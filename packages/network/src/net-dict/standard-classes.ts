@@ -15,8 +15,7 @@ import { NetDictError } from '../errors.js';
 import { type LayerCreateContext, registerNetDictClass } from './registry.js';
 
 const pair = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]);
-const toPair = (v: number | [number, number] | undefined, d: [number, number]): [number, number] =>
-  v === undefined ? d : typeof v === 'number' ? [v, v] : v;
+type Pair = number | [number, number];
 const padding = z.enum(['same', 'valid']);
 
 function needNOut(ctx: LayerCreateContext): number {
@@ -75,9 +74,10 @@ export function registerStandardClasses(): void {
       new Conv2D({
         name: c.name,
         filters: needNOut(c),
-        kernelSize: toPair(c.entry.filter_size as never, [1, 1]),
-        strides: toPair(c.entry.strides as never, [1, 1]),
-        dilationRate: toPair(c.entry.dilation_rate as never, [1, 1]),
+        // Numbers or [height, width] pairs: Conv2D and Pool2D normalise them.
+        kernelSize: c.entry.filter_size as Pair,
+        strides: c.entry.strides as Pair | undefined,
+        dilationRate: c.entry.dilation_rate as Pair | undefined,
         padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'same',
         activation: c.entry.activation ?? null,
         withBias: c.entry.with_bias as boolean | undefined,
@@ -90,8 +90,8 @@ export function registerStandardClasses(): void {
       new Pool2D({
         name: c.name,
         mode: c.entry.mode as 'max' | 'avg',
-        poolSize: toPair(c.entry.pool_size as never, [2, 2]),
-        strides: c.entry.strides === undefined ? undefined : toPair(c.entry.strides as never, [1, 1]),
+        poolSize: c.entry.pool_size as Pair,
+        strides: c.entry.strides as Pair | undefined,
         padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'valid',
       }),
   });
