@@ -29,6 +29,15 @@ describe('Linear (tfjs-layers Dense reference)', () => {
     });
   }
 
+  it('applyWithLogits gives the pre-softmax scores only for a softmax activation', () => {
+    const x = randomTensor([3, 4], 8);
+    const soft = new Linear({ units: 5, activation: 'softmax' });
+    const { value, logits } = soft.applyWithLogits(x);
+    expectClose(ops.readSync(value), ops.readSync(soft.apply(x)));
+    expectClose(ops.readSync(logits!), ops.readSync(soft.preActivation(x)));
+    expect(new Linear({ units: 5, activation: 'relu' }).applyWithLogits(x).logits).toBeUndefined();
+  });
+
   it('applies over the last axis of rank-3 input', () => {
     const layer = new Linear({ units: 3 });
     const x = randomTensor([2, 4, 6], 5);
