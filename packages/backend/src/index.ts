@@ -8,7 +8,7 @@ export type {
   ValueAndGrads,
 } from './backend.js';
 export { BackendCapabilityError, BackendUnavailableError, ShapeError } from './errors.js';
-export { type BackendFactory, getBackend, listBackends, peekBackend, registerBackend, setBackend } from './registry.js';
+export { type BackendFactory, getBackend, listBackends, peekBackend, registerBackend, setBackend, withBackend } from './registry.js';
 export { bytesPerElement, type DType, formatShape, type Shape, shapesEqual, sizeOf, type Tensor, type TensorData, type TypedArrayFor } from './tensor.js';
 export * as ops from './ops.js';
 export type { TensorLike } from './ops.js';

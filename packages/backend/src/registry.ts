@@ -97,3 +97,18 @@ export function getBackend(): Backend {
 export function peekBackend(): Backend | undefined {
   return active;
 }
+
+/**
+ * Runs `fn` with `backend` as the active backend, then restores the previous
+ * one (also when `fn` throws). Used to trace a function into a graph (ONNX
+ * export) while the model's variables live on another backend.
+ */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const previous = active;
+  active = backend;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}

@@ -10,3 +10,4 @@ export { Pool2D, type Pool2DArgs } from './pool2d.js';
 export { layerFromConfig, type LayerClass, registerLayerClass, registeredLayerClasses, type SerializedLayer, serializeLayer } from './registry.js';
 export { Reshape, type ReshapeArgs, SplitDims, type SplitDimsArgs } from './split-dims.js';
 export { Softmax, type SoftmaxArgs } from './softmax.js';
+export * from './rec/index.js';

@@ -9,6 +9,7 @@ import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Flatten, MergeDims } from './merge-dims.js';
 import { Pool2D } from './pool2d.js';
+import { Rec } from './rec/index.js';
 import { Reshape, SplitDims } from './split-dims.js';
 import { Softmax } from './softmax.js';
 
@@ -34,7 +35,7 @@ export interface SerializedLayer {
 // Built-in classes are listed here (not registered by each module) so that the
 // registry is complete whatever a user imports, with no import-order side effects.
 const classes = new Map<string, LayerClass>(
-  [Linear, Softmax, ActivationLayer, Copy, Combine, Dropout, Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm].map(
+  [Linear, Softmax, ActivationLayer, Copy, Combine, Dropout, Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec].map(
     (c) => [c.className, c as LayerClass],
   ),
 );

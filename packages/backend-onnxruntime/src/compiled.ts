@@ -1,0 +1,119 @@
+import { BackendCapabilityError, type DType, type Tensor } from '@strata/backend';
+import { OnnxValue, serializeModel } from '@strata/onnx';
+import { OrtTensor, type OrtVariable } from './ort-tensor.js';
+import type { Session } from './session.js';
+import { Trace } from './trace.js';
+
+/** A leaf of a compiled function's result: output `k`, or a plain value kept from the trace. */
+type Template = { out: number } | { value: unknown } | Template[] | { obj: [string, Template][] };
+
+/** What the backend provides to compile and run a trace. */
+export interface CompileHost {
+  readonly opset: number;
+  /** Runs `fn` with `trace` as the active trace (ops record into it). */
+  withTrace<T>(trace: Trace, fn: () => T): T;
+  /** Creates a session for a model (cached by the caller). */
+  createSession(model: Uint8Array, description: string): Session;
+  /** Registers a result tensor with the current memory scope. */
+  track<T extends OrtTensor>(t: T): T;
+}
+
+/**
+ * One trace of a function, compiled for one input signature: the ONNX
+ * session, which inputs to feed (arguments, then variables the graph
+ * assigns), which outputs to return and which to write back to variables.
+ * Variables the graph only reads are baked in as initializers; the trace is
+ * stale (and rebuilt) when one of them changes.
+ */
+export class CompiledTrace {
+  private readonly session: Session;
+  private readonly argNames: string[];
+  private readonly fedVariables: [OrtVariable, string][] = [];
+  private readonly bakedVariables: [OrtVariable, number][] = [];
+  private readonly outputNames: string[] = [];
+  private readonly writeBack: [OrtVariable, string][] = [];
+  private readonly template: Template;
+
+  constructor(host: CompileHost, fn: (...args: Tensor[]) => unknown, args: OrtTensor[], description: string) {
+    const trace = new Trace(host.opset);
+    const g = trace.graph;
+    const symbolic = args.map((a, i) => g.input(`input_${i}`, a.dtype, a.shape));
+    this.argNames = symbolic.map((s) => s.name);
+    const result = host.withTrace(trace, () => fn(...symbolic));
+    const outputs: OnnxValue[] = [];
+    const walk = (r: unknown): Template => {
+      if (r instanceof OnnxValue || r instanceof OrtTensor) {
+        outputs.push(g.resolve(r as Tensor));
+        return { out: outputs.length - 1 };
+      }
+      if (Array.isArray(r)) return r.map(walk);
+      if (r !== null && typeof r === 'object' && Object.getPrototypeOf(r) === Object.prototype) {
+        return { obj: Object.entries(r).map(([k, v]): [string, Template] => [k, walk(v)]) };
+      }
+      return { value: r };
+    };
+    this.template = walk(result);
+    outputs.forEach((v, i) => {
+      const name = `output_${i}`;
+      g.output(v, name);
+      this.outputNames.push(name);
+    });
+    let k = 0;
+    for (const [variable, value] of trace.assigns) {
+      const name = `assign_${k++}`;
+      g.output(value, name);
+      this.writeBack.push([variable, name]);
+    }
+    for (const [variable, input] of trace.variables) {
+      if (trace.assigns.has(variable)) this.fedVariables.push([variable, input.name]);
+      else {
+        g.bakeInput(input.name, variable.data);
+        this.bakedVariables.push([variable, variable.version]);
+      }
+    }
+    this.session = host.createSession(serializeModel(g), description);
+  }
+
+  /** False when a variable baked into the graph has changed since (the trace must be rebuilt). */
+  get fresh(): boolean {
+    return this.bakedVariables.every(([v, version]) => v.version === version && !v.isDisposed);
+  }
+
+  run(host: CompileHost, args: OrtTensor[]): unknown {
+    const feeds: Record<string, OrtTensor> = {};
+    this.argNames.forEach((n, i) => (feeds[n] = args[i]!));
+    for (const [v, n] of this.fedVariables) feeds[n] = v;
+    const names = [...this.outputNames, ...this.writeBack.map(([, n]) => n)];
+    const values = this.session.run(feeds, names);
+    this.writeBack.forEach(([v], i) => v.set(values[this.outputNames.length + i]!.data));
+    const outs = values.slice(0, this.outputNames.length).map((t) => host.track(t));
+    const build = (t: Template): unknown => {
+      if (Array.isArray(t)) return t.map(build);
+      if ('out' in t) return outs[t.out];
+      if ('obj' in t) return Object.fromEntries(t.obj.map(([k, v]) => [k, build(v)]));
+      return t.value;
+    };
+    return build(this.template);
+  }
+
+  dispose(): void {
+    this.session.dispose();
+  }
+}
+
+/** The cache key of an argument list: dtypes and shapes. */
+export function signatureOf(args: readonly Tensor[]): string {
+  return args.map((a) => `${a.dtype}[${a.shape.join(',')}]`).join(';');
+}
+
+/** @throws BackendCapabilityError unless every argument is a concrete onnxruntime tensor. */
+export function checkArgs(args: readonly Tensor[]): OrtTensor[] {
+  return args.map((a, i) => {
+    if (a instanceof OrtTensor) return a;
+    throw new BackendCapabilityError(
+      'onnxruntime',
+      'compile',
+      `Argument ${i} of a compiled function is not an onnxruntime tensor (${a.constructor.name} of dtype ${a.dtype as DType}); create inputs with the active backend.`,
+    );
+  });
+}

@@ -1,0 +1,56 @@
+import type { DType, TensorData } from '@strata/backend';
+
+/**
+ * A tensor of the onnxruntime backend outside a trace: values on the host,
+ * row-major, in the typed array of its dtype (bool as one byte per element).
+ * Inside a trace the backend hands out symbolic `OnnxValue`s instead.
+ */
+export class OrtTensor {
+  private values: TensorData | null;
+  constructor(
+    data: TensorData,
+    readonly shape: number[],
+    readonly dtype: DType,
+  ) {
+    this.values = data;
+  }
+  /** The values. @throws Error if the tensor was disposed. */
+  get data(): TensorData {
+    if (!this.values) throw new Error(`onnxruntime: use of a disposed tensor of shape [${this.shape.join(', ')}].`);
+    return this.values;
+  }
+  get isDisposed(): boolean {
+    return this.values === null;
+  }
+  /** Bytes held. */
+  get bytes(): number {
+    return this.values?.byteLength ?? 0;
+  }
+  dispose(): void {
+    this.values = null;
+  }
+  protected replace(data: TensorData): void {
+    this.values = data;
+  }
+}
+
+/**
+ * A variable: a tensor whose values {@link OrtVariable.set} replaces. The
+ * version counts replacements, so compiled graphs that baked the values in
+ * as initializers know when to rebuild.
+ */
+export class OrtVariable extends OrtTensor {
+  version = 0;
+  constructor(
+    data: TensorData,
+    shape: number[],
+    dtype: DType,
+    readonly trainable: boolean,
+  ) {
+    super(data, shape, dtype);
+  }
+  set(data: TensorData): void {
+    this.replace(data);
+    this.version++;
+  }
+}

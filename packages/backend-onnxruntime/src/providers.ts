@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OrtNative } from './binding.js';
+
+/** Execution providers by their onnxruntime names. */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'coreml', 'dml'] as const;
+export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * Thrown when an execution provider was asked for and cannot run here. Says
+ * which provider, why, and how to enable it. Strata never falls back to
+ * another provider silently.
+ */
+export class ExecutionProviderUnavailableError extends Error {
+  override readonly name = 'ExecutionProviderUnavailableError';
+  constructor(
+    readonly provider: string,
+    readonly reason: string,
+    readonly remedy: string,
+  ) {
+    super(`onnxruntime execution provider '${provider}' is not available: ${reason} ${remedy}`);
+  }
+}
+
+const CUDA_REMEDY =
+  'The CUDA/TensorRT provider libraries are not part of the onnxruntime-node npm package; its install script downloads them. ' +
+  'Reinstall with the script allowed and CUDA 12 selected: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
+  '(pnpm skips dependency install scripts by default: add "onnxruntime-node" to `onlyBuiltDependencies` in pnpm-workspace.yaml, or run `pnpm approve-builds`, then `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node`). ' +
+  'The machine needs an NVIDIA GPU with CUDA 12 and cuDNN 9 (TensorRT 10 for tensorrt). See the README of @strata/backend-onnxruntime.';
+
+/** Shared libraries a provider needs in onnxruntime-node's binary directory. */
+const PROVIDER_LIBS: Partial<Record<ExecutionProviderName, string[]>> = {
+  cuda: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'],
+  tensorrt: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_tensorrt.so'],
+};
+
+const PLATFORM_ONLY: Partial<Record<ExecutionProviderName, [NodeJS.Platform, string]>> = {
+  coreml: ['darwin', 'CoreML exists only on macOS; onnxruntime-node ships it in its macOS binaries.'],
+  dml: ['win32', 'DirectML exists only on Windows; onnxruntime-node ships it in its Windows binaries.'],
+};
+
+/**
+ * Checks that `provider` can be used with this onnxruntime-node build on
+ * this machine, before any session is created.
+ *
+ * @throws ExecutionProviderUnavailableError with the reason and the remedy.
+ */
+export function checkProvider(provider: string, ort: OrtNative): void {
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new ExecutionProviderUnavailableError(provider, 'unknown provider name.', `Use one of: ${EXECUTION_PROVIDERS.join(', ')}.`);
+  }
+  const p = provider as ExecutionProviderName;
+  const only = PLATFORM_ONLY[p];
+  if (only && process.platform !== only[0]) {
+    throw new ExecutionProviderUnavailableError(p, `this machine runs ${process.platform}.`, only[1]);
+  }
+  const known = ort.listProviders().find((b) => b.name === p);
+  if (!known) {
+    throw new ExecutionProviderUnavailableError(
+      p,
+      `this onnxruntime-node build (${process.platform}/${process.arch}) does not include it (it has: ${ort.listProviders().map((b) => b.name).join(', ')}).`,
+      'Use a build of onnxruntime-node that includes it, or another provider.',
+    );
+  }
+  const libs = PROVIDER_LIBS[p];
+  const missing = libs?.filter((l) => !existsSync(join(ort.binDir, l))) ?? [];
+  if (missing.length > 0) {
+    throw new ExecutionProviderUnavailableError(p, `${missing.join(', ')} not found in ${ort.binDir}.`, CUDA_REMEDY);
+  }
+}

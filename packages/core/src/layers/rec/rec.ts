@@ -1,0 +1,178 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import type { Variable } from '../../variable.js';
+import { many } from '../util.js';
+import type { RecCell } from './cell.js';
+import { gruCell } from './gru-cell.js';
+import { lstmCell } from './lstm-cell.js';
+import { recInitializer } from './orthogonal.js';
+import { simpleRnnCell } from './simple-rnn-cell.js';
+
+/** The cells {@link Rec} runs (RETURNN `unit`). */
+export const REC_UNITS = ['lstm', 'gru', 'rnn'] as const;
+/** A {@link Rec} cell name: `lstm`, `gru` or `rnn` (SimpleRNN). */
+export type RecUnit = (typeof REC_UNITS)[number];
+
+/** Arguments of {@link Rec}. */
+export interface RecArgs extends LayerArgs {
+  /** The cell: `lstm` ({@link lstmCell}), `gru` ({@link gruCell}) or `rnn` ({@link simpleRnnCell}). */
+  unit: RecUnit;
+  /** State and output features (RETURNN `n_out`, Keras `units`). Positive integer. */
+  units: number;
+  /** 1: forward in time; -1: backward, each sequence from its own last valid frame (RETURNN `direction`). Default 1. */
+  direction?: 1 | -1;
+  /** Default `glorot_uniform` (Keras). */
+  kernelInitializer?: InitializerSpec;
+  /** Default `orthogonal` (Keras). */
+  recurrentInitializer?: InitializerSpec;
+  /** Default `zeros`. */
+  biasInitializer?: InitializerSpec;
+  /** LSTM only: forget-gate bias initialised to ones (Keras `unit_forget_bias`). Default true. */
+  unitForgetBias?: boolean;
+  /** GRU only: reset gate after the recurrent matMul (Keras `reset_after`). Default false, as tfjs-layers. */
+  resetAfter?: boolean;
+}
+
+/**
+ * A recurrent layer over the time axis (RETURNN `rec` layer with
+ * `unit: "lstm" | "gru" | "rnn"`; Keras/tfjs-layers `LSTM`, `GRU`,
+ * `SimpleRNN` with `returnSequences: true`). The cell runs frame by frame in
+ * JavaScript, so the time axis must be static; the input projection of all
+ * frames is one matMul before the loop. Initial states are zeros.
+ *
+ * Inputs: `x` float32 `[batch, time, inFeatures]`, or `[x, seqLens]` with
+ * `seqLens` int32 `[batch]` (values in `[0, time]`). Frames `t >= seqLens[b]`
+ * output zeros and leave the state unchanged, so padding never leaks into
+ * valid frames or their gradients.
+ *
+ * With `direction: -1` each sequence is read backwards from its own last
+ * valid frame (TF's `reverse_sequence` within the length, as RETURNN does);
+ * the output stays aligned with the input time axis: `out[b, t]` has seen
+ * frames `t .. seqLens[b] - 1`. (tfjs-layers' `goBackwards` instead returns
+ * the outputs in processing order, i.e. reversed, and ignores lengths.)
+ *
+ * Shape: `[batch, time, inFeatures]` → `[batch, time, units]`, float32.
+ * Weights, in Keras' order and layout so that they copy 1:1:
+ * `kernel` `[inFeatures, gates * units]`, `recurrent_kernel`
+ * `[units, gates * units]`, `bias` `[gates * units]` (`[2, 3 * units]` for a
+ * GRU with `resetAfter`); gates: LSTM 4 (i, f, c, o), GRU 3 (z, r, h), rnn 1.
+ * @throws LayerArgumentError for an unknown `unit`, non-positive `units`, a `direction` other than 1/-1,
+ *   or `resetAfter` with a unit other than `gru`.
+ * @throws InputShapeError if `x` is not rank 3 with known time and feature axes, or `seqLens` is not `[batch]`.
+ */
+export class Rec extends Layer {
+  static override readonly className: string = 'Rec';
+  readonly unit: RecUnit;
+  readonly units: number;
+  readonly direction: 1 | -1;
+  readonly unitForgetBias: boolean;
+  readonly resetAfter: boolean;
+  readonly cell: RecCell;
+  private readonly kernelInit: Initializer;
+  private readonly recurrentInit: Initializer;
+  private readonly biasInit: Initializer;
+  kernel!: Variable;
+  recurrentKernel!: Variable;
+  bias!: Variable;
+
+  constructor(args: RecArgs) {
+    super(args);
+    if (!(REC_UNITS as readonly string[]).includes(args.unit)) {
+      throw new LayerArgumentError(`Rec: unit must be one of ${REC_UNITS.join(', ')}. Received: unit=${JSON.stringify(args.unit)}.`);
+    }
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw new LayerArgumentError(`Rec: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
+    }
+    const direction = args.direction ?? 1;
+    if (direction !== 1 && direction !== -1) {
+      throw new LayerArgumentError(`Rec: direction must be 1 (forward) or -1 (backward). Received: direction=${String(args.direction)}.`);
+    }
+    if (args.resetAfter && args.unit !== 'gru') {
+      throw new LayerArgumentError(`Rec: resetAfter applies to unit 'gru' only; remove it. Received: unit='${args.unit}', resetAfter=true.`);
+    }
+    this.unit = args.unit;
+    this.units = args.units;
+    this.direction = direction;
+    this.unitForgetBias = args.unitForgetBias ?? true;
+    this.resetAfter = args.resetAfter ?? false;
+    this.cell =
+      this.unit === 'lstm' ? lstmCell({ unitForgetBias: this.unitForgetBias }) : this.unit === 'gru' ? gruCell({ resetAfter: this.resetAfter }) : simpleRnnCell();
+    this.kernelInit = recInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.recurrentInit = recInitializer(args.recurrentInitializer ?? 'orthogonal');
+    this.biasInit = recInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    const features = xShape[2];
+    if (xShape.length !== 3 || features === null || features === undefined) {
+      throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', xShape);
+    }
+    const width = this.cell.gates * this.units;
+    this.kernel = this.addWeight('kernel', { shape: [features, width], initializer: this.kernelInit });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, width], initializer: this.recurrentInit });
+    this.bias = this.addWeight('bias', { shape: this.cell.biasShape(this.units), initializer: this.cell.biasInitializer(this.biasInit, this.units) });
+    super.build(inputShape);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const [x, seqLens] = many(inputs);
+    const [batch, time, features] = x!.shape;
+    if (x!.shape.length !== 3 || features !== this.kernel.shape[0] || !(time! > 0)) {
+      throw new InputShapeError(this.name, `expected x [batch, time >= 1, ${this.kernel.shape[0]}]`, x!.shape);
+    }
+    if (seqLens && (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch)) {
+      throw new InputShapeError(this.name, `expected seqLens of shape [${batch}] (one length per sequence)`, seqLens.shape);
+    }
+    const width = this.cell.gates * this.units;
+    const projected = ops.add(ops.matMul(ops.reshape(x!, [-1, features!]), this.kernel.value), this.cell.inputBias(this.bias.value));
+    const xp = ops.reshape(projected, [batch!, time!, width]);
+    const step = this.cell.stepper(this.recurrentKernel.value, this.bias.value);
+    // mask[b, t] = 1 for valid frames (t < seqLens[b]), built on the device so graph backends can trace it.
+    let mask: Tensor | undefined;
+    let keep: Tensor | undefined;
+    if (seqLens) {
+      const frames = ops.tensor(Float32Array.from({ length: time! }, (_, t) => t), [1, time!]);
+      mask = ops.cast(ops.less(frames, ops.reshape(ops.cast(seqLens, 'float32'), [batch!, 1])), 'float32');
+      keep = ops.sub(1, mask);
+    }
+    let states = Array.from({ length: this.cell.numStates }, () => ops.zeros([batch!, this.units]));
+    const outputs: Tensor[] = new Array<Tensor>(time!);
+    for (let k = 0; k < time!; k++) {
+      const t = this.direction === 1 ? k : time! - 1 - k;
+      const next = step(ops.reshape(ops.slice(xp, [0, t, 0], [-1, 1, -1]), [batch!, width]), states);
+      let h = next[0]!;
+      if (mask && keep) {
+        // m * new + (1 - m) * old is exactly `new` or `old` for m in {0, 1}, and its gradient to `new` is 0 on padding.
+        const m = ops.slice(mask, [0, t], [-1, 1]);
+        const km = ops.slice(keep, [0, t], [-1, 1]);
+        const prev = states;
+        states = next.map((s, i) => ops.add(ops.mul(m, s), ops.mul(km, prev[i]!)));
+        h = ops.mul(m, h);
+      } else states = next;
+      outputs[t] = ops.reshape(h, [batch!, 1, this.units]);
+    }
+    return ops.concat(outputs, 1);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    return [...xShape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      unit: this.unit,
+      units: this.units,
+      direction: this.direction,
+      kernelInitializer: serializeInitializer(this.kernelInit),
+      recurrentInitializer: serializeInitializer(this.recurrentInit),
+      biasInitializer: serializeInitializer(this.biasInit),
+      unitForgetBias: this.unitForgetBias,
+      resetAfter: this.resetAfter,
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { type DType, getBackend, type Tensor, withBackend } from '@strata/backend';
+import { isStatic, type SymDim, sym } from './dims.js';
+import { OnnxValue } from './graph.js';
+import { checkOpset, DEFAULT_OPSET, type ModelOptions, serializeModel } from './model.js';
+import { OnnxTracer } from './tracer.js';
+
+/** One input of an exported graph. */
+export interface ExportInput {
+  /** Graph input name (an `extern_data` key such as `data`). */
+  name: string;
+  dtype: DType;
+  /**
+   * Per axis: a static size, or a symbol name for a dynamic axis (written as
+   * ONNX `dim_param`, e.g. `batch`, `time`). The same symbol on several
+   * inputs means the same size.
+   */
+  shape: readonly (number | string)[];
+}
+
+/** Options of {@link traceToOnnx}. */
+export interface TraceOptions extends ModelOptions {
+  /** ONNX opset of the default domain, `MIN_OPSET`..`MAX_OPSET`. Default {@link DEFAULT_OPSET}. */
+  opset?: number;
+  /** Names of the outputs when `fn` returns a tensor or an array. Default `output`, `output_1`, ... */
+  outputNames?: string[];
+  /** Initializer names of captured tensors (variables → their paths). */
+  names?: ReadonlyMap<Tensor, string>;
+  /**
+   * Size each dynamic axis has in the traced example. Defaults are distinct
+   * primes (11, 13, 17, ...) so that a dynamic size is never mistaken for a
+   * static one of the model.
+   */
+  traceSizes?: Record<string, number>;
+}
+
+/** Result of {@link traceToOnnx}. */
+export interface TracedModel {
+  /** The binary ONNX `ModelProto`. */
+  bytes: Uint8Array;
+  /** Input names, dtypes and dims (symbols as strings). */
+  inputs: { name: string; dtype: string; dims: (number | string)[] }[];
+  outputs: { name: string; dtype: string; dims: (number | string | null)[] }[];
+}
+
+const TRACE_PRIMES = [11, 13, 17, 19, 23, 29, 31, 37];
+
+/**
+ * Traces `fn` on symbolic inputs into a standalone ONNX model: the ops
+ * `fn` calls (through `ops.*`, on whichever backend is active) become
+ * nodes, tensors it captures (weights) become initializers read from the
+ * active backend. Dynamic axes stay symbolic (`dim_param`); shapes computed
+ * from them (reshapes) are computed at run time from the inputs' `Shape`.
+ *
+ * @throws BackendCapabilityError if `fn` uses something a graph cannot hold
+ *   (reading values, creating variables, state updates) or an opset outside
+ *   the supported range.
+ */
+export function traceToOnnx(
+  fn: (...inputs: Tensor[]) => Tensor | Tensor[] | Record<string, Tensor>,
+  inputs: readonly ExportInput[],
+  opts: TraceOptions = {},
+): TracedModel {
+  const opset = checkOpset(opts.opset ?? DEFAULT_OPSET);
+  const tracer = new OnnxTracer(opset, getBackend(), opts.names);
+  const g = tracer.graph;
+  const sizes = new Map<string, number>(Object.entries(opts.traceSizes ?? {}));
+  let prime = 0;
+  const sizeOf = (s: string) => {
+    if (!sizes.has(s)) sizes.set(s, TRACE_PRIMES[prime++ % TRACE_PRIMES.length]!);
+    return sizes.get(s)!;
+  };
+  const args = inputs.map((i) => {
+    const dims: SymDim[] = i.shape.map((d) => (typeof d === 'number' ? d : sym(d)));
+    const shape = i.shape.map((d) => (typeof d === 'number' ? d : sizeOf(d)));
+    return g.input(i.name, i.dtype, shape, dims);
+  });
+  const result = withBackend(tracer, () => fn(...args));
+  const entries: [string, Tensor][] = result instanceof OnnxValue || !(Array.isArray(result) || typeof result === 'object')
+    ? [[opts.outputNames?.[0] ?? 'output', result as Tensor]]
+    : Array.isArray(result)
+      ? result.map((t, i): [string, Tensor] => [opts.outputNames?.[i] ?? (i === 0 ? 'output' : `output_${i}`), t])
+      : Object.entries(result);
+  for (const [name, t] of entries) g.output(g.resolve(t), name);
+  const show = (d: SymDim) => (isStatic(d) ? d : d === 'unknown' ? null : d.syms.join('*'));
+  return {
+    bytes: serializeModel(g, opts),
+    inputs: g.inputs.map((i) => ({ name: i.name, dtype: i.dtype, dims: i.dims.map((d) => show(d) ?? '?') })),
+    outputs: g.outputs.map((o) => ({ name: o.name, dtype: o.dtype, dims: o.dims.map(show) })),
+  };
+}

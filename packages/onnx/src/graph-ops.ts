@@ -1,0 +1,125 @@
+import type { Conv2dOptions, DType, Pool2dOptions, Shape, Tensor } from '@strata/backend';
+import { floatAttr, type GraphBuilder, intAttr, intsAttr, type OnnxValue } from './graph.js';
+import { binary, type BinaryOp, cast, unary, type UnaryOp, where } from './lower/elementwise.js';
+import { conv2d, matMul, pool2d } from './lower/linalg.js';
+import { argMax, reduce, softmax } from './lower/reduce.js';
+import { concat, gather, oneHot, pad, reshape, slice, transpose } from './lower/shape.js';
+
+/** Builds the nodes of one op on graph `g` from its resolved inputs. */
+export type Lowering = (g: GraphBuilder, inputs: OnnxValue[]) => OnnxValue;
+
+/**
+ * The op half of the `Backend` contract, written once as ONNX lowerings
+ * (`lower/*.ts`). A subclass decides what running an op means through
+ * {@link GraphOps.run}: the tracer appends the nodes to the graph being
+ * traced; the onnxruntime backend does the same inside `compile` and,
+ * outside it, runs a one-op graph at once (eager mode).
+ */
+export abstract class GraphOps {
+  /** Runs (or records) `lower` on `inputs`; `op` names the contract op for messages. */
+  protected abstract run(op: string, inputs: Tensor[], lower: Lowering): Tensor;
+
+  private bin(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+    return this.run(op, [a, b], (g, [x, y]) => binary(g, op, x!, y!));
+  }
+  private un(op: UnaryOp, x: Tensor): Tensor {
+    return this.run(op, [x], (g, [v]) => unary(g, op, v!));
+  }
+
+  add(a: Tensor, b: Tensor) { return this.bin('add', a, b); }
+  sub(a: Tensor, b: Tensor) { return this.bin('sub', a, b); }
+  mul(a: Tensor, b: Tensor) { return this.bin('mul', a, b); }
+  div(a: Tensor, b: Tensor) { return this.bin('div', a, b); }
+  pow(a: Tensor, b: Tensor) { return this.bin('pow', a, b); }
+  maximum(a: Tensor, b: Tensor) { return this.bin('maximum', a, b); }
+  minimum(a: Tensor, b: Tensor) { return this.bin('minimum', a, b); }
+  equal(a: Tensor, b: Tensor) { return this.bin('equal', a, b); }
+  greater(a: Tensor, b: Tensor) { return this.bin('greater', a, b); }
+  less(a: Tensor, b: Tensor) { return this.bin('less', a, b); }
+  where(c: Tensor, a: Tensor, b: Tensor) {
+    return this.run('where', [c, a, b], (g, [x, y, z]) => where(g, x!, y!, z!));
+  }
+  neg(x: Tensor) { return this.un('neg', x); }
+  abs(x: Tensor) { return this.un('abs', x); }
+  exp(x: Tensor) { return this.un('exp', x); }
+  log(x: Tensor) { return this.un('log', x); }
+  sqrt(x: Tensor) { return this.un('sqrt', x); }
+  square(x: Tensor) { return this.un('square', x); }
+  relu(x: Tensor) { return this.un('relu', x); }
+  sigmoid(x: Tensor) { return this.un('sigmoid', x); }
+  tanh(x: Tensor) { return this.un('tanh', x); }
+  elu(x: Tensor) { return this.un('elu', x); }
+  softplus(x: Tensor) { return this.un('softplus', x); }
+  stopGradient(x: Tensor) { return this.un('stopGradient', x); }
+  cast(x: Tensor, dtype: DType) {
+    return this.run('cast', [x], (g, [v]) => cast(g, v!, dtype));
+  }
+
+  sum(x: Tensor, axes?: number[], keepDims = false) {
+    return this.run('sum', [x], (g, [v]) => reduce(g, 'sum', v!, axes, keepDims));
+  }
+  mean(x: Tensor, axes?: number[], keepDims = false) {
+    return this.run('mean', [x], (g, [v]) => reduce(g, 'mean', v!, axes, keepDims));
+  }
+  max(x: Tensor, axes?: number[], keepDims = false) {
+    return this.run('max', [x], (g, [v]) => reduce(g, 'max', v!, axes, keepDims));
+  }
+  argMax(x: Tensor, axis: number) {
+    return this.run('argMax', [x], (g, [v]) => argMax(g, v!, axis));
+  }
+  softmax(x: Tensor, axis = -1) {
+    return this.run('softmax', [x], (g, [v]) => softmax(g, v!, axis, false));
+  }
+  logSoftmax(x: Tensor, axis = -1) {
+    return this.run('logSoftmax', [x], (g, [v]) => softmax(g, v!, axis, true));
+  }
+
+  matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false) {
+    return this.run('matMul', [a, b], (g, [x, y]) => matMul(g, x!, y!, transposeA, transposeB));
+  }
+  conv2d(x: Tensor, filter: Tensor, options?: Conv2dOptions) {
+    return this.run('conv2d', [x, filter], (g, [v, f]) => conv2d(g, v!, f!, options));
+  }
+  maxPool2d(x: Tensor, options: Pool2dOptions) {
+    return this.run('maxPool2d', [x], (g, [v]) => pool2d(g, 'max', v!, options));
+  }
+  avgPool2d(x: Tensor, options: Pool2dOptions) {
+    return this.run('avgPool2d', [x], (g, [v]) => pool2d(g, 'avg', v!, options));
+  }
+
+  reshape(x: Tensor, shape: Shape) {
+    return this.run('reshape', [x], (g, [v]) => reshape(g, v!, shape));
+  }
+  transpose(x: Tensor, perm: number[]) {
+    return this.run('transpose', [x], (g, [v]) => transpose(g, v!, perm));
+  }
+  concat(xs: Tensor[], axis: number) {
+    return this.run('concat', xs, (g, vs) => concat(g, vs, axis));
+  }
+  slice(x: Tensor, begin: number[], size: number[]) {
+    return this.run('slice', [x], (g, [v]) => slice(g, v!, begin, size));
+  }
+  pad(x: Tensor, paddings: [number, number][], value = 0) {
+    return this.run('pad', [x], (g, [v]) => pad(g, v!, paddings, value));
+  }
+  gather(x: Tensor, indices: Tensor, axis = 0) {
+    return this.run('gather', [x, indices], (g, [v, i]) => gather(g, v!, i!, axis));
+  }
+  oneHot(indices: Tensor, depth: number) {
+    return this.run('oneHot', [indices], (g, [i]) => oneHot(g, i!, depth));
+  }
+}
+
+/**
+ * A `RandomUniform` node (float32 samples in `[min, max)`, static shape). The
+ * generator is seeded with `seed` when the session is created and advances
+ * with every run, as in onnxruntime.
+ */
+export function randomUniformNode(g: GraphBuilder, shape: Shape, min: number, max: number, seed: number): OnnxValue {
+  return g.op(
+    'RandomUniform',
+    [],
+    { dtype: intAttr(1), low: floatAttr(min), high: floatAttr(max), seed: floatAttr(seed), shape: intsAttr(shape) },
+    { shape, dtype: 'float32', dims: [...shape] },
+  );
+}

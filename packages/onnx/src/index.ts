@@ -1,0 +1,20 @@
+export { broadcastDims, dimsEqual, divDims, formatDim, isStatic, mulDims, prodDims, sym, type SymDim, type SymExpr } from './dims.js';
+export { graphDTypeOf, ONNX_DTYPE } from './dtypes.js';
+export { type ExportInput, type TracedModel, type TraceOptions, traceToOnnx } from './export.js';
+export {
+  type Attribute,
+  type CaptureFn,
+  type ConstantData,
+  floatAttr,
+  GraphBuilder,
+  type GraphConstant,
+  type GraphDType,
+  type GraphIO,
+  type GraphNode,
+  intAttr,
+  intsAttr,
+  OnnxValue,
+} from './graph.js';
+export { GraphOps, type Lowering, randomUniformNode } from './graph-ops.js';
+export { checkOpset, DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, type ModelOptions, serializeModel } from './model.js';
+export { OnnxTracer } from './tracer.js';
