@@ -10,3 +10,14 @@ export {
   type MnistOptions,
   type MnistSplits,
 } from './mnist.js';
+export {
+  CMUDICT_GRAPHEMES,
+  CMUDICT_PHONEMES,
+  CMUDICT_SPLIT_BUCKETS,
+  type CmudictSplit,
+  type CmudictSplits,
+  cmudictSplitOf,
+  loadCmudict,
+  Vocabulary,
+} from './cmudict.js';
+export { type G2pScore, scoreG2p } from './g2p-score.js';

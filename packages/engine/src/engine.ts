@@ -1,5 +1,5 @@
-import { ops } from '@strata/backend';
-import { type Data, hashString, Rng, trainingContext, type Variable } from '@strata/core';
+import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
+import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import { epochBatches, collate, uploadBatch } from './batching.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
@@ -8,7 +8,7 @@ import { EngineConfigError, NonFiniteLossError } from './errors.js';
 import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { EpochProgress } from './progress.js';
-import { evalStep, trainStep } from './step.js';
+import { type EvalStepFn, makeEvalStep, trainStep } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
@@ -62,6 +62,7 @@ export class Engine {
   /** The configured learning rate; epoch `e` trains with `baseLr * decay^(e-1)`. */
   private readonly baseLr: number;
   private step = 0;
+  private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
 
   /**
    * @throws EngineConfigError for a bad batch size or epoch count, or a network without a loss.
@@ -175,13 +176,55 @@ export class Engine {
     const net = this.network;
     const templates = this.templatesFor(dataset);
     const acc = new MetricsAccumulator();
+    const backend = getBackend();
+    if (!this.evalStepFn || this.evalStepFn.backend !== backend) this.evalStepFn = { backend, fn: makeEvalStep(net) };
+    const evalStep = this.evalStepFn.fn;
     for (const idx of epochBatches(dataset.size, this.options.evalBatchSize ?? 500)) {
       const host = collate(dataset, idx, templates);
       const inputs = uploadBatch(host);
-      acc.add(evalStep(net, inputs), host.size);
+      acc.add(evalStep(inputs), host.size);
       ops.dispose(Object.values(inputs));
     }
     return acc.result();
+  }
+
+  /**
+   * Runs the network in inference mode on every example of `dataset` (only
+   * the inputs are read; targets may be absent) and returns the output
+   * layer's values, batch after batch, row-major `[examples, ...outputShape]`.
+   * The forward pass is compiled with the active backend (`backend.compile`).
+   *
+   * @param layer output layer name (default: the network's default output layer).
+   * @throws NetDictError if the dataset lacks an input.
+   */
+  predict(dataset: Dataset, opts: { layer?: string; batchSize?: number } = {}): { values: Float32Array; shape: number[] } {
+    const net = this.network;
+    const keys = net.inputKeys().sort();
+    net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
+    const templates = keys.map((k) => net.externData.getData(k));
+    const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
+    const forward = getBackend().compile((...xs: Tensor[]) => {
+      const outs = net.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
+      return outs.get(layer)!.value;
+    });
+    const parts: Float32Array[] = [];
+    let rowShape: number[] = [];
+    for (const idx of epochBatches(dataset.size, opts.batchSize ?? this.options.evalBatchSize ?? 500)) {
+      const inputs = uploadBatch(collate(dataset, idx, templates));
+      ops.tidy(() => {
+        const y = forward(...keys.map((k) => inputs[k]!));
+        rowShape = y.shape.slice(1);
+        parts.push(Float32Array.from(ops.readSync(y)));
+      });
+      ops.dispose(Object.values(inputs));
+    }
+    const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      values.set(p, o);
+      o += p.length;
+    }
+    return { values, shape: [dataset.size, ...rowShape] };
   }
 
   /** Loads a checkpoint's network weights (optimizer slots in it are ignored). */

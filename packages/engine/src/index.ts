@@ -5,5 +5,6 @@ export { Engine, type EngineOptions, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';
 export * from './optimizers/index.js';
 export { EpochProgress } from './progress.js';
-export { evalStep, type StepMetrics, trainStep } from './step.js';
+export { type EvalStepFn, evalStep, makeEvalStep, type StepMetrics, trainStep } from './step.js';
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';
+export { collateSequences, DEFAULT_BUCKET_SORT_WINDOW, type PaddedSequences, paddingStats, type SequenceBatch, type SequenceBatchOptions, type SequenceKeySpec, sequenceBatches } from './bucketing.js';

@@ -72,7 +72,34 @@ export function trainStep(
   return metrics;
 }
 
-/** Losses and errors of one batch in inference mode (no dropout, moving statistics). */
+/** A compiled evaluation step: losses and errors of one batch in inference mode. */
+export type EvalStepFn = (batch: Record<string, Tensor>) => StepMetrics;
+
+/**
+ * Compiles the inference pass and the losses of `net` with the active
+ * backend (`backend.compile`: one ONNX graph per batch shape on onnxruntime,
+ * the plain function on tfjs) and returns a function that evaluates one
+ * batch (no dropout, moving statistics). Batch keys are passed in sorted
+ * order so the compiled signature is stable.
+ */
+export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
+  const nodes = net.lossNodes();
+  let keys: string[] = [];
+  const compiled = getBackend().compile((...tensors: Tensor[]) => {
+    const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
+    const r = lossesOf(net, nodes, batch, INFERENCE);
+    return [r.objective, ...r.aux];
+  });
+  return (batch) => {
+    keys = Object.keys(batch).sort();
+    return ops.tidy(() => {
+      const [objective, ...aux] = compiled(...keys.map((k) => batch[k]!));
+      return readMetrics(nodes, objective!, aux);
+    });
+  };
+}
+
+/** Losses and errors of one batch in inference mode (no dropout, moving statistics); uncompiled. */
 export function evalStep(net: NetDictNetwork, batch: Record<string, Tensor>): StepMetrics {
   const nodes = net.lossNodes();
   return ops.tidy(() => {

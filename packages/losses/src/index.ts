@@ -9,3 +9,5 @@ export { denseTarget, MeanSquaredErrorLoss } from './mse.js';
 export { type Objective, objectiveParts, type ObjectiveOptions, totalObjective } from './objective.js';
 export { getLoss, LOSS_NAMES, type LossName, type LossOptionsByName } from './registry.js';
 export { L2 } from './regularizers.js';
+export { editDistance, type LabelErrorCount, labelErrorRate, labelErrors } from './edit-distance.js';
+export { ctcLoss, type CtcLossOptions, ctcLossSum } from './ctc.js';

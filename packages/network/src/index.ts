@@ -8,6 +8,7 @@ export {
   UnknownLayerClassError,
 } from './errors.js';
 export { ExternData } from './extern-data.js';
+export { type ExportableNetwork, type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions, onnxInputsOf, traceNetwork } from './export-onnx.js';
 export {
   type LayerNode,
   type LayerOutput,

@@ -1,3 +1,4 @@
+import writeFileAtomic from 'write-file-atomic';
 import { type DType, getBackend, type Tensor, withBackend } from '@strata/backend';
 import { isStatic, type SymDim, sym } from './dims.js';
 import { OnnxValue } from './graph.js';
@@ -87,4 +88,13 @@ export function traceToOnnx(
     inputs: g.inputs.map((i) => ({ name: i.name, dtype: i.dtype, dims: i.dims.map((d) => show(d) ?? '?') })),
     outputs: g.outputs.map((o) => ({ name: o.name, dtype: o.dtype, dims: o.dims.map(show) })),
   };
+}
+
+/**
+ * Writes a traced model to `path` atomically (write-file-atomic: a temporary
+ * file, fsync, rename), so a crash never leaves a half-written `.onnx` file.
+ */
+export async function writeOnnxFile(path: string, model: TracedModel | Uint8Array): Promise<void> {
+  const bytes = model instanceof Uint8Array ? model : model.bytes;
+  await writeFileAtomic(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { fsync: true });
 }

@@ -1,6 +1,6 @@
 export { broadcastDims, dimsEqual, divDims, formatDim, isStatic, mulDims, prodDims, sym, type SymDim, type SymExpr } from './dims.js';
 export { graphDTypeOf, ONNX_DTYPE } from './dtypes.js';
-export { type ExportInput, type TracedModel, type TraceOptions, traceToOnnx } from './export.js';
+export { type ExportInput, type TracedModel, type TraceOptions, traceToOnnx, writeOnnxFile } from './export.js';
 export {
   type Attribute,
   type CaptureFn,

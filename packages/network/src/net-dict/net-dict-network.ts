@@ -4,6 +4,7 @@ import { getLoss, L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
+import { type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions } from '../export-onnx.js';
 import { Network } from '../network.js';
 import { applyInputDropout } from './input-dropout.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
@@ -204,6 +205,12 @@ export class NetDictNetwork extends Network {
   lossNodes(): LayerNode[] {
     return [...this.nodes.values()].filter((n) => n.lossHolder);
   }
+  /** Extern-data keys layers read (the inputs of inference; loss targets left out). */
+  inputKeys(): string[] {
+    const keys = new Set<string>();
+    for (const n of this.nodes.values()) for (const s of n.sources) if (s.kind === 'data') keys.add(s.key);
+    return [...keys];
+  }
   /** Extern-data keys the network reads (inputs and loss targets). */
   usedDataKeys(): string[] {
     const keys = new Set<string>();
@@ -240,6 +247,15 @@ export class NetDictNetwork extends Network {
       outs.set(node.name, node.layer.applyWithLogits(input, ctx));
     }
     return outs;
+  }
+
+  /**
+   * Writes the inference graph as a standalone ONNX file (named inputs from
+   * ExternData, one output per output layer, dynamic batch and time axes);
+   * see `traceNetwork` in export-onnx.ts.
+   */
+  exportOnnx(path: string, opts: ExportOnnxOptions = {}): Promise<ExportedModel> {
+    return exportNetworkOnnx(this, path, opts);
   }
 
   /** Runs the net on the default input and returns the default output layer's value. */

@@ -1,0 +1,236 @@
+// The layer table shared by core's tests (PyTorch's common_modules style): each
+// row is a Strata layer, its reference (a tfjs-layers layer given the same
+// weights, or a closed form in tfjs ops) and its inputs. layer-table.test.ts
+// checks forward and gradients against the references and the config round
+// trip; backend-parity.test.ts runs every row on every installed backend.
+import { ops, type Tensor } from '@strata/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { type CallContext, INFERENCE, type Layer } from '../layer.js';
+import { ActivationLayer } from '../layers/activation.js';
+import { BatchNorm } from '../layers/batch-norm.js';
+import { Combine, type CombineKind } from '../layers/combine.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Copy } from '../layers/copy.js';
+import { Dropout } from '../layers/dropout.js';
+import { Linear } from '../layers/linear.js';
+import { Flatten, MergeDims } from '../layers/merge-dims.js';
+import { Pool2D } from '../layers/pool2d.js';
+import { Rec } from '../layers/rec/rec.js';
+import { Softmax } from '../layers/softmax.js';
+import { Reshape, SplitDims } from '../layers/split-dims.js';
+import { randomValues } from './setup.js';
+
+// The part of a tfjs-layers layer the table uses (tfjs-layers exports no common Layer type from its index).
+export type RefLayer = Pick<ReturnType<typeof tfl.layers.dense>, 'apply' | 'setWeights' | 'trainableWeights'>;
+
+export interface Row {
+  name: string;
+  make: () => Layer;
+  /** Input shapes, batch first; one entry = a single-tensor input. */
+  inputs: number[][];
+  /** A tfjs-layers layer whose weights (same order as Strata's) are copied from the Strata layer. */
+  refLayer?: () => RefLayer;
+  /** Or a closed form in tfjs ops. */
+  refFn?: (xs: tf.Tensor[]) => tf.Tensor;
+  /** Maps the reference layer's output to Strata's layout (e.g. time-reversed outputs). */
+  refOutput?: (y: tf.Tensor) => tf.Tensor;
+  /** Run in training mode (dropout masks seeded with SEED, batch statistics). */
+  training?: boolean;
+  /** Values of weight `i` of `shape` (default: uniform in [-1, 1)). */
+  weight?: (i: number, shape: number[]) => Float32Array;
+  /** Values of input `i` (default: uniform in [-1, 1)). */
+  input?: (i: number, n: number) => Float32Array;
+  /**
+   * Gradients tfjs-cpu cannot take (dilated conv2d): the forward is compared,
+   * and the gradient must throw this on tfjs-cpu.
+   */
+  noGrad?: { cpu: RegExp };
+}
+
+// tfjs-backend-wasm 4.22's MaxPoolGrad drops the gradient of all-negative windows;
+// @strata/backend-tfjs works around it (max-pool-grad.ts), and the max-pool rows below,
+// with inputs in [-1, 1), check that on wasm.
+
+export const SEED = 1234;
+export const ctxOf = (row: Row): CallContext => (row.training ? { training: true, nextSeed: () => SEED } : INFERENCE);
+export const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+export const inputValues = (row: Row): Float32Array[] => row.inputs.map((s, i) => row.input?.(i, size(s)) ?? randomValues(size(s), 11 + i));
+export const positive = (n: number, seed: number): Float32Array => randomValues(n, seed).map((v) => Math.abs(v) + 0.5);
+export const unwrap = <T>(row: Row, xs: T[]): T | T[] => (row.inputs.length === 1 ? xs[0]! : xs);
+
+const combineRef: Partial<Record<CombineKind, () => RefLayer>> = {
+  add: () => tfl.layers.add({}),
+  mul: () => tfl.layers.multiply({}),
+  maximum: () => tfl.layers.maximum({}),
+  minimum: () => tfl.layers.minimum({}),
+  average: () => tfl.layers.average({}),
+};
+
+export const rows: Row[] = [
+  { name: 'Linear relu', make: () => new Linear({ units: 5, activation: 'relu' }), inputs: [[4, 7]], refLayer: () => tfl.layers.dense({ units: 5, activation: 'relu' }) },
+  { name: 'Linear rank 3, no bias', make: () => new Linear({ units: 3, withBias: false }), inputs: [[2, 3, 5]], refLayer: () => tfl.layers.dense({ units: 3, useBias: false }) },
+  { name: 'Softmax', make: () => new Softmax({ units: 6 }), inputs: [[4, 5]], refLayer: () => tfl.layers.dense({ units: 6, activation: 'softmax' }) },
+  ...(['relu', 'tanh', 'sigmoid', 'elu', 'softplus', 'softmax', 'swish'] as const).map((a) => ({
+    name: `Activation ${a}`,
+    make: () => new ActivationLayer({ activation: a }),
+    inputs: [[3, 4, 5]],
+    refLayer: () => tfl.layers.activation({ activation: a }),
+  })),
+  { name: 'Activation gelu (tanh form)', make: () => new ActivationLayer({ activation: 'gelu' }), inputs: [[3, 6]], refLayer: () => tfl.layers.activation({ activation: 'gelu_new' }) },
+  { name: 'Activation log_softmax', make: () => new ActivationLayer({ activation: 'log_softmax' }), inputs: [[3, 6]], refFn: ([x]) => tf.logSoftmax(x!) },
+  { name: 'Copy one input', make: () => new Copy(), inputs: [[3, 4]], refFn: ([x]) => tf.clone(x!) },
+  {
+    name: 'Copy three inputs (concat features)',
+    make: () => new Copy(),
+    inputs: [[2, 3, 4], [2, 3, 2], [2, 3, 5]],
+    refLayer: () => tfl.layers.concatenate({ axis: -1 }),
+  },
+  ...(['add', 'mul', 'maximum', 'minimum', 'average'] as const).map((kind) => ({
+    name: `Combine ${kind} of three`,
+    make: () => new Combine({ kind }),
+    inputs: [[2, 3, 4], [2, 3, 4], [2, 3, 4]],
+    refLayer: combineRef[kind],
+  })),
+  { name: 'Combine sub', make: () => new Combine({ kind: 'sub' }), inputs: [[3, 5], [3, 5]], refFn: ([a, b]) => tf.sub(a!, b!) },
+  {
+    name: 'Combine truediv',
+    make: () => new Combine({ kind: 'truediv' }),
+    inputs: [[3, 5], [3, 5]],
+    input: (i, n) => (i === 1 ? positive(n, 21) : randomValues(n, 20)),
+    refFn: ([a, b]) => tf.div(a!, b!),
+  },
+  {
+    name: 'Combine add broadcast + tanh',
+    make: () => new Combine({ kind: 'add', activation: 'tanh' }),
+    inputs: [[2, 3, 4], [2, 1, 4], [4]],
+    refFn: ([a, b, c]) => tf.tanh(tf.add(tf.add(a!, b!), c!)),
+  },
+  { name: 'Dropout inference', make: () => new Dropout({ rate: 0.5 }), inputs: [[4, 6]], refFn: ([x]) => tf.clone(x!) },
+  {
+    name: 'Dropout training (seeded)',
+    make: () => new Dropout({ rate: 0.3 }),
+    inputs: [[5, 8]],
+    training: true,
+    refFn: ([x]) => {
+      const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x!.shape, 0, 1, 'float32', SEED), 0.3), 'float32');
+      return tf.mul(x!, tf.div(keep, 0.7));
+    },
+  },
+  {
+    name: 'Conv2D valid 3x3 relu',
+    make: () => new Conv2D({ filters: 4, kernelSize: 3, activation: 'relu' }),
+    inputs: [[2, 6, 7, 3]],
+    refLayer: () => tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+  },
+  {
+    name: 'Conv2D same 3x2 stride 2',
+    make: () => new Conv2D({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same' }),
+    inputs: [[2, 7, 6, 2]],
+    refLayer: () => tfl.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same' }),
+  },
+  {
+    name: 'Conv2D valid stride [1,2] no bias',
+    make: () => new Conv2D({ filters: 2, kernelSize: 2, strides: [1, 2], withBias: false }),
+    inputs: [[1, 5, 6, 3]],
+    refLayer: () => tfl.layers.conv2d({ filters: 2, kernelSize: 2, strides: [1, 2], useBias: false }),
+  },
+  {
+    name: 'Conv2D same dilation 2',
+    make: () => new Conv2D({ filters: 2, kernelSize: 3, padding: 'same', dilationRate: 2 }),
+    inputs: [[2, 7, 7, 2]],
+    refLayer: () => tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', dilationRate: 2 }),
+    // tfjs-wasm differentiates dilated convs (backend-tfjs conv2d-grad.test.ts checks it against an expanded kernel).
+    noGrad: { cpu: /dilation rates greater than 1/ },
+  },
+  {
+    name: 'Pool2D max 2x2',
+    make: () => new Pool2D({ mode: 'max', poolSize: 2 }),
+    inputs: [[2, 6, 5, 3]],
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 2 }),
+  },
+  {
+    name: 'Pool2D max 2x2, positive input (as after relu)',
+    make: () => new Pool2D({ mode: 'max', poolSize: 2 }),
+    inputs: [[2, 6, 5, 3]],
+    input: (i, n) => positive(n, 60 + i),
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 2 }),
+  },
+  {
+    name: 'Pool2D max 3x3 same stride 2',
+    make: () => new Pool2D({ mode: 'max', poolSize: 3, strides: 2, padding: 'same' }),
+    inputs: [[2, 7, 5, 2]],
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+  },
+  {
+    name: 'Pool2D max 3x3 same stride 2, positive input',
+    make: () => new Pool2D({ mode: 'max', poolSize: 3, strides: 2, padding: 'same' }),
+    inputs: [[2, 7, 5, 2]],
+    input: (i, n) => positive(n, 62 + i),
+    refLayer: () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+  },
+  { name: 'Pool2D avg 2x3', make: () => new Pool2D({ mode: 'avg', poolSize: [2, 3] }), inputs: [[2, 6, 6, 2]], refLayer: () => tfl.layers.averagePooling2d({ poolSize: [2, 3] }) },
+  {
+    name: 'Pool2D avg 3x3 same stride 2',
+    make: () => new Pool2D({ mode: 'avg', poolSize: 3, strides: 2, padding: 'same' }),
+    inputs: [[2, 7, 6, 3]],
+    refLayer: () => tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+  },
+  { name: 'Flatten', make: () => new Flatten(), inputs: [[2, 3, 4, 5]], refLayer: () => tfl.layers.flatten() },
+  { name: 'MergeDims rank 3', make: () => new MergeDims(), inputs: [[3, 4, 2]], refLayer: () => tfl.layers.flatten() },
+  { name: 'SplitDims 24 -> [2, -1, 3]', make: () => new SplitDims({ dims: [2, -1, 3] }), inputs: [[2, 24]], refLayer: () => tfl.layers.reshape({ targetShape: [2, 4, 3] }) },
+  { name: 'SplitDims axis 1', make: () => new SplitDims({ dims: [2, 3], axis: 1 }), inputs: [[2, 6, 5]], refFn: ([x]) => tf.reshape(x!, [2, 2, 3, 5]) },
+  { name: 'Reshape [3, -1]', make: () => new Reshape({ targetShape: [3, -1] }), inputs: [[2, 4, 6]], refLayer: () => tfl.layers.reshape({ targetShape: [3, 8] }) },
+  {
+    name: 'BatchNorm inference',
+    make: () => new BatchNorm(),
+    inputs: [[4, 5]],
+    refLayer: () => tfl.layers.batchNormalization({ momentum: 0.9 }),
+    weight: (i, s) => (i === 3 ? positive(size(s), 40 + i) : randomValues(size(s), 40 + i)),
+  },
+  {
+    name: 'BatchNorm training NHWC',
+    make: () => new BatchNorm({ momentum: 0.2, epsilon: 1e-2 }),
+    inputs: [[3, 4, 5, 3]],
+    training: true,
+    refLayer: () => tfl.layers.batchNormalization({ momentum: 0.8, epsilon: 1e-2 }),
+    weight: (i, s) => (i === 3 ? positive(size(s), 40 + i) : randomValues(size(s), 40 + i)),
+  },
+  {
+    name: 'BatchNorm no center/scale inference',
+    make: () => new BatchNorm({ center: false, scale: false }),
+    inputs: [[4, 2, 3]],
+    // tfjs' batchNorm gradient fails without a scale, so the reference is the closed form.
+    refFn: ([x]) => tf.div(tf.sub(x!, tf.tensor(randomValues(3, 51))), tf.sqrt(tf.add(tf.tensor(positive(3, 50)), 1e-3))),
+    weight: (i, s) => (i === 1 ? positive(size(s), 50) : randomValues(size(s), 51)),
+  },
+  ...(['lstm', 'gru', 'rnn'] as const).map((unit) => ({
+    name: `Rec ${unit}`,
+    make: () => new Rec({ unit, units: 4 }),
+    inputs: [[2, 5, 3]],
+    refLayer: () =>
+      unit === 'lstm'
+        ? tfl.layers.lstm({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid' })
+        : unit === 'gru'
+          ? tfl.layers.gru({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid' })
+          : tfl.layers.simpleRNN({ units: 4, returnSequences: true }),
+  })),
+  {
+    name: 'Rec lstm backward (direction -1)',
+    make: () => new Rec({ unit: 'lstm', units: 3, direction: -1 }),
+    inputs: [[2, 4, 3]],
+    refLayer: () => tfl.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid', goBackwards: true }),
+    // tfjs-layers returns goBackwards outputs in processing order; Strata aligns them with the input.
+    refOutput: (y: tf.Tensor) => tf.reverse(y, 1),
+  },
+];
+
+/** Builds the Strata layer of `row` on the active backend, with the row's weights. */
+export function buildOurs(row: Row): { layer: Layer; xs: Tensor[]; weights: Float32Array[] } {
+  const layer = row.make();
+  const xs = inputValues(row).map((v, i) => ops.tensor(v, row.inputs[i]!));
+  layer.apply(unwrap(row, xs), INFERENCE);
+  const weights = layer.weights.map((w, i) => row.weight?.(i, w.shape) ?? randomValues(size(w.shape), 30 + i));
+  layer.setWeights(weights);
+  return { layer, xs, weights };
+}

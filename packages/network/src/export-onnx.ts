@@ -1,0 +1,91 @@
+import type { Tensor } from '@strata/backend';
+import { type CallContext, INFERENCE, type Variable } from '@strata/core';
+import { type ExportInput, type TracedModel, traceToOnnx, writeOnnxFile } from '@strata/onnx';
+import { NetDictError } from './errors.js';
+import type { ExternData } from './extern-data.js';
+
+/** Options of `NetDictNetwork.exportOnnx`. */
+export interface ExportOnnxOptions {
+  /** ONNX opset (17..26). Default: the highest onnxruntime 1.30 runs (26). */
+  opset?: number;
+  /**
+   * Names of dynamic axes per input, as in `torch.onnx.export`:
+   * `{ data: { 0: 'batch', 1: 'time' } }`. Axis 0 of every input is `batch`
+   * unless given; an axis the ExternData marks dynamic (`null` in its shape)
+   * is named after its dim (`time` for the first, `time_1`, ... after it).
+   * A static axis named here becomes dynamic.
+   */
+  dynamicAxes?: Record<string, Record<number, string>>;
+  /** Layers whose outputs the graph returns, in order. Default: the output layers (`is_output_layer`, `output`). */
+  outputs?: string[];
+}
+
+/** What export needs of a net-dict network (ExportableNetwork implements it). */
+export interface ExportableNetwork {
+  readonly name: string;
+  readonly externData: ExternData;
+  readonly nodes: ReadonlyMap<string, unknown>;
+  inputKeys(): string[];
+  readonly weights: Variable[];
+  outputLayers(): { name: string }[];
+  forward(inputs: Record<string, Tensor>, ctx?: CallContext): Map<string, { value: Tensor }>;
+}
+
+/** What an export wrote: inputs and outputs with their dims (`batch`, `time` symbolic). */
+export type ExportedModel = TracedModel;
+
+/**
+ * The graph inputs of a network: every extern-data key a layer reads
+ * (targets only read by losses are left out), batch axis first.
+ */
+export function onnxInputsOf(net: ExportableNetwork, dynamicAxes: ExportOnnxOptions['dynamicAxes'] = {}): ExportInput[] {
+  return net.inputKeys().map((key) => {
+    const data = net.externData.getData(key);
+    const named = dynamicAxes[key] ?? {};
+    let t = 0;
+    const shape = [null, ...data.shape].map((size, axis) => {
+      if (named[axis] !== undefined) return named[axis]!;
+      if (axis === 0) return 'batch';
+      if (size === null) return t++ === 0 ? 'time' : `time_${t - 1}`;
+      return size;
+    });
+    return { name: key, dtype: data.dtype, shape };
+  });
+}
+
+/**
+ * Traces the network's inference pass into a standalone ONNX model (see
+ * `traceToOnnx` of @strata/onnx): named inputs from ExternData, one output
+ * per output layer named after it, weights as initializers named by their
+ * checkpoint keys (`dense/kernel`), dynamic batch (and time) axes. The file
+ * runs in plain onnxruntime-node / onnxruntime-web and opens in Netron.
+ * Works from any backend: the weights are read from the active one.
+ *
+ * @throws NetDictError for an unknown output layer; BackendCapabilityError
+ *   if a layer does something a graph cannot hold.
+ */
+export function traceNetwork(net: ExportableNetwork, opts: ExportOnnxOptions = {}): ExportedModel {
+  const inputs = onnxInputsOf(net, opts.dynamicAxes);
+  const outputs = opts.outputs ?? net.outputLayers().map((n) => n.name);
+  for (const o of outputs) {
+    if (!net.nodes.has(o)) throw new NetDictError(`exportOnnx: no layer '${o}' to output. Layers: ${[...net.nodes.keys()].join(', ')}.`);
+  }
+  const names = new Map<Tensor, string>(net.weights.map((v) => [v.value, v.path]));
+  const ctx: CallContext = INFERENCE;
+  return traceToOnnx(
+    (...xs: Tensor[]) => {
+      const feed = Object.fromEntries(inputs.map((i, k) => [i.name, xs[k]!]));
+      const outs = net.forward(feed, ctx);
+      return Object.fromEntries(outputs.map((o) => [o, outs.get(o)!.value]));
+    },
+    inputs,
+    { opset: opts.opset, names, graphName: net.name, docString: `Strata network '${net.name}'` },
+  );
+}
+
+/** {@link traceNetwork}, then writes the model to `path` atomically. */
+export async function exportNetworkOnnx(net: ExportableNetwork, path: string, opts: ExportOnnxOptions = {}): Promise<ExportedModel> {
+  const model = traceNetwork(net, opts);
+  await writeOnnxFile(path, model);
+  return model;
+}
