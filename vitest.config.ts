@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // so `pnpm test` prints one summary. `pnpm --filter @strata/core test` runs one package.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'tools/onnx-check'],
     reporters: ['default', './tools/vitest-summary-reporter.ts'],
   },
 });

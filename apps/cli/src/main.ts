@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { inferCommand } from './commands/infer.js';
 import { trainCommand } from './commands/train.js';
 
 const positiveInt = (v: string): number => {
@@ -18,7 +20,7 @@ program
   .command('train')
   .description('train the network of CONFIG; resumes from the newest checkpoint in its model dir')
   .argument('<config>', 'config file (.json, .js, .mjs, .ts, .mts)')
-  .option('--backend <name>', 'backend (tfjs-wasm, tfjs-cpu, tfjs-node, tfjs-node-gpu); default: the config\'s')
+  .option('--backend <name>', 'backend (tfjs-wasm, tfjs-cpu, tfjs-node, tfjs-node-gpu, onnxruntime); default: the config\'s')
   .option('--epochs <n>', 'number of epochs (overrides num_epochs)', positiveInt)
   .option('--model <dir>', 'checkpoint directory (overrides model)')
   .option('--no-progress', 'no progress bar')
@@ -32,6 +34,29 @@ program
   .option('--backend <name>', 'backend')
   .option('--model <dir>', 'checkpoint directory (overrides model)')
   .action((config: string, opts) => evalCommand(config, opts));
+
+program
+  .command('export')
+  .description('write the inference graph of a checkpoint of CONFIG as a standalone file')
+  .argument('<config>', 'config file')
+  .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
+  .option('--format <format>', 'output format', 'onnx')
+  .option('--out <file>', 'output file (default: the checkpoint path with .onnx)')
+  .option('--opset <n>', 'ONNX opset, 17..26 (default 26)', positiveInt)
+  .option('--backend <name>', 'backend holding the weights while tracing')
+  .option('--model <dir>', 'checkpoint directory (overrides model)')
+  .action((config: string, opts) => exportCommand(config, opts));
+
+program
+  .command('infer')
+  .description('run the output layer of a checkpoint of CONFIG on the dev inputs')
+  .argument('<config>', 'config file')
+  .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
+  .option('--backend <name>', 'backend (onnxruntime, onnxruntime-cuda, tfjs-wasm, ...)')
+  .option('--batch-size <n>', 'examples per run (default 256)', positiveInt)
+  .option('--output <file>', 'write predictions as JSON lines')
+  .option('--model <dir>', 'checkpoint directory (overrides model)')
+  .action((config: string, opts) => inferCommand(config, opts));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
 import { setBackend } from '@strata/backend';
+import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Engine } from '@strata/engine';
 import { NetDictNetwork, type NetDict } from '@strata/network';
 import type { Config } from './config.js';
 
-/** Registers the backends this app ships and activates the requested one. */
+/** Registers the backends this app ships (tfjs and onnxruntime) and activates the requested one. */
 export async function activateBackend(name: string): Promise<void> {
   registerTfjsBackends();
+  registerOnnxruntimeBackends();
   await setBackend(name);
 }
 

@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../config.js';
+import { datasetsFor } from '../datasets.js';
+import { activateBackend, buildEngine } from '../setup.js';
+import { loadCheckpointFor } from './checkpoint.js';
+
+/** Options of `strata infer`. */
+export interface InferOptions {
+  checkpoint?: string;
+  backend?: string;
+  model?: string;
+  output?: string;
+  batchSize?: number;
+}
+
+/**
+ * `strata infer CONFIG [--backend onnxruntime] [--checkpoint PATH] [--output FILE]`:
+ * runs the output layer on the config's dev inputs and prints the predicted
+ * classes (argmax), their agreement with the dev labels, and the time taken.
+ * `--output` writes one JSON line per example: `{"index", "class", "probs"}`.
+ */
+export async function inferCommand(configPath: string, opts: InferOptions): Promise<void> {
+  const config = await loadConfig(configPath);
+  const backend = opts.backend ?? config.backend;
+  await activateBackend(backend);
+  const engine = buildEngine(config, { model: opts.model, progress: false });
+  const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
+  const { dev } = datasetsFor(config);
+  const start = performance.now();
+  const { values, shape } = engine.predict(dev, { batchSize: opts.batchSize ?? 256 });
+  const ms = performance.now() - start;
+  const classes = shape[shape.length - 1]!;
+  const predicted = Array.from({ length: shape[0]! }, (_, i) => argMax(values.subarray(i * classes, (i + 1) * classes)));
+  const target = engine.network.lossNodes()[0]?.target;
+  const labels = target ? predicted.map((_, i) => dev.example(i)[target]) : [];
+  const agree = labels.filter((l, i) => l === predicted[i]).length;
+  console.log(`checkpoint ${path} (epoch ${epoch}), backend ${backend}`);
+  console.log(`${predicted.length} examples in ${ms.toFixed(0)} ms (${((1000 * predicted.length) / ms).toFixed(0)} examples/s)`);
+  console.log(`first predictions: ${predicted.slice(0, 20).join(' ')}`);
+  if (labels.length) console.log(`agreement with '${target}': ${((100 * agree) / predicted.length).toFixed(2)}%`);
+  if (opts.output) {
+    const lines = predicted.map((c, i) => JSON.stringify({ index: i, class: c, probs: Array.from(values.subarray(i * classes, (i + 1) * classes)) }));
+    await writeFile(opts.output, lines.join('\n') + '\n');
+    console.log(`wrote ${opts.output}`);
+  }
+}
+
+function argMax(v: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
+  return best;
+}
