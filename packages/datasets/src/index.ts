@@ -21,3 +21,4 @@ export {
   Vocabulary,
 } from './cmudict.js';
 export { type G2pScore, scoreG2p } from './g2p-score.js';
+export { withEndOfSequence } from './end-of-sequence.js';

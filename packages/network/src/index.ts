@@ -19,4 +19,15 @@ export {
 export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';
 export { type LayerDescription, type NetDict } from './net-dict/schema.js';
 export { registerStandardClasses } from './net-dict/standard-classes.js';
+export { type EvalEnv, seqLensKey } from './net-dict/layer-node.js';
+export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
+export { maskedSoftmaxOverTime, registerRecClasses, timeMask, UNIT_ALIASES } from './net-dict/rec-classes.js';
+export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
+export { registerTimeClasses } from './net-dict/time-classes.js';
+
+import { registerRecClasses } from './net-dict/rec-classes.js';
+import { registerTimeClasses } from './net-dict/time-classes.js';
+
+registerRecClasses();
+registerTimeClasses();
 export { type LayerSelector, Network } from './network.js';

@@ -1,50 +1,32 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, concatShape, Data, INFERENCE, type Layer, type LayerArgs, LayerError, type SymbolicShape } from '@strata/core';
+import { type CallContext, concatShape, Data, INFERENCE, type LayerArgs, LayerError, type SymbolicShape } from '@strata/core';
 import { getLoss, L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import { type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions } from '../export-onnx.js';
 import { Network } from '../network.js';
-import { applyInputDropout } from './input-dropout.js';
+import { hasTimeAxis, runNodes } from './forward.js';
+import { type LayerNode, type LayerOutput, seqLensKey, type SourceRef } from './layer-node.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
 import { registerStandardClasses } from './standard-classes.js';
 
 registerStandardClasses();
 
-/** Where a layer's input comes from: an extern-data key or another layer. */
-export type SourceRef = { kind: 'data'; key: string } | { kind: 'layer'; name: string };
-
-/** A constructed net-dict layer: its entry, layer, sources, output template and loss. */
-export interface LayerNode {
-  name: string;
-  entry: LayerDescription;
-  cls: NetDictLayerClass;
-  layer: Layer;
-  sources: SourceRef[];
-  /** The output's template, known before any number is computed. */
-  output: Data;
-  /** Dropout applied to the layer's input in training (RETURNN `dropout`). */
-  dropout: number;
-  /** The loss on this layer's output, if the entry has `loss`. */
-  lossHolder?: LossHolder;
-  /** The target data key of the loss. */
-  target?: string;
-  isOutputLayer: boolean;
-}
-
-/** A layer's computed output; `logits` is set when the layer ends in a softmax. */
-export interface LayerOutput {
-  value: Tensor;
-  logits?: Tensor;
-}
-
 /** Options of {@link NetDictNetwork}. */
 export interface NetDictNetworkArgs extends LayerArgs {
   /** `extern_data` of the config, or an ExternData. */
   externData: ExternData | Record<string, unknown>;
+  /**
+   * For the unit of a recurrent layer: the enclosing network (resolves
+   * `base:` sources) and a prefix for loss names (`output/` gives
+   * `output/output_prob`, as RETURNN names them).
+   */
+  enclosing?: { network: NetDictNetwork; lossPrefix: string };
 }
+
+export type { LayerNode, LayerOutput, SourceRef } from './layer-node.js';
 
 /**
  * A network built from a RETURNN-style net dict (seed 003 `TFNetwork`):
@@ -63,11 +45,14 @@ export class NetDictNetwork extends Network {
   static override readonly className: string = 'NetDictNetwork';
   readonly externData: ExternData;
   readonly nodes = new Map<string, LayerNode>();
+  readonly enclosing: NetDictNetworkArgs['enclosing'];
   private netDict: NetDict = {};
+  private readonly constructing: string[] = [];
 
   constructor(args: NetDictNetworkArgs) {
     super({ name: 'network', ...args });
     this.externData = args.externData instanceof ExternData ? args.externData : ExternData.fromConfig(args.externData as never);
+    this.enclosing = args.enclosing;
   }
 
   /** Creates a network from `extern_data` and a net dict in one call. */
@@ -90,18 +75,29 @@ export class NetDictNetwork extends Network {
       throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
     }
     this.netDict = netDict;
-    const stack: string[] = [];
-    for (const name of Object.keys(netDict)) this.constructLayer(name, stack);
-    if (this.outputLayers().length === 0) {
+    for (const name of Object.keys(netDict)) this.constructLayer(name, this.constructing);
+    if (this.outputLayers().length === 0 && !this.enclosing) {
       throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
     }
-    this.builtInputShape = this.externData.getData(this.externData.defaultInput).batchShape;
+    if (this.externData.keys.length) this.builtInputShape = this.externData.getData(this.externData.defaultInput).batchShape;
     this.built = true;
   }
 
   private parseSource(ref: string, owner: string): SourceRef {
     if (ref === 'data') return { kind: 'data', key: this.externData.defaultInput };
     if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
+    if (ref.startsWith('prev:') || ref.startsWith('base:')) {
+      const kind = ref.slice(0, 4) as 'prev' | 'base';
+      const name = ref.slice(5);
+      const scope = kind === 'prev' ? (this.enclosing ? this.netDict : undefined) : this.enclosing?.network.netDict;
+      if (!scope) {
+        throw new NetDictError(`Layer '${owner}' takes "from": "${ref}", but "${kind}:" references exist only inside the "unit" of a "rec" layer.`);
+      }
+      if (!(name in scope)) {
+        throw new LayerNotFoundError(`Layer '${owner}' takes "from": "${ref}", but there is no layer '${name}' ${kind === 'prev' ? 'in the unit' : 'in the enclosing network'}. Layers: ${Object.keys(scope).join(', ')}.`);
+      }
+      return { kind, name };
+    }
     if (!(ref in this.netDict)) {
       throw new LayerNotFoundError(
         `Layer '${owner}' takes "from": "${ref}", but there is no such layer. Layers: ${Object.keys(this.netDict).join(', ')}; ` +
@@ -123,16 +119,21 @@ export class NetDictNetwork extends Network {
     const own = parseEntry(cls.options ?? z.strictObject({}), ownKeys, name);
     const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
     const sources = fromList.map((r) => this.parseSource(r, name));
-    if (sources.length === 0 && cls.sources !== 'none') throw new CannotHandleUndefinedSourcesError(name, entry.class);
+    if (sources.length === 0 && cls.sources !== 'none' && !cls.optionalSources) throw new CannotHandleUndefinedSourcesError(name, entry.class);
+    for (const key of cls.refKeys ?? []) {
+      const ref = (own as Record<string, unknown>)[key];
+      if (typeof ref === 'string') sources.push(this.parseSource(ref, name));
+    }
 
     stack.push(name);
-    const sourceData = sources.map((s) => (s.kind === 'data' ? this.externData.getData(s.key) : this.constructLayer(s.name, stack).output));
+    const sourceData = sources.map((s) => this.templateOf(s, stack));
     stack.pop();
 
-    const inputShape = this.inputShapeFor(name, entry.class, cls, sourceData);
-    const target = entry.loss ? (entry.target ?? this.externData.defaultTarget) : undefined;
+    // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input.
+    const inputShape = this.inputShapeFor(name, entry.class, cls, sourceData.slice(0, fromList.length));
+    const target = entry.loss ? (entry.target ?? this.externData.defaultTarget) : entry.target;
     const targetData = target === undefined ? undefined : this.externData.getData(target);
-    const layer = cls.create({ name, entry: { ...entry, ...(own as object) }, sources: sourceData, target: targetData });
+    const layer = cls.create({ name, entry: { ...entry, ...(own as object) }, sources: sourceData, target: targetData, network: this });
     if (entry.trainable === false) layer.trainable = false;
     this.trackLayer(layer);
     let outShape: SymbolicShape;
@@ -149,7 +150,9 @@ export class NetDictNetwork extends Network {
       const l2 = new L2({ l2: entry.L2 });
       for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
     }
-    const output = sourceData[0]?.withShape(name, outShape.slice(1)) ?? new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+    const output =
+      cls.outputData?.({ name, entry: { ...entry, ...(own as object) }, sources: sourceData, target: targetData, network: this, layer }) ??
+      new Data(name, [], 'float32').withShape(name, outShape.slice(1));
     const isOutputLayer = entry.is_output_layer ?? name === 'output';
     const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
     if (entry.loss && target !== undefined && targetData) {
@@ -157,8 +160,8 @@ export class NetDictNetwork extends Network {
       node.target = target;
       // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
       node.lossHolder = new LossHolder({
-        name,
-        layerName: name,
+        name: `${this.enclosing?.lossPrefix ?? ''}${name}`,
+        layerName: `${this.enclosing?.lossPrefix ?? ''}${name}`,
         loss: getLoss(entry.loss, (entry.loss_opts ?? {}) as never),
         scale: entry.loss_scale,
       });
@@ -167,9 +170,34 @@ export class NetDictNetwork extends Network {
     return node;
   }
 
+  /**
+   * The template of a source. `prev:x` is `x`'s own output (from its `n_out`
+   * when `x` is still being constructed, as a recurrent dependency allows);
+   * `base:x` is constructed in the enclosing network.
+   */
+  private templateOf(s: SourceRef, stack: string[]): Data {
+    if (s.kind === 'data') return this.externData.getData(s.key);
+    if (s.kind === 'layer') return this.constructLayer(s.name, stack).output;
+    if (s.kind === 'base') return this.enclosing!.network.constructLayer(s.name, this.enclosing!.network.constructing).output;
+    const done = this.nodes.get(s.name);
+    if (done) return done.output;
+    // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
+    const entry = this.netDict[s.name]!;
+    if (entry.class === 'choice') return this.externData.getData(entry.target ?? this.externData.defaultTarget).copy({ name: s.name });
+    if (entry.n_out !== undefined) return new Data(s.name, [], 'float32').withShape(s.name, [entry.n_out]);
+    try {
+      return this.constructLayer(s.name, stack).output;
+    } catch (e) {
+      if (!(e instanceof NetworkConstructionDependencyLoopError)) throw e;
+      throw new NetDictError(
+        `Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, so its shape must be known in advance: give it "n_out".`,
+      );
+    }
+  }
+
   private inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources: Data[]): SymbolicShape | SymbolicShape[] {
     for (const s of sources) {
-      if (s.sparse && c.sources !== 'none') {
+      if (s.sparse && c.sources !== 'none' && !c.acceptsSparse) {
         throw new NetDictError(
           `Layer '${name}' (class '${cls}') gets sparse data '${s.name}' (class indices) as input. ` +
             `Dense layers need float features; sparse inputs (embeddings) are not supported by '${cls}'.`,
@@ -201,9 +229,15 @@ export class NetDictNetwork extends Network {
     if (!node) throw new LayerNotFoundError(`Network '${this.name}' has no output layer.`);
     return node;
   }
-  /** Nodes with a loss. */
+  /**
+   * Nodes with a loss, including the losses inside recurrent units (named
+   * `<rec>/<layer>`, computed on the frames stacked over time).
+   */
   lossNodes(): LayerNode[] {
-    return [...this.nodes.values()].filter((n) => n.lossHolder);
+    return [...this.nodes.values()].flatMap((n) => [
+      ...(n.lossHolder ? [n] : []),
+      ...((n.layer as { unitLossNodes?: () => LayerNode[] }).unitLossNodes?.() ?? []),
+    ]);
   }
   /** Extern-data keys layers read (the inputs of inference; loss targets left out). */
   inputKeys(): string[] {
@@ -228,25 +262,23 @@ export class NetDictNetwork extends Network {
   }
 
   /**
-   * Computes every layer's output for a batch (`inputs`: extern-data key →
-   * tensor, `[batch, ...shape]`), in construction (dependency) order.
+   * Computes every layer's output for a batch, in construction (dependency)
+   * order. `inputs`: extern-data key → tensor `[batch, ...shape]`; for data
+   * with a time axis, `<key>:seq_lens` (int32 `[batch]`) gives the lengths
+   * (full length if absent). Inside a recurrent unit, `prev:<layer>` and
+   * `base:<layer>` (with `base:<layer>:seq_lens`) give those sources.
    */
-  forward(inputs: Record<string, Tensor>, ctx: CallContext = INFERENCE): Map<string, LayerOutput> {
-    const outs = new Map<string, LayerOutput>();
-    const get = (s: SourceRef): Tensor => {
-      if (s.kind === 'layer') return outs.get(s.name)!.value;
-      const t = inputs[s.key];
-      if (!t) throw new LayerNotFoundError(`forward(): no input tensor for extern data '${s.key}'. Given: ${Object.keys(inputs).join(', ')}.`);
-      return t;
+  forward(inputs: Record<string, Tensor>, ctx: CallContext = INFERENCE, outs?: Map<string, LayerOutput>): Map<string, LayerOutput> {
+    const resolve = (s: SourceRef, done: Map<string, LayerOutput>): LayerOutput => {
+      if (s.kind === 'layer') return done.get(s.name)!;
+      const key = s.kind === 'data' ? s.key : `${s.kind}:${s.name}`;
+      const value = inputs[key];
+      if (!value) throw new LayerNotFoundError(`forward(): no input tensor for '${key}'. Given: ${Object.keys(inputs).join(', ')}.`);
+      const lens = inputs[seqLensKey(key)];
+      if (lens || s.kind !== 'data' || !this.externData.getData(s.key).shape.includes(null)) return { value, seqLens: lens };
+      return { value, seqLens: ops.fill([value.shape[0]!], value.shape[1]!, 'int32') };
     };
-    for (const node of this.nodes.values()) {
-      const xs = node.sources.map(get);
-      let input: Tensor | Tensor[] =
-        node.cls.sources === 'list' || xs.length === 0 ? xs : xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
-      if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
-      outs.set(node.name, node.layer.applyWithLogits(input, ctx));
-    }
-    return outs;
+    return runNodes(this.nodes.values(), resolve, inputs, ctx, outs);
   }
 
   /**

@@ -1,34 +1,5 @@
-import type { Data, Layer } from '@strata/core';
-import type { z } from 'zod';
+import type { NetDictLayerClass } from './layer-node.js';
 import { UnknownLayerClassError } from '../errors.js';
-import type { LayerDescription } from './schema.js';
-
-/** What a net-dict class factory gets to create its layer. */
-export interface LayerCreateContext {
-  /** The entry's name (the layer's name). */
-  name: string;
-  /** The entry, validated by the common schema and the class's own `options` schema. */
-  entry: LayerDescription & Record<string, unknown>;
-  /** Templates of the sources, in `from` order. */
-  sources: Data[];
-  /** The loss target's template, if the entry has a loss (RETURNN infers `n_out` from it). */
-  target?: Data;
-}
-
-/**
- * A layer class usable in net dicts (RETURNN's `get_layer_class` registry).
- *
- * `sources` says how several `from` entries reach the layer: `concat` joins
- * them along the feature axis into one input (RETURNN's default), `list`
- * passes them as a list (combine), `none` means the layer takes no input.
- */
-export interface NetDictLayerClass {
-  sources: 'concat' | 'list' | 'none';
-  /** Schema of the class's own keys (beyond the common ones). */
-  options?: z.ZodType;
-  /** Creates the (unbuilt) layer. */
-  create(ctx: LayerCreateContext): Layer;
-}
 
 const classes = new Map<string, NetDictLayerClass>();
 
@@ -56,3 +27,5 @@ export function getNetDictClass(name: string, layerName: string): NetDictLayerCl
   }
   return c;
 }
+
+export type { LayerCreateContext, NetDictLayerClass } from './layer-node.js';

@@ -19,6 +19,10 @@ export const commonEntrySchema = z.looseObject({
   trainable: z.boolean().optional(),
   /** L2 penalty `L2 · sum(w²)` on every trainable weight of the layer, added to the objective (RETURNN `L2`). */
   L2: z.number().min(0).optional(),
+  /** Inside a rec unit: the value `prev:<this layer>` has at the first frame (RETURNN `initial_output`); default zeros. */
+  initial_output: z.union([z.number(), z.literal('zeros')]).optional(),
+  /** The layer (and its loss) is computed only in evaluation, not in training (RETURNN `only_on_eval`). */
+  only_on_eval: z.boolean().optional(),
 });
 
 /** One net-dict entry, as written in a config. */

@@ -29,6 +29,20 @@ function needNOut(ctx: LayerCreateContext): number {
   return n;
 }
 
+/**
+ * The number of classes of a sparse source (a `linear` layer on class
+ * indices is an embedding, as in RETURNN).
+ * @throws NetDictError when sparse and dense sources are mixed.
+ */
+function sparseInputDim(c: LayerCreateContext): number | undefined {
+  const sparse = c.sources.filter((s) => s.sparse);
+  if (sparse.length === 0) return undefined;
+  if (c.sources.length > 1) {
+    throw new NetDictError(`Net dict entry '${c.name}': a sparse source (${sparse.map((s) => s.name).join(', ')}) must be the only source of a linear layer.`);
+  }
+  return sparse[0]!.dim ?? undefined;
+}
+
 const linearOptions = z.strictObject({ with_bias: z.boolean().optional() });
 
 /**
@@ -41,8 +55,15 @@ export function registerStandardClasses(): void {
   registerNetDictClass('linear', {
     sources: 'concat',
     options: linearOptions,
+    acceptsSparse: true,
     create: (c) =>
-      new Linear({ name: c.name, units: needNOut(c), activation: c.entry.activation ?? null, withBias: c.entry.with_bias as boolean | undefined }),
+      new Linear({
+        name: c.name,
+        units: needNOut(c),
+        activation: c.entry.activation ?? null,
+        withBias: c.entry.with_bias as boolean | undefined,
+        sparseInputDim: sparseInputDim(c),
+      }),
   });
   registerNetDictClass('softmax', {
     sources: 'concat',
@@ -95,13 +116,23 @@ export function registerStandardClasses(): void {
         padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'valid',
       }),
   });
-  const flatten = { sources: 'concat' as const, create: (c: LayerCreateContext) => new Flatten({ name: c.name }) };
+  const flatten = {
+    sources: 'concat' as const,
+    // RETURNN's `axes` ("except_batch", "static"): Strata merges every axis after the batch axis.
+    options: z.strictObject({ axes: z.enum(['except_batch', 'static', 'except_time']).optional() }),
+    create: (c: LayerCreateContext) => new Flatten({ name: c.name }),
+  };
   registerNetDictClass('merge_dims', flatten);
   registerNetDictClass('flatten', flatten);
   registerNetDictClass('split_dims', {
     sources: 'concat',
-    options: z.strictObject({ dims: z.array(z.number().int().refine((d) => d > 0 || d === -1, 'each dim must be positive or -1')) }),
-    create: (c) => new SplitDims({ name: c.name, dims: c.entry.dims as number[] }),
+    options: z.strictObject({
+      dims: z.array(z.number().int().refine((d) => d > 0 || d === -1, 'each dim must be positive or -1')),
+      // RETURNN's "F" (the feature axis, the default) or an axis index after the batch axis.
+      axis: z.union([z.literal('F'), z.number().int()]).optional(),
+    }),
+    create: (c) =>
+      new SplitDims({ name: c.name, dims: c.entry.dims as number[], ...(typeof c.entry.axis === 'number' ? { axis: c.entry.axis } : {}) }),
   });
   registerNetDictClass('batch_norm', {
     sources: 'concat',

@@ -4,3 +4,4 @@ export { type LstmCellOptions, lstmCell, UnitForgetBias } from './lstm-cell.js';
 export { Orthogonal, recInitializer } from './orthogonal.js';
 export { Rec, type RecArgs, REC_UNITS, type RecUnit } from './rec.js';
 export { simpleRnnCell } from './simple-rnn-cell.js';
+export { RnnCell } from './rnn-cell.js';

@@ -1,0 +1,120 @@
+import type { Tensor } from '@strata/backend';
+import type { CallContext, Data, Layer } from '@strata/core';
+import type { LossHolder } from '@strata/losses';
+import type { z } from 'zod';
+import type { LayerDescription } from './schema.js';
+
+/**
+ * Where a layer's input comes from (RETURNN's `from` syntax): an extern-data
+ * key (`data:classes`), another layer of the same network (`hidden`), and
+ * inside a recurrent unit the previous frame's output of a unit layer
+ * (`prev:s`) or a layer of the enclosing network (`base:encoder`).
+ */
+export type SourceRef =
+  | { kind: 'data'; key: string }
+  | { kind: 'layer'; name: string }
+  | { kind: 'prev'; name: string }
+  | { kind: 'base'; name: string };
+
+/** A constructed net-dict layer: its entry, layer, sources, output template and loss. */
+export interface LayerNode {
+  name: string;
+  entry: LayerDescription;
+  cls: NetDictLayerClass;
+  layer: Layer;
+  sources: SourceRef[];
+  /** The output's template, known before any number is computed. */
+  output: Data;
+  /** Dropout applied to the layer's input in training (RETURNN `dropout`). */
+  dropout: number;
+  /** The loss on this layer's output, if the entry has `loss`. */
+  lossHolder?: LossHolder;
+  /** The target data key of the loss. */
+  target?: string;
+  isOutputLayer: boolean;
+}
+
+/**
+ * A layer's computed output: its value, its logits when it ends in a
+ * softmax, and when it has a time axis (axis 1) the sequence lengths,
+ * int32 `[batch]`.
+ */
+export interface LayerOutput {
+  value: Tensor;
+  logits?: Tensor;
+  seqLens?: Tensor;
+}
+
+/** What a net-dict class's own evaluation sees (see `NetDictLayerClass.evaluate`). */
+export interface EvalEnv {
+  /** The node being evaluated. */
+  node: LayerNode;
+  /** Its sources' outputs, in `from` order. */
+  sources: LayerOutput[];
+  /** Outputs computed so far in this forward pass (a class may add side outputs such as `rec/output_prob`). */
+  outs: Map<string, LayerOutput>;
+  /** The forward pass's inputs: extern-data values and `<key>:seq_lens` lengths. */
+  inputs: Readonly<Record<string, Tensor>>;
+  ctx: CallContext;
+}
+
+/** The batch-record key holding the lengths of data key `key` (`classes:seq_lens`), as the engine uploads them. */
+export const seqLensKey = (key: string): string => `${key}:seq_lens`;
+
+/** What a net-dict class factory gets to create its layer. */
+export interface LayerCreateContext {
+  /** The entry's name (the layer's name). */
+  name: string;
+  /** The entry, validated by the common schema and the class's own `options` schema. */
+  entry: LayerDescription & Record<string, unknown>;
+  /** Templates of the sources, in `from` order. */
+  sources: Data[];
+  /** The template of the entry's `target` (or of the default target when it has a loss); RETURNN infers `n_out` from it. */
+  target?: Data;
+  /** The network being constructed (a `NetDictNetwork`; typed loosely to keep this module free of import cycles). */
+  network: unknown;
+}
+
+/**
+ * A layer class usable in net dicts (RETURNN's `get_layer_class` registry).
+ *
+ * `sources` says how several `from` entries reach the layer: `concat` joins
+ * them along the feature axis into one input (RETURNN's default), `list`
+ * passes them as a list (combine), `none` means the layer takes no input.
+ */
+export interface NetDictLayerClass {
+  sources: 'concat' | 'list' | 'none';
+  /** Schema of the class's own keys (beyond the common ones). */
+  options?: z.ZodType;
+  /** Creates the (unbuilt) layer. */
+  create(ctx: LayerCreateContext): Layer;
+  /**
+   * `input`: the layer takes the sequence lengths of its input's time axis
+   * as its last input (`[x, seqLens]`), for masking (rec, reduce over time,
+   * attention). Without it a layer sees only the padded values.
+   */
+  seqLens?: 'input';
+  /** The layer takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
+  acceptsSparse?: boolean;
+  /** The layer may have no sources even though it takes some (a `rec` unit stepping over its target: `"from": []`). */
+  optionalSources?: boolean;
+  /**
+   * Class keys whose values name layers (RETURNN's `base`, `base_ctx`,
+   * `weights`): they are resolved like `from` entries and appended to the
+   * sources in this order, so construction order and shapes account for them.
+   */
+  refKeys?: readonly string[];
+  /**
+   * Replaces the default evaluation (`layer.applyWithLogits` on the joined
+   * sources) for classes that need more than their sources: a recurrent
+   * unit, `choice`, attention over a `base` layer.
+   */
+  evaluate?(env: EvalEnv): LayerOutput;
+  /**
+   * The output template, for classes whose output is not what the layer's
+   * `computeOutputShape` says (e.g. a sparse `choice`). Default: a dense
+   * template from `computeOutputShape`.
+   */
+  outputData?(ctx: LayerCreateContext & { layer: Layer }): Data | undefined;
+}
+

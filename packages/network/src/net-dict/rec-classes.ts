@@ -1,0 +1,235 @@
+import { ops, type Tensor } from '@strata/backend';
+import { Copy, Data, Dim, Rec, type RecUnit as CellUnit, RnnCell } from '@strata/core';
+import { z } from 'zod';
+import { NetDictError } from '../errors.js';
+import { evaluateDefault } from './forward.js';
+import type { EvalEnv, LayerCreateContext, LayerOutput } from './layer-node.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+import { RecUnit } from './rec-unit.js';
+import { registerNetDictClass } from './registry.js';
+import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
+
+/**
+ * RETURNN unit names and the Strata cell they run. RETURNN's LSTM variants
+ * (`nativelstm2`, `lstmblock`, `cudnnlstm`, ...) are implementations of the
+ * same function; `lstmp` runs as a plain LSTM (no projection).
+ */
+export const UNIT_ALIASES: Record<string, CellUnit> = {
+  lstm: 'lstm',
+  nativelstm: 'lstm',
+  nativelstm2: 'lstm',
+  lstmp: 'lstm',
+  standardlstm: 'lstm',
+  basiclstm: 'lstm',
+  lstmblock: 'lstm',
+  blocklstm: 'lstm',
+  cudnnlstm: 'lstm',
+  lstmcell: 'lstm',
+  gru: 'gru',
+  grublock: 'gru',
+  cudnngru: 'gru',
+  grucell: 'gru',
+  rnn: 'rnn',
+  basicrnn: 'rnn',
+  vanillarnn: 'rnn',
+  rnncell: 'rnn',
+};
+
+function cellUnit(name: string, unit: string): CellUnit {
+  const u = UNIT_ALIASES[unit.toLowerCase()];
+  if (!u) {
+    throw new NetDictError(`Layer '${name}': unknown rec unit '${unit}'. Known units: ${Object.keys(UNIT_ALIASES).join(', ')}, or a unit net dict.`);
+  }
+  return u;
+}
+
+function nOut(c: LayerCreateContext): number {
+  const n = c.entry.n_out ?? c.target?.dim ?? undefined;
+  if (n === undefined || n === null) throw new NetDictError(`Net dict entry '${c.name}' (class '${c.entry.class}') needs "n_out".`);
+  return n;
+}
+
+/** Lengths of the time axis of the first source that has them. */
+const lengthsOf = (env: EvalEnv): Tensor | undefined => env.sources.find((s) => s.seqLens)?.seqLens;
+
+/** `mask[b, t] = t < lens[b]` as float32 `[batch, time]`. */
+export function timeMask(lens: Tensor, time: number): Tensor {
+  const frames = ops.tensor(Float32Array.from({ length: time }, (_, t) => t), [1, time]);
+  return ops.cast(ops.less(frames, ops.reshape(ops.cast(lens, 'float32'), [lens.shape[0]!, 1])), 'float32');
+}
+
+/** Softmax over axis 1 (time) where padded frames get probability 0. */
+export function maskedSoftmaxOverTime(x: Tensor, lens: Tensor | undefined): Tensor {
+  if (!lens) return ops.softmax(x, 1);
+  const mask = ops.reshape(timeMask(lens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
+  const masked = ops.where(ops.greater(mask, 0), x, ops.fill(x.shape, -1e30));
+  return ops.mul(ops.softmax(masked, 1), mask);
+}
+
+const frameTemplate = (name: string, shape: (number | null)[], dtype: Data['dtype'] = 'float32') => new Data(name, [], 'float32').withShape(name, shape, dtype);
+
+/**
+ * Registers the sequence classes of RETURNN nets: `rec` (a cell over time,
+ * or a unit net dict), `rnn_cell`, `choice`, `decide`, `compare`,
+ * `softmax_over_spatial`, `dot_attention`, `generic_attention`, `reduce_out`.
+ */
+export function registerRecClasses(): void {
+  registerNetDictClass('rec', {
+    sources: 'concat',
+    optionalSources: true,
+    seqLens: 'input',
+    options: z.strictObject({
+      unit: z.union([z.string(), z.record(z.string(), z.unknown())]),
+      direction: z.union([z.literal(1), z.literal(-1)]).optional(),
+      max_seq_len: z.union([z.number().int().positive(), z.string()]).optional(),
+    }),
+    create: (c) => {
+      const unit = c.entry.unit as string | Record<string, unknown>;
+      if (typeof unit === 'string') {
+        return new Rec({ name: c.name, unit: cellUnit(c.name, unit), units: nOut(c), direction: c.entry.direction as 1 | -1 | undefined });
+      }
+      const max = c.entry.max_seq_len;
+      return new RecUnit({
+        name: c.name,
+        unit: unit as never,
+        parent: c.network as NetDictNetwork,
+        sources: c.sources,
+        target: (c.entry.target as string | undefined) ?? (c.sources.length ? undefined : (c.network as NetDictNetwork).externData.defaultTarget),
+        maxSeqLen: typeof max === 'number' ? max : undefined,
+      });
+    },
+    outputData: (c) => {
+      if (!(c.layer instanceof RecUnit)) return undefined;
+      const f = c.layer.frameOutput;
+      return new Data(c.name, [new Dim(`${c.name}:time`, null, 'spatial'), ...f.dims], f.dtype, f.sparseDim);
+    },
+    evaluate: (env) => {
+      const unit = env.node.layer;
+      if (!(unit instanceof RecUnit)) return evaluateDefault(env);
+      const search = (env.ctx as { search?: boolean }).search ?? false;
+      return search && !unit.hasSources ? runSearch(unit, env) : unit.run(env);
+    },
+  });
+
+  registerNetDictClass('rnn_cell', {
+    sources: 'concat',
+    options: z.strictObject({ unit: z.string() }),
+    create: (c) => new RnnCell({ name: c.name, unit: cellUnit(c.name, c.entry.unit as string), units: nOut(c) }),
+    evaluate: ({ node, sources, inputs, outs }) => {
+      const cell = node.layer as RnnCell;
+      const xs = sources.map((s) => s.value);
+      const x = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
+      const keys = Array.from({ length: cell.cell.numStates }, (_, i) => `state:${node.name}:${i}`);
+      const prev = keys.every((k) => inputs[k]) ? keys.map((k) => inputs[k]!) : cell.initialState(x.shape[0]!);
+      const { output, states } = cell.step(x, prev);
+      states.forEach((s, i) => outs.set(keys[i]!, { value: s }));
+      return { value: output };
+    },
+  });
+
+  registerNetDictClass('choice', {
+    sources: 'concat',
+    options: z.strictObject({
+      beam_size: z.number().int().positive(),
+      length_normalization: z.boolean().optional(),
+      input_type: z.enum(['prob', 'log_prob']).optional(),
+    }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => {
+      if (!c.target?.sparse) throw new NetDictError(`Choice layer '${c.name}' needs a sparse "target" (e.g. "classes").`);
+      return c.target.copy({ name: c.name });
+    },
+    evaluate: (env): LayerOutput => {
+      const { node, inputs, ctx } = env;
+      if (isSearchContext(ctx)) return chooseStep(env, ctx.beamState, inputs as Record<string, Tensor>);
+      const target = node.entry.target ?? 'classes';
+      const value = inputs[target];
+      if (!value) {
+        throw new NetDictError(`Choice layer '${node.name}': target '${target}' is not in the batch; without targets the rec layer must run a search.`);
+      }
+      return { value };
+    },
+  });
+
+  registerNetDictClass('compare', {
+    sources: 'concat',
+    acceptsSparse: true,
+    options: z.strictObject({ value: z.number(), kind: z.enum(['equal', 'not_equal', 'less', 'greater']).optional() }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => c.sources[0]!.copy({ name: c.name, dtype: 'bool', sparseDim: undefined }),
+    evaluate: ({ node, sources }) => {
+      const x = sources[0]!.value;
+      const v = ops.fill([], (node.entry as { value?: number }).value ?? 0, x.dtype as 'float32');
+      const kind = (node.entry as { kind?: string }).kind ?? 'equal';
+      const eq = () => ops.equal(x, v);
+      const value =
+        kind === 'less' ? ops.less(x, v) : kind === 'greater' ? ops.greater(x, v) : kind === 'not_equal' ? ops.equal(ops.cast(eq(), 'int32'), ops.scalar(0, 'int32')) : eq();
+      return { value, seqLens: sources[0]!.seqLens };
+    },
+  });
+
+  registerNetDictClass('decide', {
+    sources: 'concat',
+    acceptsSparse: true,
+    options: z.strictObject({ length_normalization: z.boolean().optional() }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => c.sources[0]!.copy({ name: c.name }),
+    // The rec layer's search already returns the best hypothesis per sequence; in training it is the target.
+    evaluate: ({ sources }) => ({ value: sources[0]!.value, seqLens: sources[0]!.seqLens }),
+  });
+
+  registerNetDictClass('softmax_over_spatial', {
+    sources: 'concat',
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => c.sources[0]!.copy({ name: c.name }),
+    evaluate: (env) => ({ value: maskedSoftmaxOverTime(env.sources[0]!.value, lengthsOf(env)), seqLens: lengthsOf(env) }),
+  });
+
+  registerNetDictClass('dot_attention', {
+    sources: 'concat',
+    refKeys: ['base', 'base_ctx'],
+    options: z.strictObject({ base: z.string(), base_ctx: z.string() }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => frameTemplate(c.name, [c.sources[1]!.dim]),
+    evaluate: ({ sources }) => {
+      const [query, values, keys] = sources as [LayerOutput, LayerOutput, LayerOutput];
+      const q = ops.reshape(query.value, [query.value.shape[0]!, 1, query.value.shape[query.value.shape.length - 1]!]);
+      const energy = ops.sum(ops.mul(keys.value, q), [-1]);
+      const weights = maskedSoftmaxOverTime(energy, keys.seqLens ?? values.seqLens);
+      return { value: ops.sum(ops.mul(ops.reshape(weights, [...weights.shape, 1]), values.value), [1]) };
+    },
+  });
+
+  registerNetDictClass('generic_attention', {
+    sources: 'none',
+    refKeys: ['weights', 'base'],
+    options: z.strictObject({ weights: z.string(), base: z.string() }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => frameTemplate(c.name, c.sources[1]!.shape.slice(1)),
+    evaluate: ({ sources }) => {
+      const [w, base] = sources as [LayerOutput, LayerOutput];
+      let weights = w.value;
+      while (weights.shape.length < base.value.shape.length) weights = ops.reshape(weights, [...weights.shape, 1]);
+      return { value: ops.sum(ops.mul(weights, base.value), [1]) };
+    },
+  });
+
+  registerNetDictClass('reduce_out', {
+    sources: 'concat',
+    options: z.strictObject({ mode: z.enum(['max', 'sum']), num_pieces: z.number().int().positive() }),
+    create: (c) => new Copy({ name: c.name }),
+    outputData: (c) => {
+      const f = c.sources[0]!.dim ?? 0;
+      const p = c.entry.num_pieces as number;
+      if (f % p !== 0) throw new NetDictError(`reduce_out '${c.name}': ${f} features do not split into ${p} pieces.`);
+      return frameTemplate(c.name, [...c.sources[0]!.shape.slice(0, -1), f / p]);
+    },
+    evaluate: ({ node, sources }) => {
+      const x = sources[0]!.value;
+      const p = (node.entry as { num_pieces?: number }).num_pieces!;
+      const split = ops.reshape(x, [...x.shape.slice(0, -1), x.shape[x.shape.length - 1]! / p, p]);
+      const mode = (node.entry as { mode?: string }).mode;
+      return { value: mode === 'max' ? ops.max(split, [-1]) : ops.sum(split, [-1]), seqLens: sources[0]!.seqLens };
+    },
+  });
+}

@@ -1,0 +1,168 @@
+import { ops, type Tensor } from '@strata/backend';
+import type { CallContext } from '@strata/core';
+import { NetDictError } from '../errors.js';
+import type { EvalEnv, LayerNode, LayerOutput } from './layer-node.js';
+import type { RecUnit } from './rec-unit.js';
+
+/** The beam of one search, shared between the rec loop and the `choice` layer (through the call context). */
+export interface BeamState {
+  readonly batch: number;
+  readonly beam: number;
+  readonly eos: number | undefined;
+  /** Log-probability of each hypothesis, `[batch * beam]` (beam-major within a batch entry). */
+  scores: Float64Array;
+  /** Whether each hypothesis has emitted `eos`. */
+  ended: Uint8Array;
+  /** Per frame: the token each hypothesis chose, and the hypothesis it extends (index into the previous frame). */
+  tokens: Int32Array[];
+  backPointers: Int32Array[];
+  /** Frames each hypothesis has (up to and including its `eos`). */
+  lengths: Int32Array;
+}
+
+/** A call context during search: the `choice` layer selects hypotheses instead of reading targets. */
+export interface SearchContext extends CallContext {
+  search: true;
+  beamState: BeamState;
+}
+
+export const isSearchContext = (ctx: CallContext): ctx is SearchContext => 'beamState' in ctx;
+
+/**
+ * The `choice` layer's step during search (RETURNN `ChoiceLayer`): adds each
+ * hypothesis' log-probabilities of the next token to its score, keeps the
+ * `beam` best continuations per sequence (an ended hypothesis continues only
+ * with `eos`, at no cost), and reorders every value computed so far in this
+ * frame (`outs`) and the frame's recurrent inputs to the new hypotheses.
+ * Scores are read to the host; search runs eagerly.
+ */
+export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<string, Tensor>): LayerOutput {
+  const src = env.sources[0]!;
+  const logProbs = src.logits ? ops.logSoftmax(src.logits, -1) : ops.log(ops.maximum(src.value, 1e-30));
+  const lp = ops.readSync(logProbs) as Float32Array;
+  const classes = logProbs.shape[logProbs.shape.length - 1]!;
+  const { batch, beam, eos } = state;
+  const next = { scores: new Float64Array(batch * beam), ended: new Uint8Array(batch * beam), lengths: new Int32Array(batch * beam) };
+  const tokens = new Int32Array(batch * beam);
+  const back = new Int32Array(batch * beam);
+  for (let b = 0; b < batch; b++) {
+    const cands: [number, number, number][] = [];
+    for (let k = 0; k < beam; k++) {
+      const h = b * beam + k;
+      const score = state.scores[h]!;
+      if (score === -Infinity) continue;
+      if (state.ended[h]) cands.push([score, eos ?? 0, h]);
+      else for (let c = 0; c < classes; c++) cands.push([score + lp[h * classes + c]!, c, h]);
+    }
+    cands.sort((x, y) => y[0] - x[0]);
+    for (let k = 0; k < beam; k++) {
+      const h = b * beam + k;
+      const c = cands[k];
+      if (!c) {
+        next.scores[h] = -Infinity;
+        back[h] = b * beam;
+        next.ended[h] = 1;
+        continue;
+      }
+      const [score, token, from] = c;
+      next.scores[h] = score;
+      tokens[h] = token;
+      back[h] = from;
+      next.ended[h] = state.ended[from] || token === eos ? 1 : 0;
+      next.lengths[h] = state.ended[from] ? state.lengths[from]! : state.lengths[from]! + 1;
+    }
+  }
+  Object.assign(state, next);
+  state.tokens.push(tokens);
+  state.backPointers.push(back);
+  const idx = ops.tensor(back, [batch * beam], 'int32');
+  for (const [k, v] of env.outs) env.outs.set(k, { ...v, value: ops.gather(v.value, idx, 0) });
+  for (const k of Object.keys(frameInputs)) if (k.startsWith('prev:') || k.startsWith('state:')) frameInputs[k] = ops.gather(frameInputs[k]!, idx, 0);
+  return { value: ops.tensor(tokens, [batch * beam], 'int32') };
+}
+
+/** The unit's choice layer and its end-of-sequence token (from an `end` compare layer, RETURNN's convention). */
+function searchSetup(unit: RecUnit): { choice: LayerNode; eos: number | undefined } {
+  const choices = [...unit.nodes.values()].filter((n) => n.entry.class === 'choice');
+  if (choices.length !== 1) {
+    throw new NetDictError(`Search in rec layer '${unit.name}' needs exactly one "choice" layer in its unit; found ${choices.length}.`);
+  }
+  const end = unit.nodes.get('end');
+  const eos = end && end.entry.class === 'compare' ? (end.entry as { value?: number }).value : undefined;
+  return { choice: choices[0]!, eos };
+}
+
+/**
+ * Beam search over the rec unit (RETURNN's search with a `choice` layer):
+ * hypotheses are `[batch * beam]` rows; each frame runs the unit, `choice`
+ * keeps the best continuations; it stops when every hypothesis has emitted
+ * the `end` layer's token or after `max_seq_len` frames (default: twice the
+ * longest `base:` sequence plus 10). Returns the best hypothesis per
+ * sequence (score divided by length when the choice has
+ * `length_normalization`, RETURNN's default), tokens int32
+ * `[batch, frames]` including the end token, with its lengths.
+ *
+ * @throws NetDictError without a choice layer, or without a bound on the length.
+ */
+export function runSearch(unit: RecUnit, env: EvalEnv): LayerOutput {
+  const { choice, eos } = searchSetup(unit);
+  const beam = (choice.entry as { beam_size?: number }).beam_size ?? 1;
+  const base = unit.baseInputs(env.outs);
+  const first = Object.values(base)[0] ?? Object.values(env.inputs)[0];
+  if (!first) throw new NetDictError(`Search in rec layer '${unit.name}': no input to take the batch size from.`);
+  const batch = first.shape[0]!;
+  const baseTime = Math.max(0, ...Object.entries(base).filter(([k]) => !k.endsWith(':seq_lens')).map(([, v]) => v.shape[1] ?? 0));
+  const maxLen = unit.maxSeqLen ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined);
+  if (maxLen === undefined) throw new NetDictError(`Search in rec layer '${unit.name}' needs "max_seq_len".`);
+  const tile = ops.tensor(Int32Array.from({ length: batch * beam }, (_, i) => Math.floor(i / beam)), [batch * beam], 'int32');
+  const tiled: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(base)) tiled[k] = ops.gather(v, tile, 0);
+  const state: BeamState = {
+    batch,
+    beam,
+    eos,
+    scores: Float64Array.from({ length: batch * beam }, (_, i) => (i % beam === 0 ? 0 : -Infinity)),
+    ended: new Uint8Array(batch * beam),
+    tokens: [],
+    backPointers: [],
+    lengths: new Int32Array(batch * beam),
+  };
+  const ctx: SearchContext = { ...env.ctx, training: false, search: true, beamState: state };
+  let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
+  for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
+    const outs = unit.forward(frame, ctx);
+    frame = { ...tiled, ...unit.nextFrameState(outs) };
+  }
+  return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
+}
+
+/** Follows the back-pointers of each sequence's best hypothesis. */
+function bestHypotheses(state: BeamState, opts: { length_normalization?: boolean }): LayerOutput {
+  const { batch, beam } = state;
+  const frames = state.tokens.length;
+  const norm = opts.length_normalization ?? true;
+  const best = Array.from({ length: batch }, (_, b) => {
+    let pick = b * beam;
+    let bestScore = -Infinity;
+    // Hypotheses that emitted the end token win over ones cut off by max_seq_len.
+    const anyEnded = state.eos !== undefined && Array.from({ length: beam }, (_, k) => state.ended[b * beam + k]).some((e) => e);
+    for (let k = 0; k < beam; k++) {
+      const h = b * beam + k;
+      if (anyEnded && !state.ended[h]) continue;
+      const s = norm ? state.scores[h]! / Math.max(1, state.lengths[h]!) : state.scores[h]!;
+      if (s > bestScore) [bestScore, pick] = [s, h];
+    }
+    return pick;
+  });
+  const lens = best.map((h) => state.lengths[h]!);
+  const width = Math.max(1, ...lens);
+  const out = new Int32Array(batch * width);
+  best.forEach((h0, b) => {
+    let h = h0;
+    for (let t = frames - 1; t >= 0; t--) {
+      if (t < lens[b]!) out[b * width + t] = state.tokens[t]![h]!;
+      h = state.backPointers[t]![h]!;
+    }
+  });
+  return { value: ops.tensor(out, [batch, width], 'int32'), seqLens: ops.tensor(Int32Array.from(lens), [batch], 'int32') };
+}

@@ -1,0 +1,212 @@
+import { ops, type Tensor } from '@strata/backend';
+import { Data, type SymbolicShape } from '@strata/core';
+import { NetDictError } from '../errors.js';
+import { ExternData } from '../extern-data.js';
+import { type EvalEnv, type LayerNode, type LayerOutput, seqLensKey } from './layer-node.js';
+import { NetDictNetwork } from './net-dict-network.js';
+import type { NetDict } from './schema.js';
+
+/** One frame of a sequence: `d` without its first dynamic (time) axis. */
+export function frameData(d: Data): Data {
+  const t = d.dims.findIndex((dim) => dim.isDynamic);
+  return t < 0 ? d : d.copy({ dims: d.dims.filter((_, i) => i !== t) });
+}
+
+/** Arguments of {@link RecUnit}. */
+export interface RecUnitArgs {
+  /** The rec layer's name (the unit's weights are `<network>/<name>/<layer>/...`). */
+  name: string;
+  /** The `unit` net dict, run once per frame. */
+  unit: NetDict;
+  /** The enclosing network (`base:` sources, extern data). */
+  parent: NetDictNetwork;
+  /** Templates of the rec layer's `from` sources; empty when the unit steps over a target. */
+  sources: Data[];
+  /** The data key stepped over in training when there are no sources (RETURNN `target`). */
+  target?: string;
+  /** Most frames a search may produce (RETURNN `max_seq_len`). */
+  maxSeqLen?: number;
+}
+
+/** A frame value of a unit layer, keyed by source reference: `prev:s`, `base:encoder`, `state:s:0`. */
+type FrameInputs = Record<string, Tensor>;
+
+/**
+ * The unit of a RETURNN `rec` layer given as a net dict: a sub-network run
+ * once per frame (seed 003; RETURNN's `RecLayer` with a `_SubnetworkRecCell`).
+ * Inside the unit, `prev:x` is `x`'s output of the previous frame (zeros, or
+ * the entry's `initial_output`, at the first), `base:x` a layer of the
+ * enclosing network, `data:k` frame `t` of extern data `k`, `data:source`
+ * (or `data`) frame `t` of the rec layer's input.
+ *
+ * Frames: over the input's time axis when the rec layer has sources, else
+ * over the target's (teacher forcing: `choice` layers give the target's
+ * frame). Losses inside the unit are computed on their frames stacked over
+ * time, named `<rec>/<layer>`. Search (beam search over `choice`) is in
+ * `rec-search.ts`.
+ */
+export class RecUnit extends NetDictNetwork {
+  static override readonly className: string = 'RecUnit';
+  readonly target: string | undefined;
+  readonly maxSeqLen: number | undefined;
+  readonly hasSources: boolean;
+
+  constructor(args: RecUnitArgs) {
+    const ext = new ExternData();
+    for (const key of args.parent.externData.keys) ext.registerData(frameData(args.parent.externData.getData(key)));
+    if (args.sources.length > 0) {
+      const feature = args.sources.reduce((n, s) => n + (s.dim ?? 0), 0);
+      const first = frameData(args.sources[0]!);
+      ext.registerData(args.sources.length === 1 ? first.copy({ name: 'source' }) : new Data('source', [], 'float32').withShape('source', [...first.shape.slice(0, -1), feature]));
+      ext.defaultInput = 'source';
+    }
+    ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;
+    super({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` } });
+    this.target = args.target;
+    this.maxSeqLen = args.maxSeqLen;
+    this.hasSources = args.sources.length > 0;
+    this.constructFromDict(args.unit);
+    if (!this.nodes.has('output')) {
+      throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
+    }
+    if (!this.hasSources && !this.target) {
+      throw new NetDictError(`Rec layer '${args.name}' has no "from" sources, so it steps over a target: give "target" (e.g. "classes").`);
+    }
+  }
+
+  /** The unit's per-frame output template. */
+  get frameOutput(): Data {
+    return this.node('output').output;
+  }
+
+  override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return [null, null, ...this.frameOutput.shape];
+  }
+
+  override build(_inputShape: SymbolicShape | SymbolicShape[]): void {
+    // Built when constructed from its dict.
+  }
+
+  /** Names referenced as `prev:<name>` / `base:<name>` in the unit. */
+  refs(kind: 'prev' | 'base'): string[] {
+    const names = new Set<string>();
+    for (const n of this.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
+    return [...names];
+  }
+
+  /** The losses inside the unit, as nodes of the enclosing network named `<rec>/<layer>`. */
+  unitLossNodes(): LayerNode[] {
+    return [...this.nodes.values()].filter((n) => n.lossHolder).map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
+  }
+
+  /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
+  initialOutput(name: string, batch: number): Tensor {
+    const node = this.node(name);
+    const init = (node.entry as { initial_output?: unknown }).initial_output;
+    const value = typeof init === 'number' ? init : 0;
+    return ops.fill([batch, ...(node.output.shape as number[])], value, node.output.dtype);
+  }
+
+  /** Initial values of everything the first frame reads from "the previous frame". */
+  initialFrameState(batch: number): FrameInputs {
+    const state: FrameInputs = {};
+    for (const name of this.refs('prev')) state[`prev:${name}`] = this.initialOutput(name, batch);
+    for (const n of this.nodes.values()) {
+      const cell = n.layer as { initialState?: (b: number) => Tensor[] };
+      if (n.entry.class === 'rnn_cell' && cell.initialState) cell.initialState(batch).forEach((s, i) => (state[`state:${n.name}:${i}`] = s));
+    }
+    return state;
+  }
+
+  /** What the next frame reads from this frame's outputs (`prev:` values and cell states). */
+  nextFrameState(outs: Map<string, LayerOutput>): FrameInputs {
+    const state: FrameInputs = {};
+    for (const name of this.refs('prev')) state[`prev:${name}`] = outs.get(name)!.value;
+    for (const [key, v] of outs) if (key.startsWith('state:')) state[key] = v.value;
+    return state;
+  }
+
+  /** `base:` values (with lengths) of the enclosing network's outputs. */
+  baseInputs(outs: Map<string, LayerOutput>): FrameInputs {
+    const r: FrameInputs = {};
+    for (const name of this.refs('base')) {
+      const o = outs.get(name);
+      if (!o) throw new NetDictError(`Rec layer '${this.name}': base layer '${name}' has no output yet.`);
+      r[`base:${name}`] = o.value;
+      if (o.seqLens) r[seqLensKey(`base:${name}`)] = o.seqLens;
+    }
+    return r;
+  }
+
+  /** Frame `t` of every extern-data value with a time axis (others as they are). */
+  frameInputs(inputs: Readonly<Record<string, Tensor>>, t: number, parentExtern: ExternData): FrameInputs {
+    const r: FrameInputs = {};
+    for (const key of parentExtern.keys) {
+      const v = inputs[key];
+      if (!v) continue;
+      if (!parentExtern.getData(key).shape.includes(null)) r[key] = v;
+      else if (t < v.shape[1]!) r[key] = frameOf(v, t);
+    }
+    return r;
+  }
+
+  /**
+   * Runs the unit over all frames (training, or frame-synchronous
+   * inference). Returns the stacked `output` with the frames' lengths, and
+   * sets the stacked values of loss layers as `<rec>/<layer>` in `env.outs`.
+   *
+   * @throws NetDictError when the target to step over is missing (use search).
+   */
+  run(env: EvalEnv): LayerOutput {
+    const { inputs, outs, ctx } = env;
+    const parentExtern = this.enclosing!.network.externData;
+    let source: Tensor | undefined;
+    let seqLens: Tensor | undefined;
+    let time: number;
+    if (this.hasSources) {
+      const xs = env.sources.map((s) => s.value);
+      source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
+      time = source.shape[1]!;
+      seqLens = env.sources.find((s) => s.seqLens)?.seqLens;
+    } else {
+      const target = inputs[this.target!];
+      if (!target) {
+        throw new NetDictError(`Rec layer '${this.name}' steps over '${this.target}', which is not in the batch. Without targets, run a search.`);
+      }
+      time = target.shape[1]!;
+      seqLens = inputs[seqLensKey(this.target!)];
+    }
+    const batch = (source ?? inputs[this.target!]!).shape[0]!;
+    const base = this.baseInputs(outs);
+    let state = this.initialFrameState(batch);
+    const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
+    const collect = ['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1))];
+    for (const name of collect) stacked.set(name, { value: [], logits: [] });
+    for (let t = 0; t < time; t++) {
+      const frame: FrameInputs = { ...this.frameInputs(inputs, t, parentExtern), ...base, ...state };
+      if (source) frame.source = frameOf(source, t);
+      const o = this.forward(frame, ctx);
+      for (const [name, acc] of stacked) {
+        const v = o.get(name)!;
+        acc.value.push(v.value);
+        if (v.logits) acc.logits.push(v.logits);
+      }
+      state = this.nextFrameState(o);
+    }
+    const stack = (xs: Tensor[]) => ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1);
+    const lens = seqLens ?? ops.fill([batch], time, 'int32');
+    for (const [name, acc] of stacked) {
+      if (name === 'output' && !this.node('output').lossHolder) continue;
+      outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined, seqLens: lens });
+    }
+    const out = stacked.get('output')!;
+    return { value: stack(out.value), logits: out.logits.length ? stack(out.logits) : undefined, seqLens: lens };
+  }
+}
+
+/** Frame `t` of a `[batch, time, ...]` tensor: `[batch, ...]`. */
+export function frameOf(x: Tensor, t: number): Tensor {
+  const begin = x.shape.map((_, i) => (i === 1 ? t : 0));
+  const size = x.shape.map((_, i) => (i === 1 ? 1 : -1));
+  return ops.reshape(ops.slice(x, begin, size), [x.shape[0]!, ...x.shape.slice(2)]);
+}
