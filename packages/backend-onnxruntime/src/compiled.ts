@@ -1,8 +1,9 @@
-import { BackendCapabilityError, type DType, type Tensor } from '@strata/backend';
+import { BackendCapabilityError, type DType, sizeOf, type Tensor } from '@strata/backend';
 import { OnnxValue, serializeModel } from '@strata/onnx';
 import { OrtTensor, type OrtVariable } from './ort-tensor.js';
 import type { Session } from './session.js';
-import { Trace } from './trace.js';
+import { uniformSamples } from './random.js';
+import { type RandomInput, Trace } from './trace.js';
 
 /** A leaf of a compiled function's result: output `k`, or a plain value kept from the trace. */
 type Template = { out: number } | { value: unknown } | Template[] | { obj: [string, Template][] };
@@ -20,10 +21,10 @@ export interface CompileHost {
 
 /**
  * One trace of a function, compiled for one input signature: the ONNX
- * session, which inputs to feed (arguments, then variables the graph
- * assigns), which outputs to return and which to write back to variables.
- * Variables the graph only reads are baked in as initializers; the trace is
- * stale (and rebuilt) when one of them changes.
+ * session, which inputs to feed (arguments, variables the graph assigns,
+ * random samples), which outputs to return and which to write back to
+ * variables. Variables the graph only reads are baked in as initializers;
+ * the trace is stale (and rebuilt) when one of them changes.
  */
 export class CompiledTrace {
   private readonly session: Session;
@@ -33,6 +34,7 @@ export class CompiledTrace {
   private readonly outputNames: string[] = [];
   private readonly writeBack: [OrtVariable, string][] = [];
   private readonly template: Template;
+  private readonly randoms: RandomInput[];
 
   constructor(host: CompileHost, fn: (...args: Tensor[]) => unknown, args: OrtTensor[], description: string) {
     const trace = new Trace(host.opset);
@@ -71,6 +73,7 @@ export class CompiledTrace {
         this.bakedVariables.push([variable, variable.version]);
       }
     }
+    this.randoms = trace.randoms;
     this.session = host.createSession(serializeModel(g), description);
   }
 
@@ -79,10 +82,18 @@ export class CompiledTrace {
     return this.bakedVariables.every(([v, version]) => v.version === version && !v.isDisposed);
   }
 
-  run(host: CompileHost, args: OrtTensor[]): unknown {
+  /**
+   * Runs the session on `args`. `runIndex` numbers the calls of the compiled
+   * function: run 0 draws each `randomUniform` from its own seed (the values
+   * eager mode gives), later runs from a seed mixed with the run number.
+   */
+  run(host: CompileHost, args: OrtTensor[], runIndex: number): unknown {
     const feeds: Record<string, OrtTensor> = {};
     this.argNames.forEach((n, i) => (feeds[n] = args[i]!));
     for (const [v, n] of this.fedVariables) feeds[n] = v;
+    for (const r of this.randoms) {
+      feeds[r.name] = new OrtTensor(uniformSamples(sizeOf(r.shape), r.min, r.max, runSeed(r.seed, runIndex)), r.shape, 'float32');
+    }
     const names = [...this.outputNames, ...this.writeBack.map(([, n]) => n)];
     const values = this.session.run(feeds, names);
     this.writeBack.forEach(([v], i) => v.set(values[this.outputNames.length + i]!.data));
@@ -99,6 +110,15 @@ export class CompiledTrace {
   dispose(): void {
     this.session.dispose();
   }
+}
+
+/** The seed of a random input at run `k` (`seed` itself at run 0). */
+export function runSeed(seed: number, k: number): number {
+  if (k === 0) return seed;
+  let z = (seed + Math.imul(k, 0x6d2b79f5)) >>> 0;
+  z = Math.imul(z ^ (z >>> 15), 0x2c1b3c6d) >>> 0;
+  z = Math.imul(z ^ (z >>> 12), 0x297a2d39) >>> 0;
+  return (z ^ (z >>> 15)) >>> 0;
 }
 
 /** The cache key of an argument list: dtypes and shapes. */

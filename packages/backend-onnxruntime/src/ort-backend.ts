@@ -11,13 +11,13 @@ import {
   type TensorData,
   type ValueAndGrads,
 } from '@strata/backend';
-import { checkOpset, DEFAULT_OPSET, GraphBuilder, GraphOps, type Lowering, OnnxValue, randomUniformNode, serializeModel } from '@strata/onnx';
+import { checkOpset, DEFAULT_OPSET, GraphBuilder, GraphOps, type Lowering, OnnxValue, serializeModel } from '@strata/onnx';
 import { loadOrtNative, type OrtNative } from './binding.js';
 import { checkArgs, type CompileHost, CompiledTrace, signatureOf } from './compiled.js';
 import { OrtTensor, OrtVariable } from './ort-tensor.js';
-import { checkProvider } from './providers.js';
+import { checkProvider, sessionProviderError } from './providers.js';
 import { uniformSamples } from './random.js';
-import { Session, type SessionConfig } from './session.js';
+import { OrtSessionError, Session, type SessionConfig } from './session.js';
 import type { Trace } from './trace.js';
 
 /** Options of {@link OrtBackend}. */
@@ -34,10 +34,10 @@ export interface OrtBackendOptions extends Partial<SessionConfig> {
  * The Strata backend over onnxruntime-node, a graph backend (see the
  * `Backend` contract): {@link OrtBackend.compile} traces a function into
  * one ONNX graph per input signature, runs it as one session and caches it.
- * Outside `compile`, each op runs at once as a cached one-op session (eager
- * mode: for building weights and small host work; put hot paths in
- * `compile`). Training (gradients) is not supported yet: `valueAndGrads`
- * throws `BackendCapabilityError`.
+ * Outside `compile`, each op runs at once as a cached one-op session on the
+ * calling thread (eager mode: for building weights and small host work; put
+ * hot paths in `compile`). Training (gradients) is not supported yet:
+ * `valueAndGrads` throws `BackendCapabilityError`.
  */
 export class OrtBackend extends GraphOps implements Backend, CompileHost {
   readonly name: string;
@@ -67,8 +67,14 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     const ort = loadOrtNative();
     for (const ep of this.config.executionProviders) checkProvider(ep, ort);
     this.ort = ort;
-    // A first session proves that the providers load (CUDA libraries may be present but unusable).
-    this.createSession(this.probeModel(), 'the provider check');
+    // A first session proves that the providers load (CUDA libraries may be present but
+    // unusable; the WebGPU provider ships with the package but needs a GPU adapter).
+    try {
+      this.createSession(this.probeModel(), 'the provider check').dispose();
+    } catch (e) {
+      this.ort = undefined;
+      throw (e instanceof OrtSessionError && sessionProviderError(this.config.executionProviders, e.message)) || e;
+    }
   }
 
   private probeModel(): Uint8Array {
@@ -82,8 +88,8 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     return this.ort;
   }
 
-  createSession(model: Uint8Array, description: string): Session {
-    return new Session(this.native(), model, this.config, description);
+  createSession(model: Uint8Array, description: string, config: SessionConfig = this.config): Session {
+    return new Session(this.native(), model, config, description);
   }
 
   withTrace<T>(trace: Trace, fn: () => T): T {
@@ -125,7 +131,9 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     let session = this.eagerSessions.get(key);
     if (session) this.eagerSessions.delete(key);
     else {
-      session = this.createSession(serializeModel(g), `op '${op}'`);
+      // One-op sessions run on the calling thread: a thread pool per cached session
+      // (hundreds of them) costs far more than it saves on eager-sized work.
+      session = this.createSession(serializeModel(g), `op '${op}'`, { ...this.config, intraOpNumThreads: 1 });
       if (this.eagerSessions.size >= this.eagerCacheSize) {
         const [oldest, s] = this.eagerSessions.entries().next().value!;
         s.dispose();
@@ -141,6 +149,7 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
   // ---- compile -----------------------------------------------------------------------------
   compile<A extends Tensor[], R>(fn: (...args: A) => R): (...args: A) => R {
     const cache = new Map<string, CompiledTrace>();
+    let runs = 0;
     const description = `compiled function ${fn.name || '(anonymous)'}`;
     return (...args: A): R => {
       if (this.trace) return fn(...args);
@@ -152,7 +161,7 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
         c = new CompiledTrace(this, fn as (...a: Tensor[]) => unknown, concrete, description);
         cache.set(key, c);
       }
-      return c.run(this, concrete) as R;
+      return c.run(this, concrete, runs++) as R;
     };
   }
 
@@ -262,8 +271,14 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     );
   }
 
+  /**
+   * Samples from a hash of `seed` and the element index (`random.ts`). In a
+   * compiled function the samples are an input of the graph, drawn on the
+   * host for every run: the first run gives the eager values of `seed`,
+   * each later run of the same compiled function new ones.
+   */
   randomUniform(shape: Shape, min: number, max: number, seed: number): Tensor {
-    if (this.trace) return randomUniformNode(this.trace.graph, shape, min, max, seed);
+    if (this.trace) return this.trace.randomUniform(shape, min, max, seed);
     return this.track(new OrtTensor(uniformSamples(sizeOf(shape), min, max, seed), [...shape], 'float32'));
   }
 }

@@ -68,3 +68,27 @@ export function checkProvider(provider: string, ort: OrtNative): void {
     throw new ExecutionProviderUnavailableError(p, `${missing.join(', ')} not found in ${ort.binDir}.`, CUDA_REMEDY);
   }
 }
+
+const SESSION_REMEDY: Partial<Record<ExecutionProviderName, string>> = {
+  cuda: CUDA_REMEDY,
+  tensorrt: CUDA_REMEDY,
+  webgpu:
+    'WebGPU needs a GPU adapter with a driver Dawn can use (Vulkan on Linux, Direct3D 12 on Windows, Metal on macOS). ' +
+    'On a machine without one, use the `onnxruntime` backend (CPU).',
+};
+
+/**
+ * The error for a provider that passed {@link checkProvider} but with which
+ * onnxruntime could not create a session (e.g. no WebGPU adapter, CUDA
+ * libraries installed on a machine without a usable GPU). Names the first
+ * provider of `providers` other than `cpu`; `undefined` if there is none.
+ */
+export function sessionProviderError(providers: readonly string[], message: string): ExecutionProviderUnavailableError | undefined {
+  const p = providers.find((name) => name !== 'cpu');
+  if (p === undefined) return undefined;
+  return new ExecutionProviderUnavailableError(
+    p,
+    `onnxruntime could not create a session with it (${message}).`,
+    SESSION_REMEDY[p as ExecutionProviderName] ?? 'Choose another provider.',
+  );
+}

@@ -6,7 +6,11 @@ import { OrtTensor } from './ort-tensor.js';
 export interface SessionConfig {
   /** Execution providers in order of preference, each checked beforehand (e.g. `['cuda', 'cpu']`). */
   executionProviders: string[];
-  /** Threads of the CPU provider's intra-op pool. Default: onnxruntime's (one per physical core). */
+  /**
+   * Threads of the CPU provider's intra-op pool of compiled sessions.
+   * Default: onnxruntime's (one per physical core). Eager one-op sessions
+   * of `OrtBackend` always use one (the calling thread).
+   */
   intraOpNumThreads?: number;
   /** CUDA/TensorRT device. Default 0. */
   deviceId?: number;
@@ -39,6 +43,11 @@ export class Session {
         interOpNumThreads: 1,
         ...(config.intraOpNumThreads ? { intraOpNumThreads: config.intraOpNumThreads } : {}),
         logSeverityLevel: 3,
+        // Each session has its own intra-op pool, whose workers by default keep spinning
+        // (~20-30 ms) after a run. Strata runs several sessions in turn (one per input
+        // signature, e.g. a last smaller batch), so those spinning workers would steal the
+        // cores of the next session's run: stop spinning when a run ends.
+        extra: { session: { force_spinning_stop: '1' } },
       });
     } catch (e) {
       throw new OrtSessionError(`onnxruntime could not load the graph of ${description}: ${(e as Error).message}`);

@@ -1,29 +1,62 @@
-import type { DType, Tensor } from '@strata/backend';
+import { BackendCapabilityError, type DType, type Tensor } from '@strata/backend';
 import { GraphBuilder, type OnnxValue } from '@strata/onnx';
 import { OrtTensor, OrtVariable } from './ort-tensor.js';
 
+/** A `randomUniform` of a trace: the graph input and how to fill it. */
+export interface RandomInput {
+  readonly name: string;
+  readonly shape: number[];
+  readonly min: number;
+  readonly max: number;
+  readonly seed: number;
+}
+
 /**
  * The state of one trace of a compiled function: the graph being built,
- * the tensors it captured from outside, and the variable assignments it
- * made (extra outputs written back after each run).
+ * the tensors it captured from outside, the variable assignments it made
+ * (extra outputs written back after each run) and its random inputs.
  */
 export class Trace {
   readonly graph: GraphBuilder;
-  /** Variables read by the graph, each fed as an input named `var_<k>` (or baked in, see `finish`). */
+  /**
+   * Variables the graph reads before assigning them (if at all), each an
+   * input named `var_<k>` (fed, or baked in by `CompiledTrace` when never assigned).
+   */
   readonly variables = new Map<OrtVariable, OnnxValue>();
   /** `variable := value` made inside the trace, in call order (the last one wins). */
   readonly assigns = new Map<OrtVariable, OnnxValue>();
+  /** `randomUniform` calls, each an input fed with fresh samples on every run (see {@link Trace.randomUniform}). */
+  readonly randoms: RandomInput[] = [];
   private readonly constants = new Map<OrtTensor, OnnxValue>();
 
   constructor(opset: number) {
     this.graph = new GraphBuilder(opset, (t) => this.capture(t));
   }
 
+  /**
+   * A graph input named `random_<k>` that the compiled function feeds with
+   * `shape` samples uniform in `[min, max)` drawn on the host from `seed`
+   * and the run number. (onnxruntime 1.30 has no `RandomUniform` kernel for
+   * opset 22 and later, so the op cannot be a node of the graph.)
+   */
+  randomUniform(shape: readonly number[], min: number, max: number, seed: number): OnnxValue {
+    const input = this.graph.input(`random_${this.randoms.length}`, 'float32', shape);
+    this.randoms.push({ name: input.name, shape: [...shape], min, max, seed });
+    return input;
+  }
+
   private capture(t: Tensor): OnnxValue {
     if (!(t instanceof OrtTensor)) {
-      throw new Error(`onnxruntime: a tensor of another backend (${t.constructor.name}) was used in a compiled function; create it with the onnxruntime backend.`);
+      throw new BackendCapabilityError(
+        'onnxruntime',
+        'compile',
+        `A tensor of another backend (${t.constructor.name}) was used in a compiled function; create it with the onnxruntime backend.`,
+      );
     }
     if (t instanceof OrtVariable) {
+      // Reads after an assign in the same trace see the assigned value, as in eager mode.
+      const assigned = this.assigns.get(t);
+      if (assigned) return assigned;
       let v = this.variables.get(t);
       if (!v) {
         v = this.graph.input(`var_${this.variables.size}`, t.dtype, t.shape);

@@ -1,6 +1,6 @@
 import writeFileAtomic from 'write-file-atomic';
 import { type DType, getBackend, type Tensor, withBackend } from '@strata/backend';
-import { isStatic, type SymDim, sym } from './dims.js';
+import { formatDim, isStatic, type SymDim, sym } from './dims.js';
 import { OnnxValue } from './graph.js';
 import { checkOpset, DEFAULT_OPSET, type ModelOptions, serializeModel } from './model.js';
 import { OnnxTracer } from './tracer.js';
@@ -82,7 +82,7 @@ export function traceToOnnx(
       ? result.map((t, i): [string, Tensor] => [opts.outputNames?.[i] ?? (i === 0 ? 'output' : `output_${i}`), t])
       : Object.entries(result);
   for (const [name, t] of entries) g.output(g.resolve(t), name);
-  const show = (d: SymDim) => (isStatic(d) ? d : d === 'unknown' ? null : d.syms.join('*'));
+  const show = (d: SymDim) => (isStatic(d) ? d : d === 'unknown' ? null : formatDim(d));
   return {
     bytes: serializeModel(g, opts),
     inputs: g.inputs.map((i) => ({ name: i.name, dtype: i.dtype, dims: i.dims.map((d) => show(d) ?? '?') })),

@@ -23,7 +23,9 @@ const COMPARISONS = new Set<BinaryOp>(['equal', 'greater', 'less']);
 /**
  * `a op b` with numpy broadcasting (ONNX `Add`, `Sub`, `Mul`, `Div`, `Pow`,
  * `Max`, `Min`, `Equal`, `Greater`, `Less`). Comparisons return bool.
- * Operands of different dtypes are an error, as on tfjs.
+ * int32 `div` is floor division (rounds toward -infinity, as on tfjs; ONNX
+ * `Div` truncates), computed exactly as `(a - Mod(a, b)) / b`.
+ * Operands of different dtypes are an error.
  */
 export function binary(g: GraphBuilder, op: BinaryOp, a: OnnxValue, b: OnnxValue): OnnxValue {
   if (a.dtype !== b.dtype) {
@@ -31,6 +33,12 @@ export function binary(g: GraphBuilder, op: BinaryOp, a: OnnxValue, b: OnnxValue
   }
   const { shape, dims } = broadcastDims(a.shape, a.dims, b.shape, b.dims);
   const dtype: DType = COMPARISONS.has(op) ? 'bool' : a.dtype;
+  if (op === 'div' && a.dtype === 'int32') {
+    // Mod with fmod = 0 takes the sign of the divisor, so a - Mod(a, b) is an exact multiple of b.
+    const [m] = g.node('Mod', [a.name, b.name], { fmod: intAttr(0) });
+    const [multiple] = g.node('Sub', [a.name, m!]);
+    return g.op('Div', [multiple!, b.name], {}, { shape, dtype, dims });
+  }
   return g.op(BINARY_OPS[op], [a, b], {}, { shape, dtype, dims });
 }
 
@@ -64,11 +72,15 @@ export function cast(g: GraphBuilder, x: OnnxValue, dtype: DType): OnnxValue {
   return g.op('Cast', [x], { to: intAttr(ONNX_DTYPE[dtype]) }, out);
 }
 
-/** ONNX `Where(cond, a, b)` with broadcasting of all three. */
+/**
+ * ONNX `Where(cond, a, b)` with broadcasting of all three. Bool branches go
+ * through int32 (onnxruntime has no bool `Where` kernel).
+ */
 export function where(g: GraphBuilder, cond: OnnxValue, a: OnnxValue, b: OnnxValue): OnnxValue {
   if (a.dtype !== b.dtype) {
     throw new BackendCapabilityError('onnx', 'where', `Branches must have the same dtype (got ${a.dtype} and ${b.dtype}).`);
   }
+  if (a.dtype === 'bool') return cast(g, where(g, cond, cast(g, a, 'int32'), cast(g, b, 'int32')), 'bool');
   const c = cond.dtype === 'bool' ? cond : cast(g, cond, 'bool');
   const ab = broadcastDims(a.shape, a.dims, b.shape, b.dims);
   const { shape, dims } = broadcastDims(c.shape, c.dims, ab.shape, ab.dims);

@@ -1,6 +1,7 @@
 import { ShapeError } from '@strata/backend';
 import { type GraphBuilder, intAttr, intsAttr, type OnnxValue } from '../graph.js';
 import { ONNX_DTYPE } from '../dtypes.js';
+import { cast } from './elementwise.js';
 
 /** Normalises an axis (negative counts from the end). @throws ShapeError if out of range. */
 export function normAxis(axis: number, rank: number, op: string): number {
@@ -17,9 +18,15 @@ const AXES_AS_INPUT_SINCE = { sum: 13, mean: 18, max: 18 } as const;
 
 /**
  * `sum`/`mean`/`max` over `axes` (all if omitted; `[]` is the identity),
- * ONNX `ReduceSum`/`ReduceMean`/`ReduceMax` with `keepdims`.
+ * ONNX `ReduceSum`/`ReduceMean`/`ReduceMax` with `keepdims`. As on tfjs,
+ * the sum of a bool tensor is an int32 count and the mean of an int32 or
+ * bool tensor is float32 (the input is cast first).
  */
-export function reduce(g: GraphBuilder, kind: keyof typeof REDUCE_OPS, x: OnnxValue, axes: number[] | undefined, keepDims: boolean): OnnxValue {
+export function reduce(g: GraphBuilder, kind: keyof typeof REDUCE_OPS, input: OnnxValue, axes: number[] | undefined, keepDims: boolean): OnnxValue {
+  const x =
+    kind === 'mean' && input.dtype !== 'float32' ? cast(g, input, 'float32')
+    : kind === 'sum' && input.dtype === 'bool' ? cast(g, input, 'int32')
+    : input;
   const rank = x.shape.length;
   const ax = [...new Set((axes ?? x.shape.map((_, i) => i)).map((a) => normAxis(a, rank, kind)))].sort((a, b) => a - b);
   if (ax.length === 0) return g.op('Identity', [x], {}, x);
