@@ -18,8 +18,10 @@ export const configSchema = z.strictObject({
   backend: z.string().default('tfjs-wasm'),
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: z.number().int().nonnegative().default(42),
-  /** The corpus: `mnist` (8,000 train / 2,000 dev digits, seeded split). */
-  dataset: z.union([z.string(), z.object({ name: z.string(), seed: z.number().int().optional() })]),
+  /** The corpus: `mnist` (8,000 train / 2,000 dev digits, seeded split) or `cmudict` (`{"name": "cmudict", "eos": true}` for attention decoders). */
+  dataset: z.union([z.string(), z.strictObject({ name: z.string(), seed: z.number().int().optional(), eos: z.boolean().optional() })]),
+  /** Most sequences per batch when the data are sequences (RETURNN `max_seqs`); `batch_size` then counts frames. */
+  max_seqs: z.number().int().positive().optional(),
   extern_data: z.record(z.string(), z.record(z.string(), z.unknown())),
   network: z.record(z.string(), z.record(z.string(), z.unknown())),
   batch_size: z.number().int().positive(),

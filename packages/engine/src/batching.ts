@@ -1,7 +1,22 @@
 import { ops, sizeOf, type Tensor } from '@strata/backend';
 import { Data, Rng } from '@strata/core';
+import { collateSequences, type SequenceKeySpec } from './bucketing.js';
 import type { Dataset } from './dataset.js';
-import { DataError } from './errors.js';
+import { DataError, EngineConfigError } from './errors.js';
+
+/**
+ * The batch key of the lengths of sequence data `key`: `${key}:seq_lens`
+ * (int32 `[batch]`, valid frames of `key`'s time axis, axis 1). Every batch
+ * record of sequence data carries both keys.
+ */
+export function seqLensKey(key: string): string {
+  return `${key}:seq_lens`;
+}
+
+/** True for data with a dynamic axis (`null` in its shape): it is batched as padded sequences. */
+export function isSequenceData(d: Data): boolean {
+  return d.shape.some((s) => s === null);
+}
 
 /**
  * Example indices of one epoch, split into batches of `batchSize` (the last
@@ -36,7 +51,7 @@ export function collate(dataset: Dataset, indices: ArrayLike<number>, templates:
   for (const d of templates) {
     const shape = d.shape;
     if (shape.some((s) => s === null)) {
-      throw new DataError(`Data '${d.name}' has dynamic axes ${JSON.stringify(shape)}; batching of sequences is not supported by this engine version.`);
+      throw new DataError(`Data '${d.name}' has dynamic axes ${JSON.stringify(shape)}; collate() takes fixed shapes only. Use collateSequenceBatch() for sequence data.`);
     }
     const per = sizeOf(shape as number[]);
     const values = d.sparse || d.dtype === 'int32' ? new Int32Array(n * per) : new Float32Array(n * per);
@@ -85,4 +100,74 @@ export function uploadBatch(batch: HostBatch): Record<string, Tensor> {
     out[key] = ops.tensor(a.values, a.shape, a.values instanceof Int32Array ? 'int32' : 'float32');
   }
   return out;
+}
+
+/**
+ * How a sequence key is collated, from its template: `[null]` (sparse class
+ * ids, or dense scalars per frame) or `[null, dim]` (dense feature vectors).
+ * @throws EngineConfigError for other dynamic shapes (a dynamic axis that is
+ *   not the first, several dynamic axes, more than one feature axis).
+ */
+export function sequenceKeySpec(d: Data): SequenceKeySpec {
+  const shape = d.shape;
+  const ok = shape[0] === null && (shape.length === 1 || (shape.length === 2 && !d.sparse && shape[1] !== null));
+  if (!ok) {
+    throw new EngineConfigError(
+      `Data '${d.name}' has shape ${JSON.stringify(shape)}; sequence batching supports one dynamic (time) axis first: ` +
+        `[null] (e.g. {"dim": 40, "sparse": true, "shape": [null]}) or [null, dim] (e.g. {"dim": 13, "shape": [null, 13]}).`,
+    );
+  }
+  return d.sparse ? { sparse: true, dim: d.dim ?? undefined } : { dim: (shape[1] as number | undefined) ?? undefined };
+}
+
+/**
+ * The length (frames) of every example of `dataset` along `d`'s time axis:
+ * values per example divided by the values per frame.
+ * @throws DataError for a missing key, a single number, or a size that is not whole frames.
+ */
+export function sequenceLengths(dataset: Dataset, d: Data): number[] {
+  const perFrame = sequenceKeySpec(d).sparse ? 1 : (sequenceKeySpec(d).dim ?? 1);
+  const lengths = new Array<number>(dataset.size);
+  for (let i = 0; i < dataset.size; i++) {
+    const v = dataset.example(i)[d.name];
+    if (v === undefined || typeof v === 'number') {
+      throw new DataError(`Dataset '${dataset.name}', example ${i}, key '${d.name}': expected a sequence (Int32Array or Float32Array), got ${v === undefined ? 'no value' : 'a single number'}.`);
+    }
+    if (v.length % perFrame !== 0) {
+      throw new DataError(`Dataset '${dataset.name}', example ${i}, key '${d.name}': ${v.length} values are not whole frames of ${perFrame}.`);
+    }
+    lengths[i] = v.length / perFrame;
+  }
+  return lengths;
+}
+
+/**
+ * Collates a batch that contains sequence data: each sequence key padded with
+ * `collateSequences` to its longest sequence in the batch (`[batch, maxLen]`
+ * or `[batch, maxLen, dim]`, sparse keys int32, dense float32) plus its
+ * lengths under {@link seqLensKey} (int32 `[batch]`); fixed-shape keys as
+ * {@link collate}. Values are checked as in `collateSequences`.
+ * @throws DataError naming the dataset, example index and key.
+ */
+export function collateSequenceBatch(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
+  const dynamic = templates.filter(isSequenceData);
+  const host = collate(dataset, indices, templates.filter((d) => !isSequenceData(d)));
+  const examples = Array.from(indices, (i) => dataset.example(i));
+  const specs = Object.fromEntries(dynamic.map((d) => [d.name, sequenceKeySpec(d)]));
+  let padded: ReturnType<typeof collateSequences>;
+  try {
+    padded = collateSequences(examples, specs);
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    // collateSequences names positions in the batch; name the dataset's example instead.
+    throw new DataError(`Dataset '${dataset.name}': ${e.message.replace(/example (\d+)/, (_, b: string) => `example ${indices[Number(b)]}`)}`);
+  }
+  for (const d of dynamic) {
+    const a = padded.arrays[d.name]!;
+    const intData = d.sparse || d.dtype === 'int32';
+    const values = intData ? (a.values instanceof Int32Array ? a.values : Int32Array.from(a.values)) : a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
+    host.arrays[d.name] = { values, shape: a.shape };
+    host.arrays[seqLensKey(d.name)] = { values: a.seqLens, shape: [a.seqLens.length] };
+  }
+  return host;
 }

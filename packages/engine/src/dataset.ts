@@ -1,6 +1,9 @@
 import type { DataConfig } from '@strata/core';
 
-/** One example: a value per data key (a dense feature vector, or a class index). */
+/**
+ * One example: a value per data key (a dense feature vector, or a class
+ * index; for sequence data, `time·dim` floats or `time` class ids).
+ */
 export type Example = Record<string, Float32Array | Int32Array | number>;
 
 /**
@@ -10,7 +13,9 @@ export type Example = Record<string, Float32Array | Int32Array | number>;
  *
  * Each key's value must match its `extern` description: a dense key's array
  * has the size of its shape (e.g. 784 floats for `{dim: 784}`), a sparse key
- * without axes is a single class index in `[0, dim)`.
+ * without axes is a single class index in `[0, dim)`. A sequence key (a
+ * dynamic axis, `shape: [null]` or `[null, dim]`) holds any number of frames:
+ * `Int32Array` class ids (sparse) or `time·dim` floats (dense), row-major.
  */
 export interface Dataset {
   /** For messages and logs, e.g. `mnist/train`. */

@@ -1,7 +1,18 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable } from '@strata/core';
-import type { NetDictNetwork } from '@strata/network';
-import { epochBatches, collate, uploadBatch } from './batching.js';
+import type { LayerOutput, NetDictNetwork } from '@strata/network';
+import {
+  collate,
+  collateSequenceBatch,
+  epochBatches,
+  type HostBatch,
+  isSequenceData,
+  seqLensKey,
+  sequenceKeySpec,
+  sequenceLengths,
+  uploadBatch,
+} from './batching.js';
+import { sequenceBatches } from './bucketing.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { EngineConfigError, NonFiniteLossError } from './errors.js';
@@ -13,8 +24,16 @@ import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
 export interface EngineOptions {
-  /** Examples per training batch (`batch_size`). Positive integer. */
+  /**
+   * Training batch size (`batch_size`), a positive integer: examples per
+   * batch for fixed-shape data; for sequence data (an extern-data key the
+   * network reads has a dynamic axis), the most frames per batch counting
+   * padding, `longest sequence × sequences` (RETURNN), with sequences of
+   * similar length batched together (`sequenceBatches`).
+   */
   batchSize: number;
+  /** Sequence data: the most sequences per batch (`max_seqs`). Default 200. */
+  maxSeqs?: number;
   /** Number of epochs to train (`num_epochs`). */
   epochs: number;
   /** Seed of shuffling and dropout. Default 42. */
@@ -25,7 +44,10 @@ export interface EngineOptions {
   learningRateDecay?: number;
   /** Directory for one checkpoint per epoch (`model`); training resumes from the newest one. */
   modelDir?: string;
-  /** Batch size for evaluation. Default 500. */
+  /**
+   * Batch size for evaluation and `predict`: examples (fixed-shape data,
+   * default 500) or frames counting padding (sequence data, default `batchSize`).
+   */
   evalBatchSize?: number;
   /** A hash of the config, stored in checkpoints to notice config changes on resume. */
   configHash?: string;
@@ -45,6 +67,25 @@ export interface TrainResult {
   history: { epoch: number; train: EvalResult; dev: EvalResult | null; seconds: number }[];
 }
 
+/** What {@link Engine.predict} returns. */
+export interface PredictResult {
+  /**
+   * The output layer's values, row-major `[examples, ...outputShape]`, in
+   * dataset order. For an output with a time axis on sequence data,
+   * `[examples, maxTime, ...]` padded with 0 to the longest output (frames
+   * past `seqLens[i]` are 0 when the lengths are known).
+   */
+  values: Float32Array;
+  shape: number[];
+  /**
+   * Sequence data with a time axis in the output: valid output frames per
+   * example, int32 `[examples]`: the layer output's `seqLens`, or, if the
+   * layer gives none and its time axis has the padded size of the first
+   * sequence input, that input's lengths (frame-synchronous layers).
+   */
+  seqLens?: Int32Array;
+}
+
 /**
  * Trains and evaluates a {@link NetDictNetwork} on the active backend
  * (RETURNN's `Engine`): seeded shuffling and batching, one training step per
@@ -54,6 +95,15 @@ export interface TrainResult {
  * Determinism: epoch `e` shuffles with seed `hash(seed, e)` and step `s` seeds
  * dropout with `hash(seed, e, s)`, so training resumed after epoch `k` goes on
  * exactly as an uninterrupted run would.
+ *
+ * Sequence data: when an extern-data key the network reads has a dynamic axis
+ * (`"shape": [null, ...]`), batches are built by `sequenceBatches` from each
+ * example's length along the first such key (computed once per dataset; the
+ * budget is `batchSize` frames with padding and `maxSeqs` sequences, the
+ * order fixed by `(seed, epoch)`), padded by `collateSequences`, and every
+ * sequence key `k` is uploaded with its lengths `k:seq_lens` (int32
+ * `[batch]`, see `seqLensKey`). Losses get the target's lengths and the
+ * layer's `seqLens`, so costs and error rates are per target frame (RETURNN).
  */
 export class Engine {
   readonly optimizer: Optimizer;
@@ -63,6 +113,8 @@ export class Engine {
   private readonly baseLr: number;
   private step = 0;
   private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
+  /** Sequence lengths per dataset and key, computed once (a pass over all examples). */
+  private readonly lengthCache = new WeakMap<Dataset, Map<string, number[]>>();
 
   /**
    * @throws EngineConfigError for a bad batch size or epoch count, or a network without a loss.
@@ -77,6 +129,9 @@ export class Engine {
     }
     if (!Number.isInteger(options.epochs) || options.epochs <= 0) {
       throw new EngineConfigError(`num_epochs must be a positive integer. Received: num_epochs=${JSON.stringify(options.epochs)}.`);
+    }
+    if (options.maxSeqs !== undefined && (!Number.isInteger(options.maxSeqs) || options.maxSeqs <= 0)) {
+      throw new EngineConfigError(`max_seqs must be a positive integer. Received: max_seqs=${JSON.stringify(options.maxSeqs)}.`);
     }
     if (network.lossNodes().length === 0) {
       throw new EngineConfigError(`The network has no loss: add "loss": "ce" (and "target") to its output layer to train it.`);
@@ -101,6 +156,46 @@ export class Engine {
 
   private get variables(): Variable[] {
     return this.network.weights;
+  }
+
+  /** The first template with a dynamic axis (its lengths drive bucketing), or undefined for fixed-shape data. */
+  private sequenceKeyOf(templates: Data[]): Data | undefined {
+    const dynamic = templates.filter(isSequenceData);
+    dynamic.forEach(sequenceKeySpec); // throws early for a dynamic shape that cannot be batched
+    return dynamic[0];
+  }
+
+  private lengthsOf(dataset: Dataset, key: Data): number[] {
+    let byKey = this.lengthCache.get(dataset);
+    if (!byKey) this.lengthCache.set(dataset, (byKey = new Map()));
+    let lengths = byKey.get(key.name);
+    if (!lengths) byKey.set(key.name, (lengths = sequenceLengths(dataset, key)));
+    return lengths;
+  }
+
+  /**
+   * Batches of example indices: fixed-shape data by {@link epochBatches}
+   * (shuffled by `hash(seed, epoch)` when `epoch` is given), sequence data by
+   * `sequenceBatches` (shuffled and bucketed per `(seed, epoch)` for
+   * training; for evaluation in index order, sorted within windows; for
+   * `predict` (`keepOrder`) in index order).
+   */
+  private batchesOf(dataset: Dataset, templates: Data[], batchSize: number, epoch?: number, keepOrder = false): ArrayLike<number>[] {
+    const key = this.sequenceKeyOf(templates);
+    if (!key) return epochBatches(dataset.size, batchSize, epoch === undefined ? undefined : hashString(`epoch:${epoch}`, this.seed));
+    const lengths = this.lengthsOf(dataset, key);
+    const maxSeqs = this.options.maxSeqs ?? 200;
+    if (epoch !== undefined) return sequenceBatches(lengths, { batchSize, maxSeqs, seed: this.seed, epoch });
+    return sequenceBatches(lengths, { batchSize, maxSeqs, seed: 0, epoch: 0, shuffle: false, ...(keepOrder ? { bucketSortWindow: 1 } : {}) });
+  }
+
+  private collateOf(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
+    return templates.some(isSequenceData) ? collateSequenceBatch(dataset, indices, templates) : collate(dataset, indices, templates);
+  }
+
+  /** Evaluation batch size: `evalBatchSize`, else 500 examples (fixed shapes) or `batchSize` frames (sequences). */
+  private evalBatchSizeFor(templates: Data[]): number {
+    return this.options.evalBatchSize ?? (templates.some(isSequenceData) ? this.options.batchSize : 500);
   }
 
   /**
@@ -131,12 +226,12 @@ export class Engine {
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
-      const batches = epochBatches(train.size, batchSize, hashString(`epoch:${epoch}`, this.seed));
+      const batches = this.batchesOf(train, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
       for (let b = 0; b < batches.length; b++) {
-        const host = collate(train, batches[b]!, templates);
+        const host = this.collateOf(train, batches[b]!, templates);
         const inputs = uploadBatch(host);
         const ctx = trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
         const m = trainStep(net, this.optimizer, inputs, ctx);
@@ -179,8 +274,8 @@ export class Engine {
     const backend = getBackend();
     if (!this.evalStepFn || this.evalStepFn.backend !== backend) this.evalStepFn = { backend, fn: makeEvalStep(net) };
     const evalStep = this.evalStepFn.fn;
-    for (const idx of epochBatches(dataset.size, this.options.evalBatchSize ?? 500)) {
-      const host = collate(dataset, idx, templates);
+    for (const idx of this.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
+      const host = this.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
       acc.add(evalStep(inputs), host.size);
       ops.dispose(Object.values(inputs));
@@ -193,16 +288,19 @@ export class Engine {
    * the inputs are read; targets may be absent) and returns the output
    * layer's values, batch after batch, row-major `[examples, ...outputShape]`.
    * The forward pass is compiled with the active backend (`backend.compile`).
+   * Sequence data: see {@link PredictResult} (padded values and lengths).
    *
    * @param layer output layer name (default: the network's default output layer).
    * @throws NetDictError if the dataset lacks an input.
    */
-  predict(dataset: Dataset, opts: { layer?: string; batchSize?: number } = {}): { values: Float32Array; shape: number[] } {
+  predict(dataset: Dataset, opts: { layer?: string; batchSize?: number } = {}): PredictResult {
     const net = this.network;
     const keys = net.inputKeys().sort();
     net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
     const templates = keys.map((k) => net.externData.getData(k));
     const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
+    const seqKey = this.sequenceKeyOf(templates);
+    if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, opts.batchSize ?? this.evalBatchSizeFor(templates));
     const forward = getBackend().compile((...xs: Tensor[]) => {
       const outs = net.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
       return outs.get(layer)!.value;
@@ -225,6 +323,49 @@ export class Engine {
       o += p.length;
     }
     return { values, shape: [dataset.size, ...rowShape] };
+  }
+
+  /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
+  private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
+    const net = this.network;
+    let names: string[] = [];
+    const forward = getBackend().compile((...xs: Tensor[]) => {
+      const out: LayerOutput & { seqLens?: Tensor } = net.forward(Object.fromEntries(names.map((k, i) => [k, xs[i]!])), INFERENCE).get(layer)!;
+      return out.seqLens ? [out.value, out.seqLens] : [out.value];
+    });
+    const hasTime = net.node(layer).output.shape[0] === null;
+    const rows: { values: Float32Array; len: number | undefined }[] = new Array(dataset.size);
+    let rowShape: number[] = [];
+    let maxTime = 0;
+    for (const idx of this.batchesOf(dataset, templates, batchSize, undefined, true)) {
+      const host = this.collateOf(dataset, idx, templates);
+      const inputs = uploadBatch(host);
+      names = Object.keys(inputs).sort();
+      ops.tidy(() => {
+        const [y, lens] = forward(...names.map((k) => inputs[k]!));
+        rowShape = y!.shape.slice(1);
+        const v = Float32Array.from(ops.readSync(y!));
+        const per = v.length / idx.length;
+        const input = host.arrays[seqKey.name]!;
+        const sameTime = hasTime && rowShape[0] === input.shape[1];
+        const outLens = lens ? ops.readSync(lens) : sameTime ? host.arrays[seqLensKey(seqKey.name)]!.values : undefined;
+        if (hasTime) maxTime = Math.max(maxTime, rowShape[0]!);
+        for (let i = 0; i < idx.length; i++) rows[idx[i]!] = { values: v.subarray(i * per, (i + 1) * per), len: outLens?.[i] };
+      });
+      ops.dispose(Object.values(inputs));
+    }
+    if (!hasTime) {
+      const per = rows[0]?.values.length ?? 0;
+      const values = new Float32Array(dataset.size * per);
+      rows.forEach((r, i) => values.set(r.values, i * per));
+      return { values, shape: [dataset.size, ...rowShape] };
+    }
+    const frame = rowShape.slice(1).reduce((a, d) => a * d, 1);
+    const values = new Float32Array(dataset.size * maxTime * frame);
+    // Frames past an example's length stay 0 (not the layer's values on padding).
+    rows.forEach((r, i) => values.set(r.len === undefined ? r.values : r.values.subarray(0, r.len * frame), i * maxTime * frame));
+    const known = rows.every((r) => r.len !== undefined);
+    return { values, shape: [dataset.size, maxTime, ...rowShape.slice(1)], ...(known ? { seqLens: Int32Array.from(rows, (r) => r.len!) } : {}) };
   }
 
   /** Loads a checkpoint's network weights (optimizer slots in it are ignored). */

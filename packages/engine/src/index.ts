@@ -1,10 +1,21 @@
-export { collate, epochBatches, type HostBatch, uploadBatch } from './batching.js';
+export {
+  collate,
+  collateSequenceBatch,
+  epochBatches,
+  type HostBatch,
+  isSequenceData,
+  seqLensKey,
+  sequenceKeySpec,
+  sequenceLengths,
+  uploadBatch,
+} from './batching.js';
 export { type CheckpointInfo, checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
 export type { Dataset, Example } from './dataset.js';
-export { Engine, type EngineOptions, type TrainResult } from './engine.js';
+export { Engine, type EngineOptions, type PredictResult, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';
 export * from './optimizers/index.js';
 export { EpochProgress } from './progress.js';
 export { type EvalStepFn, evalStep, makeEvalStep, type StepMetrics, trainStep } from './step.js';
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';
 export { collateSequences, DEFAULT_BUCKET_SORT_WINDOW, type PaddedSequences, paddingStats, type SequenceBatch, type SequenceBatchOptions, type SequenceKeySpec, sequenceBatches } from './bucketing.js';
+export { ctcBestPath, type DecodeOptions, decodeSequences } from './decode.js';

@@ -1,7 +1,8 @@
 import { getBackend, ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
 import { objectiveParts } from '@strata/losses';
-import type { LayerNode, NetDictNetwork } from '@strata/network';
+import type { LayerNode, LayerOutput, NetDictNetwork } from '@strata/network';
+import { seqLensKey } from './batching.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 
 /** Sums over one batch, per loss: what the epoch summary accumulates. */
@@ -14,16 +15,18 @@ export interface StepMetrics {
 
 /**
  * Computes every loss of the network on one batch: forward pass, then each
- * LossHolder on its layer's output (and logits) and target. Returns the
- * objective and, as auxiliary outputs in a fixed order, each loss's sum,
- * error and frame count.
+ * LossHolder on its layer's output (logits, sequence lengths) and target,
+ * with the target's lengths `batch[seqLensKey(target)]` for sequence data
+ * (absent for fixed-shape data). Returns the objective and, as auxiliary
+ * outputs in a fixed order, each loss's sum, error and frame count.
  */
 function lossesOf(net: NetDictNetwork, nodes: LayerNode[], batch: Record<string, Tensor>, ctx: CallContext) {
   const outs = net.forward(batch, ctx);
   const holders = nodes.map((n) => {
     const h = n.lossHolder!;
-    const out = outs.get(n.name)!;
-    h.compute({ output: out.value, logits: out.logits }, batch[n.target!]!);
+    // seqLens is typed here too, so this compiles whether or not LayerOutput declares it.
+    const out: LayerOutput & { seqLens?: Tensor } = outs.get(n.name)!;
+    h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
     return h;
   });
   const parts = objectiveParts(holders, { regularization: net.losses });

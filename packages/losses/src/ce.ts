@@ -1,7 +1,8 @@
-import { ops, shapesEqual, type Tensor } from '@strata/backend';
+import { formatShape, ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { frameErrorCount } from './frame-error.js';
 import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
+import { maskForRank, sequenceMask, targetFrameCount } from './sequence-mask.js';
 
 /** Options of {@link CrossEntropyLoss}. */
 export interface CrossEntropyLossOptions extends LossOptions {
@@ -42,6 +43,16 @@ export const PROBABILITY_EPSILON = 1e-7;
  *
  * {@link CrossEntropyLoss.computeError} counts frames with
  * `argmax(output) != target` (the frame error).
+ *
+ * Sequences (RETURNN's `CrossEntropyLoss` over a time axis): with
+ * `targetSeqLens` (int32 `[batch]`), output and target are batch-major
+ * `[batch, time, ...]` and frames `t >= targetSeqLens[b]` are padding: they
+ * add nothing to the sum or the error, and their values (even NaN or
+ * ±Infinity, in output, logits or target) are replaced before any math, so
+ * they get exactly zero gradient. {@link CrossEntropyLoss.numFrames} is then
+ * `sum(targetSeqLens)` (RETURNN normalises per frame). The output's own
+ * `seqLens` are not used: `ce` is frame-synchronous, so the output has the
+ * target's lengths, and both must have the same padded time size.
  */
 export class CrossEntropyLoss extends Loss {
   static override readonly className: string = 'ce';
@@ -58,19 +69,61 @@ export class CrossEntropyLoss extends Loss {
     this.labelSmoothing = ls;
   }
 
-  computeSum(input: LossInput, target: Tensor): Tensor {
+  computeSum(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
+    if (targetSeqLens) {
+      const m = this.masked(input, target, targetSeqLens);
+      const { q, logP } = this.terms(m.input, m.target);
+      const perFrame = ops.sum(ops.mul(q, logP), [logP.shape.length - 1]);
+      return ops.neg(ops.sum(ops.mul(perFrame, m.frameMask)));
+    }
+    const { q, logP } = this.terms(input, target);
+    return ops.neg(ops.sum(ops.mul(q, logP)));
+  }
+
+  /** `q` (target distribution) and `log p`, both float32 `[batch, ..., classes]`. */
+  private terms(input: LossInput, target: Tensor): { q: Tensor; logP: Tensor } {
     const scores = input.logits ?? input.output;
     const q = this.targetDistribution(scores, target);
     const logP = input.logits
       ? ops.logSoftmax(input.logits, -1)
       : ops.log(ops.minimum(ops.maximum(input.output, PROBABILITY_EPSILON), 1 - PROBABILITY_EPSILON));
-    return ops.neg(ops.sum(ops.mul(q, logP)));
+    return { q, logP };
   }
 
-  override computeError(input: LossInput, target: Tensor): Tensor {
+  override computeError(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
+    const m = targetSeqLens ? this.masked(input, target, targetSeqLens) : { input, target, frameMask: undefined };
+    const scores = m.input.logits ?? m.input.output;
+    this.checkShapes(scores, m.target);
+    return frameErrorCount(scores, isSparse(m.target) ? m.target : ops.argMax(m.target, -1), m.frameMask);
+  }
+
+  /** `sum(targetSeqLens)` for a sequence target, else every target frame; float32 `[]`. */
+  override numFrames(target: Tensor, targetSeqLens?: Tensor): Tensor {
+    return targetFrameCount(target, targetSeqLens);
+  }
+
+  /**
+   * Output, logits and target with padded frames replaced by harmless values
+   * (logits 0, probabilities 1/classes, targets 0), so every per-frame term
+   * is finite and its gradient exactly zero; and the float32 frame mask
+   * (1 valid, 0 padding) `[batch, time, ...]` that removes those terms.
+   */
+  private masked(input: LossInput, target: Tensor, targetSeqLens: Tensor): { input: LossInput; target: Tensor; frameMask: Tensor } {
     const scores = input.logits ?? input.output;
-    this.checkShapes(scores, target);
-    return frameErrorCount(scores, isSparse(target) ? target : ops.argMax(target, -1));
+    this.checkSequenceShapes(scores, target, targetSeqLens);
+    const valid = sequenceMask(targetSeqLens, target.shape[1]!); // [batch, time] bool
+    const rankS = scores.shape.length;
+    const classes = scores.shape[rankS - 1]!;
+    const vs = maskForRank(valid, rankS);
+    const clean: LossInput = {
+      output: input.logits ? input.output : ops.where(vs, input.output, 1 / classes), // unused when logits are given
+      logits: input.logits ? ops.where(vs, input.logits, 0) : undefined,
+    };
+    const frameMask = ops.cast(maskForRank(valid, rankS - 1), 'float32'); // [batch, time, ..., 1?] over frames
+    if (isSparse(target)) {
+      return { input: clean, target: ops.where(maskForRank(valid, target.shape.length), target, ops.scalar(0, 'int32')), frameMask };
+    }
+    return { input: clean, target: ops.where(vs, target, 0), frameMask };
   }
 
   /** `q`, float32 `[batch, ..., classes]`: one-hot or dense target, smoothed. */
@@ -80,6 +133,34 @@ export class CrossEntropyLoss extends Loss {
     const q = isSparse(target) ? ops.oneHot(target, classes) : target;
     const ls = this.labelSmoothing;
     return ls === 0 ? q : ops.add(ops.mul(q, 1 - ls), ls / classes);
+  }
+
+  /** A sequence pair: `[batch, time, ...]` output and target of the same padded time, lengths `[batch]`. */
+  private checkSequenceShapes(scores: Tensor, target: Tensor, targetSeqLens: Tensor): void {
+    const s = scores.shape;
+    const t = target.shape;
+    const minTargetRank = isSparse(target) ? 2 : 3;
+    if (s.length < 3 || t.length < minTargetRank) {
+      throw new LossShapeError(
+        this.name,
+        s,
+        t,
+        'with targetSeqLens, output and target are sequences: output [batch, time, classes] with a sparse target [batch, time] ' +
+          'or a dense target [batch, time, classes]; leave targetSeqLens out for data without a time axis',
+      );
+    }
+    if (s[1] !== t[1]) {
+      throw new LossShapeError(
+        this.name,
+        s,
+        t,
+        `ce is frame-synchronous: output and target need the same padded time size (axis 1), but the output has ${s[1]} frames and the target ${t[1]}; ` +
+          `use a loss for unaligned sequences (ctc, edit_distance) or pad both to one length`,
+      );
+    }
+    if (targetSeqLens.shape.length !== 1 || targetSeqLens.shape[0] !== t[0]) {
+      throw new LossShapeError(this.name, s, t, `targetSeqLens is int32 [batch] = [${t[0]}]; received targetSeqLens.shape=${formatShape(targetSeqLens.shape)}`);
+    }
   }
 
   private checkShapes(scores: Tensor, target: Tensor): void {

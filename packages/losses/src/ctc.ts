@@ -138,11 +138,10 @@ export function ctcLoss(
  * {@link ctcLoss} summed over the batch: a float32 scalar `[]`, the form the
  * Strata objective adds up (losses return sums; see `Loss`).
  *
- * There is no `CtcLoss` class: `Loss.computeSum(output, target)` carries no
- * sequence lengths, so the network (or a custom training step) calls this
- * function itself with the lengths of its input and target data, e.g.
- * `ctcLossSum(logits, ops.cast(inputSeqLens, 'int32'), targets, targetSeqLens)`.
- * Normalise by the number of sequences (or target labels) yourself.
+ * As a loss of a network (`"loss": "ctc"`), use `CtcLoss`, which calls this
+ * with the output's and the target's lengths and normalises per target label.
+ * Called directly, normalise by the number of sequences (or target labels)
+ * yourself.
  *
  * Shapes, dtypes, options, padding, impossible alignments and errors: as
  * {@link ctcLoss}. Note that one impossible sequence makes the sum about

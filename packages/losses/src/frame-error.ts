@@ -9,12 +9,14 @@ import { ops, type Tensor } from '@strata/backend';
  * count. Ties are broken by the backend's `argMax` (lowest index on tfjs).
  *
  * Shape: `outputOrLogits` float32 `[batch, ..., classes]`; `targetIndices`
- * int32 (or float32 holding integers) `[batch, ...]`. Returns a float32 scalar
- * `[]` holding an integer count. No gradient flows through it.
+ * int32 (or float32 holding integers) `[batch, ...]`; `frameMask` (optional)
+ * float32 `[batch, ...]` (or broadcastable to it), 1 for frames to count and 0
+ * for padding. Returns a float32 scalar `[]` holding an integer count. No
+ * gradient flows through it.
  */
-export function frameErrorCount(outputOrLogits: Tensor, targetIndices: Tensor): Tensor {
+export function frameErrorCount(outputOrLogits: Tensor, targetIndices: Tensor, frameMask?: Tensor): Tensor {
   const predicted = ops.argMax(outputOrLogits, -1);
   const target = targetIndices.dtype === 'int32' ? targetIndices : ops.cast(targetIndices, 'int32');
-  const correct = ops.cast(ops.equal(predicted, target), 'float32');
-  return ops.stopGradient(ops.sum(ops.sub(1, correct)));
+  const wrong = ops.sub(1, ops.cast(ops.equal(predicted, target), 'float32'));
+  return ops.stopGradient(ops.sum(frameMask ? ops.mul(wrong, frameMask) : wrong));
 }

@@ -11,3 +11,7 @@ export { getLoss, LOSS_NAMES, type LossName, type LossOptionsByName } from './re
 export { L2 } from './regularizers.js';
 export { editDistance, type LabelErrorCount, labelErrorRate, labelErrors } from './edit-distance.js';
 export { ctcLoss, type CtcLossOptions, ctcLossSum } from './ctc.js';
+export { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
+export { EditDistanceLoss } from './edit-distance-loss.js';
+export { editDistanceOps } from './edit-distance-ops.js';
+export { maskForRank, sequenceMask, targetFrameCount } from './sequence-mask.js';

@@ -57,13 +57,16 @@ export class LossHolder {
    * Computes sum, error and frame count of the loss for one batch and keeps them.
    *
    * @param output the layer output (and logits), float32 `[batch, ..., classes]`.
+   *   For sequences, `output.seqLens` holds the output's lengths (int32 `[batch]`).
    * @param target the target, as the loss expects it (see the loss class).
+   * @param targetSeqLens int32 `[batch]`, the target's lengths when it is a
+   *   padded sequence `[batch, time, ...]` (the batch key `<target>:seq_lens`).
    */
-  compute(output: LossInput, target: Tensor): LossValues {
+  compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor): LossValues {
     this.last = {
-      sum: this.loss.computeSum(output, target),
-      error: this.loss.computeError(output, target),
-      numFrames: this.loss.numFrames(target),
+      sum: this.loss.computeSum(output, target, targetSeqLens),
+      error: this.loss.computeError(output, target, targetSeqLens),
+      numFrames: this.loss.numFrames(target, targetSeqLens),
     };
     return this.last;
   }

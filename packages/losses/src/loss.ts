@@ -1,16 +1,22 @@
 import { ops, type Tensor } from '@strata/backend';
 
 /**
- * What a layer hands to a loss: its output, and its logits when it has them.
+ * What a layer hands to a loss: its output, its logits when it has them, and
+ * its sequence lengths when it has a time axis.
  *
  * - `output`: float32 `[batch, classes]` (or `[batch, ..., classes]`), e.g. softmax probabilities.
  * - `logits`: float32, same shape as `output`, the values before the final
  *   softmax (RETURNN's `output_before_softmax`). Losses that can use them
  *   (cross entropy) do, for numerical stability.
+ * - `seqLens`: int32 `[batch]`, the valid frames of the output's time axis
+ *   (axis 1, RETURNN's batch-major `[batch, time, ...]`); frames
+ *   `t >= seqLens[b]` are padding. Absent: no padding. Used by losses whose
+ *   output and target lengths differ (`ctc`, `edit_distance`).
  */
 export interface LossInput {
   output: Tensor;
   logits?: Tensor;
+  seqLens?: Tensor;
 }
 
 /** Options every loss takes. */
@@ -52,25 +58,30 @@ export abstract class Loss {
    *
    * @param output the layer's output (and logits, if any), float32 `[batch, ..., classes]`.
    * @param target sparse int32 `[batch, ...]` or dense float32 `[batch, ..., classes]`, per loss.
+   * @param targetSeqLens int32 `[batch]`, valid frames of the target's time
+   *   axis (axis 1) for a sequence target; frames beyond are padding. Losses
+   *   without sequence support (`mse`, `l1`) ignore it.
    */
-  abstract computeSum(output: LossInput, target: Tensor): Tensor;
+  abstract computeSum(output: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor;
 
   /**
    * The error summed over all frames (e.g. the number of wrongly classified
    * frames), float32 scalar `[]`, or `null` if the loss defines no error.
-   * Not differentiable; used for reporting only.
+   * Not differentiable; used for reporting only. Arguments as {@link Loss.computeSum}.
    */
-  computeError(_output: LossInput, _target: Tensor): Tensor | null {
+  computeError(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): Tensor | null {
     return null;
   }
 
   /**
    * The number of frames the sums run over, as a float32 scalar `[]` (a
-   * tensor, so that masked sequence losses can later count frames from
-   * sequence lengths). Sparse (int32) targets: every element is a frame;
-   * dense targets: every vector along the last (class/feature) axis is one.
+   * tensor: sequence losses count frames from `targetSeqLens`, which a
+   * compiled graph only knows at run time). Sparse (int32) targets: every
+   * element is a frame; dense targets: every vector along the last
+   * (class/feature) axis is one. This base version ignores `targetSeqLens`,
+   * matching the unmasked sums of `mse` and `l1`; sequence losses override it.
    */
-  numFrames(target: Tensor): Tensor {
+  numFrames(target: Tensor, _targetSeqLens?: Tensor): Tensor {
     return ops.scalar(frameCountOf(target));
   }
 }

@@ -1,4 +1,6 @@
 import { CrossEntropyLoss, type CrossEntropyLossOptions } from './ce.js';
+import { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
+import { EditDistanceLoss } from './edit-distance-loss.js';
 import { UnknownLossError } from './errors.js';
 import { L1Loss } from './l1.js';
 import type { Loss, LossOptions } from './loss.js';
@@ -9,6 +11,8 @@ export interface LossOptionsByName {
   ce: CrossEntropyLossOptions;
   mse: LossOptions;
   l1: LossOptions;
+  ctc: CtcLossArgs;
+  edit_distance: LossOptions;
 }
 
 /** A registered loss name (RETURNN's `loss` value in a net dict). */
@@ -18,6 +22,8 @@ const FACTORIES: { [N in LossName]: (opts: LossOptionsByName[N]) => Loss } = {
   ce: (o) => new CrossEntropyLoss(o),
   mse: (o) => new MeanSquaredErrorLoss(o),
   l1: (o) => new L1Loss(o),
+  ctc: (o) => new CtcLoss(o),
+  edit_distance: (o) => new EditDistanceLoss(o),
 };
 
 /** The registered loss names, in registry order. */

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { loadConfig } from '../config.js';
 import { datasetsFor } from '../datasets.js';
 import { activateBackend, buildEngine } from '../setup.js';
 import { loadCheckpointFor } from './checkpoint.js';
+import { g2pTranscribe } from './g2p.js';
 
 /** Options of `strata infer`. */
 export interface InferOptions {
@@ -18,6 +20,8 @@ export interface InferOptions {
  * runs the output layer on the config's dev inputs and prints the predicted
  * classes (argmax), their agreement with the dev labels, and the time taken.
  * `--output` writes one JSON line per example: `{"index", "class", "probs"}`.
+ * For a grapheme-to-phoneme config it reads words from stdin, one per line,
+ * and prints each with its phonemes.
  */
 export async function inferCommand(configPath: string, opts: InferOptions): Promise<void> {
   const config = await loadConfig(configPath);
@@ -25,7 +29,14 @@ export async function inferCommand(configPath: string, opts: InferOptions): Prom
   await activateBackend(backend);
   const engine = buildEngine(config, { model: opts.model, progress: false });
   const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
-  const { dev } = datasetsFor(config);
+  const corpus = datasetsFor(config);
+  if (corpus.g2p) {
+    const words = readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
+    const phonemes = g2pTranscribe(engine, corpus.g2p, words);
+    words.forEach((w, i) => console.log(`${w}\t${phonemes[i]!.join(' ')}`));
+    return;
+  }
+  const { dev } = corpus;
   const start = performance.now();
   const { values, shape } = engine.predict(dev, { batchSize: opts.batchSize ?? 256 });
   const ms = performance.now() - start;

@@ -156,7 +156,7 @@ export class NetDictNetwork extends Network {
     const isOutputLayer = entry.is_output_layer ?? name === 'output';
     const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
     if (entry.loss && target !== undefined && targetData) {
-      this.checkLossTarget(name, output, targetData);
+      this.checkLossTarget(name, output, targetData, entry.loss);
       node.target = target;
       // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
       node.lossHolder = new LossHolder({
@@ -209,11 +209,14 @@ export class NetDictNetwork extends Network {
     return concatShape(sources.map((s) => s.batchShape), name);
   }
 
-  private checkLossTarget(name: string, output: Data, target: Data): void {
-    const outDim = output.dim;
-    if (target.sparse && outDim !== target.dim) {
+  private checkLossTarget(name: string, output: Data, target: Data, loss: string): void {
+    // Losses over label sequences compare other things than class posteriors frame by frame.
+    if (loss === 'edit_distance' || output.sparse) return;
+    // CTC has one more output class than the target: the blank (RETURNN's convention, the last class).
+    const want = loss === 'ctc' && target.dim !== null ? target.dim + 1 : target.dim;
+    if (target.sparse && output.dim !== want) {
       throw new NetDictError(
-        `Layer '${name}' has ${outDim} output features, but its target '${target.name}' has ${target.dim} classes. Set "n_out": ${target.dim}.`,
+        `Layer '${name}' has ${output.dim} output features, but its target '${target.name}' has ${target.dim} classes${loss === 'ctc' ? ' plus the CTC blank' : ''}. Set "n_out": ${want}.`,
       );
     }
   }

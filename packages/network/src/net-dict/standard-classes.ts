@@ -20,7 +20,8 @@ const padding = z.enum(['same', 'valid']);
 
 function needNOut(ctx: LayerCreateContext): number {
   // As in RETURNN, a layer with a loss gets n_out from its target by default.
-  const n = ctx.entry.n_out ?? ctx.target?.dim ?? undefined;
+  const fromTarget = ctx.target?.dim === null || ctx.target?.dim === undefined ? undefined : ctx.target.dim + (ctx.entry.loss === 'ctc' ? 1 : 0);
+  const n = ctx.entry.n_out ?? fromTarget;
   if (n === undefined || n === null) {
     throw new NetDictError(
       `Net dict entry '${ctx.name}' (class '${ctx.entry.class}') needs "n_out" (the number of output features), or a "loss" with a "target".`,

@@ -1,0 +1,40 @@
+import { ops, type Tensor } from '@strata/backend';
+import { frameCountOf, isSparse } from './loss.js';
+
+/**
+ * The valid frames of a padded sequence batch (RETURNN's `sequence_mask`):
+ * `mask[b, t] = t < seqLens[b]`.
+ *
+ * Shape: `seqLens` int32 (or float32 holding integers) `[batch]`; returns
+ * bool `[batch, time]`. Lengths above `time` mark every frame valid; negative
+ * ones none.
+ */
+export function sequenceMask(seqLens: Tensor, time: number): Tensor {
+  const lens = seqLens.dtype === 'int32' ? seqLens : ops.cast(seqLens, 'int32');
+  const positions = ops.tensor(Array.from({ length: time }, (_, t) => t), [1, time], 'int32');
+  return ops.less(positions, ops.reshape(lens, [lens.shape[0]!, 1]));
+}
+
+/**
+ * `mask` `[batch, time]` reshaped to `[batch, time, 1, ..., 1]` of the given
+ * rank, so it broadcasts against a `[batch, time, ...]` tensor.
+ */
+export function maskForRank(mask: Tensor, rank: number): Tensor {
+  return rank === 2 ? mask : ops.reshape(mask, [...mask.shape, ...new Array<number>(rank - 2).fill(1)]);
+}
+
+/**
+ * The frames a sequence target holds, float32 scalar `[]`: `sum(targetSeqLens)`
+ * times the size of the target's axes after time (class axis excluded for a
+ * dense target), RETURNN's per-frame (or per-label) normalisation. Without
+ * lengths, every element (sparse) or vector (dense) is a frame, as
+ * {@link frameCountOf}.
+ *
+ * Shape: `target` `[batch, time, ...]`; `targetSeqLens` int32 `[batch]`.
+ */
+export function targetFrameCount(target: Tensor, targetSeqLens?: Tensor): Tensor {
+  if (!targetSeqLens) return ops.scalar(frameCountOf(target));
+  const inner = (isSparse(target) ? target.shape.slice(2) : target.shape.slice(2, -1)).reduce((a, d) => a * d, 1);
+  const frames = ops.sum(ops.cast(targetSeqLens, 'float32'));
+  return inner === 1 ? frames : ops.mul(frames, inner);
+}
