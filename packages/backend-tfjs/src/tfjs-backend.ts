@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
+import { gatherWithMatMulGrad } from './gather-grad.js';
 import { matMulExplicitTranspose } from './mat-mul.js';
 import { maxPoolPositiveGrad } from './max-pool-grad.js';
 
@@ -38,6 +39,8 @@ const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length >
 export class TfjsBackend implements Backend {
   readonly kind = 'eager' as const;
   private readonly convFilterGradFromForward: boolean;
+  /** tfjs `wasm` has no `UnsortedSegmentSum` (gather's gradient): use a one-hot matMul instead (gather-grad.ts). */
+  private readonly gatherGradFromMatMul: boolean;
 
   /**
    * @param name Strata registry name (`tfjs-cpu`, `tfjs-wasm`, ...).
@@ -48,6 +51,7 @@ export class TfjsBackend implements Backend {
     readonly tfjsBackendName: string,
   ) {
     this.convFilterGradFromForward = tf.getKernel('Conv2DBackpropFilter', tfjsBackendName) === undefined;
+    this.gatherGradFromMatMul = tf.getKernel('UnsortedSegmentSum', tfjsBackendName) === undefined;
   }
 
   async init(): Promise<void> {
@@ -198,7 +202,10 @@ export class TfjsBackend implements Backend {
   }
   slice(x: Tensor, begin: number[], size: number[]): Tensor { return tf.slice(u(x), begin, size); }
   pad(x: Tensor, paddings: [number, number][], value = 0): Tensor { return tf.pad(u(x), paddings, value); }
-  gather(x: Tensor, indices: Tensor, axis = 0): Tensor { return tf.gather(u(x), u(indices) as tf.Tensor, axis); }
+  gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+    if (this.gatherGradFromMatMul && u(x).dtype === 'float32') return gatherWithMatMulGrad(u(x), u(indices) as tf.Tensor, axis);
+    return tf.gather(u(x), u(indices) as tf.Tensor, axis);
+  }
   oneHot(indices: Tensor, depth: number): Tensor {
     return tf.cast(tf.oneHot(u(indices) as tf.Tensor, depth), 'float32');
   }

@@ -22,4 +22,5 @@ export {
 export * from './layers/index.js';
 export { NameScope, toSnakeCase } from './naming.js';
 export { hashString, Rng } from './rng.js';
+export { maskFrames, sequenceMask } from './sequence-mask.js';
 export { type Constraint, type Regularizer, Variable, type VariableOwner } from './variable.js';

@@ -180,6 +180,9 @@ export abstract class Layer {
     return Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
   }
 
+  /** Lengths (int32 [batch]) of the output's time axis given the input's; default unchanged. Layers that change the time axis (stride, padding or slicing in time) override it. */
+  outputSeqLens(seqLens: Tensor): Tensor { return seqLens; }
+
   /**
    * Calls the layer (seed `__call__`/`apply`): builds it from the input shape on
    * the first call, then runs {@link Layer.call}.

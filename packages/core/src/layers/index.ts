@@ -11,3 +11,4 @@ export { layerFromConfig, type LayerClass, registerLayerClass, registeredLayerCl
 export { Reshape, type ReshapeArgs, SplitDims, type SplitDimsArgs } from './split-dims.js';
 export { Softmax, type SoftmaxArgs } from './softmax.js';
 export * from './rec/index.js';
+export * from './seq/index.js';

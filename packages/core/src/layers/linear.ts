@@ -17,6 +17,11 @@ export interface LinearArgs extends LayerArgs {
   kernelInitializer?: InitializerSpec;
   /** Default `zeros`. */
   biasInitializer?: InitializerSpec;
+  /**
+   * Number of classes when the input is sparse: int32 class indices instead of
+   * features (RETURNN `LinearLayer` on sparse data, an embedding). Positive integer.
+   */
+  sparseInputDim?: number;
 }
 
 /**
@@ -25,14 +30,24 @@ export interface LinearArgs extends LayerArgs {
  *
  * Shape: input `[batch, ..., inFeatures]` → output `[batch, ..., units]`.
  * Weights: `kernel` `[inFeatures, units]`, `bias` `[units]` (float32).
- * @throws LayerArgumentError if `units` is not a positive integer.
- * @throws InputShapeError if the last input axis is unknown.
+ *
+ * Sparse input (with `sparseInputDim`): int32 class indices `[batch, ...]`
+ * in `[0, sparseInputDim)` → `[batch, ..., units]`, computed as
+ * `gather(kernel, x) + bias` with `kernel` `[sparseInputDim, units]`: the same
+ * as a one-hot input times the kernel, without building the one-hot
+ * (RETURNN `LinearLayer` on sparse data, Keras `Embedding` plus a bias).
+ * Indices must lie in `[0, sparseInputDim)`; they are not checked on the device.
+ * @throws LayerArgumentError if `units` or `sparseInputDim` is not a positive integer.
+ * @throws InputShapeError if the last input axis is unknown (dense input), or the input's
+ *   dtype does not match: int32 class indices need `sparseInputDim`, and `sparseInputDim` needs them.
  */
 export class Linear extends Layer {
   static override readonly className: string = 'Dense';
   readonly units: number;
   readonly withBias: boolean;
   readonly activationName: string | null;
+  /** Number of classes of a sparse (int32 class index) input; undefined for dense input. */
+  readonly sparseInputDim: number | undefined;
   protected readonly activationFn: Activation;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
@@ -44,6 +59,13 @@ export class Linear extends Layer {
     if (!Number.isInteger(args.units) || args.units <= 0) {
       throw new LayerArgumentError(`Linear: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
     }
+    const sparse = args.sparseInputDim;
+    if (sparse !== undefined && sparse !== null && (!Number.isInteger(sparse) || sparse <= 0)) {
+      throw new LayerArgumentError(
+        `Linear: sparseInputDim (the number of input classes) must be a positive integer. Received: sparseInputDim=${String(sparse)}.`,
+      );
+    }
+    this.sparseInputDim = sparse ?? undefined;
     this.units = args.units;
     this.withBias = args.withBias ?? true;
     this.activationName = args.activation ?? null;
@@ -53,7 +75,7 @@ export class Linear extends Layer {
   }
 
   override build(inputShape: SymbolicShape): void {
-    const inFeatures = inputShape[inputShape.length - 1];
+    const inFeatures = this.sparseInputDim ?? inputShape[inputShape.length - 1];
     if (inFeatures === null || inFeatures === undefined) {
       throw new InputShapeError(this.name, 'the last (feature) axis must be known', inputShape);
     }
@@ -65,8 +87,19 @@ export class Linear extends Layer {
   /** `x · kernel + bias`, before the activation (the logits of a softmax output). */
   preActivation(x: Tensor): Tensor {
     const rank = x.shape.length;
+    const indices = x.dtype === 'int32';
+    if (indices !== (this.sparseInputDim !== undefined)) {
+      throw new InputShapeError(
+        this.name,
+        indices
+          ? 'int32 input (class indices) needs sparseInputDim (the number of classes): new Linear({ units, sparseInputDim })'
+          : `sparseInputDim=${this.sparseInputDim} expects int32 class indices, got a ${x.dtype} input`,
+        x.shape,
+      );
+    }
     let y: Tensor;
-    if (rank === 2) y = ops.matMul(x, this.kernel.value);
+    if (indices) y = ops.gather(this.kernel.value, x, 0);
+    else if (rank === 2) y = ops.matMul(x, this.kernel.value);
     else {
       const lead = x.shape.slice(0, -1);
       y = ops.reshape(ops.matMul(ops.reshape(x, [-1, x.shape[rank - 1]!]), this.kernel.value), [...lead, this.units]);
@@ -88,7 +121,7 @@ export class Linear extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return [...inputShape.slice(0, -1), this.units];
+    return [...(this.sparseInputDim !== undefined ? inputShape : inputShape.slice(0, -1)), this.units];
   }
 
   override getConfig(): LayerConfig {
@@ -99,6 +132,7 @@ export class Linear extends Layer {
       withBias: this.withBias,
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
+      ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}),
     };
   }
 }

@@ -39,7 +39,10 @@ class Holder extends Layer {
 describe('layer registry', () => {
   it('knows every built-in layer class', () => {
     expect(registeredLayerClasses().sort()).toEqual(
-      ['Activation', 'BatchNorm', 'Combine', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'Reshape', 'SplitDims', 'Softmax'].sort(),
+      [
+        ...['Activation', 'BatchNorm', 'Combine', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'Reshape', 'SplitDims', 'Softmax'],
+        ...['LayerNorm', 'Conv1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
+      ].sort(),
     );
   });
 

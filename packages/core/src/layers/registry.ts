@@ -10,6 +10,7 @@ import { Linear } from './linear.js';
 import { Flatten, MergeDims } from './merge-dims.js';
 import { Pool2D } from './pool2d.js';
 import { Rec } from './rec/index.js';
+import { Conv1D, DotAttention, Gather, LayerNorm, Length, PositionalEncoding, PostfixInTime, PrefixInTime, Reduce, SelfAttention, Slice, Window } from './seq/index.js';
 import { Reshape, SplitDims } from './split-dims.js';
 import { Softmax } from './softmax.js';
 
@@ -35,9 +36,10 @@ export interface SerializedLayer {
 // Built-in classes are listed here (not registered by each module) so that the
 // registry is complete whatever a user imports, with no import-order side effects.
 const classes = new Map<string, LayerClass>(
-  [Linear, Softmax, ActivationLayer, Copy, Combine, Dropout, Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec].map(
-    (c) => [c.className, c as LayerClass],
-  ),
+  [
+    ...[Linear, Softmax, ActivationLayer, Copy, Combine, Dropout, Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec],
+    ...[LayerNorm, Conv1D, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention],
+  ].map((c) => [c.className, c as LayerClass]),
 );
 
 /**

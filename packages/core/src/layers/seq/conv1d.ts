@@ -1,0 +1,157 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type Activation, getActivation } from '../../activations.js';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { maskFrames } from '../../sequence-mask.js';
+import type { Variable } from '../../variable.js';
+import { checkPadding, windowOutputSize } from '../util.js';
+import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
+
+/** Arguments of {@link Conv1D}. */
+export interface Conv1DArgs extends LayerArgs {
+  /** Output features (RETURNN `n_out`, Keras `filters`). Positive integer. */
+  filters: number;
+  /** Window length in frames (RETURNN `filter_size: [k]`). Positive integer. */
+  kernelSize: number;
+  /** Step of the window in frames (RETURNN `strides`). Default 1. */
+  strides?: number;
+  /** `same` (output `ceil(time / stride)` frames) or `valid` (no padding). Default `valid`, as RETURNN and Keras. */
+  padding?: 'same' | 'valid';
+  /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1. */
+  dilationRate?: number;
+  /** Activation name applied to the output (default linear). */
+  activation?: string | null;
+  /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true. */
+  withBias?: boolean;
+  /** Default `glorot_uniform`. */
+  kernelInitializer?: InitializerSpec;
+  /** Default `zeros`. */
+  biasInitializer?: InitializerSpec;
+}
+
+const positiveInt = (v: unknown, fallback: number, arg: string): number => {
+  const n = v ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+    throw new LayerArgumentError(`Conv1D: ${arg} must be a positive integer. Received: ${arg}=${JSON.stringify(v)}.`);
+  }
+  return n;
+};
+
+/**
+ * 1-D convolution over the time axis (RETURNN `conv` layer with a 1-D
+ * `filter_size` on `[B,T,F]`; Keras/tfjs `Conv1D`), computed as a 2-D
+ * convolution of a height-1 image: `y = activation(conv(x, kernel) + bias)`.
+ *
+ * Inputs: `x` float32 `[batch, time, inFeatures]`, or `[x, seqLens]` with
+ * `seqLens` int32 `[batch]`. Padded input frames are zeroed before the
+ * convolution, so they act like the zero padding of `same` and never reach
+ * valid outputs; output frames `t >= outputSeqLens(seqLens)[b]` are zero.
+ * (With `same` and strides > 1, TF centres the padding on the padded length
+ * `time`, not on each sequence's length; RETURNN behaves the same.)
+ *
+ * Shape: `[batch, time, inFeatures]` → `[batch, outTime, filters]`, float32, with
+ * `outTime = ceil(time / stride)` (`same`) or `ceil((time - (k - 1) * dilation) / stride)` (`valid`);
+ * {@link Conv1D.outputSeqLens} applies the same rule to each length (at least 0).
+ * Weights: `kernel` `[kernelSize, inFeatures, filters]` (Keras' layout), `bias` `[filters]`.
+ * @throws LayerArgumentError for a non-positive or non-integer `filters`, `kernelSize`, `strides`
+ *   or `dilationRate`, a padding other than `same`/`valid`, or strides and dilation both > 1.
+ * @throws InputShapeError if `x` is not rank 3 with a known feature axis, a `valid` window does not
+ *   fit in `time`, or `seqLens` is not int32 `[batch]`.
+ */
+export class Conv1D extends Layer {
+  static override readonly className: string = 'Conv1D';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: 'same' | 'valid';
+  readonly dilationRate: number;
+  readonly withBias: boolean;
+  readonly activationName: string | null;
+  protected readonly activationFn: Activation;
+  private readonly kernelInit: Initializer;
+  private readonly biasInit: Initializer;
+  kernel!: Variable;
+  bias: Variable | undefined;
+
+  constructor(args: Conv1DArgs) {
+    super(args);
+    this.filters = positiveInt(args.filters, NaN, 'filters');
+    this.kernelSize = positiveInt(args.kernelSize, NaN, 'kernelSize');
+    this.strides = positiveInt(args.strides, 1, 'strides');
+    this.dilationRate = positiveInt(args.dilationRate, 1, 'dilationRate');
+    if (this.strides > 1 && this.dilationRate > 1) {
+      throw new LayerArgumentError(
+        `Conv1D: strides > 1 and dilationRate > 1 cannot be combined. Received: strides=${this.strides}, dilationRate=${this.dilationRate}.`,
+      );
+    }
+    this.padding = checkPadding(args.padding, 'valid', 'Conv1D');
+    this.withBias = args.withBias ?? true;
+    this.activationName = args.activation ?? null;
+    this.activationFn = getActivation(this.activationName);
+    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shape = xShapeOf(inputShape);
+    this.computeOutputShape(shape);
+    const inFeatures = shape[2];
+    if (inFeatures === null || inFeatures === undefined) {
+      throw new InputShapeError(this.name, 'the feature axis (last) must be known', shape);
+    }
+    this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, inFeatures, this.filters], initializer: this.kernelInit });
+    if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInit });
+    super.build(inputShape);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const [batch, time, features] = x.shape;
+    if (x.shape.length !== 3 || features !== this.kernel.shape[1]) {
+      throw new InputShapeError(this.name, `expected x [batch, time, ${this.kernel.shape[1]}]`, x.shape);
+    }
+    const outTime = this.computeOutputShape(x.shape)[1]!;
+    const image = ops.reshape(seqLens ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
+    const kernel = ops.reshape(this.kernel.value, [1, ...this.kernel.shape]);
+    const conv = ops.conv2d(image, kernel, { strides: [1, this.strides], padding: this.padding, dilations: [1, this.dilationRate] });
+    const z = ops.reshape(conv, [batch!, outTime, this.filters]);
+    const y = this.activationFn(this.bias ? ops.add(z, this.bias.value) : z);
+    return seqLens ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
+  }
+
+  /** `ceil(len / stride)` (`same`) or `max(0, ceil((len - (k - 1) * dilation) / stride))` (`valid`), int32 `[batch]`. */
+  override outputSeqLens(seqLens: Tensor): Tensor {
+    if (this.padding === 'same') return ceilDiv(seqLens, this.strides);
+    return clampLens(ceilDiv(ops.sub(seqLens, int((this.kernelSize - 1) * this.dilationRate)), this.strides));
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    if (shape.length !== 3) throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features]', shape);
+    const out = windowOutputSize(shape[1]!, this.kernelSize, this.strides, this.dilationRate, this.padding);
+    if (out !== null && out <= 0) {
+      throw new InputShapeError(
+        this.name,
+        `the window of ${this.kernelSize} frames (dilation ${this.dilationRate}) does not fit with padding 'valid'; use padding 'same' or longer input`,
+        shape,
+      );
+    }
+    return [shape[0]!, out, this.filters];
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      dilationRate: this.dilationRate,
+      activation: this.activationName,
+      withBias: this.withBias,
+      kernelInitializer: serializeInitializer(this.kernelInit),
+      biasInitializer: serializeInitializer(this.biasInit),
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+
+/** Arguments of {@link Gather}. */
+export interface GatherArgs extends LayerArgs {
+  /** The axis to take positions from: `'T'` (1), `'F'` (the last) or an index >= 1 (negative from the end). */
+  axis: 'T' | 'F' | number;
+}
+
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/**
+ * Takes entries along one axis at int32 positions, per batch entry (RETURNN
+ * `GatherLayer`, where the batch axis shared by input and positions is a
+ * batch axis of the gather: TF `gather(batch_dims=1)`):
+ * `out[b, ..., p..., ...] = x[b, ..., positions[b, p...], ...]`, the
+ * gathered axis replaced in place by the positions' non-batch axes.
+ * E.g. `x` `[B, T, F]`, positions `[B]` → `[B, F]` (one frame per sequence);
+ * positions `[B, P]` → `[B, P, F]`.
+ *
+ * Computed as `oneHot(positions) · x` (a batched matMul), which is exact,
+ * needs no batch-size constant in a traced graph (`ops.gather` has no batch
+ * axes) and is differentiable on every backend. Positions outside
+ * `[0, size)` give zeros (as tfjs' gather). Costs `batch * P * size` floats
+ * for the one-hot: meant for time or feature axes, not vocabularies (use
+ * `Linear` with `sparseInputDim` for embeddings).
+ *
+ * Inputs: `[x, positions]`: `x` float32 `[batch, ...]`, `positions` int32 `[batch, ...P]`.
+ * Shape: `x.shape[:axis] + P + x.shape[axis+1:]`, float32. Gradient to `x` only.
+ * @throws LayerArgumentError for an `axis` that is not `'T'`, `'F'` or a non-batch integer.
+ * @throws InputShapeError if the inputs are not `[x, positions]`, the axis is outside `x`,
+ *   or `positions` is not int32 with `x`'s batch size.
+ */
+export class Gather extends Layer {
+  static override readonly className: string = 'Gather';
+  readonly axis: 'T' | 'F' | number;
+
+  constructor(args: GatherArgs) {
+    super(args);
+    const { axis } = args;
+    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
+      throw new LayerArgumentError(`Gather: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
+    }
+    this.axis = axis;
+  }
+
+  /** The gathered axis as an index into `x`'s axes. */
+  axisIndex(rank: number): number {
+    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
+    if (a < 1 || a >= rank) {
+      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
+    }
+    return a;
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const [x, positions] = Array.isArray(inputs) ? inputs : [inputs];
+    if (!Array.isArray(inputs) || inputs.length !== 2 || !x || !positions) {
+      throw new InputShapeError(this.name, 'expected the inputs [x, positions]; x is', (x ?? positions)?.shape ?? []);
+    }
+    if (positions.dtype !== 'int32' || positions.shape[0] !== x.shape[0]) {
+      throw new InputShapeError(this.name, `expected int32 positions [${x.shape[0]}, ...] (batch first, as x), got ${positions.dtype}`, positions.shape);
+    }
+    const a = this.axisIndex(x.shape.length);
+    const batch = x.shape[0]!;
+    const size = x.shape[a]!;
+    const others = x.shape.map((_, i) => i).filter((i) => i !== 0 && i !== a);
+    const rest = others.map((i) => x.shape[i]!);
+    const p = positions.shape.slice(1);
+    // [batch, size, rest] with the gathered axis first after the batch.
+    const xt = ops.reshape(a === 1 ? x : ops.transpose(x, [0, a, ...others]), [batch, size, prod(rest)]);
+    const picks = ops.reshape(ops.oneHot(positions, size), [batch, prod(p), size]);
+    const taken = ops.reshape(ops.matMul(picks, xt), [batch, ...p, ...rest]);
+    if (a === 1) return taken;
+    // Axes now [batch, P..., x axes 1..a-1, x axes a+1..]: move P to where the gathered axis was.
+    const range = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+    const before = a - 1;
+    const perm = [0, ...range(before, 1 + p.length), ...range(p.length, 1), ...range(rest.length - before, 1 + p.length + before)];
+    return ops.transpose(taken, perm);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
+      throw new InputShapeError(this.name, 'expected the shapes of [x, positions]', inputShape as SymbolicShape);
+    }
+    const [x, positions] = inputShape as SymbolicShape[];
+    const a = this.axisIndex(x!.length);
+    return [...x!.slice(0, a), ...positions!.slice(1), ...x!.slice(a + 1)];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}

@@ -1,0 +1,12 @@
+export { Conv1D, type Conv1DArgs } from './conv1d.js';
+export { DotAttention, type DotAttentionArgs } from './dot-attention.js';
+export { Gather, type GatherArgs } from './gather.js';
+export { LayerNorm, type LayerNormArgs } from './layer-norm.js';
+export { Length } from './length.js';
+export { PositionalEncoding, type PositionalEncodingArgs, sinusoidalEncoding } from './positional-encoding.js';
+export { PostfixInTime, type PostfixInTimeArgs } from './postfix-in-time.js';
+export { type InTimeArgs, PrefixInTime, type PrefixInTimeArgs } from './prefix-in-time.js';
+export { REDUCE_MODES, Reduce, type ReduceArgs, type ReduceMode } from './reduce.js';
+export { SelfAttention, type SelfAttentionArgs } from './self-attention.js';
+export { Slice, type SliceArgs } from './slice.js';
+export { Window, type WindowArgs } from './window.js';

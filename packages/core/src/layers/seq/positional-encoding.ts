@@ -1,0 +1,101 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { maskFrames, sequenceMask } from '../../sequence-mask.js';
+import { seqInput, xShapeOf } from './seq-inputs.js';
+
+/** Arguments of {@link PositionalEncoding}. */
+export interface PositionalEncodingArgs extends LayerArgs {
+  /** Output `x + encoding` instead of the encoding alone (RETURNN `add_to_input`). Default false. */
+  addToInput?: boolean;
+  /** Channels of the encoding (RETURNN `n_out`). Required without `addToInput`; with it, `x`'s features (checked if given). */
+  units?: number;
+}
+
+/**
+ * The sinusoidal encoding `[time, channels]` of positions `0 .. time - 1`
+ * (Vaswani et al. 2017, "Attention Is All You Need", sec. 3.5, in
+ * Tensor2Tensor's layout that RETURNN's `get_positional_encoding` uses):
+ * channel `i < half` is `sin(t * s_i)`, channel `half + i` is `cos(t * s_i)`,
+ * with `half = floor(channels / 2)` and timescales
+ * `s_i = exp(-i * ln(10000) / max(half - 1, 1))`; an odd last channel is 0.
+ * Computed on the host in float64 and rounded to float32.
+ */
+export function sinusoidalEncoding(time: number, channels: number): Float32Array {
+  const half = Math.floor(channels / 2);
+  const increment = Math.log(1e4) / Math.max(half - 1, 1);
+  const out = new Float32Array(time * channels);
+  for (let t = 0; t < time; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = t * Math.exp(-i * increment);
+      out[t * channels + i] = Math.sin(angle);
+      out[t * channels + half + i] = Math.cos(angle);
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds or outputs the sinusoidal positional encoding of each frame
+ * (RETURNN `PositionalEncodingLayer` outside a rec loop; Vaswani et al. 2017):
+ * see {@link sinusoidalEncoding}. Frame `t` has position `t`.
+ *
+ * Inputs: `x` float32 `[batch, time, feature]`, or `[x, seqLens]` with
+ * `seqLens` int32 `[batch]`; padded frames (`t >= seqLens[b]`) output zeros.
+ * Without `addToInput`, only `x`'s shape is used (its values must be finite
+ * when no `seqLens` are given, since the batch size is taken from `0 * x`).
+ * The encoding is a host constant of `time` frames: the time axis is static.
+ *
+ * Shape: `[batch, time, feature]` → `[batch, time, units]` (`units = feature` with `addToInput`), float32.
+ * @throws LayerArgumentError if `units` is missing without `addToInput`, or not a positive integer.
+ * @throws InputShapeError if `x` is not rank 3, its features differ from `units` with `addToInput`,
+ *   or `seqLens` is not int32 `[batch]`.
+ */
+export class PositionalEncoding extends Layer {
+  static override readonly className: string = 'PositionalEncoding';
+  readonly addToInput: boolean;
+  readonly units: number | undefined;
+
+  constructor(args: PositionalEncodingArgs = {}) {
+    super(args);
+    this.addToInput = args.addToInput ?? false;
+    const units = args.units ?? undefined;
+    if (units === undefined && !this.addToInput) {
+      throw new LayerArgumentError(
+        'PositionalEncoding: give units (n_out), the encoding channels, or addToInput: true to add the encoding to x. Received: units=undefined, addToInput=false.',
+      );
+    }
+    if (units !== undefined && (!Number.isInteger(units) || units <= 0)) {
+      throw new LayerArgumentError(`PositionalEncoding: units must be a positive integer. Received: units=${String(units)}.`);
+    }
+    this.units = units;
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const [, time, features] = this.computeOutputShape(x.shape) as number[];
+    const signal = ops.tensor(sinusoidalEncoding(time!, features!), [1, time!, features!]);
+    if (this.addToInput) {
+      const y = ops.add(x, signal);
+      return seqLens ? maskFrames(y, seqLens) : y;
+    }
+    // [batch, time, 1] ones (valid frames) or the mask: gives the output its batch axis.
+    const frames = seqLens
+      ? ops.reshape(sequenceMask(seqLens, time!), [-1, time!, 1])
+      : ops.add(ops.mul(ops.stopGradient(ops.slice(x, [0, 0, 0], [-1, -1, 1])), 0), 1);
+    return ops.mul(frames, signal);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    if (shape.length !== 3) throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, feature]', shape);
+    if (this.addToInput && this.units !== undefined && shape[2] !== null && shape[2] !== this.units) {
+      throw new InputShapeError(this.name, `addToInput needs x with units=${this.units} features`, shape);
+    }
+    return [shape[0]!, shape[1]!, this.addToInput ? shape[2]! : this.units!];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), addToInput: this.addToInput, ...(this.units !== undefined ? { units: this.units } : {}) };
+  }
+}

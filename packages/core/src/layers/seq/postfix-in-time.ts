@@ -1,0 +1,61 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type CallContext, Layer, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { sequenceMask } from '../../sequence-mask.js';
+import { checkRepeat, checkValue, grownShape, type InTimeArgs } from './prefix-in-time.js';
+import { int, seqInput, xShapeOf } from './seq-inputs.js';
+
+/** Arguments of {@link PostfixInTime}. */
+export interface PostfixInTimeArgs extends InTimeArgs {
+  /** The value of the added frames (RETURNN `postfix`). Default 0. */
+  postfix?: number;
+}
+
+/**
+ * Adds `repeat` frames of the constant `postfix` after the end of each
+ * sequence (RETURNN `PostfixInTimeLayer` with a constant postfix), at
+ * position `seqLens[b]` of each sequence, not at the padded end:
+ * `out[b, t] = x[b, t]` for `t < len`, `postfix` for `len <= t < len + repeat`,
+ * and 0 after (RETURNN fills those padded frames with the postfix too).
+ * Without `seqLens` every sequence has length `time`.
+ *
+ * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
+ * Shape: `[batch, time, ...]` → `[batch, time + repeat, ...]`, float32;
+ * {@link PostfixInTime.outputSeqLens} is `seqLens + repeat`.
+ * @throws LayerArgumentError if `repeat` is not a non-negative integer or `postfix` not a finite number.
+ * @throws InputShapeError if `x` has rank < 2 or `seqLens` is not int32 `[batch]`.
+ */
+export class PostfixInTime extends Layer {
+  static override readonly className: string = 'PostfixInTime';
+  readonly repeat: number;
+  readonly postfix: number;
+
+  constructor(args: PostfixInTimeArgs = {}) {
+    super(args);
+    this.repeat = checkRepeat(args.repeat, 'PostfixInTime');
+    this.postfix = checkValue(args.postfix, 'PostfixInTime', 'postfix');
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const paddings = x.shape.map((_, i): [number, number] => (i === 1 ? [0, this.repeat] : [0, 0]));
+    if (!seqLens) return ops.pad(x, paddings, this.postfix);
+    const outTime = x.shape[1]! + this.repeat;
+    const frameShape = [-1, outTime, ...new Array<number>(x.shape.length - 2).fill(1)];
+    const valid = ops.reshape(sequenceMask(seqLens, outTime), frameShape);
+    const added = ops.sub(ops.reshape(sequenceMask(this.outputSeqLens(seqLens), outTime), frameShape), valid);
+    return ops.add(ops.mul(ops.pad(x, paddings), valid), ops.mul(added, this.postfix));
+  }
+
+  /** `seqLens + repeat`, int32 `[batch]`. */
+  override outputSeqLens(seqLens: Tensor): Tensor {
+    return ops.add(seqLens, int(this.repeat));
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return grownShape(xShapeOf(inputShape), this.repeat);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), repeat: this.repeat, postfix: this.postfix };
+  }
+}

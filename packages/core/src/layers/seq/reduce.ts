@@ -1,0 +1,115 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { maskFrames, sequenceMask } from '../../sequence-mask.js';
+import { int, seqInput, xShapeOf } from './seq-inputs.js';
+
+/** The reductions of {@link Reduce} (RETURNN `mode`). */
+export const REDUCE_MODES = ['sum', 'mean', 'max', 'min'] as const;
+/** A {@link Reduce} mode. */
+export type ReduceMode = (typeof REDUCE_MODES)[number];
+
+/** Arguments of {@link Reduce}. */
+export interface ReduceArgs extends LayerArgs {
+  /** `sum`, `mean`, `max` or `min` (RETURNN `mode`). */
+  mode: ReduceMode;
+  /** `'T'` (axis 1, masked by seqLens), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
+  axis: 'T' | 'F' | number;
+  /** Keep the reduced axis with size 1 (RETURNN `keep_dims`). Default false. */
+  keepDims?: boolean;
+}
+
+// Stands in for padded frames in max/min: below any float32 activation, yet finite (no inf * 0 = NaN).
+const LOWEST = -3.4e38;
+
+/**
+ * Reduces one axis with sum, mean, max or min (RETURNN `ReduceLayer`).
+ *
+ * Over time (`axis: 'T'` or 1) with `[x, seqLens]`, only valid frames count:
+ * `sum` adds frames `t < seqLens[b]`, `mean` divides that sum by the length,
+ * `max`/`min` ignore padded frames. An empty sequence (length 0) gives 0 for
+ * every mode (RETURNN gives NaN or ∓inf there). Padded frames get zero gradient.
+ * Without `seqLens` every frame counts.
+ *
+ * Over another axis (`'F'` is the last one), each frame is reduced on its own;
+ * with `seqLens` and a time axis kept, padded frames output zeros.
+ *
+ * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
+ * Shape: `x` without the reduced axis (or with size 1 there, `keepDims`), float32.
+ * @throws LayerArgumentError for an unknown `mode`, an `axis` that is not `'T'`, `'F'` or an integer,
+ *   or the batch axis (0).
+ * @throws InputShapeError if the axis is outside `x`, or `seqLens` is not int32 `[batch]`.
+ */
+export class Reduce extends Layer {
+  static override readonly className: string = 'Reduce';
+  readonly mode: ReduceMode;
+  readonly axis: 'T' | 'F' | number;
+  readonly keepDims: boolean;
+
+  constructor(args: ReduceArgs) {
+    super(args);
+    if (!(REDUCE_MODES as readonly string[]).includes(args.mode)) {
+      throw new LayerArgumentError(`Reduce: mode must be one of ${REDUCE_MODES.join(', ')}. Received: mode=${JSON.stringify(args.mode)}.`);
+    }
+    const axis = args.axis;
+    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
+      throw new LayerArgumentError(
+        `Reduce: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`,
+      );
+    }
+    this.mode = args.mode;
+    this.axis = axis;
+    this.keepDims = args.keepDims ?? false;
+  }
+
+  /** The reduced axis as an index into `x`'s axes. */
+  axisIndex(rank: number): number {
+    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
+    if (a < 1 || a >= rank) {
+      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
+    }
+    return a;
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const axis = this.axisIndex(x.shape.length);
+    if (axis !== 1 || !seqLens) {
+      const y = this.reduce(x, axis);
+      // The time axis is kept: padded frames output zeros, as every per-frame output.
+      return seqLens ? maskFrames(y, seqLens) : y;
+    }
+    const time = x.shape[1]!;
+    const ones = (n: number): number[] => new Array<number>(n).fill(1);
+    const mask = ops.reshape(sequenceMask(seqLens, time), [-1, time, ...ones(x.shape.length - 2)]);
+    if (this.mode === 'sum' || this.mode === 'mean') {
+      const y = ops.sum(ops.mul(x, mask), [1], this.keepDims);
+      if (this.mode === 'sum') return y;
+      const lens = ops.maximum(ops.cast(seqLens, 'float32'), 1);
+      return ops.div(y, ops.reshape(lens, [-1, ...ones(y.shape.length - 1)]));
+    }
+    const valid = ops.greater(mask, 0);
+    const signed = this.mode === 'max' ? x : ops.neg(x);
+    const best = ops.max(ops.where(valid, signed, LOWEST), [1], this.keepDims);
+    const y = this.mode === 'max' ? best : ops.neg(best);
+    const nonEmpty = ops.reshape(ops.greater(seqLens, int(0)), [-1, ...ones(y.shape.length - 1)]);
+    return ops.where(nonEmpty, y, 0);
+  }
+
+  private reduce(x: Tensor, axis: number): Tensor {
+    if (this.mode === 'sum') return ops.sum(x, [axis], this.keepDims);
+    if (this.mode === 'mean') return ops.mean(x, [axis], this.keepDims);
+    if (this.mode === 'max') return ops.max(x, [axis], this.keepDims);
+    return ops.neg(ops.max(ops.neg(x), [axis], this.keepDims));
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    const axis = this.axisIndex(shape.length);
+    return this.keepDims ? shape.map((s, i) => (i === axis ? 1 : s)) : shape.filter((_, i) => i !== axis);
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), mode: this.mode, axis: this.axis, keepDims: this.keepDims };
+  }
+}

@@ -1,0 +1,124 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { maskFrames } from '../../sequence-mask.js';
+import type { Variable } from '../../variable.js';
+import { keyMask, maskedAttention, mergeHeads, splitHeads } from './attention.js';
+import { seqInput, xShapeOf } from './seq-inputs.js';
+
+/** Arguments of {@link SelfAttention}. */
+export interface SelfAttentionArgs extends LayerArgs {
+  /** Attention heads (RETURNN `num_heads`). Positive integer dividing `totalKeyDim` and `units`. */
+  numHeads: number;
+  /** Query/key features over all heads (RETURNN `total_key_dim`); each head has `totalKeyDim / numHeads`. */
+  totalKeyDim: number;
+  /** Value features over all heads, the output features (RETURNN `n_out`). */
+  units: number;
+  /** Each frame attends only to itself and earlier frames (RETURNN `attention_left_only`). Default false. */
+  attentionLeftOnly?: boolean;
+  /** Initializer of `QKV` (RETURNN `forward_weights_init`). Default `glorot_uniform`. */
+  kernelInitializer?: InitializerSpec;
+}
+
+const positive = (v: unknown, arg: string): number => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new LayerArgumentError(`SelfAttention: ${arg} must be a positive integer. Received: ${arg}=${JSON.stringify(v)}.`);
+  }
+  return v;
+};
+
+/**
+ * Multi-head scaled dot-product self-attention over time (RETURNN
+ * `SelfAttentionLayer` outside a rec loop; Vaswani et al. 2017, "Attention Is
+ * All You Need", sec. 3.2). One fused projection without bias gives queries,
+ * keys and values of every head; per head `h`,
+ * `out_h = softmax(q_h k_hᵀ / sqrt(keyDim)) v_h`, and the heads are
+ * concatenated (no output projection: that is a separate `Linear`, as in RETURNN).
+ *
+ * Masking (inputs `[x, seqLens]`): keys `t >= seqLens[b]` get weight exactly
+ * 0; padded query frames output zeros. With `attentionLeftOnly`, frame `t`
+ * also ignores keys after `t`. So padded frames never change valid outputs
+ * and get zero gradient.
+ *
+ * Inputs: `x` float32 `[batch, time, inFeatures]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
+ * Shape: `[batch, time, inFeatures]` → `[batch, time, units]`, float32.
+ * Weight: `QKV` `[inFeatures, 2 * totalKeyDim + units]`, RETURNN's layout: the
+ * columns are split into `numHeads` blocks, each `[q (keyDim), k (keyDim), v (units / numHeads)]`.
+ * @throws LayerArgumentError if `numHeads`, `totalKeyDim` or `units` is not a positive integer,
+ *   or `numHeads` does not divide `totalKeyDim` and `units`.
+ * @throws InputShapeError if `x` is not rank 3 with a known feature axis, or `seqLens` is not int32 `[batch]`.
+ */
+export class SelfAttention extends Layer {
+  static override readonly className: string = 'SelfAttention';
+  readonly numHeads: number;
+  readonly totalKeyDim: number;
+  readonly units: number;
+  readonly attentionLeftOnly: boolean;
+  private readonly kernelInit: Initializer;
+  qkv!: Variable;
+
+  constructor(args: SelfAttentionArgs) {
+    super(args);
+    this.numHeads = positive(args.numHeads, 'numHeads');
+    this.totalKeyDim = positive(args.totalKeyDim, 'totalKeyDim');
+    this.units = positive(args.units, 'units');
+    if (this.totalKeyDim % this.numHeads !== 0 || this.units % this.numHeads !== 0) {
+      throw new LayerArgumentError(
+        `SelfAttention: numHeads must divide totalKeyDim and units (n_out). ` +
+          `Received: numHeads=${this.numHeads}, totalKeyDim=${this.totalKeyDim}, units=${this.units}.`,
+      );
+    }
+    this.attentionLeftOnly = args.attentionLeftOnly ?? false;
+    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shape = xShapeOf(inputShape);
+    const features = shape[2];
+    if (shape.length !== 3 || features === null || features === undefined) {
+      throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', shape);
+    }
+    this.qkv = this.addWeight('QKV', { shape: [features, 2 * this.totalKeyDim + this.units], initializer: this.kernelInit });
+    super.build(inputShape);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const [batch, time, features] = x.shape;
+    if (x.shape.length !== 3 || features !== this.qkv.shape[0]) {
+      throw new InputShapeError(this.name, `expected x [batch, time, ${this.qkv.shape[0]}]`, x.shape);
+    }
+    const width = this.qkv.shape[1]!;
+    const projected = ops.reshape(ops.matMul(ops.reshape(x, [-1, features]), this.qkv.value), [batch!, time!, width]);
+    const heads = splitHeads(projected, this.numHeads); // [batch, heads, time, q|k|v]
+    const keyDim = this.totalKeyDim / this.numHeads;
+    const part = (begin: number, size: number): Tensor => ops.slice(heads, [0, 0, 0, begin], [-1, -1, -1, size]);
+    const q = ops.mul(part(0, keyDim), keyDim ** -0.5);
+    const k = part(keyDim, keyDim);
+    const v = part(2 * keyDim, this.units / this.numHeads);
+    let mask = seqLens ? keyMask(seqLens, time!) : undefined;
+    if (this.attentionLeftOnly) {
+      const causal = ops.tensor(Float32Array.from({ length: time! * time! }, (_, i) => (i % time! <= Math.floor(i / time!) ? 1 : 0)), [1, 1, time!, time!]);
+      mask = mask ? ops.mul(mask, causal) : causal;
+    }
+    const y = mergeHeads(maskedAttention(q, k, v, mask));
+    return seqLens ? maskFrames(y, seqLens) : y;
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    return [shape[0]!, shape[1]!, this.units];
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      numHeads: this.numHeads,
+      totalKeyDim: this.totalKeyDim,
+      units: this.units,
+      attentionLeftOnly: this.attentionLeftOnly,
+      kernelInitializer: serializeInitializer(this.kernelInit),
+    };
+  }
+}

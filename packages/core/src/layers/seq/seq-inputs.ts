@@ -1,0 +1,57 @@
+// The input convention of the sequence layers (RETURNN batch-major): `x` or
+// `[x, seqLens]`, with x `[batch, time, ...]` and seqLens int32 `[batch]`, and
+// the integer arithmetic of lengths (int32 ops only, so it traces to ONNX).
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError } from '../../errors.js';
+import type { SymbolicShape } from '../../layer.js';
+
+/** A sequence input split into its tensor and its optional lengths. */
+export interface SeqInput {
+  /** `[batch, time, ...]`. */
+  x: Tensor;
+  /** int32 `[batch]`, or undefined: every frame is valid. */
+  seqLens: Tensor | undefined;
+}
+
+/**
+ * Splits `x` or `[x, seqLens]` (one extra input after `x` at most).
+ * @throws InputShapeError if `x` has rank < `minRank`, `seqLens` is missing while `requireLens`,
+ *   or `seqLens` is not int32 `[batch]`.
+ */
+export function seqInput(inputs: Tensor | Tensor[], layer: string, options: { minRank?: number; requireLens?: boolean } = {}): SeqInput {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  const [x, seqLens] = list;
+  const minRank = options.minRank ?? 2;
+  if (!x || x.shape.length < minRank) {
+    throw new InputShapeError(layer, `expected x of rank >= ${minRank} [batch, time, ...]`, x?.shape ?? []);
+  }
+  if (list.length > 2) {
+    throw new InputShapeError(layer, `expected the inputs x or [x, seqLens], got ${list.length} tensors; x is`, x.shape);
+  }
+  if (!seqLens && options.requireLens) {
+    throw new InputShapeError(layer, 'expected the inputs [x, seqLens] (seqLens: int32 [batch] sequence lengths), got only x of shape', x.shape);
+  }
+  if (seqLens) checkSeqLens(seqLens, x.shape[0]!, layer);
+  return { x, seqLens };
+}
+
+/** @throws InputShapeError unless `seqLens` is int32 `[batch]`. */
+export function checkSeqLens(seqLens: Tensor, batch: number, layer: string): void {
+  if (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch || seqLens.dtype !== 'int32') {
+    throw new InputShapeError(layer, `expected seqLens int32 [${batch}] (one length per sequence), got ${seqLens.dtype}`, seqLens.shape);
+  }
+}
+
+/** The shape of `x` from the shape(s) given to `build`/`computeOutputShape`. */
+export function xShapeOf(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  return Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+}
+
+/** An int32 scalar (binary ops on int32 lengths need int32 operands on every backend). */
+export const int = (n: number): Tensor => ops.scalar(n, 'int32');
+
+/** `ceil(lens / k)` for int32 lens and a positive integer k (int32 division floors). */
+export const ceilDiv = (lens: Tensor, k: number): Tensor => (k === 1 ? lens : ops.div(ops.add(lens, int(k - 1)), int(k)));
+
+/** `max(lens, 0)`, int32. */
+export const clampLens = (lens: Tensor): Tensor => ops.maximum(lens, int(0));

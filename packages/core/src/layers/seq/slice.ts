@@ -1,0 +1,127 @@
+import { ops, type Tensor } from '@strata/backend';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { maskFrames } from '../../sequence-mask.js';
+import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
+
+/** Arguments of {@link Slice}. */
+export interface SliceArgs extends LayerArgs {
+  /** `'T'` (axis 1, with per-sequence lengths), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
+  axis: 'T' | 'F' | number;
+  /** First index kept (RETURNN `slice_start`). Non-negative integer. Default 0. */
+  start?: number;
+  /** End, exclusive (RETURNN `slice_end`); negative counts from each sequence's end; null: to the end. Default null. */
+  end?: number | null;
+  /** Keep every `step`-th entry (RETURNN `slice_step`). Positive integer. Default 1. */
+  step?: number;
+}
+
+/**
+ * `x[start:end:step]` along one axis (RETURNN `SliceLayer`).
+ *
+ * Over time (`axis: 'T'` or 1), the slice applies to each sequence on its
+ * own, as in RETURNN: sequence `b` keeps frames `start, start + step, ...`
+ * before `E_b`, where `E_b` is `len_b` (end null), `min(len_b, end)`
+ * (end >= 0) or `len_b + end` (end < 0). So
+ * {@link Slice.outputSeqLens} is `ceil(max(0, E_b - start) / step)`, and
+ * output frames past it are zero. The tensor's time axis is sliced the same
+ * way with `len = time`.
+ *
+ * Over another axis (`'F'`: the last), Python's slice rule with the axis size.
+ *
+ * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
+ * Shape: `x` with the axis of size `ceil(max(0, E - start) / step)`, float32.
+ * @throws LayerArgumentError for an `axis` that is not `'T'`, `'F'` or a non-batch integer,
+ *   a negative or non-integer `start`, a non-integer `end`, or a non-positive `step`.
+ * @throws InputShapeError if the axis is outside `x`, the slice is empty, or `seqLens` is not int32 `[batch]`.
+ */
+export class Slice extends Layer {
+  static override readonly className: string = 'Slice';
+  readonly axis: 'T' | 'F' | number;
+  readonly start: number;
+  readonly end: number | null;
+  readonly step: number;
+
+  constructor(args: SliceArgs) {
+    super(args);
+    const { axis } = args;
+    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
+      throw new LayerArgumentError(`Slice: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
+    }
+    const start = args.start ?? 0;
+    const end = args.end ?? null;
+    const step = args.step ?? 1;
+    if (!Number.isInteger(start) || start < 0) {
+      throw new LayerArgumentError(`Slice: start must be a non-negative integer (as in RETURNN). Received: start=${String(args.start)}.`);
+    }
+    if (end !== null && !Number.isInteger(end)) throw new LayerArgumentError(`Slice: end must be an integer or null. Received: end=${String(args.end)}.`);
+    if (!Number.isInteger(step) || step <= 0) throw new LayerArgumentError(`Slice: step must be a positive integer. Received: step=${String(args.step)}.`);
+    this.axis = axis;
+    this.start = start;
+    this.end = end;
+    this.step = step;
+  }
+
+  /** The sliced axis as an index into `x`'s axes. */
+  axisIndex(rank: number): number {
+    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
+    if (a < 1 || a >= rank) {
+      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
+    }
+    return a;
+  }
+
+  /** Entries kept of an axis of `size` before striding: `max(0, E - start)`. */
+  private span(size: number): number {
+    const end = this.end === null ? size : this.end < 0 ? size + this.end : Math.min(size, this.end);
+    return Math.max(0, end - this.start);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const { x, seqLens } = seqInput(inputs, this.name);
+    const a = this.axisIndex(x.shape.length);
+    const out = this.computeOutputShape(x.shape)[a]!;
+    const span = this.span(x.shape[a]!);
+    const at = (v: number, other: number): number[] => x.shape.map((_, i) => (i === a ? v : other));
+    let y = ops.slice(x, at(this.start, 0), at(span, -1));
+    if (this.step > 1) {
+      // Pad to out * step entries, split the axis into [out, step] and keep entry 0 of each step.
+      const padded = ops.pad(y, x.shape.map((_, i): [number, number] => (i === a ? [0, out * this.step - span] : [0, 0])));
+      const shape = [...x.shape.slice(0, a), out, this.step, ...x.shape.slice(a + 1)];
+      const first = ops.slice(ops.reshape(padded, shape), shape.map(() => 0), shape.map((_, i) => (i === a + 1 ? 1 : -1)));
+      y = ops.reshape(first, [...x.shape.slice(0, a), out, ...x.shape.slice(a + 1)]);
+    }
+    if (!seqLens) return y;
+    return maskFrames(y, a === 1 ? this.slicedLens(seqLens) : seqLens);
+  }
+
+  /**
+   * With `axis: 'T'` or 1: `ceil(max(0, E - start) / step)` per sequence (see
+   * the class); other axes leave the lengths unchanged. int32 `[batch]`.
+   * (A negative axis that names the time axis is resolved only in `call`.)
+   */
+  override outputSeqLens(seqLens: Tensor): Tensor {
+    return this.axis === 'T' || this.axis === 1 ? this.slicedLens(seqLens) : seqLens;
+  }
+
+  private slicedLens(seqLens: Tensor): Tensor {
+    const end = this.end === null ? seqLens : this.end < 0 ? ops.add(seqLens, int(this.end)) : ops.minimum(seqLens, int(this.end));
+    return ceilDiv(clampLens(ops.sub(end, int(this.start))), this.step);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    const a = this.axisIndex(shape.length);
+    const size = shape[a];
+    if (size === null || size === undefined) return shape.map((s, i) => (i === a ? null : s));
+    const out = Math.ceil(this.span(size) / this.step);
+    if (out === 0) {
+      throw new InputShapeError(this.name, `the slice [${this.start}:${this.end ?? ''}:${this.step}] of axis ${a} is empty`, shape);
+    }
+    return shape.map((s, i) => (i === a ? out : s));
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), axis: this.axis, start: this.start, end: this.end, step: this.step };
+  }
+}
