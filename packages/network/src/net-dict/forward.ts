@@ -47,14 +47,16 @@ export function evaluateDefault(env: EvalEnv): LayerOutput {
     input = ops.concat(xs, -1);
   }
   if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
-  if (node.cls.seqLens === 'input' && seqLens) input = [...(Array.isArray(input) ? input : [input]), seqLens];
+  const wantsLens = typeof node.cls.seqLens === 'function' ? node.cls.seqLens(node.layer) : node.cls.seqLens === 'input';
+  if (wantsLens && seqLens) input = [...(Array.isArray(input) ? input : [input]), seqLens];
   const out = node.layer.applyWithLogits(input, ctx);
   return hasTimeAxis(node) && seqLens ? { ...out, seqLens: node.layer.outputSeqLens(seqLens) } : out;
 }
 
 /**
  * Evaluates `nodes` in order (construction order is dependency order),
- * resolving sources with `resolve`, into `outs`.
+ * resolving sources with `resolve`, into `outs`. In training, nodes marked
+ * `only_on_eval` are skipped.
  */
 export function runNodes(
   nodes: Iterable<LayerNode>,
@@ -64,6 +66,8 @@ export function runNodes(
   outs: Map<string, LayerOutput> = new Map(),
 ): Map<string, LayerOutput> {
   for (const node of nodes) {
+    // RETURNN's only_on_eval: not computed (and its loss not taken) in training.
+    if (ctx.training && node.entry.only_on_eval) continue;
     const sources = node.sources.map((s) => resolve(s, outs));
     const env: EvalEnv = { node, sources, outs, inputs, ctx };
     outs.set(node.name, node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env));

@@ -93,7 +93,7 @@ export interface NetDictLayerClass {
    * as its last input (`[x, seqLens]`), for masking (rec, reduce over time,
    * attention). Without it a layer sees only the padded values.
    */
-  seqLens?: 'input';
+  seqLens?: 'input' | ((layer: Layer) => boolean);
   /** The layer takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
   acceptsSparse?: boolean;
   /** The layer may have no sources even though it takes some (a `rec` unit stepping over its target: `"from": []`). */

@@ -79,7 +79,7 @@ export class NetDictNetwork extends Network {
     if (this.outputLayers().length === 0 && !this.enclosing) {
       throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
     }
-    if (this.externData.keys.length) this.builtInputShape = this.externData.getData(this.externData.defaultInput).batchShape;
+    if (this.externData.hasData(this.externData.defaultInput)) this.builtInputShape = this.externData.getData(this.externData.defaultInput).batchShape;
     this.built = true;
   }
 

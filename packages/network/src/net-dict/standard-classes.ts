@@ -2,6 +2,7 @@ import {
   ActivationLayer,
   BatchNorm,
   Combine,
+  Conv1D,
   Conv2D,
   Copy,
   Flatten,
@@ -85,15 +86,32 @@ export function registerStandardClasses(): void {
   registerNetDictClass('dropout', { sources: 'concat', create: (c) => new Copy({ name: c.name }) });
   registerNetDictClass('conv', {
     sources: 'concat',
+    // A 1-D convolution over time gets the lengths to mask padded frames.
+    seqLens: (layer) => layer instanceof Conv1D,
     options: z.strictObject({
-      filter_size: pair,
+      filter_size: z.union([pair, z.tuple([z.number().int().positive()])]),
       padding: padding.optional(),
-      strides: pair.optional(),
-      dilation_rate: pair.optional(),
+      strides: z.union([pair, z.tuple([z.number().int().positive()])]).optional(),
+      dilation_rate: z.union([pair, z.tuple([z.number().int().positive()])]).optional(),
       with_bias: z.boolean().optional(),
     }),
-    create: (c) =>
-      new Conv2D({
+    create: (c) => {
+      const fs = c.entry.filter_size as number | number[];
+      const one = (v: unknown) => (Array.isArray(v) ? (v[0] as number) : (v as number | undefined));
+      if (Array.isArray(fs) && fs.length === 1) {
+        // RETURNN's conv with a 1-D filter_size runs over the time axis: [batch, time, features].
+        return new Conv1D({
+          name: c.name,
+          filters: needNOut(c),
+          kernelSize: fs[0]!,
+          strides: one(c.entry.strides),
+          dilationRate: one(c.entry.dilation_rate),
+          padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'same',
+          activation: c.entry.activation ?? null,
+          withBias: c.entry.with_bias as boolean | undefined,
+        });
+      }
+      return new Conv2D({
         name: c.name,
         filters: needNOut(c),
         // Numbers or [height, width] pairs: Conv2D and Pool2D normalise them.
@@ -103,7 +121,8 @@ export function registerStandardClasses(): void {
         padding: (c.entry.padding as 'same' | 'valid' | undefined) ?? 'same',
         activation: c.entry.activation ?? null,
         withBias: c.entry.with_bias as boolean | undefined,
-      }),
+      });
+    },
   });
   registerNetDictClass('pool', {
     sources: 'concat',
