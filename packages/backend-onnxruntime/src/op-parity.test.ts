@@ -216,6 +216,9 @@ const ROWS: Row[] = [
   { name: 'reshape bool', inputs: [bool([1, 0, 0, 1], [4])], op: (b, x) => b.reshape(x!, [2, -1]) },
   { name: 'transpose rank 3', inputs: [x234], op: (b, x) => b.transpose(x!, [2, 0, 1]) },
   { name: 'transpose int32', inputs: [i32([1, 2, 3, 4, 5, 6], [2, 3])], op: (b, x) => b.transpose(x!, [1, 0]) },
+  { name: 'unstack axis 1, middle frame', inputs: [f32([2, 3, 4])], op: (b, x) => b.unstack(x!, 1)[1]! },
+  { name: 'unstack axis 0, sum of slices', inputs: [f32([2, 3])], op: (b, x) => { const [p, q] = b.unstack(x!); return b.add(p!, q!); } },
+  { name: 'unstack axis -1 of int32', inputs: [i32([1, 2, 3, 4, 5, 6], [3, 2])], op: (b, x) => b.unstack(x!, -1)[1]! },
   { name: 'concat of 3 axis 1', inputs: [f32([2, 1]), f32([2, 3]), f32([2, 2])], op: (b, x, y, z) => b.concat([x!, y!, z!], 1) },
   { name: 'concat of 3 axis -1 rank 3', inputs: [f32([2, 3, 1]), f32([2, 3, 2]), f32([2, 3, 1])], op: (b, x, y, z) => b.concat([x!, y!, z!], -1) },
   { name: 'concat of 3 axis 0', inputs: [f32([1, 3]), f32([2, 3]), f32([1, 3])], op: (b, x, y, z) => b.concat([x!, y!, z!], 0) },
@@ -309,7 +312,7 @@ it('the table covers every op of the contract', () => {
     'tensor', 'scalar', 'fill', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'equal', 'greater', 'less', 'where',
     'neg', 'abs', 'exp', 'log', 'sqrt', 'square', 'relu', 'sigmoid', 'tanh', 'elu', 'softplus', 'cast', 'stopGradient',
     'sum', 'mean', 'max', 'argMax', 'softmax', 'logSoftmax', 'matMul', 'conv2d', 'maxPool2d', 'avgPool2d',
-    'reshape', 'transpose', 'concat', 'slice', 'pad', 'gather', 'oneHot',
+    'reshape', 'transpose', 'concat', 'slice', 'unstack', 'pad', 'gather', 'oneHot',
   ];
   const sources = ROWS.map((r) => r.op.toString()).join('\n');
   expect(ops.filter((op) => !sources.includes(`b.${op}(`))).toEqual([]);

@@ -197,6 +197,9 @@ export class TfjsBackend implements Backend {
 
   reshape(x: Tensor, shape: Shape): Tensor { return tf.reshape(u(x), [...shape]); }
   transpose(x: Tensor, perm: number[]): Tensor { return tf.transpose(u(x), perm); }
+  unstack(x: Tensor, axis = 0): Tensor[] {
+    return tf.unstack(u(x), axis);
+  }
   concat(xs: Tensor[], axis: number): Tensor {
     return xs.length === 1 ? tf.clone(u(xs[0]!)) : tf.concat(xs as unknown as T[], axis);
   }

@@ -225,6 +225,14 @@ export interface Backend {
   concat(xs: Tensor[], axis: number): Tensor;
   /** The block starting at `begin` with `size` (`-1`: to the end) per axis. */
   slice(x: Tensor, begin: number[], size: number[]): Tensor;
+  /**
+   * The slices of `x` along `axis` (default 0), that axis removed:
+   * `x.shape[axis]` tensors (TF/tfjs `unstack`). Recurrent loops take their
+   * frames with it: its gradient stacks the frames' gradients once, where a
+   * `slice` per frame would pad each frame's gradient to the full size
+   * (quadratic in the number of frames).
+   */
+  unstack(x: Tensor, axis?: number): Tensor[];
   /** Pads each axis with `paddings[i] = [before, after]` copies of `value`. */
   pad(x: Tensor, paddings: [number, number][], value?: number): Tensor;
   /** Takes entries of `x` along `axis` at int32 `indices`. */

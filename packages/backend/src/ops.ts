@@ -77,6 +77,7 @@ export const reshape = (x: Tensor, shape: Shape): Tensor => b().reshape(x, shape
 export const transpose = (x: Tensor, perm: number[]): Tensor => b().transpose(x, perm);
 export const concat = (xs: Tensor[], axis = -1): Tensor => b().concat(xs, axis);
 export const slice = (x: Tensor, begin: number[], size: number[]): Tensor => b().slice(x, begin, size);
+export const unstack = (x: Tensor, axis = 0): Tensor[] => b().unstack(x, axis);
 export const pad = (x: Tensor, paddings: [number, number][], value = 0): Tensor => b().pad(x, paddings, value);
 export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => b().gather(x, indices, axis);
 export const oneHot = (indices: Tensor, depth: number): Tensor => b().oneHot(indices, depth);

@@ -58,7 +58,8 @@ export function trainStep(
   ctx: CallContext & { updates: [Variable, Tensor][] },
 ): StepMetrics {
   const backend = getBackend();
-  const nodes = net.lossNodes();
+  // Losses of only_on_eval layers (e.g. a decision's edit distance) are reported in evaluation only.
+  const nodes = net.lossNodes().filter((n) => !n.entry.only_on_eval);
   const trainable = net.trainableWeights;
   let nAux = 0;
   const { value, grads, aux } = backend.valueAndGrads(() => {

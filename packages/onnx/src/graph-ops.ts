@@ -99,6 +99,18 @@ export abstract class GraphOps {
   slice(x: Tensor, begin: number[], size: number[]) {
     return this.run('slice', [x], (g, [v]) => slice(g, v!, begin, size));
   }
+  /** `unstack` as one `Slice` + `Reshape` per index (a graph has no autodiff cost for it). */
+  unstack(x: Tensor, axis = 0): Tensor[] {
+    const rank = x.shape.length;
+    const a = axis < 0 ? axis + rank : axis;
+    const rest = x.shape.filter((_, i) => i !== a);
+    return Array.from({ length: x.shape[a] ?? 0 }, (_, k) =>
+      this.reshape(
+        this.slice(x, x.shape.map((_, i) => (i === a ? k : 0)), x.shape.map((_, i) => (i === a ? 1 : -1))),
+        rest,
+      ),
+    );
+  }
   pad(x: Tensor, paddings: [number, number][], value = 0) {
     return this.run('pad', [x], (g, [v]) => pad(g, v!, paddings, value));
   }

@@ -162,7 +162,7 @@ export class NetDictNetwork extends Network {
       node.lossHolder = new LossHolder({
         name: `${this.enclosing?.lossPrefix ?? ''}${name}`,
         layerName: `${this.enclosing?.lossPrefix ?? ''}${name}`,
-        loss: getLoss(entry.loss, (entry.loss_opts ?? {}) as never),
+        loss: getLoss(entry.loss, camelKeys(entry.loss_opts ?? {}) as never),
         scale: entry.loss_scale,
       });
     }
@@ -298,4 +298,9 @@ export class NetDictNetwork extends Network {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     return this.forward({ [this.externData.defaultInput]: x }, ctx).get(this.defaultOutputLayer().name)!.value;
   }
+}
+
+/** RETURNN writes loss options in snake_case (`label_smoothing`); Strata's loss classes take camelCase. */
+function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
 }

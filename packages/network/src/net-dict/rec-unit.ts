@@ -138,16 +138,24 @@ export class RecUnit extends NetDictNetwork {
     return r;
   }
 
-  /** Frame `t` of every extern-data value with a time axis (others as they are). */
-  frameInputs(inputs: Readonly<Record<string, Tensor>>, t: number, parentExtern: ExternData): FrameInputs {
-    const r: FrameInputs = {};
+  /**
+   * A function giving frame `t` of every extern-data value with a time axis
+   * (others as they are). Each value is unstacked once (see `ops.unstack`).
+   */
+  frameInputs(inputs: Readonly<Record<string, Tensor>>, parentExtern: ExternData): (t: number) => FrameInputs {
+    const fixed: FrameInputs = {};
+    const frames: [string, Tensor[]][] = [];
     for (const key of parentExtern.keys) {
       const v = inputs[key];
       if (!v) continue;
-      if (!parentExtern.getData(key).shape.includes(null)) r[key] = v;
-      else if (t < v.shape[1]!) r[key] = frameOf(v, t);
+      if (!parentExtern.getData(key).shape.includes(null)) fixed[key] = v;
+      else frames.push([key, ops.unstack(v, 1)]);
     }
-    return r;
+    return (t) => {
+      const r: FrameInputs = { ...fixed };
+      for (const [key, xs] of frames) if (t < xs.length) r[key] = xs[t]!;
+      return r;
+    };
   }
 
   /**
@@ -182,9 +190,11 @@ export class RecUnit extends NetDictNetwork {
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = ['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1))];
     for (const name of collect) stacked.set(name, { value: [], logits: [] });
+    const dataFrame = this.frameInputs(inputs, parentExtern);
+    const sourceFrames = source ? ops.unstack(source, 1) : undefined;
     for (let t = 0; t < time; t++) {
-      const frame: FrameInputs = { ...this.frameInputs(inputs, t, parentExtern), ...base, ...state };
-      if (source) frame.source = frameOf(source, t);
+      const frame: FrameInputs = { ...dataFrame(t), ...base, ...state };
+      if (sourceFrames) frame.source = sourceFrames[t]!;
       const o = this.forward(frame, ctx);
       for (const [name, acc] of stacked) {
         const v = o.get(name)!;
@@ -202,11 +212,4 @@ export class RecUnit extends NetDictNetwork {
     const out = stacked.get('output')!;
     return { value: stack(out.value), logits: out.logits.length ? stack(out.logits) : undefined, seqLens: lens };
   }
-}
-
-/** Frame `t` of a `[batch, time, ...]` tensor: `[batch, ...]`. */
-export function frameOf(x: Tensor, t: number): Tensor {
-  const begin = x.shape.map((_, i) => (i === 1 ? t : 0));
-  const size = x.shape.map((_, i) => (i === 1 ? 1 : -1));
-  return ops.reshape(ops.slice(x, begin, size), [x.shape[0]!, ...x.shape.slice(2)]);
 }

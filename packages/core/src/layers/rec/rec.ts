@@ -140,14 +140,17 @@ export class Rec extends Layer {
     }
     let states = Array.from({ length: this.cell.numStates }, () => ops.zeros([batch!, this.units]));
     const outputs: Tensor[] = new Array<Tensor>(time!);
+    // One unstack, not a slice per frame: its gradient is one stack instead of a padded copy per frame.
+    const frames = ops.unstack(xp, 1);
+    const maskFrames = mask && keep ? { m: ops.unstack(ops.reshape(mask, [batch!, time!, 1]), 1), k: ops.unstack(ops.reshape(keep, [batch!, time!, 1]), 1) } : undefined;
     for (let k = 0; k < time!; k++) {
       const t = this.direction === 1 ? k : time! - 1 - k;
-      const next = step(ops.reshape(ops.slice(xp, [0, t, 0], [-1, 1, -1]), [batch!, width]), states);
+      const next = step(frames[t]!, states);
       let h = next[0]!;
-      if (mask && keep) {
+      if (maskFrames) {
         // m * new + (1 - m) * old is exactly `new` or `old` for m in {0, 1}, and its gradient to `new` is 0 on padding.
-        const m = ops.slice(mask, [0, t], [-1, 1]);
-        const km = ops.slice(keep, [0, t], [-1, 1]);
+        const m = maskFrames.m[t]!;
+        const km = maskFrames.k[t]!;
         const prev = states;
         states = next.map((s, i) => ops.add(ops.mul(m, s), ops.mul(km, prev[i]!)));
         h = ops.mul(m, h);
