@@ -25,6 +25,7 @@ export function buildEngine(config: Config, overrides: { epochs?: number; model?
   if (config.learning_rate !== undefined) optimizer.learningRate = config.learning_rate;
   return new Engine(network, {
     batchSize: config.batch_size,
+    maxSeqs: config.max_seqs,
     epochs: overrides.epochs ?? config.num_epochs,
     seed: config.seed,
     optimizer: optimizer as never,
