@@ -26,6 +26,19 @@ export class Dim {
 /** The batch axis shared by every {@link Data}. */
 export const batchDim = new Dim('batch', null, 'batch');
 
+/**
+ * One axis in the dim-tag form of an `extern_data` entry (RETURNN's `Dim`):
+ * `{"kind": "batch"}`, `{"description": "time", "dimension": null}` (dynamic),
+ * `{"description": "feature", "dimension": 40, "kind": "feature"}`. Axes with
+ * the same `description` in several entries are the same dim (same lengths).
+ */
+export interface DimTagConfig {
+  kind?: DimKind;
+  description?: string;
+  /** Static size, or `null` for a dynamic axis. Default `null`. */
+  dimension?: number | null;
+}
+
 /** An `extern_data` entry as written in a config (RETURNN's Data kwargs). */
 export interface DataConfig {
   /** Feature dimension; for sparse data, the number of classes. */
@@ -36,6 +49,10 @@ export interface DataConfig {
   sparse?: boolean;
   /** Default float32 (int32 if sparse). */
   dtype?: DType;
+  /** The dim-tag form (RETURNN `dim_tags`): every axis, the batch axis first; replaces `shape`. */
+  dim_tags?: DimTagConfig[];
+  /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); replaces `dim` and `sparse`. */
+  sparse_dim?: DimTagConfig;
 }
 
 /**
@@ -61,7 +78,8 @@ export class Data {
    * implicit time axis (RETURNN does); write `shape: [null, dim]` for sequences.
    * @throws LayerArgumentError for an inconsistent entry, saying what to write.
    */
-  static fromConfig(name: string, c: DataConfig): Data {
+  static fromConfig(name: string, c: DataConfig, shared: Map<string, Dim> = new Map()): Data {
+    if (c.dim_tags !== undefined) return Data.fromDimTags(name, c, shared);
     if (c.dim !== undefined && (!Number.isInteger(c.dim) || c.dim <= 0)) {
       throw new LayerArgumentError(`extern_data '${name}': dim must be a positive integer. Received: dim=${JSON.stringify(c.dim)}.`);
     }
@@ -87,6 +105,38 @@ export class Data {
     });
     const dtype = c.dtype ?? (sparse ? 'int32' : 'float32');
     return new Data(name, dims, dtype, sparse ? new Dim(`${name}:classes`, c.dim!, 'feature') : undefined);
+  }
+
+  /**
+   * The dim-tag form: `dim_tags` lists every axis, the batch axis first;
+   * `sparse_dim` makes the data sparse (int32 class indices). Tags with the
+   * same description are one `Dim` (through `shared`).
+   * @throws LayerArgumentError for a missing or misplaced batch axis or a bad size.
+   */
+  private static fromDimTags(name: string, c: DataConfig, shared: Map<string, Dim>): Data {
+    const tags = c.dim_tags!;
+    if (tags.length === 0 || tags[0]!.kind !== 'batch' || tags.slice(1).some((t) => t.kind === 'batch')) {
+      throw new LayerArgumentError(`extern_data '${name}': dim_tags must start with the batch axis {"kind": "batch"} and have it only once. Received: ${JSON.stringify(tags)}.`);
+    }
+    const tag = (t: DimTagConfig, i: number): Dim => {
+      const size = t.dimension ?? null;
+      if (size !== null && (!Number.isInteger(size) || size <= 0)) {
+        throw new LayerArgumentError(`extern_data '${name}': dimension must be a positive integer or null. Received: ${JSON.stringify(t)}.`);
+      }
+      const description = t.description ?? `${name}:axis${i}`;
+      const known = shared.get(description);
+      if (known) {
+        if (known.size !== size) throw new LayerArgumentError(`extern_data '${name}': dim '${description}' has size ${size} here but ${known.size} elsewhere.`);
+        return known;
+      }
+      const d = new Dim(description, size, t.kind ?? (size === null ? 'spatial' : 'feature'));
+      shared.set(description, d);
+      return d;
+    };
+    const dims = tags.slice(1).map((t, i) => tag(t, i + 1));
+    const sparseDim = c.sparse_dim ? tag(c.sparse_dim, -1) : undefined;
+    if (sparseDim && sparseDim.size === null) throw new LayerArgumentError(`extern_data '${name}': sparse_dim needs a "dimension" (the number of classes).`);
+    return new Data(name, dims, c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim);
   }
 
   /** Shape without the batch axis (`null` for dynamic axes). */

@@ -1,5 +1,5 @@
 export { type Activation, ACTIVATION_NAMES, getActivation } from './activations.js';
-export { batchDim, Data, type DataConfig, Dim, type DimKind } from './data.js';
+export { batchDim, Data, type DataConfig, Dim, type DimKind, type DimTagConfig } from './data.js';
 export {
   DuplicateNameError,
   InputShapeError,

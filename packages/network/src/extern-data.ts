@@ -1,10 +1,17 @@
-import { Data, type DataConfig, LayerArgumentError } from '@strata/core';
+import { Data, type DataConfig, type Dim, LayerArgumentError } from '@strata/core';
 import { LayerNotFoundError, NetDictError } from './errors.js';
 
 /**
  * Descriptions of a network's input and target data (seed 003 `ExternData`),
  * built from a config's `extern_data`, e.g.
  * `{"data": {"dim": 784}, "classes": {"dim": 10, "sparse": true}}`.
+ *
+ * Sequences: `{"data": {"dim": 40, "shape": [null, 40]}, "classes": {"dim": 61, "sparse": true}}`
+ * (a sparse entry without `shape` is a label sequence when other entries
+ * have a time axis, RETURNN's default), or the dim-tag form
+ * `{"data": {"dim_tags": [{"kind": "batch"}, {"description": "time"}, {"description": "feature", "dimension": 40}]}}`
+ * with `sparse_dim` for class indices; tags with the same description are
+ * the same axis in every entry.
  *
  * The default input key is `data` and the default target key `classes`, as in RETURNN.
  */
@@ -18,7 +25,14 @@ export class ExternData {
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new NetDictError(`extern_data must be an object of key -> {dim, shape, sparse}. Received: ${JSON.stringify(config)}.`);
     }
-    for (const [key, c] of Object.entries(config)) this.registerData(Data.fromConfig(key, c ?? {}));
+    const shared = new Map<string, Dim>();
+    const entries = Object.entries(config).map(([key, c]) => [key, c ?? {}] as const);
+    // RETURNN's default: sparse data without a shape is a sequence of labels when the data are sequences.
+    const sequences = entries.some(([, c]) => c.shape?.includes(null) || c.dim_tags?.some((t) => t.kind !== 'batch' && (t.dimension ?? null) === null));
+    for (const [key, c] of entries) {
+      const implicitTime = sequences && c.sparse === true && c.shape === undefined && c.dim_tags === undefined;
+      this.registerData(Data.fromConfig(key, implicitTime ? { ...c, shape: [null] } : c, shared));
+    }
   }
 
   /** Wraps {@link Data.fromConfig}'s argument errors as NetDictError. */

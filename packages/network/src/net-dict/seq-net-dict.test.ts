@@ -100,3 +100,35 @@ describe("RETURNN's BLSTM-CTC demo net dict", () => {
     expect(net.forward(batch).has('ler')).toBe(true);
   });
 });
+
+describe('extern_data for sequences', () => {
+  it("RETURNN's form: a sparse entry without shape is a label sequence when the data are sequences", () => {
+    const net = NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce', target: 'classes' } } as never, {
+      externData: { data: { dim: 40, shape: [null, 40] }, classes: { dim: 61, sparse: true } },
+    });
+    expect(net.externData.getData('classes').shape).toEqual([null]);
+    expect(net.externData.getData('classes').dim).toBe(61);
+    expect(net.node('output').output.batchShape).toEqual([null, null, 61]);
+    // Without sequences, the same entry stays one label per example (MNIST).
+    const flat = NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce' } } as never, { externData: { data: { dim: 4 }, classes: { dim: 3, sparse: true } } });
+    expect(flat.externData.getData('classes').shape).toEqual([]);
+  });
+
+  it('the dim-tag form: shared time tags, sparse_dim, typed errors', () => {
+    const tags = {
+      data: { dim_tags: [{ kind: 'batch' }, { description: 'time' }, { description: 'feature', dimension: 40, kind: 'feature' }] },
+      classes: { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse_dim: { description: 'phones', dimension: 61 } },
+    };
+    const net = NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce', target: 'classes' } } as never, { externData: tags });
+    const data = net.externData.getData('data');
+    const classes = net.externData.getData('classes');
+    expect(data.shape).toEqual([null, 40]);
+    expect(classes.shape).toEqual([null]);
+    expect(classes.sparse).toBe(true);
+    expect(classes.dtype).toBe('int32');
+    expect(classes.dims[0]).toBe(data.dims[0]);
+    expect(() => NetDictNetwork.fromDict({ output: { class: 'copy' } } as never, { externData: { data: { dim_tags: [{ description: 'time' }] } } })).toThrow(
+      /dim_tags must start with the batch axis/,
+    );
+  });
+});
