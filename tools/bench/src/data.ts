@@ -1,0 +1,45 @@
+/** The inputs of the benchmark: the 2,000 MNIST dev digits in batches of 256 (the last one 208). */
+import { loadMnist, MNIST_PIXELS } from '@strata/datasets';
+import type { Dataset } from '@strata/engine';
+
+/** Examples per batch. */
+export const BATCH_SIZE = 256;
+
+/** One batch on the host: pixels `[size, 784]` row-major and the digit labels. */
+export interface HostBatch {
+  readonly size: number;
+  /** Index of the first example in the dev set. */
+  readonly offset: number;
+  readonly pixels: Float32Array;
+  readonly labels: Int32Array;
+}
+
+/** The dev split and its batches, in dev order. */
+export interface BenchData {
+  readonly dev: Dataset;
+  readonly batches: HostBatch[];
+  /** Number of digits (2,000). */
+  readonly size: number;
+  /** All labels in dev order. */
+  readonly labels: Int32Array;
+}
+
+/** Loads MNIST with the split seed of the configs and cuts the dev split into batches. */
+export function loadBenchData(seed: number | undefined, batchSize = BATCH_SIZE): BenchData {
+  const { dev } = loadMnist({ seed });
+  const labels = new Int32Array(dev.size);
+  const batches: HostBatch[] = [];
+  for (let offset = 0; offset < dev.size; offset += batchSize) {
+    const size = Math.min(batchSize, dev.size - offset);
+    const pixels = new Float32Array(size * MNIST_PIXELS);
+    const batchLabels = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const ex = dev.example(offset + i);
+      pixels.set(ex.data as Float32Array, i * MNIST_PIXELS);
+      batchLabels[i] = ex.classes as number;
+      labels[offset + i] = ex.classes as number;
+    }
+    batches.push({ size, offset, pixels, labels: batchLabels });
+  }
+  return { dev, batches, size: dev.size, labels };
+}

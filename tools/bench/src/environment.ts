@@ -1,0 +1,75 @@
+/** Facts about the machine and the thread settings each runtime uses, for the report. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { getBackend, setBackend } from '@strata/backend';
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+/** Threads of this process (Linux: entries of /proc/self/task), or null where unknown. */
+export function processThreads(): number | null {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return null;
+  }
+}
+
+/** Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the logical CPU count. */
+export function physicalCores(): number {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const cores = new Set<string>();
+    let phys = '0';
+    for (const line of info.split('\n')) {
+      const [k, v] = line.split(':').map((s) => s.trim());
+      if (k === 'physical id') phys = v!;
+      if (k === 'core id') cores.add(`${phys}:${v}`);
+    }
+    if (cores.size > 0) return cores.size;
+  } catch {
+    /* not Linux */
+  }
+  return availableParallelism();
+}
+
+/**
+ * Runs `fn` and returns how many OS threads it left running. onnxruntime's
+ * intra-op pool of N threads adds N - 1 worker threads per session (the
+ * calling thread is the N-th).
+ */
+export async function threadsAddedBy<T>(fn: () => Promise<T>): Promise<{ result: T; added: number | null }> {
+  const before = processThreads();
+  const result = await fn();
+  const after = processThreads();
+  return { result, added: before === null || after === null ? null : after - before };
+}
+
+/** The machine, one line. */
+export function machineLine(): string {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} logical CPUs (${physicalCores()} physical cores), Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+/** The 1-minute load average, with a warning when other work competes for the cores. */
+export function loadLine(): string {
+  const l = loadavg()[0]!;
+  const busy = l > 0.5 * availableParallelism();
+  return `load average (1 min) ${l.toFixed(2)} on ${availableParallelism()} CPUs${busy ? ': other processes compete for the cores, expect noisy numbers (the 2-thread onnxruntime rows suffer most)' : ''}`;
+}
+
+/** tfjs wasm: threads XNNPACK uses, SIMD and multithread support (after the backend is initialised). */
+export async function tfjsWasmThreadsLine(): Promise<string> {
+  await setBackend('tfjs-wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const mt = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return (
+    `tfjs-wasm: getThreadsCount() = ${getThreadsCount()} (WASM_HAS_MULTITHREAD_SUPPORT=${String(mt)}: tfjs-backend-wasm 4.22 loads its ` +
+    `${mt ? 'threaded' : 'single-threaded'} ${simd ? 'SIMD' : 'non-SIMD'} binary in Node), shared by Strata tfjs-wasm and tfjs-layers`
+  );
+}
+
+/** Strata's onnxruntime backend: configured intra-op threads (undefined = onnxruntime's default). */
+export async function strataOrtThreadsSetting(): Promise<number | undefined> {
+  await setBackend('onnxruntime');
+  return (getBackend() as unknown as { config?: { intraOpNumThreads?: number } }).config?.intraOpNumThreads;
+}
