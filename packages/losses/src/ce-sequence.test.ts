@@ -124,3 +124,23 @@ describe('CrossEntropyLoss over sequences (targetSeqLens)', () => {
     expect(() => loss.computeSum({ output: ops.zeros([B, T, C]) }, targetT(), ops.tensor([1, 2], [2], 'int32'))).toThrow(/targetSeqLens/);
   });
 });
+
+describe('normalization: frames (RETURNN default) or sequences', () => {
+  it('divides the same sum by the target frames or by the number of sequences', () => {
+    const logits = ops.tensor([0, 1, 2, 2, 1, 0, 1, 1, 1, 0, 0, 3], [2, 2, 3]);
+    const target = ops.tensor([2, 0, 1, 0], [2, 2], 'int32');
+    const lens = ops.tensor([2, 1], [2], 'int32');
+    const input = { output: ops.softmax(logits), logits, seqLens: lens };
+    const perFrame = new LossHolder({ layerName: 'out', loss: new CrossEntropyLoss() });
+    const perSeq = new LossHolder({ layerName: 'out', loss: new CrossEntropyLoss({ normalization: 'sequences' }) });
+    perFrame.compute(input, target, lens);
+    perSeq.compute(input, target, lens);
+    const sum = ops.item(perFrame.values.sum);
+    // Frames: 2 + 1 = 3; sequences: 2.
+    const want = -(logSoftmaxRow([0, 1, 2])[2]! + logSoftmaxRow([2, 1, 0])[0]! + logSoftmaxRow([1, 1, 1])[1]!);
+    expect(sum).toBeCloseTo(want, 5);
+    expect(ops.item(perFrame.lossForReport)).toBeCloseTo(want / 3, 5);
+    expect(ops.item(perSeq.lossForReport)).toBeCloseTo(want / 2, 5);
+    expect(() => new CrossEntropyLoss({ normalization: 'words' as never })).toThrow(/normalization must be 'frames' or 'sequences'/);
+  });
+});

@@ -66,7 +66,7 @@ export class LossHolder {
     this.last = {
       sum: this.loss.computeSum(output, target, targetSeqLens),
       error: this.loss.computeError(output, target, targetSeqLens),
-      numFrames: this.loss.numFrames(target, targetSeqLens),
+      numFrames: this.loss.normalization === 'sequences' ? ops.scalar(target.shape[0] ?? 1) : this.loss.numFrames(target, targetSeqLens),
     };
     return this.last;
   }

@@ -1,4 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
+import { LossArgumentError } from './errors.js';
 
 /**
  * What a layer hands to a loss: its output, its logits when it has them, and
@@ -25,6 +26,13 @@ export interface LossOptions {
   scale?: number;
   /** Name used in reports (`cost:ce`); default: the registry name of the class. */
   name?: string;
+  /**
+   * What the sums are divided by: `frames` (default, RETURNN's per-frame
+   * normalisation over the sum of target lengths) or `sequences` (per
+   * sequence: the batch size, RETURNN's `use_normalized_loss: false` style
+   * of a sum per sequence averaged over the batch).
+   */
+  normalization?: 'frames' | 'sequences';
 }
 
 /**
@@ -47,10 +55,16 @@ export abstract class Loss {
   readonly scale: number;
   /** Name used in reports. */
   readonly name: string;
+  /** `frames` or `sequences`, see {@link LossOptions.normalization}. */
+  readonly normalization: 'frames' | 'sequences';
 
   constructor(opts: LossOptions = {}) {
     this.scale = opts.scale ?? 1;
     this.name = opts.name ?? (this.constructor as typeof Loss).className;
+    this.normalization = opts.normalization ?? 'frames';
+    if (this.normalization !== 'frames' && this.normalization !== 'sequences') {
+      throw new LossArgumentError(`normalization must be 'frames' or 'sequences'. Received: normalization=${JSON.stringify(opts.normalization)}.`);
+    }
   }
 
   /**
