@@ -157,3 +157,28 @@ describe('beam search (choice, end, decide)', () => {
     expect(read(found.value).slice(0, read(found.seqLens!)[0])).toEqual([...scored[0]![1]]);
   });
 });
+
+describe("rec unit over its input frames (RETURNN's demo-tf-rec-explicit-rnn)", () => {
+  const dict: NetDict = {
+    rnn: { class: 'rec', from: 'data', unit: { output: { class: 'linear', activation: 'tanh', from: ['prev:output', 'data:source'], n_out: 4 } } },
+    output: { class: 'softmax', loss: 'ce', from: 'rnn' },
+  } as never;
+
+  it('computes h_t = tanh([h_{t-1}, x_t] · W + b) frame by frame, from zeros', () => {
+    const net = NetDictNetwork.fromDict(dict, { externData: { data: { dim: 3, shape: [null, 3] }, classes: { dim: 2, sparse: true } }, seed: 8 });
+    const [kernel, bias] = net.node('rnn').layer.weights.map((w) => read(w.value));
+    const x = values(2 * 4 * 3, 9);
+    const out = net.forward({ data: ops.tensor(x, [2, 4, 3]), 'data:seq_lens': ops.tensor([4, 2], [2], 'int32') }).get('rnn')!;
+    expect(out.value.shape).toEqual([2, 4, 4]);
+    expect(read(out.seqLens!)).toEqual([4, 2]);
+    const got = read(out.value);
+    for (let b = 0; b < 2; b++) {
+      let h = [0, 0, 0, 0];
+      for (let t = 0; t < 4; t++) {
+        const input = [...h, ...Array.from(x.slice((b * 4 + t) * 3, (b * 4 + t + 1) * 3))];
+        h = h.map((_, j) => Math.tanh(input.reduce((s, v, i) => s + v * kernel![i * 4 + j]!, bias![j]!)));
+        h.forEach((v, j) => expect(got[(b * 4 + t) * 4 + j]).toBeCloseTo(v, 5));
+      }
+    }
+  });
+});
