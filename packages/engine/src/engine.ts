@@ -113,6 +113,8 @@ export class Engine {
   private readonly baseLr: number;
   private step = 0;
   private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
+  private readonly compiled = new Map<string, (...xs: Tensor[]) => unknown>();
+  private compiledFor: Backend | undefined;
   /** Sequence lengths per dataset and key, computed once (a pass over all examples). */
   private readonly lengthCache = new WeakMap<Dataset, Map<string, number[]>>();
 
@@ -301,7 +303,8 @@ export class Engine {
     const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
     const seqKey = this.sequenceKeyOf(templates);
     if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, opts.batchSize ?? this.evalBatchSizeFor(templates));
-    const forward = getBackend().compile((...xs: Tensor[]) => {
+    // Compiled once per backend, layer and inputs, so repeated calls reuse the graph backend's sessions.
+    const forward = this.cachedCompile(`predict:${layer}:${keys.join(',')}`, (...xs: Tensor[]) => {
       const outs = net.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
       return outs.get(layer)!.value;
     });
@@ -326,6 +329,22 @@ export class Engine {
   }
 
   /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
+  /**
+   * `backend.compile(fn)` of the active backend, kept under `key` (a compiled
+   * function caches its graphs per input signature); recompiled when the
+   * backend changes.
+   */
+  private cachedCompile<F extends (...xs: Tensor[]) => unknown>(key: string, fn: F): F {
+    const backend = getBackend();
+    if (this.compiledFor !== backend) {
+      this.compiled.clear();
+      this.compiledFor = backend;
+    }
+    let c = this.compiled.get(key);
+    if (!c) this.compiled.set(key, (c = backend.compile(fn)));
+    return c as F;
+  }
+
   private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
     const net = this.network;
     let names: string[] = [];
