@@ -33,6 +33,25 @@ export const configSchema = z.strictObject({
   model: z.string().optional(),
   /** Free-form notes; ignored. */
   description: z.string().optional(),
+  /**
+   * Weights from other safetensors files (RETURNN `preload_from_files`), by entry name:
+   * `init_for_train: true` loads them when training starts from scratch, else eval/infer
+   * load them after the checkpoint. `prefix` selects the layers (`lm_`), named without it in the file.
+   */
+  preload_from_files: z
+    .record(
+      z.string(),
+      z.strictObject({
+        filename: z.string(),
+        prefix: z.string().optional(),
+        ignore_missing: z.boolean().optional(),
+        init_for_train: z.boolean().optional(),
+        ignore_params: z.array(z.string()).optional(),
+        ignore_params_prefixes: z.array(z.string()).optional(),
+        var_name_mapping: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** A validated config plus where it came from. */

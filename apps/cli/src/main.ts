@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { convertCommand } from './commands/convert.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { inferCommand } from './commands/infer.js';
+import { inspectCommand } from './commands/inspect.js';
 import { trainCommand } from './commands/train.js';
 
 const positiveInt = (v: string): number => {
@@ -57,6 +59,27 @@ program
   .option('--output <file>', 'write predictions as JSON lines')
   .option('--model <dir>', 'checkpoint directory (overrides model)')
   .action((config: string, opts) => inferCommand(config, opts));
+
+program
+  .command('inspect')
+  .description('list the tensors of a weight file (safetensors, tfjs model.json, .keras, .weights.h5, .h5, .onnx) with dtype, shape and bytes')
+  .argument('<file>', 'the file (or a tfjs model directory)')
+  .option('--format <name>', 'input format instead of detecting it (safetensors, tfjs, keras, keras-h5, onnx)')
+  .option('--json', 'print one JSON object')
+  .action(async (file: string, opts) => {
+    await inspectCommand(file, opts);
+  });
+
+program
+  .command('convert')
+  .description('convert weights from any readable format to safetensors or a tfjs model.json + shards')
+  .argument('<in>', 'input file (safetensors, tfjs model.json, .keras, .weights.h5, .h5, .onnx)')
+  .argument('<out>', 'output file (.safetensors, or .json / a directory for tfjs)')
+  .addOption(new Option('--format <format>', 'output format (default: from the extension of OUT)').choices(['safetensors', 'tfjs']))
+  .option('--from <name>', 'input format instead of detecting it')
+  .action(async (input: string, output: string, opts) => {
+    await convertCommand(input, output, opts);
+  });
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error;

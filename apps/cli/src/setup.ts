@@ -33,5 +33,21 @@ export function buildEngine(config: Config, overrides: { epochs?: number; model?
     modelDir: resolve(overrides.model ?? config.model ?? `runs/${config.name}`),
     configHash: config.hash,
     progress: overrides.progress,
+    preloadFromFiles: config.preload_from_files
+      ? Object.fromEntries(
+          Object.entries(config.preload_from_files).map(([k, e]) => [
+            k,
+            {
+              filename: resolve(e.filename),
+              prefix: e.prefix,
+              ignoreMissing: e.ignore_missing,
+              initForTrain: e.init_for_train,
+              ignoreParams: e.ignore_params,
+              ignoreParamsPrefixes: e.ignore_params_prefixes,
+              nameMap: e.var_name_mapping,
+            },
+          ]),
+        )
+      : undefined,
   });
 }

@@ -18,6 +18,7 @@ import type { Dataset } from './dataset.js';
 import { EngineConfigError, NonFiniteLossError } from './errors.js';
 import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
+import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 import { EpochProgress } from './progress.js';
 import { type EvalStepFn, makeEvalStep, trainStep } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
@@ -55,6 +56,12 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Show a progress bar. Default: when stderr is a terminal. */
   progress?: boolean;
+  /**
+   * Weights from other files (`preload_from_files`), by entry name: with
+   * `initForTrain`, loaded when training starts from scratch (not on resume);
+   * without, loaded by {@link Engine.loadWeights} after the checkpoint. See {@link PreloadFileOptions}.
+   */
+  preloadFromFiles?: Record<string, PreloadFileOptions>;
 }
 
 /** What {@link Engine.train} returns. */
@@ -222,6 +229,8 @@ export class Engine {
       start = info.epoch;
       this.step = info.step;
       this.log(`resuming from ${last.path} (epoch ${start} done)`);
+    } else if (this.options.preloadFromFiles) {
+      for (const line of await this.preload(true)) this.log(line);
     }
     const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
     const progress = new EpochProgress(this.options.progress === false ? false : undefined);
@@ -387,8 +396,18 @@ export class Engine {
     return { values, shape: [dataset.size, maxTime, ...rowShape.slice(1)], ...(known ? { seqLens: Int32Array.from(rows, (r) => r.len!) } : {}) };
   }
 
-  /** Loads a checkpoint's network weights (optimizer slots in it are ignored). */
+  /**
+   * Loads a checkpoint's network weights (optimizer slots in it are ignored),
+   * then the `preloadFromFiles` entries without `initForTrain`, which override it.
+   */
   async loadWeights(path: string): Promise<{ epoch: number; step: number }> {
-    return loadTrainingCheckpoint(path, this.variables);
+    const info = await loadTrainingCheckpoint(path, this.variables);
+    if (this.options.preloadFromFiles) for (const line of await this.preload(false)) this.log(line);
+    return info;
+  }
+
+  private preload(forTraining: boolean): Promise<string[]> {
+    const scope = this.network.scopeName;
+    return preloadFromFiles(this.variables, scope ? `${scope}/` : '', this.options.preloadFromFiles ?? {}, forTraining);
   }
 }

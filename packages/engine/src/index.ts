@@ -14,6 +14,7 @@ export type { Dataset, Example } from './dataset.js';
 export { Engine, type EngineOptions, type PredictResult, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';
 export * from './optimizers/index.js';
+export { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 export { EpochProgress } from './progress.js';
 export { type EvalStepFn, evalStep, makeEvalStep, type StepMetrics, trainStep } from './step.js';
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';

@@ -18,3 +18,11 @@ export {
 export { GraphOps, type Lowering, randomUniformNode } from './graph-ops.js';
 export { checkOpset, DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, type ModelOptions, serializeModel } from './model.js';
 export { OnnxTracer } from './tracer.js';
+export {
+  decodeTensor,
+  type OnnxElementType,
+  type OnnxInitializer,
+  type OnnxModelContents,
+  OnnxModelReadError,
+  readOnnxModel,
+} from './read-model.js';

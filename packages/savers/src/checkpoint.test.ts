@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { CheckpointFormatError, CheckpointNotFoundError } from './errors.js';
+import { CheckpointChecksumError, CheckpointFormatError, CheckpointNotFoundError } from './errors.js';
 import type { NamedTensorData } from './safetensors.js';
 
 const first: NamedTensorData[] = [
@@ -54,6 +54,17 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(err).toBeInstanceOf(CheckpointNotFoundError);
     expect((err as CheckpointNotFoundError).path).toBe(file);
     expect((err as Error).message).toContain(file);
+  });
+
+  it('detects a byte flipped on disk after the save (checksum mismatch naming the file)', async () => {
+    const file = path.join(dir, 'model.safetensors');
+    await saveCheckpoint(file, first, meta(1));
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x10; // inside the tensor data
+    fs.writeFileSync(file, bytes);
+    const err = await loadCheckpoint(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointChecksumError);
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*checksum mismatch`));
   });
 
   it('names the file in format errors', async () => {

@@ -21,7 +21,8 @@ export type Checkpoint = SafetensorsContents;
  * Missing parent directories are created.
  *
  * The engine's metadata keys: `epoch`, `step`, `configHash` and `format`
- * ({@link CHECKPOINT_FORMAT}); values must be strings.
+ * ({@link CHECKPOINT_FORMAT}); values must be strings. The SHA-256 of the
+ * tensor bytes is recorded too (`strata.sha256`) and checked by {@link loadCheckpoint}.
  *
  * @throws CheckpointFormatError if the tensors or metadata cannot be encoded
  *   (see `encodeSafetensors`); file-system errors (`EACCES`, `ENOSPC`, ...) propagate.
@@ -40,10 +41,16 @@ export async function saveCheckpoint(
  * Reads a safetensors checkpoint, validating its header fully before any
  * tensor is decoded (see `parseSafetensorsHeader`).
  *
- * @returns tensors by checkpoint key (fresh typed arrays), and the metadata.
+ * When the header records a SHA-256 of the tensor bytes (every file Strata
+ * writes), it is verified before any tensor is returned.
+ *
+ * @returns tensors by checkpoint key (fresh typed arrays), the metadata
+ *   (without the checksum key), and `sha256` when the file records one.
  * @throws CheckpointNotFoundError if nothing exists at `path`.
  * @throws CheckpointFormatError if the file is not a valid safetensors file,
  *   or holds a dtype other than F32, I32, BOOL.
+ * @throws CheckpointChecksumError (a CheckpointFormatError) if the recorded
+ *   SHA-256 does not match the bytes: the file was corrupted after writing.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Buffer;

@@ -89,3 +89,197 @@ function formatMismatch(
   lines.push(`Hint: ${hint}`);
   return lines.join('\n');
 }
+
+/** A network param the loader could not find a value for (no exact name, rename or layout conversion). */
+export interface UnmappedParam {
+  /** The variable's path, e.g. `network/lstm0_fw/kernel`. */
+  readonly name: string;
+  /** The checkpoint name looked for after `loadIfPrefix`, `paramsPrefix` and `nameMap`, e.g. `lstm0_fw/kernel`. */
+  readonly checkpointName: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** Unused checkpoint tensors with the same shape and dtype: likely renames, to put in `nameMap`. */
+  readonly candidates: readonly string[];
+}
+
+/** A checkpoint tensor no network param took. */
+export interface UnusedTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+}
+
+/** A network param whose checkpoint tensor was found but differs in shape or dtype. */
+export interface MappedMismatch extends TensorMismatch {
+  /** The checkpoint tensor's name (`name` is the network param's path). */
+  readonly checkpointName: string;
+}
+
+/**
+ * Thrown by `CheckpointLoader` when the checkpoint cannot be mapped onto the
+ * network, before any variable is assigned. Its message lists every unmapped
+ * network param (with shape and the unused checkpoint tensors of equal shape),
+ * every shape/dtype difference (both shapes), every unused checkpoint tensor
+ * (with shape), and other problems (nothing selected, nothing matched, a
+ * `nameMap` key naming no param), then a hint.
+ *
+ * A {@link WeightMismatchError}, like {@link CheckpointMismatchError}.
+ */
+export class CheckpointMappingError extends WeightMismatchError {
+  override name = 'CheckpointMappingError';
+  constructor(
+    /** The file (or `<tensors>`) the values came from. */
+    readonly source: string,
+    readonly unmapped: readonly UnmappedParam[],
+    readonly mismatched: readonly MappedMismatch[],
+    readonly unused: readonly UnusedTensor[],
+    /** Problems that are not about one param, one sentence each. */
+    readonly problems: readonly string[],
+    hint: string,
+  ) {
+    super(formatMapping(source, unmapped, mismatched, unused, problems, hint));
+  }
+}
+
+function formatMapping(
+  source: string,
+  unmapped: readonly UnmappedParam[],
+  mismatched: readonly MappedMismatch[],
+  unused: readonly UnusedTensor[],
+  problems: readonly string[],
+  hint: string,
+): string {
+  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
+  const lines = [`Cannot map checkpoint ${source} onto the network; no variable was assigned.`];
+  for (const p of problems) lines.push(`  ${p}`);
+  if (unmapped.length) {
+    lines.push(`  network params not found in the checkpoint (${unmapped.length}):`);
+    for (const u of unmapped) {
+      const cands = u.candidates.length ? `; same shape in checkpoint: ${u.candidates.join(', ')}` : '';
+      const looked = u.checkpointName === u.name ? '' : ` (looked for '${u.checkpointName}')`;
+      lines.push(`    ${u.name} ${fmt(u.shape)} ${u.dtype}${looked}${cands}`);
+    }
+  }
+  if (mismatched.length) {
+    lines.push(`  shape/dtype differences (${mismatched.length}):`);
+    for (const m of mismatched) {
+      lines.push(
+        `    ${m.name}: network ${fmt(m.network.shape)} ${m.network.dtype}, checkpoint '${m.checkpointName}' ${fmt(m.checkpoint.shape)} ${m.checkpoint.dtype}`,
+      );
+    }
+  }
+  if (unused.length) lines.push(`  unused checkpoint tensors (${unused.length}): ${unused.map((u) => `${u.name} ${fmt(u.shape)}`).join(', ')}`);
+  lines.push(`Hint: ${hint}`);
+  return lines.join('\n');
+}
+
+/** Thrown by the LSTM layout conversions (`onnxToKerasLstm`, ...) when an array's length does not fit the sizes given. */
+export class LstmLayoutError extends Error {
+  override name = 'LstmLayoutError';
+}
+
+/**
+ * Thrown when a safetensors file's data section does not hash to the SHA-256
+ * recorded in its header (`__metadata__["strata.sha256"]`): the bytes changed
+ * after they were written (a flipped bit on disk, a partial copy, an edit).
+ * A {@link CheckpointFormatError}, so code catching that catches this too.
+ */
+export class CheckpointChecksumError extends CheckpointFormatError {
+  override name = 'CheckpointChecksumError';
+  constructor(
+    file: string,
+    /** The hex SHA-256 the header records. */
+    readonly expected: string,
+    /** The hex SHA-256 of the data section as read. */
+    readonly actual: string,
+  ) {
+    super(
+      file,
+      `checksum mismatch: the data section hashes to sha256 ${actual}, the header records ${expected}; ` +
+        `the file was corrupted or modified after it was written. Restore it from a backup or re-save it from the network.`,
+    );
+  }
+}
+
+/**
+ * Thrown when a weight file in a format other than safetensors (tfjs
+ * `model.json` + shards, Keras `.keras`/`.weights.h5`, ONNX) is malformed or
+ * holds something Strata cannot represent. Its message names the file, the
+ * format, what is wrong and how to fix it. Nothing is returned or written.
+ */
+export class CheckpointFileError extends CheckpointError {
+  override name = 'CheckpointFileError';
+  constructor(
+    /** The file the problem was found in (or was to be written to). */
+    readonly file: string,
+    /** The format name, e.g. `tfjs`, `keras`, `onnx`. */
+    readonly format: string,
+    /** What is wrong, in one sentence. */
+    readonly problem: string,
+    /** How to fix it, in one sentence. */
+    readonly fix: string,
+  ) {
+    super(`${file}: invalid ${format} file: ${problem} Fix: ${fix}`);
+  }
+}
+
+/**
+ * Thrown when an archive (a `.keras` zip) or a manifest (tfjs `model.json`)
+ * names an entry whose path is absolute or escapes its directory (`../x`),
+ * which could overwrite or read files outside the model. Nothing is extracted.
+ */
+export class UnsafeEntryPathError extends CheckpointFileError {
+  override name = 'UnsafeEntryPathError';
+  constructor(
+    file: string,
+    format: string,
+    /** The offending entry path, as written in the archive or manifest. */
+    readonly entry: string,
+  ) {
+    super(
+      file,
+      format,
+      `entry path ${JSON.stringify(entry)} is absolute or escapes the model's directory.`,
+      `refuse to use this file unless you trust its source; re-export it with relative paths inside the model directory.`,
+    );
+  }
+}
+
+/**
+ * Thrown when no checkpoint format recognises a file (by extension, then by
+ * its first bytes), or a named format does not exist. Lists the known formats.
+ */
+export class UnknownCheckpointFormatError extends CheckpointError {
+  override name = 'UnknownCheckpointFormatError';
+  constructor(
+    readonly file: string,
+    /** The formats that were tried (reading) or could be written, by name. */
+    readonly known: readonly string[],
+    /** The format name asked for, when one was given. */
+    readonly requested?: string,
+    /** Whether the file was to be read or written. */
+    readonly purpose: 'read' | 'write' = 'read',
+  ) {
+    super(
+      requested !== undefined
+        ? `${file}: unknown checkpoint format '${requested}'. Known formats: ${known.join(', ')}.`
+        : purpose === 'write'
+          ? `${file}: cannot tell which format to write from the file name. Use the extension .safetensors or .json (tfjs model.json), or pass the format: ${known.join(', ')}.`
+          : `${file}: not a checkpoint format Strata reads (tried ${known.join(', ')} by extension and content). ` +
+            `Rename the file with its format's extension (.safetensors, model.json, .keras, .weights.h5, .h5, .onnx) or pass the format explicitly.`,
+    );
+  }
+}
+
+/** Thrown when writing is asked of a format that Strata reads but does not write (Keras, ONNX initializers). */
+export class CheckpointWriteUnsupportedError extends CheckpointError {
+  override name = 'CheckpointWriteUnsupportedError';
+  constructor(
+    readonly file: string,
+    readonly format: string,
+    /** Formats that can be written. */
+    readonly writable: readonly string[],
+  ) {
+    super(`${file}: Strata reads the ${format} format but does not write it. Write one of: ${writable.join(', ')} (e.g. ${file.replace(/\.[^./]+$/, '')}.safetensors).`);
+  }
+}

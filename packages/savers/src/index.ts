@@ -18,3 +18,71 @@ export {
   type SafetensorsHeader,
 } from './safetensors.js';
 export { loadVariables, type LoadVariablesOptions, saveVariables } from './variables.js';
+export {
+  CheckpointMappingError,
+  LstmLayoutError,
+  type MappedMismatch,
+  type UnmappedParam,
+  type UnusedTensor,
+} from './errors.js';
+export {
+  CheckpointLoader,
+  type CheckpointLoaderOptions,
+  type CheckpointTensors,
+  type CustomMissingLoader,
+  type LoadReport,
+  type ValueOrigin,
+  type VariableValue,
+} from './loader/checkpoint-loader.js';
+export {
+  type ForgetBiasOptions,
+  KERAS_GATE_ORDER,
+  type KerasLstm,
+  kerasToOnnxLstm,
+  kerasToReturnnNativeLstm,
+  kerasToTf1Lstm,
+  type LstmGate,
+  type LstmGateOrder,
+  ONNX_GATE_ORDER,
+  type OnnxLstm,
+  onnxToKerasLstm,
+  reorderGates,
+  RETURNN_NATIVE_GATE_ORDER,
+  type ReturnnNativeLstm,
+  returnnNativeToKerasLstm,
+  TF1_GATE_ORDER,
+  tf1BlockToKerasLstm,
+  type Tf1Lstm,
+} from './loader/lstm-layouts.js';
+export { type LstmLayout, type LstmMatch, matchLstm } from './loader/lstm-match.js';
+export { CELL_SUBSCOPES, LOCAL_NAME_CLASSES, renameCandidates } from './loader/renames.js';
+export {
+  CheckpointChecksumError,
+  CheckpointFileError,
+  CheckpointWriteUnsupportedError,
+  UnknownCheckpointFormatError,
+  UnsafeEntryPathError,
+} from './errors.js';
+export { CHECKSUM_METADATA_KEY, type EncodeSafetensorsOptions } from './safetensors.js';
+export {
+  type CheckpointContents,
+  type CheckpointFormat,
+  DEFAULT_SHARD_BYTES,
+  type NamedTensors,
+  type TensorsInput,
+  type WriteCheckpointOptions,
+} from './formats/format.js';
+export { kerasFormat, kerasH5Format } from './formats/keras.js';
+export { onnxFormat } from './formats/onnx.js';
+export {
+  CHECKPOINT_FORMATS,
+  type CheckpointFile,
+  checkpointFormat,
+  detectCheckpointFormat,
+  readCheckpointFile,
+  WRITABLE_CHECKPOINT_FORMATS,
+  writeCheckpointFile,
+  type WriteCheckpointFileOptions,
+} from './formats/registry.js';
+export { safetensorsFormat } from './formats/safetensors.js';
+export { tfjsFormat } from './formats/tfjs.js';

@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CheckpointFormatError } from './errors.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensorData, parseSafetensorsHeader } from './safetensors.js';
+import { CheckpointChecksumError, CheckpointFormatError } from './errors.js';
+import {
+  CHECKSUM_METADATA_KEY,
+  decodeSafetensors,
+  encodeSafetensors,
+  type NamedTensorData,
+  parseSafetensorsHeader,
+} from './safetensors.js';
 
 const sample: NamedTensorData[] = [
   { name: 'net/dense/kernel', shape: [2, 3], dtype: 'float32', data: new Float32Array([1.5, -2, 3.25, 0, -0, 1e-30]) },
@@ -60,7 +67,8 @@ describe('safetensors encode/decode', () => {
     expect(headerText.slice(trimmed.length)).toMatch(/^ *$/);
     const header = JSON.parse(headerText) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
     expect(Object.keys(header)[0]).toBe('__metadata__');
-    expect(header['__metadata__']).toEqual({ epoch: '3' });
+    const dataSha = createHash('sha256').update(bytes.subarray(8 + n)).digest('hex');
+    expect(header['__metadata__']).toEqual({ epoch: '3', 'strata.sha256': dataSha });
     // 4-byte types first (by name), then 1-byte ones: each tensor aligned to its element size.
     expect(header['empty']).toEqual({ dtype: 'I32', shape: [0, 4], data_offsets: [0, 0] });
     expect(header['net/dense/kernel']).toEqual({ dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] });
@@ -180,5 +188,79 @@ describe('safetensors header validation', () => {
 
   it('rejects valid safetensors dtypes Strata cannot hold, naming the tensor', () => {
     expectFormatError(rawFile({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, new Uint8Array(4)), /'h' has dtype F16.*F32, I32 and BOOL/);
+  });
+});
+
+describe('safetensors integrity (strata.sha256)', () => {
+  const file = '/ckpt/model.safetensors';
+  const dataStart = (bytes: Uint8Array) => 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+
+  it('records the SHA-256 of the data section, verifies it on read and hides it from the metadata', () => {
+    const bytes = encodeSafetensors(sample, { epoch: '2' });
+    const expected = createHash('sha256').update(bytes.subarray(dataStart(bytes))).digest('hex');
+    expect(parseSafetensorsHeader(bytes).metadata[CHECKSUM_METADATA_KEY]).toBe(expected);
+    const { metadata, sha256 } = decodeSafetensors(bytes, file);
+    expect(metadata).toEqual({ epoch: '2' });
+    expect(sha256).toBe(expected);
+  });
+
+  it('a flipped byte in the data section is a CheckpointChecksumError naming the file and both hashes', () => {
+    const bytes = encodeSafetensors(sample, { epoch: '2' });
+    const at = dataStart(bytes) + 9; // inside net/dense/kernel
+    bytes[at] = bytes[at]! ^ 0x01;
+    let err: unknown;
+    try {
+      decodeSafetensors(bytes, file);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CheckpointChecksumError);
+    expect(err).toBeInstanceOf(CheckpointFormatError);
+    const c = err as CheckpointChecksumError;
+    expect(c.file).toBe(file);
+    expect(c.message).toContain(file);
+    expect(c.message).toMatch(/checksum mismatch/);
+    expect(c.expected).toBe(parseSafetensorsHeader(bytes).metadata[CHECKSUM_METADATA_KEY]);
+    expect(c.actual).toBe(createHash('sha256').update(bytes.subarray(dataStart(bytes))).digest('hex'));
+    expect(c.actual).not.toBe(c.expected);
+  });
+
+  it('files without a checksum (other writers) still decode; a malformed checksum is rejected', () => {
+    const plain = encodeSafetensors(sample, {}, '<buffer>', { checksum: false });
+    expect(parseSafetensorsHeader(plain).metadata).toEqual({});
+    expect(decodeSafetensors(plain).sha256).toBeUndefined();
+    const data = new Uint8Array([0, 0, 0x80, 0x3f]);
+    expectFormatError(rawFile({ __metadata__: { [CHECKSUM_METADATA_KEY]: 'abc' }, w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, data), /'strata\.sha256' is "abc", not 64 lowercase hex digits/);
+  });
+
+  it('refuses user metadata under the reserved checksum key', () => {
+    expect(() => encodeSafetensors(sample, { [CHECKSUM_METADATA_KEY]: 'x' }, 'out.safetensors')).toThrow(/out\.safetensors.*'strata\.sha256' is reserved/);
+  });
+
+  // The structural checks run before the checksum: each corruption gets its own message.
+  it('a truncated file: typed error saying truncated', () => {
+    const bytes = encodeSafetensors(sample);
+    expectFormatError(bytes.slice(0, bytes.length - 1), /truncated/);
+  });
+
+  it('extra bytes after the data: typed error saying trailing bytes', () => {
+    const bytes = encodeSafetensors(sample);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expectFormatError(longer, /trailing bytes/);
+  });
+
+  it('a wrong dtype (byte size of F32 declared over I8 data, or an unknown dtype): typed error with the sizes', () => {
+    expectFormatError(rawFile({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 4] } }, new Uint8Array(4)), /'w'.*span 4 bytes, but shape \[4\] of F32 needs 16/);
+    expectFormatError(rawFile({ w: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /unknown dtype "F33"/);
+  });
+
+  it('overlapping offsets: typed error naming both tensors', () => {
+    const header = { a: { dtype: 'I32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'I32', shape: [1], data_offsets: [4, 8] } };
+    expectFormatError(rawFile(header, new Uint8Array(8)), /'b'.*overlap tensor 'a'/);
+  });
+
+  it('offsets out of range: typed error saying the file is truncated', () => {
+    expectFormatError(rawFile({ w: { dtype: 'I32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)), /8 \+ \d+ header bytes \+ 8 data bytes.*truncated/);
   });
 });

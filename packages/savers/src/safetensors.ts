@@ -7,9 +7,16 @@
  * "__metadata__": {"key": "value"}}`, padded with spaces (0x20) to a multiple
  * of 8 bytes · the byte buffer, every tensor row-major little-endian, offsets
  * relative to the start of the buffer, the buffer indexed entirely, no holes.
+ *
+ * Integrity (a Strata addition the format allows): the writer records the
+ * SHA-256 of the byte buffer in `__metadata__["strata.sha256"]`, and the
+ * reader verifies it when present, so a flipped bit on disk is an error rather
+ * than a silently wrong weight. Files from other writers have no such key and
+ * are read as before.
  */
+import { createHash } from 'node:crypto';
 import { sizeOf, type DType, type TensorData } from '@strata/backend';
-import { CheckpointFormatError } from './errors.js';
+import { CheckpointChecksumError, CheckpointFormatError } from './errors.js';
 
 /**
  * One named tensor's values on the host, as written to and read from a checkpoint.
@@ -28,7 +35,16 @@ export interface NamedTensorData {
 /** The contents of a safetensors file: tensors by name, and the string metadata. */
 export interface SafetensorsContents {
   readonly tensors: Map<string, NamedTensorData>;
+  /** The header's `__metadata__`, without the checksum key ({@link CHECKSUM_METADATA_KEY}). */
   readonly metadata: Record<string, string>;
+  /** Hex SHA-256 of the byte buffer, when the file records one (it was verified). */
+  readonly sha256?: string;
+}
+
+/** Options of {@link encodeSafetensors}. */
+export interface EncodeSafetensorsOptions {
+  /** Record the SHA-256 of the byte buffer under {@link CHECKSUM_METADATA_KEY}. Default true. */
+  readonly checksum?: boolean;
 }
 
 /** One validated header entry: where a tensor's bytes lie in the file. */
@@ -63,6 +79,8 @@ const FROM_SAFETENSORS: Record<string, DType> = { F32: 'float32', I32: 'int32', 
 /** Upper bound on `N` (bytes), as in the reference implementation, so a corrupt length cannot allocate gigabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
+/** The `__metadata__` key holding the hex SHA-256 of the byte buffer (written by Strata, verified on read). */
+export const CHECKSUM_METADATA_KEY = 'strata.sha256';
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -70,10 +88,13 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  *
  * Tensors are laid out by element size (largest first), then by name, as the
  * reference writer does, so every tensor's bytes are aligned to its element
- * size within the file; `__metadata__` is omitted when empty.
+ * size within the file; `__metadata__` is omitted when empty. Unless
+ * `options.checksum` is false, the SHA-256 of the byte buffer is added to the
+ * metadata under {@link CHECKSUM_METADATA_KEY}.
  *
  * @param target - the destination named in errors (a path, or `<buffer>`).
  * @throws CheckpointFormatError if a name is empty, repeated or `__metadata__`,
+ *   metadata uses the reserved key {@link CHECKSUM_METADATA_KEY},
  *   a shape is not a list of non-negative integers, `data` is not the typed
  *   array of `dtype` or its length is not `sizeOf(shape)`, or a metadata value
  *   is not a string. Errors thrown while reading `data` propagate unchanged.
@@ -82,12 +103,14 @@ export function encodeSafetensors(
   tensors: readonly NamedTensorData[],
   metadata: Readonly<Record<string, string>> = {},
   target = '<buffer>',
+  options: EncodeSafetensorsOptions = {},
 ): Uint8Array {
   const fail = (problem: string): never => {
     throw new CheckpointFormatError(target, `cannot encode: ${problem}`);
   };
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') fail(`metadata value '${k}' is a ${typeof v}; safetensors metadata values must be strings (use String(x)).`);
+    if (k === CHECKSUM_METADATA_KEY) fail(`metadata key '${k}' is reserved for the checksum Strata writes; rename the key.`);
   }
   const seen = new Set<string>();
   const items = tensors.map((t) => {
@@ -107,7 +130,13 @@ export function encodeSafetensors(
   items.sort((a, b) => b.data.BYTES_PER_ELEMENT - a.data.BYTES_PER_ELEMENT || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
+  const meta: Record<string, string> = { ...metadata };
+  if (options.checksum ?? true) {
+    const hash = createHash('sha256');
+    for (const it of items) hash.update(littleEndianBytes(it.data));
+    meta[CHECKSUM_METADATA_KEY] = hash.digest('hex');
+  }
+  if (Object.keys(meta).length > 0) header[METADATA_KEY] = meta;
   let offset = 0;
   for (const it of items) {
     header[it.name] = { dtype: it.st, shape: [...it.shape], data_offsets: [offset, offset + it.data.byteLength] };
@@ -221,16 +250,26 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): 
 
 /**
  * Decodes a safetensors file image into tensors (copies, independent of
- * `bytes`) and metadata, after {@link parseSafetensorsHeader} validated it.
+ * `bytes`) and metadata, after {@link parseSafetensorsHeader} validated it
+ * and, when the header records one, the SHA-256 of the byte buffer matched.
  *
  * @param source - the file named in errors.
  * @throws CheckpointFormatError for any header violation, or a tensor whose
  *   dtype is valid safetensors but not one Strata holds (only F32, I32, BOOL).
+ * @throws CheckpointChecksumError if the recorded SHA-256 does not match the data.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContents {
   // A Node Buffer's slice() is a view, not a copy: work on a plain Uint8Array view.
   bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { entries, metadata, dataStart } = parseSafetensorsHeader(bytes, source);
+  const { entries, metadata: header, dataStart } = parseSafetensorsHeader(bytes, source);
+  const { [CHECKSUM_METADATA_KEY]: expected, ...metadata } = header;
+  if (expected !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(expected)) {
+      throw new CheckpointFormatError(source, `metadata '${CHECKSUM_METADATA_KEY}' is ${JSON.stringify(expected)}, not 64 lowercase hex digits; the header was edited. Re-save the checkpoint.`);
+    }
+    const actual = createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
+    if (actual !== expected) throw new CheckpointChecksumError(source, expected, actual);
+  }
   const tensors = new Map<string, NamedTensorData>();
   for (const e of entries) {
     const dtype = FROM_SAFETENSORS[e.dtype];
@@ -243,7 +282,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     const raw = bytes.subarray(dataStart + e.dataOffsets[0], dataStart + e.dataOffsets[1]);
     tensors.set(e.name, { name: e.name, shape: e.shape, dtype, data: fromLittleEndian(raw, dtype) });
   }
-  return { tensors, metadata };
+  return expected === undefined ? { tensors, metadata } : { tensors, metadata, sha256: expected };
 }
 
 function isPlainObject(x: unknown): boolean {
