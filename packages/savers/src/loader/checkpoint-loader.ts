@@ -1,6 +1,6 @@
 import { formatShape, ops, shapesEqual, sizeOf, type DType, type Tensor, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
-import { loadCheckpoint } from '../checkpoint.js';
+import { readCheckpointFile } from '../formats/registry.js';
 import { CheckpointFormatError, CheckpointMappingError, type MappedMismatch, type UnmappedParam, type UnusedTensor } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
@@ -139,11 +139,12 @@ export class CheckpointLoader {
   }
 
   /**
-   * Reads a safetensors file (`loadCheckpoint`) and makes a loader for it.
-   * @throws CheckpointNotFoundError, CheckpointFormatError (see `loadCheckpoint`).
+   * Reads a checkpoint file in any known format (`readCheckpointFile`:
+   * safetensors, tfjs model.json, Keras, ONNX) and makes a loader for it.
+   * @throws CheckpointNotFoundError, UnknownCheckpointFormatError, or the format's errors.
    */
   static async fromFile(path: string, variables: readonly Variable[], options: CheckpointLoaderOptions = {}): Promise<CheckpointLoader> {
-    const { tensors } = await loadCheckpoint(path);
+    const { tensors } = await readCheckpointFile(path);
     return new CheckpointLoader(tensors, variables, { source: path, ...options });
   }
 
