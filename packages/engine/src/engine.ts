@@ -1,18 +1,8 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable } from '@strata/core';
 import type { LayerOutput, NetDictNetwork } from '@strata/network';
-import {
-  collate,
-  collateSequenceBatch,
-  epochBatches,
-  type HostBatch,
-  isSequenceData,
-  seqLensKey,
-  sequenceKeySpec,
-  sequenceLengths,
-  uploadBatch,
-} from './batching.js';
-import { sequenceBatches } from './bucketing.js';
+import { collate, epochBatches, isSequenceData, seqLensKey, uploadBatch } from './batching.js';
+import { BatchPlanner } from './batch-planner.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { EngineConfigError, NonFiniteLossError } from './errors.js';
@@ -122,8 +112,7 @@ export class Engine {
   private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
   private readonly compiled = new Map<string, (...xs: Tensor[]) => unknown>();
   private compiledFor: Backend | undefined;
-  /** Sequence lengths per dataset and key, computed once (a pass over all examples). */
-  private readonly lengthCache = new WeakMap<Dataset, Map<string, number[]>>();
+  private readonly planner: BatchPlanner;
 
   /**
    * @throws EngineConfigError for a bad batch size or epoch count, or a network without a loss.
@@ -148,6 +137,7 @@ export class Engine {
     this.optimizer = getOptimizer(options.optimizer);
     this.baseLr = this.optimizer.learningRate;
     this.seed = options.seed ?? 42;
+    this.planner = new BatchPlanner(this.seed, options.maxSeqs ?? 200);
     this.log = options.log ?? ((l) => console.log(l));
   }
 
@@ -165,41 +155,6 @@ export class Engine {
 
   private get variables(): Variable[] {
     return this.network.weights;
-  }
-
-  /** The first template with a dynamic axis (its lengths drive bucketing), or undefined for fixed-shape data. */
-  private sequenceKeyOf(templates: Data[]): Data | undefined {
-    const dynamic = templates.filter(isSequenceData);
-    dynamic.forEach(sequenceKeySpec); // throws early for a dynamic shape that cannot be batched
-    return dynamic[0];
-  }
-
-  private lengthsOf(dataset: Dataset, key: Data): number[] {
-    let byKey = this.lengthCache.get(dataset);
-    if (!byKey) this.lengthCache.set(dataset, (byKey = new Map()));
-    let lengths = byKey.get(key.name);
-    if (!lengths) byKey.set(key.name, (lengths = sequenceLengths(dataset, key)));
-    return lengths;
-  }
-
-  /**
-   * Batches of example indices: fixed-shape data by {@link epochBatches}
-   * (shuffled by `hash(seed, epoch)` when `epoch` is given), sequence data by
-   * `sequenceBatches` (shuffled and bucketed per `(seed, epoch)` for
-   * training; for evaluation in index order, sorted within windows; for
-   * `predict` (`keepOrder`) in index order).
-   */
-  private batchesOf(dataset: Dataset, templates: Data[], batchSize: number, epoch?: number, keepOrder = false): ArrayLike<number>[] {
-    const key = this.sequenceKeyOf(templates);
-    if (!key) return epochBatches(dataset.size, batchSize, epoch === undefined ? undefined : hashString(`epoch:${epoch}`, this.seed));
-    const lengths = this.lengthsOf(dataset, key);
-    const maxSeqs = this.options.maxSeqs ?? 200;
-    if (epoch !== undefined) return sequenceBatches(lengths, { batchSize, maxSeqs, seed: this.seed, epoch });
-    return sequenceBatches(lengths, { batchSize, maxSeqs, seed: 0, epoch: 0, shuffle: false, ...(keepOrder ? { bucketSortWindow: 1 } : {}) });
-  }
-
-  private collateOf(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
-    return templates.some(isSequenceData) ? collateSequenceBatch(dataset, indices, templates) : collate(dataset, indices, templates);
   }
 
   /** Evaluation batch size: `evalBatchSize`, else 500 examples (fixed shapes) or `batchSize` frames (sequences). */
@@ -237,12 +192,12 @@ export class Engine {
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
-      const batches = this.batchesOf(train, templates, batchSize, epoch);
+      const batches = this.planner.batchesOf(train, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
       for (let b = 0; b < batches.length; b++) {
-        const host = this.collateOf(train, batches[b]!, templates);
+        const host = this.planner.collateOf(train, batches[b]!, templates);
         const inputs = uploadBatch(host);
         const ctx = trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
         const m = trainStep(net, this.optimizer, inputs, ctx);
@@ -285,8 +240,8 @@ export class Engine {
     const backend = getBackend();
     if (!this.evalStepFn || this.evalStepFn.backend !== backend) this.evalStepFn = { backend, fn: makeEvalStep(net) };
     const evalStep = this.evalStepFn.fn;
-    for (const idx of this.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
-      const host = this.collateOf(dataset, idx, templates);
+    for (const idx of this.planner.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
+      const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
       acc.add(evalStep(inputs), host.size);
       ops.dispose(Object.values(inputs));
@@ -310,7 +265,7 @@ export class Engine {
     net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
     const templates = keys.map((k) => net.externData.getData(k));
     const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
-    const seqKey = this.sequenceKeyOf(templates);
+    const seqKey = this.planner.sequenceKeyOf(templates);
     if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, opts.batchSize ?? this.evalBatchSizeFor(templates));
     // Compiled once per backend, layer and inputs, so repeated calls reuse the graph backend's sessions.
     const forward = this.cachedCompile(`predict:${layer}:${keys.join(',')}`, (...xs: Tensor[]) => {
@@ -365,8 +320,8 @@ export class Engine {
     const rows: { values: Float32Array; len: number | undefined }[] = new Array(dataset.size);
     let rowShape: number[] = [];
     let maxTime = 0;
-    for (const idx of this.batchesOf(dataset, templates, batchSize, undefined, true)) {
-      const host = this.collateOf(dataset, idx, templates);
+    for (const idx of this.planner.batchesOf(dataset, templates, batchSize, undefined, true)) {
+      const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
       names = Object.keys(inputs).sort();
       ops.tidy(() => {
