@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Variable } from '@strata/core';
 import { CHECKPOINT_FORMAT, loadVariables, saveVariables } from '@strata/savers';
@@ -26,6 +26,23 @@ export function latestCheckpoint(dir: string): { path: string; epoch: number } |
     if (m && (!best || Number(m[1]) > best.epoch)) best = { path: join(dir, n), epoch: Number(m[1]) };
   }
   return best;
+}
+
+/**
+ * Deletes the temporary files an interrupted save left next to its target
+ * (`epoch-NNN.safetensors.<n>`, written by write-file-atomic before the
+ * rename); the checkpoints themselves are never touched. Returns the names removed.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((n) => /^epoch-\d+\.safetensors\.\d+$/.test(n));
+  for (const n of stale) rmSync(join(dir, n), { force: true });
+  return stale;
 }
 
 /** The optimizer's slots as Variables with checkpoint keys under {@link OPTIMIZER_PREFIX}. */

@@ -3,7 +3,7 @@ import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable }
 import type { LayerOutput, NetDictNetwork } from '@strata/network';
 import { collate, epochBatches, isSequenceData, seqLensKey, uploadBatch } from './batching.js';
 import { BatchPlanner } from './batch-planner.js';
-import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
+import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { EngineConfigError, NonFiniteLossError } from './errors.js';
 import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
@@ -175,6 +175,7 @@ export class Engine {
     const decay = this.options.learningRateDecay ?? 1;
 
     let start = 0;
+    if (modelDir) removeStaleTempFiles(modelDir);
     const last = modelDir ? latestCheckpoint(modelDir) : null;
     if (last) {
       const info = await loadTrainingCheckpoint(last.path, this.variables, this.optimizer);
