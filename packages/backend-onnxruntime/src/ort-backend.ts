@@ -173,6 +173,9 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     let result: T;
     try {
       result = fn();
+    } catch (e) {
+      for (const t of scope) this.release(t);
+      throw e;
     } finally {
       this.scopes.pop();
     }

@@ -50,6 +50,12 @@ export class Session {
         extra: { session: { force_spinning_stop: '1' } },
       });
     } catch (e) {
+      // Release what loadModel allocated; a session that never initialised refuses dispose().
+      try {
+        this.native.dispose();
+      } catch {
+        // nothing was allocated
+      }
       throw new OrtSessionError(`onnxruntime could not load the graph of ${description}: ${(e as Error).message}`);
     }
   }

@@ -312,8 +312,9 @@ export class Engine {
 
   private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
     const net = this.network;
-    let names: string[] = [];
-    const forward = getBackend().compile((...xs: Tensor[]) => {
+    // The batch keys: each template's key, and `<key>:seq_lens` for sequence data (as uploadBatch names them), sorted.
+    const names = templates.flatMap((d) => (isSequenceData(d) ? [d.name, seqLensKey(d.name)] : [d.name])).sort();
+    const forward = this.cachedCompile(`predictSeq:${layer}:${names.join(',')}`, (...xs: Tensor[]) => {
       const out: LayerOutput & { seqLens?: Tensor } = net.forward(Object.fromEntries(names.map((k, i) => [k, xs[i]!])), INFERENCE).get(layer)!;
       return out.seqLens ? [out.value, out.seqLens] : [out.value];
     });
@@ -324,9 +325,8 @@ export class Engine {
     for (const idx of this.planner.batchesOf(dataset, templates, batchSize, undefined, true)) {
       const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
-      names = Object.keys(inputs).sort();
       ops.tidy(() => {
-        const [y, lens] = forward(...names.map((k) => inputs[k]!));
+        const [y, lens] = forward(...names.map((k) => inputs[k]!)) as Tensor[];
         rowShape = y!.shape.slice(1);
         const v = Float32Array.from(ops.readSync(y!));
         const per = v.length / idx.length;

@@ -1,5 +1,5 @@
 import type { Variable } from '@strata/core';
-import { CheckpointLoader, loadCheckpoint } from '@strata/savers';
+import { CheckpointLoader, readCheckpointFile } from '@strata/savers';
 
 /**
  * One entry of {@link EngineOptions.preloadFromFiles} (RETURNN's
@@ -63,7 +63,8 @@ export async function preloadFromFiles(
       lines.push(`preload '${key}': every param with prefix '${e.prefix ?? ''}' was preloaded by an earlier entry; ${e.filename} skipped`);
       continue;
     }
-    const { tensors } = await loadCheckpoint(e.filename);
+    // Any format Strata reads: safetensors, tfjs model.json, Keras, ONNX initializers.
+    const { tensors } = await readCheckpointFile(e.filename);
     const fileHasRoot = root !== '' && [...tensors.keys()].some((k) => k.startsWith(root));
     const report = new CheckpointLoader(tensors, todo, {
       source: e.filename,

@@ -87,7 +87,9 @@ export type EvalStepFn = (batch: Record<string, Tensor>) => StepMetrics;
  * order so the compiled signature is stable.
  */
 export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
-  const nodes = net.lossNodes();
+  // A `decide` layer's loss compares searched hypotheses with the target; evaluation runs with the
+  // targets (teacher forcing), where the decision is the target itself, so that loss is left out here.
+  const nodes = net.lossNodes().filter((n) => n.entry.class !== 'decide');
   let keys: string[] = [];
   const compiled = getBackend().compile((...tensors: Tensor[]) => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));

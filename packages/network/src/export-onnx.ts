@@ -12,7 +12,9 @@ export interface ExportOnnxOptions {
    * Names of dynamic axes per input, as in `torch.onnx.export`:
    * `{ data: { 0: 'batch', 1: 'time' } }`. Axis 0 of every input is `batch`
    * unless given; an axis the ExternData marks dynamic (`null` in its shape)
-   * is named after its dim (`time` for the first, `time_1`, ... after it).
+   * gets `time` (`time_1`, ... for further distinct dims; inputs sharing a dim
+   * tag share the symbol), and the input comes with a `<key>:seq_lens`
+   * input, int32 `[batch]`.
    * A static axis named here becomes dynamic.
    */
   dynamicAxes?: Record<string, Record<number, string>>;
@@ -39,17 +41,23 @@ export type ExportedModel = TracedModel;
  * (targets only read by losses are left out), batch axis first.
  */
 export function onnxInputsOf(net: ExportableNetwork, dynamicAxes: ExportOnnxOptions['dynamicAxes'] = {}): ExportInput[] {
-  return net.inputKeys().map((key) => {
+  // One symbol per distinct dynamic dim (shared dim tags share it): time, time_1, ...
+  const symbols = new Map<unknown, string>();
+  const symbolOf = (dim: unknown) => {
+    if (!symbols.has(dim)) symbols.set(dim, symbols.size === 0 ? 'time' : `time_${symbols.size}`);
+    return symbols.get(dim)!;
+  };
+  return net.inputKeys().flatMap((key) => {
     const data = net.externData.getData(key);
     const named = dynamicAxes[key] ?? {};
-    let t = 0;
     const shape = [null, ...data.shape].map((size, axis) => {
       if (named[axis] !== undefined) return named[axis]!;
       if (axis === 0) return 'batch';
-      if (size === null) return t++ === 0 ? 'time' : `time_${t - 1}`;
-      return size;
+      return size === null ? symbolOf(data.dims[axis - 1]) : size;
     });
-    return { name: key, dtype: data.dtype, shape };
+    const input: ExportInput = { name: key, dtype: data.dtype, shape };
+    // Sequence inputs come with their lengths, int32 [batch] (the `<key>:seq_lens` of a batch).
+    return data.shape.includes(null) ? [input, { name: `${key}:seq_lens`, dtype: 'int32' as const, shape: ['batch'] }] : [input];
   });
 }
 

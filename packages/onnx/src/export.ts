@@ -28,8 +28,9 @@ export interface TraceOptions extends ModelOptions {
   names?: ReadonlyMap<Tensor, string>;
   /**
    * Size each dynamic axis has in the traced example. Defaults are distinct
-   * primes (11, 13, 17, ...) so that a dynamic size is never mistaken for a
-   * static one of the model.
+   * primes above 1000 (1009, 1013, ...): a static size of the model equal to
+   * one of them would be taken for that dynamic axis, so they are chosen
+   * where model sizes rarely are.
    */
   traceSizes?: Record<string, number>;
 }
@@ -43,7 +44,8 @@ export interface TracedModel {
   outputs: { name: string; dtype: string; dims: (number | string | null)[] }[];
 }
 
-const TRACE_PRIMES = [11, 13, 17, 19, 23, 29, 31, 37];
+/** Traced sizes of dynamic axes: primes above 1000, so that no static size of a model is mistaken for one (tracing computes nothing, so large sizes cost nothing). */
+const TRACE_PRIMES = [1009, 1013, 1019, 1021, 1031, 1033, 1039, 1049];
 
 /**
  * Traces `fn` on symbolic inputs into a standalone ONNX model: the ops

@@ -1,5 +1,6 @@
-import type { Conv2dOptions, DType, Pool2dOptions, Shape, Tensor } from '@strata/backend';
-import { floatAttr, type GraphBuilder, intAttr, intsAttr, type OnnxValue } from './graph.js';
+import { BackendCapabilityError, type Conv2dOptions, type DType, type Pool2dOptions, type Shape, type Tensor } from '@strata/backend';
+import { isStatic } from './dims.js';
+import { floatAttr, type GraphBuilder, intAttr, intsAttr, OnnxValue } from './graph.js';
 import { binary, type BinaryOp, cast, unary, type UnaryOp, where } from './lower/elementwise.js';
 import { conv2d, matMul, pool2d } from './lower/linalg.js';
 import { argMax, reduce, softmax } from './lower/reduce.js';
@@ -103,6 +104,13 @@ export abstract class GraphOps {
   unstack(x: Tensor, axis = 0): Tensor[] {
     const rank = x.shape.length;
     const a = axis < 0 ? axis + rank : axis;
+    if (x instanceof OnnxValue && !isStatic(x.dims[a]!)) {
+      throw new BackendCapabilityError(
+        'onnx',
+        'unstack of a dynamic axis',
+        'A loop over the frames of a dynamic (time) axis, as in rec layers, would be unrolled to the traced length. Export such networks with a static time size (dynamicAxes), or run them on a backend instead of exporting.',
+      );
+    }
     const rest = x.shape.filter((_, i) => i !== a);
     return Array.from({ length: x.shape[a] ?? 0 }, (_, k) =>
       this.reshape(

@@ -9,6 +9,7 @@ import {
   type TensorData,
   type ValueAndGrads,
 } from '@strata/backend';
+import { formatDim } from './dims.js';
 import { GraphBuilder, type OnnxValue } from './graph.js';
 import { GraphOps, type Lowering, randomUniformNode } from './graph-ops.js';
 
@@ -51,6 +52,23 @@ export class OnnxTracer extends GraphOps implements Backend {
     return lower(g, inputs.map((t) => g.resolve(t)));
   }
 
+  /**
+   * A constant whose shape has the traced size of a dynamic axis (a zero
+   * state `[batch, units]`, a frame index `[time]`) would freeze that size
+   * into the exported graph: refuse it.
+   * @throws BackendCapabilityError naming the axis.
+   */
+  private checkStaticShape(op: string, shape: Shape): void {
+    const hit = this.graph.symbolSizes().find(([size]) => shape.includes(size));
+    if (hit) {
+      throw new BackendCapabilityError(
+        this.name,
+        `${op} of shape [${shape.join(', ')}]`,
+        `A layer creates a constant whose size follows the dynamic axis '${formatDim(hit[1])}' (e.g. initial states or masks built on the host), which an exported graph cannot hold. Export with that axis static (dynamicAxes), or use a layer that derives it from its input.`,
+      );
+    }
+  }
+
   private unsupported(op: string, remedy: string): never {
     throw new BackendCapabilityError(this.name, op, remedy);
   }
@@ -70,6 +88,7 @@ export class OnnxTracer extends GraphOps implements Backend {
     return fn;
   }
   tensor(values: TensorData | number[], shape: Shape, dtype: DType): Tensor {
+    this.checkStaticShape('tensor', shape);
     const data = values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array
       ? values
       : dtype === 'float32' ? Float32Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Uint8Array.from(values);
@@ -79,6 +98,7 @@ export class OnnxTracer extends GraphOps implements Backend {
     return this.tensor([value], [], dtype);
   }
   fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+    this.checkStaticShape('fill', shape);
     const n = shape.reduce((a, b) => a * b, 1);
     return this.tensor(new Array<number>(n).fill(value), shape, dtype);
   }
@@ -98,6 +118,7 @@ export class OnnxTracer extends GraphOps implements Backend {
     return this.unsupported('valueAndGrads', 'Export traces inference only.');
   }
   randomUniform(shape: Shape, min: number, max: number, seed: number): Tensor {
+    this.checkStaticShape('randomUniform', shape);
     return randomUniformNode(this.graph, shape, min, max, seed);
   }
 }

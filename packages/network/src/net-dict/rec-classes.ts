@@ -81,21 +81,22 @@ export function registerRecClasses(): void {
     options: z.strictObject({
       unit: z.union([z.string(), z.record(z.string(), z.unknown())]),
       direction: z.union([z.literal(1), z.literal(-1)]).optional(),
-      max_seq_len: z.union([z.number().int().positive(), z.string()]).optional(),
+      // A number of frames (RETURNN's string forms such as "max_len_from('base:encoder')" are not evaluated;
+      // without max_seq_len a search stops at twice the longest base: sequence plus 10).
+      max_seq_len: z.number().int().positive().optional(),
     }),
     create: (c) => {
       const unit = c.entry.unit as string | Record<string, unknown>;
       if (typeof unit === 'string') {
         return new Rec({ name: c.name, unit: cellUnit(c.name, unit), units: nOut(c), direction: c.entry.direction as 1 | -1 | undefined });
       }
-      const max = c.entry.max_seq_len;
       return new RecUnit({
         name: c.name,
         unit: unit as never,
         parent: c.network as NetDictNetwork,
         sources: c.sources,
         target: (c.entry.target as string | undefined) ?? (c.sources.length ? undefined : (c.network as NetDictNetwork).externData.defaultTarget),
-        maxSeqLen: typeof max === 'number' ? max : undefined,
+        maxSeqLen: c.entry.max_seq_len as number | undefined,
       });
     },
     outputData: (c) => {

@@ -38,7 +38,8 @@ export const isSearchContext = (ctx: CallContext): ctx is SearchContext => 'beam
  */
 export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<string, Tensor>): LayerOutput {
   const src = env.sources[0]!;
-  const logProbs = src.logits ? ops.logSoftmax(src.logits, -1) : ops.log(ops.maximum(src.value, 1e-30));
+  const inputType = (env.node.entry as { input_type?: string }).input_type ?? 'prob';
+  const logProbs = inputType === 'log_prob' ? src.value : src.logits ? ops.logSoftmax(src.logits, -1) : ops.log(ops.maximum(src.value, 1e-30));
   const lp = ops.readSync(logProbs) as Float32Array;
   const classes = logProbs.shape[logProbs.shape.length - 1]!;
   const { batch, beam, eos } = state;

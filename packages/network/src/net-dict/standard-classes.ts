@@ -138,8 +138,8 @@ export function registerStandardClasses(): void {
   });
   const flatten = {
     sources: 'concat' as const,
-    // RETURNN's `axes` ("except_batch", "static"): Strata merges every axis after the batch axis.
-    options: z.strictObject({ axes: z.enum(['except_batch', 'static', 'except_time']).optional() }),
+    // RETURNN's `axes`: Strata merges every axis after the batch axis, i.e. "except_batch" only.
+    options: z.strictObject({ axes: z.literal('except_batch').optional() }),
     create: (c: LayerCreateContext) => new Flatten({ name: c.name }),
   };
   registerNetDictClass('merge_dims', flatten);
