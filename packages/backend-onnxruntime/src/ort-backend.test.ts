@@ -62,6 +62,27 @@ describe('compiled-function cache', () => {
     expect(traces).toBe(4);
   });
 
+  it('keeps at most compiledCacheSize signatures, disposing the least recently used', async () => {
+    const small = new OrtBackend({ intraOpNumThreads: 1, compiledCacheSize: 2 });
+    await small.init();
+    let traces = 0;
+    const f = small.compile((x: Tensor) => {
+      traces++;
+      return small.add(x, x);
+    });
+    const t = (n: number) => small.tensor(Array.from({ length: n }, (_, i) => i), [n], 'float32');
+    f(t(1));
+    f(t(2));
+    f(t(1)); // 1 is now the most recently used
+    expect(traces).toBe(2);
+    f(t(3)); // evicts 2
+    expect(traces).toBe(3);
+    f(t(1));
+    expect(traces).toBe(3);
+    expect(Array.from(small.readSync(f(t(2))))).toEqual([0, 2]); // traced again
+    expect(traces).toBe(4);
+  });
+
   it('each compile() has its own cache', () => {
     let traces = 0;
     const fn = (x: Tensor) => {

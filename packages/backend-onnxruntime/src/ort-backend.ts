@@ -28,6 +28,8 @@ export interface OrtBackendOptions extends Partial<SessionConfig> {
   opset?: number;
   /** Most one-op sessions kept for eager calls. Default 512. */
   eagerCacheSize?: number;
+  /** Most input signatures (compiled sessions) one compiled function keeps; the least recently used is disposed. Default 32. */
+  compiledCacheSize?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
   private trace: Trace | undefined;
   private readonly eagerSessions = new Map<string, Session>();
   private readonly eagerCacheSize: number;
+  private readonly compiledCacheSize: number;
   private readonly scopes: Set<OrtTensor>[] = [];
   private readonly live = new Set<OrtTensor>();
 
@@ -57,6 +60,7 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     this.opset = checkOpset(opts.opset ?? DEFAULT_OPSET);
     this.config = { executionProviders: opts.executionProviders ?? ['cpu'], intraOpNumThreads: opts.intraOpNumThreads, deviceId: opts.deviceId };
     this.eagerCacheSize = opts.eagerCacheSize ?? 512;
+    this.compiledCacheSize = opts.compiledCacheSize ?? 32;
   }
 
   /**
@@ -156,11 +160,18 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
       const concrete = checkArgs(args);
       const key = signatureOf(concrete);
       let c = cache.get(key);
+      if (c) cache.delete(key);
       if (!c || !c.fresh) {
         c?.dispose();
         c = new CompiledTrace(this, fn as (...a: Tensor[]) => unknown, concrete, description);
-        cache.set(key, c);
+        // Least recently used signatures beyond the bound give their sessions back.
+        if (cache.size >= this.compiledCacheSize) {
+          const [oldest, old] = cache.entries().next().value!;
+          old.dispose();
+          cache.delete(oldest);
+        }
       }
+      cache.set(key, c);
       return c.run(this, concrete, runs++) as R;
     };
   }
