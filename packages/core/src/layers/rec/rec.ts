@@ -1,38 +1,13 @@
 import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
-import { type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
-import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
-import type { Variable } from '../../variable.js';
+import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
 import { many } from '../util.js';
-import type { RecCell } from './cell.js';
-import { gruCell } from './gru-cell.js';
-import { lstmCell } from './lstm-cell.js';
-import { recInitializer } from './orthogonal.js';
-import { simpleRnnCell } from './simple-rnn-cell.js';
-
-/** The cells {@link Rec} runs (RETURNN `unit`). */
-export const REC_UNITS = ['lstm', 'gru', 'rnn'] as const;
-/** A {@link Rec} cell name: `lstm`, `gru` or `rnn` (SimpleRNN). */
-export type RecUnit = (typeof REC_UNITS)[number];
+import { RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
-export interface RecArgs extends LayerArgs {
-  /** The cell: `lstm` ({@link lstmCell}), `gru` ({@link gruCell}) or `rnn` ({@link simpleRnnCell}). */
-  unit: RecUnit;
-  /** State and output features (RETURNN `n_out`, Keras `units`). Positive integer. */
-  units: number;
+export interface RecArgs extends RecurrentArgs {
   /** 1: forward in time; -1: backward, each sequence from its own last valid frame (RETURNN `direction`). Default 1. */
   direction?: 1 | -1;
-  /** Default `glorot_uniform` (Keras). */
-  kernelInitializer?: InitializerSpec;
-  /** Default `orthogonal` (Keras). */
-  recurrentInitializer?: InitializerSpec;
-  /** Default `zeros`. */
-  biasInitializer?: InitializerSpec;
-  /** LSTM only: forget-gate bias initialised to ones (Keras `unit_forget_bias`). Default true. */
-  unitForgetBias?: boolean;
-  /** GRU only: reset gate after the recurrent matMul (Keras `reset_after`). Default false, as tfjs-layers. */
-  resetAfter?: boolean;
 }
 
 /**
@@ -62,46 +37,17 @@ export interface RecArgs extends LayerArgs {
  *   or `resetAfter` with a unit other than `gru`.
  * @throws InputShapeError if `x` is not rank 3 with known time and feature axes, or `seqLens` is not `[batch]`.
  */
-export class Rec extends Layer {
+export class Rec extends RecurrentLayer {
   static override readonly className: string = 'Rec';
-  readonly unit: RecUnit;
-  readonly units: number;
   readonly direction: 1 | -1;
-  readonly unitForgetBias: boolean;
-  readonly resetAfter: boolean;
-  readonly cell: RecCell;
-  private readonly kernelInit: Initializer;
-  private readonly recurrentInit: Initializer;
-  private readonly biasInit: Initializer;
-  kernel!: Variable;
-  recurrentKernel!: Variable;
-  bias!: Variable;
 
   constructor(args: RecArgs) {
     super(args);
-    if (!(REC_UNITS as readonly string[]).includes(args.unit)) {
-      throw new LayerArgumentError(`Rec: unit must be one of ${REC_UNITS.join(', ')}. Received: unit=${JSON.stringify(args.unit)}.`);
-    }
-    if (!Number.isInteger(args.units) || args.units <= 0) {
-      throw new LayerArgumentError(`Rec: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
-    }
     const direction = args.direction ?? 1;
     if (direction !== 1 && direction !== -1) {
       throw new LayerArgumentError(`Rec: direction must be 1 (forward) or -1 (backward). Received: direction=${String(args.direction)}.`);
     }
-    if (args.resetAfter && args.unit !== 'gru') {
-      throw new LayerArgumentError(`Rec: resetAfter applies to unit 'gru' only; remove it. Received: unit='${args.unit}', resetAfter=true.`);
-    }
-    this.unit = args.unit;
-    this.units = args.units;
     this.direction = direction;
-    this.unitForgetBias = args.unitForgetBias ?? true;
-    this.resetAfter = args.resetAfter ?? false;
-    this.cell =
-      this.unit === 'lstm' ? lstmCell({ unitForgetBias: this.unitForgetBias }) : this.unit === 'gru' ? gruCell({ resetAfter: this.resetAfter }) : simpleRnnCell();
-    this.kernelInit = recInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.recurrentInit = recInitializer(args.recurrentInitializer ?? 'orthogonal');
-    this.biasInit = recInitializer(args.biasInitializer ?? 'zeros');
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -110,10 +56,7 @@ export class Rec extends Layer {
     if (xShape.length !== 3 || features === null || features === undefined) {
       throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', xShape);
     }
-    const width = this.cell.gates * this.units;
-    this.kernel = this.addWeight('kernel', { shape: [features, width], initializer: this.kernelInit });
-    this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, width], initializer: this.recurrentInit });
-    this.bias = this.addWeight('bias', { shape: this.cell.biasShape(this.units), initializer: this.cell.biasInitializer(this.biasInit, this.units) });
+    this.addCellWeights(features);
     super.build(inputShape);
   }
 
@@ -127,8 +70,7 @@ export class Rec extends Layer {
       throw new InputShapeError(this.name, `expected seqLens of shape [${batch}] (one length per sequence)`, seqLens.shape);
     }
     const width = this.cell.gates * this.units;
-    const projected = ops.add(ops.matMul(ops.reshape(x!, [-1, features!]), this.kernel.value), this.cell.inputBias(this.bias.value));
-    const xp = ops.reshape(projected, [batch!, time!, width]);
+    const xp = ops.reshape(this.projectInput(ops.reshape(x!, [-1, features!])), [batch!, time!, width]);
     const step = this.cell.stepper(this.recurrentKernel.value, this.bias.value);
     // mask[b, t] = 1 for valid frames (t < seqLens[b]), built on the device so graph backends can trace it.
     let mask: Tensor | undefined;
@@ -166,16 +108,6 @@ export class Rec extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(),
-      unit: this.unit,
-      units: this.units,
-      direction: this.direction,
-      kernelInitializer: serializeInitializer(this.kernelInit),
-      recurrentInitializer: serializeInitializer(this.recurrentInit),
-      biasInitializer: serializeInitializer(this.biasInit),
-      unitForgetBias: this.unitForgetBias,
-      resetAfter: this.resetAfter,
-    };
+    return { ...super.getConfig(), direction: this.direction };
   }
 }
