@@ -1,8 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Layer, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import type { CallContext, LayerConfig } from '../../layer.js';
 import { sequenceMask } from '../../sequence-mask.js';
-import { checkRepeat, checkValue, grownShape, type InTimeArgs } from './prefix-in-time.js';
-import { int, seqInput, xShapeOf } from './seq-inputs.js';
+import { AddFramesInTime, checkValue, type InTimeArgs } from './add-frames-in-time.js';
+import { seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PostfixInTime}. */
 export interface PostfixInTimeArgs extends InTimeArgs {
@@ -24,14 +24,12 @@ export interface PostfixInTimeArgs extends InTimeArgs {
  * @throws LayerArgumentError if `repeat` is not a non-negative integer or `postfix` not a finite number.
  * @throws InputShapeError if `x` has rank < 2 or `seqLens` is not int32 `[batch]`.
  */
-export class PostfixInTime extends Layer {
+export class PostfixInTime extends AddFramesInTime {
   static override readonly className: string = 'PostfixInTime';
-  readonly repeat: number;
   readonly postfix: number;
 
   constructor(args: PostfixInTimeArgs = {}) {
     super(args);
-    this.repeat = checkRepeat(args.repeat, 'PostfixInTime');
     this.postfix = checkValue(args.postfix, 'PostfixInTime', 'postfix');
   }
 
@@ -46,16 +44,7 @@ export class PostfixInTime extends Layer {
     return ops.add(ops.mul(ops.pad(x, paddings), valid), ops.mul(added, this.postfix));
   }
 
-  /** `seqLens + repeat`, int32 `[batch]`. */
-  override outputSeqLens(seqLens: Tensor): Tensor {
-    return ops.add(seqLens, int(this.repeat));
-  }
-
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return grownShape(xShapeOf(inputShape), this.repeat);
-  }
-
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), repeat: this.repeat, postfix: this.postfix };
+    return { ...super.getConfig(), postfix: this.postfix };
   }
 }
