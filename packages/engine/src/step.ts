@@ -58,8 +58,7 @@ export function trainStep(
   ctx: CallContext & { updates: [Variable, Tensor][] },
 ): StepMetrics {
   const backend = getBackend();
-  // Losses of only_on_eval layers (e.g. a decision's edit distance) are reported in evaluation only.
-  const nodes = net.lossNodes().filter((n) => !n.entry.only_on_eval);
+  const nodes = net.lossNodes('train');
   const trainable = net.trainableWeights;
   let nAux = 0;
   const { value, grads, aux } = backend.valueAndGrads(() => {
@@ -87,9 +86,7 @@ export type EvalStepFn = (batch: Record<string, Tensor>) => StepMetrics;
  * order so the compiled signature is stable.
  */
 export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
-  // A `decide` layer's loss compares searched hypotheses with the target; evaluation runs with the
-  // targets (teacher forcing), where the decision is the target itself, so that loss is left out here.
-  const nodes = net.lossNodes().filter((n) => n.entry.class !== 'decide');
+  const nodes = net.lossNodes('eval');
   let keys: string[] = [];
   const compiled = getBackend().compile((...tensors: Tensor[]) => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
@@ -103,13 +100,4 @@ export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
       return readMetrics(nodes, objective!, aux);
     });
   };
-}
-
-/** Losses and errors of one batch in inference mode (no dropout, moving statistics); uncompiled. */
-export function evalStep(net: NetDictNetwork, batch: Record<string, Tensor>): StepMetrics {
-  const nodes = net.lossNodes();
-  return ops.tidy(() => {
-    const r = lossesOf(net, nodes, batch, INFERENCE);
-    return readMetrics(nodes, r.objective, r.aux);
-  });
 }

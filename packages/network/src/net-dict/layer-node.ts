@@ -96,6 +96,8 @@ export interface NetDictLayerClass {
   seqLens?: 'input' | ((layer: Layer) => boolean);
   /** The layer takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
   acceptsSparse?: boolean;
+  /** The layer's output (and loss) means something only under search (`decide`); evaluation with targets leaves its loss out. */
+  searchOnly?: boolean;
   /** The layer may have no sources even though it takes some (a `rec` unit stepping over its target: `"from": []`). */
   optionalSources?: boolean;
   /**

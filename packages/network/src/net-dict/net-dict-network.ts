@@ -235,12 +235,20 @@ export class NetDictNetwork extends Network {
   /**
    * Nodes with a loss, including the losses inside recurrent units (named
    * `<rec>/<layer>`, computed on the frames stacked over time).
+   *
+   * @param mode `all` (default); `train`: without `only_on_eval` layers,
+   *   which training does not compute; `eval`: without layers whose class
+   *   is meaningful only under search (`decide`: with the targets present,
+   *   the decision is the target itself).
    */
-  lossNodes(): LayerNode[] {
-    return [...this.nodes.values()].flatMap((n) => [
+  lossNodes(mode: 'all' | 'train' | 'eval' = 'all'): LayerNode[] {
+    const all = [...this.nodes.values()].flatMap((n) => [
       ...(n.lossHolder ? [n] : []),
       ...((n.layer as { unitLossNodes?: () => LayerNode[] }).unitLossNodes?.() ?? []),
     ]);
+    if (mode === 'train') return all.filter((n) => !n.entry.only_on_eval);
+    if (mode === 'eval') return all.filter((n) => !n.cls.searchOnly);
+    return all;
   }
   /** Extern-data keys layers read (the inputs of inference; loss targets left out). */
   inputKeys(): string[] {

@@ -172,6 +172,7 @@ export function registerRecClasses(): void {
   registerNetDictClass('decide', {
     sources: 'concat',
     acceptsSparse: true,
+    searchOnly: true,
     options: z.strictObject({ length_normalization: z.boolean().optional() }),
     create: (c) => new Copy({ name: c.name }),
     outputData: (c) => c.sources[0]!.copy({ name: c.name }),
