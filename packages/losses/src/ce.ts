@@ -2,7 +2,8 @@ import { formatShape, ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { frameErrorCount } from './frame-error.js';
 import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
-import { maskForRank, sequenceMask, targetFrameCount } from './sequence-mask.js';
+import { sequenceMask } from '@strata/core';
+import { maskForRank, targetFrameCount } from './sequence-mask.js';
 
 /** Options of {@link CrossEntropyLoss}. */
 export interface CrossEntropyLossOptions extends LossOptions {
@@ -111,7 +112,7 @@ export class CrossEntropyLoss extends Loss {
   private masked(input: LossInput, target: Tensor, targetSeqLens: Tensor): { input: LossInput; target: Tensor; frameMask: Tensor } {
     const scores = input.logits ?? input.output;
     this.checkSequenceShapes(scores, target, targetSeqLens);
-    const valid = sequenceMask(targetSeqLens, target.shape[1]!); // [batch, time] bool
+    const valid = ops.greater(sequenceMask(targetSeqLens, target.shape[1]!), 0); // [batch, time] bool
     const rankS = scores.shape.length;
     const classes = scores.shape[rankS - 1]!;
     const vs = maskForRank(valid, rankS);

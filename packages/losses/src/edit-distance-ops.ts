@@ -1,6 +1,6 @@
 import { formatShape, ops, type Tensor } from '@strata/backend';
 import { LossShapeError } from './errors.js';
-import { sequenceMask } from './sequence-mask.js';
+import { sequenceMask } from '@strata/core';
 
 /** Larger than any distance; pads the prefix-minimum scan. */
 const FAR = 1e9;
@@ -42,7 +42,7 @@ export function editDistanceOps(hyp: Tensor, hypLens: Tensor, ref: Tensor, refLe
   checkShapes(hyp, hypLens, ref, refLens, hypKept);
   const [batch, time] = hyp.shape as [number, number];
   const refTime = ref.shape[1]!;
-  let kept = ops.cast(sequenceMask(hypLens, time), 'float32');
+  let kept = sequenceMask(hypLens, time);
   if (hypKept) kept = ops.mul(kept, ops.cast(ops.greater(ops.cast(hypKept, 'float32'), 0), 'float32'));
   // With an empty reference, every kept label is an insertion.
   if (refTime === 0) return ops.sum(kept, [1]);

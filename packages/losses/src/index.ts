@@ -14,4 +14,4 @@ export { ctcLoss, type CtcLossOptions, ctcLossSum } from './ctc.js';
 export { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
 export { EditDistanceLoss } from './edit-distance-loss.js';
 export { editDistanceOps } from './edit-distance-ops.js';
-export { maskForRank, sequenceMask, targetFrameCount } from './sequence-mask.js';
+export { maskForRank, targetFrameCount } from './sequence-mask.js';

@@ -2,20 +2,6 @@ import { ops, type Tensor } from '@strata/backend';
 import { frameCountOf, isSparse } from './loss.js';
 
 /**
- * The valid frames of a padded sequence batch (RETURNN's `sequence_mask`):
- * `mask[b, t] = t < seqLens[b]`.
- *
- * Shape: `seqLens` int32 (or float32 holding integers) `[batch]`; returns
- * bool `[batch, time]`. Lengths above `time` mark every frame valid; negative
- * ones none.
- */
-export function sequenceMask(seqLens: Tensor, time: number): Tensor {
-  const lens = seqLens.dtype === 'int32' ? seqLens : ops.cast(seqLens, 'int32');
-  const positions = ops.tensor(Array.from({ length: time }, (_, t) => t), [1, time], 'int32');
-  return ops.less(positions, ops.reshape(lens, [lens.shape[0]!, 1]));
-}
-
-/**
  * `mask` `[batch, time]` reshaped to `[batch, time, 1, ..., 1]` of the given
  * rank, so it broadcasts against a `[batch, time, ...]` tensor.
  */

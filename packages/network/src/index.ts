@@ -21,7 +21,7 @@ export { type LayerDescription, type NetDict } from './net-dict/schema.js';
 export { registerStandardClasses } from './net-dict/standard-classes.js';
 export { type EvalEnv, seqLensKey } from './net-dict/layer-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
-export { maskedSoftmaxOverTime, registerRecClasses, timeMask, UNIT_ALIASES } from './net-dict/rec-classes.js';
+export { maskedSoftmaxOverTime, registerRecClasses, UNIT_ALIASES } from './net-dict/rec-classes.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 export { registerSequenceLayerClasses, registerTimeClasses } from './net-dict/time-classes.js';
 

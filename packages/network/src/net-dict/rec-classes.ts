@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Copy, Data, Dim, Rec, type RecUnit as CellUnit, RnnCell } from '@strata/core';
+import { Copy, Data, Dim, Rec, type RecUnit as CellUnit, RnnCell, sequenceMask } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { evaluateDefault } from './forward.js';
@@ -52,16 +52,10 @@ function nOut(c: LayerCreateContext): number {
 /** Lengths of the time axis of the first source that has them. */
 const lengthsOf = (env: EvalEnv): Tensor | undefined => env.sources.find((s) => s.seqLens)?.seqLens;
 
-/** `mask[b, t] = t < lens[b]` as float32 `[batch, time]`. */
-export function timeMask(lens: Tensor, time: number): Tensor {
-  const frames = ops.tensor(Float32Array.from({ length: time }, (_, t) => t), [1, time]);
-  return ops.cast(ops.less(frames, ops.reshape(ops.cast(lens, 'float32'), [lens.shape[0]!, 1])), 'float32');
-}
-
 /** Softmax over axis 1 (time) where padded frames get probability 0. */
 export function maskedSoftmaxOverTime(x: Tensor, lens: Tensor | undefined): Tensor {
   if (!lens) return ops.softmax(x, 1);
-  const mask = ops.reshape(timeMask(lens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
+  const mask = ops.reshape(sequenceMask(lens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
   const masked = ops.where(ops.greater(mask, 0), x, ops.fill(x.shape, -1e30));
   return ops.mul(ops.softmax(masked, 1), mask);
 }

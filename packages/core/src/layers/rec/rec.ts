@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
+import { sequenceMask } from '../../sequence-mask.js';
 import { many } from '../util.js';
 import { RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
@@ -76,8 +77,7 @@ export class Rec extends RecurrentLayer {
     let mask: Tensor | undefined;
     let keep: Tensor | undefined;
     if (seqLens) {
-      const frames = ops.tensor(Float32Array.from({ length: time! }, (_, t) => t), [1, time!]);
-      mask = ops.cast(ops.less(frames, ops.reshape(ops.cast(seqLens, 'float32'), [batch!, 1])), 'float32');
+      mask = sequenceMask(seqLens, time!);
       keep = ops.sub(1, mask);
     }
     let states = Array.from({ length: this.cell.numStates }, () => ops.zeros([batch!, this.units]));
