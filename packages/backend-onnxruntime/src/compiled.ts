@@ -34,6 +34,8 @@ export class CompiledTrace {
   private readonly outputNames: string[] = [];
   private readonly writeBack: [OrtVariable, string][] = [];
   private readonly template: Template;
+  /** Outputs to fetch on every run: the function's, then the written-back variables'. */
+  private readonly fetchNames: string[];
   private readonly randoms: RandomInput[];
 
   constructor(host: CompileHost, fn: (...args: Tensor[]) => unknown, args: OrtTensor[], description: string) {
@@ -74,6 +76,7 @@ export class CompiledTrace {
       }
     }
     this.randoms = trace.randoms;
+    this.fetchNames = [...this.outputNames, ...this.writeBack.map(([, n]) => n)];
     this.session = host.createSession(serializeModel(g), description);
   }
 
@@ -94,8 +97,7 @@ export class CompiledTrace {
     for (const r of this.randoms) {
       feeds[r.name] = new OrtTensor(uniformSamples(sizeOf(r.shape), r.min, r.max, runSeed(r.seed, runIndex)), r.shape, 'float32');
     }
-    const names = [...this.outputNames, ...this.writeBack.map(([, n]) => n)];
-    const values = this.session.run(feeds, names);
+    const values = this.session.run(feeds, this.fetchNames);
     this.writeBack.forEach(([v], i) => v.set(values[this.outputNames.length + i]!.data));
     const outs = values.slice(0, this.outputNames.length).map((t) => host.track(t));
     const build = (t: Template): unknown => {
