@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { CheckpointNotFoundError } from './errors.js';
+import { CheckpointNotFoundError, CheckpointWriteError, errnoCode } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData, type SafetensorsContents } from './safetensors.js';
 
 /** The `format` metadata value of checkpoints the engine writes. */
@@ -25,7 +25,9 @@ export type Checkpoint = SafetensorsContents;
  * tensor bytes is recorded too (`strata.sha256`) and checked by {@link loadCheckpoint}.
  *
  * @throws CheckpointFormatError if the tensors or metadata cannot be encoded
- *   (see `encodeSafetensors`); file-system errors (`EACCES`, `ENOSPC`, ...) propagate.
+ *   (see `encodeSafetensors`).
+ * @throws CheckpointWriteError if the file system refuses the write (`ENOSPC`
+ *   disk full, `EACCES`, ...): the file at `path` is left as it was.
  */
 export async function saveCheckpoint(
   path: string,
@@ -33,8 +35,15 @@ export async function saveCheckpoint(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const bytes = encodeSafetensors(tensors, metadata, path);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFileAtomic(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { fsync: true });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    // write-file-atomic removes its temporary file when the write, fsync or rename fails.
+    await writeFileAtomic(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { fsync: true });
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code !== undefined) throw new CheckpointWriteError(path, code, e);
+    throw e;
+  }
 }
 
 /**

@@ -283,3 +283,49 @@ export class CheckpointWriteUnsupportedError extends CheckpointError {
     super(`${file}: Strata reads the ${format} format but does not write it. Write one of: ${writable.join(', ')} (e.g. ${file.replace(/\.[^./]+$/, '')}.safetensors).`);
   }
 }
+
+/** What to do about a failed write, by `errno` code. */
+function writeFix(code: string | undefined): string {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'Free disk space (or point the save at a disk with room) and save again.';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'Make the directory writable (or save somewhere else) and save again.';
+    default:
+      return 'Fix the file-system problem named above and save again.';
+  }
+}
+
+/**
+ * Thrown when the file system refuses a checkpoint write (`ENOSPC` disk full,
+ * `EDQUOT`, `EACCES`, `EROFS`, an I/O error, ...). Writes are atomic (temp
+ * file, fsync, rename), so when this is thrown nothing was replaced: the file
+ * at `path` keeps its previous contents (or still does not exist) and the
+ * partial temporary file was removed. `cause` is the original file-system error.
+ */
+export class CheckpointWriteError extends CheckpointError {
+  override name = 'CheckpointWriteError';
+  constructor(
+    /** The checkpoint that was to be written (for a multi-file format, its manifest). */
+    readonly path: string,
+    /** The `errno` code of the file-system error (`ENOSPC`, ...), when it has one. */
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `Could not write the checkpoint ${path}: ${why}. Nothing was replaced: ${path} keeps its previous contents ` +
+        `(or still does not exist) and the partial temporary file was removed. ${writeFix(code)}`,
+      { cause },
+    );
+  }
+}
+
+/** `e`'s `errno` code (`ENOSPC`, ...) if it is a Node.js system error, else undefined. */
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}

@@ -59,6 +59,7 @@ export { CELL_SUBSCOPES, LOCAL_NAME_CLASSES, renameCandidates } from './loader/r
 export {
   CheckpointChecksumError,
   CheckpointFileError,
+  CheckpointWriteError,
   CheckpointWriteUnsupportedError,
   UnknownCheckpointFormatError,
   UnsafeEntryPathError,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { CheckpointWriteError, errnoCode } from '../errors.js';
 
 /** One file to write: its final path and its bytes. */
 export interface FileToWrite {
@@ -20,6 +21,9 @@ export interface FileToWrite {
  * (the file that names the others) last. The directories are then fsynced so
  * the renames survive a crash. On any error before the renames, every
  * temporary file is removed and no target is touched.
+ *
+ * @throws CheckpointWriteError (naming the last file, the manifest) when the
+ *   file system refuses a write before the renames (`ENOSPC`, `EACCES`, ...).
  *
  * The file-system calls go through `fs.promises` at call time (not bound
  * imports) so tests can simulate failures.
@@ -44,7 +48,11 @@ export async function writeFilesAtomically(files: readonly FileToWrite[]): Promi
       temps[i] = '';
     }
   } catch (e) {
+    const renamed = temps.some((t) => t === '');
     await Promise.all(temps.filter((t) => t !== '').map((t) => fs.promises.rm(t, { force: true })));
+    // Once a rename happened, some targets were replaced: the "nothing was replaced" promise no longer holds.
+    const code = errnoCode(e);
+    if (code !== undefined && !renamed) throw new CheckpointWriteError(files[files.length - 1]!.path, code, e);
     throw e;
   }
   for (const dir of new Set(files.map((f) => dirname(f.path)))) await syncDirectory(dir);
