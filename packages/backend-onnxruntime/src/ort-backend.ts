@@ -11,7 +11,10 @@ import {
   type TensorData,
   type ValueAndGrads,
 } from '@strata/backend';
-import { checkOpset, DEFAULT_OPSET, GraphBuilder, GraphOps, type Lowering, OnnxValue, serializeModel } from '@strata/onnx';
+import { checkOpset, DEFAULT_OPSET, GraphBuilder, type Lowering, OnnxValue, type OpAttrs, serializeModel } from '@strata/onnx';
+import { backward } from './autodiff/backward.js';
+import { GradGraphOps } from './autodiff/grad-graph-ops.js';
+import { Tape } from './autodiff/tape.js';
 import { loadOrtNative, type OrtNative } from './binding.js';
 import { checkArgs, type CompileHost, CompiledTrace, signatureOf } from './compiled.js';
 import { OrtTensor, OrtVariable } from './ort-tensor.js';
@@ -38,10 +41,11 @@ export interface OrtBackendOptions extends Partial<SessionConfig> {
  * one ONNX graph per input signature, runs it as one session and caches it.
  * Outside `compile`, each op runs at once as a cached one-op session on the
  * calling thread (eager mode: for building weights and small host work; put
- * hot paths in `compile`). Training (gradients) is not supported yet:
- * `valueAndGrads` throws `BackendCapabilityError`.
+ * hot paths in `compile`). Gradients: {@link OrtBackend.valueAndGrads}
+ * differentiates the recorded graph in reverse mode (`autodiff/`), so a
+ * whole training step compiles into one graph.
  */
-export class OrtBackend extends GraphOps implements Backend, CompileHost {
+export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
   readonly name: string;
   readonly kind = 'graph' as const;
   readonly opset: number;
@@ -113,10 +117,13 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
   }
 
   // ---- ops ------------------------------------------------------------------------------
-  protected run(op: string, inputs: Tensor[], lower: Lowering): Tensor {
+  protected run(op: string, inputs: Tensor[], lower: Lowering, attrs?: OpAttrs): Tensor {
     if (this.trace) {
       const g = this.trace.graph;
-      return lower(g, inputs.map((t) => g.resolve(t)));
+      const resolved = inputs.map((t) => g.resolve(t));
+      const out = lower(g, resolved);
+      this.trace.tape?.record(op, resolved, out, attrs);
+      return out;
     }
     const args = inputs.map((t) => {
       if (t instanceof OrtTensor) return t;
@@ -277,12 +284,45 @@ export class OrtBackend extends GraphOps implements Backend, CompileHost {
     variable.set(value.data.slice());
   }
 
-  valueAndGrads(_f: () => LossAndAux, _variables: Tensor[]): ValueAndGrads {
-    throw new BackendCapabilityError(
-      this.name,
-      'valueAndGrads',
-      'Training on onnxruntime is not available yet (planned: gradients of the recorded graph). Train on tfjs (e.g. backend "tfjs-wasm") and run inference or export on onnxruntime; checkpoints load on both.',
-    );
+  /**
+   * Reverse-mode gradients of the recorded graph. Inside a compiled function
+   * `f` is traced with a tape (`autodiff/tape.ts`) and the backward pass is
+   * appended to the same graph as more ops (`autodiff/backward.ts`, one rule
+   * per contract op, matching tfjs's gradients). Outside, the same runs as a
+   * one-off compiled graph (correct, but it builds a session per call: put
+   * training steps in `compile`).
+   *
+   * @throws BackendCapabilityError if an op on the path from a variable to the value has no gradient rule.
+   */
+  valueAndGrads(f: () => LossAndAux, variables: Tensor[]): ValueAndGrads {
+    const trace = this.trace;
+    if (!trace) return this.runOnce('valueAndGrads', () => this.valueAndGrads(f, variables));
+    const outer = trace.tape;
+    const tape = new Tape();
+    trace.tape = tape;
+    let r: LossAndAux;
+    try {
+      r = f();
+    } finally {
+      trace.tape = outer;
+    }
+    const g = trace.graph;
+    const value = g.resolve(r.value);
+    if (value.shape.length !== 0) {
+      throw new ShapeError(`valueAndGrads: the function must return a scalar value (shape []); got shape [${value.shape.join(', ')}].`);
+    }
+    const grads = backward(tape, value, variables.map((v) => g.resolve(v)), this);
+    return { value, grads, aux: r.aux ?? [] };
+  }
+
+  /** Traces `fn` (no arguments), runs the graph once and disposes its session. */
+  private runOnce<R>(what: string, fn: () => R): R {
+    const c = new CompiledTrace(this, fn, [], `one-off ${what}`);
+    try {
+      return c.run(this, [], 0) as R;
+    } finally {
+      c.dispose();
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { BackendCapabilityError, type DType, type Tensor } from '@strata/backend';
 import { GraphBuilder, type OnnxValue } from '@strata/onnx';
+import type { Tape } from './autodiff/tape.js';
 import { OrtTensor, OrtVariable } from './ort-tensor.js';
 
 /** A `randomUniform` of a trace: the graph input and how to fill it. */
@@ -27,6 +28,8 @@ export class Trace {
   readonly assigns = new Map<OrtVariable, OnnxValue>();
   /** `randomUniform` calls, each an input fed with fresh samples on every run (see {@link Trace.randomUniform}). */
   readonly randoms: RandomInput[] = [];
+  /** While a `valueAndGrads` function runs: the tape its ops are recorded on. */
+  tape: Tape | undefined;
   private readonly constants = new Map<OrtTensor, OnnxValue>();
 
   constructor(opset: number) {

@@ -6,6 +6,9 @@ import { conv2d, matMul, pool2d } from './lower/linalg.js';
 import { argMax, reduce, softmax } from './lower/reduce.js';
 import { concat, gather, oneHot, pad, reshape, slice, transpose } from './lower/shape.js';
 
+/** The plain (non-tensor) arguments of one contract op call, by parameter name. */
+export type OpAttrs = Readonly<Record<string, unknown>>;
+
 /** Builds the nodes of one op on graph `g` from its resolved inputs. */
 export type Lowering = (g: GraphBuilder, inputs: OnnxValue[]) => OnnxValue;
 
@@ -17,8 +20,12 @@ export type Lowering = (g: GraphBuilder, inputs: OnnxValue[]) => OnnxValue;
  * outside it, runs a one-op graph at once (eager mode).
  */
 export abstract class GraphOps {
-  /** Runs (or records) `lower` on `inputs`; `op` names the contract op for messages. */
-  protected abstract run(op: string, inputs: Tensor[], lower: Lowering): Tensor;
+  /**
+   * Runs (or records) `lower` on `inputs`. `op` names the contract op;
+   * `attrs` holds its plain arguments (axes, permutation, options), so that a
+   * recording backend can differentiate the op later (reverse mode).
+   */
+  protected abstract run(op: string, inputs: Tensor[], lower: Lowering, attrs?: OpAttrs): Tensor;
 
   private bin(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     return this.run(op, [a, b], (g, [x, y]) => binary(g, op, x!, y!));
@@ -53,52 +60,52 @@ export abstract class GraphOps {
   softplus(x: Tensor) { return this.un('softplus', x); }
   stopGradient(x: Tensor) { return this.un('stopGradient', x); }
   cast(x: Tensor, dtype: DType) {
-    return this.run('cast', [x], (g, [v]) => cast(g, v!, dtype));
+    return this.run('cast', [x], (g, [v]) => cast(g, v!, dtype), { dtype });
   }
 
   sum(x: Tensor, axes?: number[], keepDims = false) {
-    return this.run('sum', [x], (g, [v]) => reduce(g, 'sum', v!, axes, keepDims));
+    return this.run('sum', [x], (g, [v]) => reduce(g, 'sum', v!, axes, keepDims), { axes, keepDims });
   }
   mean(x: Tensor, axes?: number[], keepDims = false) {
-    return this.run('mean', [x], (g, [v]) => reduce(g, 'mean', v!, axes, keepDims));
+    return this.run('mean', [x], (g, [v]) => reduce(g, 'mean', v!, axes, keepDims), { axes, keepDims });
   }
   max(x: Tensor, axes?: number[], keepDims = false) {
-    return this.run('max', [x], (g, [v]) => reduce(g, 'max', v!, axes, keepDims));
+    return this.run('max', [x], (g, [v]) => reduce(g, 'max', v!, axes, keepDims), { axes, keepDims });
   }
   argMax(x: Tensor, axis: number) {
-    return this.run('argMax', [x], (g, [v]) => argMax(g, v!, axis));
+    return this.run('argMax', [x], (g, [v]) => argMax(g, v!, axis), { axis });
   }
   softmax(x: Tensor, axis = -1) {
-    return this.run('softmax', [x], (g, [v]) => softmax(g, v!, axis, false));
+    return this.run('softmax', [x], (g, [v]) => softmax(g, v!, axis, false), { axis });
   }
   logSoftmax(x: Tensor, axis = -1) {
-    return this.run('logSoftmax', [x], (g, [v]) => softmax(g, v!, axis, true));
+    return this.run('logSoftmax', [x], (g, [v]) => softmax(g, v!, axis, true), { axis });
   }
 
   matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false) {
-    return this.run('matMul', [a, b], (g, [x, y]) => matMul(g, x!, y!, transposeA, transposeB));
+    return this.run('matMul', [a, b], (g, [x, y]) => matMul(g, x!, y!, transposeA, transposeB), { transposeA, transposeB });
   }
   conv2d(x: Tensor, filter: Tensor, options?: Conv2dOptions) {
-    return this.run('conv2d', [x, filter], (g, [v, f]) => conv2d(g, v!, f!, options));
+    return this.run('conv2d', [x, filter], (g, [v, f]) => conv2d(g, v!, f!, options), { options });
   }
   maxPool2d(x: Tensor, options: Pool2dOptions) {
-    return this.run('maxPool2d', [x], (g, [v]) => pool2d(g, 'max', v!, options));
+    return this.run('maxPool2d', [x], (g, [v]) => pool2d(g, 'max', v!, options), { options });
   }
   avgPool2d(x: Tensor, options: Pool2dOptions) {
-    return this.run('avgPool2d', [x], (g, [v]) => pool2d(g, 'avg', v!, options));
+    return this.run('avgPool2d', [x], (g, [v]) => pool2d(g, 'avg', v!, options), { options });
   }
 
   reshape(x: Tensor, shape: Shape) {
-    return this.run('reshape', [x], (g, [v]) => reshape(g, v!, shape));
+    return this.run('reshape', [x], (g, [v]) => reshape(g, v!, shape), { shape });
   }
   transpose(x: Tensor, perm: number[]) {
-    return this.run('transpose', [x], (g, [v]) => transpose(g, v!, perm));
+    return this.run('transpose', [x], (g, [v]) => transpose(g, v!, perm), { perm });
   }
   concat(xs: Tensor[], axis: number) {
-    return this.run('concat', xs, (g, vs) => concat(g, vs, axis));
+    return this.run('concat', xs, (g, vs) => concat(g, vs, axis), { axis });
   }
   slice(x: Tensor, begin: number[], size: number[]) {
-    return this.run('slice', [x], (g, [v]) => slice(g, v!, begin, size));
+    return this.run('slice', [x], (g, [v]) => slice(g, v!, begin, size), { begin, size });
   }
   /** `unstack` as one `Slice` + `Reshape` per index (a graph has no autodiff cost for it). */
   unstack(x: Tensor, axis = 0): Tensor[] {
@@ -120,13 +127,13 @@ export abstract class GraphOps {
     );
   }
   pad(x: Tensor, paddings: [number, number][], value = 0) {
-    return this.run('pad', [x], (g, [v]) => pad(g, v!, paddings, value));
+    return this.run('pad', [x], (g, [v]) => pad(g, v!, paddings, value), { paddings, value });
   }
   gather(x: Tensor, indices: Tensor, axis = 0) {
-    return this.run('gather', [x, indices], (g, [v, i]) => gather(g, v!, i!, axis));
+    return this.run('gather', [x, indices], (g, [v, i]) => gather(g, v!, i!, axis), { axis });
   }
   oneHot(indices: Tensor, depth: number) {
-    return this.run('oneHot', [indices], (g, [i]) => oneHot(g, i!, depth));
+    return this.run('oneHot', [indices], (g, [i]) => oneHot(g, i!, depth), { depth });
   }
 }
 

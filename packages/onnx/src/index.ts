@@ -15,7 +15,7 @@ export {
   intsAttr,
   OnnxValue,
 } from './graph.js';
-export { GraphOps, type Lowering, randomUniformNode } from './graph-ops.js';
+export { GraphOps, type Lowering, type OpAttrs, randomUniformNode } from './graph-ops.js';
 export { checkOpset, DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, type ModelOptions, serializeModel } from './model.js';
 export { OnnxTracer } from './tracer.js';
 export {
@@ -26,3 +26,4 @@ export {
   OnnxModelReadError,
   readOnnxModel,
 } from './read-model.js';
+export { avgPool2dGrad, conv2dBackpropFilter, conv2dBackpropInput, expand, gatherGrad, maxPool2dGrad } from './lower/grad.js';
