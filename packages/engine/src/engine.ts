@@ -5,7 +5,8 @@ import { collate, epochBatches, isSequenceData, seqLensKey, uploadBatch } from '
 import { BatchPlanner } from './batch-planner.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
-import { EngineConfigError, NonFiniteLossError } from './errors.js';
+import { EngineConfigError } from './errors.js';
+import { nonFiniteLossError, snapshotTraining } from './nan-guard.js';
 import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
@@ -195,6 +196,8 @@ export class Engine {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
       const batches = this.planner.batchesOf(train, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
+      // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
+      const snapshot = snapshotTraining(net, this.optimizer);
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
       for (let b = 0; b < batches.length; b++) {
@@ -205,11 +208,20 @@ export class Engine {
         ops.dispose(Object.values(inputs));
         if (!Number.isFinite(m.objective)) {
           progress.stop();
-          throw new NonFiniteLossError(
-            `The training objective became ${m.objective} in epoch ${epoch}, batch ${b + 1}. ` +
-              `The last good checkpoint ${modelDir ? checkpointPath(modelDir, epoch - 1) : '(none: no modelDir)'} is kept. ` +
-              `Lower the learning rate or check the data.`,
-          );
+          throw nonFiniteLossError({
+            network: net,
+            optimizer: this.optimizer,
+            snapshot,
+            learningRate: this.optimizer.learningRate,
+            epoch,
+            batch: b,
+            objective: m.objective,
+            batchAt: (i) => ({
+              inputs: uploadBatch(this.planner.collateOf(train, batches[i]!, templates)),
+              ctx: trainingContext(new Rng(hashString(`step:${epoch}:${i}`, this.seed))),
+            }),
+            lastGoodCheckpoint: modelDir && epoch > 1 ? checkpointPath(modelDir, epoch - 1) : null,
+          });
         }
         acc.add(m, host.size);
         this.step++;

@@ -8,7 +8,22 @@ export class EngineConfigError extends Error {
   override name = 'EngineConfigError';
 }
 
-/** Training produced a non-finite loss; the last good checkpoint is kept. */
+/**
+ * Training produced a non-finite loss; the last good checkpoint is kept (the
+ * broken state is never saved). The message names the layer where NaN/Inf
+ * first appear, when the NaN guard could find it (see nan-guard.ts).
+ */
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
+  constructor(
+    message: string,
+    /** The layer whose weights or output first hold NaN/Inf in the failing step, or null if unknown. */
+    readonly layer: string | null = null,
+    /** 1-based epoch of the failing step. */
+    readonly epoch?: number,
+    /** 0-based batch index of the failing step in its epoch. */
+    readonly batch?: number,
+  ) {
+    super(message);
+  }
 }
