@@ -31,4 +31,12 @@ import { registerSequenceLayerClasses, registerTimeClasses } from './net-dict/ti
 registerRecClasses();
 registerTimeClasses();
 registerSequenceLayerClasses();
-export { type LayerSelector, Network } from './network.js';
+export { type LayerSelector, Network, type NetworkArgs } from './network.js';
+export {
+  InvalidNetworkNameError,
+  LayerSelectorError,
+  NetworkNameNotFinalError,
+  NetworkNotInitializedError,
+  TrackingCycleError,
+} from './network-errors.js';
+export { TopLevelScope } from './top-level-scope.js';
