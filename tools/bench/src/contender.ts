@@ -1,10 +1,11 @@
 /** What the runner needs of each benchmarked implementation. */
 
 /**
- * One implementation of "classify the 2,000 dev digits". `pass` runs every
- * batch and copies each batch's output (class probabilities) into `out`
- * before it returns, so a measurement always includes reading the results
- * back to JS: no contender is measured lazily.
+ * One implementation of a workload (a training epoch, an inference pass, a
+ * construction, a checkpoint save or load). `pass` runs one measurement;
+ * inference contenders copy every output into `out` before they return, so
+ * a measurement always includes reading the results back to JS (no
+ * contender is measured lazily). Other workloads ignore `out`.
  */
 export interface Contender {
   /** Name in the table, e.g. `Strata onnxruntime`. */
@@ -13,10 +14,48 @@ export interface Contender {
   readonly detail: string;
   /** Not part of the target checks (extra information). */
   readonly informational?: boolean;
+  /**
+   * Set when the contender cannot run on this machine or backend (e.g. a
+   * training step on a backend without gradients): the reason, shown as
+   * `unavailable: <reason>`; the runner skips it.
+   */
+  readonly unavailable?: string;
   /** Untimed setup before each measurement, e.g. `setBackend(...)` for Strata. */
   activate(): Promise<void>;
-  /** One full pass over the dev digits; `out` is `[2000, classes]` row-major. */
+  /** One measurement; inference contenders fill `out` (`[examples, classes]` row-major). */
   pass(out: Float32Array): void | Promise<void>;
+  /**
+   * Untimed work after each measurement (e.g. deleting the file a save
+   * wrote, disposing a constructed network). Optional.
+   */
+  after?(): void | Promise<void>;
   /** Frees what the contender holds. */
   dispose(): Promise<void>;
+}
+
+/** The first line of an error's message (the class name too, for typed errors). */
+export function errorLine(e: unknown): string {
+  if (e instanceof Error) return `${e.name !== 'Error' ? `${e.name}: ` : ''}${e.message.split('\n')[0]}`;
+  return String(e);
+}
+
+/** A row that only says why the contender cannot run. */
+export function unavailableContender(name: string, detail: string, reason: unknown): Contender {
+  return {
+    name,
+    detail,
+    unavailable: errorLine(reason),
+    activate: async () => {},
+    pass: () => {},
+    dispose: async () => {},
+  };
+}
+
+/** `make()`, or an unavailable contender carrying the error `make` threw. */
+export async function tryContender(name: string, detail: string, make: () => Promise<Contender>): Promise<Contender> {
+  try {
+    return await make();
+  } catch (e) {
+    return unavailableContender(name, detail, e);
+  }
 }

@@ -1,4 +1,4 @@
-/** The inputs of the benchmark: the 2,000 MNIST dev digits in batches of 256 (the last one 208). */
+/** The inputs of the inference benchmark: the 2,000 MNIST dev digits in batches of 256 (the last one 208), or the first digits one at a time. */
 import { loadMnist, MNIST_PIXELS } from '@strata/datasets';
 import type { Dataset } from '@strata/engine';
 
@@ -18,19 +18,23 @@ export interface HostBatch {
 export interface BenchData {
   readonly dev: Dataset;
   readonly batches: HostBatch[];
-  /** Number of digits (2,000). */
+  /** Number of digits in the batches (2,000 unless limited). */
   readonly size: number;
   /** All labels in dev order. */
   readonly labels: Int32Array;
 }
 
-/** Loads MNIST with the split seed of the configs and cuts the dev split into batches. */
-export function loadBenchData(seed: number | undefined, batchSize = BATCH_SIZE): BenchData {
+/**
+ * Loads MNIST with the split seed of the configs and cuts the dev split (or
+ * its first `limit` digits) into batches.
+ */
+export function loadBenchData(seed: number | undefined, batchSize = BATCH_SIZE, limit?: number): BenchData {
   const { dev } = loadMnist({ seed });
-  const labels = new Int32Array(dev.size);
+  const total = Math.min(limit ?? dev.size, dev.size);
+  const labels = new Int32Array(total);
   const batches: HostBatch[] = [];
-  for (let offset = 0; offset < dev.size; offset += batchSize) {
-    const size = Math.min(batchSize, dev.size - offset);
+  for (let offset = 0; offset < total; offset += batchSize) {
+    const size = Math.min(batchSize, total - offset);
     const pixels = new Float32Array(size * MNIST_PIXELS);
     const batchLabels = new Int32Array(size);
     for (let i = 0; i < size; i++) {
@@ -41,5 +45,5 @@ export function loadBenchData(seed: number | undefined, batchSize = BATCH_SIZE):
     }
     batches.push({ size, offset, pixels, labels: batchLabels });
   }
-  return { dev, batches, size: dev.size, labels };
+  return { dev, batches, size: total, labels };
 }

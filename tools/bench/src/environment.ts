@@ -1,6 +1,8 @@
 /** Facts about the machine and the thread settings each runtime uses, for the report. */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { getBackend, setBackend } from '@strata/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -72,4 +74,65 @@ export async function tfjsWasmThreadsLine(): Promise<string> {
 export async function strataOrtThreadsSetting(): Promise<number | undefined> {
   await setBackend('onnxruntime');
   return (getBackend() as unknown as { config?: { intraOpNumThreads?: number } }).config?.intraOpNumThreads;
+}
+
+/** Versions of the packages the contenders run, read from tools/bench/node_modules/<pkg>/package.json. */
+export function packageVersions(benchDir: string): Record<string, string> {
+  const pkgs = [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-backend-wasm',
+    'onnxruntime-node',
+    '@strata/backend-tfjs',
+    '@strata/backend-onnxruntime',
+    '@strata/engine',
+    '@strata/network',
+  ];
+  const out: Record<string, string> = {};
+  for (const p of pkgs) {
+    try {
+      out[p] = (JSON.parse(readFileSync(join(benchDir, 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      out[p] = 'unknown';
+    }
+  }
+  return out;
+}
+
+/** The commit of the working tree (with `+dirty` when files differ from it), or null outside git. */
+export function gitCommit(repoRoot: string): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return null;
+  }
+}
+
+/** The machine summary of the JSON file. */
+export interface MachineSummary {
+  cpu: string;
+  logicalCpus: number;
+  physicalCores: number;
+  memoryGB: number;
+  node: string;
+  platform: string;
+  packages: Record<string, string>;
+  commit: string | null;
+  loadAverageStart: number;
+}
+
+export function machineSummary(benchDir: string, repoRoot: string): MachineSummary {
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    logicalCpus: availableParallelism(),
+    physicalCores: physicalCores(),
+    memoryGB: Math.round(totalmem() / 1e8) / 10,
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+    packages: packageVersions(benchDir),
+    commit: gitCommit(repoRoot),
+    loadAverageStart: loadavg()[0]!,
+  };
 }

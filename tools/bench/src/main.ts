@@ -1,84 +1,92 @@
 /**
- * Inference benchmark of issue #4: Strata on onnxruntime against Strata on
- * tfjs-wasm, tfjs-layers on wasm and a raw onnxruntime-node session, on the
- * 2,000 MNIST dev digits at batch 256, for the example MLP and CNN.
- * Run: `pnpm bench` at the repository root (BENCH_ROUNDS=N to change the rounds).
+ * `pnpm bench` (issue #8): Strata against its peers — tfjs-layers on the
+ * same tfjs backend with the same architecture and weights, and raw
+ * onnxruntime-node where it applies — on training epochs, inference at
+ * batch 1 and 256, net-dict construction and checkpoint save/load.
+ * Interleaved rounds, medians and spreads, ratios against the peer of the
+ * same run. Prints Markdown; writes JSON, Markdown and an SVG chart of the
+ * ratios to tools/bench/results/. Options: see options.ts and the README.
  */
-import { setBackend } from '@strata/backend';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import type { Contender } from './contender.js';
-import { BATCH_SIZE, loadBenchData } from './data.js';
-import { loadLine, machineLine, physicalCores, strataOrtThreadsSetting, tfjsWasmThreadsLine } from './environment.js';
-import { buildEngine, type ModelSpec, modelSpecs, weightsSource } from './models.js';
-import { observedOrtThreads, rawOrtContender } from './raw-ort.js';
-import { type ModelResult, outputChecks, summaryLine, targetLines, timingTable } from './report.js';
-import { COOLDOWN_MS, measure, roundsFromEnv } from './runner.js';
-import { enginePredictContender, strataContender } from './strata.js';
-import { tfjsLayersContender } from './tfjs-layers.js';
+import { ratioChartSvg } from './chart.js';
+import { loadLine, machineLine, machineSummary, physicalCores, strataOrtThreadsSetting, tfjsWasmThreadsLine } from './environment.js';
+import { groupMarkdown, reportMarkdown, targetsMarkdown } from './markdown.js';
+import { modelSpecs, REPO_ROOT } from './models.js';
+import { type BenchOptions, DEFAULTS, readOptions } from './options.js';
+import type { GroupResult } from './results.js';
+import { COOLDOWN_MS } from './runner.js';
+import { checkpointGroups } from './workloads/checkpoint.js';
+import { constructionGroup } from './workloads/construct.js';
+import { inferenceGroup } from './workloads/infer.js';
+import { trainingGroup } from './workloads/train.js';
 
-const log = (s = ''): void => console.log(s);
+const BENCH_DIR = join(REPO_ROOT, 'tools', 'bench');
+/** Progress lines go to stderr, the Markdown report to stdout. */
+const progress = (s = ''): void => void process.stderr.write(`${s}\n`);
 
-async function benchModel(spec: ModelSpec, rounds: number, ortThreads: string): Promise<ModelResult> {
-  const data = loadBenchData(spec.config.seed);
-  log(`\n=== ${spec.key} (${spec.configFile}) — ${weightsSource(spec)} ===`);
-  log(`${data.size} dev digits in ${data.batches.length} batches of ${BATCH_SIZE} (last ${data.batches.at(-1)!.size})`);
-
-  await setBackend('onnxruntime');
-  const ortEngine = await buildEngine(spec);
-  await setBackend('tfjs-wasm');
-  const tfEngine = await buildEngine(spec);
-  const classes = ortEngine.network.defaultOutputLayer().output.dim!;
-
-  const strataOrt = await strataContender(
-    'Strata onnxruntime',
-    'onnxruntime',
-    ortEngine,
-    data,
-    `backend.compile(forward) over pre-uploaded batches, readSync per batch; one session per input signature, intra-op threads ${ortThreads}`,
-  );
-  const strataTf = await strataContender('Strata tfjs-wasm', 'tfjs-wasm', tfEngine, data, 'same compiled forward (eager on tfjs), readSync (dataSync) per batch');
-  const tfjsLayers = await tfjsLayersContender('tfjs-layers wasm', tfEngine.network, 'tfjs-wasm', data);
-  const rawOrt = await rawOrtContender('raw onnxruntime-node', ortEngine.network, 'onnxruntime', data);
-  const predict = enginePredictContender('Strata onnxruntime engine.predict', 'onnxruntime', ortEngine, data);
-  const contenders: Contender[] = [strataOrt, strataTf, tfjsLayers, rawOrt, predict];
-  for (const c of contenders) log(`  ${c.name}: ${c.detail}`);
-
-  const measured = await measure(contenders, data.size * classes, rounds, (s) => log(s));
-  for (const c of contenders) await c.dispose();
-  const by = (c: Contender) => measured.find((m) => m.contender === c)!;
-  return { key: spec.key, digits: data.size, classes, labels: data.labels, strataOrt: by(strataOrt), rawOrt: by(rawOrt), tfjsLayers: by(tfjsLayers), all: measured };
+async function run(o: BenchOptions): Promise<GroupResult[]> {
+  const groups: GroupResult[] = [];
+  const done = (g: GroupResult | GroupResult[]): void => {
+    for (const x of Array.isArray(g) ? g : [g]) {
+      groups.push(x);
+      for (const line of groupMarkdown(x)) progress(line);
+      progress(loadLine());
+    }
+  };
+  const specs = modelSpecs(o.models);
+  if (o.workloads.includes('train')) for (const s of specs) done(await trainingGroup(s, o.trainBatches[s.key as 'MLP' | 'CNN'], o.trainRounds, progress));
+  if (o.workloads.includes('infer')) {
+    for (const s of specs) done(await inferenceGroup(s, 256, undefined, o.rounds, progress));
+    for (const s of specs) done(await inferenceGroup(s, 1, o.infer1Digits, o.rounds, progress));
+  }
+  if (o.workloads.includes('construct')) done(await constructionGroup(o.rounds, progress));
+  if (o.workloads.includes('checkpoint')) done(await checkpointGroups(o.rounds, progress));
+  return groups;
 }
 
 async function main(): Promise<void> {
+  const o = readOptions(process.env, process.argv.slice(2), join(BENCH_DIR, 'results'));
   registerTfjsBackends();
   registerOnnxruntimeBackends();
-  const rounds = roundsFromEnv();
-  log('Strata inference benchmark (issue #4): 2,000 MNIST dev digits, batch 256');
-  log(`machine: ${machineLine()}`);
-  log(`protocol: 1 warm-up pass per contender, then ${rounds} rounds round-robin (BENCH_ROUNDS), ${COOLDOWN_MS} ms untimed pause before each pass; one measurement = one full 2,000-digit pass incl. reading results back to JS; times from performance.now()`);
+  const machine = machineSummary(BENCH_DIR, REPO_ROOT);
   const setting = await strataOrtThreadsSetting();
-  const ortThreads = setting === undefined ? `default (onnxruntime: one per physical core = ${physicalCores()})` : String(setting);
-  log(`threads: onnxruntime intraOpNumThreads ${ortThreads} for both Strata onnxruntime and the raw session (interOp 1 / sequential execution)`);
-  log(`threads: ${await tfjsWasmThreadsLine()}`);
-  log(loadLine());
+  const startedAt = new Date();
+  const header = [
+    `machine: ${machineLine()}, ${machine.memoryGB} GB; commit ${machine.commit ?? 'unknown'}`,
+    `packages: ${Object.entries(machine.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `threads: onnxruntime intraOpNumThreads ${setting ?? `default (one per physical core = ${physicalCores()})`}; ${await tfjsWasmThreadsLine()}`,
+    `protocol: 1 warm-up pass per contender, then rounds round-robin with the first contender rotating (BENCH_ROUNDS=${o.rounds}, training BENCH_TRAIN_ROUNDS=${o.trainRounds}), ${COOLDOWN_MS} ms untimed pause before each pass; times from performance.now()`,
+    `workloads: ${o.workloads.join(', ')}; models: ${o.models.join(', ')}; training batches per measurement: ${Object.entries(o.trainBatches).map(([k, v]) => `${k} ${v ?? 'all'}`).join(', ')} (defaults ${Object.entries(DEFAULTS.trainBatches).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `started ${startedAt.toISOString()}, ${loadLine()}`,
+  ];
+  for (const l of header) progress(l);
 
-  const results: ModelResult[] = [];
-  for (const spec of modelSpecs()) {
-    const r = await benchModel(spec, rounds, ortThreads);
-    results.push(r);
-    log(`\n${r.key}: time per 2,000-digit pass (ratio = time / Strata onnxruntime's; * = information, not in the targets)`);
-    for (const line of timingTable(r)) log(line);
-    log('outputs vs Strata onnxruntime (warm-up pass):');
-    for (const line of outputChecks(r)) log(line);
-    if (observedOrtThreads !== null) log(`raw session: ${observedOrtThreads} intra-op threads observed (worker threads started by its creation + the caller)`);
-    log(loadLine());
+  const groups = await run(o);
+  header.push(`finished ${new Date().toISOString()}, ${loadLine()}`);
+  const title = 'Strata benchmark (issue #8)';
+  const md = reportMarkdown(title, header, groups);
+  progress('\n## Targets');
+  for (const l of targetsMarkdown(groups)) progress(l);
+  console.log(md);
+
+  if (o.outDir) {
+    mkdirSync(o.outDir, { recursive: true });
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const json = JSON.stringify({ schema: 'strata-bench/1', startedAt: startedAt.toISOString(), options: o, machine, header, groups }, null, 1);
+    const svg = ratioChartSvg(groups, `${title}, ${startedAt.toISOString().slice(0, 16)}, ${machine.cpu}`);
+    for (const [name, text] of [
+      [`bench-${stamp}.json`, json],
+      ['latest.json', json],
+      ['latest.md', md],
+      ['latest-ratios.svg', svg],
+    ] as const) {
+      writeFileSync(join(o.outDir, name), text);
+    }
+    progress(`wrote ${o.outDir}/bench-${stamp}.json, latest.json, latest.md, latest-ratios.svg`);
   }
-
-  log('\n=== targets of issue #4 (information, not assertions) ===');
-  for (const r of results) for (const line of targetLines(r)) log(line);
-  log('\n=== summary ===');
-  for (const r of results) log(summaryLine(r));
 }
 
 main().catch((e: unknown) => {

@@ -47,8 +47,9 @@ function spec(key: string, name: string): ModelSpec {
 }
 
 /** The MLP and the CNN of the examples. */
-export function modelSpecs(): ModelSpec[] {
-  return [spec('MLP', 'mnist-mlp'), spec('CNN', 'mnist-cnn')];
+export function modelSpecs(keys: readonly string[] = ['MLP', 'CNN']): ModelSpec[] {
+  const all = [spec('MLP', 'mnist-mlp'), spec('CNN', 'mnist-cnn')];
+  return all.filter((s) => keys.includes(s.key));
 }
 
 /** Where the weights come from, for the report. */
@@ -61,9 +62,10 @@ export function weightsSource(s: ModelSpec): string {
 /**
  * Builds the network and engine of a config on the ACTIVE backend (as the
  * CLI's `buildEngine`, without a model directory) and loads the checkpoint
- * when there is one.
+ * when there is one. `fresh`: keep the config seed's initial weights and
+ * train one epoch per `engine.train` call (the training benchmark).
  */
-export async function buildEngine(s: ModelSpec): Promise<Engine> {
+export async function buildEngine(s: ModelSpec, opts: { fresh?: boolean } = {}): Promise<Engine> {
   const c = s.config;
   const network = NetDictNetwork.fromDict(c.network, { externData: c.extern_data, seed: c.seed });
   const optimizer: Record<string, unknown> = {};
@@ -71,12 +73,12 @@ export async function buildEngine(s: ModelSpec): Promise<Engine> {
   if (c.learning_rate !== undefined) optimizer.learningRate = c.learning_rate;
   const engine = new Engine(network, {
     batchSize: c.batch_size,
-    epochs: c.num_epochs,
+    epochs: opts.fresh ? 1 : c.num_epochs,
     seed: c.seed,
     optimizer: optimizer as unknown as OptimizerConfig,
     progress: false,
     log: () => {},
   });
-  if (s.checkpoint) await engine.loadWeights(s.checkpoint);
+  if (s.checkpoint && !opts.fresh) await engine.loadWeights(s.checkpoint);
   return engine;
 }

@@ -7,8 +7,12 @@
  * onnxruntime session's intra-op workers keep spinning for ~20-30 ms after a
  * run by default (the raw session's do), which would otherwise slow down
  * whichever contender runs next.
+ *
+ * A contender that is unavailable from the start, or whose warm-up throws
+ * (e.g. `BackendCapabilityError` for training on a backend without
+ * gradients), is not timed: its result carries the reason instead.
  */
-import type { Contender } from './contender.js';
+import { type Contender, errorLine } from './contender.js';
 import { summarize, type TimingSummary } from './stats.js';
 
 /** Untimed pause before each pass (lets spinning onnxruntime workers of the previous contender go idle). */
@@ -16,52 +20,64 @@ export const COOLDOWN_MS = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Rounds when `BENCH_ROUNDS` is unset. */
-export const DEFAULT_ROUNDS = 7;
-
-/** `BENCH_ROUNDS` from the environment, else {@link DEFAULT_ROUNDS}. @throws Error for a bad value. */
-export function roundsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.BENCH_ROUNDS;
-  if (raw === undefined || raw === '') return DEFAULT_ROUNDS;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_ROUNDS must be a positive integer. Received: ${JSON.stringify(raw)}.`);
-  return n;
-}
-
 /** Results of one contender. */
 export interface Measured {
   contender: Contender;
-  timing: TimingSummary;
-  /** Warm-up pass output, `[digits, classes]`. */
+  /** Null when the contender is unavailable. */
+  timing: TimingSummary | null;
+  /** Why the contender did not run (its error's first line). */
+  unavailable?: string;
+  /** Warm-up pass output (inference: `[digits, classes]`). */
   output: Float32Array;
   /** Duration of the warm-up pass (includes compilation / kernel setup). */
   warmupMs: number;
 }
 
-/** Times one pass: activation is not timed; the pass includes reading every output back to JS. */
+/** Times one pass: activation, cooldown and `after` are not timed; the pass includes reading every output back to JS. */
 async function timePass(c: Contender, out: Float32Array): Promise<number> {
   await c.activate();
   await sleep(COOLDOWN_MS);
   const t0 = performance.now();
   await c.pass(out);
-  return performance.now() - t0;
+  const t = performance.now() - t0;
+  await c.after?.();
+  return t;
 }
 
+/** Warm-up, then `rounds` round-robin rounds over the available contenders. */
 export async function measure(contenders: Contender[], outputSize: number, rounds: number, log: (s: string) => void = () => {}): Promise<Measured[]> {
   const outputs = contenders.map(() => new Float32Array(outputSize));
-  const warmups: number[] = [];
+  const warmups = contenders.map(() => 0);
+  const unavailable: (string | undefined)[] = contenders.map((c) => c.unavailable);
   for (let i = 0; i < contenders.length; i++) {
-    warmups.push(await timePass(contenders[i]!, outputs[i]!));
-    log(`  warm-up ${contenders[i]!.name}: ${warmups[i]!.toFixed(1)} ms`);
+    const c = contenders[i]!;
+    if (unavailable[i] !== undefined) {
+      log(`  ${c.name}: unavailable: ${unavailable[i]}`);
+      continue;
+    }
+    try {
+      warmups[i] = await timePass(c, outputs[i]!);
+      log(`  warm-up ${c.name}: ${warmups[i]!.toFixed(1)} ms`);
+    } catch (e) {
+      unavailable[i] = errorLine(e);
+      log(`  ${c.name}: unavailable: ${unavailable[i]}`);
+    }
   }
+  const live = contenders.map((_, i) => i).filter((i) => unavailable[i] === undefined);
   const scratch = new Float32Array(outputSize);
   const samples: number[][] = contenders.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const i = (r + k) % contenders.length;
+  for (let r = 0; r < rounds && live.length > 0; r++) {
+    for (let k = 0; k < live.length; k++) {
+      const i = live[(r + k) % live.length]!;
       samples[i]!.push(await timePass(contenders[i]!, scratch));
     }
-    log(`  round ${r + 1}/${rounds}: ${contenders.map((c, i) => `${c.name} ${samples[i]![r]!.toFixed(1)}`).join(', ')}`);
+    log(`  round ${r + 1}/${rounds}: ${live.map((i) => `${contenders[i]!.name} ${samples[i]!.at(-1)!.toFixed(1)}`).join(', ')}`);
   }
-  return contenders.map((contender, i) => ({ contender, timing: summarize(samples[i]!), output: outputs[i]!, warmupMs: warmups[i]! }));
+  return contenders.map((contender, i) => ({
+    contender,
+    timing: unavailable[i] === undefined ? summarize(samples[i]!) : null,
+    ...(unavailable[i] !== undefined ? { unavailable: unavailable[i] } : {}),
+    output: outputs[i]!,
+    warmupMs: warmups[i]!,
+  }));
 }

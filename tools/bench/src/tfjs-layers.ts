@@ -6,8 +6,9 @@
  * Layer mapping (Keras and Strata share weight layouts: Linear's kernel is
  * `[in, out]` like Dense, Conv2D's is HWIO like Conv2D): `split_dims` →
  * `reshape`, `linear`/`softmax` → `dense`, `conv` → `conv2D`, `pool` →
- * `maxPooling2d`/`averagePooling2d`, `merge_dims`/`flatten` → `flatten`.
- * Dropout is left out (inference).
+ * `maxPooling2d`/`averagePooling2d`, `merge_dims`/`flatten` → `flatten`; a
+ * layer's `dropout` option → a `dropout` layer before it (identity in
+ * `predict`, active in `fit`).
  */
 import { ops, setBackend } from '@strata/backend';
 import { Conv2D, Linear, MergeDims, Pool2D, SplitDims } from '@strata/core';
@@ -53,6 +54,11 @@ export function toSequential(net: NetDictNetwork, weights: HostWeights): tfl.Seq
     const from = src.length === 1 ? (src[0]!.kind === 'layer' ? src[0]!.name : null) : undefined;
     if (from === undefined || from !== previous) throw new Error(`tfjs-layers translation needs a chain of layers; '${node.name}' reads ${JSON.stringify(src)}.`);
     previous = node.name;
+    if (node.dropout > 0) {
+      // RETURNN's `dropout` option drops the layer's input in training: a Dropout layer in front of it.
+      model.add(tfl.layers.dropout({ ...(first ? { inputShape: inputDim } : {}), name: `${node.name}_dropout`, rate: node.dropout }));
+      first = false;
+    }
     const shapeArg = first ? { inputShape: inputDim } : {};
     first = false;
     const l = node.layer;

@@ -1,0 +1,179 @@
+/**
+ * Training (issues #5 and #8): one epoch, or a fixed subset of its batches,
+ * of the example MLP and CNN configs on the MNIST training digits, as a user
+ * runs it: Strata's `engine.train` (the real engine train step, batch size,
+ * Adam and dropout of the config, fresh weights of the config's seed) on
+ * onnxruntime, tfjs-wasm and tfjs-cpu, against tfjs-layers `model.fit` with
+ * the same architecture, the same initial weights, Adam with the same
+ * hyper-parameters and the same dropout, on tfjs wasm and cpu.
+ */
+import { setBackend } from '@strata/backend';
+import { MNIST_PIXELS, loadMnist } from '@strata/datasets';
+import type { Dataset, Engine } from '@strata/engine';
+import type { NetDictNetwork } from '@strata/network';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { type Contender, tryContender } from '../contender.js';
+import { trainStepFlops } from '../flops.js';
+import { buildEngine, type ModelSpec } from '../models.js';
+import { type GroupResult, groupResult } from '../results.js';
+import { measure } from '../runner.js';
+import { type HostWeights, readWeights, toSequential } from '../tfjs-layers.js';
+import { OVERHEAD_BUDGET } from './infer.js';
+
+const STRATA_ORT = 'Strata onnxruntime';
+const STRATA_WASM = 'Strata tfjs-wasm';
+const STRATA_CPU = 'Strata tfjs-cpu';
+const LAYERS_WASM = 'tfjs-layers wasm';
+const LAYERS_CPU = 'tfjs-layers cpu';
+
+/** Issue #5's targets: time of Strata onnxruntime at most this fraction of the peer's. */
+const ORT_SPEEDUP: Record<string, { peer: string; times: number }[]> = {
+  MLP: [{ peer: LAYERS_WASM, times: 8 }],
+  CNN: [
+    { peer: LAYERS_CPU, times: 10 },
+    { peer: STRATA_WASM, times: 3 },
+  ],
+};
+
+/** The first `n` examples of `ds` (the training subset of one measurement). */
+function firstExamples(ds: Dataset, n: number): Dataset {
+  return { name: `${ds.name}[0:${n}]`, size: n, extern: ds.extern, example: (i) => ds.example(i) };
+}
+
+/** `engine.train(subset)` with one epoch per call (no model dir: nothing is saved, every call trains "epoch 1"). */
+async function strataTrainContender(name: string, backendName: string, spec: ModelSpec, train: Dataset, losses: Record<string, string>): Promise<Contender> {
+  await setBackend(backendName);
+  const engine: Engine = await buildEngine(spec, { fresh: true });
+  return {
+    name,
+    detail: `engine.train(${train.size} digits), 1 epoch: collate + upload + the engine's train step per batch, ${engine.optimizer.getConfig().class as string}, dropout as configured`,
+    activate: async () => {
+      await setBackend(backendName);
+    },
+    async pass(): Promise<void> {
+      const r = await engine.train(train);
+      losses[name] ??= `epoch loss ${r.history[0]!.train.loss.toFixed(4)} (1st pass)`;
+    },
+    dispose: async () => {
+      await setBackend(backendName);
+      for (const v of engine.network.weights) v.dispose();
+    },
+  };
+}
+
+/** Inputs and one-hot targets of the subset as tfjs tensors on the active tfjs backend. */
+function subsetTensors(train: Dataset, n: number, classes: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const pixels = new Float32Array(n * MNIST_PIXELS);
+  const oneHot = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) {
+    const ex = train.example(i);
+    pixels.set(ex.data as Float32Array, i * MNIST_PIXELS);
+    oneHot[i * classes + (ex.classes as number)] = 1;
+  }
+  return { x: tf.tensor2d(pixels, [n, MNIST_PIXELS]), y: tf.tensor2d(oneHot, [n, classes]) };
+}
+
+/**
+ * tfjs-layers `model.fit(x, y, {batchSize, epochs: 1, shuffle: true})` on
+ * tfjs `tfjsName`, with `categoricalCrossentropy` on the softmax output and
+ * `tf.train.adam(lr, 0.9, 0.999, 1e-7)` (Strata's Adam defaults, Keras').
+ */
+async function layersTrainContender(
+  name: string,
+  strataBackend: 'tfjs-wasm' | 'tfjs-cpu',
+  net: NetDictNetwork,
+  weights: HostWeights,
+  spec: ModelSpec,
+  train: Dataset,
+  losses: Record<string, string>,
+): Promise<Contender> {
+  await setBackend(strataBackend);
+  const tfjsName = tf.getBackend();
+  const model = toSequential(net, weights);
+  const lr = spec.config.learning_rate ?? 0.001;
+  model.compile({ optimizer: tf.train.adam(lr, 0.9, 0.999, 1e-7), loss: 'categoricalCrossentropy' });
+  const classes = net.defaultOutputLayer().output.dim!;
+  const { x, y } = subsetTensors(train, train.size, classes);
+  const batchSize = spec.config.batch_size;
+  return {
+    name,
+    detail: `tfjs-layers ${tfl.version_layers} model.fit(x, y, {batchSize: ${batchSize}, epochs: 1, shuffle: true}) on tensors built before timing, categoricalCrossentropy, tf.train.adam(${lr}), Dropout layers; tf.getBackend()='${tfjsName}'`,
+    activate: async () => {
+      await setBackend(strataBackend);
+      if (tf.getBackend() !== tfjsName) throw new Error(`tfjs runs on '${tf.getBackend()}', expected ${tfjsName}.`);
+    },
+    async pass(): Promise<void> {
+      const h = await model.fit(x, y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
+      losses[name] ??= `epoch loss ${(h.history.loss![0] as number).toFixed(4)} (1st pass)`;
+    },
+    dispose: async () => {
+      tf.dispose([x, y]);
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * The training group of one model: `batches` batches of the config's batch
+ * size per measurement (null: the whole 8,000-digit epoch), the time scaled
+ * to a full epoch in the table.
+ */
+export async function trainingGroup(spec: ModelSpec, batches: number | null, rounds: number, log: (s: string) => void): Promise<GroupResult> {
+  const { train: full } = loadMnist({ seed: spec.config.seed });
+  const bs = spec.config.batch_size;
+  const epochBatches = Math.ceil(full.size / bs);
+  const n = batches === null ? full.size : Math.min(batches * bs, full.size);
+  const used = Math.ceil(n / bs);
+  const train = firstExamples(full, n);
+  const title = `${spec.key} training: one measurement = ${used === epochBatches ? 'one epoch' : `${used} of the ${epochBatches} batches of an epoch`} (${n} of ${full.size} training digits, batch ${bs}, Adam, dropout as configured)`;
+  log(`\n=== ${title} ===`);
+
+  const losses: Record<string, string> = {};
+  await setBackend('tfjs-wasm');
+  const initial = await buildEngine(spec, { fresh: true });
+  const weights = readWeights(initial.network);
+  const contenders: Contender[] = [];
+  const strata = (name: string, backend: string) =>
+    tryContender(name, `engine.train on ${backend}`, () => strataTrainContender(name, backend, spec, train, losses));
+  const layers = (name: string, backend: 'tfjs-wasm' | 'tfjs-cpu') =>
+    tryContender(name, `tfjs-layers model.fit on ${backend}`, () => layersTrainContender(name, backend, initial.network, weights, spec, train, losses));
+  contenders.push(await strata(STRATA_ORT, 'onnxruntime'), await strata(STRATA_WASM, 'tfjs-wasm'), await strata(STRATA_CPU, 'tfjs-cpu'));
+  contenders.push(await layers(LAYERS_WASM, 'tfjs-wasm'), await layers(LAYERS_CPU, 'tfjs-cpu'));
+  for (const v of initial.network.weights) v.dispose();
+  for (const c of contenders) log(`  ${c.name}: ${c.detail}`);
+
+  const measured = await measure(contenders, 0, rounds, log);
+  for (const c of contenders) await c.dispose();
+
+  const targets = [
+    { source: '#8 overhead budget', text: `${STRATA_WASM} ≤ ${OVERHEAD_BUDGET}× ${LAYERS_WASM}`, subject: STRATA_WASM, peer: LAYERS_WASM, maxRatio: OVERHEAD_BUDGET },
+    { source: '#8 overhead budget', text: `${STRATA_CPU} ≤ ${OVERHEAD_BUDGET}× ${LAYERS_CPU}`, subject: STRATA_CPU, peer: LAYERS_CPU, maxRatio: OVERHEAD_BUDGET },
+    ...(ORT_SPEEDUP[spec.key] ?? []).map((t) => ({
+      source: '#5',
+      text: `${STRATA_ORT} ≥ ${t.times}× faster than ${t.peer}`,
+      subject: STRATA_ORT,
+      peer: t.peer,
+      maxRatio: 1 / t.times,
+    })),
+  ];
+  const peerOfOrt = spec.key === 'CNN' ? LAYERS_CPU : LAYERS_WASM;
+  return groupResult(
+    {
+      id: `train/${spec.key}`,
+      workload: 'train',
+      title,
+      rounds,
+      ...(used < epochBatches ? { scale: { factor: full.size / n, label: `s per ${full.size}-digit epoch (extrapolated ×${(full.size / n).toFixed(2)})` } } : {}),
+      peers: { [STRATA_ORT]: peerOfOrt, [STRATA_WASM]: LAYERS_WASM, [STRATA_CPU]: LAYERS_CPU },
+      targets,
+      flops: trainStepFlops(initial.network, 1) * n,
+      checks: losses,
+      notes: [
+        `weights: fresh initialisation of seed ${spec.config.seed ?? 42}, copied into the tfjs-layers models; each pass trains on from the previous one's weights`,
+        'raw onnxruntime-node: not applicable (onnxruntime-node has no training API)',
+      ],
+    },
+    measured,
+  );
+}
