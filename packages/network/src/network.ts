@@ -1,5 +1,5 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE, Layer, type LayerArgs, type SymbolicShape, toSnakeCase } from '@strata/core';
+import { type CallContext, Layer, type LayerArgs, type SymbolicShape, toSnakeCase } from '@strata/core';
 import { autoTracking } from './auto-tracking.js';
 import { LayerNotFoundError, NetworkError, NotALayerError } from './errors.js';
 import {
@@ -178,10 +178,19 @@ export class Network extends Layer {
     return found;
   }
 
-  /** Calls the network (seed `__call__`); a first call without a parent makes it top-level (names it in its TopLevelScope). */
-  override apply(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): Tensor {
+  /**
+   * Calls the network (seed `__call__`); a first call without a parent makes
+   * it top-level (named in its {@link TopLevelScope}). Arguments as {@link Layer.apply}.
+   */
+  override apply(...args: Parameters<Layer['apply']>): Tensor {
     this.finalizeTopLevel();
-    return super.apply(inputs, ctx);
+    return super.apply(...args);
+  }
+
+  /** As {@link Network.apply}, also returning the logits (see {@link Layer.applyWithLogits}). */
+  override applyWithLogits(...args: Parameters<Layer['applyWithLogits']>): ReturnType<Layer['applyWithLogits']> {
+    this.finalizeTopLevel();
+    return super.applyWithLogits(...args);
   }
 
   /** Marks the network built (seed `build`); as the first call, a first build without a parent makes it top-level. */
