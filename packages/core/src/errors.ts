@@ -41,3 +41,69 @@ export class InputShapeError extends LayerError {
 export class LayerArgumentError extends LayerError {
   override name = 'LayerArgumentError';
 }
+
+/**
+ * Thrown by `input`, `output`, `inputShape`, ... and `getInputAt(i)`, ... when
+ * the layer has never been called (seed: AttributeError "no inbound nodes").
+ */
+export class LayerNotConnectedError extends LayerError {
+  override name = 'LayerNotConnectedError';
+  constructor(layer: string, attribute: string) {
+    super(`Layer '${layer}' has never been called, so it has no ${attribute}. Call it on an input first (layer.apply(x)).`);
+  }
+}
+
+/**
+ * Thrown by `input`, `output`, `inputMask`, `outputMask` (and `inputShape`/
+ * `outputShape` when the calls' shapes differ) when the layer was called more
+ * than once (seed: AttributeError "connected to more than one incoming layers").
+ */
+export class AmbiguousLayerNodeError extends LayerError {
+  override name = 'AmbiguousLayerNodeError';
+  constructor(layer: string, attribute: string, nodes: number, atMethod: string, detail = '') {
+    super(
+      `Layer '${layer}' has ${nodes} inbound nodes (it was called ${nodes} times)${detail}, so the notion of its "${attribute}" is ill-defined. ` +
+        `Use ${atMethod}(nodeIndex) instead (nodeIndex 0 is the first call).`,
+    );
+  }
+}
+
+/** Thrown by `getInputAt(i)` and the other `...At` methods for a node index that does not exist or is no longer kept. */
+export class NodeIndexError extends LayerError {
+  override name = 'NodeIndexError';
+}
+
+/**
+ * Thrown when a node's tensor is asked for after it was garbage-collected:
+ * nodes hold their tensors weakly (shapes, dtypes are kept).
+ */
+export class TensorReleasedError extends LayerError {
+  override name = 'TensorReleasedError';
+}
+
+/** Thrown by `apply` when the layer's `call` returned `undefined` or `null` (seed: ValueError "call method returns None"). */
+export class CallReturnedNothingError extends LayerError {
+  override name = 'CallReturnedNothingError';
+  constructor(layer: string, className: string, received: null | undefined) {
+    super(
+      `The call() method of layer '${layer}' (${className}) returned ${received}, an invalid value. ` +
+        `call() must return the output tensor (or a list of tensors); check that every branch of call() ends in a return.`,
+    );
+  }
+}
+
+/**
+ * Thrown when a mask reaches a layer that does not support masking
+ * (`supportsMasking` false; seed/Keras: TypeError "does not support masking, but was passed an input_mask").
+ */
+export class MaskNotSupportedError extends LayerError {
+  override name = 'MaskNotSupportedError';
+}
+
+/**
+ * Thrown by `addWeight` for `synchronization: 'onRead'` with `trainable: true`
+ * (seed: ValueError "trainable has been set to True with synchronization set as ON_READ").
+ */
+export class VariableSynchronizationError extends LayerArgumentError {
+  override name = 'VariableSynchronizationError';
+}

@@ -1,16 +1,25 @@
 export { type Activation, ACTIVATION_NAMES, getActivation } from './activations.js';
 export { batchDim, Data, type DataConfig, Dim, type DimKind, type DimTagConfig } from './data.js';
+export { type AddWeightOptions } from './add-weight.js';
+export { type InputsKey, type VariableUpdate } from './call-records.js';
 export {
+  AmbiguousLayerNodeError,
+  CallReturnedNothingError,
   DuplicateNameError,
   InputShapeError,
   LayerArgumentError,
   LayerError,
   LayerNotBuiltError,
+  LayerNotConnectedError,
+  MaskNotSupportedError,
+  NodeIndexError,
+  TensorReleasedError,
+  VariableSynchronizationError,
   WeightMismatchError,
 } from './errors.js';
 export * from './initializers/index.js';
 export {
-  type AddWeightOptions,
+  type ApplyOptions,
   type CallContext,
   INFERENCE,
   Layer,
@@ -19,8 +28,28 @@ export {
   type SymbolicShape,
   trainingContext,
 } from './layer.js';
+export { LayerConnectivity } from './layer-connectivity.js';
+export { LayerNode, type Mask, maskOf, NodeHistory, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';
 export { NameScope, toSnakeCase } from './naming.js';
+export {
+  type AxisSizePartitionerOptions,
+  fixedSizePartitioner,
+  PartitionedVariable,
+  type Partitioner,
+  partitionSizes,
+  variableAxisSizePartitioner,
+} from './partitioned-variable.js';
+export { registerRegularizer, type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 export { hashString, Rng } from './rng.js';
 export { maskFrames, sequenceMask } from './sequence-mask.js';
-export { type Constraint, type Regularizer, Variable, type VariableOwner } from './variable.js';
+export {
+  type Constraint,
+  type Regularizer,
+  VARIABLE_AGGREGATIONS,
+  VARIABLE_SYNCHRONIZATIONS,
+  Variable,
+  type VariableAggregation,
+  type VariableOwner,
+  type VariableSynchronization,
+} from './variable.js';

@@ -1,64 +1,51 @@
 import { type DType, getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
-import { DuplicateNameError, LayerNotBuiltError, WeightMismatchError } from './errors.js';
-import type { Initializer } from './initializers/initializer.js';
+import { type AddWeightOptions, createWeight, resolveWeightOptions } from './add-weight.js';
+import { type CallContext, INFERENCE } from './call-context.js';
+import { CallRecords, type InputsKey, type VariableUpdate } from './call-records.js';
+import { CallReturnedNothingError, DuplicateNameError, LayerNotBuiltError, MaskNotSupportedError } from './errors.js';
+import { LayerConnectivity } from './layer-connectivity.js';
+import { LayerNode, type Mask, maskOf, producerOf, recordOutput } from './layer-node.js';
 import { NameScope, toSnakeCase } from './naming.js';
+import { type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 import { hashString, Rng } from './rng.js';
-import { type Constraint, type Regularizer, Variable } from './variable.js';
+import type { Regularizer, Variable } from './variable.js';
+import { cloneLayer, checkSetWeights } from './layer-weights.js';
+
+export { type AddWeightOptions } from './add-weight.js';
+export { type CallContext, INFERENCE, trainingContext } from './call-context.js';
 
 /** A shape whose entries may be unknown (`null`), e.g. `[null, 784]` with an unknown batch size. */
 export type SymbolicShape = readonly (number | null)[];
 
-/** Arguments every layer takes (seed 004's `trainable`, `name`, `dtype`). */
+/** Arguments every layer takes (seed 004's `__init__(trainable, name, dtype, activity_regularizer)`). */
 export interface LayerArgs {
   /** Unique within the parent; default: the class name in snake_case, made unique (`dense`, `dense_1`). */
   name?: string;
   /** Whether the layer's weights are trained. Default true. */
   trainable?: boolean;
-  /** Dtype of the weights. Default float32. */
-  dtype?: DType;
+  /** The layer's dtype. Default (`undefined`/`null`): the dtype of the first input (seed). */
+  dtype?: DType | null;
   /** Seed for weight initialisation. Default: derived from the root layer's seed and each variable's path. */
   seed?: number;
+  /** A penalty on the layer's output, added as a loss on each call (seed `activity_regularizer`). */
+  activityRegularizer?: Regularizer | SerializedRegularizer;
 }
 
-/** Per-call state: the training flag, explicit randomness, and state updates. */
-export interface CallContext {
-  /** True in training (dropout active, batch norm uses and updates batch statistics). */
-  training: boolean;
-  /** A fresh seed for a random op (dropout). */
-  nextSeed(): number;
+/** Options of {@link Layer.apply} beyond the inputs (the seed's `__call__` keyword arguments). */
+export interface ApplyOptions {
   /**
-   * Records a state update to apply after the step (seed `add_update`), e.g. batch
-   * norm's moving statistics. When absent the update is applied at once.
+   * The mask of the inputs (one per input for a list). Default: the masks the
+   * producing layers attached to the inputs (seed `__call__` note on `mask`).
    */
-  addUpdate?(variable: Variable, value: Tensor): void;
-}
-
-/** A call context for inference: no dropout, no updates. */
-export const INFERENCE: CallContext = { training: false, nextSeed: () => 0 };
-
-/** A call context for training, with seeds from `rng`; updates are collected in `updates`. */
-export function trainingContext(rng: Rng, updates: [Variable, Tensor][] = []): CallContext & { updates: [Variable, Tensor][] } {
-  return {
-    training: true,
-    nextSeed: () => rng.nextUint32(),
-    addUpdate: (v, t) => void updates.push([v, t]),
-    updates,
-  };
-}
-
-/** Options of {@link Layer.addWeight}: an options object, not seven positional arguments. */
-export interface AddWeightOptions {
-  shape: number[];
-  initializer: Initializer;
-  dtype?: DType;
-  /** Default true. Non-trainable weights (batch-norm moving statistics) are not in `trainableWeights`. */
-  trainable?: boolean;
-  regularizer?: Regularizer;
-  constraint?: Constraint;
+  mask?: Mask | Mask[];
 }
 
 /** A JSON description of a layer, enough to recreate it with `fromConfig`. */
 export type LayerConfig = Record<string, unknown> & { name: string; trainable: boolean };
+
+// Inputs of the layer calls under way, innermost last: a call at depth 0 starts a new "pass".
+const callStack: Tensor[][] = [];
+let passCounter = 0;
 
 /**
  * The base class of every layer (seed 004, `tf.layers.Layer`).
@@ -66,23 +53,32 @@ export type LayerConfig = Record<string, unknown> & { name: string; trainable: b
  * Lifecycle: construct with hyper-parameters → {@link Layer.apply} on the first
  * input calls {@link Layer.build} with the input shape (weights are created
  * there with {@link Layer.addWeight}) → {@link Layer.call} computes the output.
+ * Each `apply` records a {@link LayerNode} (see {@link LayerConnectivity}).
  *
  * Naming: a layer without an explicit name gets its class name in snake_case,
  * made unique within its parent when it is tracked (`dense`, `dense_1`; the
  * counters belong to the parent). Weights are named by their scope path plus
  * `:0` (`net/dense/kernel:0`).
  *
+ * Losses and updates: functions given to {@link Layer.addLoss} (weight
+ * penalties) persist; tensors added during a call (activity regularization,
+ * batch-norm updates) belong to the current *pass* and are dropped when the
+ * layer (or a layer tracking it) is next called from outside any layer call.
+ *
  * Sub-layers assigned with {@link Layer.trackLayer} are owned by this layer:
- * their weights appear in this layer's weight lists.
+ * their weights, losses and updates appear in this layer's lists.
  */
-export abstract class Layer {
+export abstract class Layer extends LayerConnectivity<Layer> {
   /** Registry name of the class for `getConfig`/`fromConfig`; subclasses set it. */
   static readonly className: string = 'Layer';
 
   trainable: boolean;
-  readonly dtype: DType;
   /** Explicit seed, if any (see {@link LayerArgs.seed}). */
   readonly seed: number | undefined;
+  /** Penalty on the output added as a conditional loss on each call (seed `activity_regularizer`). */
+  readonly activityRegularizer: Regularizer | undefined;
+  /** Whether the layer accepts an input mask (and by default passes it on); false: a mask throws MaskNotSupportedError. */
+  readonly supportsMasking: boolean = false;
   /** True once {@link Layer.build} ran. */
   built = false;
   /** The input shape the layer was built for (batch axis `null`). */
@@ -92,17 +88,25 @@ export abstract class Layer {
 
   private assignedName: string | undefined;
   private readonly explicitName: boolean;
+  private readonly explicitDtype: DType | undefined;
+  private inferredDtype: DType | undefined;
   private readonly ownVariables: Variable[] = [];
   private readonly subLayers: Layer[] = [];
   private readonly scope = new NameScope();
-  private readonly lossFns: (() => Tensor)[] = [];
+  private readonly persistentLosses = new CallRecords<() => Tensor>();
+  private readonly callLosses = new CallRecords<Tensor>();
+  private readonly callUpdates = new CallRecords<VariableUpdate & { owned: boolean }>();
+  private recordsPass = 0;
+  private activeCtx: CallContext | undefined;
 
   constructor(args: LayerArgs = {}) {
+    super();
     this.assignedName = args.name;
     this.explicitName = args.name !== undefined;
     this.trainable = args.trainable ?? true;
-    this.dtype = args.dtype ?? 'float32';
+    this.explicitDtype = args.dtype ?? undefined;
     this.seed = args.seed;
+    this.activityRegularizer = args.activityRegularizer ? toRegularizer(args.activityRegularizer, `Layer '${args.name ?? 'unnamed'}'`) : undefined;
   }
 
   /** Default name base: the class name in snake_case (`Dense` → `dense`). */
@@ -115,9 +119,18 @@ export abstract class Layer {
     return (this.assignedName ??= this.baseName);
   }
 
-  /** The scope path: parent path plus own name, e.g. `net/dense_1`. */
+  /**
+   * The scope path: parent path plus own name, e.g. `net/dense_1` (seed
+   * `scope_name`). It prefixes the layer's variable names; it replaces the
+   * seed's variable scopes (and its `scope` keyword of `__call__`).
+   */
   get scopeName(): string {
     return this.parent ? `${this.parent.scopeName}/${this.name}` : this.name;
+  }
+
+  /** The explicit dtype, else (once called) the first input's floating dtype or float32, else `null` (seed `dtype`). */
+  get dtype(): DType | null {
+    return this.explicitDtype ?? this.inferredDtype ?? null;
   }
 
   /** False if this layer or any ancestor is frozen. */
@@ -172,37 +185,100 @@ export abstract class Layer {
     this.built = true;
   }
 
-  /** The forward computation. `inputs` is one tensor or a list (multi-input layers). */
-  abstract call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor;
+  /**
+   * The forward computation. `inputs` is one tensor or a list (multi-input
+   * layers); `mask` is the input mask when there is one (layers with
+   * {@link Layer.supportsMasking} may use it). Must return a tensor.
+   */
+  abstract call(inputs: Tensor | Tensor[], ctx: CallContext, mask?: Mask | Mask[]): Tensor;
 
   /** The output shape for an input shape, without computing anything. Default: unchanged. */
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
   }
 
+  /**
+   * The output's mask (seed `compute_mask`): by default the (first) input
+   * mask for a layer that {@link Layer.supportsMasking}, else `null`.
+   * @throws MaskNotSupportedError if a mask is given to a layer without masking support.
+   */
+  computeMask(_inputs: Tensor | Tensor[], mask: Mask | Mask[] | null): Mask {
+    const masks = Array.isArray(mask) ? mask : [mask];
+    if (!masks.some((m) => m)) return null;
+    if (!this.supportsMasking) throw this.maskError(masks);
+    return masks.find((m) => m) ?? null;
+  }
+
   /** Lengths (int32 [batch]) of the output's time axis given the input's; default unchanged. Layers that change the time axis (stride, padding or slicing in time) override it. */
-  outputSeqLens(seqLens: Tensor): Tensor { return seqLens; }
+  outputSeqLens(seqLens: Tensor): Tensor {
+    return seqLens;
+  }
 
   /**
-   * Calls the layer (seed `__call__`/`apply`): builds it from the input shape on
-   * the first call, then runs {@link Layer.call}.
+   * Calls the layer (seed `__call__`/`apply`): builds it from the input shape
+   * on the first call, runs {@link Layer.call} with the input mask, adds the
+   * activity regularization loss, attaches {@link Layer.computeMask}'s mask
+   * to the output and records a {@link LayerNode}.
+   * @throws MaskNotSupportedError if an input has a mask and the layer does not support masking.
+   * @throws CallReturnedNothingError if `call` returned `undefined` or `null`.
    */
-  apply(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): Tensor {
-    this.ensureBuilt(inputs);
-    return this.call(inputs, ctx);
+  apply(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE, options: ApplyOptions = {}): Tensor {
+    return this.applyWithLogits(inputs, ctx, options).value;
   }
 
   /**
    * Like {@link Layer.apply}, and also returns the logits when the layer ends
    * in a softmax, so that a cross-entropy loss can use them (numerically
-   * stable) instead of the probabilities. Default: no logits.
+   * stable) instead of the probabilities. Layers override {@link Layer.callWithLogits}.
    */
-  applyWithLogits(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): { value: Tensor; logits?: Tensor } {
-    return { value: this.apply(inputs, ctx) };
+  applyWithLogits(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE, options: ApplyOptions = {}): { value: Tensor; logits?: Tensor } {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const given = options.mask !== undefined ? (Array.isArray(options.mask) ? options.mask : [options.mask]) : xs.map(maskOf);
+    const inputMasks = xs.map((_, i) => given[i] ?? null);
+    const hasMask = inputMasks.some((m) => m);
+    if (hasMask && !this.supportsMasking) throw this.maskError(inputMasks);
+    const mask = Array.isArray(inputs) ? inputMasks : inputMasks[0]!;
+    if (callStack.length === 0) {
+      passCounter++;
+      this.clearCallRecords(true);
+    }
+    if (this.recordsPass !== passCounter) this.clearCallRecords(false);
+    callStack.push(xs);
+    const outerCtx = this.activeCtx;
+    this.activeCtx = ctx;
+    let out: { value: Tensor; logits?: Tensor };
+    try {
+      this.ensureBuilt(inputs);
+      out = this.callWithLogits(inputs, ctx, hasMask ? mask : undefined);
+    } finally {
+      callStack.pop();
+      this.activeCtx = outerCtx;
+    }
+    if (out?.value == null) {
+      throw new CallReturnedNothingError(this.name, (this.constructor as typeof Layer).className, out?.value as null | undefined);
+    }
+    if (this.activityRegularizer) this.addLoss(this.activityRegularizer.apply(out.value), inputs);
+    const outMask = this.computeMask(inputs, hasMask ? mask : null);
+    this.recordNode(inputs, out.value, inputMasks, outMask);
+    return out;
   }
 
-  /** Builds the layer from the shapes of its first inputs (batch axis `null`), once. */
+  /** The computation behind {@link Layer.applyWithLogits}: `call`, without logits by default. */
+  protected callWithLogits(inputs: Tensor | Tensor[], ctx: CallContext, mask?: Mask | Mask[]): { value: Tensor; logits?: Tensor } {
+    return { value: this.call(inputs, ctx, mask) };
+  }
+
+  /**
+   * Builds the layer from the shapes of its first inputs (batch axis `null`),
+   * once. Without an explicit dtype, the first input's dtype becomes the
+   * layer's when it is a floating type; int32/bool inputs (class indices,
+   * masks) give float32, as Keras' `Embedding` does.
+   */
   protected ensureBuilt(inputs: Tensor | Tensor[]): void {
+    const first = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (this.explicitDtype === undefined && this.inferredDtype === undefined && first) {
+      this.inferredDtype = String(first.dtype).startsWith('float') ? (first.dtype as DType) : 'float32';
+    }
     if (this.built) return;
     const shapeOf = (t: Tensor): SymbolicShape => [null, ...t.shape.slice(1)];
     this.build(Array.isArray(inputs) ? inputs.map(shapeOf) : shapeOf(inputs));
@@ -210,24 +286,28 @@ export abstract class Layer {
   }
 
   /**
-   * Creates a weight (seed `add_weight`/`add_variable`), initialised on the
-   * host from a seeded {@link Rng} so that every backend gets the same values.
+   * Creates a weight (seed `add_weight`), initialised on the host from a
+   * seeded {@link Rng} so that every backend gets the same values. With a
+   * `partitioner` the weight is stored as parts and a {@link PartitionedVariable} is returned.
+   * @throws VariableSynchronizationError for `synchronization: 'onRead'` with `trainable: true`.
+   * @throws LayerArgumentError for an unknown synchronization/aggregation, a bad shape or partitioner result.
    */
   addWeight(name: string, options: AddWeightOptions): Variable {
-    const trainable = options.trainable ?? true;
-    const dtype = options.dtype ?? this.dtype;
-    const variable = new Variable(this, name, null as unknown as Tensor, trainable, options.constraint, options.regularizer);
-    const rng = new Rng(this.seed ?? hashString(variable.path, this.rootSeed()));
-    const values = options.initializer.generate(options.shape, rng);
-    const init = ops.tensor(dtype === 'float32' ? values : Int32Array.from(values), options.shape, dtype);
-    variable.value = getBackend().variable(init, trainable);
-    getBackend().dispose(init);
+    const resolved = resolveWeightOptions(this.name, name, options);
+    const dtype = options.dtype ?? this.explicitDtype ?? 'float32';
+    const rng = new Rng(this.seed ?? hashString(`${this.scopeName}/${name}`, this.rootSeed()));
+    const { weight, variables } = createWeight(this, name, options, dtype, rng, resolved);
     if (options.regularizer) {
       const reg = options.regularizer;
-      this.lossFns.push(() => reg.apply(variable.value));
+      this.persistentLosses.add(() => reg.apply(weight.value), null);
     }
-    this.ownVariables.push(variable);
-    return variable;
+    this.ownVariables.push(...variables);
+    return weight;
+  }
+
+  /** Alias of {@link Layer.addWeight} (seed `add_variable`). */
+  addVariable(name: string, options: AddWeightOptions): Variable {
+    return this.addWeight(name, options);
   }
 
   /** Seed of the root of the layer tree (a Network's `seed`), used to derive per-variable seeds. */
@@ -235,17 +315,61 @@ export abstract class Layer {
     return this.parent ? this.parent.rootSeed() : (this.seed ?? 0);
   }
 
-  /** Adds a loss (seed `add_loss`): a function evaluated when the objective is computed, e.g. a penalty. */
-  addLoss(loss: () => Tensor): void {
-    this.lossFns.push(loss);
+  /**
+   * Adds loss(es) (seed `add_loss`). A function is a persistent loss,
+   * evaluated on every read of {@link Layer.losses} (e.g. a weight penalty);
+   * a tensor belongs to the current pass. With `inputs`, the losses are
+   * conditional on these inputs (see {@link Layer.getLossesFor}); without,
+   * unconditional.
+   */
+  addLoss(losses: Tensor | (() => Tensor) | (Tensor | (() => Tensor))[], inputs: InputsKey = null): void {
+    for (const l of Array.isArray(losses) ? losses : [losses]) {
+      if (typeof l === 'function') this.persistentLosses.add(l, inputs, callStack);
+      else this.callLosses.add(l, inputs, callStack);
+    }
   }
 
-  /** Current values of the added losses (regularizers included), own and of sub-layers. */
+  /** Current losses, own and of sub-layers: persistent ones evaluated now, then those of the current pass (seed `losses`). */
   get losses(): Tensor[] {
-    return [...this.lossFns.map((f) => f()), ...this.subLayers.flatMap((l) => l.losses)];
+    return [...this.persistentLosses.all().map((f) => f()), ...this.callLosses.all(), ...this.subLayers.flatMap((l) => l.losses)];
   }
 
-  /** All weights: own first, then sub-layers', in creation/tracking order. */
+  /**
+   * Losses that depend on `inputs` (the tensors passed to a call of this
+   * layer, or of a layer it was called inside), own and of sub-layers; with
+   * `null`, the unconditional ones (seed `get_losses_for`).
+   */
+  getLossesFor(inputs: InputsKey): Tensor[] {
+    const own = [...this.persistentLosses.forInputs(inputs).map((f) => f()), ...this.callLosses.forInputs(inputs)];
+    return [...own, ...this.subLayers.flatMap((l) => l.getLossesFor(inputs))];
+  }
+
+  /**
+   * Records state update(s) (seed `add_update`) and applies them: during a
+   * call with a context that collects updates (`ctx.addUpdate`, the engine's
+   * training step) they are handed to it, applied after the step; otherwise
+   * they are assigned at once. Listed in {@link Layer.updates} for the current pass.
+   */
+  addUpdate(updates: VariableUpdate | VariableUpdate[], inputs: InputsKey = null): void {
+    for (const u of Array.isArray(updates) ? updates : [updates]) {
+      const collect = this.activeCtx?.addUpdate;
+      if (collect) collect.call(this.activeCtx, u.variable, u.value);
+      else u.variable.assign(u.value);
+      this.callUpdates.add({ ...u, owned: !collect }, inputs, callStack);
+    }
+  }
+
+  /** The updates of the current pass, own and of sub-layers (seed `updates`). */
+  get updates(): VariableUpdate[] {
+    return [...this.callUpdates.all().map(({ variable, value }) => ({ variable, value })), ...this.subLayers.flatMap((l) => l.updates)];
+  }
+
+  /** Updates conditional on `inputs` (`null`: the unconditional ones), own and of sub-layers (seed `get_updates_for`). */
+  getUpdatesFor(inputs: InputsKey): VariableUpdate[] {
+    return [...this.callUpdates.forInputs(inputs).map(({ variable, value }) => ({ variable, value })), ...this.subLayers.flatMap((l) => l.getUpdatesFor(inputs))];
+  }
+
+  /** All weights: own first, then sub-layers', in creation/tracking order (parts of a partitioned weight each). */
   get weights(): Variable[] {
     // A shared layer can be reached twice; list each variable once.
     return [...new Set([...this.ownVariables, ...this.subLayers.flatMap((l) => l.weights)])];
@@ -291,19 +415,7 @@ export abstract class Layer {
    */
   setWeights(values: (TensorData | number[])[]): void {
     const ws = this.weights;
-    if (values.length !== ws.length) {
-      throw new WeightMismatchError(
-        `Layer '${this.name}' has ${ws.length} weights (${ws.map((w) => w.name).join(', ')}), but setWeights received ${values.length} arrays.`,
-      );
-    }
-    ws.forEach((w, i) => {
-      const n = w.shape.reduce((a, b) => a * b, 1);
-      if (values[i]!.length !== n) {
-        throw new WeightMismatchError(
-          `Weight '${w.name}' has shape [${w.shape.join(', ')}] (${n} values), but setWeights received ${values[i]!.length} values at index ${i}.`,
-        );
-      }
-    });
+    checkSetWeights(this.name, this.built, ws, values);
     ws.forEach((w, i) => {
       const src = values[i]!;
       const data = w.dtype === 'float32' ? Float32Array.from(src) : Int32Array.from(src);
@@ -315,11 +427,46 @@ export abstract class Layer {
 
   /** The constructor arguments as JSON (seed `get_config`). Subclasses add theirs. */
   getConfig(): LayerConfig {
-    return { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    const reg = this.activityRegularizer ? { activityRegularizer: serializeRegularizer(this.activityRegularizer) } : {};
+    return { name: this.name, trainable: this.trainable, dtype: this.dtype, ...reg };
+  }
+
+  /**
+   * A deep copy (seed `__deepcopy__`): a new layer from {@link Layer.getConfig}
+   * with new variables holding the same values, independent of this one; an
+   * unbuilt layer gives an unbuilt copy. The copy has no parent and no nodes.
+   * @throws LayerArgumentError if the copy's weights differ from this layer's after building it.
+   */
+  clone(): this {
+    return cloneLayer(this) as this;
   }
 
   /** Releases all weights (own and of sub-layers). */
   dispose(): void {
     for (const v of this.weights) v.dispose();
+  }
+
+  private maskError(masks: Mask[]): MaskNotSupportedError {
+    return new MaskNotSupportedError(
+      `Layer '${this.name}' (${(this.constructor as typeof Layer).className}) does not support masking, but was passed an input mask ` +
+        `(shapes ${masks.map((m) => (m ? `[${m.shape.join(', ')}]` : 'none')).join(', ')}). Remove the mask (pass { mask: null }), or use a layer with supportsMasking.`,
+    );
+  }
+
+  /** Drops the tensors of the previous pass (own; with `tree`, of sub-layers too); updates applied at once are released. */
+  private clearCallRecords(tree: boolean): void {
+    this.recordsPass = passCounter;
+    this.callLosses.clear();
+    for (const u of this.callUpdates.clear()) if (u.owned) ops.dispose(u.value);
+    if (tree) for (const l of this.subLayers) l.clearCallRecords(true);
+  }
+
+  private recordNode(inputs: Tensor | Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask): void {
+    const xs = Array.isArray(inputs) ? inputs : [inputs];
+    const producers = xs.map((x) => producerOf<Layer>(x));
+    const node = new LayerNode<Layer>(this, this.inbound.count, producers, inputs, output, inputMasks, outputMask);
+    this.inbound.push(node);
+    for (const p of new Set(producers)) if (p && p !== this) p.outbound.push(node);
+    recordOutput(output, this, outputMask);
   }
 }

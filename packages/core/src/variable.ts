@@ -16,6 +16,25 @@ export interface Regularizer {
   getConfig(): Record<string, unknown>;
 }
 
+/**
+ * Seed `tf.VariableSynchronization`: when a variable of a distributed
+ * (multi-replica) computation is synchronized. Strata trains one replica per
+ * process, so the value is recorded on the {@link Variable} and changes no
+ * computation; `'onRead'` variables (e.g. metric accumulators) must not be
+ * trainable, as in the seed.
+ */
+export type VariableSynchronization = 'auto' | 'none' | 'onWrite' | 'onRead';
+/** The accepted {@link VariableSynchronization} values. */
+export const VARIABLE_SYNCHRONIZATIONS: readonly VariableSynchronization[] = ['auto', 'none', 'onWrite', 'onRead'];
+
+/**
+ * Seed `tf.VariableAggregation`: how the updates of several replicas are
+ * combined. Recorded on the {@link Variable}; with one replica it changes nothing.
+ */
+export type VariableAggregation = 'none' | 'sum' | 'mean' | 'onlyFirstReplica';
+/** The accepted {@link VariableAggregation} values. */
+export const VARIABLE_AGGREGATIONS: readonly VariableAggregation[] = ['none', 'sum', 'mean', 'onlyFirstReplica'];
+
 /** Something that owns variables and has a scope path (a Layer). */
 export interface VariableOwner {
   /** Scope path, e.g. `net/dense`. */
@@ -33,8 +52,11 @@ export interface VariableOwner {
  * `net/dense/kernel:0`.
  */
 export class Variable {
-  /** The backend handle (a tfjs `tf.Variable`; a graph input on graph backends). */
-  value: Tensor;
+  private handle: Tensor;
+  /** When a distributed variable is synchronized (seed `add_weight(synchronization=)`); recorded, see {@link VariableSynchronization}. */
+  readonly synchronization: VariableSynchronization;
+  /** How replicas' updates are combined (seed `add_weight(aggregation=)`); recorded, see {@link VariableAggregation}. */
+  readonly aggregation: VariableAggregation;
 
   constructor(
     readonly owner: VariableOwner | null,
@@ -44,8 +66,19 @@ export class Variable {
     private readonly ownTrainable: boolean,
     readonly constraint?: Constraint,
     readonly regularizer?: Regularizer,
+    options: { synchronization?: VariableSynchronization; aggregation?: VariableAggregation } = {},
   ) {
-    this.value = value;
+    this.handle = value;
+    this.synchronization = options.synchronization ?? 'auto';
+    this.aggregation = options.aggregation ?? 'none';
+  }
+
+  /** The backend handle (a tfjs `tf.Variable`; a graph input on graph backends). */
+  get value(): Tensor {
+    return this.handle;
+  }
+  set value(t: Tensor) {
+    this.handle = t;
   }
 
   /** The seed's variable name: scope path plus `:0`, e.g. `net/dense/kernel:0`. */

@@ -93,8 +93,8 @@ export class BatchNorm extends Layer {
     const mean = ops.mean(x, axes);
     const centered = ops.sub(x, mean);
     const variance = ops.mean(ops.square(centered), axes);
-    this.updateMoving(this.movingMean, mean, ctx);
-    this.updateMoving(this.movingVariance, variance, ctx);
+    this.updateMoving(this.movingMean, mean, x);
+    this.updateMoving(this.movingVariance, variance, x);
     return this.normalize(centered, variance);
   }
 
@@ -106,14 +106,15 @@ export class BatchNorm extends Layer {
     return this.beta ? ops.add(y, this.beta.value) : y;
   }
 
-  /** `moving = (1 - momentum) * moving + momentum * batchStat`, recorded or applied. */
-  private updateMoving(variable: Variable, batchStat: Tensor, ctx: CallContext): void {
+  /**
+   * `moving = (1 - momentum) * moving + momentum * batchStat`, through
+   * {@link Layer.addUpdate} (seed: batch-norm moving averages are updates,
+   * conditional on the input): handed to `ctx.addUpdate` when the context
+   * collects updates (applied after the step), else applied at once.
+   */
+  private updateMoving(variable: Variable, batchStat: Tensor, input: Tensor): void {
     const value = ops.add(ops.mul(variable.value, 1 - this.momentum), ops.mul(ops.stopGradient(batchStat), this.momentum));
-    if (ctx.addUpdate) ctx.addUpdate(variable, value);
-    else {
-      variable.assign(value);
-      ops.dispose(value);
-    }
+    this.addUpdate({ variable, value }, input);
   }
 
   override getConfig(): LayerConfig {

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
-import { type CallContext, INFERENCE, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import type { Variable } from '../variable.js';
 
 /** Arguments of {@link Linear}. */
@@ -113,9 +113,8 @@ export class Linear extends Layer {
   }
 
   /** With a softmax activation, the logits are {@link Linear.preActivation}, computed once. */
-  override applyWithLogits(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE): { value: Tensor; logits?: Tensor } {
-    if (this.activationName !== 'softmax') return super.applyWithLogits(inputs, ctx);
-    this.ensureBuilt(inputs);
+  protected override callWithLogits(inputs: Tensor | Tensor[], ctx: CallContext): { value: Tensor; logits?: Tensor } {
+    if (this.activationName !== 'softmax') return super.callWithLogits(inputs, ctx);
     const logits = this.preActivation(Array.isArray(inputs) ? inputs[0]! : inputs);
     return { value: ops.softmax(logits, -1), logits };
   }

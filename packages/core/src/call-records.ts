@@ -1,0 +1,59 @@
+import type { Tensor } from '@strata/backend';
+import type { Variable } from './variable.js';
+
+/** One state update (seed `add_update`): assign `value` to `variable`, e.g. a batch-norm moving average. */
+export interface VariableUpdate {
+  variable: Variable;
+  value: Tensor;
+}
+
+/** Inputs as the seed passes them: one tensor, a list, or `null`/`undefined` for "unconditional". */
+export type InputsKey = Tensor | Tensor[] | null | undefined;
+
+interface Entry<T> {
+  item: T;
+  /** `null`: unconditional. Otherwise the inputs the entry depends on, and those of the calls it happened inside. */
+  inputs: WeakRef<Tensor>[][] | null;
+}
+
+const asList = (inputs: Tensor | Tensor[]): Tensor[] => (Array.isArray(inputs) ? inputs : [inputs]);
+
+/**
+ * Losses or updates of a layer, each conditional on a set of inputs or
+ * unconditional (seed `add_loss(losses, inputs)`, `get_losses_for(inputs)`).
+ *
+ * A conditional entry matches the inputs it was added for and, when it was
+ * added while an outer layer was being called, that outer call's inputs too:
+ * `network.getLossesFor(x)` finds the losses its sub-layers added during
+ * `network.apply(x)` (what Keras finds by walking the graph). Inputs are held
+ * through `WeakRef`s, compared by identity.
+ */
+export class CallRecords<T> {
+  private entries: Entry<T>[] = [];
+
+  /** Adds `item`, conditional on `inputs` (and the enclosing calls' `outer` inputs) unless `inputs` is null/undefined. */
+  add(item: T, inputs: InputsKey, outer: readonly Tensor[][] = []): void {
+    const keys = inputs == null ? null : [asList(inputs), ...outer].map((xs) => xs.map((x) => new WeakRef(x)));
+    this.entries.push({ item, inputs: keys });
+  }
+  /** Every entry, oldest first. */
+  all(): T[] {
+    return this.entries.map((e) => e.item);
+  }
+  /** The unconditional entries for `inputs == null`, else the entries conditional on exactly these inputs. */
+  forInputs(inputs: InputsKey): T[] {
+    if (inputs == null) return this.entries.filter((e) => e.inputs === null).map((e) => e.item);
+    const want = asList(inputs);
+    const same = (refs: WeakRef<Tensor>[]) => refs.length === want.length && refs.every((r, i) => r.deref() === want[i]);
+    return this.entries.filter((e) => e.inputs?.some(same)).map((e) => e.item);
+  }
+  /** Removes and returns every entry. */
+  clear(): T[] {
+    const items = this.all();
+    this.entries = [];
+    return items;
+  }
+  get size(): number {
+    return this.entries.length;
+  }
+}
