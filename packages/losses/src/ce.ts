@@ -1,6 +1,6 @@
 import { formatShape, ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossArgumentError, LossShapeError } from './errors.js';
-import { frameErrorCount } from './frame-error.js';
+import { frameErrorCount, frameErrors } from './frame-error.js';
 import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
 import { sequenceMask } from '@strata/core';
 import { maskForRank, targetFrameCount } from './sequence-mask.js';
@@ -71,14 +71,25 @@ export class CrossEntropyLoss extends Loss {
   }
 
   computeSum(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
-    if (targetSeqLens) {
-      const m = this.masked(input, target, targetSeqLens);
-      const { q, logP } = this.terms(m.input, m.target);
-      const perFrame = ops.sum(ops.mul(q, logP), [logP.shape.length - 1]);
-      return ops.neg(ops.sum(ops.mul(perFrame, m.frameMask)));
-    }
+    if (targetSeqLens) return ops.sum(this.computeFrameValues(input, target, targetSeqLens));
     const { q, logP } = this.terms(input, target);
     return ops.neg(ops.sum(ops.mul(q, logP)));
+  }
+
+  /** `-sum_c q[c] log p[c]` per frame, float32 `[batch, ...]` (class axis summed), 0 at padding. */
+  override computeFrameValues(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
+    const m = targetSeqLens ? this.masked(input, target, targetSeqLens) : { input, target, frameMask: undefined };
+    const { q, logP } = this.terms(m.input, m.target);
+    const perFrame = ops.neg(ops.sum(ops.mul(q, logP), [logP.shape.length - 1]));
+    return m.frameMask ? ops.mul(perFrame, m.frameMask) : perFrame;
+  }
+
+  /** 1 per frame whose argmax is not the target class, float32 `[batch, ...]`, 0 at padding. */
+  override computeFrameErrors(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
+    const m = targetSeqLens ? this.masked(input, target, targetSeqLens) : { input, target, frameMask: undefined };
+    const scores = m.input.logits ?? m.input.output;
+    this.checkShapes(scores, m.target);
+    return frameErrors(scores, isSparse(m.target) ? m.target : ops.argMax(m.target, -1), m.frameMask);
   }
 
   /** `q` (target distribution) and `log p`, both float32 `[batch, ..., classes]`. */

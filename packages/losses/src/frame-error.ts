@@ -15,8 +15,16 @@ import { ops, type Tensor } from '@strata/backend';
  * gradient flows through it.
  */
 export function frameErrorCount(outputOrLogits: Tensor, targetIndices: Tensor, frameMask?: Tensor): Tensor {
+  return ops.sum(frameErrors(outputOrLogits, targetIndices, frameMask));
+}
+
+/**
+ * {@link frameErrorCount} before summing: float32 `[batch, ...]`, 1 for a
+ * wrong frame, 0 for a right or masked one. No gradient flows through it.
+ */
+export function frameErrors(outputOrLogits: Tensor, targetIndices: Tensor, frameMask?: Tensor): Tensor {
   const predicted = ops.argMax(outputOrLogits, -1);
   const target = targetIndices.dtype === 'int32' ? targetIndices : ops.cast(targetIndices, 'int32');
   const wrong = ops.sub(1, ops.cast(ops.equal(predicted, target), 'float32'));
-  return ops.stopGradient(ops.sum(frameMask ? ops.mul(wrong, frameMask) : wrong));
+  return ops.stopGradient(frameMask ? ops.mul(wrong, frameMask) : wrong);
 }

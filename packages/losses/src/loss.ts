@@ -88,6 +88,24 @@ export abstract class Loss {
   }
 
   /**
+   * The loss of every frame before summing, float32 `[batch, ...frames]`
+   * (e.g. `[batch]` for one frame per example, `[batch, time]` for
+   * sequences), 0 at padded frames; `sum(computeFrameValues(...))` equals
+   * {@link Loss.computeSum}. `null` when the loss has no per-frame form
+   * (`ctc`, `edit_distance` score whole sequences). Used by
+   * {@link LossHolder}'s per-position, per-sequence and `reduceFunc` values
+   * (RETURNN's unreduced loss with `reduce_func=identity`).
+   */
+  computeFrameValues(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): Tensor | null {
+    return null;
+  }
+
+  /** Like {@link Loss.computeFrameValues} for the error (1 per wrong frame), or `null`. */
+  computeFrameErrors(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): Tensor | null {
+    return null;
+  }
+
+  /**
    * The number of frames the sums run over, as a float32 scalar `[]` (a
    * tensor: sequence losses count frames from `targetSeqLens`, which a
    * compiled graph only knows at run time). Sparse (int32) targets: every

@@ -1,6 +1,6 @@
 import { ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossShapeError } from './errors.js';
-import { frameErrorCount } from './frame-error.js';
+import { frameErrorCount, frameErrors } from './frame-error.js';
 import { isSparse, Loss, type LossInput } from './loss.js';
 
 /**
@@ -48,5 +48,16 @@ export class MeanSquaredErrorLoss extends Loss {
 
   override computeError(input: LossInput, target: Tensor): Tensor | null {
     return isSparse(target) ? frameErrorCount(input.output, target) : null;
+  }
+
+  /** `sum_f (output[f] - target[f])^2` per frame, float32 `[batch, ...]`. */
+  override computeFrameValues(input: LossInput, target: Tensor): Tensor {
+    const diff = ops.sub(input.output, denseTarget(this.name, input.output, target));
+    return ops.sum(ops.square(diff), [diff.shape.length - 1]);
+  }
+
+  /** 1 per wrong frame for a sparse target, else `null`. */
+  override computeFrameErrors(input: LossInput, target: Tensor): Tensor | null {
+    return isSparse(target) ? frameErrors(input.output, target) : null;
   }
 }
