@@ -14,15 +14,15 @@ export class LayerNotFoundError extends NetworkError {
 
 /**
  * The net dict has a dependency cycle (seed 003
- * `NetworkConstructionDependencyLoopException`). `constructionStack` is the
- * chain of layers being constructed when the loop closed, ending with the
- * layer that closed it.
+ * `NetworkConstructionDependencyLoopException(network, layer_name, constructing_layers, net_dict)`).
+ * `constructionStack` is the chain of layers being constructed when the loop
+ * closed; `layerName` the layer that closed it; `networkName` the network.
  */
 export class NetworkConstructionDependencyLoopError extends NetworkError {
   override name = 'NetworkConstructionDependencyLoopError';
-  constructor(readonly layerName: string, readonly constructionStack: string[]) {
+  constructor(readonly layerName: string, readonly constructionStack: string[], readonly networkName = 'network') {
     super(
-      `Dependency loop in the net dict: ${[...constructionStack, layerName].join(' -> ')}. ` +
+      `Dependency loop in the net dict of network '${networkName}': ${[...constructionStack, layerName].join(' -> ')}. ` +
         `Layer '${layerName}' depends (through "from" or "target") on itself. Break the cycle; ` +
         `recurrence over time belongs in a "rec" layer.`,
     );
@@ -31,15 +31,19 @@ export class NetworkConstructionDependencyLoopError extends NetworkError {
 
 /**
  * A layer that needs sources was given none (seed 003
- * `CannotHandleUndefinedSourcesException`): e.g. `"from": []` on a linear layer.
+ * `CannotHandleUndefinedSourcesException(layer_name, layer_desc, extended_info_str)`):
+ * e.g. `"from": []` on a linear layer. `layerDesc` is the entry as written.
  */
 export class CannotHandleUndefinedSourcesError extends NetworkError {
   override name = 'CannotHandleUndefinedSourcesError';
-  constructor(readonly layerName: string, readonly layerClass: string) {
+  readonly layerClass: string;
+  constructor(readonly layerName: string, readonly layerDesc: Readonly<Record<string, unknown>>, readonly extendedInfo?: string) {
+    const cls = String(layerDesc.class);
     super(
-      `Layer '${layerName}' (class '${layerClass}') has no sources and cannot handle that. ` +
-        `Give it "from": "data" (the default input), a layer name, or a list of layer names.`,
+      `Layer '${layerName}' (class '${cls}') has no sources and cannot handle that. Entry: ${JSON.stringify(layerDesc)}. ` +
+        `Give it "from": "data" (the default input), a layer name, or a list of layer names.${extendedInfo ? ` ${extendedInfo}` : ''}`,
     );
+    this.layerClass = cls;
   }
 }
 
@@ -56,4 +60,85 @@ export class NetDictError extends NetworkError {
 /** `trackLayer` got something that is not a Layer (seeds 000–002: TypeError). */
 export class NotALayerError extends NetworkError {
   override name = 'NotALayerError';
+}
+
+/**
+ * A network method got an argument it cannot use (seed 003's asserts and
+ * ValueErrors: a negative train step, an unknown `construct_from` type, a
+ * layer added twice, `cond_on_train` with a dynamic train flag and no context).
+ */
+export class NetworkArgumentError extends NetworkError {
+  override name = 'NetworkArgumentError';
+}
+
+/**
+ * `setParamValuesByDict` names a parameter that the layer does not have
+ * (seed 003 `set_param_values_by_dict`'s exception); the message lists the layer's parameters.
+ */
+export class ParamNotFoundError extends NetworkError {
+  override name = 'ParamNotFoundError';
+  constructor(readonly layerName: string, readonly paramName: string, readonly known: readonly string[]) {
+    super(
+      `Layer '${layerName}' has no parameter '${paramName}'. Its parameters: ${known.join(', ') || 'none'}. ` +
+        `Rename the entry, or pass { ignoreNonExisting: true } to skip it.`,
+    );
+  }
+}
+
+/** A parameter value has another shape than the variable (seed 003 `set_param_values_by_dict`'s assert). */
+export class ParamShapeMismatchError extends NetworkError {
+  override name = 'ParamShapeMismatchError';
+  constructor(readonly layerName: string, readonly paramName: string, readonly expected: readonly number[], readonly received: readonly number[] | number) {
+    super(
+      `Parameter '${layerName}/${paramName}' has shape [${expected.join(', ')}], but the value has ` +
+        `${typeof received === 'number' ? `${received} elements` : `shape [${received.join(', ')}]`}. Give a value of that shape.`,
+    );
+  }
+}
+
+/** `getRecStepInfo({ mustExist: true })` outside a running rec unit (seed 003 `get_rec_step_info`'s exception). */
+export class RecStepInfoNotAvailableError extends NetworkError {
+  override name = 'RecStepInfoNotAvailableError';
+}
+
+/** `getCurrentNetwork({ mustExist: true })` while no network is being constructed (seed 003 `get_current_network`'s assert). */
+export class NoCurrentNetworkError extends NetworkError {
+  override name = 'NoCurrentNetworkError';
+}
+
+/** `getTotalLoss`/`getObjective`/`getTotalConstraints` before the losses of a batch were computed. */
+export class LossesNotComputedError extends NetworkError {
+  override name = 'LossesNotComputedError';
+}
+
+/** Summary of one tensor for a diagnostic: shape, dtype and value statistics (`null` if not readable, e.g. while tracing). */
+export interface TensorSummary {
+  shape: number[];
+  dtype: string;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
+/**
+ * A layer threw while computing its output in a forward pass (the cause is
+ * `cause`). Carries the layer (`layerName`, with the rec-unit prefix, e.g.
+ * `dec/s`) and summaries of its inputs so that `describeStepFailure` (seed 003
+ * `help_on_tf_exception`) can report them after the step's tensors are gone.
+ */
+export class LayerExecutionError extends NetworkError {
+  override name = 'LayerExecutionError';
+  constructor(
+    readonly layerName: string,
+    readonly layerClass: string,
+    readonly inputs: readonly { source: string; summary: TensorSummary }[],
+    override readonly cause: unknown,
+  ) {
+    const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `Layer '${layerName}' (class '${layerClass}') failed: ${why}\n  inputs: ` +
+        (inputs.map((i) => `${i.source} [${i.summary.shape.join(', ')}] ${i.summary.dtype}`).join('; ') || 'none') +
+        `\n  Call network.describeStepFailure(error, batch) for the layer's entry and the batch.`,
+    );
+  }
 }

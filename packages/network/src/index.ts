@@ -1,10 +1,18 @@
 export {
   CannotHandleUndefinedSourcesError,
+  LayerExecutionError,
   LayerNotFoundError,
+  LossesNotComputedError,
   NetDictError,
+  NetworkArgumentError,
   NetworkConstructionDependencyLoopError,
   NetworkError,
+  NoCurrentNetworkError,
   NotALayerError,
+  ParamNotFoundError,
+  ParamShapeMismatchError,
+  RecStepInfoNotAvailableError,
+  type TensorSummary,
   UnknownLayerClassError,
 } from './errors.js';
 export { ExternData } from './extern-data.js';
@@ -14,8 +22,17 @@ export {
   type LayerOutput,
   NetDictNetwork,
   type NetDictNetworkArgs,
+  type RecStepInfo,
   type SourceRef,
 } from './net-dict/net-dict-network.js';
+export { NetDictParams, type TrainParamsSelection } from './net-dict/net-dict-params.js';
+export { NetDictSteps } from './net-dict/net-dict-steps.js';
+export type { ConstructLayerHooks } from './net-dict/construct.js';
+export type { ExtraNetOptions } from './net-dict/extra-net.js';
+export type { ComputedLosses, FetchesOptions } from './net-dict/losses.js';
+export type { NetworkParamsSerialized, ParamsFileIO, ParamValue, ParamValueInput, ParamValuesDict, SetParamValuesOptions } from './net-dict/params.js';
+export type { SearchChoicesOptions } from './net-dict/search-choices.js';
+export { summarizeTensor } from './net-dict/forward.js';
 export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';
 export { type LayerDescription, type NetDict } from './net-dict/schema.js';
 export { registerStandardClasses } from './net-dict/standard-classes.js';

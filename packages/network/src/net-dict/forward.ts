@@ -1,6 +1,6 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
-import { NetDictError } from '../errors.js';
+import { LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
 import type { EvalEnv, LayerNode, LayerOutput, SourceRef } from './layer-node.js';
 
@@ -53,10 +53,37 @@ export function evaluateDefault(env: EvalEnv): LayerOutput {
   return hasTimeAxis(node) && seqLens ? { ...out, seqLens: node.layer.outputSeqLens(seqLens) } : out;
 }
 
+/** Shape, dtype and min/max/mean of a tensor; the statistics are `null` when its values cannot be read (a traced graph input). */
+export function summarizeTensor(t: Tensor): TensorSummary {
+  const summary: TensorSummary = { shape: [...t.shape], dtype: t.dtype, min: null, max: null, mean: null };
+  try {
+    const v = ops.readSync(t);
+    if (v.length === 0) return summary;
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const x of v) {
+      const n = Number(x);
+      if (n < min) min = n;
+      if (n > max) max = n;
+      sum += n;
+    }
+    return { ...summary, min, max, mean: sum / v.length };
+  } catch {
+    return summary;
+  }
+}
+
+const sourceName = (s: SourceRef): string => (s.kind === 'data' ? `data:${s.key}` : s.kind === 'layer' ? s.name : s.kind === 'extra' ? `extra.${s.net}:${s.name}` : `${s.kind}:${s.name}`);
+
 /**
  * Evaluates `nodes` in order (construction order is dependency order),
  * resolving sources with `resolve`, into `outs`. In training, nodes marked
  * `only_on_eval` are skipped.
+ *
+ * @param namePrefix the network's absolute name prefix (`dec/` in a rec unit), for error messages.
+ * @throws LayerExecutionError wrapping what a layer threw (other than a NetworkError,
+ *   which already names its layer), with the layer's name and its inputs' summaries.
  */
 export function runNodes(
   nodes: Iterable<LayerNode>,
@@ -64,13 +91,20 @@ export function runNodes(
   inputs: Readonly<Record<string, Tensor>>,
   ctx: CallContext,
   outs: Map<string, LayerOutput> = new Map(),
+  namePrefix = '',
 ): Map<string, LayerOutput> {
   for (const node of nodes) {
     // RETURNN's only_on_eval: not computed (and its loss not taken) in training.
     if (ctx.training && node.entry.only_on_eval) continue;
     const sources = node.sources.map((s) => resolve(s, outs));
     const env: EvalEnv = { node, sources, outs, inputs, ctx };
-    outs.set(node.name, node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env));
+    try {
+      outs.set(node.name, node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env));
+    } catch (e) {
+      if (e instanceof NetworkError) throw e;
+      const summaries = node.sources.map((s, i) => ({ source: sourceName(s), summary: summarizeTensor(sources[i]!.value) }));
+      throw new LayerExecutionError(`${namePrefix}${node.name}`, node.entry.class, summaries, e);
+    }
   }
   return outs;
 }

@@ -8,13 +8,16 @@ import type { LayerDescription } from './schema.js';
  * Where a layer's input comes from (RETURNN's `from` syntax): an extern-data
  * key (`data:classes`), another layer of the same network (`hidden`), and
  * inside a recurrent unit the previous frame's output of a unit layer
- * (`prev:s`) or a layer of the enclosing network (`base:encoder`).
+ * (`prev:s`) or a layer of the enclosing network (`base:encoder`), or a
+ * layer of an extra net with other flags (`extra.search:output`).
  */
 export type SourceRef =
   | { kind: 'data'; key: string }
   | { kind: 'layer'; name: string }
   | { kind: 'prev'; name: string }
-  | { kind: 'base'; name: string };
+  | { kind: 'base'; name: string }
+  /** A layer of an extra net (`extra.search:output`, see `NetDictNetwork.constructExtraNet`). */
+  | { kind: 'extra'; net: string; name: string };
 
 /** A constructed net-dict layer: its entry, layer, sources, output template and loss. */
 export interface LayerNode {
@@ -106,6 +109,11 @@ export interface NetDictLayerClass {
    * sources in this order, so construction order and shapes account for them.
    */
   refKeys?: readonly string[];
+  /**
+   * The layer makes search choices (RETURNN's `search_choices`): `choice`,
+   * or a `rec` whose unit has one. Used by `NetDictNetwork.getSearchChoices`.
+   */
+  searchChoices?: boolean | ((layer: Layer) => boolean);
   /**
    * Replaces the default evaluation (`layer.applyWithLogits` on the joined
    * sources) for classes that need more than their sources: a recurrent

@@ -71,6 +71,7 @@ export function registerRecClasses(): void {
   registerNetDictClass('rec', {
     sources: 'concat',
     optionalSources: true,
+    searchChoices: (layer) => layer instanceof RecUnit && [...layer.nodes.values()].some((n) => n.entry.class === 'choice'),
     seqLens: 'input',
     options: z.strictObject({
       unit: z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -124,6 +125,7 @@ export function registerRecClasses(): void {
 
   registerNetDictClass('choice', {
     sources: 'concat',
+    searchChoices: true,
     options: z.strictObject({
       beam_size: z.number().int().positive(),
       length_normalization: z.boolean().optional(),

@@ -131,9 +131,11 @@ export function runSearch(unit: RecUnit, env: EvalEnv): LayerOutput {
   const ctx: SearchContext = { ...env.ctx, training: false, search: true, beamState: state };
   let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
   for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
+    unit.setRecStepInfo({ i: t });
     const outs = unit.forward(frame, ctx);
     frame = { ...tiled, ...unit.nextFrameState(outs) };
   }
+  unit.setRecStepInfo(undefined);
   return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
 }
 

@@ -195,6 +195,7 @@ export class RecUnit extends NetDictNetwork {
     for (let t = 0; t < time; t++) {
       const frame: FrameInputs = { ...dataFrame(t), ...base, ...state };
       if (sourceFrames) frame.source = sourceFrames[t]!;
+      this.setRecStepInfo({ i: t, seqLens });
       const o = this.forward(frame, ctx);
       for (const [name, acc] of stacked) {
         const v = o.get(name)!;
@@ -209,6 +210,7 @@ export class RecUnit extends NetDictNetwork {
       if (name === 'output' && !this.node('output').lossHolder) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined, seqLens: lens });
     }
+    this.setRecStepInfo(undefined);
     const out = stacked.get('output')!;
     return { value: stack(out.value), logits: out.logits.length ? stack(out.logits) : undefined, seqLens: lens };
   }

@@ -1,0 +1,240 @@
+import { concatShape, Data, LayerError, type SymbolicShape } from '@strata/core';
+import { getLoss, L2, LossHolder } from '@strata/losses';
+import { z } from 'zod';
+import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
+import type { LayerNode, SourceRef } from './layer-node.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+import { getNetDictClass, type NetDictLayerClass } from './registry.js';
+import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
+
+/**
+ * Hooks of {@link NetDictNetwork.constructLayer} (seed 003 `construct_layer(net_dict, name, get_layer, add_layer, check_existing)`).
+ */
+export interface ConstructLayerHooks {
+  /**
+   * Returns the node of a source layer, constructing it if needed. Default:
+   * `constructLayer` with the same hooks. Called once per `from` (and class
+   * key such as `base`) naming a layer of this network.
+   */
+  getLayer?: (name: string) => LayerNode;
+  /** Creates and registers the node once its sources exist. Default: {@link NetDictNetwork.addLayer}. */
+  addLayer?: (name: string, layerClass: NetDictLayerClass, desc: LayerDescription) => LayerNode;
+  /** Return an existing node of that name instead of constructing (default true). */
+  checkExisting?: boolean;
+}
+
+/** Construction order of every node (across networks): `getSearchChoices` returns the latest of several. */
+export const nodeOrder = new WeakMap<LayerNode, number>();
+let nextOrder = 0;
+
+const EXTRA_REF = /^extra\.([^:]+):(.+)$/;
+
+/** Parses one `from` reference of layer `owner` (see {@link SourceRef}). @throws LayerNotFoundError, NetDictError */
+export function parseSource(net: NetDictNetwork, ref: string, owner: string): SourceRef {
+  if (ref === 'data') return { kind: 'data', key: net.externData.defaultInput };
+  if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
+  const extra = EXTRA_REF.exec(ref);
+  if (extra) {
+    if (!(extra[2]! in net.netDict)) {
+      throw new LayerNotFoundError(`Layer '${owner}' takes "from": "${ref}", but the net dict has no layer '${extra[2]}' to create in the extra net. Layers: ${Object.keys(net.netDict).join(', ')}.`);
+    }
+    return { kind: 'extra', net: extra[1]!, name: extra[2]! };
+  }
+  if (ref.startsWith('prev:') || ref.startsWith('base:')) {
+    const kind = ref.slice(0, 4) as 'prev' | 'base';
+    const name = ref.slice(5);
+    const scope = kind === 'prev' ? (net.enclosing ? net.netDict : undefined) : net.parentNet?.netDict;
+    if (!scope) {
+      throw new NetDictError(`Layer '${owner}' takes "from": "${ref}", but "${kind}:" references exist only inside the "unit" of a "rec" layer.`);
+    }
+    if (!(name in scope)) {
+      throw new LayerNotFoundError(`Layer '${owner}' takes "from": "${ref}", but there is no layer '${name}' ${kind === 'prev' ? 'in the unit' : 'in the enclosing network'}. Layers: ${Object.keys(scope).join(', ')}.`);
+    }
+    return { kind, name };
+  }
+  if (!(ref in net.netDict)) {
+    throw new LayerNotFoundError(
+      `Layer '${owner}' takes "from": "${ref}", but there is no such layer. Layers: ${Object.keys(net.netDict).join(', ')}; ` +
+        `extern data: ${net.externData.keys.map((k) => `"data:${k}"`).join(', ')} ("data" is "data:${net.externData.defaultInput}").`,
+    );
+  }
+  return { kind: 'layer', name: ref };
+}
+
+/** The entry parsed with the common and the class's own schema, its class, and its sources. */
+function describe(net: NetDictNetwork, name: string, raw: unknown, cls: NetDictLayerClass) {
+  const entry = parseEntry(commonEntrySchema, raw, name);
+  const ownKeys = Object.fromEntries(Object.entries(raw as object).filter(([k]) => !COMMON_KEYS.has(k)));
+  const own = parseEntry(cls.options ?? z.strictObject({}), ownKeys, name) as Record<string, unknown>;
+  const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
+  const sources = fromList.map((r) => parseSource(net, r, name));
+  if (sources.length === 0 && cls.sources !== 'none' && !cls.optionalSources) {
+    throw new CannotHandleUndefinedSourcesError(name, raw as Record<string, unknown>, `Network '${net.name}'.`);
+  }
+  for (const key of cls.refKeys ?? []) if (typeof own[key] === 'string') sources.push(parseSource(net, own[key], name));
+  return { entry, own, sources, nFrom: fromList.length };
+}
+
+/** The node `name` of `net`, constructed if needed; in an extra net, layers it does not own come from its parent net. */
+export function getOrConstruct(net: NetDictNetwork, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+  const extraParent = net.extraParentNet;
+  if (extraParent && !net.ownsLayer(name)) return getOrConstruct(extraParent, name);
+  return net.nodes.get(name) ?? constructLayer(net, undefined, name, hooks);
+}
+
+/**
+ * Seed `construct_layer`: constructs the sources of `name` first (through
+ * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
+ */
+export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...netDict };
+  const done = net.nodes.get(name);
+  if (done && hooks.checkExisting !== false) return done;
+  const stack = net.constructing;
+  if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError(name, stack.slice(stack.indexOf(name)), net.name);
+  const raw = net.netDict[name];
+  if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
+  const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name);
+  const { sources } = describe(net, name, raw, cls);
+  const getLayer = hooks.getLayer ?? ((n: string) => getOrConstruct(net, n, hooks));
+  stack.push(name);
+  try {
+    for (const s of sources) {
+      if (s.kind === 'layer') getLayer(s.name);
+      else if (s.kind === 'base') getOrConstruct(net.parentNet!, s.name);
+      else if (s.kind === 'extra') net.extraNetLayer(s.net, s.name);
+    }
+    return (hooks.addLayer ?? ((n, c, d) => net.addLayer(n, c, d)))(name, cls, raw);
+  } finally {
+    stack.pop();
+  }
+}
+
+/**
+ * Seed `add_layer`: creates the layer of one entry (its sources are
+ * constructed if they do not exist yet), computes its output template,
+ * builds its weights and registers it. In a network with extra nets a layer
+ * of the same name is created once and shared (same weights).
+ *
+ * @throws NetworkArgumentError if the network already has a layer `name`.
+ */
+export function addLayer(net: NetDictNetwork, name: string, layerClass: string | NetDictLayerClass, raw: LayerDescription): LayerNode {
+  if (net.nodes.has(name)) {
+    throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
+  }
+  const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name) : layerClass;
+  if (net.netDict[name] !== raw) net.netDict = { ...net.netDict, [name]: raw };
+  const stack = net.constructing;
+  const pushed = !stack.includes(name);
+  if (pushed) stack.push(name);
+  try {
+    return createNode(net, name, cls, raw);
+  } finally {
+    if (pushed) stack.pop();
+  }
+}
+
+function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
+  const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
+  const sourceData = sources.map((s) => templateOf(net, s));
+  // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input.
+  const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom));
+  const target = entry.loss ? (entry.target ?? net.externData.defaultTarget) : entry.target;
+  const targetData = target === undefined ? undefined : net.externData.getData(target);
+  const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net };
+  const shared = net.sharedLayer(name);
+  const layer = shared ?? cls.create(ctx);
+  if (!shared) {
+    if (entry.trainable === false) layer.trainable = false;
+    net.layerOwner.trackLayer(layer);
+    net.shareLayer(name, layer);
+  }
+  let outShape: SymbolicShape;
+  try {
+    outShape = layer.computeOutputShape(inputShape as SymbolicShape);
+    if (!shared) layer.build(inputShape as SymbolicShape);
+  } catch (e) {
+    if (e instanceof LayerError) {
+      throw new NetDictError(`Net dict entry '${name}' (class '${entry.class}'): ${e.message}\n  sources: ${sourceData.map(String).join(', ')}`);
+    }
+    throw e;
+  }
+  if (entry.L2 && !shared) {
+    const l2 = new L2({ l2: entry.L2 });
+    for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
+  }
+  const output = cls.outputData?.({ ...ctx, layer }) ?? new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+  const isOutputLayer = entry.is_output_layer ?? name === 'output';
+  const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
+  if (entry.loss && target !== undefined && targetData) {
+    checkLossTarget(name, output, targetData, entry.loss);
+    node.target = target;
+    // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
+    node.lossHolder = new LossHolder({
+      name: `${net.lossPrefix}${name}`,
+      layerName: `${net.lossPrefix}${name}`,
+      loss: getLoss(entry.loss, camelKeys(entry.loss_opts ?? {}) as never),
+      scale: entry.loss_scale,
+    });
+  }
+  net.nodes.set(name, node);
+  nodeOrder.set(node, nextOrder++);
+  return node;
+}
+
+/**
+ * The template of a source. `prev:x` is `x`'s own output (from its `n_out`
+ * when `x` is still being constructed, as a recurrent dependency allows);
+ * `base:x` is constructed in the enclosing network, `extra.search:x` in the extra net.
+ */
+function templateOf(net: NetDictNetwork, s: SourceRef): Data {
+  if (s.kind === 'data') return net.externData.getData(s.key);
+  if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
+  if (s.kind === 'base') return getOrConstruct(net.parentNet!, s.name).output;
+  if (s.kind === 'extra') return net.extraNetLayer(s.net, s.name).output;
+  const done = net.nodes.get(s.name);
+  if (done) return done.output;
+  // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
+  const entry = net.netDict[s.name]!;
+  if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name: s.name });
+  if (entry.n_out !== undefined) return new Data(s.name, [], 'float32').withShape(s.name, [entry.n_out]);
+  try {
+    return constructLayer(net, undefined, s.name).output;
+  } catch (e) {
+    if (!(e instanceof NetworkConstructionDependencyLoopError)) throw e;
+    throw new NetDictError(
+      `Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, so its shape must be known in advance: give it "n_out".`,
+    );
+  }
+}
+
+function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources: Data[]): SymbolicShape | SymbolicShape[] {
+  for (const s of sources) {
+    if (s.sparse && c.sources !== 'none' && !c.acceptsSparse) {
+      throw new NetDictError(
+        `Layer '${name}' (class '${cls}') gets sparse data '${s.name}' (class indices) as input. ` +
+          `Dense layers need float features; sparse inputs (embeddings) are not supported by '${cls}'.`,
+      );
+    }
+  }
+  if (c.sources === 'list') return sources.map((s) => s.batchShape);
+  if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
+  return concatShape(sources.map((s) => s.batchShape), name);
+}
+
+function checkLossTarget(name: string, output: Data, target: Data, loss: string): void {
+  // Losses over label sequences compare other things than class posteriors frame by frame.
+  if (loss === 'edit_distance' || output.sparse) return;
+  // CTC has one more output class than the target: the blank (RETURNN's convention, the last class).
+  const want = loss === 'ctc' && target.dim !== null ? target.dim + 1 : target.dim;
+  if (target.sparse && output.dim !== want) {
+    throw new NetDictError(
+      `Layer '${name}' has ${output.dim} output features, but its target '${target.name}' has ${target.dim} classes${loss === 'ctc' ? ' plus the CTC blank' : ''}. Set "n_out": ${want}.`,
+    );
+  }
+}
+
+/** RETURNN writes loss options in snake_case (`label_smoothing`); Strata's loss classes take camelCase. */
+function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+}

@@ -1,0 +1,85 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type CallContext, INFERENCE } from '@strata/core';
+import { type LossHolder, objectiveParts } from '@strata/losses';
+import { LossesNotComputedError } from '../errors.js';
+import { type LayerOutput, seqLensKey } from './layer-node.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+
+/** The losses of one batch (seed 003 `get_losses_initialized(with_total=True)`), float32 scalars `[]`. */
+export interface ComputedLosses {
+  /** Every layer's output of the forward pass. */
+  outputs: Map<string, LayerOutput>;
+  /** Loss name (`output`, `dec/output`, `extra.search:output`) → LossHolder, computed on this batch. */
+  losses: Map<string, LossHolder>;
+  /** Sum of the scaled, normalised losses (seed `get_total_loss`). */
+  totalLoss: Tensor;
+  /** Sum of the constraints: L2 and the layers' added losses (seed `get_total_constraints`). */
+  totalConstraints: Tensor;
+  /** `totalLoss + totalConstraints`, what the optimizer minimises (seed `get_objective`). */
+  objective: Tensor;
+}
+
+/**
+ * Runs the network on `batch` and computes every loss: in training
+ * (`ctx.training`) the `lossNodes('train')`, else `lossNodes('eval')`. Target
+ * lengths come from `batch['<target>:seq_lens']` for sequence targets.
+ */
+export function computeLosses(net: NetDictNetwork, batch: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE): ComputedLosses {
+  const nodes = net.lossNodes(ctx.training ? 'train' : 'eval');
+  const outputs = net.forward(batch, ctx);
+  const losses = new Map<string, LossHolder>();
+  for (const n of nodes) {
+    const h = n.lossHolder!;
+    const out = outputs.get(n.name)!;
+    h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+    losses.set(h.name, h);
+  }
+  const parts = objectiveParts([...losses.values()], { regularization: net.losses });
+  return { outputs, losses, totalLoss: parts.loss, totalConstraints: parts.constraints, objective: parts.total };
+}
+
+/** Options of {@link NetDictNetwork.getFetchesDict}. */
+export interface FetchesOptions {
+  /** Call context of the step (training flag, seeds); default inference. */
+  ctx?: CallContext;
+  /** Include the losses (seed `should_eval`; default the network's `evalFlag`). */
+  shouldEval?: boolean;
+  /** Include `size:<key>:0`, the lengths of each used data key with a time axis (seed `with_size`). */
+  withSize?: boolean;
+}
+
+/**
+ * What one step computes, as named scalars (seed 003 `get_fetches_dict`):
+ * `loss` (the objective), and per loss `cost:<name>` (normalised, unscaled),
+ * `error:<name>` (error rate, if the loss has one), `loss_norm_factor:<name>`
+ * (1 / frames); with `withSize`, `size:<key>:0` int32 `[batch]`.
+ */
+export function fetchesDict(net: NetDictNetwork, batch: Readonly<Record<string, Tensor>>, opts: FetchesOptions = {}): Record<string, Tensor> {
+  const fetches: Record<string, Tensor> = {};
+  if (opts.shouldEval ?? net.evalFlag) {
+    const c = computeLosses(net, batch, opts.ctx);
+    fetches.loss = c.objective;
+    for (const [name, h] of c.losses) {
+      fetches[`cost:${name}`] = h.lossForReport;
+      const err = h.errorRate;
+      if (err) fetches[`error:${name}`] = err;
+      fetches[`loss_norm_factor:${name}`] = ops.div(ops.scalar(1), h.values.numFrames);
+    }
+  }
+  if (opts.withSize) {
+    for (const key of net.getUsedDataKeys()) {
+      const x = batch[key];
+      if (!x || !net.externData.getData(key).shape.includes(null)) continue;
+      fetches[`size:${key}:0`] = batch[seqLensKey(key)] ?? ops.fill([x.shape[0]!], x.shape[1]!, 'int32');
+    }
+  }
+  return fetches;
+}
+
+/** The last computed losses, or a typed error naming the call to make first. */
+export function lastLosses(last: ComputedLosses | undefined, what: string): ComputedLosses {
+  if (!last) {
+    throw new LossesNotComputedError(`${what}: no losses computed yet. Call network.computeLosses(batch, ctx) (or getFetchesDict) first.`);
+  }
+  return last;
+}

@@ -1,0 +1,74 @@
+import type { Tensor } from '@strata/backend';
+import { LayerExecutionError, type TensorSummary } from '../errors.js';
+import { summarizeTensor } from './forward.js';
+import type { LayerNode } from './layer-node.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+
+const fmt = (x: number | null): string => (x === null ? '?' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
+const summaryText = (s: TensorSummary): string => `[${s.shape.join(', ')}] ${s.dtype} min=${fmt(s.min)} max=${fmt(s.max)} mean=${fmt(s.mean)}`;
+const sourceText = (n: LayerNode): string =>
+  n.sources.map((s) => (s.kind === 'data' ? `data:${s.key}` : s.kind === 'layer' ? s.name : s.kind === 'extra' ? `extra.${s.net}:${s.name}` : `${s.kind}:${s.name}`)).join(', ') || '-';
+
+/**
+ * Seed 003 `print_network_info`: one line per layer (name, class, sources,
+ * output Data, params with shapes), then the extern data and totals.
+ */
+export function networkInfo(net: NetDictNetwork, title = 'Network'): string {
+  const lines = [`${title} '${net.name}' layer topology:`];
+  lines.push(`  extern data: ${net.externData.keys.map((k) => net.externData.getData(k).toString()).join(', ')}`);
+  lines.push(`  used data keys: ${net.getUsedDataKeys().sort().join(', ')}`);
+  for (const n of net.nodes.values()) {
+    const params = n.layer.weights.map((v) => `${v.path.slice(n.layer.scopeName.length + 1)} [${v.shape.join(', ')}]`).join(', ');
+    lines.push(`  layer '${n.name}' (${n.entry.class}) from ${sourceText(n)} -> ${n.output.toString()}${n.lossHolder ? ` loss ${n.entry.loss}` : ''}${params ? `; params ${params}` : ''}`);
+  }
+  for (const [prefix, extra] of net.extraNets) lines.push(`  extra net 'extra.${prefix}' (search ${extra.searchFlag}): ${[...extra.nodes.keys()].join(', ')}`);
+  lines.push(`  net params #: ${net.getNumParams()}`);
+  lines.push(`  net trainable params: ${net.getTrainableParams().map((v) => v.name).join(', ') || 'none'}`);
+  return lines.join('\n');
+}
+
+/** The node named by a failing layer's path (`dec/s` in rec unit `dec`, `extra.search:out` in an extra net). */
+function findNode(net: NetDictNetwork, path: string): LayerNode | undefined {
+  const extra = /^extra\.([^:]+):(.+)$/.exec(path);
+  if (extra) {
+    const en = net.extraNets.get(extra[1]!);
+    return en ? findNode(en, extra[2]!) : undefined;
+  }
+  const direct = net.nodes.get(path);
+  if (direct) return direct;
+  const slash = path.indexOf('/');
+  if (slash < 0) return undefined;
+  const sub = net.nodes.get(path.slice(0, slash))?.layer;
+  return sub && 'nodes' in sub && (sub as NetDictNetwork).nodes instanceof Map ? findNode(sub as NetDictNetwork, path.slice(slash + 1)) : undefined;
+}
+
+/**
+ * Seed 003 `help_on_tf_exception`: what failed in a step. Names the failing
+ * layer (from the {@link LayerExecutionError} in `error` or its `cause`
+ * chain), its net-dict entry and output template, its inputs (shape, dtype,
+ * min/max/mean, taken when it failed), and every batch key's extern-data
+ * description with its tensor's summary.
+ */
+export function describeFailure(net: NetDictNetwork, error: unknown, batch: Readonly<Record<string, Tensor>> = {}): string {
+  const lines = [`Step of network '${net.name}' failed: ${error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error)}`];
+  let e: unknown = error;
+  while (e instanceof Error && !(e instanceof LayerExecutionError)) e = e.cause;
+  if (e instanceof LayerExecutionError) {
+    const node = findNode(net, e.layerName);
+    const cause = e.cause instanceof Error ? `${e.cause.name}: ${e.cause.message}` : String(e.cause);
+    lines.push(`Failing layer: '${e.layerName}' (class '${e.layerClass}'): ${cause}`);
+    if (node) {
+      lines.push(`  net dict entry: ${JSON.stringify(node.entry)}`);
+      lines.push(`  output template: ${node.output.toString()}`);
+    }
+    for (const i of e.inputs) lines.push(`  input ${i.source}: ${summaryText(i.summary)}`);
+  } else {
+    lines.push('No failing layer recorded (the error did not come from a layer of the forward pass).');
+  }
+  lines.push('Batch:');
+  for (const [key, t] of Object.entries(batch)) {
+    const desc = net.externData.hasData(key) ? net.externData.getData(key).toString() : key.endsWith(':seq_lens') ? 'sequence lengths' : 'not in extern_data';
+    lines.push(`  ${key}: ${desc}; ${summaryText(summarizeTensor(t))}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,102 @@
+import { type DType, getBackend, ops, type TensorData } from '@strata/backend';
+import type { Variable } from '@strata/core';
+import { LayerNotFoundError, ParamNotFoundError, ParamShapeMismatchError } from '../errors.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+
+/** One parameter's values (seed: a numpy array): shape, dtype and row-major data. */
+export interface ParamValue {
+  shape: number[];
+  dtype: DType;
+  data: TensorData;
+}
+
+/** Layer name → parameter name (e.g. `kernel`, or `s/kernel` inside a rec unit) → values (seed 003 `get_param_values_dict`). */
+export type ParamValuesDict = Record<string, Record<string, ParamValue>>;
+
+/** All params plus the global train step (seed 003 `TFNetworkParamsSerialized(values_dict, global_train_step)`). */
+export interface NetworkParamsSerialized {
+  valuesDict: ParamValuesDict;
+  globalTrainStep: number;
+}
+
+/**
+ * How the network reads and writes parameter files: `saveVariables` and
+ * `loadVariables` of `@strata/savers` (safetensors, atomic write).
+ * Passed in because `@strata/network` does not depend on `@strata/savers`.
+ */
+export interface ParamsFileIO {
+  saveVariables(path: string, variables: readonly Variable[], metadata?: Readonly<Record<string, string>>): Promise<void>;
+  loadVariables(path: string, variables: readonly Variable[]): Promise<Record<string, string>>;
+}
+
+/** Options of {@link setParamValuesByDict}. */
+export interface SetParamValuesOptions {
+  /** Skip layers and params that do not exist instead of throwing (seed `ignore_non_existing`). */
+  ignoreNonExisting?: boolean;
+}
+
+/** A value given to {@link setParamValuesByDict}: a {@link ParamValue} (shape checked) or flat data (element count checked). */
+export type ParamValueInput = ParamValue | TensorData | number[];
+
+/** The layer's parameters by name relative to the layer (`kernel`; `s/kernel` for a rec unit's layer `s`). */
+export function layerParams(net: NetDictNetwork, layerName: string): Map<string, Variable> {
+  const layer = net.node(layerName).layer;
+  return new Map(layer.weights.map((v) => [v.path.startsWith(`${layer.scopeName}/`) ? v.path.slice(layer.scopeName.length + 1) : v.localName, v]));
+}
+
+/** Seed `get_param_values_dict`: every layer's params (auxiliary ones too: Strata has no separate auxiliary variables). */
+export function getParamValuesDict(net: NetDictNetwork): ParamValuesDict {
+  const out: ParamValuesDict = {};
+  for (const name of net.nodes.keys()) {
+    const params = layerParams(net, name);
+    if (params.size === 0) continue;
+    out[name] = {};
+    for (const [p, v] of params) out[name][p] = { shape: [...v.shape], dtype: v.dtype, data: v.readSync().slice() };
+  }
+  return out;
+}
+
+/**
+ * Seed `set_param_values_by_dict`: checks every layer, param and shape first,
+ * then assigns, so a bad dict changes nothing.
+ * @throws LayerNotFoundError, ParamNotFoundError (unless `ignoreNonExisting`), ParamShapeMismatchError.
+ */
+export function setParamValuesByDict(net: NetDictNetwork, values: Readonly<Record<string, Readonly<Record<string, ParamValueInput>>>>, opts: SetParamValuesOptions = {}): void {
+  const plan: [Variable, TensorData | number[]][] = [];
+  for (const [layerName, params] of Object.entries(values)) {
+    if (!net.nodes.has(layerName)) {
+      if (opts.ignoreNonExisting) continue;
+      throw new LayerNotFoundError(
+        `setParamValuesByDict: network '${net.name}' has no layer '${layerName}'. Layers: ${[...net.nodes.keys()].join(', ')}. Pass { ignoreNonExisting: true } to skip it.`,
+      );
+    }
+    const own = layerParams(net, layerName);
+    for (const [paramName, value] of Object.entries(params)) {
+      const v = own.get(paramName);
+      if (!v) {
+        if (opts.ignoreNonExisting) continue;
+        throw new ParamNotFoundError(layerName, paramName, [...own.keys()]);
+      }
+      const size = v.shape.reduce((a, b) => a * b, 1);
+      if (isParamValue(value)) {
+        if (value.shape.length !== v.shape.length || value.shape.some((d, i) => d !== v.shape[i])) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.shape);
+        plan.push([v, value.data]);
+      } else {
+        if (value.length !== size) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.length);
+        plan.push([v, value]);
+      }
+    }
+  }
+  for (const [v, data] of plan) assignValues(v, data);
+}
+
+function isParamValue(x: ParamValueInput): x is ParamValue {
+  return !Array.isArray(x) && !ArrayBuffer.isView(x) && typeof x === 'object' && 'shape' in x;
+}
+
+/** Assigns flat row-major values to a variable (seed `get_var_assigner`'s assignment). */
+export function assignValues(v: Variable, data: TensorData | number[]): void {
+  const t = ops.tensor(v.dtype === 'float32' ? Float32Array.from(data as ArrayLike<number>) : Int32Array.from(data as ArrayLike<number>), v.shape, v.dtype);
+  v.assign(t);
+  getBackend().dispose(t);
+}

@@ -1,0 +1,50 @@
+import { nodeOrder } from './construct.js';
+import type { LayerNode } from './layer-node.js';
+import type { NetDictNetwork } from './net-dict-network.js';
+
+/** Options of {@link NetDictNetwork.getSearchChoices}. */
+export interface SearchChoicesOptions {
+  /** The layer to start from (its own choices count). */
+  src?: string;
+  /** Start from these layers instead (seed `sources`). */
+  sources?: readonly string[];
+  /** Receives one line per visited layer (seed `debug_stream`). */
+  debug?: (line: string) => void;
+}
+
+/** True if the node makes search choices: its class declares them and its network searches. */
+export function hasSearchChoices(net: NetDictNetwork, node: LayerNode): boolean {
+  const f = node.cls.searchChoices;
+  return net.searchFlag && (typeof f === 'function' ? f(node.layer) : f === true);
+}
+
+/**
+ * Seed 003 `get_search_choices`: follows sources (`prev:` within a unit,
+ * `base:` into the parent network, `extra.<name>:` into an extra net) from
+ * `src`/`sources` and returns the last constructed layer with search
+ * choices, or null. Each layer is visited once (loops through `prev:` end).
+ */
+export function searchChoices(net: NetDictNetwork, opts: SearchChoicesOptions): LayerNode | null {
+  const visited = new Set<string>();
+  let best: LayerNode | null = null;
+  const visit = (n: NetDictNetwork, name: string): void => {
+    const owner = n.extraParentNet && !n.nodes.has(name) ? n.extraParentNet : n;
+    const key = `${owner.getAbsoluteNamePrefix()}${owner.name}|${name}`;
+    if (visited.has(key)) return;
+    visited.add(key);
+    const node = owner.node(name);
+    const has = hasSearchChoices(owner, node);
+    opts.debug?.(`${owner.name}: layer '${name}' (${node.entry.class}) search choices: ${has ? 'yes' : 'no'}`);
+    if (has) {
+      if (!best || (nodeOrder.get(node) ?? 0) > (nodeOrder.get(best) ?? 0)) best = node;
+      return;
+    }
+    for (const s of node.sources) {
+      if (s.kind === 'layer' || s.kind === 'prev') visit(owner, s.name);
+      else if (s.kind === 'base' && owner.parentNet) visit(owner.parentNet, s.name);
+      else if (s.kind === 'extra') visit((owner.extraParentNet ?? owner).extraNets.get(s.net)!, s.name);
+    }
+  };
+  for (const name of opts.sources ?? (opts.src !== undefined ? [opts.src] : [])) visit(net, name);
+  return best;
+}
