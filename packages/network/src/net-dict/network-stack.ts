@@ -7,8 +7,9 @@
  */
 const stack: unknown[] = [];
 
-/** Runs `fn` with `net` on top of the construction stack (popped even if `fn` throws). */
+/** Runs `fn` with `net` on top of the construction stack (popped even if `fn` throws; not pushed twice in a row). */
 export function withCurrentNetwork<T>(net: unknown, fn: () => T): T {
+  if (stack[stack.length - 1] === net) return fn();
   stack.push(net);
   try {
     return fn();
