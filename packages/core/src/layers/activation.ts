@@ -19,6 +19,8 @@ export interface ActivationLayerArgs extends LayerArgs {
  */
 export class ActivationLayer extends Layer {
   static override readonly className: string = 'Activation';
+  /** Acts on each frame alone, so an input mask passes through unchanged (seed `compute_mask`). */
+  override readonly supportsMasking: boolean = true;
   readonly activationName: string;
   private readonly fn: Activation;
 

@@ -16,6 +16,8 @@ const isList = (s: SymbolicShape | SymbolicShape[]): s is SymbolicShape[] => Arr
  */
 export class Copy extends Layer {
   static override readonly className: string = 'Copy';
+  /** Acts on each frame alone, so an input mask passes through unchanged (seed `compute_mask`). */
+  override readonly supportsMasking: boolean = true;
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     this.computeOutputShape(inputShape);

@@ -47,6 +47,8 @@ export function applyDropout(x: Tensor, rate: number, ctx: CallContext): Tensor 
  */
 export class Dropout extends Layer {
   static override readonly className: string = 'Dropout';
+  /** Acts on each frame alone, so an input mask passes through unchanged (seed `compute_mask`). */
+  override readonly supportsMasking: boolean = true;
   readonly rate: number;
 
   constructor(args: DropoutArgs) {

@@ -43,6 +43,8 @@ export interface LinearArgs extends LayerArgs {
  */
 export class Linear extends Layer {
   static override readonly className: string = 'Dense';
+  /** Acts on each frame alone, so an input mask passes through unchanged (seed `compute_mask`). */
+  override readonly supportsMasking: boolean = true;
   readonly units: number;
   readonly withBias: boolean;
   readonly activationName: string | null;
