@@ -1,5 +1,27 @@
-import { Data, type DataConfig, type Dim, LayerArgumentError } from '@strata/core';
-import { LayerNotFoundError, NetDictError } from './errors.js';
+import { batchDim, Data, type DataConfig, type Dim, LayerArgumentError } from '@strata/core';
+import { NetDictError } from './errors.js';
+import { dataConfigsFromConfig, type ExternDataConfig, withImplicitTime } from './extern-data/config.js';
+import {
+  checkMatchedDataset,
+  type DataKwargs,
+  dataKwargsFromDatasetKey,
+  type DatasetDescription,
+  targetKeysOf,
+} from './extern-data/dataset.js';
+import { DuplicateDataKeyError, ExternDataKeyError } from './extern-data/errors.js';
+
+export type { ExternDataConfig } from './extern-data/config.js';
+export type { DataKwargs, DatasetDescription } from './extern-data/dataset.js';
+export { DatasetMismatchError, type DataMismatch, DuplicateDataKeyError, ExternDataKeyError } from './extern-data/errors.js';
+
+/** Layout of the batch feed, as seed 003's `get_queue_args` returns it (kwargs of a TF queue). */
+export interface QueueArgs {
+  /** Sorted data keys, then `<key>/size<axis>` for each dynamic axis. */
+  names: string[];
+  /** Shapes without (or with, `withBatchDim`) the batch axis; `null` = dynamic. */
+  shapes: (number | null)[][];
+  dtypes: string[];
+}
 
 /**
  * Descriptions of a network's input and target data (seed 003 `ExternData`),
@@ -19,20 +41,22 @@ export class ExternData {
   readonly data = new Map<string, Data>();
   defaultInput = 'data';
   defaultTarget = 'classes';
+  /** Keys added by the network (not by the dataset); `checkMatchedDataset` skips them (RETURNN `extra_added_keys`). */
+  readonly extraAddedKeys = new Set<string>();
+  /** Keys the model cannot run without (RETURNN `available_for_inference`); targets are false. */
+  private readonly inference = new Map<string, boolean>();
 
-  /** @throws NetDictError naming the key and the problem for a malformed entry. */
-  constructor(config: Record<string, DataConfig> = {}) {
+  /**
+   * Seed `ExternData(data, default_input, default_target)`.
+   * @throws NetDictError naming the key and the problem for a malformed entry.
+   */
+  constructor(config: Record<string, DataConfig> = {}, opts: { defaultInput?: string; defaultTarget?: string } = {}) {
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new NetDictError(`extern_data must be an object of key -> {dim, shape, sparse}. Received: ${JSON.stringify(config)}.`);
     }
-    const shared = new Map<string, Dim>();
-    const entries = Object.entries(config).map(([key, c]) => [key, c ?? {}] as const);
-    // RETURNN's default: sparse data without a shape is a sequence of labels when the data are sequences.
-    const sequences = entries.some(([, c]) => c.shape?.includes(null) || c.dim_tags?.some((t) => t.kind !== 'batch' && (t.dimension ?? null) === null));
-    for (const [key, c] of entries) {
-      const implicitTime = sequences && c.sparse === true && c.shape === undefined && c.dim_tags === undefined;
-      this.registerData(Data.fromConfig(key, implicitTime ? { ...c, shape: [null] } : c, shared));
-    }
+    this.defaultInput = opts.defaultInput ?? 'data';
+    this.defaultTarget = opts.defaultTarget ?? 'classes';
+    this.registerDataFromDict(config);
   }
 
   /** Wraps {@link Data.fromConfig}'s argument errors as NetDictError. */
@@ -45,27 +69,56 @@ export class ExternData {
     }
   }
 
-  /** Adds or replaces a data key. */
-  registerData(data: Data): void {
-    this.data.set(data.name, data);
-  }
-  hasData(key: string): boolean {
-    return this.data.has(key);
-  }
-  /** @throws LayerNotFoundError listing the known keys. */
-  getData(key: string): Data {
-    const d = this.data.get(key);
-    if (!d) {
-      throw new LayerNotFoundError(`extern_data has no key '${key}'. Known keys: ${[...this.data.keys()].join(', ') || 'none'}. Add it to extern_data.`);
+  /**
+   * Registers every key of a config (seed `init_from_config`): `extern_data`,
+   * or the legacy `num_inputs`/`num_outputs`; `target` becomes the default target.
+   * @throws NetDictError for a config without extern data or a malformed entry.
+   */
+  initFromConfig(config: ExternDataConfig): this {
+    try {
+      this.registerDataFromDict(dataConfigsFromConfig(config), { replace: true });
+    } catch (e) {
+      if (e instanceof LayerArgumentError) throw new NetDictError(e.message);
+      throw e;
     }
-    return d;
+    this.defaultTarget = config.target ?? 'classes';
+    if (config.default_input !== undefined) this.defaultInput = config.default_input;
+    return this;
   }
-  get keys(): string[] {
-    return [...this.data.keys()];
+
+  /** Seed classmethod `data_kwargs_from_dataset_key`. @throws ExternDataKeyError listing the dataset's keys. */
+  static dataKwargsFromDatasetKey(dataset: DatasetDescription, key: string): DataKwargs {
+    return dataKwargsFromDatasetKey(dataset, key);
   }
 
   /**
-   * Checks that a dataset provides every key with a matching description.
+   * Registers every key of a dataset (seed `init_from_dataset`). Default
+   * target: `classes` if a target, else the first target; default input:
+   * `data` if an input, else the first input.
+   */
+  initFromDataset(dataset: DatasetDescription): this {
+    const targets = targetKeysOf(dataset);
+    const keys = Object.keys(dataset.extern);
+    const inputs = keys.filter((k) => !targets.includes(k));
+    if (targets.length > 0) this.defaultTarget = targets.includes('classes') ? 'classes' : targets[0]!;
+    if (inputs.length > 0) this.defaultInput = inputs.includes('data') ? 'data' : inputs[0]!;
+    const kwargs = Object.fromEntries(keys.map((k) => [k, ExternData.dataKwargsFromDatasetKey(dataset, k)]));
+    this.registerDataFromDict(kwargs, { replace: true });
+    for (const k of keys) this.inference.set(k, kwargs[k]!.available_for_inference);
+    return this;
+  }
+
+  /**
+   * Checks that `dataset` provides the used keys as described (seed `check_matched_dataset`).
+   * @throws DatasetMismatchError naming each key and field with expected and received values.
+   * @throws ExternDataKeyError if a used key is not in this ExternData.
+   */
+  checkMatchedDataset(dataset: DatasetDescription, usedDataKeys: Iterable<string> = Object.keys(dataset.extern)): void {
+    checkMatchedDataset(dataset, (k) => this.getData(k), usedDataKeys, this.extraAddedKeys);
+  }
+
+  /**
+   * The older form of {@link ExternData.checkMatchedDataset}, kept for its callers.
    * @throws NetDictError naming each key that is missing or differs.
    */
   checkMatchesDataset(datasetName: string, extern: Readonly<Record<string, DataConfig>>, usedKeys: string[] = this.keys): void {
@@ -85,5 +138,105 @@ export class ExternData {
     if (problems.length > 0) {
       throw new NetDictError(`Dataset '${datasetName}' does not match extern_data:\n  - ${problems.join('\n  - ')}`);
     }
+  }
+
+  /**
+   * Registers `key -> Data kwargs` entries (seed `register_data_from_dict`).
+   * Sparse entries without `shape` become label sequences when other entries have a time axis.
+   * @throws LayerArgumentError for a malformed entry; DuplicateDataKeyError for a known key unless `replace`.
+   */
+  registerDataFromDict(config: Readonly<Record<string, DataConfig>>, opts: { replace?: boolean } = {}): void {
+    const shared = new Map<string, Dim>();
+    for (const [key, c] of withImplicitTime(config)) this.registerData(Data.fromConfig(key, c, shared), opts);
+  }
+
+  /**
+   * Adds a Data under its name (seed `register_data`).
+   * @throws DuplicateDataKeyError if the key exists and `replace` is not set.
+   */
+  registerData(data: Data, opts: { replace?: boolean } = {}): void {
+    if (this.data.has(data.name) && !opts.replace) throw new DuplicateDataKeyError(data.name);
+    this.data.set(data.name, data);
+  }
+  /** Seed `has_data`. */
+  hasData(key: string): boolean {
+    return this.data.has(key);
+  }
+  /** Seed `get_data`. @throws ExternDataKeyError (a LayerNotFoundError) listing the known keys. */
+  getData(key: string): Data {
+    const d = this.data.get(key);
+    if (!d) throw new ExternDataKeyError(key, [...this.data.keys()]);
+    return d;
+  }
+  get keys(): string[] {
+    return [...this.data.keys()];
+  }
+  /** False for dataset targets (RETURNN `Data.available_for_inference`); true for other keys. */
+  availableForInference(key: string): boolean {
+    this.getData(key);
+    return this.inference.get(key) ?? true;
+  }
+
+  /** Seed `get_default_input_data`. @throws ExternDataKeyError if the default input key is not registered. */
+  get defaultInputData(): Data {
+    return this.getData(this.defaultInput);
+  }
+  /** Seed `get_default_target_data`. @throws ExternDataKeyError if the default target key is not registered. */
+  get defaultTargetData(): Data {
+    return this.getData(this.defaultTarget);
+  }
+
+  /** One line per RETURNN's `get_data_description`: `key: Data{...}`, joined by `, `. */
+  getDataDescription(): string {
+    return [...this.data].map(([k, d]) => `${k}: ${d.toString()}`).join(', ');
+  }
+
+  /**
+   * The feed layout of a TF queue (seed `get_queue_args`): sorted keys with
+   * shapes and dtypes, then `<key>/size<axis>` (int32, `[batch]` or `[]`) per
+   * dynamic axis. Strata uses no TF queue: `@strata/engine` collates batches
+   * itself (`<key>` padded plus `<key>:seq_lens`), and this describes that feed.
+   * Axis numbers count the batch axis as 0, as RETURNN's batch-major Data.
+   */
+  getQueueArgs(withBatchDim: boolean, fixedBatchDim: number | null = null): QueueArgs {
+    const names = [...this.data.keys()].sort();
+    const shapes = names.map((k) => (withBatchDim ? [fixedBatchDim, ...this.getData(k).shape] : this.getData(k).shape));
+    const dtypes: string[] = names.map((k) => this.getData(k).dtype);
+    for (const k of [...names]) {
+      this.getData(k).shape.forEach((size, i) => {
+        if (size !== null) return;
+        names.push(`${k}/size${i + 1}`);
+        shapes.push(withBatchDim ? [fixedBatchDim] : []);
+        dtypes.push('int32');
+      });
+    }
+    return { names, shapes, dtypes };
+  }
+
+  /** `[key, Data]` sorted by key, the default input first (seed `get_sorted_data_items`). */
+  getSortedDataItems(): [string, Data][] {
+    const keys = [...this.data.keys()].sort();
+    const i = keys.indexOf(this.defaultInput);
+    if (i > 0) keys.unshift(...keys.splice(i, 1));
+    return keys.map((k) => [k, this.data.get(k)!]);
+  }
+
+  /**
+   * Every distinct axis of the data (seed `get_all_dimension_tags`): the batch
+   * Dim, then each Data's axes in {@link ExternData.getSortedDataItems} order
+   * (a time Dim per sequence key unless keys share it through `dim_tags`, the
+   * feature Dims). With `allowSameFeatureDim`, feature Dims of equal size
+   * count once.
+   */
+  getAllDimensionTags(opts: { allowSameFeatureDim?: boolean } = {}): Dim[] {
+    const out: Dim[] = [batchDim];
+    for (const [, data] of this.getSortedDataItems()) {
+      for (const d of data.dims) {
+        if (out.includes(d)) continue;
+        if (opts.allowSameFeatureDim && d.kind === 'feature' && out.some((o) => o.kind === 'feature' && o.size === d.size)) continue;
+        out.push(d);
+      }
+    }
+    return out;
   }
 }
