@@ -6,8 +6,9 @@
  * computed
  *
  * (a) on onnxruntime, inside `compile(() => valueAndGrads(...))` (the
- *     backward pass as more nodes of the same graph), and eagerly (a one-off
- *     graph), which must agree with (a) to 1e-6;
+ *     backward pass as more nodes of the same graph); eagerly (a one-off
+ *     graph) and compiled at opset 17 (attribute forms of ReduceMean/Max)
+ *     the same must agree with (a) to 1e-6;
  * (b) on tfjs-cpu with `valueAndGrads` (tfjs-wasm where tfjs-cpu has no
  *     gradient: dilated conv2d);
  * (c) by central finite differences of the onnxruntime forward (compiled
@@ -36,11 +37,14 @@ const FD_ATOL = 2e-3;
 const FD_RTOL = 1e-2;
 
 let ort: OrtBackend;
+let ort17: OrtBackend;
 
 beforeAll(async () => {
   registerTfjsBackends();
   registerBackend('onnxruntime-grads', () => new OrtBackend({ name: 'onnxruntime-grads', intraOpNumThreads: 1 }));
+  registerBackend('onnxruntime-grads-opset17', () => new OrtBackend({ name: 'onnxruntime-grads-opset17', opset: 17, intraOpNumThreads: 1 }));
   ort = (await setBackend('onnxruntime-grads')) as OrtBackend;
+  ort17 = (await setBackend('onnxruntime-grads-opset17')) as OrtBackend;
   await setBackend('tfjs-cpu');
 });
 
@@ -108,10 +112,12 @@ describe('op gradients on onnxruntime: compiled and eager vs tfjs, and vs finite
 
     const compiled = gradsOn(ort, row, r, outShape, 'compiled');
     const eager = gradsOn(ort, row, r, outShape, 'plain');
+    const opset17 = gradsOn(ort17, row, r, outShape, 'compiled');
     expect(ort.memory().numTensors).toBe(start);
     compiled.forEach((g, k) => {
       expect(g.length, `input ${idx[k]}`).toBe(row.inputs[idx[k]!]!.values.length);
       expect(mismatches(eager[k]!, g, EAGER_TOL, EAGER_TOL), `eager vs compiled, input ${idx[k]}`).toEqual([]);
+      expect(mismatches(opset17[k]!, g, EAGER_TOL, EAGER_TOL), `opset 17 vs default opset, input ${idx[k]}`).toEqual([]);
     });
 
     if (!row.noRef) {
