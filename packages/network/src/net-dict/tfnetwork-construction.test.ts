@@ -6,7 +6,7 @@ import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, Ne
 import type { LayerNode } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
-import { registerNetDictClass } from './registry.js';
+import { type NetDictLayerClass, registerNetDictClass } from './registry.js';
 import type { LayerDescription, NetDict } from './schema.js';
 
 beforeAll(async () => {
@@ -55,7 +55,7 @@ describe('TFNetwork construction (seed 003)', () => {
         got.push(name);
         return n.constructLayer(d, name, hooks);
       },
-      addLayer: (name: string, cls: never, desc: LayerDescription): LayerNode => {
+      addLayer: (name: string, cls: NetDictLayerClass, desc: LayerDescription): LayerNode => {
         added.push(`${name}:${desc.class}`);
         return n.addLayer(name, cls, desc);
       },
