@@ -57,3 +57,30 @@ export class CallRecords<T> {
     return this.entries.length;
   }
 }
+
+// Inputs of the layer calls under way, innermost last. A call made outside any
+// other layer call starts a new *pass*; per-pass records are dropped then.
+const callStack: Tensor[][] = [];
+let passCounter = 0;
+
+/** The call stack shared by all layers (one per process; it holds only the calls under way). */
+export const calls = {
+  /** Enters a layer call with inputs `xs`; returns true if it starts a new pass (no call under way). */
+  enter(xs: Tensor[]): boolean {
+    const top = callStack.length === 0;
+    if (top) passCounter++;
+    callStack.push(xs);
+    return top;
+  },
+  exit(): void {
+    callStack.pop();
+  },
+  /** Number of the current pass. */
+  get pass(): number {
+    return passCounter;
+  },
+  /** Inputs of the calls under way (outermost first). */
+  get stack(): readonly Tensor[][] {
+    return callStack;
+  },
+};

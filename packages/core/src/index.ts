@@ -1,7 +1,7 @@
 export { type Activation, ACTIVATION_NAMES, getActivation } from './activations.js';
 export { batchDim, Data, type DataConfig, Dim, type DimKind, type DimTagConfig } from './data.js';
 export { type AddWeightOptions } from './add-weight.js';
-export { type InputsKey, type VariableUpdate } from './call-records.js';
+export { CallRecords, type InputsKey, type VariableUpdate } from './call-records.js';
 export {
   AmbiguousLayerNodeError,
   CallReturnedNothingError,
@@ -29,6 +29,7 @@ export {
   trainingContext,
 } from './layer.js';
 export { LayerConnectivity } from './layer-connectivity.js';
+export { LayerLosses } from './layer-losses.js';
 export { LayerNode, type Mask, maskOf, NodeHistory, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';
 export { NameScope, toSnakeCase } from './naming.js';

@@ -1,15 +1,15 @@
 import { type DType, getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
 import { type AddWeightOptions, createWeight, resolveWeightOptions } from './add-weight.js';
 import { type CallContext, INFERENCE } from './call-context.js';
-import { CallRecords, type InputsKey, type VariableUpdate } from './call-records.js';
+import { calls } from './call-records.js';
 import { CallReturnedNothingError, DuplicateNameError, LayerNotBuiltError, MaskNotSupportedError } from './errors.js';
-import { LayerConnectivity } from './layer-connectivity.js';
+import { LayerLosses } from './layer-losses.js';
 import { LayerNode, type Mask, maskOf, producerOf, recordOutput } from './layer-node.js';
+import { checkSetWeights, cloneLayer } from './layer-weights.js';
 import { NameScope, toSnakeCase } from './naming.js';
 import { type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 import { hashString, Rng } from './rng.js';
 import type { Regularizer, Variable } from './variable.js';
-import { cloneLayer, checkSetWeights } from './layer-weights.js';
 
 export { type AddWeightOptions } from './add-weight.js';
 export { type CallContext, INFERENCE, trainingContext } from './call-context.js';
@@ -43,10 +43,6 @@ export interface ApplyOptions {
 /** A JSON description of a layer, enough to recreate it with `fromConfig`. */
 export type LayerConfig = Record<string, unknown> & { name: string; trainable: boolean };
 
-// Inputs of the layer calls under way, innermost last: a call at depth 0 starts a new "pass".
-const callStack: Tensor[][] = [];
-let passCounter = 0;
-
 /**
  * The base class of every layer (seed 004, `tf.layers.Layer`).
  *
@@ -60,15 +56,13 @@ let passCounter = 0;
  * counters belong to the parent). Weights are named by their scope path plus
  * `:0` (`net/dense/kernel:0`).
  *
- * Losses and updates: functions given to {@link Layer.addLoss} (weight
- * penalties) persist; tensors added during a call (activity regularization,
- * batch-norm updates) belong to the current *pass* and are dropped when the
- * layer (or a layer tracking it) is next called from outside any layer call.
+ * Losses and updates: see {@link LayerLosses} (functions persist, tensors
+ * added during a call belong to the current pass). Nodes: see {@link LayerConnectivity}.
  *
  * Sub-layers assigned with {@link Layer.trackLayer} are owned by this layer:
  * their weights, losses and updates appear in this layer's lists.
  */
-export abstract class Layer extends LayerConnectivity<Layer> {
+export abstract class Layer extends LayerLosses<Layer> {
   /** Registry name of the class for `getConfig`/`fromConfig`; subclasses set it. */
   static readonly className: string = 'Layer';
 
@@ -93,11 +87,6 @@ export abstract class Layer extends LayerConnectivity<Layer> {
   private readonly ownVariables: Variable[] = [];
   private readonly subLayers: Layer[] = [];
   private readonly scope = new NameScope();
-  private readonly persistentLosses = new CallRecords<() => Tensor>();
-  private readonly callLosses = new CallRecords<Tensor>();
-  private readonly callUpdates = new CallRecords<VariableUpdate & { owned: boolean }>();
-  private recordsPass = 0;
-  private activeCtx: CallContext | undefined;
 
   constructor(args: LayerArgs = {}) {
     super();
@@ -238,12 +227,7 @@ export abstract class Layer extends LayerConnectivity<Layer> {
     const hasMask = inputMasks.some((m) => m);
     if (hasMask && !this.supportsMasking) throw this.maskError(inputMasks);
     const mask = Array.isArray(inputs) ? inputMasks : inputMasks[0]!;
-    if (callStack.length === 0) {
-      passCounter++;
-      this.clearCallRecords(true);
-    }
-    if (this.recordsPass !== passCounter) this.clearCallRecords(false);
-    callStack.push(xs);
+    this.startCallRecords(calls.enter(xs));
     const outerCtx = this.activeCtx;
     this.activeCtx = ctx;
     let out: { value: Tensor; logits?: Tensor };
@@ -251,7 +235,7 @@ export abstract class Layer extends LayerConnectivity<Layer> {
       this.ensureBuilt(inputs);
       out = this.callWithLogits(inputs, ctx, hasMask ? mask : undefined);
     } finally {
-      callStack.pop();
+      calls.exit();
       this.activeCtx = outerCtx;
     }
     if (out?.value == null) {
@@ -313,60 +297,6 @@ export abstract class Layer extends LayerConnectivity<Layer> {
   /** Seed of the root of the layer tree (a Network's `seed`), used to derive per-variable seeds. */
   protected rootSeed(): number {
     return this.parent ? this.parent.rootSeed() : (this.seed ?? 0);
-  }
-
-  /**
-   * Adds loss(es) (seed `add_loss`). A function is a persistent loss,
-   * evaluated on every read of {@link Layer.losses} (e.g. a weight penalty);
-   * a tensor belongs to the current pass. With `inputs`, the losses are
-   * conditional on these inputs (see {@link Layer.getLossesFor}); without,
-   * unconditional.
-   */
-  addLoss(losses: Tensor | (() => Tensor) | (Tensor | (() => Tensor))[], inputs: InputsKey = null): void {
-    for (const l of Array.isArray(losses) ? losses : [losses]) {
-      if (typeof l === 'function') this.persistentLosses.add(l, inputs, callStack);
-      else this.callLosses.add(l, inputs, callStack);
-    }
-  }
-
-  /** Current losses, own and of sub-layers: persistent ones evaluated now, then those of the current pass (seed `losses`). */
-  get losses(): Tensor[] {
-    return [...this.persistentLosses.all().map((f) => f()), ...this.callLosses.all(), ...this.subLayers.flatMap((l) => l.losses)];
-  }
-
-  /**
-   * Losses that depend on `inputs` (the tensors passed to a call of this
-   * layer, or of a layer it was called inside), own and of sub-layers; with
-   * `null`, the unconditional ones (seed `get_losses_for`).
-   */
-  getLossesFor(inputs: InputsKey): Tensor[] {
-    const own = [...this.persistentLosses.forInputs(inputs).map((f) => f()), ...this.callLosses.forInputs(inputs)];
-    return [...own, ...this.subLayers.flatMap((l) => l.getLossesFor(inputs))];
-  }
-
-  /**
-   * Records state update(s) (seed `add_update`) and applies them: during a
-   * call with a context that collects updates (`ctx.addUpdate`, the engine's
-   * training step) they are handed to it, applied after the step; otherwise
-   * they are assigned at once. Listed in {@link Layer.updates} for the current pass.
-   */
-  addUpdate(updates: VariableUpdate | VariableUpdate[], inputs: InputsKey = null): void {
-    for (const u of Array.isArray(updates) ? updates : [updates]) {
-      const collect = this.activeCtx?.addUpdate;
-      if (collect) collect.call(this.activeCtx, u.variable, u.value);
-      else u.variable.assign(u.value);
-      this.callUpdates.add({ ...u, owned: !collect }, inputs, callStack);
-    }
-  }
-
-  /** The updates of the current pass, own and of sub-layers (seed `updates`). */
-  get updates(): VariableUpdate[] {
-    return [...this.callUpdates.all().map(({ variable, value }) => ({ variable, value })), ...this.subLayers.flatMap((l) => l.updates)];
-  }
-
-  /** Updates conditional on `inputs` (`null`: the unconditional ones), own and of sub-layers (seed `get_updates_for`). */
-  getUpdatesFor(inputs: InputsKey): VariableUpdate[] {
-    return [...this.callUpdates.forInputs(inputs).map(({ variable, value }) => ({ variable, value })), ...this.subLayers.flatMap((l) => l.getUpdatesFor(inputs))];
   }
 
   /** All weights: own first, then sub-layers', in creation/tracking order (parts of a partitioned weight each). */
@@ -451,14 +381,6 @@ export abstract class Layer extends LayerConnectivity<Layer> {
       `Layer '${this.name}' (${(this.constructor as typeof Layer).className}) does not support masking, but was passed an input mask ` +
         `(shapes ${masks.map((m) => (m ? `[${m.shape.join(', ')}]` : 'none')).join(', ')}). Remove the mask (pass { mask: null }), or use a layer with supportsMasking.`,
     );
-  }
-
-  /** Drops the tensors of the previous pass (own; with `tree`, of sub-layers too); updates applied at once are released. */
-  private clearCallRecords(tree: boolean): void {
-    this.recordsPass = passCounter;
-    this.callLosses.clear();
-    for (const u of this.callUpdates.clear()) if (u.owned) ops.dispose(u.value);
-    if (tree) for (const l of this.subLayers) l.clearCallRecords(true);
   }
 
   private recordNode(inputs: Tensor | Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask): void {
