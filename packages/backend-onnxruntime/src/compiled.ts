@@ -77,6 +77,8 @@ export class CompiledTrace {
     }
     this.randoms = trace.randoms;
     this.fetchNames = [...this.outputNames, ...this.writeBack.map(([, n]) => n)];
+    // Dead code: e.g. the gradient of a data input, computed by a rule that yields all its inputs' gradients.
+    g.prune();
     this.session = host.createSession(serializeModel(g), description);
   }
 

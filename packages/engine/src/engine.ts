@@ -11,7 +11,7 @@ import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 import { EpochProgress } from './progress.js';
-import { type EvalStepFn, makeEvalStep, trainStep } from './step.js';
+import { type EvalStepFn, makeEvalStep, makeTrainStep } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
@@ -191,6 +191,7 @@ export class Engine {
     }
     const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
     const progress = new EpochProgress(this.options.progress === false ? false : undefined);
+    const trainStep = makeTrainStep(net, this.optimizer);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
@@ -204,7 +205,7 @@ export class Engine {
         const host = this.planner.collateOf(train, batches[b]!, templates);
         const inputs = uploadBatch(host);
         const ctx = trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
-        const m = trainStep(net, this.optimizer, inputs, ctx);
+        const m = trainStep(inputs, ctx);
         ops.dispose(Object.values(inputs));
         if (!Number.isFinite(m.objective)) {
           progress.stop();

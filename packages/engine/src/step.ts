@@ -46,33 +46,71 @@ function readMetrics(nodes: LayerNode[], objective: Tensor, aux: Tensor[]): Step
   return { objective: ops.item(objective), losses };
 }
 
+/** The context of one training step: the call context plus the state updates layers add (batch-norm statistics). */
+export type TrainContext = CallContext & { updates: [Variable, Tensor][] };
+
+/** A training step: one batch in, the batch's metrics out; variables and optimizer state updated. */
+export type TrainStepFn = (batch: Record<string, Tensor>, ctx: TrainContext) => StepMetrics;
+
 /**
- * One training step (forward, losses, backward, optimizer update, state
- * updates such as batch-norm statistics), written once against the backend
- * contract. On a graph backend `backend.compile` turns it into one graph.
+ * Makes the training step of `net` with `optimizer`: forward, losses,
+ * backward, optimizer update and state updates (batch-norm statistics),
+ * written once against the backend contract.
+ *
+ * With `compiled` (the default) the step goes through `backend.compile`:
+ * on onnxruntime the whole step (backward pass and Adam/SGD update of every
+ * variable and slot included) is traced into one ONNX graph per batch shape
+ * and run once per batch; on tfjs it is the plain function. Batch keys are
+ * passed in sorted order, so the compiled signature is stable. The context's
+ * random seeds (dropout) are read when a graph is traced: later runs of the
+ * same graph draw fresh samples from them and the run number (see the
+ * onnxruntime backend's `randomUniform`).
  */
-export function trainStep(
-  net: NetDictNetwork,
-  optimizer: Optimizer,
-  batch: Record<string, Tensor>,
-  ctx: CallContext & { updates: [Variable, Tensor][] },
-): StepMetrics {
+export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compiled = true): TrainStepFn {
   const backend = getBackend();
   const nodes = net.lossNodes('train');
   const trainable = net.trainableWeights;
-  let nAux = 0;
-  const { value, grads, aux } = backend.valueAndGrads(() => {
-    const r = lossesOf(net, nodes, batch, ctx);
-    nAux = r.aux.length;
-    // State updates are extra outputs of the step; they are applied after the gradient step.
-    return { value: r.objective, aux: [...r.aux, ...ctx.updates.map(([, t]) => t)] };
-  }, trainable.map((v) => v.value));
-  const metrics = readMetrics(nodes, value, aux);
-  optimizer.apply(trainable, grads);
-  ctx.updates.forEach(([v], i) => v.assign(aux[nAux + i]!));
-  backend.dispose([value, ...grads, ...aux]);
-  ctx.updates.length = 0;
-  return metrics;
+  // Slots and counters are variables: a graph backend cannot create them inside a trace.
+  optimizer.createSlots(trainable);
+  let keys: string[] = [];
+  let ctx: TrainContext | undefined;
+  const step = (...tensors: Tensor[]): Tensor[] => {
+    const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
+    const c = ctx!;
+    let nAux = 0;
+    const { value, grads, aux } = backend.valueAndGrads(() => {
+      const r = lossesOf(net, nodes, batch, c);
+      nAux = r.aux.length;
+      // State updates are extra outputs of the differentiated function; applied after the gradient step.
+      return { value: r.objective, aux: [...r.aux, ...c.updates.map(([, t]) => t)] };
+    }, trainable.map((v) => v.value));
+    optimizer.apply(trainable, grads);
+    c.updates.forEach(([v], i) => v.assign(aux[nAux + i]!));
+    c.updates.length = 0;
+    // valueAndGrads keeps its results out of enclosing memory scopes: release them here.
+    backend.dispose([...grads, ...aux.slice(nAux)]);
+    return [value, ...aux.slice(0, nAux)];
+  };
+  const run = compiled ? backend.compile(step) : step;
+  return (batch, stepCtx) => {
+    keys = Object.keys(batch).sort();
+    ctx = stepCtx;
+    try {
+      return ops.tidy(() => {
+        const out = run(...keys.map((k) => batch[k]!));
+        const metrics = readMetrics(nodes, out[0]!, out.slice(1));
+        backend.dispose(out);
+        return metrics;
+      });
+    } finally {
+      ctx = undefined;
+    }
+  };
+}
+
+/** One training step, not compiled (eager on every backend): see {@link makeTrainStep}. */
+export function trainStep(net: NetDictNetwork, optimizer: Optimizer, batch: Record<string, Tensor>, ctx: TrainContext): StepMetrics {
+  return makeTrainStep(net, optimizer, false)(batch, ctx);
 }
 
 /** A compiled evaluation step: losses and errors of one batch in inference mode. */

@@ -215,6 +215,32 @@ export class GraphBuilder {
     return this.node('Concat', parts, { axis: intAttr(0) })[0]!;
   }
 
+  /**
+   * Removes the nodes no graph output depends on, and constants no remaining
+   * node uses (dead code: e.g. gradients computed for inputs that need
+   * none). Inputs stay declared. Returns the number of nodes removed.
+   */
+  prune(): number {
+    const live = new Set(this.outputs.map((o) => o.name));
+    const keep: boolean[] = new Array(this.nodes.length).fill(false);
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i]!;
+      if (!n.outputs.some((o) => live.has(o))) continue;
+      keep[i] = true;
+      for (const x of n.inputs) live.add(x);
+    }
+    const before = this.nodes.length;
+    const kept = this.nodes.filter((_, i) => keep[i]);
+    this.nodes.length = 0;
+    this.nodes.push(...kept);
+    const usedConstants = this.constants.filter((c) => live.has(c.name));
+    this.constants.length = 0;
+    this.constants.push(...usedConstants);
+    for (const [k, name] of this.constantKeys) if (!live.has(name)) this.constantKeys.delete(k);
+    for (const [k, name] of this.shapeNodes) if (!live.has(name)) this.shapeNodes.delete(k);
+    return before - kept.length;
+  }
+
   private symExprTensor(d: SymExpr | 'unknown'): string {
     if (d === 'unknown') {
       throw new BackendCapabilityError(
