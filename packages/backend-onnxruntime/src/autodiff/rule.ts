@@ -17,10 +17,22 @@ export interface GradArgs {
 }
 
 /**
+ * A gradient that is `piece` at offset `begin` of the input and zero
+ * elsewhere (the gradient of a `slice`). `backward` accumulates such pieces
+ * and builds them into one tensor when the input's gradient is needed:
+ * the frames of an `unstack` (one `slice` each) become one `Concat` instead
+ * of one full-size `Pad` per frame (quadratic in the number of frames).
+ */
+export interface GradPiece {
+  readonly piece: Tensor;
+  readonly begin: readonly number[];
+}
+
+/**
  * A reverse-mode rule: `d objective / d input` per input (same shape as that
- * input), or `null` where the op has no gradient for it (int inputs,
+ * input, or a {@link GradPiece} of it), or `null` where the op has no gradient for it (int inputs,
  * comparisons, `stopGradient`). Semantics match tfjs's gradients (e.g.
  * `abs'(0) = -1`, ties of `max` all receive the gradient), so that both
  * backends train alike.
  */
-export type GradRule = (a: GradArgs) => readonly (Tensor | null)[];
+export type GradRule = (a: GradArgs) => readonly (Tensor | GradPiece | null)[];

@@ -20,10 +20,8 @@ export const SHAPE_RULES: Record<string, GradRule> = {
       return b.slice(dy, begin, x.shape);
     });
   },
-  slice: ({ dy, inputs: [x], attrs, b }) => {
-    const begin = attrs.begin as number[];
-    return [b.pad(dy, x!.shape.map((d, i): [number, number] => [begin[i]!, d - begin[i]! - dy.shape[i]!]))];
-  },
+  // A piece at `begin`: backward builds the pieces of one input into one tensor (see GradPiece).
+  slice: ({ dy, attrs }) => [{ piece: dy, begin: attrs.begin as number[] }],
   pad: ({ dy, inputs: [x], attrs, b }) => {
     const paddings = attrs.paddings as [number, number][];
     return [b.slice(dy, paddings.map(([before]) => before), x!.shape as Shape as number[])];

@@ -196,6 +196,16 @@ const rows: GradRow[] = [
   { name: 'unstack axis 1, middle frame', inputs: [f32([2, 3, 4])], op: (b, x) => b.unstack(x!, 1)[1]! },
   { name: 'unstack axis 0, weighted sum of slices', inputs: [f32([3, 2])], op: (b, x) => { const [p, q, r] = b.unstack(x!); return b.add(b.mul(p!, q!), r!); } },
   { name: 'unstack axis -1, frames re-joined', inputs: [f32([2, 3])], op: (b, x) => b.concat(b.unstack(x!, -1).map((t, i) => b.mul(t, b.scalar(i + 1))), 0) },
+  { name: 'unstack axis 1, frames 0 and 2 of 4 used (gaps)', inputs: [f32([2, 4, 3])], op: (b, x) => { const f = b.unstack(x!, 1); return b.concat([f[2]!, f[0]!], 1); } },
+  {
+    name: 'slices overlapping, on two axes, and repeated',
+    inputs: [f32([4, 3])],
+    op: (b, x) => {
+      const flat = (t: Tensor) => b.reshape(t, [-1]);
+      const parts = [b.slice(x!, [0, 0], [2, -1]), b.slice(x!, [1, 0], [2, -1]), b.slice(x!, [0, 1], [-1, 1]), b.slice(x!, [3, 0], [1, 3]), b.slice(x!, [3, 0], [1, 3])];
+      return b.concat(parts.map(flat), 0);
+    },
+  },
   { name: 'concat of 3 axis 1', inputs: [f32([2, 1]), f32([2, 3]), f32([2, 2])], op: (b, x, y, z) => b.concat([x!, y!, z!], 1) },
   { name: 'concat of 3 axis -1 rank 3', inputs: [f32([2, 3, 1]), f32([2, 3, 2]), f32([2, 3, 1])], op: (b, x, y, z) => b.concat([x!, y!, z!], -1) },
   { name: 'concat of 3 axis 0', inputs: [f32([1, 3]), f32([2, 3]), f32([1, 3])], op: (b, x, y, z) => b.concat([x!, y!, z!], 0) },
