@@ -4,10 +4,11 @@
 // class, get_weights/set_weights errors, __deepcopy__ (clone), scope_name, trainable.
 import { ops, type Tensor } from '@strata/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CallReturnedNothingError, LayerNotBuiltError, WeightMismatchError } from './errors.js';
+import { CallReturnedNothingError, InputShapeError, LayerNotBuiltError, WeightMismatchError } from './errors.js';
 import { INFERENCE, Layer } from './layer.js';
 import { BatchNorm } from './layers/batch-norm.js';
 import { Linear } from './layers/linear.js';
+import { MergeDims } from './layers/merge-dims.js';
 import { layerFromConfig, registeredLayerClasses, serializeLayer } from './layers/registry.js';
 import { buildOurs, ctxOf, rows, unwrap } from './test-utils/layer-rows.js';
 import { expectClose, randomTensor, useBackend } from './test-utils/setup.js';
@@ -54,6 +55,9 @@ describe('apply / call / build', () => {
     expect([dense.built, dense.builtInputShape, y.shape]).toEqual([true, [null, 5], [2, 3]]);
     expect(dense.computeOutputShape([null, 5])).toEqual([null, 3]);
     expect(new Passthrough().computeOutputShape([[null, 2], [null, 4]])).toEqual([null, 2]);
+    // An incompatible shape (seed: ValueError) is an InputShapeError naming the shape.
+    expect(() => new MergeDims().computeOutputShape([null])).toThrow(InputShapeError);
+    expect(() => new MergeDims({ name: 'md' }).computeOutputShape([null])).toThrow("Layer 'md': expected rank >= 2 input");
   });
 
   it('a call returning undefined or null throws CallReturnedNothingError naming the layer, and records no node', () => {
