@@ -25,6 +25,15 @@ export interface CompileHost {
  * random samples), which outputs to return and which to write back to
  * variables. Variables the graph only reads are baked in as initializers;
  * the trace is stale (and rebuilt) when one of them changes.
+ *
+ * Parameters and optimizer slots of a compiled training step are assigned,
+ * so they are fed and written back on every run. What onnxruntime-node 1.30
+ * allows, measured: feeds wrap the variables' typed arrays without a copy;
+ * each written-back output is copied once, from onnxruntime's buffer into a
+ * fresh typed array that becomes the variable's value. The node binding has
+ * no IO binding, and with a preallocated output it still returns a copy (so
+ * preallocating would add a write, not save one). For the MNIST MLP step
+ * (669,706 parameters, Adam: 2.0 M floats) that copy is 8 MB per step.
  */
 export class CompiledTrace {
   private readonly session: Session;
