@@ -100,6 +100,8 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
         const out = run(...keys.map((k) => batch[k]!));
         const metrics = readMetrics(nodes, out[0]!, out.slice(1));
         backend.dispose(out);
+        // RETURNN's post-control dependencies: host functions registered on the network, run after each step.
+        net.runPostControlDependencies();
         return metrics;
       });
     } finally {
