@@ -16,7 +16,7 @@ export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';
 export * from './optimizers/index.js';
 export { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 export { EpochProgress } from './progress.js';
-export { type EvalStepFn, makeEvalStep, type StepMetrics, trainStep } from './step.js';
+export { type EvalStepFn, makeEvalStep, makeTrainStep, type StepMetrics, type TrainContext, type TrainStepFn, trainStep } from './step.js';
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';
 export { collateSequences, DEFAULT_BUCKET_SORT_WINDOW, type PaddedSequences, paddingStats, type SequenceBatch, type SequenceBatchOptions, type SequenceKeySpec, sequenceBatches } from './bucketing.js';
 export { ctcBestPath, type DecodeOptions, decodeSequences } from './decode.js';
