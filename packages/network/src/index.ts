@@ -15,7 +15,17 @@ export {
   type TensorSummary,
   UnknownLayerClassError,
 } from './errors.js';
-export { ExternData } from './extern-data.js';
+export {
+  type DataKwargs,
+  type DatasetDescription,
+  DatasetMismatchError,
+  type DataMismatch,
+  DuplicateDataKeyError,
+  ExternData,
+  type ExternDataConfig,
+  ExternDataKeyError,
+  type QueueArgs,
+} from './extern-data.js';
 export { type ExportableNetwork, type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions, onnxInputsOf, traceNetwork } from './export-onnx.js';
 export {
   type LayerNode,

@@ -87,3 +87,4 @@ export {
 } from './formats/registry.js';
 export { safetensorsFormat } from './formats/safetensors.js';
 export { tfjsFormat } from './formats/tfjs.js';
+export { assignVariableValue, type CustomPostInitTarget, setAsCustomInit } from './loader/custom-init.js';
