@@ -1,5 +1,6 @@
 import type { Tensor, TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
+import { loadVariables, saveVariables } from '@strata/savers';
 import { NetworkArgumentError } from '../errors.js';
 import type { ExternData } from '../extern-data.js';
 import { Network } from '../network.js';
@@ -16,6 +17,9 @@ import {
   type SetParamValuesOptions,
   setParamValuesByDict,
 } from './params.js';
+
+/** The default param-file IO: safetensors through `@strata/savers`. */
+const SAFETENSORS_IO: ParamsFileIO = { saveVariables, loadVariables };
 
 /** Options of {@link NetDictParams.declareTrainParams} (seed 003 `declare_train_params`). */
 export interface TrainParamsSelection {
@@ -138,14 +142,15 @@ export abstract class NetDictParams extends Network {
   }
   /**
    * Seed `save_params_to_file`: writes every param (by variable path) and the
-   * global train step (metadata `global_train_step`) with `io` (`@strata/savers`:
-   * safetensors, written to a temporary file and renamed, so a crash keeps the old file).
+   * global train step (metadata `global_train_step`) with `io`, by default
+   * `@strata/savers` (safetensors, written to a temporary file and renamed, so
+   * a crash keeps the old file).
    */
-  saveParamsToFile(filename: string, io: ParamsFileIO): Promise<void> {
+  saveParamsToFile(filename: string, io: ParamsFileIO = SAFETENSORS_IO): Promise<void> {
     return io.saveVariables(filename, this.getSaveableParamsList(), { global_train_step: String(this.globalTrainStep) });
   }
   /** Seed `load_params_from_file`: all or nothing (see `loadVariables`); restores the global train step. */
-  async loadParamsFromFile(filename: string, io: ParamsFileIO): Promise<void> {
+  async loadParamsFromFile(filename: string, io: ParamsFileIO = SAFETENSORS_IO): Promise<void> {
     const meta = await io.loadVariables(filename, this.getSaveableParamsList());
     if (meta.global_train_step !== undefined) this.setGlobalTrainStep(Number(meta.global_train_step));
   }

@@ -122,4 +122,16 @@ describe('TFNetwork params (seed 003)', () => {
     expect(flat(b)).toEqual(flat(a));
     expect(b.getGlobalTrainStep()).toBe(12);
   });
+
+  it('saveParamsToFile / loadParamsFromFile default to safetensors (@strata/savers), with the global train step as metadata', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'strata-params-'));
+    const a = build(1);
+    a.setGlobalTrainStep(34);
+    await a.saveParamsToFile(join(dir, 'p.safetensors'));
+    const b = build(2);
+    expect(flat(b)).not.toEqual(flat(a));
+    await b.loadParamsFromFile(join(dir, 'p.safetensors'));
+    expect(flat(b)).toEqual(flat(a));
+    expect(b.getGlobalTrainStep()).toBe(34);
+  });
 });
