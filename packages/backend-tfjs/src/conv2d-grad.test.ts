@@ -1,4 +1,5 @@
 import { getBackend, ops, setBackend } from '@strata/backend';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { registerTfjsBackends } from './register.js';
 import { lcgValues as rand } from './test-utils/values.js';
@@ -25,7 +26,23 @@ async function convGrads(backend: string, xShape: number[], wShape: number[], st
   return out;
 }
 
-describe('conv2d gradients on tfjs-wasm (no Conv2DBackpropFilter kernel; slow Conv2DBackpropInput)', () => {
+/** The reference: tfjs' own Conv2D gradient kernels (Conv2DBackpropFilter/Input) on tfjs cpu, called directly. */
+async function nativeGrads(xShape: number[], wv: Float32Array, wShape: number[], strides: [number, number], padding: 'same' | 'valid') {
+  await setBackend('tfjs-cpu');
+  const x = tf.tensor4d(rand(xShape.reduce((a, b) => a * b), 1), xShape as [number, number, number, number]);
+  const w = tf.tensor4d(wv, wShape as [number, number, number, number]);
+  const f = (xi: tf.Tensor, wi: tf.Tensor): tf.Scalar => {
+    const y = tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, strides, padding);
+    return tf.sum(tf.mul(y, tf.reshape(tf.tensor(rand(y.size, 3)), y.shape)));
+  };
+  const value = f(x, w).dataSync()[0]!;
+  const [dx, dw] = tf.grads(f)([x, w]);
+  const out = { value, dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
+  tf.dispose([x, w, dx!, dw!]);
+  return out;
+}
+
+describe('conv2d gradients on tfjs-wasm (no Conv2DBackpropFilter kernel; slow Conv2DBackpropInput) and tfjs-cpu (slow Conv2DBackpropFilter)', () => {
   const cases: [string, number[], number[], [number, number], 'same' | 'valid'][] = [
     ['3x3 same stride 1', [2, 7, 6, 3], [3, 3, 3, 4], [1, 1], 'same'],
     ['5x5 valid stride 1', [2, 9, 8, 2], [5, 5, 2, 3], [1, 1], 'valid'],
@@ -33,16 +50,19 @@ describe('conv2d gradients on tfjs-wasm (no Conv2DBackpropFilter kernel; slow Co
     ['2x4 valid stride (2,1)', [3, 7, 9, 1], [2, 4, 1, 5], [2, 1], 'valid'],
   ];
   for (const [label, xs, ws, st, pad] of cases) {
-    it(`matches tfjs-cpu's Conv2DBackpropFilter: ${label}`, async () => {
-      const ref = await convGrads('tfjs-cpu', xs, ws, st, pad);
-      const got = await convGrads('tfjs-wasm', xs, ws, st, pad);
-      expect(got.value).toBeCloseTo(ref.value, 4);
-      expect(got.dw.length).toBe(ref.dw.length);
-      for (let i = 0; i < ref.dw.length; i++) expect(got.dw[i]).toBeCloseTo(ref.dw[i]!, 4);
-      for (let i = 0; i < ref.dx.length; i++) expect(got.dx[i]).toBeCloseTo(ref.dx[i]!, 4);
-    });
+    for (const backend of ['tfjs-wasm', 'tfjs-cpu']) {
+      it(`${backend} matches tfjs' own Conv2DBackpropFilter/Input kernels: ${label}`, async () => {
+        const ref = await nativeGrads(xs, rand(ws.reduce((a, b) => a * b), 2), ws, st, pad);
+        const got = await convGrads(backend, xs, ws, st, pad);
+        expect(got.value).toBeCloseTo(ref.value, 4);
+        expect(got.dw.length).toBe(ref.dw.length);
+        expect(got.dx.length).toBe(ref.dx.length);
+        for (let i = 0; i < ref.dw.length; i++) expect(got.dw[i]).toBeCloseTo(ref.dw[i]!, 4);
+        for (let i = 0; i < ref.dx.length; i++) expect(got.dx[i]).toBeCloseTo(ref.dx[i]!, 4);
+      });
+    }
   }
-  it('dilated conv gradients on wasm equal those of the equivalent expanded kernel on tfjs-cpu', async () => {
+  it("dilated conv gradients on wasm equal tfjs' own kernels' for the equivalent expanded kernel", async () => {
     // A 3x3 kernel with dilation 2 is a 5x5 kernel with zeros between the taps.
     const xs = [2, 9, 8, 2];
     const ws = [3, 3, 2, 3];
@@ -63,7 +83,7 @@ describe('conv2d gradients on tfjs-wasm (no Conv2DBackpropFilter kernel; slow Co
       b.dispose([x, wt, value, ...g]);
       return out;
     };
-    const ref = await grads('tfjs-cpu', expanded, [5, 5, 2, 3], [1, 1]);
+    const ref = await nativeGrads(xs, expanded, [5, 5, 2, 3], [1, 1], 'same');
     const got = await grads('tfjs-wasm', wv, ws, [2, 2]);
     expect(got.value).toBeCloseTo(ref.value, 4);
     got.dx.forEach((v, i) => expect(v).toBeCloseTo(ref.dx[i]!, 4));

@@ -33,8 +33,8 @@ const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length >
  * Where the tfjs backend lacks a gradient kernel, the adapter expresses the
  * gradient through kernels it has: on `wasm`, which has no
  * `Conv2DBackpropFilter`, the filter gradient of `conv2d` is computed as a
- * forward `Conv2D` of the transposed input with the transposed output
- * gradient (see `conv2d-grad.ts`).
+ * product of image patches and the output gradient (see `conv2d-grad.ts`);
+ * `cpu` takes that path too, its own kernel being about 50x slower.
  */
 export class TfjsBackend implements Backend {
   readonly kind = 'eager' as const;
@@ -50,7 +50,8 @@ export class TfjsBackend implements Backend {
     readonly name: string,
     readonly tfjsBackendName: string,
   ) {
-    this.convFilterGradFromForward = tf.getKernel('Conv2DBackpropFilter', tfjsBackendName) === undefined;
+    // cpu has the kernel, but a naive one ~50x slower than the patch product (conv2d-grad.ts).
+    this.convFilterGradFromForward = tf.getKernel('Conv2DBackpropFilter', tfjsBackendName) === undefined || tfjsBackendName === 'cpu';
     this.gatherGradFromMatMul = tf.getKernel('UnsortedSegmentSum', tfjsBackendName) === undefined;
   }
 
@@ -181,7 +182,8 @@ export class TfjsBackend implements Backend {
     const padding = options.padding ?? 'valid';
     const dilations = options.dilations ?? [1, 1];
     if (this.convFilterGradFromForward) {
-      return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name);
+      const nativeInputGrad = tf.getKernel('Conv2DBackpropInput', this.tfjsBackendName) !== undefined && this.tfjsBackendName !== 'wasm';
+      return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, nativeInputGrad);
     }
     return tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }
