@@ -13,7 +13,7 @@ export type InputsKey = Tensor | Tensor[] | null | undefined;
 interface Entry<T> {
   item: T;
   /** `null`: unconditional. Otherwise the inputs the entry depends on, and those of the calls it happened inside. */
-  inputs: WeakRef<Tensor>[][] | null;
+  inputs: Tensor[][] | null;
 }
 
 const asList = (inputs: Tensor | Tensor[]): Tensor[] => (Array.isArray(inputs) ? inputs : [inputs]);
@@ -25,15 +25,17 @@ const asList = (inputs: Tensor | Tensor[]): Tensor[] => (Array.isArray(inputs) ?
  * A conditional entry matches the inputs it was added for and, when it was
  * added while an outer layer was being called, that outer call's inputs too:
  * `network.getLossesFor(x)` finds the losses its sub-layers added during
- * `network.apply(x)` (what Keras finds by walking the graph). Inputs are held
- * through `WeakRef`s, compared by identity.
+ * `network.apply(x)` (what Keras finds by walking the graph). Inputs are
+ * compared by identity; the per-pass records (and so their inputs) are
+ * dropped at the next pass. No `WeakRef`s: V8 keeps their targets alive until
+ * the running job ends, which a synchronous training loop never does.
  */
 export class CallRecords<T> {
   private entries: Entry<T>[] = [];
 
   /** Adds `item`, conditional on `inputs` (and the enclosing calls' `outer` inputs) unless `inputs` is null/undefined. */
   add(item: T, inputs: InputsKey, outer: readonly Tensor[][] = []): void {
-    const keys = inputs == null ? null : [asList(inputs), ...outer].map((xs) => xs.map((x) => new WeakRef(x)));
+    const keys = inputs == null ? null : [asList(inputs), ...outer.map((xs) => [...xs])];
     this.entries.push({ item, inputs: keys });
   }
   /** Every entry, oldest first. */
@@ -44,7 +46,7 @@ export class CallRecords<T> {
   forInputs(inputs: InputsKey): T[] {
     if (inputs == null) return this.entries.filter((e) => e.inputs === null).map((e) => e.item);
     const want = asList(inputs);
-    const same = (refs: WeakRef<Tensor>[]) => refs.length === want.length && refs.every((r, i) => r.deref() === want[i]);
+    const same = (xs: Tensor[]) => xs.length === want.length && xs.every((x, i) => x === want[i]);
     return this.entries.filter((e) => e.inputs?.some(same)).map((e) => e.item);
   }
   /** Removes and returns every entry. */

@@ -74,8 +74,9 @@ export class NodeIndexError extends LayerError {
 }
 
 /**
- * Thrown when a node's tensor is asked for after it was garbage-collected:
- * nodes hold their tensors weakly (shapes, dtypes are kept).
+ * Thrown when a node's tensor is asked for after the node released it: a
+ * layer keeps the tensors of its calls in the current pass only (shapes and
+ * dtypes of every kept node remain).
  */
 export class TensorReleasedError extends LayerError {
   override name = 'TensorReleasedError';

@@ -6,8 +6,9 @@ import { type LayerNode, type Mask, type NodeLayer, NodeHistory } from './layer-
  * The seed's node accessors of a layer (`inbound_nodes`, `input`,
  * `get_input_at`, ...), kept apart from {@link Layer} so that each file holds
  * one concept. Every call of a layer through `apply` records one
- * {@link LayerNode}; see there for what a node keeps (shapes and dtypes
- * strongly, tensors and masks weakly).
+ * {@link LayerNode}; see there for what a node keeps (shapes and dtypes of
+ * the last {@link LayerConnectivity.maxNodes} calls, tensors and masks of the
+ * current pass only).
  *
  * Strata computes eagerly or traces, and has no symbolic graph: the seed's
  * "RuntimeError: if called in Eager mode" does not apply, these accessors
@@ -42,7 +43,7 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
    * The input tensor(s) of the layer's only call (seed `input`).
    * @throws LayerNotConnectedError if the layer was never called.
    * @throws AmbiguousLayerNodeError if it was called more than once (use {@link LayerConnectivity.getInputAt}).
-   * @throws TensorReleasedError if the tensor was garbage-collected.
+   * @throws TensorReleasedError if the tensor was released (a later pass started).
    */
   get input(): Tensor | Tensor[] {
     return this.onlyNode('input', 'getInputAt').inputTensors;
@@ -75,7 +76,7 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
   /**
    * Input tensor(s) of call `nodeIndex` (0 = first call). Seed `get_input_at`.
    * @throws NodeIndexError for an index that does not exist or is no longer kept.
-   * @throws TensorReleasedError if the tensor was garbage-collected.
+   * @throws TensorReleasedError if the node's tensors were released (a later pass started).
    */
   getInputAt(nodeIndex: number): Tensor | Tensor[] {
     return this.inbound.at(nodeIndex, this.name, 'getInputAt').inputTensors;
@@ -99,6 +100,11 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
   /** Output mask of call `nodeIndex` (seed `get_output_mask_at`); errors as {@link LayerConnectivity.getInputAt}. */
   getOutputMaskAt(nodeIndex: number): Mask {
     return this.inbound.at(nodeIndex, this.name, 'getOutputMaskAt').outputMask;
+  }
+
+  /** Releases the tensors of the recorded nodes, at the start of a new pass (shapes remain). */
+  protected releaseNodeTensors(): void {
+    this.inbound.releaseTensors();
   }
 
   /** Forgets the recorded nodes (inbound and outbound); node indices restart at 0. */

@@ -89,9 +89,10 @@ export abstract class LayerLosses<L extends LayerLosses<L> & NodeLayer> extends 
     else if (this.recordsPass !== calls.pass) this.clearCallRecords(false);
   }
 
-  /** Drops the tensors of the previous pass (own; with `tree`, of sub-layers too); updates applied at once are released. */
+  /** Drops the tensors of the previous pass (losses, updates, the nodes' tensors; own, with `tree` of sub-layers too); updates applied at once are disposed. */
   private clearCallRecords(tree: boolean): void {
     this.recordsPass = calls.pass;
+    this.releaseNodeTensors();
     this.callLosses.clear();
     for (const u of this.callUpdates.clear()) if (u.owned) ops.dispose(u.value);
     if (tree) for (const l of this.layers) l.clearCallRecords(true);

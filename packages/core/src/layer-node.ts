@@ -14,12 +14,15 @@ export interface NodeLayer {
  * produced its inputs, and the shapes, dtypes and masks of its inputs and
  * output.
  *
- * What is kept: shapes and dtypes (small arrays) strongly; the input and
- * output tensors and the masks only through `WeakRef`s, so a node never keeps
- * an eager tensor alive. Reading a tensor after the garbage collector took it
- * throws {@link TensorReleasedError}. A tensor that was disposed (e.g. by
- * `tidy`) is returned as the disposed handle: reading its values fails in the
- * backend. Shapes stay readable forever.
+ * What is kept: shapes and dtypes (small arrays) for as long as the node is
+ * kept (a layer keeps its last `maxNodes`). The tensors and masks are kept
+ * only for the nodes of the current *pass* (see `LayerLosses`): when the
+ * layer is next called from outside any layer call, the older nodes
+ * {@link LayerNode.release} them, so a training loop holds one step's tensors
+ * per layer at most. Reading a released tensor throws
+ * {@link TensorReleasedError}. (No `WeakRef`s: V8 keeps every `WeakRef`
+ * target alive until the running job ends, which a synchronous training loop
+ * never does.)
  */
 export class LayerNode<L extends NodeLayer = NodeLayer> {
   /** Shape of each input tensor of the call (concrete, batch included). */
@@ -32,10 +35,7 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
   readonly outputDtype: string;
   /** Whether the call got a list of inputs (then the seed's getters return lists). */
   readonly multipleInputs: boolean;
-  private readonly inputRefs: WeakRef<Tensor>[];
-  private readonly outputRef: WeakRef<Tensor>;
-  private readonly inputMaskRefs: (WeakRef<Tensor> | null)[];
-  private readonly outputMaskRef: WeakRef<Tensor> | null;
+  private refs: { inputs: Tensor[]; output: Tensor; inputMasks: Mask[]; outputMask: Mask } | null;
 
   constructor(
     /** The layer that was called (the node is in its `inboundNodes`). */
@@ -55,38 +55,45 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
     this.inputDtypes = xs.map((x) => String(x.dtype));
     this.outputShape = [...output.shape];
     this.outputDtype = String(output.dtype);
-    this.inputRefs = xs.map((x) => new WeakRef(x));
-    this.outputRef = new WeakRef(output);
-    this.inputMaskRefs = inputMasks.map((m) => (m ? new WeakRef(m) : null));
-    this.outputMaskRef = outputMask ? new WeakRef(outputMask) : null;
+    this.refs = { inputs: xs, output, inputMasks, outputMask };
+  }
+
+  /** Whether the tensors were released (shapes and dtypes remain). */
+  get released(): boolean {
+    return this.refs === null;
+  }
+
+  /** Drops the references to the tensors and masks (shapes and dtypes remain). */
+  release(): void {
+    this.refs = null;
   }
 
   /**
    * The input tensor(s), as passed (one tensor, or a list).
-   * @throws TensorReleasedError if one was garbage-collected.
+   * @throws TensorReleasedError if the node's tensors were released.
    */
   get inputTensors(): Tensor | Tensor[] {
-    const xs = this.inputRefs.map((r, i) => this.deref(r, `input ${i}`));
-    return this.multipleInputs ? xs : xs[0]!;
+    const xs = this.kept('input').inputs;
+    return this.multipleInputs ? [...xs] : xs[0]!;
   }
 
   /**
    * The output tensor.
-   * @throws TensorReleasedError if it was garbage-collected.
+   * @throws TensorReleasedError if the node's tensors were released.
    */
   get outputTensor(): Tensor {
-    return this.deref(this.outputRef, 'output');
+    return this.kept('output').output;
   }
 
-  /** The input mask(s) (`null` where an input had none), one per input or a single one. */
+  /** The input mask(s) (`null` where an input had none), one per input or a single one. @throws TensorReleasedError as {@link LayerNode.inputTensors}. */
   get inputMasks(): Mask | Mask[] {
-    const ms = this.inputMaskRefs.map((r, i) => (r ? this.deref(r, `input mask ${i}`) : null));
-    return this.multipleInputs ? ms : ms[0]!;
+    const ms = this.kept('input mask').inputMasks;
+    return this.multipleInputs ? [...ms] : ms[0]!;
   }
 
-  /** The mask the layer computed for its output (`computeMask`), or `null`. */
+  /** The mask the layer computed for its output (`computeMask`), or `null`. @throws TensorReleasedError as {@link LayerNode.inputTensors}. */
   get outputMask(): Mask {
-    return this.outputMaskRef ? this.deref(this.outputMaskRef, 'output mask') : null;
+    return this.kept('output mask').outputMask;
   }
 
   /** Input shape(s) in the seed's form: one shape, or a list for a list of inputs. */
@@ -94,15 +101,15 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
     return this.multipleInputs ? this.inputShapes : this.inputShapes[0]!;
   }
 
-  private deref(ref: WeakRef<Tensor>, what: string): Tensor {
-    const t = ref.deref();
-    if (!t) {
+  private kept(what: string): NonNullable<LayerNode['refs']> {
+    if (!this.refs) {
       throw new TensorReleasedError(
-        `The ${what} tensor of node ${this.index} of layer '${this.outboundLayer.name}' was garbage-collected: nodes hold tensors weakly ` +
-          `and keep only shapes and dtypes. Keep a reference to the tensor yourself, or use getInputShapeAt/getOutputShapeAt.`,
+        `The ${what} tensor of node ${this.index} of layer '${this.outboundLayer.name}' was released: a layer keeps the tensors of its calls ` +
+          `in the current pass only (a new pass starts when it is called again from outside any layer call), and the shapes and dtypes of every kept node. ` +
+          `Keep a reference to the tensor yourself, make the calls inside one outer call, or use getInputShapeAt/getOutputShapeAt.`,
       );
     }
-    return t;
+    return this.refs;
   }
 }
 
@@ -129,7 +136,7 @@ export class NodeHistory<L extends NodeLayer> {
     this.kept.push(node);
     const excess = this.kept.length - Math.max(1, this.limit());
     if (excess > 0) {
-      this.kept.splice(0, excess);
+      for (const n of this.kept.splice(0, excess)) n.release();
       this.dropped += excess;
     }
   }
@@ -151,8 +158,13 @@ export class NodeHistory<L extends NodeLayer> {
     }
     return this.kept[index - this.dropped]!;
   }
+  /** Releases the tensors of every kept node (shapes remain). */
+  releaseTensors(): void {
+    for (const n of this.kept) n.release();
+  }
   /** Forgets every node (indices restart at 0). */
   clear(): void {
+    this.releaseTensors();
     this.kept = [];
     this.dropped = 0;
   }

@@ -73,8 +73,16 @@ describe('inbound nodes: one per call', () => {
     const dense = new Linear({ units: 3, name: 'shared' });
     const a = x2(2, 4);
     const b = x2(5, 4, 10);
-    const ya = dense.apply(a);
-    const yb = dense.apply(b);
+    // Both calls inside one outer call: one pass, so both nodes keep their tensors.
+    let ya!: Tensor;
+    let yb!: Tensor;
+    const outer = new Identity({ name: 'outer' });
+    outer.call = (x) => {
+      ya = dense.apply(a);
+      yb = dense.apply(b);
+      return x as Tensor;
+    };
+    outer.apply(a);
     expect(dense.inboundNodes.map((n) => n.index)).toEqual([0, 1]);
     expect(() => dense.input).toThrow(AmbiguousLayerNodeError);
     expect(() => dense.input).toThrow("Layer 'shared' has 2 inbound nodes (it was called 2 times), so the notion of its \"input\" is ill-defined. Use getInputAt(nodeIndex)");
@@ -138,21 +146,36 @@ describe('inbound nodes: one per call', () => {
     expect(() => id.input).toThrow(LayerNotConnectedError);
   });
 
-  it('holds tensors weakly: after garbage collection the tensor getters throw TensorReleasedError, shapes remain', async () => {
+  it('keeps the tensors of the current pass only: a new top-level call releases older nodes\' tensors, shapes remain', () => {
+    const dense = new Linear({ units: 2, name: 'pass' });
+    const x = ops.tensor([1, 2, 3], [1, 3]);
+    const y = dense.apply(x);
+    expect(dense.getOutputAt(0)).toBe(y);
+    dense.apply(ops.tensor([4, 5, 6, 7, 8, 9], [2, 3])); // a new pass
+    expect(dense.inboundNodes[0]!.released).toBe(true);
+    expect(() => dense.getInputAt(0)).toThrow(TensorReleasedError);
+    expect(() => dense.getOutputAt(0)).toThrow("The output tensor of node 0 of layer 'pass' was released: a layer keeps the tensors of its calls in the current pass only");
+    expect([dense.getInputShapeAt(0), dense.getOutputShapeAt(0), dense.getInputShapeAt(1)]).toEqual([[1, 3], [1, 2], [2, 3]]);
+    expect(dense.getOutputAt(1).shape).toEqual([2, 2]);
+  });
+
+  it('holds no tensor after its node is released: the garbage collector takes it', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     const dense = new Linear({ units: 2, name: 'weak' });
+    let probe!: WeakRef<Tensor>;
     (() => {
       const x = ops.tensor([1, 2, 3], [1, 3]);
+      probe = new WeakRef(x);
       ops.dispose([x, dense.apply(x)]);
     })();
-    for (let i = 0; i < 5; i++) {
+    dense.apply(ops.tensor([1, 1, 1], [1, 3])); // next pass: node 0 releases x
+    for (let i = 0; i < 5 && probe.deref(); i++) {
       await new Promise((r) => setTimeout(r, 0));
       gc();
     }
-    expect(() => dense.input).toThrow(TensorReleasedError);
-    expect(() => dense.getOutputAt(0)).toThrow("The output tensor of node 0 of layer 'weak' was garbage-collected");
-    expect([dense.inputShape, dense.outputShape]).toEqual([[1, 3], [1, 2]]);
+    expect(probe.deref()).toBeUndefined();
+    expect(dense.inputShape).toEqual([1, 3]);
   });
 });
 
