@@ -15,12 +15,13 @@ import { CheckpointWriteError, loadCheckpoint } from '@strata/savers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { checkpointPath, latestCheckpoint } from '../checkpoints.js';
 import { Engine } from '../engine.js';
+import { trainBlobs } from './test-utils/train-blobs.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 // `--import tsx` resolves from the child's cwd: this package if it has tsx, else @strata/savers (a dependency that does).
 const CHILD_CWD = [PACKAGE_DIR, path.join(PACKAGE_DIR, '../savers')].find((d) => fs.existsSync(path.join(d, 'node_modules/tsx'))) ?? PACKAGE_DIR;
 const CHILD = fileURLToPath(new URL('./test-utils/train-child.ts', import.meta.url));
-const EPOCHS = 5;
+const EPOCHS = 10;
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -42,10 +43,12 @@ interface ChildRun {
 }
 
 /**
- * Runs the training child on `dir`. With `killAfterMs`, SIGKILLs it that many
- * milliseconds after its first output line (the backend is up and training has begun).
+ * Runs the training child on `dir`. With `kill`, SIGKILLs it `kill.ms`
+ * milliseconds after its `kill.lines`-th output line (the first is `resuming
+ * from ...` or the end of epoch 1; then one line per epoch), so that kills
+ * land inside epochs and saves at random while every run makes progress.
  */
-function runChild(dir: string, killAfterMs?: number): Promise<ChildRun> {
+function runChild(dir: string, kill?: { lines: number; ms: number }): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=strata-source', '--import', 'tsx', CHILD, dir, String(EPOCHS)], {
       cwd: CHILD_CWD,
@@ -55,14 +58,12 @@ function runChild(dir: string, killAfterMs?: number): Promise<ChildRun> {
     let out = '';
     let err = '';
     let armed = false;
-    const arm = () => {
-      if (armed || killAfterMs === undefined) return;
-      armed = true;
-      setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    };
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      arm();
+      if (!armed && kill && out.split('\n').length > kill.lines) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), kill.ms);
+      }
     });
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
@@ -90,23 +91,26 @@ async function completeCheckpoints(dir: string): Promise<number[]> {
 
 describe('training killed with SIGKILL at random points', () => {
   it('resumes from the newest complete checkpoint each time and ends with the weights of an uninterrupted run', async () => {
+    // The uninterrupted reference run, in this process (the same code and backend as the child).
     const reference = tempDir();
-    const full = await runChild(reference);
-    expect(full.lines.at(-1)).toBe('done');
-    expect(await completeCheckpoints(reference)).toEqual([1, 2, 3, 4, 5]);
-    const epochLines = full.lines.filter((l) => /^epoch \d\/5 /.test(l));
-    expect(epochLines).toHaveLength(EPOCHS);
+    const lines: string[] = [];
+    await trainBlobs(reference, EPOCHS, (l) => lines.push(l));
+    const all = Array.from({ length: EPOCHS }, (_, i) => i + 1);
+    expect(await completeCheckpoints(reference)).toEqual(all);
+    expect(lines.filter((l) => /^epoch +\d+\/10 /.test(l))).toHaveLength(EPOCHS);
 
     const dir = tempDir();
     const rng = new Rng(2024);
     let kills = 0;
     let done: ChildRun | undefined;
     let checkpointed: number[] = [];
+    const history: string[] = [];
     for (let attempt = 0; attempt < 12 && !done; attempt++) {
       const before = latestCheckpoint(dir)?.epoch ?? 0;
-      // Kill points: anywhere in the first ~1.5 epochs of this run (an epoch is 120 steps), so that kills
-      // land before, inside and between epochs; after 4 kills the run is let finish.
-      const run = await runChild(dir, kills < 4 ? Math.floor(rng.uniform() * 400) : undefined);
+      // Kill points: 0-250 ms after the first or second line of this run (an epoch is 60 steps, ~0.2 s),
+      // so kills land inside epochs, between them and in saves; after 4 kills the run is let finish.
+      const kill = kills < 4 ? { lines: 1 + Math.floor(rng.uniform() * 2), ms: Math.floor(rng.uniform() * 250) } : undefined;
+      const run = await runChild(dir, kill);
       if (before > 0) expect(run.lines[0]).toBe(`resuming from ${checkpointPath(dir, before)} (epoch ${before} done)`);
       const now = await completeCheckpoints(dir);
       // No checkpointed epoch is ever lost, and the checkpoints are epochs 1..k without gaps.
@@ -114,17 +118,20 @@ describe('training killed with SIGKILL at random points', () => {
       expect(now).toEqual(Array.from({ length: now.length }, (_, i) => i + 1));
       // Every epoch this run logged as finished before being killed was either checkpointed, or is the one
       // whose save the kill interrupted (logged, not yet saved): at most one.
-      const logged = run.lines.filter((l) => /^epoch \d\/5 /.test(l)).map((l) => Number(/^epoch (\d)/.exec(l)![1]));
+      const logged = run.lines.filter((l) => /^epoch +\d+\/10 /.test(l)).map((l) => Number(/^epoch +(\d+)/.exec(l)![1]));
       expect(logged.filter((e) => !now.includes(e)).length).toBeLessThanOrEqual(1);
+      history.push(`run ${attempt}: resumed after epoch ${before}, logged epochs [${logged}], ${run.signal ?? 'finished'}, checkpoints 1..${now.length}`);
       checkpointed = now;
       // No temporary file of a save survives a resume (the engine removes them when it starts).
       if (run.signal === null) expect(fs.readdirSync(dir).filter((n) => !/^epoch-\d+\.safetensors$/.test(n))).toEqual([]);
       if (run.signal === 'SIGKILL') kills++;
       else done = run;
     }
-    expect(kills).toBe(4);
+    console.log(history.join('\n'));
+    // Four kills are planned; a run may rarely finish before its kill point on a slow machine.
+    expect(kills).toBeGreaterThanOrEqual(3);
     expect(done?.lines.at(-1)).toBe('done');
-    expect(checkpointed).toEqual([1, 2, 3, 4, 5]);
+    expect(checkpointed).toEqual(all);
 
     const a = await loadCheckpoint(checkpointPath(reference, EPOCHS));
     const b = await loadCheckpoint(checkpointPath(dir, EPOCHS));
