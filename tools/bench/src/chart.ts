@@ -38,7 +38,7 @@ export function ratioChartSvg(groups: GroupResult[], title: string, budget = 1.0
   const values = data.flatMap((b) => [b.ratio, b.bound ?? 1]).concat([1, budget]);
   const lo = Math.log10(Math.min(...values)) - 0.1;
   const hi = Math.log10(Math.max(...values)) + 0.1;
-  const x = (v: number): number => labelW + ((Math.log10(v) - lo) / (hi - lo)) * plotW;
+  const x = (v: number): number => Math.round(10 * (labelW + ((Math.log10(v) - lo) / (hi - lo)) * plotW)) / 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,

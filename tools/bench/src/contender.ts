@@ -20,6 +20,18 @@ export interface Contender {
    * `unavailable: <reason>`; the runner skips it.
    */
   readonly unavailable?: string;
+  /**
+   * How many units (training batches) one measurement covers; the runner
+   * reports milliseconds per unit. Default 1 (the measurement is the unit).
+   */
+  readonly units?: number;
+  /** At most this many timed rounds (a very slow peer); default: every round. */
+  readonly maxRounds?: number;
+  /**
+   * No separate warm-up pass: the first timed pass is the warm-up (for a
+   * very slow peer without compilation, e.g. tfjs cpu). Default false.
+   */
+  readonly skipWarmup?: boolean;
   /** Untimed setup before each measurement, e.g. `setBackend(...)` for Strata. */
   activate(): Promise<void>;
   /** One measurement; inference contenders fill `out` (`[examples, classes]` row-major). */

@@ -21,7 +21,7 @@ import { COOLDOWN_MS } from './runner.js';
 import { checkpointGroups } from './workloads/checkpoint.js';
 import { constructionGroup } from './workloads/construct.js';
 import { inferenceGroup } from './workloads/infer.js';
-import { trainingGroup } from './workloads/train.js';
+import { SLOW_PEER_BATCHES, SLOW_PEER_ROUNDS, trainingGroup } from './workloads/train.js';
 
 const BENCH_DIR = join(REPO_ROOT, 'tools', 'bench');
 /** Progress lines go to stderr, the Markdown report to stdout. */
@@ -37,7 +37,10 @@ async function run(o: BenchOptions): Promise<GroupResult[]> {
     }
   };
   const specs = modelSpecs(o.models);
-  if (o.workloads.includes('train')) for (const s of specs) done(await trainingGroup(s, o.trainBatches[s.key as 'MLP' | 'CNN'], o.trainRounds, progress));
+  if (o.workloads.includes('train')) for (const s of specs) {
+      const k = s.key as 'MLP' | 'CNN';
+      done(await trainingGroup(s, { fast: o.trainBatches[k], cpu: o.trainCpuBatches[k] }, o.trainRounds, progress));
+    }
   if (o.workloads.includes('infer')) {
     for (const s of specs) done(await inferenceGroup(s, 256, undefined, o.rounds, progress));
     for (const s of specs) done(await inferenceGroup(s, 1, o.infer1Digits, o.rounds, progress));
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     `packages: ${Object.entries(machine.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `threads: onnxruntime intraOpNumThreads ${setting ?? `default (one per physical core = ${physicalCores()})`}; ${await tfjsWasmThreadsLine()}`,
     `protocol: 1 warm-up pass per contender, then rounds round-robin with the first contender rotating (BENCH_ROUNDS=${o.rounds}, training BENCH_TRAIN_ROUNDS=${o.trainRounds}), ${COOLDOWN_MS} ms untimed pause before each pass; times from performance.now()`,
-    `workloads: ${o.workloads.join(', ')}; models: ${o.models.join(', ')}; training batches per measurement: ${Object.entries(o.trainBatches).map(([k, v]) => `${k} ${v ?? 'all'}`).join(', ')} (defaults ${Object.entries(DEFAULTS.trainBatches).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `workloads: ${o.workloads.join(', ')}; models: ${o.models.join(', ')}; training batches per measurement (onnxruntime/wasm; cpu): ${o.models.map((k) => `${k} ${o.trainBatches[k] ?? 'all'}; ${o.trainCpuBatches[k] ?? 'all'}`).join(', ')} (defaults ${o.models.map((k) => `${k} ${DEFAULTS.trainBatches[k]}; ${DEFAULTS.trainCpuBatches[k]}`).join(', ')}; tfjs-layers cpu on the CNN: ${SLOW_PEER_BATCHES} batch, ${SLOW_PEER_ROUNDS} round, no warm-up)`,
     `started ${startedAt.toISOString()}, ${loadLine()}`,
   ];
   for (const l of header) progress(l);

@@ -9,30 +9,41 @@ function row(cells: string[]): string {
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 
-function groupRow(g: GroupResult, r: RowResult): string {
-  const name = r.contender + (r.informational ? ' *' : '');
-  if (r.unavailable !== undefined) return row([name, `unavailable: ${r.unavailable}`, '', '', '', '', '', '', '']);
-  const scaled = g.scale ? `${((r.medianMs! * g.scale.factor) / 1000).toFixed(1)}` : '';
-  return row([
-    name,
-    f1(r.medianMs!),
-    `${f1(r.minMs!)}–${f1(r.maxMs!)}`,
-    `${(100 * r.spread!).toFixed(0)}%`,
-    r.peer === undefined ? '' : `${ratio(r.ratio)} ${r.peer} (min ${ratio(r.ratioMin)})`,
-    g.scale ? scaled : '',
-    r.gflops === undefined ? '' : r.gflops.toFixed(2),
-    f1(r.warmupMs!),
-    r.check ?? '',
-  ]);
+interface Column {
+  head: string;
+  value: (r: RowResult) => string;
+}
+
+/** The columns of a group's table; the extrapolation, GFLOP/s and check columns only where they have values. */
+function columns(g: GroupResult): Column[] {
+  const unit = g.rows.some((r) => r.units !== undefined) ? ' per batch' : '';
+  const cols: Column[] = [
+    { head: `median ms${unit}`, value: (r) => f1(r.medianMs!) },
+    { head: 'min–max ms', value: (r) => `${f1(r.minMs!)}–${f1(r.maxMs!)}` },
+    { head: 'spread', value: (r) => `${(100 * r.spread!).toFixed(0)}%` },
+    { head: 'ratio vs peer (median)', value: (r) => (r.peer === undefined ? '' : `${ratio(r.ratio)} ${r.peer} (min ${ratio(r.ratioMin)})`) },
+  ];
+  const scale = g.scale;
+  if (scale) cols.push({ head: scale.label, value: (r) => ((r.medianMs! * scale.factor) / 1000).toFixed(1) });
+  if (g.rows.some((r) => r.gflops !== undefined)) cols.push({ head: 'GFLOP/s', value: (r) => (r.gflops === undefined ? '' : r.gflops.toFixed(2)) });
+  cols.push({ head: `warm-up ms${unit}`, value: (r) => (r.warmupMs === undefined ? 'none' : f1(r.warmupMs)) });
+  return cols;
 }
 
 /** The table of one group. */
 export function groupMarkdown(g: GroupResult): string[] {
-  const head = ['contender', 'median ms', 'min–max ms', 'spread', 'ratio vs peer (median)', g.scale?.label ?? '', 'GFLOP/s', 'warm-up ms', 'check'];
-  const lines = [`### ${g.id}`, '', `${g.title}. ${g.rounds} rounds.`, '', row(head), row(head.map(() => '---'))];
-  for (const r of g.rows) lines.push(groupRow(g, r));
-  for (const n of g.notes) lines.push('', `- ${n}`);
-  if (g.rows.some((r) => r.informational)) lines.push('', '- `*`: information, not in the targets');
+  const cols = columns(g);
+  const withCheck = g.rows.some((r) => r.check !== undefined);
+  const head = ['contender', ...cols.map((c) => c.head), ...(withCheck ? ['check'] : [])];
+  const lines = [`### ${g.id}`, '', `${g.title}. ${g.rounds} round${g.rounds === 1 ? '' : 's'}.`, '', row(head), row(head.map(() => '---'))];
+  for (const r of g.rows) {
+    const name = r.contender + (r.informational ? ' *' : '');
+    const check = withCheck ? [r.check ?? ''] : [];
+    if (r.unavailable !== undefined) lines.push(row([name, `unavailable: ${r.unavailable}`, ...cols.slice(1).map(() => ''), ...check]));
+    else lines.push(row([name, ...cols.map((c) => c.value(r)), ...check]));
+  }
+  const notes = [...g.notes, ...(g.rows.some((r) => r.informational) ? ['`*`: information, not in the targets'] : [])];
+  if (notes.length > 0) lines.push('', ...notes.map((n) => `- ${n}`));
   return lines;
 }
 

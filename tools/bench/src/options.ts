@@ -19,8 +19,13 @@ export interface BenchOptions {
   rounds: number;
   /** Rounds of the training workloads (`BENCH_TRAIN_ROUNDS`, default 3: one CNN round on tfjs-cpu takes ~30 s). */
   trainRounds: number;
-  /** Training batches per measurement, per model (`BENCH_TRAIN_BATCHES`: a number, `all`, or `MLP=40,CNN=8`). `null`: the whole epoch. */
+  /**
+   * Training batches per measurement of the onnxruntime and wasm contenders,
+   * per model (`BENCH_TRAIN_BATCHES`: a number, `all`, or `MLP=40,CNN=10`). `null`: the whole epoch.
+   */
   trainBatches: Record<ModelKey, number | null>;
+  /** The same for the tfjs cpu contenders (`BENCH_TRAIN_CPU_BATCHES`), which are 5-50x slower. */
+  trainCpuBatches: Record<ModelKey, number | null>;
   /** Digits run one at a time by the batch-1 inference workload (`BENCH_INFER1_DIGITS`, default 200). */
   infer1Digits: number;
   /** Where JSON, Markdown and SVG go (`BENCH_OUT`, default tools/bench/results). */
@@ -31,7 +36,8 @@ export interface BenchOptions {
 export const DEFAULTS = {
   rounds: 7,
   trainRounds: 3,
-  trainBatches: { MLP: 40, CNN: 8 } as Record<ModelKey, number | null>,
+  trainBatches: { MLP: 40, CNN: 10 } as Record<ModelKey, number | null>,
+  trainCpuBatches: { MLP: 5, CNN: 2 } as Record<ModelKey, number | null>,
   infer1Digits: 200,
 };
 
@@ -55,18 +61,18 @@ function list<T extends string>(name: string, raw: string, allowed: readonly T[]
   return allowed.filter((a) => items.includes(a));
 }
 
-function trainBatches(raw: string): Record<ModelKey, number | null> {
-  const one = (v: string): number | null => (v.trim() === 'all' ? null : positiveInt('BENCH_TRAIN_BATCHES', v.trim()));
+function trainBatches(name: string, raw: string, defaults: Record<ModelKey, number | null>): Record<ModelKey, number | null> {
+  const one = (v: string): number | null => (v.trim() === 'all' ? null : positiveInt(name, v.trim()));
   if (!raw.includes('=')) {
     const v = one(raw);
     return { MLP: v, CNN: v };
   }
-  const out = { ...DEFAULTS.trainBatches };
+  const out = { ...defaults };
   for (const part of raw.split(',')) {
     const [k, v] = part.split('=');
     const key = k?.trim() as ModelKey;
     if (!MODEL_KEYS.includes(key) || v === undefined) {
-      throw new BenchOptionError(`BENCH_TRAIN_BATCHES takes a number, 'all', or MLP=<n|all>,CNN=<n|all>. Received: ${JSON.stringify(raw)}.`);
+      throw new BenchOptionError(`${name} takes a number, 'all', or MLP=<n|all>,CNN=<n|all>. Received: ${JSON.stringify(raw)}.`);
     }
     out[key] = one(v);
   }
@@ -75,7 +81,7 @@ function trainBatches(raw: string): Record<ModelKey, number | null> {
 
 /**
  * Reads `BENCH_WORKLOADS` (default all), `BENCH_MODELS` (default MLP,CNN),
- * `BENCH_ROUNDS`, `BENCH_TRAIN_ROUNDS`, `BENCH_TRAIN_BATCHES`,
+ * `BENCH_ROUNDS`, `BENCH_TRAIN_ROUNDS`, `BENCH_TRAIN_BATCHES`, `BENCH_TRAIN_CPU_BATCHES`,
  * `BENCH_INFER1_DIGITS`, `BENCH_OUT` (`none`: write no files), and the
  * arguments `--workloads=`, `--models=`, `--rounds=`.
  * @throws BenchOptionError naming the bad value.
@@ -93,6 +99,7 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
   const r = get('rounds', 'BENCH_ROUNDS');
   const tr = get('train-rounds', 'BENCH_TRAIN_ROUNDS');
   const tb = get('train-batches', 'BENCH_TRAIN_BATCHES');
+  const tcb = get('train-cpu-batches', 'BENCH_TRAIN_CPU_BATCHES');
   const i1 = get('infer1-digits', 'BENCH_INFER1_DIGITS');
   const out = get('out', 'BENCH_OUT');
   return {
@@ -100,7 +107,8 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env, argv: string[]
     models: m === undefined ? [...MODEL_KEYS] : list('BENCH_MODELS', m, MODEL_KEYS),
     rounds: r === undefined ? DEFAULTS.rounds : positiveInt('BENCH_ROUNDS', r),
     trainRounds: tr === undefined ? DEFAULTS.trainRounds : positiveInt('BENCH_TRAIN_ROUNDS', tr),
-    trainBatches: tb === undefined ? { ...DEFAULTS.trainBatches } : trainBatches(tb),
+    trainBatches: tb === undefined ? { ...DEFAULTS.trainBatches } : trainBatches('BENCH_TRAIN_BATCHES', tb, DEFAULTS.trainBatches),
+    trainCpuBatches: tcb === undefined ? { ...DEFAULTS.trainCpuBatches } : trainBatches('BENCH_TRAIN_CPU_BATCHES', tcb, DEFAULTS.trainCpuBatches),
     infer1Digits: i1 === undefined ? DEFAULTS.infer1Digits : positiveInt('BENCH_INFER1_DIGITS', i1),
     outDir: out === 'none' ? null : (out ?? defaultOut),
   };

@@ -7,11 +7,13 @@
 import type { Workload } from './options.js';
 import type { Measured } from './runner.js';
 
-/** One contender's numbers (milliseconds per measurement). */
+/** One contender's numbers (milliseconds per measurement, or per unit: see `units`). */
 export interface RowResult {
   contender: string;
   detail: string;
   informational: boolean;
+  /** Training batches per measurement; times are per batch then. */
+  units?: number;
   /** Why it did not run; the timing fields are absent then. */
   unavailable?: string;
   medianMs?: number;
@@ -73,7 +75,7 @@ export interface GroupPlan {
   /** Contender name → the peer it is compared with. */
   peers: Record<string, string>;
   targets: { source: string; text: string; subject: string; peer: string; maxRatio: number }[];
-  /** FLOPs of one measurement (for GFLOP/s), when meaningful. */
+  /** FLOPs of one measurement, or of one unit when contenders have `units` (for GFLOP/s), when meaningful. */
   flops?: number;
   checks?: Record<string, string>;
   notes?: string[];
@@ -85,6 +87,7 @@ export function groupResult(plan: GroupPlan, measured: Measured[]): GroupResult 
   const rows: RowResult[] = measured.map((m) => {
     const c = m.contender;
     const row: RowResult = { contender: c.name, detail: c.detail, informational: c.informational ?? false };
+    if (c.units !== undefined) row.units = c.units;
     const check = plan.checks?.[c.name];
     if (check !== undefined) row.check = check;
     if (!m.timing) {
@@ -92,7 +95,8 @@ export function groupResult(plan: GroupPlan, measured: Measured[]): GroupResult 
       return row;
     }
     const t = m.timing;
-    Object.assign(row, { medianMs: t.median, minMs: t.min, maxMs: t.max, spread: (t.max - t.min) / t.median, samplesMs: t.samples, warmupMs: m.warmupMs });
+    Object.assign(row, { medianMs: t.median, minMs: t.min, maxMs: t.max, spread: (t.max - t.min) / t.median, samplesMs: t.samples });
+    if (!Number.isNaN(m.warmupMs)) row.warmupMs = m.warmupMs;
     if (plan.flops !== undefined) row.gflops = plan.flops / (t.median * 1e6);
     const peerName = plan.peers[c.name];
     const peer = peerName === undefined ? undefined : byName.get(peerName);

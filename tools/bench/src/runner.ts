@@ -11,6 +11,10 @@
  * A contender that is unavailable from the start, or whose warm-up throws
  * (e.g. `BackendCapabilityError` for training on a backend without
  * gradients), is not timed: its result carries the reason instead.
+ *
+ * Times are per unit: a contender whose measurement covers `units` training
+ * batches reports milliseconds per batch, so contenders of very different
+ * speeds can run different numbers of batches and still be compared.
  */
 import { type Contender, errorLine } from './contender.js';
 import { summarize, type TimingSummary } from './stats.js';
@@ -29,7 +33,7 @@ export interface Measured {
   unavailable?: string;
   /** Warm-up pass output (inference: `[digits, classes]`). */
   output: Float32Array;
-  /** Duration of the warm-up pass (includes compilation / kernel setup). */
+  /** Duration of the warm-up pass (includes compilation / kernel setup), per unit; NaN without one. */
   warmupMs: number;
 }
 
@@ -55,9 +59,10 @@ export async function measure(contenders: Contender[], outputSize: number, round
       log(`  ${c.name}: unavailable: ${unavailable[i]}`);
       continue;
     }
+    if (c.skipWarmup) continue;
     try {
-      warmups[i] = await timePass(c, outputs[i]!);
-      log(`  warm-up ${c.name}: ${warmups[i]!.toFixed(1)} ms`);
+      warmups[i] = (await timePass(c, outputs[i]!)) / (c.units ?? 1);
+      log(`  warm-up ${c.name}: ${warmups[i]!.toFixed(1)} ms${c.units ? ' per unit' : ''}`);
     } catch (e) {
       unavailable[i] = errorLine(e);
       log(`  ${c.name}: unavailable: ${unavailable[i]}`);
@@ -67,17 +72,27 @@ export async function measure(contenders: Contender[], outputSize: number, round
   const scratch = new Float32Array(outputSize);
   const samples: number[][] = contenders.map(() => []);
   for (let r = 0; r < rounds && live.length > 0; r++) {
+    const ran: number[] = [];
     for (let k = 0; k < live.length; k++) {
       const i = live[(r + k) % live.length]!;
-      samples[i]!.push(await timePass(contenders[i]!, scratch));
+      const c = contenders[i]!;
+      if (unavailable[i] !== undefined || samples[i]!.length >= (c.maxRounds ?? Infinity)) continue;
+      try {
+        // Without a warm-up pass, the first timed pass records the outputs.
+        samples[i]!.push((await timePass(c, c.skipWarmup && r === 0 ? outputs[i]! : scratch)) / (c.units ?? 1));
+        ran.push(i);
+      } catch (e) {
+        unavailable[i] = errorLine(e);
+        log(`  ${c.name}: unavailable: ${unavailable[i]}`);
+      }
     }
-    log(`  round ${r + 1}/${rounds}: ${live.map((i) => `${contenders[i]!.name} ${samples[i]!.at(-1)!.toFixed(1)}`).join(', ')}`);
+    log(`  round ${r + 1}/${rounds}${contenders.some((c) => c.units) ? ' (ms per unit)' : ''}: ${ran.map((i) => `${contenders[i]!.name} ${samples[i]!.at(-1)!.toFixed(1)}`).join(', ')}`);
   }
   return contenders.map((contender, i) => ({
     contender,
-    timing: unavailable[i] === undefined ? summarize(samples[i]!) : null,
+    timing: unavailable[i] === undefined && samples[i]!.length > 0 ? summarize(samples[i]!) : null,
     ...(unavailable[i] !== undefined ? { unavailable: unavailable[i] } : {}),
     output: outputs[i]!,
-    warmupMs: warmups[i]!,
+    warmupMs: contender.skipWarmup ? Number.NaN : warmups[i]!,
   }));
 }
