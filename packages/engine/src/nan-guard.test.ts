@@ -51,6 +51,10 @@ const makeEngine = (opts: Partial<EngineOptions>) =>
     log: () => {},
     ...opts,
   });
+// onnxruntime is not a dependency of the engine: imported by a computed name, skipped if it cannot be resolved.
+const ORT_PACKAGE = '@strata/backend-onnxruntime';
+const ort = (await import(/* @vite-ignore */ ORT_PACKAGE).catch(() => null)) as { registerOnnxruntimeBackends: () => void } | null;
+
 const allFinite = (e: Engine) => e.network.getWeights().every((w) => w.every((v) => Number.isFinite(v)));
 
 beforeAll(async () => {
@@ -115,5 +119,23 @@ describe('NaN guard', () => {
       await expect(makeEngine({ modelDir: dir }).train(train)).rejects.toThrow(`example 20, key 'data': value ${bad} is not finite`);
     }
     expect(existsSync(checkpointPath(dir, 1))).toBe(false);
+  });
+
+  it.skipIf(!ort)('on onnxruntime too: the diagnostic forward and the replay run on the graph backend', async () => {
+    ort!.registerOnnxruntimeBackends();
+    await setBackend('onnxruntime');
+    try {
+      const train = blobs(96, (i) => (i === 37 ? new Float32Array(6).fill(3e38) : undefined));
+      train.poisoned.on = true;
+      const engine = makeEngine({ epochs: 1 });
+      const err = (await engine.train(train).catch((e: unknown) => e)) as NonFiniteLossError;
+      expect(err).toBeInstanceOf(NonFiniteLossError);
+      expect(err.layer).toBe('hidden');
+      expect(err.message).toMatch(/Non-finite values first appear in the output of layer 'hidden'/);
+      expect(err.message).toContain('No checkpoint was written (the broken state is not saved).');
+      expect(allFinite(engine)).toBe(true);
+    } finally {
+      await setBackend('tfjs-cpu');
+    }
   });
 });

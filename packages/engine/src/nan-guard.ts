@@ -49,6 +49,12 @@ export interface FailedStep {
   batchAt: (b: number) => { inputs: Record<string, Tensor>; ctx: CallContext & { updates: [Variable, Tensor][] } };
   /** The last checkpoint that was written (kept, never overwritten), or null. */
   lastGoodCheckpoint: string | null;
+  /**
+   * The training step the epoch ran with, to replay it identically (a compiled
+   * step draws its dropout masks differently from an eager one on a graph
+   * backend). Default: the eager `trainStep`.
+   */
+  step?: (inputs: Record<string, Tensor>, ctx: CallContext & { updates: [Variable, Tensor][] }) => unknown;
 }
 
 function countNonFinite(values: ArrayLike<number>): { value: number; count: number } {
@@ -84,10 +90,11 @@ export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
   network.setWeights(f.snapshot.weights);
   optimizer.setState(f.snapshot.optimizer);
   optimizer.learningRate = f.learningRate;
+  const step = f.step ?? ((inputs, ctx) => trainStep(network, optimizer, inputs, ctx));
   for (let b = 0; b < f.batch; b++) {
     const { inputs, ctx } = f.batchAt(b);
     try {
-      trainStep(network, optimizer, inputs, ctx);
+      step(inputs, ctx);
     } finally {
       ops.dispose(Object.values(inputs));
     }
