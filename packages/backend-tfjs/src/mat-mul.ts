@@ -24,11 +24,13 @@ const matMul2d = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFu
  * `transposeA`/`transposeB` is about 10x slower than a `Transpose` followed by
  * a plain product (measured: [64, 3136] x [3136, 128] products, 20 ms vs 2–4 ms),
  * and tfjs' own matMul gradient uses those flags. Rank-2 products (every
- * dense layer) also get a gradient that avoids them.
+ * dense layer) also get a gradient that avoids them, unless
+ * `differentiable` is false (no gradient tape records: the custom-gradient
+ * wrapper would only cost time).
  */
-export function matMulExplicitTranspose(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+export function matMulExplicitTranspose(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean, differentiable = true): tf.Tensor {
   const a2 = transposeA ? transposeLast2(a) : a;
   const b2 = transposeB ? transposeLast2(b) : b;
-  if (a2.rank === 2 && b2.rank === 2) return matMul2d(a2, b2) as tf.Tensor;
+  if (differentiable && a2.rank === 2 && b2.rank === 2) return matMul2d(a2, b2) as tf.Tensor;
   return tf.matMul(a2, b2);
 }

@@ -19,6 +19,7 @@ import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
 import { gatherWithMatMulGrad } from './gather-grad.js';
 import { matMulExplicitTranspose } from './mat-mul.js';
 import { maxPoolPositiveGrad } from './max-pool-grad.js';
+import { recordingGradients } from './tape.js';
 
 type T = tf.Tensor;
 const u = (x: Tensor): T => x as unknown as T;
@@ -35,6 +36,8 @@ const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length >
  * `Conv2DBackpropFilter`, the filter gradient of `conv2d` is computed as a
  * product of image patches and the output gradient (see `conv2d-grad.ts`);
  * `cpu` takes that path too, its own kernel being about 50x slower.
+ * These wrappers apply only while a gradient tape records (`tape.ts`):
+ * inference and evaluation run the plain tfjs ops.
  */
 export class TfjsBackend implements Backend {
   readonly kind = 'eager' as const;
@@ -174,21 +177,21 @@ export class TfjsBackend implements Backend {
   }
 
   matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-    if (this.tfjsBackendName === 'wasm') return matMulExplicitTranspose(u(a), u(b), transposeA, transposeB);
+    if (this.tfjsBackendName === 'wasm') return matMulExplicitTranspose(u(a), u(b), transposeA, transposeB, recordingGradients());
     return tf.matMul(u(a), u(b), transposeA, transposeB);
   }
   conv2d(x: Tensor, filter: Tensor, options: Conv2dOptions = {}): Tensor {
     const strides = options.strides ?? [1, 1];
     const padding = options.padding ?? 'valid';
     const dilations = options.dilations ?? [1, 1];
-    if (this.convFilterGradFromForward) {
+    if (this.convFilterGradFromForward && recordingGradients()) {
       const nativeInputGrad = tf.getKernel('Conv2DBackpropInput', this.tfjsBackendName) !== undefined && this.tfjsBackendName !== 'wasm';
       return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, nativeInputGrad);
     }
     return tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
   }
   maxPool2d(x: Tensor, o: Pool2dOptions): Tensor {
-    if (this.tfjsBackendName === 'wasm') {
+    if (this.tfjsBackendName === 'wasm' && recordingGradients()) {
       return maxPoolPositiveGrad(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
     }
     return tf.maxPool(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
@@ -208,7 +211,7 @@ export class TfjsBackend implements Backend {
   slice(x: Tensor, begin: number[], size: number[]): Tensor { return tf.slice(u(x), begin, size); }
   pad(x: Tensor, paddings: [number, number][], value = 0): Tensor { return tf.pad(u(x), paddings, value); }
   gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
-    if (this.gatherGradFromMatMul && u(x).dtype === 'float32') return gatherWithMatMulGrad(u(x), u(indices) as tf.Tensor, axis);
+    if (this.gatherGradFromMatMul && u(x).dtype === 'float32' && recordingGradients()) return gatherWithMatMulGrad(u(x), u(indices) as tf.Tensor, axis);
     return tf.gather(u(x), u(indices) as tf.Tensor, axis);
   }
   oneHot(indices: Tensor, depth: number): Tensor {
