@@ -110,6 +110,21 @@ describe('NaN guard', () => {
     expect(r.history[0]!.train.loss).toBeLessThan(1);
   });
 
+  it('an overflowing L2 term: names the layer whose regularization is not finite', async () => {
+    const dict: NetDict = { ...netDict, hidden: { ...(netDict.hidden as object), L2: 1e38 } as NetDict[string] };
+    const engine = new Engine(NetDictNetwork.fromDict(dict, { externData, seed: 5 }), {
+      batchSize: 16,
+      epochs: 1,
+      optimizer: { class: 'sgd', learningRate: 0.1 },
+      progress: false,
+      log: () => {},
+    });
+    const err = (await engine.train(blobs(48)).catch((e: unknown) => e)) as NonFiniteLossError;
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect(err.layer).toBe('hidden');
+    expect(err.message).toMatch(/^The training objective became Infinity in epoch 1, batch 1\. Non-finite values first appear in the regularization of layer 'hidden' \(1 of 1 values, the first is Infinity\)\./);
+  });
+
   it('data with NaN or Inf never reach a step: DataError naming the example, nothing saved', async () => {
     const dir = tempDir();
     for (const bad of [NaN, Infinity, -Infinity]) {

@@ -25,8 +25,13 @@ export function snapshotTraining(network: NetDictNetwork, optimizer: Optimizer):
 export interface NonFiniteSite {
   /** The layer: the first (in execution order) whose weights or output hold NaN/Inf. */
   layer: string;
-  /** `weights`: the layer's weights were already non-finite before the step; `output`: its output is, with finite inputs and weights; `loss`: every output is finite and the loss of this layer is not. */
-  where: 'weights' | 'output' | 'loss';
+  /**
+   * `weights`: the layer's weights were already non-finite before the step;
+   * `output`: its output is, with finite inputs and weights; `regularization`:
+   * every output is finite, and this layer's regularization term (`L2`) is not;
+   * `loss`: every output and regularization term is finite, and the loss of this layer is not.
+   */
+  where: 'weights' | 'output' | 'regularization' | 'loss';
   /** The first non-finite value met (NaN, Infinity or -Infinity), and how many of the values are non-finite. */
   value: number;
   count: number;
@@ -114,6 +119,14 @@ export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
         const bad = countNonFinite(values);
         if (bad.count > 0) return { layer: name, where: 'output', ...bad, total: values.length } as NonFiniteSite;
       }
+      // Every output is finite: a regularization term (L2 of a layer's weights) can still overflow.
+      for (const name of outs.keys()) {
+        for (const t of network.nodes.get(name)?.layer.losses ?? []) {
+          const values = ops.readSync(t);
+          const bad = countNonFinite(values);
+          if (bad.count > 0) return { layer: name, where: 'regularization', ...bad, total: values.length } as NonFiniteSite;
+        }
+      }
       const lossNode = network.lossNodes('train')[0];
       return lossNode ? ({ layer: lossNode.name, where: 'loss', value: f.objective, count: 1, total: 1 } as NonFiniteSite) : null;
     });
@@ -140,7 +153,7 @@ export function nonFiniteLossError(f: FailedStep): NonFiniteLossError {
   const where = !site
     ? 'The layer where non-finite values first appear could not be determined.'
     : site.where === 'loss'
-      ? `Every layer output is finite; the loss of layer '${site.layer}' is not.`
+      ? `Every layer output and regularization term is finite; the loss of layer '${site.layer}' is not.`
       : `Non-finite values first appear in the ${site.where} of layer '${site.layer}' ` +
         `(${site.count} of ${site.total} values, the first is ${site.value}).`;
   return new NonFiniteLossError(
