@@ -4,6 +4,7 @@
  * faster than the peer). A dashed line marks the 1.05 overhead budget and a
  * black tick on a bar the bound of a target on that pair.
  */
+import { ratio } from './markdown.js';
 import type { GroupResult } from './results.js';
 
 interface Bar {
@@ -60,7 +61,7 @@ export function ratioChartSvg(groups: GroupResult[], title: string, budget = 1.0
     const color = b.ratio <= 1 ? '#3a7d44' : b.ratio <= budget ? '#c9a227' : '#c0392b';
     parts.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(b.label)}</text>`);
     parts.push(`<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(Math.abs(x1 - x0), 1)}" height="${rowH - 8}" fill="${color}"/>`);
-    parts.push(`<text x="${Math.max(x0, x1) + 4}" y="${y + 15}">${b.ratio.toFixed(2)}×</text>`);
+    parts.push(`<text x="${Math.max(x0, x1) + 4}" y="${y + 15}">${ratio(b.ratio)}</text>`);
     if (b.bound !== undefined) parts.push(`<line x1="${x(b.bound)}" y1="${y + 1}" x2="${x(b.bound)}" y2="${y + rowH - 1}" stroke="black" stroke-width="2"/>`);
   });
   parts.push(`<line x1="${x(1)}" y1="${top - 4}" x2="${x(1)}" y2="${height - 30}" stroke="#333"/>`);

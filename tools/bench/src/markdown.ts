@@ -2,7 +2,8 @@
 import type { GroupResult, RowResult, TargetResult } from './results.js';
 
 const f1 = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const ratio = (x: number | undefined | null): string => (x === undefined || x === null ? '–' : `${x.toFixed(2)}×`);
+/** `0.89×`; small ratios keep two significant digits (`0.0031×`). */
+export const ratio = (x: number | undefined | null): string => (x === undefined || x === null ? '–' : `${x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}×`);
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 function row(cells: string[]): string {
@@ -21,7 +22,10 @@ function columns(g: GroupResult): Column[] {
     { head: `median ms${unit}`, value: (r) => f1(r.medianMs!) },
     { head: 'min–max ms', value: (r) => `${f1(r.minMs!)}–${f1(r.maxMs!)}` },
     { head: 'spread', value: (r) => `${(100 * r.spread!).toFixed(0)}%` },
-    { head: 'ratio vs peer (median)', value: (r) => (r.peer === undefined ? '' : `${ratio(r.ratio)} ${r.peer} (min ${ratio(r.ratioMin)})`) },
+    {
+      head: 'ratio vs peer (median)',
+      value: (r) => (r.peer === undefined ? '' : r.ratio === undefined ? `– (${r.peer} unavailable)` : `${ratio(r.ratio)} ${r.peer} (min ${ratio(r.ratioMin)})`),
+    },
   ];
   const scale = g.scale;
   if (scale) cols.push({ head: scale.label, value: (r) => ((r.medianMs! * scale.factor) / 1000).toFixed(1) });

@@ -174,9 +174,10 @@ export async function trainingGroup(spec: ModelSpec, batches: { fast: number | n
   const measured = await measure(contenders, 0, rounds, log);
   for (const c of contenders) await c.dispose();
 
+  // tfjs-layers cannot train the CNN on wasm (no Conv2DBackpropFilter kernel): its budget is checked on cpu only.
+  const budgetOn = spec.key === 'CNN' ? [[STRATA_CPU, LAYERS_CPU]] : [[STRATA_WASM, LAYERS_WASM], [STRATA_CPU, LAYERS_CPU]];
   const targets = [
-    { source: '#8 overhead budget', text: `${STRATA_WASM} ≤ ${OVERHEAD_BUDGET}× ${LAYERS_WASM}`, subject: STRATA_WASM, peer: LAYERS_WASM, maxRatio: OVERHEAD_BUDGET },
-    { source: '#8 overhead budget', text: `${STRATA_CPU} ≤ ${OVERHEAD_BUDGET}× ${LAYERS_CPU}`, subject: STRATA_CPU, peer: LAYERS_CPU, maxRatio: OVERHEAD_BUDGET },
+    ...budgetOn.map(([subject, peer]) => ({ source: '#8 overhead budget', text: `${subject} ≤ ${OVERHEAD_BUDGET}× ${peer}`, subject: subject!, peer: peer!, maxRatio: OVERHEAD_BUDGET })),
     ...(ORT_SPEEDUP[spec.key] ?? []).map((t) => ({
       source: '#5',
       text: `${STRATA_ORT} ≥ ${t.times}× faster than ${t.peer}`,
