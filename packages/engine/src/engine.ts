@@ -222,6 +222,7 @@ export class Engine {
               ctx: trainingContext(new Rng(hashString(`step:${epoch}:${i}`, this.seed))),
             }),
             lastGoodCheckpoint: modelDir && epoch > 1 ? checkpointPath(modelDir, epoch - 1) : null,
+            step: trainStep,
           });
         }
         acc.add(m, host.size);
