@@ -126,7 +126,37 @@ export interface TensorSummary {
  * `dec/s`) and summaries of its inputs so that `describeStepFailure` (seed 003
  * `help_on_tf_exception`) can report them after the step's tensors are gone.
  */
-export class LayerExecutionError extends NetworkError {
+/** Where a forward pass failed: the layer and its inputs' summaries (see {@link layerFailureOf}). */
+export interface LayerFailure {
+  readonly layerName: string;
+  readonly layerClass: string;
+  readonly inputs: readonly { source: string; summary: TensorSummary }[];
+}
+
+const LAYER_FAILURE = Symbol.for('strata.layerFailure');
+
+/**
+ * Records on a typed error (a `ShapeError`, `BackendCapabilityError`, ...)
+ * which layer raised it, without changing its class, so callers still catch
+ * it by type and `describeStepFailure` still finds the layer.
+ */
+export function attachLayerFailure(error: object, failure: LayerFailure): void {
+  if (!(LAYER_FAILURE in error)) Object.defineProperty(error, LAYER_FAILURE, { value: failure, enumerable: false });
+}
+
+/** The layer a forward-pass error came from: a {@link LayerExecutionError}'s, or one attached to a typed error. */
+export function layerFailureOf(error: unknown): LayerFailure | undefined {
+  if (error instanceof LayerExecutionError) return error;
+  if (error !== null && typeof error === 'object' && LAYER_FAILURE in error) return (error as Record<symbol, LayerFailure>)[LAYER_FAILURE];
+  return undefined;
+}
+
+/**
+ * An untyped error (a plain `Error`, `TypeError`, `RangeError`, ...) thrown
+ * by a layer during the forward pass, wrapped with the layer's name and
+ * inputs. Typed errors keep their class (see {@link attachLayerFailure}).
+ */
+export class LayerExecutionError extends NetworkError implements LayerFailure {
   override name = 'LayerExecutionError';
   constructor(
     readonly layerName: string,

@@ -1,6 +1,8 @@
 export {
   CannotHandleUndefinedSourcesError,
   LayerExecutionError,
+  type LayerFailure,
+  layerFailureOf,
   LayerNotFoundError,
   LossesNotComputedError,
   NetDictError,

@@ -1,6 +1,6 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
-import { LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
+import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
 import type { EvalEnv, LayerNode, LayerOutput, SourceRef } from './layer-node.js';
 
@@ -82,8 +82,10 @@ const sourceName = (s: SourceRef): string => (s.kind === 'data' ? `data:${s.key}
  * `only_on_eval` are skipped.
  *
  * @param namePrefix the network's absolute name prefix (`dec/` in a rec unit), for error messages.
- * @throws LayerExecutionError wrapping what a layer threw (other than a NetworkError,
- *   which already names its layer), with the layer's name and its inputs' summaries.
+ * @throws LayerExecutionError wrapping an untyped error a layer threw (a plain
+ *   `Error`, `TypeError`, ...), with the layer's name and its inputs' summaries.
+ *   Typed errors (`ShapeError`, `BackendCapabilityError`, network errors, ...)
+ *   are rethrown as they are, the same facts attached (`layerFailureOf`).
  */
 export function runNodes(
   nodes: Iterable<LayerNode>,
@@ -101,10 +103,20 @@ export function runNodes(
     try {
       outs.set(node.name, node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env));
     } catch (e) {
-      if (e instanceof NetworkError) throw e;
       const summaries = node.sources.map((s, i) => ({ source: sourceName(s), summary: summarizeTensor(sources[i]!.value) }));
-      throw new LayerExecutionError(`${namePrefix}${node.name}`, node.entry.class, summaries, e);
+      if (isUntypedError(e)) throw new LayerExecutionError(`${namePrefix}${node.name}`, node.entry.class, summaries, e);
+      if (e !== null && typeof e === 'object' && !(e instanceof NetworkError)) {
+        attachLayerFailure(e, { layerName: `${namePrefix}${node.name}`, layerClass: node.entry.class, inputs: summaries });
+      }
+      throw e;
     }
   }
   return outs;
+}
+
+const BUILTIN_ERRORS: readonly unknown[] = [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
+
+/** True for errors of JavaScript's own classes (bugs, failed assertions) or non-errors, which carry no type of ours. */
+function isUntypedError(e: unknown): boolean {
+  return !(e instanceof Error) || BUILTIN_ERRORS.includes(Object.getPrototypeOf(e)?.constructor);
 }

@@ -1,5 +1,5 @@
 import type { Tensor } from '@strata/backend';
-import { LayerExecutionError, type TensorSummary } from '../errors.js';
+import { LayerExecutionError, layerFailureOf, type TensorSummary } from '../errors.js';
 import { summarizeTensor } from './forward.js';
 import type { LayerNode } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
@@ -52,16 +52,18 @@ function findNode(net: NetDictNetwork, path: string): LayerNode | undefined {
 export function describeFailure(net: NetDictNetwork, error: unknown, batch: Readonly<Record<string, Tensor>> = {}): string {
   const lines = [`Step of network '${net.name}' failed: ${error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error)}`];
   let e: unknown = error;
-  while (e instanceof Error && !(e instanceof LayerExecutionError)) e = e.cause;
-  if (e instanceof LayerExecutionError) {
-    const node = findNode(net, e.layerName);
-    const cause = e.cause instanceof Error ? `${e.cause.name}: ${e.cause.message}` : String(e.cause);
-    lines.push(`Failing layer: '${e.layerName}' (class '${e.layerClass}'): ${cause}`);
+  while (e instanceof Error && !layerFailureOf(e)) e = e.cause;
+  const failure = layerFailureOf(e);
+  if (failure) {
+    const node = findNode(net, failure.layerName);
+    const raised = e instanceof LayerExecutionError ? e.cause : e;
+    const cause = raised instanceof Error ? `${raised.name}: ${raised.message.split('\n')[0]}` : String(raised);
+    lines.push(`Failing layer: '${failure.layerName}' (class '${failure.layerClass}'): ${cause}`);
     if (node) {
       lines.push(`  net dict entry: ${JSON.stringify(node.entry)}`);
       lines.push(`  output template: ${node.output.toString()}`);
     }
-    for (const i of e.inputs) lines.push(`  input ${i.source}: ${summaryText(i.summary)}`);
+    for (const i of failure.inputs) lines.push(`  input ${i.source}: ${summaryText(i.summary)}`);
   } else {
     lines.push('No failing layer recorded (the error did not come from a layer of the forward pass).');
   }

@@ -1,8 +1,8 @@
-import { ops, setBackend, type Tensor } from '@strata/backend';
+import { ops, setBackend, ShapeError, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Copy, INFERENCE, Rng, trainingContext } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LayerExecutionError, LayerNotFoundError, LossesNotComputedError, NetDictError, NetworkArgumentError, RecStepInfoNotAvailableError } from '../errors.js';
+import { LayerExecutionError, layerFailureOf, LayerNotFoundError, LossesNotComputedError, NetDictError, NetworkArgumentError, RecStepInfoNotAvailableError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
 import { registerNetDictClass } from './registry.js';
@@ -28,6 +28,14 @@ registerNetDictClass('boom', {
   create: (c) => new Copy({ name: c.name }),
   evaluate: () => {
     throw new RangeError('kaboom');
+  },
+});
+
+registerNetDictClass('typed_boom', {
+  sources: 'concat',
+  create: (c) => new Copy({ name: c.name }),
+  evaluate: () => {
+    throw new ShapeError('shapes [1, 4] and [3] do not fit');
   },
 });
 
@@ -222,6 +230,25 @@ describe('TFNetwork hooks, info and diagnostics (seed 003)', () => {
     ]);
     // Network errors already name their layer and pass through unwrapped.
     expect(() => net.forward({})).toThrow(LayerNotFoundError);
+  });
+
+  it('a typed error from a layer keeps its class (callers catch it by type) and still names the layer for describeStepFailure', () => {
+    const net = NetDictNetwork.fromDict({ bad: { class: 'typed_boom', from: 'data' } as never, output: { class: 'softmax', loss: 'ce', from: 'bad' } }, { externData: extern });
+    const batch = { data: ops.tensor(Float32Array.from([1, 2, 3, 4]), [1, 4]), classes: ops.tensor(Int32Array.from([2]), [1], 'int32') };
+    let err: unknown;
+    try {
+      net.forward(batch);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ShapeError);
+    expect(err).not.toBeInstanceOf(LayerExecutionError);
+    expect(layerFailureOf(err)?.layerName).toBe('bad');
+    expect(net.describeStepFailure(err, batch).split('\n').slice(0, 3)).toEqual([
+      "Step of network 'network' failed: ShapeError: shapes [1, 4] and [3] do not fit",
+      "Failing layer: 'bad' (class 'typed_boom'): ShapeError: shapes [1, 4] and [3] do not fit",
+      '  net dict entry: {"class":"typed_boom","from":"data"}',
+    ]);
   });
 
   it('inside a rec unit the failing layer is named <rec>/<layer> and found by describeStepFailure', () => {
