@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '@strata/backend';
+import * as ort from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Rng } from '@strata/core';
 import { type NetDict, NetDictNetwork } from '@strata/network';
@@ -51,9 +52,6 @@ const makeEngine = (opts: Partial<EngineOptions>) =>
     log: () => {},
     ...opts,
   });
-// onnxruntime is not a dependency of the engine: imported by a computed name, skipped if it cannot be resolved.
-const ORT_PACKAGE = '@strata/backend-onnxruntime';
-const ort = (await import(/* @vite-ignore */ ORT_PACKAGE).catch(() => null)) as { registerOnnxruntimeBackends: () => void } | null;
 
 const allFinite = (e: Engine) => e.network.getWeights().every((w) => w.every((v) => Number.isFinite(v)));
 
@@ -136,8 +134,8 @@ describe('NaN guard', () => {
     expect(existsSync(checkpointPath(dir, 1))).toBe(false);
   });
 
-  it.skipIf(!ort)('on onnxruntime too: the diagnostic forward and the replay run on the graph backend', async () => {
-    ort!.registerOnnxruntimeBackends();
+  it('on onnxruntime too: the diagnostic forward and the replay run on the graph backend', async () => {
+    ort.registerOnnxruntimeBackends();
     await setBackend('onnxruntime');
     try {
       const train = blobs(96, (i) => (i === 37 ? new Float32Array(6).fill(3e38) : undefined));

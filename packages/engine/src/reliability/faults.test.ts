@@ -18,8 +18,8 @@ import { Engine } from '../engine.js';
 import { trainBlobs } from './test-utils/train-blobs.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-// `--import tsx` resolves from the child's cwd: this package if it has tsx, else @strata/savers (a dependency that does).
-const CHILD_CWD = [PACKAGE_DIR, path.join(PACKAGE_DIR, '../savers')].find((d) => fs.existsSync(path.join(d, 'node_modules/tsx'))) ?? PACKAGE_DIR;
+// `--import tsx` resolves from the child's cwd: this package (tsx is a devDependency).
+const CHILD_CWD = PACKAGE_DIR;
 const CHILD = fileURLToPath(new URL('./test-utils/train-child.ts', import.meta.url));
 const EPOCHS = 10;
 
