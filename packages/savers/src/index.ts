@@ -88,3 +88,4 @@ export {
 export { safetensorsFormat } from './formats/safetensors.js';
 export { tfjsFormat } from './formats/tfjs.js';
 export { assignVariableValue, type CustomPostInitTarget, setAsCustomInit } from './loader/custom-init.js';
+export { CustomParamImporter, type ParamValuesSetter } from './loader/custom-param-importer.js';

@@ -1,0 +1,64 @@
+import { CheckpointFormatError } from '../errors.js';
+import type { NamedTensorData } from '../safetensors.js';
+import type { CheckpointTensors } from './checkpoint-loader.js';
+
+/**
+ * Receives one layer's checkpoint tensors, keyed by their names below the
+ * layer's prefix (`W`, `b`, `rec/W_re`), and assigns the layer's params from
+ * them in whatever layout the layer needs (RETURNN's
+ * `LayerBase.set_param_values_by_dict`, e.g. `NetDictNetwork`'s
+ * `setParamValuesByDict` for one layer, or a custom conversion).
+ */
+export type ParamValuesSetter = (values: ReadonlyMap<string, NamedTensorData>) => void;
+
+/**
+ * RETURNN's `CustomCheckpointLoader.CustomParamImporter`: imports all
+ * checkpoint tensors under one layer's name prefix at once and hands them to
+ * the layer, for layers whose params cannot be mapped one by one (another
+ * layout, another number of tensors). Pair it with a `CheckpointLoader` that
+ * skips the layer (`ignoreParamsPrefixes: [layerPrefix]`).
+ */
+export class CustomParamImporter {
+  /** The checkpoint tensors of the layer, by name below {@link CustomParamImporter.layerPrefix}, sorted. */
+  readonly checkpointParamNames: readonly string[];
+  private values: Map<string, NamedTensorData> | null;
+
+  /**
+   * @param layerPrefix the layer's name prefix in the checkpoint, e.g. `'output/'` or `'model/lstm0/'`.
+   * @param tensors the checkpoint's tensors (a reader's map or list; `:0` suffixes are dropped).
+   * @param setParamValuesByDict assigns the layer's params from its tensors.
+   * @throws CheckpointFormatError if no tensor lies under `layerPrefix` (naming a few that exist).
+   */
+  constructor(
+    readonly layerPrefix: string,
+    tensors: CheckpointTensors,
+    private readonly setParamValuesByDict: ParamValuesSetter,
+    source = '<tensors>',
+  ) {
+    const all: NamedTensorData[] = tensors instanceof Map ? [...tensors.values()] : [...(tensors as Iterable<NamedTensorData>)];
+    this.values = new Map();
+    for (const t of all) {
+      const name = t.name.endsWith(':0') ? t.name.slice(0, -2) : t.name;
+      if (name.startsWith(layerPrefix)) this.values.set(name.slice(layerPrefix.length), { ...t, name: name.slice(layerPrefix.length) });
+    }
+    if (this.values.size === 0) {
+      const sample = all.slice(0, 5).map((t) => t.name);
+      throw new CheckpointFormatError(source, `no tensor has the layer prefix '${layerPrefix}' (tensors: ${sample.join(', ')}${all.length > 5 ? ', ...' : ''}); check the prefix, which ends in '/'.`);
+    }
+    this.checkpointParamNames = [...this.values.keys()].sort();
+  }
+
+  /**
+   * Assigns the layer's params from its tensors, once (RETURNN's
+   * `assign_var`, called for each of the layer's variables, imports on the
+   * first call). Later calls do nothing.
+   * @returns true if this call imported.
+   */
+  assignVar(): boolean {
+    if (!this.values) return false;
+    const values = this.values;
+    this.values = null;
+    this.setParamValuesByDict(values);
+    return true;
+  }
+}
