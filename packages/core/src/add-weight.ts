@@ -48,9 +48,18 @@ export interface AddWeightOptions {
 }
 
 /**
+ * The most elements one weight may have: 2^28 (1 GiB of float32). A larger
+ * weight is a typo (`n_out: 1e9`) far more often than a need, and its
+ * initial values would be made on the host (seconds to minutes, gigabytes)
+ * before any backend could refuse it; a typed array holds at most 2^32 - 1.
+ */
+export const MAX_WEIGHT_ELEMENTS = 2 ** 28;
+
+/**
  * Checks the options, before anything is created, and fills the defaults.
  * @throws VariableSynchronizationError for `synchronization: 'onRead'` with `trainable: true`.
- * @throws LayerArgumentError for an unknown synchronization or aggregation, or a bad shape.
+ * @throws LayerArgumentError for an unknown synchronization or aggregation, a bad shape, or a
+ *   shape of more than {@link MAX_WEIGHT_ELEMENTS} elements.
  */
 export function resolveWeightOptions(layer: string, name: string, o: AddWeightOptions): { trainable: boolean; synchronization: VariableSynchronization; aggregation: VariableAggregation } {
   const synchronization = o.synchronization ?? 'auto';
@@ -67,8 +76,18 @@ export function resolveWeightOptions(layer: string, name: string, o: AddWeightOp
         `e.g. metric accumulators). Set trainable: false or choose another synchronization. Received: trainable=true, synchronization='onRead'.`,
     );
   }
-  if (!Array.isArray(o.shape) || o.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new LayerArgumentError(`Layer '${layer}', weight '${name}': shape must be a list of non-negative integers. Received: shape=${JSON.stringify(o.shape)}.`);
+  if (!Array.isArray(o.shape) || o.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new LayerArgumentError(
+      `Layer '${layer}', weight '${name}': shape must be a list of non-negative integers (safe integers, below 2^53). Received: shape=${JSON.stringify(o.shape)}.`,
+    );
+  }
+  const elements = o.shape.reduce((a, d) => a * d, 1);
+  if (elements > MAX_WEIGHT_ELEMENTS) {
+    throw new LayerArgumentError(
+      `Layer '${layer}', weight '${name}': shape ${JSON.stringify(o.shape)} has ${elements.toPrecision(3)} elements, more than the limit of ` +
+        `${MAX_WEIGHT_ELEMENTS} (2^28, 1 GiB of float32) per weight. Check the sizes that make this shape (n_out, the input's feature dim, ` +
+        `filter sizes): one of them is probably a typo.`,
+    );
   }
   return { trainable: o.trainable ?? synchronization !== 'onRead', synchronization, aggregation };
 }

@@ -55,6 +55,44 @@ export interface DataConfig {
   sparse_dim?: DimTagConfig;
 }
 
+const DATA_DTYPES: readonly string[] = ['float32', 'int32', 'bool'];
+const DIM_KINDS: readonly string[] = ['batch', 'spatial', 'feature'];
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A static axis size: a positive safe integer (2^53 and beyond lose integer precision). */
+const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+/**
+ * Checks the types and ranges of an `extern_data` entry's fields (a config
+ * read from JSON can hold anything) before {@link Data.fromConfig} reads them:
+ * an object; `dim` and static sizes positive safe integers; `shape` and
+ * `dim_tags` lists; `sparse` a boolean; `dtype` float32, int32 or bool.
+ * @throws LayerArgumentError naming the entry, the field and the value received.
+ */
+export function checkDataConfig(name: string, c: unknown): asserts c is DataConfig {
+  const bad = (field: string, want: string, got: unknown): never => {
+    throw new LayerArgumentError(`extern_data '${name}': ${field} must be ${want}. Received: ${field}=${JSON.stringify(got) ?? String(got)}.`);
+  };
+  if (!isObject(c)) bad('the entry', 'an object like {"dim": 10} or {"shape": [null, 40]}', c);
+  const o = c as Record<string, unknown>;
+  if (o.dim !== undefined && !isSize(o.dim)) bad('dim', 'a positive integer (a safe integer, at most 2^53 - 1)', o.dim);
+  if (o.shape !== undefined && (!Array.isArray(o.shape) || o.shape.some((s) => s !== null && !isSize(s)))) {
+    bad('shape', 'a list of positive integers or null (dynamic axes), e.g. [null, 40]', o.shape);
+  }
+  if (o.sparse !== undefined && typeof o.sparse !== 'boolean') bad('sparse', 'true or false', o.sparse);
+  if (o.dtype !== undefined && !DATA_DTYPES.includes(o.dtype as string)) bad('dtype', `one of ${DATA_DTYPES.join(', ')}`, o.dtype);
+  const checkTag = (field: string, t: unknown): void => {
+    if (!isObject(t)) return bad(field, 'an object like {"kind": "spatial", "description": "time", "dimension": null}', t);
+    if (t.dimension !== undefined && t.dimension !== null && !isSize(t.dimension)) bad(`${field}.dimension`, 'a positive integer or null', t.dimension);
+    if (t.kind !== undefined && !DIM_KINDS.includes(t.kind as string)) bad(`${field}.kind`, `one of ${DIM_KINDS.join(', ')}`, t.kind);
+    if (t.description !== undefined && typeof t.description !== 'string') bad(`${field}.description`, 'a string', t.description);
+  };
+  if (o.dim_tags !== undefined) {
+    if (!Array.isArray(o.dim_tags)) bad('dim_tags', 'a list of dim tags, the batch axis first, e.g. [{"kind": "batch"}, {"description": "time"}]', o.dim_tags);
+    (o.dim_tags as unknown[]).forEach((t, i) => checkTag(`dim_tags[${i}]`, t));
+  }
+  if (o.sparse_dim !== undefined) checkTag('sparse_dim', o.sparse_dim);
+}
+
 /**
  * A description of a tensor flowing through a network, known before any number
  * is computed (RETURNN `Data`/`Tensor` template): named axes ({@link Dim}s),
@@ -76,13 +114,12 @@ export class Data {
    * Builds a Data from a config entry. Without `shape`, the data has one
    * feature axis of size `dim` (dense) or no axis (sparse): Strata adds no
    * implicit time axis (RETURNN does); write `shape: [null, dim]` for sequences.
-   * @throws LayerArgumentError for an inconsistent entry, saying what to write.
+   * @throws LayerArgumentError for an inconsistent entry or a field of the
+   *   wrong type or range (see {@link checkDataConfig}), saying what to write.
    */
   static fromConfig(name: string, c: DataConfig, shared: Map<string, Dim> = new Map()): Data {
+    checkDataConfig(name, c);
     if (c.dim_tags !== undefined) return Data.fromDimTags(name, c, shared);
-    if (c.dim !== undefined && (!Number.isInteger(c.dim) || c.dim <= 0)) {
-      throw new LayerArgumentError(`extern_data '${name}': dim must be a positive integer. Received: dim=${JSON.stringify(c.dim)}.`);
-    }
     const sparse = c.sparse ?? false;
     if (sparse && c.dim === undefined) {
       throw new LayerArgumentError(`extern_data '${name}': sparse data needs "dim" (the number of classes), e.g. {"dim": 10, "sparse": true}.`);
@@ -97,9 +134,6 @@ export class Data {
       );
     }
     const dims = shape.map((size, i) => {
-      if (size !== null && (!Number.isInteger(size) || size <= 0)) {
-        throw new LayerArgumentError(`extern_data '${name}': shape entries must be positive integers or null. Received: ${JSON.stringify(shape)}.`);
-      }
       const last = i === shape.length - 1 && !sparse;
       return new Dim(last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, last ? 'feature' : 'spatial');
     });
@@ -120,9 +154,6 @@ export class Data {
     }
     const tag = (t: DimTagConfig, i: number): Dim => {
       const size = t.dimension ?? null;
-      if (size !== null && (!Number.isInteger(size) || size <= 0)) {
-        throw new LayerArgumentError(`extern_data '${name}': dimension must be a positive integer or null. Received: ${JSON.stringify(t)}.`);
-      }
       const description = t.description ?? `${name}:axis${i}`;
       const known = shared.get(description);
       if (known) {

@@ -274,7 +274,8 @@ export abstract class Layer extends LayerLosses<Layer> {
    * seeded {@link Rng} so that every backend gets the same values. With a
    * `partitioner` the weight is stored as parts and a {@link PartitionedVariable} is returned.
    * @throws VariableSynchronizationError for `synchronization: 'onRead'` with `trainable: true`.
-   * @throws LayerArgumentError for an unknown synchronization/aggregation, a bad shape or partitioner result.
+   * @throws LayerArgumentError for an unknown synchronization/aggregation, a bad shape or partitioner result,
+   *   or a weight of more than `MAX_WEIGHT_ELEMENTS` (2^28) elements (checked before anything is allocated).
    */
   addWeight(name: string, options: AddWeightOptions): Variable {
     const resolved = resolveWeightOptions(this.name, name, options);

@@ -1,0 +1,35 @@
+// Data.fromConfig checks the types and ranges of an extern_data entry before
+// reading it (fuzz finding #8: {"shape": "T"} gave "shape.map is not a function").
+import { describe, expect, it } from 'vitest';
+import { Data } from './data.js';
+import { LayerArgumentError } from './errors.js';
+
+const from = (c: unknown) => () => Data.fromConfig('data', c as never);
+
+describe('Data.fromConfig input checks', () => {
+  it('a valid entry still gives its Data', () => {
+    expect(Data.fromConfig('data', { shape: [null, 40] }).shape).toEqual([null, 40]);
+    expect(Data.fromConfig('classes', { dim: 5, sparse: true }).dim).toBe(5);
+    const tags = Data.fromConfig('x', { dim_tags: [{ kind: 'batch' }, { description: 'time' }, { dimension: 3, kind: 'feature' }] });
+    expect(tags.shape).toEqual([null, 3]);
+  });
+
+  it('names the entry, the field and the value for each wrong type or range', () => {
+    expect(from({ shape: 'T' })).toThrow(LayerArgumentError);
+    expect(from({ shape: 'T' })).toThrow(`extern_data 'data': shape must be a list of positive integers or null (dynamic axes), e.g. [null, 40]. Received: shape="T".`);
+    expect(from({ shape: [0] })).toThrow(/shape must be .* Received: shape=\[0\]/);
+    expect(from({ shape: [null, 1.5] })).toThrow(/Received: shape=\[null,1\.5\]/);
+    expect(from(null)).toThrow(`extern_data 'data': the entry must be an object like {"dim": 10} or {"shape": [null, 40]}. Received: the entry=null.`);
+    expect(from([3])).toThrow(/the entry must be an object/);
+    expect(from({ dim: 1e308 })).toThrow(/dim must be a positive integer \(a safe integer, at most 2\^53 - 1\)\. Received: dim=1e\+308/);
+    expect(from({ dim: 2 ** 53 })).toThrow(/Received: dim=9007199254740992/);
+    expect(from({ dim: '16' })).toThrow(/Received: dim="16"/);
+    expect(from({ dim: 4, sparse: 'yes' })).toThrow(/sparse must be true or false\. Received: sparse="yes"/);
+    expect(from({ dim: 4, dtype: 'float64' })).toThrow(/dtype must be one of float32, int32, bool\. Received: dtype="float64"/);
+    expect(from({ dim_tags: 'batch,time' })).toThrow(/dim_tags must be a list of dim tags/);
+    expect(from({ dim_tags: [{ kind: 'batch' }, null] })).toThrow(/dim_tags\[1\] must be an object/);
+    expect(from({ dim_tags: [{ kind: 'batch' }, { dimension: -2 }] })).toThrow(/dim_tags\[1\]\.dimension must be a positive integer or null\. Received: dim_tags\[1\]\.dimension=-2/);
+    expect(from({ dim_tags: [{ kind: 'batch' }, { kind: 'time' }] })).toThrow(/dim_tags\[1\]\.kind must be one of batch, spatial, feature/);
+    expect(from({ dim_tags: [{ kind: 'batch' }], sparse_dim: { dimension: 1e12, description: 7 } })).toThrow(/sparse_dim\.description must be a string/);
+  });
+});
