@@ -3,6 +3,7 @@ import { Data, Rng } from '@strata/core';
 import { collateSequences, type SequenceKeySpec } from './bucketing.js';
 import type { Dataset } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
+import { checkExampleValue, exampleAt } from './example-value.js';
 
 /**
  * The batch key of the lengths of sequence data `key`: `${key}:seq_lens`
@@ -23,8 +24,12 @@ export function isSequenceData(d: Data): boolean {
  * one may be smaller). With `seed`, the order is a Fisher–Yates shuffle by
  * `new Rng(seed)`: the same seed gives the same batches on every run and
  * machine, which makes resumed training identical to uninterrupted training.
+ * @throws EngineConfigError for a `batchSize` that is not a positive integer (0 would never end).
  */
 export function epochBatches(size: number, batchSize: number, seed?: number): Int32Array[] {
+  if (!Number.isInteger(batchSize) || batchSize <= 0) {
+    throw new EngineConfigError(`epochBatches: batchSize must be a positive integer. Received: batchSize=${JSON.stringify(batchSize) ?? String(batchSize)}.`);
+  }
   const order = new Int32Array(size);
   for (let i = 0; i < size; i++) order[i] = i;
   if (seed !== undefined) new Rng(seed).shuffle(order);
@@ -41,8 +46,8 @@ export interface HostBatch {
 
 /**
  * Gathers examples into contiguous arrays, checking each value against its
- * {@link Data} template (sizes, finite values, class indices in range) before
- * anything is uploaded.
+ * {@link Data} template (types, sizes, finite values, class indices in range)
+ * before anything is uploaded.
  * @throws DataError naming the dataset, example index, key and the problem.
  */
 export function collate(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
@@ -57,10 +62,11 @@ export function collate(dataset: Dataset, indices: ArrayLike<number>, templates:
     const values = d.sparse || d.dtype === 'int32' ? new Int32Array(n * per) : new Float32Array(n * per);
     for (let b = 0; b < n; b++) {
       const idx = indices[b]!;
-      const v = dataset.example(idx)[d.name];
+      const v = exampleAt(dataset, idx)[d.name];
       if (v === undefined) {
         throw new DataError(`Dataset '${dataset.name}', example ${idx}: no value for key '${d.name}'.`);
       }
+      checkExampleValue(`Dataset '${dataset.name}', example ${idx}`, d.name, v);
       if (typeof v === 'number') {
         if (per !== 1) throw new DataError(`Dataset '${dataset.name}', example ${idx}, key '${d.name}': expected ${per} values, got a single number.`);
         values[b] = v;
@@ -123,13 +129,14 @@ export function sequenceKeySpec(d: Data): SequenceKeySpec {
 /**
  * The length (frames) of every example of `dataset` along `d`'s time axis:
  * values per example divided by the values per frame.
- * @throws DataError for a missing key, a single number, or a size that is not whole frames.
+ * @throws DataError for a missing key, a single number, a value of another type, or a size that is not whole frames.
  */
 export function sequenceLengths(dataset: Dataset, d: Data): number[] {
   const perFrame = sequenceKeySpec(d).sparse ? 1 : (sequenceKeySpec(d).dim ?? 1);
   const lengths = new Array<number>(dataset.size);
   for (let i = 0; i < dataset.size; i++) {
-    const v = dataset.example(i)[d.name];
+    const v = exampleAt(dataset, i)[d.name];
+    checkExampleValue(`Dataset '${dataset.name}', example ${i}`, d.name, v);
     if (v === undefined || typeof v === 'number') {
       throw new DataError(`Dataset '${dataset.name}', example ${i}, key '${d.name}': expected a sequence (Int32Array or Float32Array), got ${v === undefined ? 'no value' : 'a single number'}.`);
     }
@@ -152,7 +159,7 @@ export function sequenceLengths(dataset: Dataset, d: Data): number[] {
 export function collateSequenceBatch(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
   const dynamic = templates.filter(isSequenceData);
   const host = collate(dataset, indices, templates.filter((d) => !isSequenceData(d)));
-  const examples = Array.from(indices, (i) => dataset.example(i));
+  const examples = Array.from(indices, (i) => exampleAt(dataset, i));
   const specs = Object.fromEntries(dynamic.map((d) => [d.name, sequenceKeySpec(d)]));
   let padded: ReturnType<typeof collateSequences>;
   try {

@@ -1,6 +1,7 @@
 import { hashString, Rng } from '@strata/core';
 import type { Example } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
+import { checkExampleValue, describeValue } from './example-value.js';
 
 /** Options of {@link sequenceBatches} (RETURNN's `batch_size`, `max_seqs` and `seq_ordering: "laplace:.N"`). */
 export interface SequenceBatchOptions {
@@ -151,8 +152,8 @@ export interface SequenceBatch {
  * `[batch, maxLen, dim]`; a value of `T·dim` numbers is `T` frames). The dtype
  * follows the values: Int32Array in, Int32Array out.
  *
- * @throws DataError naming the example and key: a missing key, a single
- *   number instead of a sequence, mixed dtypes, a length not a multiple of
+ * @throws DataError naming the example and key: a missing key, a value that
+ *   is not a Float32Array or Int32Array, a single number instead of a sequence, mixed dtypes, a length not a multiple of
  *   `dim`, a class id outside `[0, dim)`, a non-finite float; or no examples.
  */
 export function collateSequences(examples: readonly Example[], keys: readonly string[] | Readonly<Record<string, SequenceKeySpec>>): SequenceBatch {
@@ -165,8 +166,11 @@ export function collateSequences(examples: readonly Example[], keys: readonly st
     const dim = featureAxis ? spec.dim! : 1;
     const seqs: (Float32Array | Int32Array)[] = [];
     for (let b = 0; b < n; b++) {
-      const v = examples[b]![key];
+      const example: unknown = examples[b];
+      if (typeof example !== 'object' || example === null) throw new DataError(`collateSequences: example ${b} is ${describeValue(example)}, not an object of key -> value.`);
+      const v = (example as Example)[key];
       if (v === undefined) throw new DataError(`collateSequences: example ${b} has no value for key '${key}'.`);
+      checkExampleValue(`collateSequences: example ${b}`, key, v);
       if (typeof v === 'number') throw new DataError(`collateSequences: example ${b}, key '${key}' is a single number; expected a sequence (Int32Array or Float32Array).`);
       if (b > 0 && v.constructor !== seqs[0]!.constructor) {
         throw new DataError(`collateSequences: key '${key}' mixes ${seqs[0]!.constructor.name} and ${v.constructor.name} (example ${b}); use one dtype.`);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointPath } from './checkpoints.js';
 import type { Dataset, Example } from './dataset.js';
 import { Engine, type EngineOptions } from './engine.js';
-import { DataError } from './errors.js';
+import { DataError, EngineConfigError } from './errors.js';
 
 /** Two Gaussian blobs per class in 6-D, 3 classes: learnable to ~100% by a small MLP. */
 function blobs(name: string, n: number, seed: number, corrupt?: (i: number, e: Example) => Example): Dataset {
@@ -134,5 +134,23 @@ describe('Engine', () => {
   it('rejects bad options in "Received:" form', () => {
     expect(() => makeEngine({ batchSize: 0 })).toThrow(/batch_size must be a positive integer. Received: batch_size=0/);
     expect(() => makeEngine({ epochs: 1.5 })).toThrow(/num_epochs/);
+    // evalBatchSize 0 made predict's epochBatches loop forever (fuzz finding, #8).
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => makeEngine({ evalBatchSize: bad })).toThrow(EngineConfigError);
+      expect(() => makeEngine({ evalBatchSize: bad })).toThrow(`evalBatchSize must be a positive integer (examples, or frames for sequence data), or left out for the default. Received: evalBatchSize=${JSON.stringify(bad)}.`);
+    }
+    expect(() => makeEngine().predict(blobs('p', 3, 1), { batchSize: 0 })).toThrow(/predict: batchSize must be a positive integer. Received: batchSize=0/);
+    expect(() => makeEngine({ optimizer: null as never })).toThrow(/optimizer must be an object like \{class: 'adam', learningRate: 0.001\}. Received: optimizer=null/);
+  });
+
+  it('rejects example values of a type the Dataset type does not allow (null, plain arrays), naming the example and key', () => {
+    const engine = makeEngine({ epochs: 1 });
+    const plain = blobs('plain', 8, 1, (i, e) => (i === 4 ? { ...e, data: [1, 2, 3, 4, 5, 6] as never } : e));
+    expect(() => engine.predict(plain)).toThrow(DataError);
+    expect(() => engine.predict(plain)).toThrow(
+      "Dataset 'plain', example 4, key 'data': expected a Float32Array, an Int32Array or a number, got a plain array of 6 items. Convert it with Float32Array.from(value)",
+    );
+    const nul = blobs('nul', 8, 1, (i, e) => (i === 2 ? { ...e, classes: null as never } : e));
+    return expect(engine.train(nul)).rejects.toThrow("Dataset 'nul', example 2, key 'classes': expected a Float32Array, an Int32Array or a number, got null.");
   });
 });

@@ -116,7 +116,7 @@ export class Engine {
   private readonly planner: BatchPlanner;
 
   /**
-   * @throws EngineConfigError for a bad batch size or epoch count, or a network without a loss.
+   * @throws EngineConfigError for a bad batch size, eval batch size or epoch count, or a network without a loss.
    * @throws UnknownOptimizerError, OptimizerArgumentError for a bad optimizer config.
    */
   constructor(
@@ -131,6 +131,11 @@ export class Engine {
     }
     if (options.maxSeqs !== undefined && (!Number.isInteger(options.maxSeqs) || options.maxSeqs <= 0)) {
       throw new EngineConfigError(`max_seqs must be a positive integer. Received: max_seqs=${JSON.stringify(options.maxSeqs)}.`);
+    }
+    if (options.evalBatchSize !== undefined && (!Number.isInteger(options.evalBatchSize) || options.evalBatchSize <= 0)) {
+      throw new EngineConfigError(
+        `evalBatchSize must be a positive integer (examples, or frames for sequence data), or left out for the default. Received: evalBatchSize=${JSON.stringify(options.evalBatchSize) ?? String(options.evalBatchSize)}.`,
+      );
     }
     if (network.lossNodes().length === 0) {
       throw new EngineConfigError(`The network has no loss: add "loss": "ce" (and "target") to its output layer to train it.`);
@@ -272,9 +277,12 @@ export class Engine {
    * Sequence data: see {@link PredictResult} (padded values and lengths).
    *
    * @param layer output layer name (default: the network's default output layer).
-   * @throws NetDictError if the dataset lacks an input.
+   * @throws NetDictError if the dataset lacks an input; EngineConfigError for a bad `batchSize`; DataError for a bad example value.
    */
   predict(dataset: Dataset, opts: { layer?: string; batchSize?: number } = {}): PredictResult {
+    if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0)) {
+      throw new EngineConfigError(`predict: batchSize must be a positive integer. Received: batchSize=${JSON.stringify(opts.batchSize) ?? String(opts.batchSize)}.`);
+    }
     const net = this.network;
     const keys = net.inputKeys().sort();
     net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);

@@ -253,6 +253,15 @@ describe('getOptimizer', () => {
     expect(OPTIMIZER_NAMES).toEqual(['adam', 'adamw', 'sgd']);
   });
 
+  it('throws OptimizerArgumentError for a config that is not an object with a string class (null gave a TypeError, #8)', () => {
+    expect(() => getOptimizer(null as never)).toThrow(OptimizerArgumentError);
+    expect(() => getOptimizer(null as never)).toThrow("optimizer must be an object like {class: 'adam', learningRate: 0.001}. Received: optimizer=null.");
+    expect(() => getOptimizer('adam' as never)).toThrow('optimizer must be an object like {class: "adam"}. Received: optimizer="adam".');
+    expect(() => getOptimizer([] as never)).toThrow(OptimizerArgumentError);
+    expect(() => getOptimizer({} as never)).toThrow('optimizer needs a "class" naming the optimizer, one of "adam", "adamw", "sgd", e.g. {class: \'adam\'}. Received: optimizer={}.');
+    expect(() => getOptimizer({ class: 3 } as never)).toThrow(/optimizer needs a "class".*Received: optimizer=\{"class":3\}/);
+  });
+
   it('throws typed errors for unknown classes and bad hyper-parameters', () => {
     expect(() => getOptimizer({ class: 'rmsprop' })).toThrow(UnknownOptimizerError);
     expect(() => getOptimizer({ class: 'rmsprop' })).toThrow(/"adam", "adamw", "sgd"/);

@@ -1,5 +1,5 @@
 import { Adam, type AdamOptions } from './adam.js';
-import { UnknownOptimizerError } from './errors.js';
+import { OptimizerArgumentError, UnknownOptimizerError } from './errors.js';
 import type { Optimizer } from './optimizer.js';
 import { SGD, type SGDOptions } from './sgd.js';
 
@@ -20,9 +20,21 @@ export const OPTIMIZER_NAMES: readonly OptimizerConfig['class'][] = ['adam', 'ad
  * Creates an optimizer from its config.
  *
  * @throws UnknownOptimizerError for an unknown `class` (the message lists the known ones).
- * @throws OptimizerArgumentError for a hyper-parameter out of range.
+ * @throws OptimizerArgumentError for a config that is not an object with a string `class`
+ *   (e.g. `null` or `"adam"`), or a hyper-parameter out of range.
  */
 export function getOptimizer(config: OptimizerConfig | { class: string; [option: string]: unknown }): Optimizer {
+  const c: unknown = config;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) {
+    const hint = typeof c === 'string' ? `{class: ${JSON.stringify(c)}}` : "{class: 'adam', learningRate: 0.001}";
+    throw new OptimizerArgumentError(`optimizer must be an object like ${hint}. Received: optimizer=${JSON.stringify(c) ?? String(c)}.`);
+  }
+  if (typeof (c as { class?: unknown }).class !== 'string') {
+    throw new OptimizerArgumentError(
+      `optimizer needs a "class" naming the optimizer, one of ${OPTIMIZER_NAMES.map((n) => JSON.stringify(n)).join(', ')}, e.g. {class: 'adam'}. ` +
+        `Received: optimizer=${JSON.stringify(c)}.`,
+    );
+  }
   const { class: name, ...opts } = config;
   switch (name) {
     case 'adam':
