@@ -1,7 +1,8 @@
 import { concatShape, Data, LayerError, type SymbolicShape } from '@strata/core';
-import { getLoss, L2, LossHolder } from '@strata/losses';
+import { getLoss, L2, LossError, LossHolder, type Loss } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
+import { ExternDataKeyError } from '../extern-data/errors.js';
 import type { LayerNode, SourceRef } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
@@ -136,11 +137,14 @@ export function addLayer(net: NetDictNetwork, name: string, layerClass: string |
 
 function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
   const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
-  const sourceData = sources.map((s) => templateOf(net, s));
+  const sourceData = sources.map((s) => templateOf(net, s, name));
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input.
   const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom));
   const target = entry.loss ? (entry.target ?? net.externData.defaultTarget) : entry.target;
-  const targetData = target === undefined ? undefined : net.externData.getData(target);
+  const targetData =
+    target === undefined
+      ? undefined
+      : externDataOf(net, target, entry.target === undefined ? `Layer '${name}' has a "loss" but no "target", so its target is the default '${target}', but` : `Layer '${name}' takes "target": ${JSON.stringify(target)}, but`);
   const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net };
   const shared = net.sharedLayer(name);
   const layer = shared ?? cls.create(ctx);
@@ -173,7 +177,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
     node.lossHolder = new LossHolder({
       name: `${net.lossPrefix}${name}`,
       layerName: `${net.lossPrefix}${name}`,
-      loss: getLoss(entry.loss, camelKeys(entry.loss_opts ?? {}) as never),
+      loss: lossOf(name, entry.loss, entry.loss_opts),
       scale: entry.loss_scale,
     });
   }
@@ -187,8 +191,8 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
  * when `x` is still being constructed, as a recurrent dependency allows);
  * `base:x` is constructed in the enclosing network, `extra.search:x` in the extra net.
  */
-function templateOf(net: NetDictNetwork, s: SourceRef): Data {
-  if (s.kind === 'data') return net.externData.getData(s.key);
+function templateOf(net: NetDictNetwork, s: SourceRef, owner: string): Data {
+  if (s.kind === 'data') return externDataOf(net, s.key, `Layer '${owner}' reads "data:${s.key}", but`);
   if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
   if (s.kind === 'base') return getOrConstruct(net.parentNet!, s.name).output;
   if (s.kind === 'extra') return net.extraNetLayer(s.net, s.name).output;
@@ -234,7 +238,38 @@ function checkLossTarget(name: string, output: Data, target: Data, loss: string)
   }
 }
 
+/**
+ * The extern data `key`, for a layer's source or target.
+ * @param where how the layer refers to it, the start of the message (`Layer 'x' takes "target": "y", but`).
+ * @throws ExternDataKeyError naming the layer, the key and the known keys.
+ */
+function externDataOf(net: NetDictNetwork, key: string, where: string): Data {
+  if (!net.externData.hasData(key)) throw new ExternDataKeyError(key, net.externData.keys, `${where} extern_data`);
+  return net.externData.getData(key);
+}
+
+/**
+ * The loss of entry `name` (`"loss"` with its `"loss_opts"`).
+ * @throws NetDictError naming the entry, for an unknown loss or a bad option
+ *   (the loss's message, with the option under its snake_case net-dict key).
+ */
+function lossOf(name: string, loss: string, opts: Record<string, unknown> | undefined): Loss {
+  try {
+    return getLoss(loss, camelKeys(opts ?? {}) as never);
+  } catch (e) {
+    if (!(e instanceof LossError)) throw e;
+    let message = e.message;
+    for (const key of Object.keys(opts ?? {})) {
+      const camel = camelKey(key);
+      if (camel !== key) message = message.replace(new RegExp(`\\b${camel}\\b`, 'g'), key);
+    }
+    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${message}`);
+  }
+}
+
+const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
 /** RETURNN writes loss options in snake_case (`label_smoothing`); Strata's loss classes take camelCase. */
 function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [camelKey(k), v]));
 }

@@ -5,6 +5,7 @@ import { NetDictError } from '../errors.js';
 import { evaluateDefault } from './forward.js';
 import type { EvalEnv, LayerCreateContext, LayerOutput } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
+import { nOutOf } from './n-out.js';
 import { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';
 import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
@@ -43,11 +44,7 @@ function cellUnit(name: string, unit: string): CellUnit {
   return u;
 }
 
-function nOut(c: LayerCreateContext): number {
-  const n = c.entry.n_out ?? c.target?.dim ?? undefined;
-  if (n === undefined || n === null) throw new NetDictError(`Net dict entry '${c.name}' (class '${c.entry.class}') needs "n_out".`);
-  return n;
-}
+const nOut = (c: LayerCreateContext): number => nOutOf(c);
 
 /** Lengths of the time axis of the first source that has them. */
 const lengthsOf = (env: EvalEnv): Tensor | undefined => env.sources.find((s) => s.seqLens)?.seqLens;

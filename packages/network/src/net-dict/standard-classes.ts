@@ -13,23 +13,15 @@ import {
 } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
+import { nOutOf } from './n-out.js';
 import { type LayerCreateContext, registerNetDictClass } from './registry.js';
 
 const pair = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]);
 type Pair = number | [number, number];
 const padding = z.enum(['same', 'valid']);
 
-function needNOut(ctx: LayerCreateContext): number {
-  // As in RETURNN, a layer with a loss gets n_out from its target by default.
-  const fromTarget = ctx.target?.dim === null || ctx.target?.dim === undefined ? undefined : ctx.target.dim + (ctx.entry.loss === 'ctc' ? 1 : 0);
-  const n = ctx.entry.n_out ?? fromTarget;
-  if (n === undefined || n === null) {
-    throw new NetDictError(
-      `Net dict entry '${ctx.name}' (class '${ctx.entry.class}') needs "n_out" (the number of output features), or a "loss" with a "target".`,
-    );
-  }
-  return n;
-}
+/** `n_out`, else the target's classes (+1 for the CTC blank). */
+const needNOut = (ctx: LayerCreateContext): number => nOutOf(ctx, ctx.entry.loss === 'ctc' ? 1 : 0);
 
 /**
  * The number of classes of a sparse source (a `linear` layer on class
