@@ -13,7 +13,7 @@ import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { ratioChartSvg } from './chart.js';
 import { loadLine, machineLine, machineSummary, physicalCores, strataOrtThreadsSetting, tfjsWasmThreadsLine } from './environment.js';
-import { groupMarkdown, reportMarkdown, targetsMarkdown } from './markdown.js';
+import { groupMarkdown, reportMarkdown } from './markdown.js';
 import { modelSpecs, REPO_ROOT } from './models.js';
 import { type BenchOptions, DEFAULTS, readOptions } from './options.js';
 import type { GroupResult } from './results.js';
@@ -71,8 +71,6 @@ async function main(): Promise<void> {
   header.push(`finished ${new Date().toISOString()}, ${loadLine()}`);
   const title = 'Strata benchmark (issue #8)';
   const md = reportMarkdown(title, header, groups);
-  progress('\n## Targets');
-  for (const l of targetsMarkdown(groups)) progress(l);
   console.log(md);
 
   if (o.outDir) {
