@@ -189,7 +189,8 @@ describe('Engine on sequence data: errors', () => {
     const partial = { ...good, name: 'partial', example: (i: number) => (i === 4 ? { ...good.example(i), data: new Float32Array(7) } : good.example(i)) };
     await expect(new Engine(net(), { ...BASE, batchSize: 1000 }).train(partial)).rejects.toThrow(/Dataset 'partial', example 4, key 'data': 7 values are not whole frames of 5/);
     expect(() => new Engine(net(), { ...BASE, batchSize: 100, maxSeqs: 0 })).toThrow(/max_seqs must be a positive integer. Received: max_seqs=0/);
-    const extern2d = { data: { dim: V, shape: [null, 2, V] }, classes: { dim: V, sparse: true, shape: [null] } };
+    // The net fits these templates (output [T, 2, V] for class ids [T, 2]); the engine refuses the shapes' batching.
+    const extern2d = { data: { dim: V, shape: [null, 2, V] }, classes: { dim: V, sparse: true, shape: [null, 2] } };
     const net2d = NetDictNetwork.fromDict(TAGGER, { externData: extern2d, seed: 7 });
     const ds2d = { ...good, extern: extern2d };
     await expect(new Engine(net2d, { ...BASE, batchSize: 100 }).train(ds2d)).rejects.toThrow(EngineConfigError);

@@ -123,6 +123,14 @@ describe('CrossEntropyLoss over sequences (targetSeqLens)', () => {
     expect(() => loss.computeSum({ output: ops.zeros([B, C]) }, ops.zeros([B], 'int32'), lensT())).toThrow(/sequences/);
     expect(() => loss.computeSum({ output: ops.zeros([B, T, C]) }, targetT(), ops.tensor([1, 2], [2], 'int32'))).toThrow(/targetSeqLens/);
   });
+
+  it('rejects an output with an axis more than the target before masking, naming both shapes (was an untyped broadcast error, #8 fuzz)', () => {
+    const loss = new CrossEntropyLoss();
+    const dense = ops.zeros([B, T, 2, C]);
+    expect(() => loss.computeSum({ output: dense }, targetT(), lensT())).toThrow(LossShapeError);
+    expect(() => loss.computeSum({ output: dense }, targetT(), lensT())).toThrow(/output \[3, 4, 2, 3\] with target \[3, 4\]: a sparse int32 target has the output shape without the class axis/);
+    expect(() => loss.computeSum({ output: dense }, ops.zeros([B, T, C]), lensT())).toThrow(/output \[3, 4, 2, 3\] with target \[3, 4, 3\]: a dense float32 target has the same shape as the output/);
+  });
 });
 
 describe('normalization: frames (RETURNN default) or sequences', () => {

@@ -173,6 +173,8 @@ export class CrossEntropyLoss extends Loss {
     if (targetSeqLens.shape.length !== 1 || targetSeqLens.shape[0] !== t[0]) {
       throw new LossShapeError(this.name, s, t, `targetSeqLens is int32 [batch] = [${t[0]}]; received targetSeqLens.shape=${formatShape(targetSeqLens.shape)}`);
     }
+    // The other axes too, before the padding mask is broadcast against them (an extra output axis gave an untyped broadcast error).
+    this.checkShapes(scores, target);
   }
 
   private checkShapes(scores: Tensor, target: Tensor): void {

@@ -5,6 +5,7 @@
 import { setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import '../index.js';
 import { NetDictError } from '../errors.js';
 import { ExternDataKeyError } from '../extern-data/errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -60,5 +61,23 @@ describe('net-dict construction errors name the referring entry', () => {
     expect(() => build(mlp({}), { data: { dim: 1e308 }, classes: { dim: 3, sparse: true } })).toThrow(/extern_data 'data': dim must be a positive integer .* Received: dim=1e\+308/);
     expect(() => build(mlp({}), { data: { shape: 'T' }, classes: { dim: 3, sparse: true } })).toThrow(/extern_data 'data': shape must be a list/);
     expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('an output that does not pair with its target fails at construction, naming the layer, its sources and both shapes', () => {
+    const seqExtern = { data: { dim: 3, shape: [null, 3] }, classes: { dim: 5, sparse: true, shape: [null] } };
+    // A window layer adds an axis: [B, T, 2, 3] -> softmax [B, T, 2, 5] against class indices [B, T] (fuzz, seed 42 case 3632).
+    const windowed = { enc: { class: 'window', window_size: 2, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'enc', target: 'classes' } } as NetDict;
+    expect(() => build(windowed, seqExtern)).toThrow(NetDictError);
+    expect(() => build(windowed, seqExtern)).toThrow(
+      `Layer 'output' outputs [B, T, 2, 5], but loss "ce" on its target 'classes' [B, T] (class indices, 5 classes) needs the output [B, T, 5] (the target axes, then the classes). ` +
+        `It takes "from": 'enc' [B, T, 2, 3].`,
+    );
+    // A dense target: the output must have its shape (ce on the window output against data [B, T, 3]: seed 7 case 3062 was an untyped broadcast error).
+    const dense = { enc: { class: 'window', window_size: 3, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'enc', target: 'data', n_out: 3 } } as NetDict;
+    expect(() => build(dense, seqExtern)).toThrow(/Layer 'output' outputs \[B, T, 3, 3\], but loss "ce" on its target 'data' \[B, T, 3\] needs the output \[B, T, 3\] \(the target shape\)/);
+    // Pairs that fit still construct: frame-wise ce on sequences, mse on a dense target, ctc with the blank.
+    expect(build({ enc: { class: 'linear', n_out: 4, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'enc', target: 'classes' } } as NetDict, seqExtern).lossNodes()).toHaveLength(1);
+    expect(build({ output: { class: 'linear', n_out: 3, loss: 'mse', from: 'data', target: 'data' } } as NetDict, seqExtern).lossNodes()).toHaveLength(1);
+    expect(build({ output: { class: 'softmax', loss: 'ctc', from: 'data', target: 'classes' } } as NetDict, seqExtern).lossNodes()).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternDataKeyError } from '../extern-data/errors.js';
 import type { LayerNode, SourceRef } from './layer-node.js';
+import { checkLossTarget } from './loss-target.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
@@ -171,7 +172,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
   const isOutputLayer = entry.is_output_layer ?? name === 'output';
   const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
-    checkLossTarget(name, output, targetData, entry.loss);
+    checkLossTarget(name, output, targetData, entry.loss, sourceData.slice(0, nFrom));
     node.target = target;
     // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
     node.lossHolder = new LossHolder({
@@ -224,18 +225,6 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
   if (c.sources === 'list') return sources.map((s) => s.batchShape);
   if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
   return concatShape(sources.map((s) => s.batchShape), name);
-}
-
-function checkLossTarget(name: string, output: Data, target: Data, loss: string): void {
-  // Losses over label sequences compare other things than class posteriors frame by frame.
-  if (loss === 'edit_distance' || output.sparse) return;
-  // CTC has one more output class than the target: the blank (RETURNN's convention, the last class).
-  const want = loss === 'ctc' && target.dim !== null ? target.dim + 1 : target.dim;
-  if (target.sparse && output.dim !== want) {
-    throw new NetDictError(
-      `Layer '${name}' has ${output.dim} output features, but its target '${target.name}' has ${target.dim} classes${loss === 'ctc' ? ' plus the CTC blank' : ''}. Set "n_out": ${want}.`,
-    );
-  }
 }
 
 /**

@@ -34,7 +34,8 @@ const everyClass: NetDict = {
 } as never;
 
 describe('time-axis classes in a net dict', () => {
-  const ext = { tokens: { dim: 7, sparse: true, shape: [null] }, label: { dim: 3, sparse: true } };
+  // One label per sequence: "shape": [] (a sparse entry without shape would be a label sequence next to sequences, as in RETURNN).
+  const ext = { tokens: { dim: 7, sparse: true, shape: [null] }, label: { dim: 3, sparse: true, shape: [] } };
 
   it('propagates lengths through every class and keeps padding out of the results', () => {
     const net = NetDictNetwork.fromDict(everyClass, { externData: ext, seed: 2 });
