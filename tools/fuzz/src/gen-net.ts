@@ -69,7 +69,11 @@ function sequenceNet(c: Choices): NetCase {
   if (kind === 'linear') net.enc = { class: 'linear', activation: 'tanh', n_out: c.int(2, 8), from: prev };
   else if (kind === 'conv1d') net.enc = { class: 'conv', filter_size: [c.int(1, 3)], n_out: c.int(2, 6), padding: 'same', from: prev };
   else if (kind === 'rec') net.enc = { class: 'rec', unit: c.pick(['lstm', 'nativelstm2', 'gru']), n_out: c.int(2, 6), from: prev };
-  else if (kind === 'window') net.enc = { class: 'window', window_size: c.int(1, 3), from: prev };
+  else if (kind === 'window') {
+    // window adds an axis [T, window, dim]; reducing it gives [T, dim] again, so the output pairs with the frame labels.
+    net.win = { class: 'window', window_size: c.int(1, 3), from: prev };
+    net.enc = { class: 'reduce', mode: c.pick(['max', 'mean', 'sum']), axis: 2, from: 'win' };
+  }
   else net.enc = { class: 'self_attention', num_heads: 1, total_key_dim: c.int(1, 4) * 2, n_out: 4, from: prev };
   prev = 'enc';
   net.output = { class: 'softmax', loss: 'ce', from: prev, target: 'classes' };

@@ -70,8 +70,12 @@ describe('net-dict construction errors name the referring entry', () => {
     expect(() => build(windowed, seqExtern)).toThrow(NetDictError);
     expect(() => build(windowed, seqExtern)).toThrow(
       `Layer 'output' outputs [B, T, 2, 5], but loss "ce" on its target 'classes' [B, T] (class indices, 5 classes) needs the output [B, T, 5] (the target axes, then the classes). ` +
-        `It takes "from": 'enc' [B, T, 2, 3].`,
+        `It takes "from": 'enc' [B, T, 2, 3] <- "data:data" [B, T, 3]. Fix the "from" chain`,
     );
+    // The chain goes back to the data: two dynamic axes in extern_data show where the extra axis came from (fuzz, seed 3 case 2933).
+    const twoDynamic = { data: { shape: [null, null, 3] }, classes: { dim: 6, sparse: true } };
+    const chain = { l0: { class: 'linear', n_out: 5, from: 'data' }, l1: { class: 'copy', from: 'l0' }, output: { class: 'softmax', loss: 'ce', from: 'l1', target: 'classes' } } as NetDict;
+    expect(() => build(chain, twoDynamic)).toThrow(/It takes "from": 'l1' \[B, T, T, 5\] <- 'l0' \[B, T, T, 5\] <- "data:data" \[B, T, T, 3\]\./);
     // A dense target: the output must have its shape (ce on the window output against data [B, T, 3]: seed 7 case 3062 was an untyped broadcast error).
     const dense = { enc: { class: 'window', window_size: 3, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'enc', target: 'data', n_out: 3 } } as NetDict;
     expect(() => build(dense, seqExtern)).toThrow(/Layer 'output' outputs \[B, T, 3, 3\], but loss "ce" on its target 'data' \[B, T, 3\] needs the output \[B, T, 3\] \(the target shape\)/);

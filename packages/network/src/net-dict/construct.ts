@@ -172,7 +172,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
   const isOutputLayer = entry.is_output_layer ?? name === 'output';
   const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
-    checkLossTarget(name, output, targetData, entry.loss, sourceData.slice(0, nFrom));
+    checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
     node.target = target;
     // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
     node.lossHolder = new LossHolder({
@@ -225,6 +225,28 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
   if (c.sources === 'list') return sources.map((s) => s.batchShape);
   if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
   return concatShape(sources.map((s) => s.batchShape), name);
+}
+
+/**
+ * The `from` chain of a layer, for messages: each source with its shape, and
+ * back from the first one through first sources to the extern data, e.g.
+ * `'l2' [B, T, T, 5] <- 'l1' [B, T, T, 5] <- "data:data" [B, T, T, 3]` (where an axis came from).
+ */
+function sourceChain(net: NetDictNetwork, sources: readonly SourceRef[]): string {
+  const fmt = (d: Data) => `[B${d.shape.map((a) => `, ${a ?? 'T'}`).join('')}]`;
+  const label = (s: SourceRef): string | undefined => {
+    if (s.kind === 'data') return net.externData.hasData(s.key) ? `"data:${s.key}" ${fmt(net.externData.getData(s.key))}` : undefined;
+    const node = s.kind === 'layer' ? net.nodes.get(s.name) : undefined;
+    return node ? `'${s.name}' ${fmt(node.output)}` : `'${s.name}'`;
+  };
+  const parts = sources.map(label).filter((l): l is string => l !== undefined);
+  let s: SourceRef | undefined = sources[0];
+  for (let depth = 0; s?.kind === 'layer' && depth < 8; depth++) {
+    s = net.nodes.get(s.name)?.sources[0];
+    const l = s && label(s);
+    if (l) parts[0] = `${parts[0]} <- ${l}`;
+  }
+  return parts.join(', ');
 }
 
 /**

@@ -17,10 +17,10 @@ const sameAxes = (a: readonly (number | null)[], b: readonly (number | null)[]):
  *
  * `ctc` and `edit_distance` pair unaligned sequences (only the class count is
  * checked for `ctc`); a sparse output (a search choice) is not checked.
- * @param sources the templates of the layer's `from`, named in the message.
+ * @param fromChain describes the layer's `from` chain back to the data (made only for the message).
  * @throws NetDictError naming the layer, its sources, the target and both shapes, with the fix.
  */
-export function checkLossTarget(name: string, output: Data, target: Data, loss: string, sources: readonly Data[] = []): void {
+export function checkLossTarget(name: string, output: Data, target: Data, loss: string, fromChain: () => string = () => ''): void {
   if (loss === 'edit_distance' || output.sparse) return;
   // CTC has one more output class than the target: the blank (RETURNN's convention, the last class).
   const want = loss === 'ctc' && target.dim !== null ? target.dim + 1 : target.dim;
@@ -34,7 +34,8 @@ export function checkLossTarget(name: string, output: Data, target: Data, loss: 
   const wantAxes = target.sparse ? [...target.shape, want] : target.shape;
   if (sameAxes(outAxes, wantAxes)) return;
   const fmt = (axes: readonly (number | null)[]) => `[B${axes.map((a) => `, ${a ?? 'T'}`).join('')}]`;
-  const from = sources.length ? ` It takes "from": ${sources.map((s) => `'${s.name}' ${fmt(s.shape)}`).join(', ')}.` : '';
+  const chain = fromChain();
+  const from = chain ? ` It takes "from": ${chain}.` : '';
   throw new NetDictError(
     `Layer '${name}' outputs ${fmt(outAxes)}, but loss "${loss}" on its target '${target.name}' ${fmt(target.shape)}${target.sparse ? ` (class indices, ${target.dim} classes)` : ''} ` +
       `needs the output ${fmt(wantAxes)}${target.sparse ? ' (the target axes, then the classes)' : ' (the target shape)'}.${from} ` +
