@@ -148,7 +148,12 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
       : externDataOf(net, target, entry.target === undefined ? `Layer '${name}' has a "loss" but no "target", so its target is the default '${target}', but` : `Layer '${name}' takes "target": ${JSON.stringify(target)}, but`);
   const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net };
   const shared = net.sharedLayer(name);
-  const layer = shared ?? cls.create(ctx);
+  let layer: ReturnType<NetDictLayerClass['create']>;
+  try {
+    layer = shared ?? cls.create(ctx);
+  } catch (e) {
+    throw entryError(e, name, ctx.entry, '');
+  }
   if (!shared) {
     if (entry.trainable === false) layer.trainable = false;
     net.layerOwner.trackLayer(layer);
@@ -159,10 +164,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
     outShape = layer.computeOutputShape(inputShape as SymbolicShape);
     if (!shared) layer.build(inputShape as SymbolicShape);
   } catch (e) {
-    if (e instanceof LayerError) {
-      throw new NetDictError(`Net dict entry '${name}' (class '${entry.class}'): ${e.message}\n  sources: ${sourceData.map(String).join(', ')}`);
-    }
-    throw e;
+    throw entryError(e, name, ctx.entry, `\n  sources: ${sourceData.map(String).join(', ')}`);
   }
   if (entry.L2 && !shared) {
     const l2 = new L2({ l2: entry.L2 });
@@ -228,6 +230,26 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
 }
 
 /**
+ * A layer's argument error (LayerError) as a NetDictError naming entry
+ * `name`, with the layer's camelCase option names written as the entry's
+ * snake_case keys (`numHeads` → `num_heads`); other errors are returned unchanged.
+ */
+function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string): unknown {
+  if (!(e instanceof LayerError)) return e;
+  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${snakeKeysIn(e.message, Object.keys(entry))}${suffix}`);
+}
+
+/** `message` with the camelCase form of each snake_case key in `keys` replaced by the key. */
+function snakeKeysIn(message: string, keys: readonly string[]): string {
+  let m = message;
+  for (const key of keys) {
+    const camel = camelKey(key);
+    if (camel !== key) m = m.replace(new RegExp(`\\b${camel}\\b`, 'g'), key);
+  }
+  return m;
+}
+
+/**
  * The `from` chain of a layer, for messages: each source with its shape, and
  * back from the first one through first sources to the extern data, e.g.
  * `'l2' [B, T, T, 5] <- 'l1' [B, T, T, 5] <- "data:data" [B, T, T, 3]` (where an axis came from).
@@ -269,12 +291,7 @@ function lossOf(name: string, loss: string, opts: Record<string, unknown> | unde
     return getLoss(loss, camelKeys(opts ?? {}) as never);
   } catch (e) {
     if (!(e instanceof LossError)) throw e;
-    let message = e.message;
-    for (const key of Object.keys(opts ?? {})) {
-      const camel = camelKey(key);
-      if (camel !== key) message = message.replace(new RegExp(`\\b${camel}\\b`, 'g'), key);
-    }
-    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${message}`);
+    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${snakeKeysIn(e.message, Object.keys(opts ?? {}))}`);
   }
 }
 
