@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Swaps the last two axes. */
-function transposeLast2(x: tf.Tensor): tf.Tensor {
+export function transposeLast2(x: tf.Tensor): tf.Tensor {
   const perm = [...Array(x.rank).keys()];
   [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1]!, perm[x.rank - 2]!];
   return tf.transpose(x, perm);

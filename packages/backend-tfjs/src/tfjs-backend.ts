@@ -2,7 +2,9 @@ import type {
   Backend,
   Conv2dOptions,
   DType,
+  FusedActivation,
   LossAndAux,
+  MatMulFused,
   MemoryInfo,
   Pool2dOptions,
   Shape,
@@ -17,12 +19,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
 import { gatherWithMatMulGrad } from './gather-grad.js';
-import { matMulExplicitTranspose } from './mat-mul.js';
+import { matMulExplicitTranspose, transposeLast2 } from './mat-mul.js';
 import { maxPoolPositiveGrad } from './max-pool-grad.js';
 import { recordingGradients } from './tape.js';
 
 type T = tf.Tensor;
 const u = (x: Tensor): T => x as unknown as T;
+/** Whether a bias or a non-identity activation follows the product or convolution. */
+const hasEpilogue = (f?: { bias?: Tensor; activation?: FusedActivation }): boolean =>
+  f !== undefined && (f.bias !== undefined || (f.activation ?? 'linear') !== 'linear');
+/** `act(y + bias)` as separate tfjs ops (their gradients are tfjs' own). */
+function applyEpilogue(y: T, f: { bias?: Tensor; activation?: FusedActivation }): T {
+  const biased = f.bias ? tf.add(y, u(f.bias)) : y;
+  return f.activation === 'relu' ? tf.relu(biased) : biased;
+}
 const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length > 0 ? axes : axes ? [] : undefined);
 
 /**
@@ -176,19 +186,64 @@ export class TfjsBackend implements Backend {
     return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), ax, true)));
   }
 
-  matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-    if (this.tfjsBackendName === 'wasm') return matMulExplicitTranspose(u(a), u(b), transposeA, transposeB, recordingGradients());
-    return tf.matMul(u(a), u(b), transposeA, transposeB);
+  /**
+   * With `fused` and no gradient tape recording, one `tf.fused.matMul` kernel
+   * (product, bias and relu; what tfjs-layers' `dense` runs). Under a tape the
+   * product takes its usual path and the bias and relu follow as separate ops,
+   * so gradients are those of the unfused ops.
+   */
+  matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false, fused?: MatMulFused): Tensor {
+    const epilogue = hasEpilogue(fused);
+    const recording = recordingGradients();
+    const wasm = this.tfjsBackendName === 'wasm';
+    // tfjs-backend-wasm 4.22's _FusedMatMul adds the bias wrongly to batched (rank > 2) products.
+    const fusable = !(wasm && fused?.bias && Math.max(a.shape.length, b.shape.length) > 2);
+    if (epilogue && !recording && fusable) {
+      // wasm's product with transpose flags is ~10x slower than explicit transposes (mat-mul.ts).
+      return tf.fused.matMul({
+        a: wasm && transposeA ? transposeLast2(u(a)) : u(a),
+        b: wasm && transposeB ? transposeLast2(u(b)) : u(b),
+        transposeA: !wasm && transposeA,
+        transposeB: !wasm && transposeB,
+        ...(fused!.bias ? { bias: u(fused!.bias) } : {}),
+        activation: fused!.activation ?? 'linear',
+      });
+    }
+    const y = wasm ? matMulExplicitTranspose(u(a), u(b), transposeA, transposeB, recording) : tf.matMul(u(a), u(b), transposeA, transposeB);
+    return epilogue ? applyEpilogue(y, fused!) : y;
   }
+  /**
+   * With `options.bias`/`options.activation` and no gradient tape recording,
+   * one `tf.fused.conv2d` kernel (convolution, bias and relu; what
+   * tfjs-layers' `conv2d` runs). Under a tape the convolution takes its usual
+   * path (see `conv2d-grad.ts`) and the bias and relu follow as separate ops.
+   */
   conv2d(x: Tensor, filter: Tensor, options: Conv2dOptions = {}): Tensor {
     const strides = options.strides ?? [1, 1];
     const padding = options.padding ?? 'valid';
     const dilations = options.dilations ?? [1, 1];
-    if (this.convFilterGradFromForward && recordingGradients()) {
-      const nativeInputGrad = tf.getKernel('Conv2DBackpropInput', this.tfjsBackendName) !== undefined && this.tfjsBackendName !== 'wasm';
-      return conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, nativeInputGrad);
+    const epilogue = hasEpilogue(options);
+    const recording = recordingGradients();
+    if (epilogue && !recording) {
+      return tf.fused.conv2d({
+        x: u(x) as tf.Tensor4D,
+        filter: u(filter) as tf.Tensor4D,
+        strides,
+        pad: padding,
+        dataFormat: 'NHWC',
+        dilations,
+        ...(options.bias ? { bias: u(options.bias) } : {}),
+        activation: options.activation ?? 'linear',
+      });
     }
-    return tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
+    let y: T;
+    if (this.convFilterGradFromForward && recording) {
+      const nativeInputGrad = tf.getKernel('Conv2DBackpropInput', this.tfjsBackendName) !== undefined && this.tfjsBackendName !== 'wasm';
+      y = conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, nativeInputGrad);
+    } else {
+      y = tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
+    }
+    return epilogue ? applyEpilogue(y, options) : y;
   }
   maxPool2d(x: Tensor, o: Pool2dOptions): Tensor {
     if (this.tfjsBackendName === 'wasm' && recordingGradients()) {

@@ -11,6 +11,37 @@ export interface Conv2dOptions {
   padding?: Padding;
   /** Spacing between window taps along `[height, width]`. Default `[1, 1]`. */
   dilations?: [number, number];
+  /**
+   * Bias added to every output position, float32 `[outChannels]` (broadcast over
+   * `[batch, outHeight, outWidth]`). Default none. See {@link FusedActivation}.
+   */
+  bias?: Tensor;
+  /** Activation applied after the bias (`linear`: none). Default `linear`. See {@link FusedActivation}. */
+  activation?: FusedActivation;
+}
+
+/**
+ * Activation a {@link Backend.conv2d} or {@link Backend.matMul} may apply to
+ * its result after adding the optional bias: `linear` (identity) or `relu`.
+ *
+ * The semantics are exactly those of the separate ops:
+ * `act(conv2d(x, filter) + bias)` with `act` = {@link Backend.relu} or the
+ * identity, including gradients with respect to `x`, `filter` and `bias`.
+ * A fused kernel (tfjs' `tf.fused.conv2d`/`tf.fused.matMul`, ONNX Runtime's
+ * `Conv`+`Add`+`Relu` fusion) is an optimisation a backend may use; a
+ * backend may as well compute the separate ops.
+ */
+export type FusedActivation = 'linear' | 'relu';
+
+/** The optional epilogue of {@link Backend.matMul}: `act(a · b + bias)`. */
+export interface MatMulFused {
+  /**
+   * Bias added to every row of the product, float32 `[n]` (`n` the last axis of
+   * the result, broadcast over `[..., m]`). Default none.
+   */
+  bias?: Tensor;
+  /** Activation applied after the bias. Default `linear`. See {@link FusedActivation}. */
+  activation?: FusedActivation;
 }
 
 /** Options of {@link Backend.maxPool2d} and {@link Backend.avgPool2d}. */
@@ -203,12 +234,18 @@ export interface Backend {
   logSoftmax(x: Tensor, axis?: number): Tensor;
 
   // ---- linear algebra ------------------------------------------------------------------------------
-  /** Batched matrix product over the last two axes: `[..., m, k] x [..., k, n] -> [..., m, n]`. */
-  matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
+  /**
+   * Batched matrix product over the last two axes: `[..., m, k] x [..., k, n] -> [..., m, n]`.
+   * With `fused`: `act(a · b + bias)`, `bias` `[n]` added to every row, exactly
+   * as `relu(add(matMul(a, b), bias))` (see {@link FusedActivation}).
+   */
+  matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean, fused?: MatMulFused): Tensor;
   /**
    * 2-D convolution. `x`: `[batch, height, width, inChannels]` (NHWC);
    * `filter`: `[filterHeight, filterWidth, inChannels, outChannels]` (HWIO).
-   * Returns `[batch, outHeight, outWidth, outChannels]`.
+   * Returns `[batch, outHeight, outWidth, outChannels]`. With `options.bias` /
+   * `options.activation`: `act(conv2d(x, filter) + bias)`, exactly as the
+   * separate ops (see {@link FusedActivation}).
    */
   conv2d(x: Tensor, filter: Tensor, options?: Conv2dOptions): Tensor;
   /** Max pooling over `[height, width]` of an NHWC tensor. */

@@ -1,7 +1,9 @@
 export type {
   Backend,
   Conv2dOptions,
+  FusedActivation,
   LossAndAux,
+  MatMulFused,
   MemoryInfo,
   Padding,
   Pool2dOptions,

@@ -4,7 +4,7 @@
  * backend. Semantics and shapes are documented on {@link Backend}; binary ops
  * also accept a plain number for either operand (a float32 scalar).
  */
-import type { Conv2dOptions, LossAndAux, Pool2dOptions, ValueAndGrads } from './backend.js';
+import type { Conv2dOptions, LossAndAux, MatMulFused, Pool2dOptions, ValueAndGrads } from './backend.js';
 import { getBackend } from './registry.js';
 import type { DType, Shape, Tensor, TensorData } from './tensor.js';
 
@@ -66,8 +66,9 @@ export const softmax = (x: Tensor, axis = -1): Tensor => b().softmax(x, axis);
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => b().logSoftmax(x, axis);
 
 // ---- linear algebra ----
-export const matMul = (x: Tensor, y: Tensor, transposeA = false, transposeB = false): Tensor =>
-  b().matMul(x, y, transposeA, transposeB);
+/** `[..., m, k] x [..., k, n] -> [..., m, n]`; with `fused`, `act(x · y + bias)` (see {@link MatMulFused}). */
+export const matMul = (x: Tensor, y: Tensor, transposeA = false, transposeB = false, fused?: MatMulFused): Tensor =>
+  fused ? b().matMul(x, y, transposeA, transposeB, fused) : b().matMul(x, y, transposeA, transposeB);
 export const conv2d = (x: Tensor, filter: Tensor, options?: Conv2dOptions): Tensor => b().conv2d(x, filter, options);
 export const maxPool2d = (x: Tensor, options: Pool2dOptions): Tensor => b().maxPool2d(x, options);
 export const avgPool2d = (x: Tensor, options: Pool2dOptions): Tensor => b().avgPool2d(x, options);
