@@ -5,6 +5,9 @@ import type { Session } from './session.js';
 import { uniformSamples } from './random.js';
 import { type RandomInput, Trace } from './trace.js';
 
+/** Variables of at most this many elements are always fed, never baked into the graph. */
+const FEED_BELOW = 64;
+
 /** A leaf of a compiled function's result: output `k`, or a plain value kept from the trace. */
 type Template = { out: number } | { value: unknown } | Template[] | { obj: [string, Template][] };
 
@@ -23,8 +26,9 @@ export interface CompileHost {
  * One trace of a function, compiled for one input signature: the ONNX
  * session, which inputs to feed (arguments, variables the graph assigns,
  * random samples), which outputs to return and which to write back to
- * variables. Variables the graph only reads are baked in as initializers;
- * the trace is stale (and rebuilt) when one of them changes.
+ * variables. Variables the graph only reads are baked in as initializers
+ * (unless small: scalars such as a learning rate are fed); the trace is
+ * stale (and rebuilt) when a baked one changes.
  *
  * Parameters and optimizer slots of a compiled training step are assigned,
  * so they are fed and written back on every run. What onnxruntime-node 1.30
@@ -78,7 +82,9 @@ export class CompiledTrace {
       this.writeBack.push([variable, name]);
     }
     for (const [variable, input] of trace.variables) {
-      if (trace.assigns.has(variable)) this.fedVariables.push([variable, input.name]);
+      // Small variables (a learning rate, a step counter) are fed too: baking them would rebuild
+      // the session whenever they change (a schedule sets the learning rate every epoch).
+      if (trace.assigns.has(variable) || sizeOf(variable.shape) <= FEED_BELOW) this.fedVariables.push([variable, input.name]);
       else {
         g.bakeInput(input.name, variable.data);
         this.bakedVariables.push([variable, variable.version]);
