@@ -241,6 +241,15 @@ const ROWS: Row[] = [
   { name: 'oneHot', inputs: [i32([0, 2, 1, 2], [4])], op: (b, i) => b.oneHot(i!, 3) },
   { name: 'oneHot out of range (zero rows)', inputs: [i32([-1, 0, 3, 2, 7], [5])], op: (b, i) => b.oneHot(i!, 3) },
   { name: 'oneHot 2-D indices', inputs: [i32([0, 4, 1, 3], [2, 2])], op: (b, i) => b.oneHot(i!, 5) },
+
+  // fused epilogues (bias + activation): tfjs-cpu runs tf.fused kernels, onnxruntime Conv/MatMul + Add + Relu
+  { name: 'conv2d same strided + bias + relu', inputs: [img, f32([3, 3, 3, 4]), f32([4])], op: (b, x, f, c) => b.conv2d(x!, f!, { padding: 'same', strides: [2, 2], bias: c!, activation: 'relu' }) },
+  { name: 'conv2d valid dilated + bias', inputs: [img7, f32([3, 3, 2, 2]), f32([2])], op: (b, x, f, c) => b.conv2d(x!, f!, { dilations: [2, 2], bias: c!, activation: 'linear' }) },
+  { name: 'conv2d valid + relu (no bias)', inputs: [img, f32([3, 3, 3, 4])], op: (b, x, f) => b.conv2d(x!, f!, { activation: 'relu' }) },
+  { name: 'matMul + bias + relu', inputs: [f32([3, 4]), f32([4, 5]), f32([5])], op: (b, x, y, c) => b.matMul(x!, y!, false, false, { bias: c!, activation: 'relu' }) },
+  { name: 'matMul transposeA transposeB + bias', inputs: [f32([4, 3]), f32([5, 4]), f32([5])], op: (b, x, y, c) => b.matMul(x!, y!, true, true, { bias: c! }) },
+  { name: 'matMul batched transposeB + bias + relu', inputs: [f32([2, 3, 4]), f32([2, 5, 4]), f32([5])], op: (b, x, y, c) => b.matMul(x!, y!, false, true, { bias: c!, activation: 'relu' }) },
+  { name: 'matMul rank 3 x rank 2 + relu (no bias)', inputs: [f32([2, 3, 4]), f32([4, 5])], op: (b, x, y) => b.matMul(x!, y!, false, false, { activation: 'relu' }) },
 ];
 
 // ---- running a row --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { BackendCapabilityError, type Conv2dOptions, type DType, type Pool2dOptions, type Shape, type Tensor } from '@strata/backend';
+import { BackendCapabilityError, type Conv2dOptions, type DType, type MatMulFused, type Pool2dOptions, type Shape, type Tensor } from '@strata/backend';
 import { isStatic } from './dims.js';
 import { floatAttr, type GraphBuilder, intAttr, intsAttr, OnnxValue } from './graph.js';
 import { binary, type BinaryOp, cast, unary, type UnaryOp, where } from './lower/elementwise.js';
@@ -82,11 +82,30 @@ export abstract class GraphOps {
     return this.run('logSoftmax', [x], (g, [v]) => softmax(g, v!, axis, true), { axis });
   }
 
-  matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false) {
-    return this.run('matMul', [a, b], (g, [x, y]) => matMul(g, x!, y!, transposeA, transposeB), { transposeA, transposeB });
+  /**
+   * With `fused`, records the product, `add` and `relu` as separate ops
+   * (each differentiated on its own; onnxruntime's optimizer fuses them).
+   */
+  matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false, fused?: MatMulFused): Tensor {
+    const y = this.run('matMul', [a, b], (g, [x, y]) => matMul(g, x!, y!, transposeA, transposeB), { transposeA, transposeB });
+    return fused ? this.epilogue(y, fused) : y;
   }
-  conv2d(x: Tensor, filter: Tensor, options?: Conv2dOptions) {
-    return this.run('conv2d', [x, filter], (g, [v, f]) => conv2d(g, v!, f!, options), { options });
+  /**
+   * With `options.bias`/`options.activation`, records `conv2d` (plain options),
+   * `add` and `relu` as separate ops (ONNX `Conv`, `Add`, `Relu`, which
+   * onnxruntime's optimizer fuses).
+   */
+  conv2d(x: Tensor, filter: Tensor, options?: Conv2dOptions): Tensor {
+    const { bias, activation, ...plain } = options ?? {};
+    // attrs hold plain values only (the autodiff tape and the tracer read them).
+    const o = bias === undefined && activation === undefined ? options : plain;
+    const y = this.run('conv2d', [x, filter], (g, [v, f]) => conv2d(g, v!, f!, o), { options: o });
+    return this.epilogue(y, { bias, activation });
+  }
+  /** `act(y + bias)` from the contract's `add` and `relu`. */
+  private epilogue(y: Tensor, { bias, activation }: MatMulFused): Tensor {
+    const biased = bias ? this.add(y, bias) : y;
+    return activation === 'relu' ? this.relu(biased) : biased;
   }
   maxPool2d(x: Tensor, options: Pool2dOptions) {
     return this.run('maxPool2d', [x], (g, [v]) => pool2d(g, 'max', v!, options), { options });

@@ -52,6 +52,8 @@ function avgPoolSameRef(b: Backend, x: Tensor, poolSize: [number, number], strid
   return b.mul(b.avgPool2d(b.pad(x, padded), o), rescale);
 }
 const AVG_SAME = "tfjs-cpu's AvgPoolGrad ignores that 'same' windows cut by the border average fewer taps (see avgPoolSameRef)";
+/** Half-integer biases: added to sums of integer products, never within 0.5 of relu's kink. */
+const HALF = [-1.5, -0.5, 0.5, 1.5];
 const TIE = 'ties (non-differentiable on purpose: the tie-breaking must match tfjs)';
 
 const rows: GradRow[] = [
@@ -221,6 +223,16 @@ const rows: GradRow[] = [
   { name: 'gather axis -1 rank 3', inputs: [x234, i32([3, 1], [2])], op: (b, x, i) => b.gather(x!, i!, -1) },
   { name: 'gather axis 1 rank 3, 2-D indices', inputs: [x234, i32([2, 0, 2, 2], [2, 2])], op: (b, x, i) => b.gather(x!, i!, 1) },
   { name: 'gather scalar index', inputs: [f32([4, 3]), i32([2], [])], op: (b, x, i) => b.gather(x!, i!, 0) },
+
+  // fused epilogues (bias + activation): gradients w.r.t. x, filter/b and bias; tfjs-cpu differentiates the separate ops under its tape.
+  // With relu, integer inputs and half-integer biases (HALF) keep every pre-activation at least 0.5 away from relu's kink,
+  // far beyond what a finite-difference step of one input can move it (|step · weight| <= 0.02).
+  { name: 'conv2d same strided + bias + relu', inputs: [ties([2, 5, 5, 3]), ties([3, 3, 3, 4]), ties([4], HALF)], op: (b, x, f, c) => b.conv2d(x!, f!, { padding: 'same', strides: [2, 2], bias: c!, activation: 'relu' }), tol: CONV_TOL },
+  { name: 'conv2d valid + bias', inputs: [img, f32([3, 3, 3, 2]), f32([2])], op: (b, x, f, c) => b.conv2d(x!, f!, { bias: c!, activation: 'linear' }), tol: CONV_TOL },
+  { name: 'conv2d valid dilated + bias + relu', inputs: [ties([1, 7, 7, 2]), ties([3, 3, 2, 2]), ties([2], HALF)], op: (b, x, f, c) => b.conv2d(x!, f!, { dilations: [2, 2], bias: c!, activation: 'relu' }), tol: CONV_TOL, ref: DILATED },
+  { name: 'matMul + bias + relu', inputs: [ties([3, 4]), ties([4, 5]), ties([5], HALF)], op: (b, x, y, c) => b.matMul(x!, y!, false, false, { bias: c!, activation: 'relu' }) },
+  { name: 'matMul transposeB + bias', inputs: [f32([3, 4]), f32([5, 4]), f32([5])], op: (b, x, y, c) => b.matMul(x!, y!, false, true, { bias: c! }) },
+  { name: 'matMul batched + bias + relu', inputs: [ties([2, 3, 4]), ties([2, 4, 5]), ties([5], HALF)], op: (b, x, y, c) => b.matMul(x!, y!, false, false, { bias: c!, activation: 'relu' }) },
 ];
 
 export const GRAD_ROWS: readonly GradRow[] = rows;
