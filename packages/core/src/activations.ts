@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { type FusedActivation, ops, type Tensor } from '@strata/backend';
 import { LayerArgumentError } from './errors.js';
 
 /** An elementwise (or, for softmax, last-axis) nonlinearity. */
@@ -25,6 +25,17 @@ const activations: Record<string, Activation> = {
   square: ops.square,
   sqrt: ops.sqrt,
 };
+
+/**
+ * The activation a backend may fuse into a convolution or matrix product
+ * (`FusedActivation` of the Backend contract) for an activation name:
+ * `linear` for none/`linear`/`identity`, `relu` for `relu`, `undefined` for
+ * every other name (applied as its own op).
+ */
+export function fusedActivation(name: string | null | undefined): FusedActivation | undefined {
+  if (name === null || name === undefined || name === 'linear' || name === 'identity') return 'linear';
+  return name === 'relu' ? 'relu' : undefined;
+}
 
 /** Names accepted by {@link getActivation}. */
 export const ACTIVATION_NAMES = Object.keys(activations);

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type Activation, getActivation } from '../activations.js';
+import { type Activation, fusedActivation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
@@ -96,8 +96,12 @@ export class Conv2D extends Layer {
     if (x.shape.length !== 4) {
       throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', x.shape);
     }
-    const y = ops.conv2d(x, this.kernel.value, { strides: this.strides, padding: this.padding, dilations: this.dilationRate });
-    return this.activationFn(this.bias ? ops.add(y, this.bias.value) : y);
+    const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
+    const bias = this.bias ? { bias: this.bias.value } : {};
+    // Bias and relu (or none) go into the convolution's fused epilogue (one tf.fused.conv2d on tfjs, as tfjs-layers).
+    const fusable = fusedActivation(this.activationName);
+    if (fusable) return ops.conv2d(x, this.kernel.value, { ...options, ...bias, activation: fusable });
+    return this.activationFn(ops.conv2d(x, this.kernel.value, { ...options, ...bias }));
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

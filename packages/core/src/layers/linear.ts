@@ -1,5 +1,5 @@
-import { ops, type Tensor } from '@strata/backend';
-import { type Activation, getActivation } from '../activations.js';
+import { type FusedActivation, ops, type Tensor } from '@strata/backend';
+import { type Activation, fusedActivation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
@@ -88,6 +88,14 @@ export class Linear extends Layer {
 
   /** `x · kernel + bias`, before the activation (the logits of a softmax output). */
   preActivation(x: Tensor): Tensor {
+    return this.affine(x, 'linear');
+  }
+
+  /**
+   * `act(x · kernel + bias)` for an activation the backend may fuse into the
+   * product (one `tf.fused.matMul` kernel on tfjs, as tfjs-layers' `dense`).
+   */
+  private affine(x: Tensor, activation: FusedActivation): Tensor {
     const rank = x.shape.length;
     const indices = x.dtype === 'int32';
     if (indices !== (this.sparseInputDim !== undefined)) {
@@ -99,19 +107,23 @@ export class Linear extends Layer {
         x.shape,
       );
     }
-    let y: Tensor;
-    if (indices) y = ops.gather(this.kernel.value, x, 0);
-    else if (rank === 2) y = ops.matMul(x, this.kernel.value);
-    else {
-      const lead = x.shape.slice(0, -1);
-      y = ops.reshape(ops.matMul(ops.reshape(x, [-1, x.shape[rank - 1]!]), this.kernel.value), [...lead, this.units]);
+    if (indices) {
+      const y = ops.gather(this.kernel.value, x, 0);
+      const biased = this.bias ? ops.add(y, this.bias.value) : y;
+      return activation === 'relu' ? ops.relu(biased) : biased;
     }
-    return this.bias ? ops.add(y, this.bias.value) : y;
+    const fused = this.bias || activation !== 'linear' ? { ...(this.bias ? { bias: this.bias.value } : {}), activation } : undefined;
+    if (rank === 2) return ops.matMul(x, this.kernel.value, false, false, fused);
+    const lead = x.shape.slice(0, -1);
+    const flat = ops.matMul(ops.reshape(x, [-1, x.shape[rank - 1]!]), this.kernel.value, false, false, fused);
+    return ops.reshape(flat, [...lead, this.units]);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    return this.activationFn(this.preActivation(x));
+    // relu and none go into the product's fused epilogue; other activations (softmax: see callWithLogits) follow it.
+    const fusable = fusedActivation(this.activationName);
+    return fusable ? this.affine(x, fusable) : this.activationFn(this.preActivation(x));
   }
 
   /** With a softmax activation, the logits are {@link Linear.preActivation}, computed once. */

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type Activation, getActivation } from '../../activations.js';
+import { type Activation, fusedActivation, getActivation } from '../../activations.js';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
@@ -114,9 +114,12 @@ export class Conv1D extends Layer {
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const image = ops.reshape(seqLens ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
     const kernel = ops.reshape(this.kernel.value, [1, ...this.kernel.shape]);
-    const conv = ops.conv2d(image, kernel, { strides: [1, this.strides], padding: this.padding, dilations: [1, this.dilationRate] });
+    // Bias and relu (or none) go into the convolution's fused epilogue; the bias is per channel, so the reshape keeps it.
+    const fusable = fusedActivation(this.activationName);
+    const options = { strides: [1, this.strides] as [number, number], padding: this.padding, dilations: [1, this.dilationRate] as [number, number] };
+    const conv = ops.conv2d(image, kernel, { ...options, ...(this.bias ? { bias: this.bias.value } : {}), ...(fusable ? { activation: fusable } : {}) });
     const z = ops.reshape(conv, [batch!, outTime, this.filters]);
-    const y = this.activationFn(this.bias ? ops.add(z, this.bias.value) : z);
+    const y = fusable ? z : this.activationFn(z);
     return seqLens ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
   }
 
