@@ -53,7 +53,12 @@ export function dataConfigsFromConfig(config: ExternDataConfig): Record<string, 
  */
 export function withImplicitTime(config: Readonly<Record<string, DataConfig>>): [string, DataConfig][] {
   const entries = Object.entries(config).map(([key, c]) => [key, c ?? {}] as [string, DataConfig]);
-  const sequences = entries.some(([, c]) => c.shape?.includes(null) || c.dim_tags?.some((t) => t.kind !== 'batch' && (t.dimension ?? null) === null));
+  // Entries of the wrong type are left as they are, for Data.fromConfig to refuse with a typed error.
+  const sequences = entries.some(
+    ([, c]) =>
+      (Array.isArray(c.shape) && c.shape.includes(null)) ||
+      (Array.isArray(c.dim_tags) && c.dim_tags.some((t) => typeof t === 'object' && t !== null && t.kind !== 'batch' && (t.dimension ?? null) === null)),
+  );
   return entries.map(([key, c]) => {
     const implicitTime = sequences && c.sparse === true && c.shape === undefined && c.dim_tags === undefined;
     return [key, implicitTime ? { ...c, shape: [null] } : c];

@@ -33,6 +33,10 @@ describe('ExternData (seed 003)', () => {
     expect(new ExternData().initFromConfig({ num_outputs: 7 }).getData('classes').dim).toBe(7);
     expect(() => new ExternData().initFromConfig({})).toThrow(NetDictError);
     expect(() => new ExternData().initFromConfig({ extern_data: { data: { dim: 0 } } })).toThrow(/dim must be a positive integer/);
+    // Fields of the wrong type reach Data.fromConfig's typed checks (the implicit-time scan threw TypeErrors, #8).
+    expect(() => new ExternData({ data: { shape: 5 } } as never)).toThrow(/extern_data 'data': shape must be a list of positive integers or null .* Received: shape=5\./);
+    expect(() => new ExternData({ data: { dim_tags: 'x' } } as never)).toThrow(/extern_data 'data': dim_tags must be a list of dim tags/);
+    expect(() => new ExternData({ data: { dim_tags: [{ kind: 'batch' }, null] } } as never)).toThrow(/extern_data 'data': dim_tags\[1\] must be an object/);
   });
 
   it('initFromDataset and dataKwargsFromDatasetKey: targets are not available for inference, default keys chosen as RETURNN', () => {
