@@ -5,7 +5,7 @@ import type { Dataset } from '@strata/engine';
 import { Engine } from '@strata/engine';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, formatPath, loadConfig } from './config.js';
 import { datasetsFor } from './datasets.js';
 import { activateBackend, buildEngine } from './setup.js';
 
@@ -24,6 +24,15 @@ describe('config files', () => {
       const engine = buildEngine(c, { model: join(dir, name) });
       expect(engine.network.outputLayers().map((n) => n.name)).toEqual(['output']);
     }
+  });
+
+  it('names config paths as JS would write them (quoted keys that are not identifiers)', async () => {
+    expect(formatPath(['network', 'out', 'n_out'])).toBe('network.out.n_out');
+    expect(formatPath(['network', '', 'class'])).toBe('network[""].class');
+    expect(formatPath(['network', 'my layer', 'dims', 0])).toBe('network["my layer"].dims[0]');
+    const path = join(dir, 'bad-path.json');
+    writeFileSync(path, JSON.stringify({ dataset: 'mnist', extern_data: {}, network: { 'my layer': 5 }, batch_size: 8, num_epochs: 1 }));
+    await expect(loadConfig(path)).rejects.toThrow(/network\["my layer"\]: /);
   });
 
   it('loads a TypeScript config module', async () => {

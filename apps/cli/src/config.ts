@@ -82,11 +82,23 @@ export async function loadConfig(path: string): Promise<Config> {
     const lines = r.error.issues.map((i) =>
       i.code === 'unrecognized_keys'
         ? `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; known keys: ${Object.keys(configSchema.shape).join(', ')}`
-        : `${i.path.join('.') || '(root)'}: ${i.message}`,
+        : `${formatPath(i.path) || '(root)'}: ${i.message}`,
     );
     throw new ConfigError(`Config '${path}' is invalid:\n  - ${lines.join('\n  - ')}`);
   }
   const hash = createHash('sha256').update(JSON.stringify({ network: r.data.network, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
   const name = basename(abs, ext);
   return { ...r.data, path: abs, name, hash };
+}
+
+/** A config path as JS would write it: `network.out.n_out`, `network["my layer"]`, `dims[0]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((k, i) => {
+      if (typeof k === 'number') return `[${k}]`;
+      const key = String(k);
+      if (/^[A-Za-z_$][\w$]*$/.test(key)) return i === 0 ? key : `.${key}`;
+      return `[${JSON.stringify(key)}]`;
+    })
+    .join('');
 }
