@@ -26,7 +26,13 @@ function lossesOf(net: NetDictNetwork, nodes: LayerNode[], batch: Record<string,
     const h = n.lossHolder!;
     // seqLens is typed here too, so this compiles whether or not LayerOutput declares it.
     const out: LayerOutput & { seqLens?: Tensor } = outs.get(n.name)!;
-    h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+    try {
+      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+    } catch (e) {
+      // Typed loss errors keep their class; the message gains the layer and target they came from.
+      if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;
+      throw e;
+    }
     return h;
   });
   const parts = objectiveParts(holders, { regularization: net.losses });
