@@ -78,6 +78,8 @@ export class GraphBuilder {
   private readonly symbolSources = new Map<string, { input: string; axis: number; size: number }>();
   private readonly constantKeys = new Map<string, string>();
   private readonly shapeNodes = new Map<string, string>();
+  /** Values renamed to an output name by {@link GraphBuilder.output}: old name → output name. */
+  private readonly renamed = new Map<string, string>();
   private counter = 0;
 
   constructor(
@@ -121,9 +123,28 @@ export class GraphBuilder {
     this.constants.push({ name, dtype: io.dtype, shape: io.dims as number[], data });
   }
 
-  /** Declares `value` as a graph output named `name` (an Identity node when the names differ). */
+  /**
+   * Declares `value` as a graph output named `name`. A value a node of this
+   * graph computes, not yet an output, is renamed to `name` (the node writes
+   * the output directly: onnxruntime copies an `Identity`'s data, which costs
+   * per run for a training step's many written-back outputs); inputs,
+   * constants and values already output go through an `Identity` node.
+   * Call it after the graph's last node: later nodes must not use `value`.
+   */
   output(value: OnnxValue, name: string): void {
-    if (value.name !== name) this.nodes.push(this.makeNode('Identity', [value.name], [name], {}));
+    const current = this.renamed.get(value.name) ?? value.name;
+    if (current !== name) {
+      const produced = this.nodes.some((n) => n.outputs.includes(current));
+      if (produced && !this.outputs.some((o) => o.name === current) && !this.inputs.some((i) => i.name === name)) {
+        const swap = (xs: readonly string[]) => xs.map((x) => (x === current ? name : x));
+        this.nodes.forEach((n, i) => {
+          if (n.inputs.includes(current) || n.outputs.includes(current)) this.nodes[i] = { ...n, inputs: swap(n.inputs), outputs: swap(n.outputs) };
+        });
+        this.renamed.set(value.name, name);
+      } else {
+        this.nodes.push(this.makeNode('Identity', [current], [name], {}));
+      }
+    }
     this.outputs.push({ name, dtype: value.dtype, dims: value.dims });
   }
 
