@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients by itself; the tfjs umbrella package's Node bundle does
 // (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
 import '@tensorflow/tfjs';
+import { avgPoolSameExactGrad, samePadsSomething } from './avg-pool-grad.js';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
 import { gatherWithMatMulGrad } from './gather-grad.js';
 import { matMulExplicitTranspose, transposeLast2 } from './mat-mul.js';
@@ -252,7 +253,12 @@ export class TfjsBackend implements Backend {
     return tf.maxPool(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
   }
   avgPool2d(x: Tensor, o: Pool2dOptions): Tensor {
-    return tf.avgPool(u(x) as tf.Tensor4D, o.poolSize, o.strides ?? o.poolSize, o.padding ?? 'valid');
+    const strides = o.strides ?? o.poolSize;
+    // tfjs' AvgPoolGrad is wrong at borders cut by 'same' padding (avg-pool-grad.ts).
+    if (o.padding === 'same' && recordingGradients() && samePadsSomething(x.shape, o.poolSize, strides)) {
+      return avgPoolSameExactGrad(u(x) as tf.Tensor4D, o.poolSize, strides);
+    }
+    return tf.avgPool(u(x) as tf.Tensor4D, o.poolSize, strides, o.padding ?? 'valid');
   }
 
   reshape(x: Tensor, shape: Shape): Tensor { return tf.reshape(u(x), [...shape]); }
