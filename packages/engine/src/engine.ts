@@ -11,7 +11,7 @@ import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 import { EpochProgress } from './progress.js';
-import { type EvalStepFn, makeEvalStep, makeTrainStep, type TrainStepFn } from './step.js';
+import { type EvalStepFn, makeEvalStep, TrainStepCache } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
@@ -111,8 +111,7 @@ export class Engine {
   private readonly baseLr: number;
   private step = 0;
   private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
-  /** The (compiled) train step, kept across `train` calls while the backend and the trained variables stay the same. */
-  private trainStepFn: { backend: Backend; trainable: Variable[]; fn: TrainStepFn } | undefined;
+  private readonly trainSteps = new TrainStepCache();
   private readonly compiled = new Map<string, (...xs: Tensor[]) => unknown>();
   private compiledFor: Backend | undefined;
   private readonly planner: BatchPlanner;
@@ -198,7 +197,7 @@ export class Engine {
     }
     const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
     const progress = new EpochProgress(this.options.progress === false ? false : undefined);
-    const trainStep = this.trainStepFor(net);
+    const trainStep = this.trainSteps.get(net, this.optimizer);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
@@ -252,16 +251,6 @@ export class Engine {
       result.history.push({ epoch, train: trainRes, dev: devRes, seconds });
     }
     return result;
-  }
-
-  private trainStepFor(net: NetDictNetwork): TrainStepFn {
-    const backend = getBackend();
-    const trainable = net.trainableWeights;
-    const c = this.trainStepFn;
-    if (!c || c.backend !== backend || c.trainable.length !== trainable.length || c.trainable.some((v, i) => v !== trainable[i])) {
-      this.trainStepFn = { backend, trainable, fn: makeTrainStep(net, this.optimizer) };
-    }
-    return this.trainStepFn!.fn;
   }
 
   /** Loss, error rate and accuracy of the network on `dataset`, in inference mode. */

@@ -1,4 +1,4 @@
-import { getBackend, ops, type Tensor } from '@strata/backend';
+import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
 import { objectiveParts } from '@strata/losses';
 import type { LayerNode, LayerOutput, NetDictNetwork } from '@strata/network';
@@ -114,6 +114,25 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
       ctx = undefined;
     }
   };
+}
+
+/**
+ * Keeps the (compiled) train step of a network across `Engine.train` calls
+ * while the backend and the trained variables stay the same, so that a
+ * graph backend traces and compiles it once.
+ */
+export class TrainStepCache {
+  private cached: { backend: Backend; trainable: Variable[]; fn: TrainStepFn } | undefined;
+
+  get(net: NetDictNetwork, optimizer: Optimizer): TrainStepFn {
+    const backend = getBackend();
+    const trainable = net.trainableWeights;
+    const c = this.cached;
+    if (!c || c.backend !== backend || c.trainable.length !== trainable.length || c.trainable.some((v, i) => v !== trainable[i])) {
+      this.cached = { backend, trainable, fn: makeTrainStep(net, optimizer) };
+    }
+    return this.cached!.fn;
+  }
 }
 
 /** One training step, not compiled (eager on every backend): see {@link makeTrainStep}. */
