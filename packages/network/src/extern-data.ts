@@ -123,9 +123,12 @@ export class ExternData {
    */
   checkMatchesDataset(datasetName: string, extern: Readonly<Record<string, DataConfig>>, usedKeys: string[] = this.keys): void {
     const problems: string[] = [];
+    // The dataset's entries are read with the same defaults as extern_data's (a sparse entry
+    // without `shape` is a label sequence when other entries have a time axis).
+    const given = new Map(withImplicitTime(extern));
     for (const key of usedKeys) {
       const want = this.getData(key);
-      const c = extern[key];
+      const c = given.get(key);
       if (!c) {
         problems.push(`'${key}' is not provided (dataset keys: ${Object.keys(extern).join(', ')})`);
         continue;

@@ -53,6 +53,15 @@ describe('ExternData (seed 003)', () => {
     expect([other.defaultInput, other.defaultTarget]).toEqual(['feats', 'phones']);
   });
 
+  it('checkMatchesDataset reads the dataset with the same defaults: a sparse key without shape next to sequences is a label sequence on both sides', () => {
+    const config = { data: { dim: 3, shape: [null, 3] }, classes: { dim: 5, sparse: true } };
+    const ext = new ExternData(config);
+    expect(ext.getData('classes').shape).toEqual([null]);
+    expect(() => ext.checkMatchesDataset('ds', config, ['data', 'classes'])).not.toThrow();
+    // A dataset whose labels really are one per sequence must say so, and is refused.
+    expect(() => ext.checkMatchesDataset('ds', { ...config, classes: { dim: 5, sparse: true, shape: [] } }, ['data', 'classes'])).toThrow(NetDictError);
+  });
+
   it('checkMatchedDataset names key, field, expected and got; extra added keys and seq_tag are skipped', () => {
     const ext = new ExternData().initFromDataset(TIMIT);
     expect(() => ext.checkMatchedDataset(TIMIT)).not.toThrow();
