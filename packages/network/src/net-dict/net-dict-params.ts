@@ -1,4 +1,4 @@
-import type { Tensor, TensorData } from '@strata/backend';
+import { sizeOf, type Tensor, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { loadVariables, saveVariables } from '@strata/savers';
 import { NetworkArgumentError } from '../errors.js';
@@ -83,7 +83,7 @@ export abstract class NetDictParams extends Network {
   }
   /** Seed `get_num_params`: the number of scalars in all params. */
   getNumParams(): number {
-    return this.getParamsList().reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
+    return this.getParamsList().reduce((n, v) => n + sizeOf(v.shape), 0);
   }
   /**
    * Seed `initialize_params`: sets every param back to its initial value
@@ -109,7 +109,7 @@ export abstract class NetDictParams extends Network {
   /** Seed `get_var_assigner`: a function assigning row-major values to `variable`. @throws NetworkArgumentError for a wrong element count. */
   getVarAssigner(variable: Variable): (values: TensorData | number[]) => void {
     return (values) => {
-      const size = variable.shape.reduce((a, b) => a * b, 1);
+      const size = sizeOf(variable.shape);
       if (values.length !== size) throw new NetworkArgumentError(`Variable '${variable.name}' has ${size} values ([${variable.shape.join(', ')}]), the assigner got ${values.length}.`);
       assignValues(variable, values);
     };

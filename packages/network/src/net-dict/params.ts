@@ -1,4 +1,4 @@
-import { type DType, getBackend, ops, type TensorData } from '@strata/backend';
+import { type DType, getBackend, ops, shapesEqual, sizeOf, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { LayerNotFoundError, ParamNotFoundError, ParamShapeMismatchError } from '../errors.js';
 import type { NetDictNetwork } from './net-dict-network.js';
@@ -77,12 +77,11 @@ export function setParamValuesByDict(net: NetDictNetwork, values: Readonly<Recor
         if (opts.ignoreNonExisting) continue;
         throw new ParamNotFoundError(layerName, paramName, [...own.keys()]);
       }
-      const size = v.shape.reduce((a, b) => a * b, 1);
       if (isParamValue(value)) {
-        if (value.shape.length !== v.shape.length || value.shape.some((d, i) => d !== v.shape[i])) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.shape);
+        if (!shapesEqual(value.shape, v.shape)) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.shape);
         plan.push([v, value.data]);
       } else {
-        if (value.length !== size) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.length);
+        if (value.length !== sizeOf(v.shape)) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.length);
         plan.push([v, value]);
       }
     }
