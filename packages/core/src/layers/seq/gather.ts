@@ -1,11 +1,12 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { checkSeqAxis, type SeqAxis, seqAxisIndex } from './seq-inputs.js';
 
 /** Arguments of {@link Gather}. */
 export interface GatherArgs extends LayerArgs {
   /** The axis to take positions from: `'T'` (1), `'F'` (the last) or an index >= 1 (negative from the end). */
-  axis: 'T' | 'F' | number;
+  axis: SeqAxis;
 }
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -34,24 +35,16 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
  */
 export class Gather extends Layer {
   static override readonly className: string = 'Gather';
-  readonly axis: 'T' | 'F' | number;
+  readonly axis: SeqAxis;
 
   constructor(args: GatherArgs) {
     super(args);
-    const { axis } = args;
-    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
-      throw new LayerArgumentError(`Gather: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
-    }
-    this.axis = axis;
+    this.axis = checkSeqAxis(args.axis, 'Gather');
   }
 
   /** The gathered axis as an index into `x`'s axes. */
   axisIndex(rank: number): number {
-    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
-    if (a < 1 || a >= rank) {
-      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
-    }
-    return a;
+    return seqAxisIndex(this.axis, rank, this.name);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {

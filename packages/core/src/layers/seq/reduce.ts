@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
-import { int, seqInput, xShapeOf } from './seq-inputs.js';
+import { checkSeqAxis, int, type SeqAxis, seqAxisIndex, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** The reductions of {@link Reduce} (RETURNN `mode`). */
 export const REDUCE_MODES = ['sum', 'mean', 'max', 'min'] as const;
@@ -14,7 +14,7 @@ export interface ReduceArgs extends LayerArgs {
   /** `sum`, `mean`, `max` or `min` (RETURNN `mode`). */
   mode: ReduceMode;
   /** `'T'` (axis 1, masked by seqLens), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
-  axis: 'T' | 'F' | number;
+  axis: SeqAxis;
   /** Keep the reduced axis with size 1 (RETURNN `keep_dims`). Default false. */
   keepDims?: boolean;
 }
@@ -43,7 +43,7 @@ const LOWEST = -3.4e38;
 export class Reduce extends Layer {
   static override readonly className: string = 'Reduce';
   readonly mode: ReduceMode;
-  readonly axis: 'T' | 'F' | number;
+  readonly axis: SeqAxis;
   readonly keepDims: boolean;
 
   constructor(args: ReduceArgs) {
@@ -51,12 +51,7 @@ export class Reduce extends Layer {
     if (!(REDUCE_MODES as readonly string[]).includes(args.mode)) {
       throw new LayerArgumentError(`Reduce: mode must be one of ${REDUCE_MODES.join(', ')}. Received: mode=${JSON.stringify(args.mode)}.`);
     }
-    const axis = args.axis;
-    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
-      throw new LayerArgumentError(
-        `Reduce: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`,
-      );
-    }
+    const axis = checkSeqAxis(args.axis, 'Reduce');
     this.mode = args.mode;
     this.axis = axis;
     this.keepDims = args.keepDims ?? false;
@@ -64,11 +59,7 @@ export class Reduce extends Layer {
 
   /** The reduced axis as an index into `x`'s axes. */
   axisIndex(rank: number): number {
-    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
-    if (a < 1 || a >= rank) {
-      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
-    }
-    return a;
+    return seqAxisIndex(this.axis, rank, this.name);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {

@@ -2,7 +2,7 @@
 // `[x, seqLens]`, with x `[batch, time, ...]` and seqLens int32 `[batch]`, and
 // the integer arithmetic of lengths (int32 ops only, so it traces to ONNX).
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError } from '../../errors.js';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import type { SymbolicShape } from '../../layer.js';
 
 /** A sequence input split into its tensor and its optional lengths. */
@@ -40,6 +40,29 @@ export function checkSeqLens(seqLens: Tensor, batch: number, layer: string): voi
   if (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch || seqLens.dtype !== 'int32') {
     throw new InputShapeError(layer, `expected seqLens int32 [${batch}] (one length per sequence), got ${seqLens.dtype}`, seqLens.shape);
   }
+}
+
+/** An axis of a sequence layer: `'T'` (time, axis 1), `'F'` (feature, the last axis) or a non-batch axis index (negative from the end). */
+export type SeqAxis = 'T' | 'F' | number;
+
+/** @throws LayerArgumentError unless `axis` is `'T'`, `'F'` or a non-zero integer (not the batch axis). */
+export function checkSeqAxis(axis: SeqAxis, layer: string): SeqAxis {
+  if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
+    throw new LayerArgumentError(`${layer}: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
+  }
+  return axis;
+}
+
+/**
+ * `axis` as an index into the axes of an `x` of rank `rank`.
+ * @throws InputShapeError if it is not a non-batch axis of `x`.
+ */
+export function seqAxisIndex(axis: SeqAxis, rank: number, layer: string): number {
+  const a = axis === 'T' ? 1 : axis === 'F' ? rank - 1 : axis < 0 ? rank + axis : axis;
+  if (a < 1 || a >= rank) {
+    throw new InputShapeError(layer, `axis ${JSON.stringify(axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
+  }
+  return a;
 }
 
 /** The shape of `x` from the shape(s) given to `build`/`computeOutputShape`. */

@@ -2,12 +2,12 @@ import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
-import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
+import { ceilDiv, checkSeqAxis, clampLens, int, type SeqAxis, seqAxisIndex, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Slice}. */
 export interface SliceArgs extends LayerArgs {
   /** `'T'` (axis 1, with per-sequence lengths), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
-  axis: 'T' | 'F' | number;
+  axis: SeqAxis;
   /** First index kept (RETURNN `slice_start`). Non-negative integer. Default 0. */
   start?: number;
   /** End, exclusive (RETURNN `slice_end`); negative counts from each sequence's end; null: to the end. Default null. */
@@ -37,17 +37,14 @@ export interface SliceArgs extends LayerArgs {
  */
 export class Slice extends Layer {
   static override readonly className: string = 'Slice';
-  readonly axis: 'T' | 'F' | number;
+  readonly axis: SeqAxis;
   readonly start: number;
   readonly end: number | null;
   readonly step: number;
 
   constructor(args: SliceArgs) {
     super(args);
-    const { axis } = args;
-    if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
-      throw new LayerArgumentError(`Slice: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
-    }
+    const axis = checkSeqAxis(args.axis, 'Slice');
     const start = args.start ?? 0;
     const end = args.end ?? null;
     const step = args.step ?? 1;
@@ -64,11 +61,7 @@ export class Slice extends Layer {
 
   /** The sliced axis as an index into `x`'s axes. */
   axisIndex(rank: number): number {
-    const a = this.axis === 'T' ? 1 : this.axis === 'F' ? rank - 1 : this.axis < 0 ? rank + this.axis : this.axis;
-    if (a < 1 || a >= rank) {
-      throw new InputShapeError(this.name, `axis ${JSON.stringify(this.axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
-    }
-    return a;
+    return seqAxisIndex(this.axis, rank, this.name);
   }
 
   /** Entries kept of an axis of `size` before striding: `max(0, E - start)`. */
