@@ -1,7 +1,7 @@
 import { ops, sizeOf, type Tensor } from '@strata/backend';
 import { Data, Rng } from '@strata/core';
 import { collateSequences, type SequenceKeySpec } from './bucketing.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, Example } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
 import { checkExampleValue, exampleAt } from './example-value.js';
 
@@ -51,18 +51,25 @@ export interface HostBatch {
  * @throws DataError naming the dataset, example index, key and the problem.
  */
 export function collate(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
+  for (const d of templates) {
+    if (isSequenceData(d)) {
+      throw new DataError(`Data '${d.name}' has dynamic axes ${JSON.stringify(d.shape)}; collate() takes fixed shapes only. Use collateSequenceBatch() for sequence data.`);
+    }
+  }
+  return collateFixed(dataset, indices, templates.length ? Array.from(indices, (i) => exampleAt(dataset, i)) : [], templates);
+}
+
+/** {@link collate} of fixed-shape `templates` over examples already read (`examples[b]` is example `indices[b]`): each example is read once per batch, not once per key. */
+function collateFixed(dataset: Dataset, indices: ArrayLike<number>, examples: Example[], templates: Data[]): HostBatch {
   const n = indices.length;
   const arrays: HostBatch['arrays'] = {};
   for (const d of templates) {
-    const shape = d.shape;
-    if (shape.some((s) => s === null)) {
-      throw new DataError(`Data '${d.name}' has dynamic axes ${JSON.stringify(shape)}; collate() takes fixed shapes only. Use collateSequenceBatch() for sequence data.`);
-    }
-    const per = sizeOf(shape as number[]);
+    const shape = d.shape as number[];
+    const per = sizeOf(shape);
     const values = d.sparse || d.dtype === 'int32' ? new Int32Array(n * per) : new Float32Array(n * per);
     for (let b = 0; b < n; b++) {
       const idx = indices[b]!;
-      const v = exampleAt(dataset, idx)[d.name];
+      const v = examples[b]![d.name];
       if (v === undefined) {
         throw new DataError(`Dataset '${dataset.name}', example ${idx}: no value for key '${d.name}'.`);
       }
@@ -78,7 +85,7 @@ export function collate(dataset: Dataset, indices: ArrayLike<number>, templates:
       }
     }
     checkValues(dataset.name, d, values, indices, per);
-    arrays[d.name] = { values, shape: [n, ...(shape as number[])] };
+    arrays[d.name] = { values, shape: [n, ...shape] };
   }
   return { size: n, arrays };
 }
@@ -132,7 +139,8 @@ export function sequenceKeySpec(d: Data): SequenceKeySpec {
  * @throws DataError for a missing key, a single number, a value of another type, or a size that is not whole frames.
  */
 export function sequenceLengths(dataset: Dataset, d: Data): number[] {
-  const perFrame = sequenceKeySpec(d).sparse ? 1 : (sequenceKeySpec(d).dim ?? 1);
+  const spec = sequenceKeySpec(d);
+  const perFrame = spec.sparse ? 1 : (spec.dim ?? 1);
   const lengths = new Array<number>(dataset.size);
   for (let i = 0; i < dataset.size; i++) {
     const v = exampleAt(dataset, i)[d.name];
@@ -158,8 +166,8 @@ export function sequenceLengths(dataset: Dataset, d: Data): number[] {
  */
 export function collateSequenceBatch(dataset: Dataset, indices: ArrayLike<number>, templates: Data[]): HostBatch {
   const dynamic = templates.filter(isSequenceData);
-  const host = collate(dataset, indices, templates.filter((d) => !isSequenceData(d)));
   const examples = Array.from(indices, (i) => exampleAt(dataset, i));
+  const host = collateFixed(dataset, indices, examples, templates.filter((d) => !isSequenceData(d)));
   const specs = Object.fromEntries(dynamic.map((d) => [d.name, sequenceKeySpec(d)]));
   let padded: ReturnType<typeof collateSequences>;
   try {
