@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { CheckpointNotFoundError, CheckpointWriteError, errnoCode } from './errors.js';
+import { CheckpointWriteError, errnoCode, orNotFound } from './errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData, type SafetensorsContents } from './safetensors.js';
 
 /** The `format` metadata value of checkpoints the engine writes. */
@@ -62,12 +62,5 @@ export async function saveCheckpoint(
  *   SHA-256 does not match the bytes: the file was corrupted after writing.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(path);
-    throw e;
-  }
-  return decodeSafetensors(bytes, path);
+  return decodeSafetensors(await orNotFound(path, readFile(path)), path);
 }

@@ -324,6 +324,19 @@ export class CheckpointWriteError extends CheckpointError {
   }
 }
 
+/**
+ * Awaits `io`, a file-system call on `path` (`readFile`, `stat`); when nothing
+ * exists at `path` (`ENOENT`) it throws {@link CheckpointNotFoundError} instead.
+ */
+export async function orNotFound<T>(path: string, io: Promise<T>): Promise<T> {
+  try {
+    return await io;
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw new CheckpointNotFoundError(path);
+    throw e;
+  }
+}
+
 /** `e`'s `errno` code (`ENOSPC`, ...) if it is a Node.js system error, else undefined. */
 export function errnoCode(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | null)?.code;

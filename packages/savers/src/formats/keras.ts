@@ -18,7 +18,7 @@ import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { File as H5File, Group } from 'h5wasm';
-import { CheckpointFileError, CheckpointNotFoundError } from '../errors.js';
+import { CheckpointFileError, orNotFound } from '../errors.js';
 import { type CheckpointContents, type CheckpointFormat, hasExtension, type NamedTensors } from './format.js';
 import { datasetsUnder, datasetTensor, isHdf5, stringListAttribute, withHdf5 } from './hdf5.js';
 import { isZip, readZipEntries } from './zip.js';
@@ -193,12 +193,7 @@ async function readKerasHdf5(h5Path: string, file: string, format: string, confi
 }
 
 async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(path);
-    throw e;
-  }
+  return (await orNotFound(path, stat(path))).size;
 }
 
 async function head(path: string, n: number): Promise<Uint8Array> {

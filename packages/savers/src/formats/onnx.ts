@@ -1,7 +1,7 @@
 /** ONNX models as checkpoints: the graph's initializers (its weights), read only. */
 import { readFile } from 'node:fs/promises';
 import type { OnnxInitializer } from '@strata/onnx';
-import { CheckpointFileError, CheckpointNotFoundError } from '../errors.js';
+import { CheckpointFileError, orNotFound } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { type CheckpointContents, type CheckpointFormat, hasExtension, type NamedTensors } from './format.js';
 
@@ -23,13 +23,7 @@ export const onnxFormat: CheckpointFormat = {
     return bytes ? bytes.length >= 2 && bytes[0] === 0x08 && bytes[1]! >= 1 && bytes[1]! <= 20 : hasExtension(path, this.extensions);
   },
   async read(path): Promise<CheckpointContents> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(path);
-      throw e;
-    }
+    const bytes = await orNotFound(path, readFile(path));
     const { OnnxModelReadError, readOnnxModel } = await import('@strata/onnx');
     let model: ReturnType<typeof readOnnxModel>;
     try {

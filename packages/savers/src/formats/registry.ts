@@ -1,7 +1,7 @@
 /** The known checkpoint formats, and reading/writing a file in whichever one it is. */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointNotFoundError, CheckpointWriteUnsupportedError, UnknownCheckpointFormatError } from '../errors.js';
+import { CheckpointWriteUnsupportedError, orNotFound, UnknownCheckpointFormatError } from '../errors.js';
 import type { CheckpointContents, CheckpointFormat, TensorsInput, WriteCheckpointOptions } from './format.js';
 import { kerasFormat, kerasH5Format } from './keras.js';
 import { onnxFormat } from './onnx.js';
@@ -37,13 +37,7 @@ export function checkpointFormat(name: string, file = '<file>'): CheckpointForma
  * @throws UnknownCheckpointFormatError if no format recognises it.
  */
 export async function detectCheckpointFormat(path: string): Promise<CheckpointFormat> {
-  let isDirectory = false;
-  try {
-    isDirectory = (await stat(path)).isDirectory();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(path);
-    throw e;
-  }
+  const isDirectory = (await orNotFound(path, stat(path))).isDirectory();
   const names = CHECKPOINT_FORMATS.map((f) => f.name);
   if (isDirectory) {
     if (await exists(join(path, 'model.json'))) return tfjsFormat;

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sizeOf } from '@strata/backend';
-import { CheckpointFileError, CheckpointNotFoundError, UnsafeEntryPathError } from '../errors.js';
+import { CheckpointFileError, orNotFound, UnsafeEntryPathError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { writeFilesAtomically } from './atomic.js';
 import { type CheckpointFormat, DEFAULT_SHARD_BYTES, hasExtension, type NamedTensors, safeRelativePath, tensorList, type TensorsInput, type WriteCheckpointOptions } from './format.js';
@@ -60,13 +60,7 @@ async function readTfjs(path: string): Promise<{
   const fail: Fail = (problem, fix) => {
     throw new CheckpointFileError(file, FORMAT, problem, fix);
   };
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(file);
-    throw e;
-  }
+  const text = await orNotFound(file, readFile(file, 'utf8'));
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
