@@ -53,6 +53,8 @@ const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length >
 export class TfjsBackend implements Backend {
   readonly kind = 'eager' as const;
   private readonly convFilterGradFromForward: boolean;
+  /** On that path, keep the backend's own `Conv2DBackpropInput` (cpu: faster than the forward-conv form; see conv2d-grad.ts). */
+  private readonly convNativeInputGrad: boolean;
   /** tfjs `wasm` has no `UnsortedSegmentSum` (gather's gradient): use a one-hot matMul instead (gather-grad.ts). */
   private readonly gatherGradFromMatMul: boolean;
 
@@ -66,6 +68,7 @@ export class TfjsBackend implements Backend {
   ) {
     // cpu has the kernel, but a naive one ~50x slower than the patch product (conv2d-grad.ts).
     this.convFilterGradFromForward = tf.getKernel('Conv2DBackpropFilter', tfjsBackendName) === undefined || tfjsBackendName === 'cpu';
+    this.convNativeInputGrad = tf.getKernel('Conv2DBackpropInput', tfjsBackendName) !== undefined && tfjsBackendName !== 'wasm';
     this.gatherGradFromMatMul = tf.getKernel('UnsortedSegmentSum', tfjsBackendName) === undefined;
   }
 
@@ -239,8 +242,7 @@ export class TfjsBackend implements Backend {
     }
     let y: T;
     if (this.convFilterGradFromForward && recording) {
-      const nativeInputGrad = tf.getKernel('Conv2DBackpropInput', this.tfjsBackendName) !== undefined && this.tfjsBackendName !== 'wasm';
-      y = conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, nativeInputGrad);
+      y = conv2dWithFilterGradFromForwardConv(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, dilations, this.name, this.convNativeInputGrad);
     } else {
       y = tf.conv2d(u(x) as tf.Tensor4D, u(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations);
     }
