@@ -58,21 +58,22 @@ export interface CheckpointInfo {
 }
 
 /**
- * Saves network variables, optimizer slots and state atomically (temp file +
- * rename in @strata/savers): a crash mid-save leaves the previous file intact.
+ * Saves network variables and, if given, the optimizer's slots and state,
+ * atomically (temp file + rename in @strata/savers): a crash mid-save leaves
+ * the previous file intact.
  */
 export async function saveTrainingCheckpoint(
   path: string,
   variables: Variable[],
-  optimizer: Optimizer,
+  optimizer: Optimizer | undefined,
   info: CheckpointInfo,
 ): Promise<void> {
-  await saveVariables(path, [...variables, ...slotVariables(optimizer)], {
+  await saveVariables(path, optimizer ? [...variables, ...slotVariables(optimizer)] : variables, {
     format: CHECKPOINT_FORMAT,
     epoch: String(info.epoch),
     step: String(info.step),
     configHash: info.configHash,
-    optimizer: JSON.stringify(optimizer.getState()),
+    ...(optimizer ? { optimizer: JSON.stringify(optimizer.getState()) } : {}),
   });
 }
 

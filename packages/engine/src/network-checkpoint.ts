@@ -1,5 +1,4 @@
 import { type Layer, LayerNotBuiltError } from '@strata/core';
-import { CHECKPOINT_FORMAT, saveVariables } from '@strata/savers';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoints.js';
 import { EngineConfigError } from './errors.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -43,12 +42,7 @@ export async function saveNetworkCheckpoint(path: string, state: NetworkCheckpoi
   const epoch = state.epoch ?? 0;
   checkCount('globalStep', globalStep);
   checkCount('epoch', epoch);
-  const info = { epoch, step: globalStep, configHash: '' };
-  if (optimizer) {
-    await saveTrainingCheckpoint(path, network.variables, optimizer, info);
-  } else {
-    await saveVariables(path, network.variables, { format: CHECKPOINT_FORMAT, epoch: String(epoch), step: String(globalStep), configHash: '' });
-  }
+  await saveTrainingCheckpoint(path, network.variables, optimizer, { epoch, step: globalStep, configHash: '' });
 }
 
 /**
