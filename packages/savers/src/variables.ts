@@ -1,4 +1,4 @@
-import { ops, shapesEqual, type Tensor } from '@strata/backend';
+import { type DType, ops, shapesEqual, type Tensor, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CheckpointMismatchError, type TensorMismatch } from './errors.js';
@@ -75,16 +75,26 @@ export async function loadVariables(
   if (missing.length || unexpected.length || mismatched.length) {
     throw new CheckpointMismatchError(path, missing, unexpected, mismatched, hintFor(missing, unexpected, mismatched, metadata));
   }
+  assignAll(toAssign);
+  return metadata;
+}
 
-  // Create every tensor before assigning any, so a backend failure cannot leave half the variables loaded.
+/**
+ * Assigns each variable its value (row-major `data` of `shape` and `dtype`,
+ * which the caller has checked against the variable). Every tensor is created
+ * on the active backend before the first assignment, so a backend failure
+ * cannot leave half the variables loaded; the tensors are disposed after.
+ */
+export function assignAll(
+  entries: readonly (readonly [Variable, { readonly data: TensorData; readonly shape: readonly number[]; readonly dtype: DType }])[],
+): void {
   const created: Tensor[] = [];
   try {
-    for (const [, t] of toAssign) created.push(ops.tensor(t.data, t.shape, t.dtype));
-    toAssign.forEach(([v], i) => v.assign(created[i]!));
+    for (const [, t] of entries) created.push(ops.tensor(t.data, t.shape, t.dtype));
+    entries.forEach(([v], i) => v.assign(created[i]!));
   } finally {
     ops.dispose(created);
   }
-  return metadata;
 }
 
 function hintFor(

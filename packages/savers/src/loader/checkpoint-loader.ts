@@ -1,8 +1,9 @@
-import { formatShape, ops, shapesEqual, sizeOf, type DType, type Tensor, type TensorData } from '@strata/backend';
+import { formatShape, shapesEqual, sizeOf, type DType, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { readCheckpointFile } from '../formats/registry.js';
 import { CheckpointFormatError, CheckpointMappingError, type MappedMismatch, type UnmappedParam, type UnusedTensor } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
+import { assignAll } from '../variables.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
 import { renameCandidates, splitName } from './renames.js';
 
@@ -164,13 +165,7 @@ export class CheckpointLoader {
   loadNow(): LoadReport {
     const plan = this.mapAll();
     const entries = [...plan.values];
-    const created: Tensor[] = [];
-    try {
-      for (const [, v] of entries) created.push(ops.tensor(v.data, v.shape, v.dtype));
-      entries.forEach(([variable], i) => variable.assign(created[i]!));
-    } finally {
-      ops.dispose(created);
-    }
+    assignAll(entries);
     const loaded = new Map(entries.map(([variable, v]) => [variable.path, { origin: v.origin, sources: v.sources }] as const));
     return { loaded, missing: plan.missing, ignored: plan.ignored, unused: plan.unused };
   }

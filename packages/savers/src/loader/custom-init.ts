@@ -1,6 +1,7 @@
-import { ops, shapesEqual } from '@strata/backend';
+import { shapesEqual } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { CheckpointFormatError } from '../errors.js';
+import { assignAll } from '../variables.js';
 import type { CheckpointLoader, VariableValue } from './checkpoint-loader.js';
 
 /**
@@ -16,12 +17,7 @@ export function assignVariableValue(variable: Variable, value: VariableValue): v
       `the value for '${variable.path}' is ${value.dtype} [${value.shape.join(', ')}], the variable ${variable.dtype} [${variable.shape.join(', ')}].`,
     );
   }
-  const t = ops.tensor(value.data, value.shape, value.dtype);
-  try {
-    variable.assign(t);
-  } finally {
-    ops.dispose(t);
-  }
+  assignAll([[variable, value]]);
 }
 
 /** Anything that runs functions after initialising its params: NetDictNetwork's `setCustomPostInit` (seed `TFNetwork.set_custom_post_init`). */
