@@ -121,6 +121,8 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
 export class NodeHistory<L extends NodeLayer> {
   private kept: LayerNode<L>[] = [];
   private dropped = 0;
+  /** How many of the newest kept nodes were pushed since the last {@link NodeHistory.releaseTensors} (the older ones are released). */
+  private live = 0;
 
   constructor(private readonly limit: () => number) {}
 
@@ -134,10 +136,12 @@ export class NodeHistory<L extends NodeLayer> {
   }
   push(node: LayerNode<L>): void {
     this.kept.push(node);
+    this.live++;
     const excess = this.kept.length - Math.max(1, this.limit());
     if (excess > 0) {
       for (const n of this.kept.splice(0, excess)) n.release();
       this.dropped += excess;
+      this.live = Math.min(this.live, this.kept.length);
     }
   }
   /**
@@ -158,15 +162,17 @@ export class NodeHistory<L extends NodeLayer> {
     }
     return this.kept[index - this.dropped]!;
   }
-  /** Releases the tensors of every kept node (shapes remain). */
+  /** Releases the tensors of every kept node (shapes remain); only the nodes pushed since the last call can still hold any. */
   releaseTensors(): void {
-    for (const n of this.kept) n.release();
+    for (let i = this.kept.length - this.live; i < this.kept.length; i++) this.kept[i]!.release();
+    this.live = 0;
   }
   /** Forgets every node (indices restart at 0). */
   clear(): void {
     this.releaseTensors();
     this.kept = [];
     this.dropped = 0;
+    this.live = 0;
   }
 }
 
