@@ -1,4 +1,4 @@
-import type { Tensor } from '@strata/backend';
+import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Data, Layer } from '@strata/core';
 import type { LossHolder } from '@strata/losses';
 import type { z } from 'zod';
@@ -63,6 +63,21 @@ export interface EvalEnv {
 
 /** The batch-record key holding the lengths of data key `key` (`classes:seq_lens`), as the engine uploads them. */
 export const seqLensKey = (key: string): string => `${key}:seq_lens`;
+
+/** int32 `[batch]` lengths of `batch` sequences that all run `time` frames (what a batch without `<key>:seq_lens` means). */
+export const fullSeqLens = (batch: number, time: number): Tensor => ops.fill([batch], time, 'int32');
+
+/**
+ * The lengths of extern-data key `key` (template `data`) in `batch`, int32
+ * `[batch]`: `<key>:seq_lens` if given, else full length (axis 1 of
+ * `batch[key]`) when `data` has a time axis, else undefined.
+ */
+export function dataSeqLens(batch: Readonly<Record<string, Tensor>>, key: string, data: Data): Tensor | undefined {
+  const given = batch[seqLensKey(key)];
+  const x = batch[key];
+  if (given || !x || !data.shape.includes(null)) return given;
+  return fullSeqLens(x.shape[0]!, x.shape[1]!);
+}
 
 /** What a net-dict class factory gets to create its layer. */
 export interface LayerCreateContext {

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE } from '@strata/core';
 import { type LossHolder, objectiveParts } from '@strata/losses';
 import { LossesNotComputedError } from '../errors.js';
-import { type LayerOutput, seqLensKey } from './layer-node.js';
+import { dataSeqLens, type LayerOutput, seqLensKey } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 
 /** The losses of one batch (seed 003 `get_losses_initialized(with_total=True)`), float32 scalars `[]`. */
@@ -68,9 +68,9 @@ export function fetchesDict(net: NetDictNetwork, batch: Readonly<Record<string, 
   }
   if (opts.withSize) {
     for (const key of net.getUsedDataKeys()) {
-      const x = batch[key];
-      if (!x || !net.externData.getData(key).shape.includes(null)) continue;
-      fetches[`size:${key}:0`] = batch[seqLensKey(key)] ?? ops.fill([x.shape[0]!], x.shape[1]!, 'int32');
+      const data = net.externData.getData(key);
+      const lens = batch[key] && data.shape.includes(null) ? dataSeqLens(batch, key, data) : undefined;
+      if (lens) fetches[`size:${key}:0`] = lens;
     }
   }
   return fetches;

@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import type { Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE, type Layer } from '@strata/core';
 import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetworkError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
@@ -7,7 +7,7 @@ import type { LayerSelector } from '../network.js';
 import { addLayer, type ConstructLayerHooks, constructLayer, getOrConstruct } from './construct.js';
 import { type ExtraNetOptions, extraNetIdentity, type ExtraRuns, runExtraNet } from './extra-net.js';
 import { runNodes } from './forward.js';
-import { type LayerNode, type LayerOutput, seqLensKey, type SourceRef } from './layer-node.js';
+import { dataSeqLens, type LayerNode, type LayerOutput, seqLensKey, type SourceRef } from './layer-node.js';
 import { NetDictSteps } from './net-dict-steps.js';
 import type { NetDictNetworkArgs } from './network-args.js';
 import { currentNetwork, networkStack, withCurrentNetwork } from './network-stack.js';
@@ -361,9 +361,7 @@ export class NetDictNetwork extends NetDictSteps {
       const key = s.kind === 'data' ? s.key : `${s.kind}:${s.name}`;
       const value = inputs[key];
       if (!value) throw new LayerNotFoundError(`forward(): no input tensor for '${key}'. Given: ${Object.keys(inputs).join(', ')}.`);
-      const lens = inputs[seqLensKey(key)];
-      if (lens || s.kind !== 'data' || !this.externData.getData(s.key).shape.includes(null)) return { value, seqLens: lens };
-      return { value, seqLens: ops.fill([value.shape[0]!], value.shape[1]!, 'int32') };
+      return { value, seqLens: s.kind === 'data' ? dataSeqLens(inputs, key, this.externData.getData(key)) : inputs[seqLensKey(key)] };
     };
     const result = runNodes(this.nodes.values(), resolve, inputs, c, outs, this.absoluteNamePrefix);
     for (const prefix of this.extraNets.keys()) runExtraNet(this, prefix, undefined, inputs, c, result, runs, resolve);

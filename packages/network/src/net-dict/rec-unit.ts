@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { Data, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
-import { type EvalEnv, type LayerNode, type LayerOutput, seqLensKey } from './layer-node.js';
+import { type EvalEnv, fullSeqLens, type LayerNode, type LayerOutput, seqLensKey } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import type { NetDict } from './schema.js';
 
@@ -205,7 +205,7 @@ export class RecUnit extends NetDictNetwork {
       state = this.nextFrameState(o);
     }
     const stack = (xs: Tensor[]) => ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1);
-    const lens = seqLens ?? ops.fill([batch], time, 'int32');
+    const lens = seqLens ?? fullSeqLens(batch, time);
     for (const [name, acc] of stacked) {
       if (name === 'output' && !this.node('output').lossHolder) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined, seqLens: lens });
