@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { samePadding } from './conv2d-grad.js';
 
 /** `[before, after]` padding and output size of one axis of a TF `same` window. */
 function sameAxis(size: number, k: number, stride: number): { out: number; pads: [number, number] } {
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + k - size, 0);
-  return { out, pads: [Math.floor(total / 2), total - Math.floor(total / 2)] };
+  return { out: Math.ceil(size / stride), pads: samePadding(size, k, stride, 1) };
 }
 
 /** Real (unpadded) taps of each window along one axis. */
