@@ -9,6 +9,7 @@ import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { type TracedModel, traceToOnnx } from '@strata/onnx';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { centered } from './test-utils/inputs.js';
 
 let tfjs: Backend;
 
@@ -16,17 +17,6 @@ beforeAll(async () => {
   registerTfjsBackends();
   tfjs = await setBackend('tfjs-cpu');
 });
-
-const lcg = (n: number, seed: number) => {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-};
-const randn = (shape: number[], seed: number) => lcg(shape.reduce((a, b) => a * b, 1), seed);
 
 /** Runs the exported model on `x` in onnxruntime and, eagerly, `fn` on tfjs-cpu; both results. */
 async function runBoth(model: TracedModel, fn: (x: Tensor) => Tensor, data: Float32Array, shape: number[]) {
@@ -50,8 +40,8 @@ describe('exported models run in onnxruntime at several sizes', () => {
   it('reshape [B,T,F] → [B*T,F] → dense → [B,T,U] with dynamic batch and time', async () => {
     const F = 4;
     const U = 3;
-    const kernel = ops.tensor(randn([F, U], 1), [F, U]);
-    const bias = ops.tensor(randn([U], 2), [U]);
+    const kernel = ops.tensor(centered([F, U], 1), [F, U]);
+    const bias = ops.tensor(centered([U], 2), [U]);
     const fn = (x: Tensor) => {
       const [b, t] = x.shape as [number, number];
       const h = ops.add(ops.matMul(ops.reshape(x, [b * t, F]), kernel), bias);
@@ -60,7 +50,7 @@ describe('exported models run in onnxruntime at several sizes', () => {
     const model = traceToOnnx(fn, [{ name: 'x', dtype: 'float32', shape: ['batch', 'time', F] }]);
     expect(model.outputs[0]!.dims).toEqual(['batch', 'time', U]);
     for (const [b, t, seed] of [[2, 3, 10], [5, 1, 11], [1, 7, 12]] as const) {
-      const { session, got, want } = await runBoth(model, fn, randn([b, t, F], seed), [b, t, F]);
+      const { session, got, want } = await runBoth(model, fn, centered([b, t, F], seed), [b, t, F]);
       expect(got.shape).toEqual([b, t, U]);
       expect(want.shape).toEqual([b, t, U]);
       expectClose(got.values, want.values);
@@ -74,20 +64,20 @@ describe('exported models run in onnxruntime at several sizes', () => {
   it('reshape with only batch dynamic, time static', async () => {
     const T = 5;
     const F = 2;
-    const kernel = ops.tensor(randn([F, 4], 3), [F, 4]);
+    const kernel = ops.tensor(centered([F, 4], 3), [F, 4]);
     const fn = (x: Tensor) => ops.reshape(ops.matMul(ops.reshape(x, [-1, F]), kernel), [x.shape[0]!, T, 4]);
     const model = traceToOnnx(fn, [{ name: 'x', dtype: 'float32', shape: ['batch', T, F] }]);
     expect(model.outputs[0]!.dims).toEqual(['batch', T, 4]);
     for (const [b, seed] of [[3, 20], [8, 21]] as const) {
-      const { got, want } = await runBoth(model, fn, randn([b, T, F], seed), [b, T, F]);
+      const { got, want } = await runBoth(model, fn, centered([b, T, F], seed), [b, T, F]);
       expect(got.shape).toEqual([b, T, 4]);
       expectClose(got.values, want.values);
     }
   });
 
   it('conv → pool → flatten [B,H,W,C] → [B,H*W*C] → dense → softmax with dynamic batch', async () => {
-    const filter = ops.tensor(randn([3, 3, 2, 4], 4), [3, 3, 2, 4]);
-    const dense = ops.tensor(randn([3 * 3 * 4, 5], 5), [36, 5]);
+    const filter = ops.tensor(centered([3, 3, 2, 4], 4), [3, 3, 2, 4]);
+    const dense = ops.tensor(centered([3 * 3 * 4, 5], 5), [36, 5]);
     const fn = (x: Tensor) => {
       const c = ops.relu(ops.conv2d(x, filter, { padding: 'same' }));
       const p = ops.maxPool2d(c, { poolSize: [2, 2], padding: 'same' });
@@ -98,7 +88,7 @@ describe('exported models run in onnxruntime at several sizes', () => {
     expect(model.inputs[0]!.dims).toEqual(['batch', 6, 6, 2]);
     expect(model.outputs[0]!.dims).toEqual(['batch', 5]);
     for (const [b, seed] of [[1, 30], [4, 31]] as const) {
-      const { got, want } = await runBoth(model, fn, randn([b, 6, 6, 2], seed), [b, 6, 6, 2]);
+      const { got, want } = await runBoth(model, fn, centered([b, 6, 6, 2], seed), [b, 6, 6, 2]);
       expect(got.shape).toEqual([b, 5]);
       expectClose(got.values, want.values);
     }
@@ -116,8 +106,8 @@ describe('exported models run in onnxruntime at several sizes', () => {
     ]);
     const session = await ort.InferenceSession.create(model.bytes, { intraOpNumThreads: 1 });
     for (const n of [2, 6]) {
-      const a = randn([n, 4], 40 + n);
-      const b = randn([n, 4], 50 + n);
+      const a = centered([n, 4], 40 + n);
+      const b = centered([n, 4], 50 + n);
       const out = await session.run({ a: new ort.Tensor('float32', a, [n, 4]), b: new ort.Tensor('float32', b, [n, 4]) });
       const want = tfjs.tidy(() => {
         const r = fn(tfjs.tensor(a, [n, 4], 'float32'), tfjs.tensor(b, [n, 4], 'float32'));

@@ -26,7 +26,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrtBackend } from '../ort-backend.js';
 import { GRAD_RULES } from './rules.js';
-import { finiteDifferences, lcg, mismatches } from './test-utils/grad-check.js';
+import { lcg } from '../test-utils/inputs.js';
+import { finiteDifferences, mismatches } from './test-utils/grad-check.js';
 import { GRAD_ROWS, type GradRow, NON_DIFFERENTIABLE } from './test-utils/op-grad-rows.js';
 
 const ATOL = 1e-5;

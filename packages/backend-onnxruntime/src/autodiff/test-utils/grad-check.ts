@@ -1,71 +1,7 @@
 // Shared by the gradient checks of the recorded-graph autodiff (op-grads.test.ts):
-// deterministic inputs, tolerance checks and central finite differences.
-import type { Backend, DType, Tensor, TensorData } from '@strata/backend';
-
-/** One input of an op row: values (row-major), shape and dtype. */
-export interface Input {
-  values: number[];
-  shape: number[];
-  dtype: DType;
-}
-
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** A deterministic generator of floats in `[0, 1)` (32-bit LCG). */
-export function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-let next = lcg(12345);
-
-/** Float32 values uniform in `[lo, hi)` (one shared deterministic stream). */
-export function f32(shape: number[], lo = -2, hi = 2): Input {
-  return { values: Array.from({ length: size(shape) }, () => Math.fround(lo + (hi - lo) * next())), shape, dtype: 'float32' };
-}
-
-/**
- * Float32 values uniform in `lo..hi` but at least `margin` away from each of
- * `kinks` (where the op is not differentiable: finite differences straddling
- * one would be wrong).
- */
-export function f32away(shape: number[], kinks: number[], margin = 0.1, lo = -2, hi = 2): Input {
-  const values = Array.from({ length: size(shape) }, () => {
-    for (;;) {
-      const v = Math.fround(lo + (hi - lo) * next());
-      if (kinks.every((k) => Math.abs(v - k) >= margin)) return v;
-    }
-  });
-  return { values, shape, dtype: 'float32' };
-}
-
-/**
- * Pairwise distinct float32 values (a shuffled grid with spacing `step`,
- * shifted by `phase`): maxima are unique by at least `step`, so max, pooling
- * and maximum/minimum are differentiable there with room for the FD step.
- * Two inputs with phases differing by `step / 2` never tie with each other.
- */
-export function distinct(shape: number[], step = 0.1, phase = 0): Input {
-  const n = size(shape);
-  const perm = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  }
-  return { values: perm.map((p) => Math.fround((p - n / 2) * step + phase)), shape, dtype: 'float32' };
-}
-
-/** Float32 values drawn from a few small integers, so that comparisons and maxima tie. */
-export function ties(shape: number[], choices = [-1, 0, 1, 2]): Input {
-  return { values: Array.from({ length: size(shape) }, () => choices[Math.floor(next() * choices.length)]!), shape, dtype: 'float32' };
-}
-
-export const f32v = (values: number[], shape: number[]): Input => ({ values, shape, dtype: 'float32' });
-export const i32 = (values: number[], shape: number[]): Input => ({ values, shape, dtype: 'int32' });
-export const bool = (values: number[], shape: number[]): Input => ({ values, shape, dtype: 'bool' });
+// tolerance checks and central finite differences (inputs: ../../test-utils/inputs.ts).
+import type { Backend, Tensor, TensorData } from '@strata/backend';
+import type { Input } from '../../test-utils/inputs.js';
 
 /** The entries where `|got - want| > atol + rtol·|want|` (or NaN disagrees), as readable strings (first 5). */
 export function mismatches(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): string[] {

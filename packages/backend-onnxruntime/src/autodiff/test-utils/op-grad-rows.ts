@@ -4,7 +4,7 @@
 // gather indices, ties). Float32 inputs are differentiated; int32 and bool
 // inputs are constants.
 import type { Backend, Tensor } from '@strata/backend';
-import { bool, distinct, f32, f32away, f32v, i32, type Input, ties } from './grad-check.js';
+import { bool, distinct, f32, f32away, f32v, i32, type Input, ties } from '../../test-utils/inputs.js';
 
 export interface GradRow {
   name: string;
