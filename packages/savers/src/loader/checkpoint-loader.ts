@@ -130,13 +130,7 @@ export class CheckpointLoader {
     readonly options: CheckpointLoaderOptions = {},
   ) {
     this.source = options.source ?? '<tensors>';
-    this.tensors = new Map();
-    const entries: [string, NamedTensorData][] = isMap(tensors) ? [...tensors] : [...tensors].map((t) => [t.name, t]);
-    for (const [key, t] of entries) {
-      const name = key.endsWith(':0') ? key.slice(0, -2) : key;
-      if (this.tensors.has(name)) throw new CheckpointFormatError(this.source, `the tensor '${name}' occurs twice (with and without ':0').`);
-      this.tensors.set(name, { ...t, name });
-    }
+    this.tensors = tensorsByName(tensors, this.source);
   }
 
   /**
@@ -287,8 +281,20 @@ export class CheckpointLoader {
   }
 }
 
-function isMap(t: CheckpointTensors): t is ReadonlyMap<string, NamedTensorData> {
-  return t instanceof Map;
+/**
+ * `tensors` keyed (and named) without TF's `:0` output suffix; a map's keys
+ * are the names. Shared by {@link CheckpointLoader} and `CustomParamImporter`.
+ * @throws CheckpointFormatError naming `source` if a name occurs twice (`x` and `x:0` count as the same).
+ */
+export function tensorsByName(tensors: CheckpointTensors, source: string): Map<string, NamedTensorData> {
+  const byName = new Map<string, NamedTensorData>();
+  const entries: [string, NamedTensorData][] = tensors instanceof Map ? [...tensors] : [...(tensors as Iterable<NamedTensorData>)].map((t) => [t.name, t]);
+  for (const [key, t] of entries) {
+    const name = key.endsWith(':0') ? key.slice(0, -2) : key;
+    if (byName.has(name)) throw new CheckpointFormatError(source, `the tensor '${name}' occurs twice (with and without ':0').`);
+    byName.set(name, { ...t, name });
+  }
+  return byName;
 }
 
 function dtypeOf(a: TensorData): DType {

@@ -1,6 +1,6 @@
 import { CheckpointFormatError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
-import type { CheckpointTensors } from './checkpoint-loader.js';
+import { type CheckpointTensors, tensorsByName } from './checkpoint-loader.js';
 
 /**
  * Receives one layer's checkpoint tensors, keyed by their names below the
@@ -27,7 +27,8 @@ export class CustomParamImporter {
    * @param layerPrefix the layer's name prefix in the checkpoint, e.g. `'output/'` or `'model/lstm0/'`.
    * @param tensors the checkpoint's tensors (a reader's map or list; `:0` suffixes are dropped).
    * @param setParamValuesByDict assigns the layer's params from its tensors.
-   * @throws CheckpointFormatError if no tensor lies under `layerPrefix` (naming a few that exist).
+   * @throws CheckpointFormatError if no tensor lies under `layerPrefix` (naming a few that exist),
+   *   or a name occurs twice (`x` and `x:0`).
    */
   constructor(
     readonly layerPrefix: string,
@@ -35,15 +36,14 @@ export class CustomParamImporter {
     private readonly setParamValuesByDict: ParamValuesSetter,
     source = '<tensors>',
   ) {
-    const all: NamedTensorData[] = tensors instanceof Map ? [...tensors.values()] : [...(tensors as Iterable<NamedTensorData>)];
+    const all = tensorsByName(tensors, source);
     this.values = new Map();
-    for (const t of all) {
-      const name = t.name.endsWith(':0') ? t.name.slice(0, -2) : t.name;
+    for (const [name, t] of all) {
       if (name.startsWith(layerPrefix)) this.values.set(name.slice(layerPrefix.length), { ...t, name: name.slice(layerPrefix.length) });
     }
     if (this.values.size === 0) {
-      const sample = all.slice(0, 5).map((t) => t.name);
-      throw new CheckpointFormatError(source, `no tensor has the layer prefix '${layerPrefix}' (tensors: ${sample.join(', ')}${all.length > 5 ? ', ...' : ''}); check the prefix, which ends in '/'.`);
+      const sample = [...all.keys()].slice(0, 5);
+      throw new CheckpointFormatError(source, `no tensor has the layer prefix '${layerPrefix}' (tensors: ${sample.join(', ')}${all.size > 5 ? ', ...' : ''}); check the prefix, which ends in '/'.`);
     }
     this.checkpointParamNames = [...this.values.keys()].sort();
   }
