@@ -1,4 +1,6 @@
 /** What the runner needs of each benchmarked implementation. */
+import { setBackend } from '@strata/backend';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * One implementation of a workload (a training epoch, an inference pass, a
@@ -43,6 +45,19 @@ export interface Contender {
   after?(): void | Promise<void>;
   /** Frees what the contender holds. */
   dispose(): Promise<void>;
+}
+
+/**
+ * A contender's `activate`: makes Strata backend `backendName` the active
+ * one; with `tfjsName`, also checks that tfjs' global backend is then that
+ * one (a tfjs-layers peer runs on whatever tfjs has selected).
+ * @throws Error when tfjs runs on another backend than `tfjsName`.
+ */
+export function onBackend(backendName: string, tfjsName?: string): () => Promise<void> {
+  return async () => {
+    await setBackend(backendName);
+    if (tfjsName !== undefined && tf.getBackend() !== tfjsName) throw new Error(`tfjs runs on '${tf.getBackend()}', expected ${tfjsName}.`);
+  };
 }
 
 /** The first line of an error's message (the class name too, for typed errors). */

@@ -8,7 +8,7 @@
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { INFERENCE } from '@strata/core';
 import type { Engine } from '@strata/engine';
-import type { Contender } from './contender.js';
+import { type Contender, onBackend } from './contender.js';
 import type { BenchData } from './data.js';
 import { BATCH_SIZE } from './data.js';
 
@@ -24,9 +24,7 @@ export async function strataContender(name: string, backendName: string, engine:
   return {
     name,
     detail,
-    activate: async () => {
-      await setBackend(backendName);
-    },
+    activate: onBackend(backendName),
     pass(out: Float32Array): void {
       let offset = 0;
       for (const x of inputs) {
@@ -54,9 +52,7 @@ export function enginePredictContender(name: string, backendName: string, engine
     name,
     detail: `engine.predict(dev, {batchSize: ${BATCH_SIZE}}) end to end: checks + collate + upload per call, compiled forward cached by the engine`,
     informational: true,
-    activate: async () => {
-      await setBackend(backendName);
-    },
+    activate: onBackend(backendName),
     pass(out: Float32Array): void {
       out.set(engine.predict(data.dev, { batchSize: BATCH_SIZE }).values);
     },

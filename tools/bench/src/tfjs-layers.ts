@@ -15,7 +15,7 @@ import { Conv2D, Linear, MergeDims, Pool2D, SplitDims } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Contender } from './contender.js';
+import { type Contender, onBackend } from './contender.js';
 import type { BenchData } from './data.js';
 import { BATCH_SIZE } from './data.js';
 
@@ -117,10 +117,7 @@ export async function tfjsLayersContender(name: string, net: NetDictNetwork, str
   return {
     name,
     detail: `tfjs-layers ${tfl.version_layers} Sequential ${describeSequential(model)}; model.predict + dataSync on tf.getBackend()='wasm'`,
-    activate: async () => {
-      await setBackend('tfjs-wasm');
-      if (tf.getBackend() !== 'wasm') throw new Error(`tfjs runs on '${tf.getBackend()}', expected wasm.`);
-    },
+    activate: onBackend('tfjs-wasm', 'wasm'),
     pass(out: Float32Array): void {
       let offset = 0;
       for (const x of inputs) {

@@ -4,11 +4,9 @@
  * objects, weight creation and initialisation) against building the same
  * Sequential in tfjs-layers (100 `dense` layers, weights created on `add`).
  */
-import { setBackend } from '@strata/backend';
 import { type NetDict, NetDictNetwork } from '@strata/network';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Contender } from '../contender.js';
+import { type Contender, onBackend } from '../contender.js';
 import { type GroupResult, groupResult } from '../results.js';
 import { measure } from '../runner.js';
 
@@ -33,9 +31,7 @@ function strataConstruct(name: string, backendName: string): Contender {
   return {
     name,
     detail: `NetDictNetwork.fromDict(${CONSTRUCT_LAYERS}-layer dict) on ${backendName}: schema checks, templates, layers, glorot-uniform weights (seed 42)`,
-    activate: async () => {
-      await setBackend(backendName);
-    },
+    activate: onBackend(backendName),
     pass(): void {
       net = NetDictNetwork.fromDict(dict, { externData: EXTERN, seed: 42 });
     },
@@ -52,10 +48,7 @@ function layersConstruct(name: string): Contender {
   return {
     name,
     detail: `tfjs-layers ${tfl.version_layers}: tfl.sequential() + ${CONSTRUCT_LAYERS} × model.add(tfl.layers.dense(...)) (weights created on add, glorot-uniform) on tf.getBackend()='wasm'`,
-    activate: async () => {
-      await setBackend('tfjs-wasm');
-      if (tf.getBackend() !== 'wasm') throw new Error(`tfjs runs on '${tf.getBackend()}', expected wasm.`);
-    },
+    activate: onBackend('tfjs-wasm', 'wasm'),
     pass(): void {
       const m = tfl.sequential();
       for (let i = 0; i < CONSTRUCT_LAYERS - 1; i++) m.add(tfl.layers.dense({ units: CONSTRUCT_WIDTH, activation: 'relu', ...(i === 0 ? { inputShape: [CONSTRUCT_WIDTH] } : {}) }));

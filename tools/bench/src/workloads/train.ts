@@ -13,7 +13,7 @@ import type { Dataset, Engine } from '@strata/engine';
 import type { NetDictNetwork } from '@strata/network';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type Contender, tryContender } from '../contender.js';
+import { type Contender, onBackend, tryContender } from '../contender.js';
 import { trainStepFlops } from '../flops.js';
 import { buildEngine, type ModelSpec } from '../models.js';
 import { type GroupResult, groupResult } from '../results.js';
@@ -58,9 +58,7 @@ async function strataTrainContender(name: string, backendName: string, spec: Mod
     name,
     detail: `engine.train(${share.train.size} digits = ${share.batches} batches), 1 epoch: collate + upload + the engine's train step per batch, ${engine.optimizer.getConfig().class as string}, dropout as configured`,
     units: share.batches,
-    activate: async () => {
-      await setBackend(backendName);
-    },
+    activate: onBackend(backendName),
     async pass(): Promise<void> {
       const r = await engine.train(share.train);
       losses[name] ??= `${share.batches} batches; loss ${r.history[0]!.train.loss.toFixed(4)} (1st pass)`;
@@ -112,10 +110,7 @@ async function layersTrainContender(
     units: share.batches,
     ...(share.maxRounds !== undefined ? { maxRounds: share.maxRounds } : {}),
     ...(share.skipWarmup ? { skipWarmup: true } : {}),
-    activate: async () => {
-      await setBackend(strataBackend);
-      if (tf.getBackend() !== tfjsName) throw new Error(`tfjs runs on '${tf.getBackend()}', expected ${tfjsName}.`);
-    },
+    activate: onBackend(strataBackend, tfjsName),
     async pass(): Promise<void> {
       const h = await model.fit(x, y, { batchSize, epochs: 1, shuffle: true, verbose: 0 });
       losses[name] ??= `${share.batches} batches; loss ${(h.history.loss![0] as number).toFixed(4)} (1st pass)`;
