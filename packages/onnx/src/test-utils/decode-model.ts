@@ -1,6 +1,7 @@
 // Test helper (excluded from the build): decodes a serialized ModelProto into plain
 // values that tests can assert on.
 import onnxProto from 'onnx-proto';
+import { decodeTensor } from '../read-model.js';
 
 const { onnx } = onnxProto;
 
@@ -26,14 +27,8 @@ export function decodeModel(bytes: Uint8Array): DecodedModel {
   const g = m.graph!;
   const initializers = new Map<string, { dims: number[]; values: number[] }>();
   for (const t of g.initializer ?? []) {
-    const raw = t.rawData ?? new Uint8Array();
-    const buf = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
-    const values =
-      t.dataType === onnx.TensorProto.DataType.INT64 ? Array.from(new BigInt64Array(buf), Number)
-      : t.dataType === onnx.TensorProto.DataType.INT32 ? Array.from(new Int32Array(buf))
-      : t.dataType === onnx.TensorProto.DataType.BOOL ? Array.from(new Uint8Array(buf))
-      : Array.from(new Float32Array(buf));
-    initializers.set(t.name!, { dims: (t.dims ?? []).map((d) => num(d as Int64)), values });
+    const { dims, values } = decodeTensor(t);
+    initializers.set(t.name!, { dims, values: Array.from(values as ArrayLike<number | bigint>, Number) });
   }
   return {
     opset: num(m.opsetImport![0]!.version as Int64),
