@@ -9,6 +9,7 @@ import {
   NetworkConstructionDependencyLoopError,
   UnknownLayerClassError,
 } from '../errors.js';
+import { thrownBy } from '../test-utils/thrown.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import type { NetDict } from './schema.js';
 
@@ -59,12 +60,7 @@ describe('constructFromDict (seed 003)', () => {
       c: { class: 'linear', n_out: 4, from: ['data', 'b'] },
       output: { class: 'softmax', from: 'c', loss: 'ce' },
     };
-    let err: unknown;
-    try {
-      build(d);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => build(d));
     expect(err).toBeInstanceOf(NetworkConstructionDependencyLoopError);
     const loop = err as NetworkConstructionDependencyLoopError;
     expect(loop.constructionStack).toEqual(['a', 'c', 'b']);

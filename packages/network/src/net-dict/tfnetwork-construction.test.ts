@@ -3,6 +3,7 @@ import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Copy, INFERENCE } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError, NoCurrentNetworkError } from '../errors.js';
+import { thrownBy } from '../test-utils/thrown.js';
 import type { LayerNode } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
@@ -101,22 +102,11 @@ describe('TFNetwork construction (seed 003)', () => {
   });
 
   it('errors: dependency loops name the network and stack; undefined sources name the entry', () => {
-    let err: unknown;
-    try {
-      net({ name: 'mine' }).constructFromDict({ a: { class: 'linear', n_out: 2, from: 'b' }, b: { class: 'linear', n_out: 2, from: 'a' }, output: { class: 'softmax', loss: 'ce', from: 'a' } });
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => net({ name: 'mine' }).constructFromDict({ a: { class: 'linear', n_out: 2, from: 'b' }, b: { class: 'linear', n_out: 2, from: 'a' }, output: { class: 'softmax', loss: 'ce', from: 'a' } }));
     expect(err).toBeInstanceOf(NetworkConstructionDependencyLoopError);
     expect((err as NetworkConstructionDependencyLoopError).networkName).toBe('mine');
     expect((err as Error).message).toMatch(/network 'mine': a -> b -> a/);
-    const e2 = (() => {
-      try {
-        net().constructFromDict({ output: { class: 'softmax', loss: 'ce', from: [] } });
-      } catch (e) {
-        return e as CannotHandleUndefinedSourcesError;
-      }
-    })()!;
+    const e2 = thrownBy<CannotHandleUndefinedSourcesError>(() => net().constructFromDict({ output: { class: 'softmax', loss: 'ce', from: [] } }));
     expect(e2).toBeInstanceOf(CannotHandleUndefinedSourcesError);
     expect(e2.layerDesc).toEqual({ class: 'softmax', loss: 'ce', from: [] });
     expect(e2.message).toMatch(/Entry: \{"class":"softmax","loss":"ce","from":\[\]\}/);

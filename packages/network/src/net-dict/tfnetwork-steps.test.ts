@@ -3,6 +3,7 @@ import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Copy, INFERENCE, Rng, trainingContext } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LayerExecutionError, layerFailureOf, LayerNotFoundError, LossesNotComputedError, NetDictError, NetworkArgumentError, RecStepInfoNotAvailableError } from '../errors.js';
+import { thrownBy } from '../test-utils/thrown.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
 import { registerNetDictClass } from './registry.js';
@@ -208,12 +209,7 @@ describe('TFNetwork hooks, info and diagnostics (seed 003)', () => {
   it('a layer that throws is wrapped in LayerExecutionError; describeStepFailure names the layer, entry, inputs and batch', () => {
     const net = NetDictNetwork.fromDict({ bad: { class: 'boom', from: 'data' } as never, output: { class: 'softmax', loss: 'ce', from: 'bad' } }, { externData: extern });
     const batch = { data: ops.tensor(Float32Array.from([1, 2, 3, 4]), [1, 4]), classes: ops.tensor(Int32Array.from([2]), [1], 'int32') };
-    let err: unknown;
-    try {
-      net.forward(batch);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => net.forward(batch));
     expect(err).toBeInstanceOf(LayerExecutionError);
     expect((err as LayerExecutionError).layerName).toBe('bad');
     expect((err as LayerExecutionError).cause).toBeInstanceOf(RangeError);
@@ -235,12 +231,7 @@ describe('TFNetwork hooks, info and diagnostics (seed 003)', () => {
   it('a typed error from a layer keeps its class (callers catch it by type) and still names the layer for describeStepFailure', () => {
     const net = NetDictNetwork.fromDict({ bad: { class: 'typed_boom', from: 'data' } as never, output: { class: 'softmax', loss: 'ce', from: 'bad' } }, { externData: extern });
     const batch = { data: ops.tensor(Float32Array.from([1, 2, 3, 4]), [1, 4]), classes: ops.tensor(Int32Array.from([2]), [1], 'int32') };
-    let err: unknown;
-    try {
-      net.forward(batch);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => net.forward(batch));
     expect(err).toBeInstanceOf(ShapeError);
     expect(err).not.toBeInstanceOf(LayerExecutionError);
     expect(layerFailureOf(err)?.layerName).toBe('bad');
@@ -257,13 +248,7 @@ describe('TFNetwork hooks, info and diagnostics (seed 003)', () => {
       { externData: { data: { dim: 2, shape: [null, 2] } } },
     );
     const batch = { data: ops.zeros([1, 2, 2]) };
-    const err = (() => {
-      try {
-        net.forward(batch);
-      } catch (e) {
-        return e as LayerExecutionError;
-      }
-    })()!;
+    const err = thrownBy<LayerExecutionError>(() => net.forward(batch));
     expect(err.layerName).toBe('output/b');
     expect(net.describeStepFailure(err, batch)).toMatch(/net dict entry: \{"class":"boom","from":"data:source"\}/);
     expect(net.describeStepFailure(new NetDictError('x'))).toMatch(/No failing layer recorded/);
