@@ -10,7 +10,7 @@ export interface InTimeArgs extends LayerArgs {
 }
 
 /** @throws LayerArgumentError unless `repeat` is a non-negative integer. */
-export function checkRepeat(repeat: number | undefined, layer: string): number {
+function checkRepeat(repeat: number | undefined, layer: string): number {
   const r = repeat ?? 1;
   if (!Number.isInteger(r) || r < 0) {
     throw new LayerArgumentError(`${layer}: repeat must be a non-negative integer. Received: repeat=${String(repeat)}.`);
@@ -19,7 +19,7 @@ export function checkRepeat(repeat: number | undefined, layer: string): number {
 }
 
 /** @throws LayerArgumentError unless `value` is a finite number. */
-export function checkValue(value: number | undefined, layer: string, arg: string): number {
+function checkValue(value: number | undefined, layer: string, arg: string): number {
   const v = value ?? 0;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new LayerArgumentError(`${layer}: ${arg} must be a finite number (a constant frame value). Received: ${arg}=${String(value)}.`);
@@ -27,21 +27,31 @@ export function checkValue(value: number | undefined, layer: string, arg: string
   return v;
 }
 
-/** The time axis of `shape` grown by `repeat` frames. */
-export function grownShape(shape: SymbolicShape, repeat: number): SymbolicShape {
-  return shape.map((s, i) => (i === 1 && s !== null ? s + repeat : s));
-}
-
 /**
  * What {@link PrefixInTime} and {@link PostfixInTime} share: `repeat` frames
- * added to each sequence, so the time axis and the lengths grow by `repeat`.
+ * of a constant value (the `prefix`/`postfix` argument) added to each
+ * sequence, so the time axis and the lengths grow by `repeat`.
  */
 export abstract class AddFramesInTime extends Layer {
   readonly repeat: number;
+  /** The value of the added frames. */
+  protected readonly fill: number;
 
-  constructor(args: InTimeArgs) {
+  /** @param fillArg the argument (and config key) holding the frames' value, `value` its given value. */
+  constructor(
+    args: InTimeArgs,
+    private readonly fillArg: 'prefix' | 'postfix',
+    value: number | undefined,
+  ) {
     super(args);
-    this.repeat = checkRepeat(args.repeat, (this.constructor as typeof Layer).className);
+    const className = (this.constructor as typeof Layer).className;
+    this.repeat = checkRepeat(args.repeat, className);
+    this.fill = checkValue(value, className, fillArg);
+  }
+
+  /** `x` padded along time with `before` and `after` frames of `value`. */
+  protected padTime(x: Tensor, before: number, after: number, value = 0): Tensor {
+    return ops.pad(x, x.shape.map((_, i): [number, number] => (i === 1 ? [before, after] : [0, 0])), value);
   }
 
   /** `seqLens + repeat`, int32 `[batch]`. */
@@ -49,11 +59,12 @@ export abstract class AddFramesInTime extends Layer {
     return ops.add(seqLens, int(this.repeat));
   }
 
+  /** The time axis grown by `repeat` frames. */
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return grownShape(xShapeOf(inputShape), this.repeat);
+    return xShapeOf(inputShape).map((s, i) => (i === 1 && s !== null ? s + this.repeat : s));
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), repeat: this.repeat };
+    return { ...super.getConfig(), repeat: this.repeat, [this.fillArg]: this.fill };
   }
 }

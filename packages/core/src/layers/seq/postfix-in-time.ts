@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
-import type { CallContext, LayerConfig } from '../../layer.js';
+import type { CallContext } from '../../layer.js';
 import { sequenceMask } from '../../sequence-mask.js';
-import { AddFramesInTime, checkValue, type InTimeArgs } from './add-frames-in-time.js';
+import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
 import { seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PostfixInTime}. */
@@ -26,25 +26,23 @@ export interface PostfixInTimeArgs extends InTimeArgs {
  */
 export class PostfixInTime extends AddFramesInTime {
   static override readonly className: string = 'PostfixInTime';
-  readonly postfix: number;
 
   constructor(args: PostfixInTimeArgs = {}) {
-    super(args);
-    this.postfix = checkValue(args.postfix, 'PostfixInTime', 'postfix');
+    super(args, 'postfix', args.postfix);
+  }
+
+  /** The value of the added frames. */
+  get postfix(): number {
+    return this.fill;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
-    const paddings = x.shape.map((_, i): [number, number] => (i === 1 ? [0, this.repeat] : [0, 0]));
-    if (!seqLens) return ops.pad(x, paddings, this.postfix);
+    if (!seqLens) return this.padTime(x, 0, this.repeat, this.fill);
     const outTime = x.shape[1]! + this.repeat;
     const frameShape = [-1, outTime, ...new Array<number>(x.shape.length - 2).fill(1)];
     const valid = ops.reshape(sequenceMask(seqLens, outTime), frameShape);
     const added = ops.sub(ops.reshape(sequenceMask(this.outputSeqLens(seqLens), outTime), frameShape), valid);
-    return ops.add(ops.mul(ops.pad(x, paddings), valid), ops.mul(added, this.postfix));
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), postfix: this.postfix };
+    return ops.add(ops.mul(this.padTime(x, 0, this.repeat), valid), ops.mul(added, this.fill));
   }
 }

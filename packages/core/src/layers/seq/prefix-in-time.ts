@@ -1,7 +1,7 @@
-import { ops, type Tensor } from '@strata/backend';
-import type { CallContext, LayerConfig } from '../../layer.js';
+import type { Tensor } from '@strata/backend';
+import type { CallContext } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
-import { AddFramesInTime, checkValue, type InTimeArgs } from './add-frames-in-time.js';
+import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
 import { seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PrefixInTime}. */
@@ -25,21 +25,19 @@ export interface PrefixInTimeArgs extends InTimeArgs {
  */
 export class PrefixInTime extends AddFramesInTime {
   static override readonly className: string = 'PrefixInTime';
-  readonly prefix: number;
 
   constructor(args: PrefixInTimeArgs = {}) {
-    super(args);
-    this.prefix = checkValue(args.prefix, 'PrefixInTime', 'prefix');
+    super(args, 'prefix', args.prefix);
+  }
+
+  /** The value of the added frames. */
+  get prefix(): number {
+    return this.fill;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
     // Zeroed padding shifted right by `repeat` is exactly the padding of the longer sequences.
-    const masked = seqLens ? maskFrames(x, seqLens) : x;
-    return ops.pad(masked, x.shape.map((_, i): [number, number] => (i === 1 ? [this.repeat, 0] : [0, 0])), this.prefix);
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...super.getConfig(), prefix: this.prefix };
+    return this.padTime(seqLens ? maskFrames(x, seqLens) : x, this.repeat, 0, this.fill);
   }
 }
