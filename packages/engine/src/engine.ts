@@ -110,9 +110,9 @@ export class Engine {
   /** The configured learning rate; epoch `e` trains with `baseLr * decay^(e-1)`. */
   private readonly baseLr: number;
   private step = 0;
-  private evalStepFn: { backend: Backend; fn: EvalStepFn } | undefined;
   private readonly trainSteps = new TrainStepCache();
-  private readonly compiled = new Map<string, (...xs: Tensor[]) => unknown>();
+  /** Compiled functions of the active backend (`compiledFor`): the eval step and the predict passes. */
+  private readonly compiled = new Map<string, unknown>();
   private compiledFor: Backend | undefined;
   private readonly planner: BatchPlanner;
 
@@ -258,9 +258,7 @@ export class Engine {
     const net = this.network;
     const templates = this.templatesFor(dataset);
     const acc = new MetricsAccumulator();
-    const backend = getBackend();
-    if (!this.evalStepFn || this.evalStepFn.backend !== backend) this.evalStepFn = { backend, fn: makeEvalStep(net) };
-    const evalStep = this.evalStepFn.fn;
+    const evalStep = this.perBackend<EvalStepFn>('eval', () => makeEvalStep(net));
     for (const idx of this.planner.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
       const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
@@ -316,23 +314,27 @@ export class Engine {
     return { values, shape: [dataset.size, ...rowShape] };
   }
 
-  /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
   /**
-   * `backend.compile(fn)` of the active backend, kept under `key` (a compiled
-   * function caches its graphs per input signature); recompiled when the
-   * backend changes.
+   * `make()` (a function compiled with the active backend), kept under `key`
+   * (a compiled function caches its graphs per input signature); made again
+   * when the backend changes.
    */
-  private cachedCompile<F extends (...xs: Tensor[]) => unknown>(key: string, fn: F): F {
+  private perBackend<T>(key: string, make: () => T): T {
     const backend = getBackend();
     if (this.compiledFor !== backend) {
       this.compiled.clear();
       this.compiledFor = backend;
     }
-    let c = this.compiled.get(key);
-    if (!c) this.compiled.set(key, (c = backend.compile(fn)));
-    return c as F;
+    if (!this.compiled.has(key)) this.compiled.set(key, make());
+    return this.compiled.get(key) as T;
   }
 
+  /** `backend.compile(fn)` of the active backend, kept under `key` ({@link Engine.perBackend}). */
+  private cachedCompile<F extends (...xs: Tensor[]) => unknown>(key: string, fn: F): F {
+    return this.perBackend(key, () => getBackend().compile(fn) as F);
+  }
+
+  /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
   private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
     const net = this.network;
     // The batch keys: each template's key, and `<key>:seq_lens` for sequence data (as uploadBatch names them), sorted.
