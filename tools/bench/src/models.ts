@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConfig } from '@strata/core';
-import { Engine, type OptimizerConfig } from '@strata/engine';
+import { checkpointPath, Engine, type OptimizerConfig } from '@strata/engine';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 
 /** The repository root (tools/bench/src → ../../..). */
@@ -42,7 +42,7 @@ export const CHECKPOINT_EPOCH = 15;
 function spec(key: string, name: string): ModelSpec {
   const configFile = `examples/${name}.json`;
   const config = JSON.parse(readFileSync(join(REPO_ROOT, configFile), 'utf8')) as BenchConfig;
-  const ckpt = join(REPO_ROOT, 'runs', name, `epoch-${String(CHECKPOINT_EPOCH).padStart(3, '0')}.safetensors`);
+  const ckpt = checkpointPath(join(REPO_ROOT, 'runs', name), CHECKPOINT_EPOCH);
   return { key, configFile, config, checkpoint: existsSync(ckpt) ? ckpt : null };
 }
 
@@ -56,7 +56,7 @@ export function modelSpecs(keys: readonly string[] = ['MLP', 'CNN']): ModelSpec[
 export function weightsSource(s: ModelSpec): string {
   return s.checkpoint
     ? `trained checkpoint ${s.checkpoint.slice(REPO_ROOT.length + 1)}`
-    : `freshly initialised weights (seed ${s.config.seed ?? 42}; no runs/…/epoch-${String(CHECKPOINT_EPOCH).padStart(3, '0')}.safetensors)`;
+    : `freshly initialised weights (seed ${s.config.seed ?? 42}; no ${checkpointPath('runs/…', CHECKPOINT_EPOCH)})`;
 }
 
 /**
