@@ -21,6 +21,11 @@ function staticShape(x: OnnxValue, what: string): number[] {
   return x.shape;
 }
 
+/** The input size along one axis that a `ConvTranspose` without `output_padding` gives for `out` windows. */
+function transposedSize(out: number, stride: number, k: number, dilation: number, pads: [number, number]): number {
+  return stride * (out - 1) + (k - 1) * dilation + 1 - pads[0] - pads[1];
+}
+
 /** `x` broadcast (numpy rules) to `shape` (ONNX `Expand`). */
 export function expand(g: GraphBuilder, x: OnnxValue, shape: readonly number[]): OnnxValue {
   return g.op('Expand', [x, g.int64s(shape)], {}, { shape, dtype: x.dtype, dims: shape });
@@ -39,9 +44,8 @@ export function conv2dBackpropInput(g: GraphBuilder, dy: OnnxValue, f: OnnxValue
   const [, kh, kw] = [0, f.shape[0]!, f.shape[1]!];
   const h = windowAxis(xShape[1]!, kh, sh, dh, padding);
   const w = windowAxis(xShape[2]!, kw, sw, dw, padding);
-  const full = (out: number, s: number, k: number, d: number, pads: [number, number]) => s * (out - 1) + (k - 1) * d + 1 - pads[0] - pads[1];
-  const oph = xShape[1]! - full(h.out, sh, kh, dh, h.pads);
-  const opw = xShape[2]! - full(w.out, sw, kw, dw, w.pads);
+  const oph = xShape[1]! - transposedSize(h.out, sh, kh, dh, h.pads);
+  const opw = xShape[2]! - transposedSize(w.out, sw, kw, dw, w.pads);
   const wc = transpose(g, f, [3, 2, 0, 1]);
   const y = g.op(
     'ConvTranspose',
@@ -156,7 +160,6 @@ export function avgPool2dGrad(g: GraphBuilder, xShape: readonly number[], dy: On
   th.forEach((a, i) => tw.forEach((b, j) => (inv[i * w.out + j] = 1 / (a * b))));
   const scaled = g.node('Mul', [transpose(g, dy, NHWC_TO_NCHW).name, g.constant(inv, [1, 1, h.out, w.out], 'float32')])[0]!;
   const ones = g.constant(new Float32Array(c * kh * kw).fill(1), [c, 1, kh, kw], 'float32');
-  const full = (out: number, s: number, k: number, pads: [number, number]) => s * (out - 1) + k - pads[0] - pads[1];
   const y = g.op(
     'ConvTranspose',
     [scaled, ones],
@@ -165,7 +168,7 @@ export function avgPool2dGrad(g: GraphBuilder, xShape: readonly number[], dy: On
       kernel_shape: intsAttr([kh, kw]),
       strides: intsAttr([sh, sw]),
       pads: intsAttr([h.pads[0], w.pads[0], h.pads[1], w.pads[1]]),
-      output_padding: intsAttr([H - full(h.out, sh, kh, h.pads), W - full(w.out, sw, kw, w.pads)]),
+      output_padding: intsAttr([H - transposedSize(h.out, sh, kh, 1, h.pads), W - transposedSize(w.out, sw, kw, 1, w.pads)]),
     },
     { shape: [n, c, H, W], dtype: dy.dtype, dims: [n, c, H, W] },
   );
