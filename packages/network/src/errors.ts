@@ -120,12 +120,6 @@ export interface TensorSummary {
   mean: number | null;
 }
 
-/**
- * A layer threw while computing its output in a forward pass (the cause is
- * `cause`). Carries the layer (`layerName`, with the rec-unit prefix, e.g.
- * `dec/s`) and summaries of its inputs so that `describeStepFailure` (seed 003
- * `help_on_tf_exception`) can report them after the step's tensors are gone.
- */
 /** Where a forward pass failed: the layer and its inputs' summaries (see {@link layerFailureOf}). */
 export interface LayerFailure {
   readonly layerName: string;
@@ -153,8 +147,11 @@ export function layerFailureOf(error: unknown): LayerFailure | undefined {
 
 /**
  * An untyped error (a plain `Error`, `TypeError`, `RangeError`, ...) thrown
- * by a layer during the forward pass, wrapped with the layer's name and
- * inputs. Typed errors keep their class (see {@link attachLayerFailure}).
+ * by a layer during the forward pass (the error is `cause`), wrapped with the
+ * layer (`layerName`, with the rec-unit prefix, e.g. `dec/s`) and summaries of
+ * its inputs, so that `describeStepFailure` (seed 003 `help_on_tf_exception`)
+ * can report them after the step's tensors are gone. Typed errors keep their
+ * class (see {@link attachLayerFailure}).
  */
 export class LayerExecutionError extends NetworkError implements LayerFailure {
   override name = 'LayerExecutionError';

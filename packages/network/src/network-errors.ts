@@ -23,9 +23,8 @@ export class LayerSelectorError extends NetworkError {
 
 /**
  * A Network name that cannot be a scope-path segment (seeds 000–002
- * `__init__(name)`: ValueError "If `name` is not valid"): empty, or with a
- * `/` (it separates path segments, `net/dense/kernel:0`), or other characters
- * outside `[A-Za-z0-9_.-]`.
+ * `__init__(name)`: ValueError "If `name` is not valid"): not a string,
+ * empty, or with a `/` (it separates path segments, `net/dense/kernel:0`).
  */
 export class InvalidNetworkNameError extends NetworkError {
   override name = 'InvalidNetworkNameError';
