@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { NamedTensorData } from './safetensors.js';
+import { useTempDir } from './test-utils/temp-dir.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./test-utils/save-child.ts', import.meta.url));
@@ -24,21 +25,17 @@ const previous: NamedTensorData[] = [
 ];
 const previousMeta = { epoch: '1', step: '1234', configHash: 'c0ffee', format: CHECKPOINT_FORMAT };
 
-let dir: string;
+const dir = useTempDir('strata-crash-');
 let child: ChildProcess | undefined;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-crash-'));
-});
 afterEach(() => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   child = undefined;
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** The size of `dir/name`, or 0 if it is gone. */
 const sizeOf = (name: string) => {
   try {
-    return fs.statSync(path.join(dir, name)).size;
+    return fs.statSync(path.join(dir(), name)).size;
   } catch {
     return 0;
   }
@@ -53,7 +50,7 @@ function waitForPartialFile(prefix: string, proc: ChildProcess, output: () => st
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const timer = setInterval(() => {
-      const hit = fs.readdirSync(dir).find((n) => n.startsWith(prefix) && sizeOf(n) > 0);
+      const hit = fs.readdirSync(dir()).find((n) => n.startsWith(prefix) && sizeOf(n) > 0);
       if (hit) {
         clearInterval(timer);
         resolve(hit);
@@ -67,7 +64,7 @@ function waitForPartialFile(prefix: string, proc: ChildProcess, output: () => st
 
 describe('saveCheckpoint under kill -9', () => {
   it(`a child SIGKILLed while writing a ${CHILD_MEGABYTES} MB checkpoint leaves the previous one intact and loadable`, async () => {
-    const file = path.join(dir, 'epoch-001.safetensors');
+    const file = path.join(dir(), 'epoch-001.safetensors');
     await saveCheckpoint(file, previous, previousMeta);
     const before = fs.readFileSync(file);
 
@@ -100,7 +97,7 @@ describe('saveCheckpoint under kill -9', () => {
 
     // SIGKILL runs no exit handler, so the temporary file stays behind, partial (the kill
     // interrupted the write), under a name that is not a checkpoint name (`epoch-NNN.safetensors.<n>`).
-    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(file), temp].sort());
+    expect(fs.readdirSync(dir()).sort()).toEqual([path.basename(file), temp].sort());
     expect(temp).toMatch(/^epoch-001\.safetensors\.\d+$/);
     expect(sizeOf(temp)).toBeGreaterThan(0);
     expect(sizeOf(temp)).toBeLessThan(CHILD_MEGABYTES * 2 ** 20); // the tensor bytes alone are this many

@@ -4,11 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CheckpointError, CheckpointWriteError } from './errors.js';
 import { writeFilesAtomically } from './formats/atomic.js';
 import type { NamedTensorData } from './safetensors.js';
+import { useTempDir } from './test-utils/temp-dir.js';
 
 const tensors = (fill: number): NamedTensorData[] => [
   { name: 'net/hidden/kernel', shape: [64, 32], dtype: 'float32', data: new Float32Array(64 * 32).fill(fill) },
@@ -16,18 +17,14 @@ const tensors = (fill: number): NamedTensorData[] => [
 ];
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-full-disk-'));
-});
+const dir = useTempDir('strata-full-disk-');
 afterEach(() => {
   vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a full disk during a save', () => {
   it('saveCheckpoint (write-file-atomic): previous file intact, temp file removed, CheckpointWriteError says so', async () => {
-    const target = path.join(dir, 'epoch-001.safetensors');
+    const target = path.join(dir(), 'epoch-001.safetensors');
     await saveCheckpoint(target, tensors(1.5), { epoch: '1' });
     const before = fs.readFileSync(target);
 
@@ -65,15 +62,15 @@ describe('a full disk during a save', () => {
 
     vi.restoreAllMocks();
     expect(fs.readFileSync(target).equals(before)).toBe(true);
-    expect(fs.readdirSync(dir)).toEqual(['epoch-001.safetensors']);
+    expect(fs.readdirSync(dir())).toEqual(['epoch-001.safetensors']);
     const back = await loadCheckpoint(target);
     expect(back.metadata.epoch).toBe('1');
     expect(Array.from(back.tensors.get('net/hidden/bias')!.data.slice(0, 3))).toEqual([-1.5, -1.5, -1.5]);
   });
 
   it('writeFilesAtomically (tfjs model.json + shards): no target replaced, every temp file removed', async () => {
-    const shard = path.join(dir, 'group1-shard1of1.bin');
-    const manifest = path.join(dir, 'model.json');
+    const shard = path.join(dir(), 'group1-shard1of1.bin');
+    const manifest = path.join(dir(), 'model.json');
     await writeFilesAtomically([
       { path: shard, bytes: new Uint8Array(4096).fill(1) },
       { path: manifest, bytes: new TextEncoder().encode('{"old":true}') },
@@ -100,6 +97,6 @@ describe('a full disk during a save', () => {
     expect((err as CheckpointWriteError).message).toMatch(/model\.json: ENOSPC: no space left on device, write\. Nothing was replaced/);
     expect(fs.readFileSync(manifest, 'utf8')).toBe('{"old":true}');
     expect(fs.readFileSync(shard).every((b) => b === 1)).toBe(true);
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(fs.readdirSync(dir()).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
   });
 });

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { CheckpointChecksumError, CheckpointFormatError, CheckpointNotFoundError } from './errors.js';
 import type { NamedTensorData } from './safetensors.js';
+import { useTempDir } from './test-utils/temp-dir.js';
 
 const first: NamedTensorData[] = [
   { name: 'w', shape: [2, 2], dtype: 'float32', data: new Float32Array([1, 2, 3, 4]) },
@@ -13,13 +14,9 @@ const first: NamedTensorData[] = [
 const second: NamedTensorData[] = [{ name: 'w', shape: [2, 2], dtype: 'float32', data: new Float32Array([5, 6, 7, 8]) }];
 const meta = (epoch: number) => ({ epoch: String(epoch), step: String(epoch * 100), configHash: 'abc123', format: CHECKPOINT_FORMAT });
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-savers-'));
-});
+const dir = useTempDir('strata-savers-');
 afterEach(() => {
   vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Asserts `file` still holds the first checkpoint and no temporary file is left next to it. */
@@ -33,13 +30,13 @@ async function expectFirstIntact(file: string): Promise<void> {
 
 describe('saveCheckpoint / loadCheckpoint', () => {
   it('round-trips tensors and metadata, creating parent directories', async () => {
-    const file = path.join(dir, 'a', 'b', 'epoch.001.safetensors');
+    const file = path.join(dir(), 'a', 'b', 'epoch.001.safetensors');
     await saveCheckpoint(file, first, meta(1));
     await expectFirstIntact(file);
   });
 
   it('overwrites an existing checkpoint', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     await saveCheckpoint(file, second, meta(2));
     const { tensors, metadata } = await loadCheckpoint(file);
@@ -49,7 +46,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 
   it('throws CheckpointNotFoundError with the path for a missing file', async () => {
-    const file = path.join(dir, 'nope.safetensors');
+    const file = path.join(dir(), 'nope.safetensors');
     const err = await loadCheckpoint(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointNotFoundError);
     expect((err as CheckpointNotFoundError).path).toBe(file);
@@ -57,7 +54,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 
   it('detects a byte flipped on disk after the save (checksum mismatch naming the file)', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x10; // inside the tensor data
@@ -68,7 +65,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 
   it('names the file in format errors', async () => {
-    const file = path.join(dir, 'junk.safetensors');
+    const file = path.join(dir(), 'junk.safetensors');
     fs.writeFileSync(file, 'not a checkpoint at all');
     await expect(loadCheckpoint(file)).rejects.toThrow(CheckpointFormatError);
     await expect(loadCheckpoint(file)).rejects.toThrow(file);
@@ -77,7 +74,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
 
 describe('saveCheckpoint atomicity: a failed overwrite keeps the previous checkpoint', () => {
   it('when reading a tensor throws mid-way through the list', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     const exploding = {
       name: 'bad',
@@ -92,7 +89,7 @@ describe('saveCheckpoint atomicity: a failed overwrite keeps the previous checkp
   });
 
   it('when the disk write fails half-way (simulated ENOSPC)', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     const realWrite = fs.write;
     // write-file-atomic calls fs.write(fd, buffer, offset, length, position, cb) on the temp file.
@@ -106,7 +103,7 @@ describe('saveCheckpoint atomicity: a failed overwrite keeps the previous checkp
   });
 
   it('when the final rename fails', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     vi.spyOn(fs, 'rename').mockImplementation(((_a: string, _b: string, cb: (e: Error) => void) => {
       cb(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
@@ -118,7 +115,7 @@ describe('saveCheckpoint atomicity: a failed overwrite keeps the previous checkp
   });
 
   it('when the tensors are invalid (nothing is written)', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveCheckpoint(file, first, meta(1));
     const wrong = [{ name: 'w', shape: [3, 3], dtype: 'float32', data: new Float32Array(4) }] as NamedTensorData[];
     await expect(saveCheckpoint(file, wrong, meta(2))).rejects.toThrow(CheckpointFormatError);

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { ops, setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Linear, type Variable, WeightMismatchError } from '@strata/core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FORMAT, loadCheckpoint } from './checkpoint.js';
 import { CheckpointMismatchError, CheckpointNotFoundError } from './errors.js';
 import { loadVariables, saveVariables } from './variables.js';
+import { useTempDir } from './test-utils/temp-dir.js';
 
 /** The variables of a built Linear layer named `name`: `name/kernel` [inputs, units] and `name/bias` [units]. */
 function linear(name: string, units: number, inputs = 4): Variable[] {
@@ -29,19 +30,15 @@ function fill(vars: Variable[], offset: number): Float32Array[] {
 
 const read = (vars: Variable[]) => vars.map((v) => Array.from(v.readSync()));
 
-let dir: string;
+const dir = useTempDir('strata-savers-');
 beforeAll(async () => {
   registerTfjsBackends();
   await setBackend('tfjs-cpu');
 });
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-savers-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('saveVariables / loadVariables', () => {
   it('round-trips values keyed by variable.path and returns the metadata', async () => {
-    const file = path.join(dir, 'ckpt', 'model.safetensors');
+    const file = path.join(dir(), 'ckpt', 'model.safetensors');
     const src = linear('dense', 3);
     const values = fill(src, 1);
     const meta = { epoch: '4', step: '400', configHash: 'cafe', format: CHECKPOINT_FORMAT };
@@ -58,7 +55,7 @@ describe('saveVariables / loadVariables', () => {
   });
 
   it('lists missing, unexpected and shape differences, and assigns nothing', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     await saveVariables(file, [...linear('enc', 3), ...linear('old', 2)], { configHash: 'h1' });
     const network = [...linear('enc', 5), ...linear('new', 2)];
     const before = fill(network, 7).map((v) => Array.from(v));
@@ -79,7 +76,7 @@ describe('saveVariables / loadVariables', () => {
   });
 
   it('assigns nothing even when most variables match', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     const src = [...linear('a', 3), ...linear('b', 3)];
     fill(src, 1);
     await saveVariables(file, src);
@@ -90,7 +87,7 @@ describe('saveVariables / loadVariables', () => {
   });
 
   it('with ignoreMissing, loads what the checkpoint has and keeps the rest', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     const src = linear('a', 3);
     const values = fill(src, 1);
     await saveVariables(file, src);
@@ -103,7 +100,7 @@ describe('saveVariables / loadVariables', () => {
   });
 
   it('with ignoreUnexpectedPrefixes, skips checkpoint keys under those prefixes only', async () => {
-    const file = path.join(dir, 'model.safetensors');
+    const file = path.join(dir(), 'model.safetensors');
     const src = [...linear('net', 3), ...linear('optimizer/net', 3), ...linear('extra', 1)];
     const values = fill(src, 1);
     await saveVariables(file, src);
@@ -116,6 +113,6 @@ describe('saveVariables / loadVariables', () => {
   });
 
   it('throws CheckpointNotFoundError for a missing file', async () => {
-    await expect(loadVariables(path.join(dir, 'none.safetensors'), linear('a', 1))).rejects.toThrow(CheckpointNotFoundError);
+    await expect(loadVariables(path.join(dir(), 'none.safetensors'), linear('a', 1))).rejects.toThrow(CheckpointNotFoundError);
   });
 });

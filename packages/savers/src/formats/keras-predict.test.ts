@@ -16,9 +16,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { strToU8, zipSync } from 'fflate';
 import type { File as H5File, Group as H5Group } from 'h5wasm';
 import h5wasm from 'h5wasm/node';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointLoader, type CheckpointLoaderOptions } from '../loader/checkpoint-loader.js';
 import { readCheckpointFile } from './registry.js';
+import { useTempDir } from '../test-utils/temp-dir.js';
 
 const [H, W, C, FILTERS, UNITS] = [6, 5, 2, 4, 5];
 const FLAT = (H - 2) * (W - 2) * FILTERS; // 48: 'valid' 3x3 window
@@ -52,16 +53,12 @@ const CONFIG = {
   },
 };
 
-let dir: string;
+const dir = useTempDir('strata-keras-predict-');
 beforeAll(async () => {
   await h5wasm.ready;
   registerTfjsBackends();
   await setBackend('tfjs-cpu');
 });
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-keras-predict-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function ensureGroup(f: H5File, p: string): H5Group {
   let g: H5Group = f;
@@ -152,7 +149,7 @@ function expectClose(got: Float32Array, want: Float32Array, atol = 1e-5): void {
 
 describe('Keras 3 weights of a Conv2D(relu) -> Flatten -> Dense model predict the same in Strata as in tfjs-layers', () => {
   it('.weights.h5 (no config: vars/<i>), mapped with nameMap', async () => {
-    const file = path.join(dir, 'small_cnn.weights.h5');
+    const file = path.join(dir(), 'small_cnn.weights.h5');
     writeWeightsH5(file);
     const nameMap = { 'conv/kernel': 'conv2d/vars/0', 'conv/bias': 'conv2d/vars/1', 'logits/kernel': 'dense/vars/0', 'logits/bias': 'dense/vars/1' };
     const { outs, report, format, reluZeroShare } = await strataOutputs(file, { nameMap });
@@ -169,9 +166,9 @@ describe('Keras 3 weights of a Conv2D(relu) -> Flatten -> Dense model predict th
   });
 
   it('.keras archive (config.json names the variables conv/kernel ...): loaded by name, no map', async () => {
-    const h5 = path.join(dir, 'model.weights.h5');
+    const h5 = path.join(dir(), 'model.weights.h5');
     writeWeightsH5(h5);
-    const file = path.join(dir, 'small_cnn.keras');
+    const file = path.join(dir(), 'small_cnn.keras');
     fs.writeFileSync(
       file,
       zipSync({

@@ -4,18 +4,15 @@ import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import type { File as H5File, Group as H5Group } from 'h5wasm';
 import h5wasm from 'h5wasm/node';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFileError, CheckpointNotFoundError, UnsafeEntryPathError } from '../errors.js';
 import { kerasFormat, kerasH5Format, kerasLayerPaths, toSnakeCase } from './keras.js';
+import { useTempDir } from '../test-utils/temp-dir.js';
 
-let dir: string;
+const dir = useTempDir('strata-keras-');
 beforeAll(async () => {
   await h5wasm.ready;
 });
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-keras-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const range = (n: number, scale = 1, offset = 0) => Float32Array.from({ length: n }, (_, i) => (i + offset) * scale);
 
@@ -82,7 +79,7 @@ const values = (t: { data: ArrayLike<number> } | undefined) => Array.from(t!.dat
 
 describe('Keras 3 .weights.h5 (no config): layer/vars/<i>', () => {
   it('reads every variable with its shape and exact values, layers in order', async () => {
-    const file = path.join(dir, 'model.weights.h5');
+    const file = path.join(dir(), 'model.weights.h5');
     writeKeras3(file);
     expect(kerasH5Format.detect(file)).toBe(true);
     const { tensors, details } = await kerasH5Format.read(file);
@@ -106,9 +103,9 @@ describe('Keras 3 .keras archive: names from config.json', () => {
   }
 
   it('maps vars/<i> to kernel, bias, beta, moving_mean, recurrent_kernel ... by layer class, in config order', async () => {
-    const h5 = path.join(dir, 'w.weights.h5');
+    const h5 = path.join(dir(), 'w.weights.h5');
     writeKeras3(h5);
-    const file = path.join(dir, 'cnn.keras');
+    const file = path.join(dir(), 'cnn.keras');
     writeArchive(file, {
       'metadata.json': strToU8(JSON.stringify({ keras_version: '3.6.0', date_saved: '2025-01-02@03:04:05' })),
       'config.json': strToU8(JSON.stringify(CONFIG)),
@@ -131,7 +128,7 @@ describe('Keras 3 .keras archive: names from config.json', () => {
 
   it('refuses archives with entries escaping the target or absolute, before reading anything', async () => {
     for (const bad of ['../evil.sh', 'assets/../../evil.sh', '/etc/cron.d/evil', 'C:\\evil.bat']) {
-      const file = path.join(dir, 'bad.keras');
+      const file = path.join(dir(), 'bad.keras');
       writeArchive(file, { 'config.json': strToU8('{}'), [bad]: strToU8('x'), 'model.weights.h5': new Uint8Array(8) });
       const err = await kerasFormat.read(file).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnsafeEntryPathError);
@@ -139,22 +136,22 @@ describe('Keras 3 .keras archive: names from config.json', () => {
       expect((err as Error).message).toContain(file);
       expect((err as Error).message).toMatch(/absolute or escapes/);
     }
-    expect(fs.readdirSync(dir)).toEqual(['bad.keras']); // nothing extracted next to it
+    expect(fs.readdirSync(dir())).toEqual(['bad.keras']); // nothing extracted next to it
   });
 
   it('names a missing weights entry and a corrupt archive', async () => {
-    const file = path.join(dir, 'm.keras');
+    const file = path.join(dir(), 'm.keras');
     writeArchive(file, { 'config.json': strToU8('{}'), 'model.weights.npz': new Uint8Array(4) });
     await expect(kerasFormat.read(file)).rejects.toThrow(/m\.keras: invalid keras file: the archive holds model\.weights\.npz/);
     fs.writeFileSync(file, new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]));
     await expect(kerasFormat.read(file)).rejects.toThrow(/not a valid zip archive/);
-    await expect(kerasFormat.read(path.join(dir, 'none.keras'))).rejects.toThrow(CheckpointNotFoundError);
+    await expect(kerasFormat.read(path.join(dir(), 'none.keras'))).rejects.toThrow(CheckpointNotFoundError);
   });
 });
 
 describe('Keras 2 HDF5 (model_weights/<layer>/<layer>/kernel:0)', () => {
   it('reads weight_names of every layer, without the :0 suffix', async () => {
-    const file = path.join(dir, 'legacy.h5');
+    const file = path.join(dir(), 'legacy.h5');
     const f = new h5wasm.File(file, 'w');
     f.create_attribute('keras_version', '2.15.0');
     const mw = ensureGroup(f, 'model_weights');
@@ -182,19 +179,19 @@ describe('Keras 2 HDF5 (model_weights/<layer>/<layer>/kernel:0)', () => {
 
 describe('Keras HDF5 errors name the file and the fix', () => {
   it('a file that is not HDF5, a truncated HDF5 file, and an HDF5 file without Keras groups', async () => {
-    const junk = path.join(dir, 'junk.weights.h5');
+    const junk = path.join(dir(), 'junk.weights.h5');
     fs.writeFileSync(junk, 'definitely not hdf5');
     const err = await kerasH5Format.read(junk).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointFileError);
     expect((err as Error).message).toMatch(/junk\.weights\.h5: invalid keras-h5 file: the file does not start with the HDF5 signature\. Fix:/);
 
-    const good = path.join(dir, 'good.weights.h5');
+    const good = path.join(dir(), 'good.weights.h5');
     writeKeras3(good);
-    const cut = path.join(dir, 'cut.weights.h5');
+    const cut = path.join(dir(), 'cut.weights.h5');
     fs.writeFileSync(cut, fs.readFileSync(good).subarray(0, 1200));
     await expect(kerasH5Format.read(cut)).rejects.toThrow(/cut\.weights\.h5: invalid keras-h5 file: HDF5 could not read the file .*truncated or corrupt/);
 
-    const other = path.join(dir, 'other.h5');
+    const other = path.join(dir(), 'other.h5');
     const f = new h5wasm.File(other, 'w');
     f.create_dataset({ name: 'x', data: new Float32Array([1]) });
     f.close();

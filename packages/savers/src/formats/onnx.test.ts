@@ -4,20 +4,17 @@ import path from 'node:path';
 import { ops, setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { traceToOnnx, writeOnnxFile } from '@strata/onnx';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFileError } from '../errors.js';
 import { onnxFormat } from './onnx.js';
 import { readCheckpointFile } from './registry.js';
+import { useTempDir } from '../test-utils/temp-dir.js';
 
-let dir: string;
+const dir = useTempDir('strata-onnx-');
 beforeAll(async () => {
   registerTfjsBackends();
   await setBackend('tfjs-cpu');
 });
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-onnx-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('ONNX initializers as a checkpoint', () => {
   it('reads the weights of a model exported by traceToOnnx, named by checkpoint key, with exact values', async () => {
@@ -34,7 +31,7 @@ describe('ONNX initializers as a checkpoint', () => {
       [{ name: 'data', dtype: 'float32', shape: ['batch', 'time', 4] }],
       { names: new Map([[w, 'net/dense/kernel'], [b, 'net/dense/bias']]), metadata: { epoch: '7' } },
     );
-    const file = path.join(dir, 'net.onnx');
+    const file = path.join(dir(), 'net.onnx');
     await writeOnnxFile(file, model);
 
     const { tensors, metadata, details, format, files } = await readCheckpointFile(file);
@@ -54,7 +51,7 @@ describe('ONNX initializers as a checkpoint', () => {
   });
 
   it('a file that is not ONNX is a CheckpointFileError naming it', async () => {
-    const file = path.join(dir, 'junk.onnx');
+    const file = path.join(dir(), 'junk.onnx');
     fs.writeFileSync(file, new Uint8Array([0xff, 0xff, 0xff, 0xff]));
     const err = await onnxFormat.read(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointFileError);

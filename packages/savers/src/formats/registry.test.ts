@@ -3,17 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../checkpoint.js';
 import { CheckpointNotFoundError, CheckpointWriteUnsupportedError, UnknownCheckpointFormatError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { CHECKPOINT_FORMATS, detectCheckpointFormat, readCheckpointFile, WRITABLE_CHECKPOINT_FORMATS, writeCheckpointFile } from './registry.js';
+import { useTempDir } from '../test-utils/temp-dir.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-formats-'));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = useTempDir('strata-formats-');
 
 const tensors: NamedTensorData[] = [
   { name: 'net/dense/kernel', shape: [2, 3], dtype: 'float32', data: new Float32Array([1.5, -2, 3.25, 0, -0, 1e-30]) },
@@ -21,7 +18,7 @@ const tensors: NamedTensorData[] = [
   { name: 'step', shape: [], dtype: 'int32', data: new Int32Array([1200]) },
   { name: 'mask', shape: [4], dtype: 'bool', data: new Uint8Array([1, 0, 0, 1]) },
 ];
-const p = (name: string) => path.join(dir, name);
+const p = (name: string) => path.join(dir(), name);
 
 function expectSameTensors(got: Map<string, NamedTensorData>): void {
   expect([...got.keys()].sort()).toEqual(tensors.map((t) => t.name).sort());
@@ -93,6 +90,6 @@ describe('the format registry', () => {
     expect(keras).toBeInstanceOf(CheckpointWriteUnsupportedError);
     expect((keras as Error).message).toMatch(/m\.keras: Strata reads the keras format but does not write it\. Write one of: safetensors, tfjs \(e\.g\. .*m\.safetensors\)/);
     await expect(writeCheckpointFile(p('weights.bin'), tensors)).rejects.toThrow(/weights\.bin: cannot tell which format to write.*safetensors, tfjs/);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(dir())).toEqual([]);
   });
 });

@@ -5,23 +5,20 @@ import { setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CheckpointFileError, UnsafeEntryPathError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { tfjsFormat } from './tfjs.js';
 import { float16ToFloat32 } from './tfjs-weights.js';
+import { useTempDir } from '../test-utils/temp-dir.js';
 
-let dir: string;
+const dir = useTempDir('strata-tfjs-');
 beforeAll(async () => {
   registerTfjsBackends();
   await setBackend('tfjs-cpu'); // also tfjs-core's backend, used by tfjs-layers below
 });
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-tfjs-'));
-});
 afterEach(() => {
   vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const read = (p: string) => tfjsFormat.read(p);
@@ -67,9 +64,9 @@ function writeLikeFileHandler(artifacts: tf.io.ModelArtifacts, into: string): st
 
 /** Writes a hand-made model.json with one group per entry of `groups`. */
 function writeManifest(groups: { paths: string[]; weights: object[] }[], shards: Record<string, Uint8Array>): string {
-  for (const [name, bytes] of Object.entries(shards)) fs.writeFileSync(path.join(dir, name), bytes);
-  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: null, weightsManifest: groups }));
-  return path.join(dir, 'model.json');
+  for (const [name, bytes] of Object.entries(shards)) fs.writeFileSync(path.join(dir(), name), bytes);
+  fs.writeFileSync(path.join(dir(), 'model.json'), JSON.stringify({ modelTopology: null, weightsManifest: groups }));
+  return path.join(dir(), 'model.json');
 }
 
 const bytesOf = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }) =>
@@ -78,7 +75,7 @@ const bytesOf = (a: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: n
 describe('tfjs model.json: reading', () => {
   it('reads a tfjs-layers model saved as the file:// handler writes it, with identical values', async () => {
     const model = smallModel();
-    const file = writeLikeFileHandler(await artifactsOf(model), dir);
+    const file = writeLikeFileHandler(await artifactsOf(model), dir());
     const { tensors, details, files } = await read(file);
     const expected = model.weights.map((w, i) => ({ name: w.originalName, values: model.getWeights()[i]!.dataSync(), shape: w.shape }));
     expect([...tensors.keys()]).toEqual(['hidden/kernel', 'hidden/bias', 'out/kernel', 'out/bias']);
@@ -94,7 +91,7 @@ describe('tfjs model.json: reading', () => {
     expect(files!.map((f) => path.basename(f.path))).toEqual(['model.json', 'weights.bin']);
     expect(files![1]!.bytes).toBe((4 * 3 + 3 + 3 * 2 + 2) * 4);
     // A directory holding model.json reads the same.
-    expect([...(await read(dir)).tensors.keys()]).toEqual([...tensors.keys()]);
+    expect([...(await read(dir())).tensors.keys()]).toEqual([...tensors.keys()]);
   });
 
   it('concatenates the shards of each group, with weights spanning shard boundaries', async () => {
@@ -167,24 +164,24 @@ describe('tfjs model.json: writing', () => {
   it('writes model.json + shards of at most shardBytes that tfjs-layers loads with identical predictions', async () => {
     const model = smallModel();
     const artifacts = await artifactsOf(model);
-    const source = fs.mkdtempSync(path.join(dir, 'src-'));
+    const source = fs.mkdtempSync(path.join(dir(), 'src-'));
     const { tensors } = await read(writeLikeFileHandler(artifacts, source));
-    const out = path.join(dir, 'out', 'model.json');
+    const out = path.join(dir(), 'out', 'model.json');
     await write(out, tensors, { epoch: '4' }, { modelTopology: artifacts.modelTopology, shardBytes: 40 });
 
     const json = JSON.parse(fs.readFileSync(out, 'utf8'));
     const paths = json.weightsManifest[0].paths as string[];
     expect(paths).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin']);
-    expect(paths.map((p) => fs.statSync(path.join(dir, 'out', p)).size)).toEqual([40, 40, 12]);
+    expect(paths.map((p) => fs.statSync(path.join(dir(), 'out', p)).size)).toEqual([40, 40, 12]);
     expect(json.userDefinedMetadata).toEqual({ strata: { epoch: '4' } });
-    expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual([...paths, 'model.json'].sort()); // no temp files left
+    expect(fs.readdirSync(path.join(dir(), 'out')).sort()).toEqual([...paths, 'model.json'].sort()); // no temp files left
 
     // A handler that reads the files itself, as tfjs' own file handlers would.
     const handler: tf.io.IOHandler = {
       load: async () => ({
         modelTopology: json.modelTopology,
         weightSpecs: json.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights),
-        weightData: tf.io.CompositeArrayBuffer.join(paths.map((p) => new Uint8Array(fs.readFileSync(path.join(dir, 'out', p))).buffer)),
+        weightData: tf.io.CompositeArrayBuffer.join(paths.map((p) => new Uint8Array(fs.readFileSync(path.join(dir(), 'out', p))).buffer)),
       }),
     };
     const loaded = await tfl.loadLayersModel(handler);
@@ -197,20 +194,20 @@ describe('tfjs model.json: writing', () => {
 
   it('writes weights only (modelTopology null), removes shards a rewrite no longer needs, prefixes shards of other stems', async () => {
     const big: NamedTensorData = { name: 'w', shape: [30], dtype: 'float32', data: Float32Array.from({ length: 30 }, (_, i) => i) };
-    const file = path.join(dir, 'model.json');
+    const file = path.join(dir(), 'model.json');
     await write(file, [big], {}, { shardBytes: 50 });
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin', 'model.json']);
+    expect(fs.readdirSync(dir()).sort()).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin', 'model.json']);
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).modelTopology).toBeNull();
     await write(file, [{ ...big, shape: [2], data: new Float32Array([1, 2]) }]);
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
-    await write(path.join(dir, 'other.json'), [big]);
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json', 'other.group1-shard1of1.bin', 'other.json']);
-    expect(Array.from((await read(path.join(dir, 'other.json'))).tensors.get('w')!.data)).toEqual(Array.from(big.data));
+    expect(fs.readdirSync(dir()).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    await write(path.join(dir(), 'other.json'), [big]);
+    expect(fs.readdirSync(dir()).sort()).toEqual(['group1-shard1of1.bin', 'model.json', 'other.group1-shard1of1.bin', 'other.json']);
+    expect(Array.from((await read(path.join(dir(), 'other.json'))).tensors.get('w')!.data)).toEqual(Array.from(big.data));
     expect(Array.from((await read(file)).tensors.get('w')!.data)).toEqual([1, 2]);
   });
 
   it('a failed rewrite keeps the previous model.json and shards, and leaves no temporary files', async () => {
-    const file = path.join(dir, 'model.json');
+    const file = path.join(dir(), 'model.json');
     const first: NamedTensorData = { name: 'w', shape: [2], dtype: 'float32', data: new Float32Array([1, 2]) };
     await write(file, [first]);
     const exploding = { name: 'bad', shape: [1], dtype: 'float32', get data(): Float32Array { throw new Error('device lost'); } } as NamedTensorData;
@@ -223,7 +220,7 @@ describe('tfjs model.json: writing', () => {
     });
     await expect(write(file, [{ ...first, data: new Float32Array([5, 6]) }])).rejects.toThrow('EIO');
     vi.restoreAllMocks();
-    expect(fs.readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    expect(fs.readdirSync(dir()).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
     expect(Array.from((await read(file)).tensors.get('w')!.data)).toEqual([1, 2]);
   });
 });
@@ -264,9 +261,9 @@ describe('tfjs model.json: errors name the file, the problem and the fix', () =>
   });
 
   it('bad JSON and a missing weightsManifest', async () => {
-    fs.writeFileSync(path.join(dir, 'model.json'), '{"weightsManifest": [');
-    await expect(read(path.join(dir, 'model.json'))).rejects.toThrow(/model\.json is not valid JSON/);
-    fs.writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": {}}');
-    await expect(read(path.join(dir, 'model.json'))).rejects.toThrow(/has no 'weightsManifest' list/);
+    fs.writeFileSync(path.join(dir(), 'model.json'), '{"weightsManifest": [');
+    await expect(read(path.join(dir(), 'model.json'))).rejects.toThrow(/model\.json is not valid JSON/);
+    fs.writeFileSync(path.join(dir(), 'model.json'), '{"modelTopology": {}}');
+    await expect(read(path.join(dir(), 'model.json'))).rejects.toThrow(/has no 'weightsManifest' list/);
   });
 });
