@@ -11,7 +11,7 @@ import { type RandomInput, Trace } from './trace.js';
  * fusions need constant operands (a fed bias would stop `Conv` + `Add` from
  * fusing; measured 1.36x slower MNIST CNN inference with biases of up to 64 fed).
  */
-const FEED_BELOW = 1;
+const FEED_AT_MOST = 1;
 
 /** A leaf of a compiled function's result: output `k`, or a plain value kept from the trace. */
 type Template = { out: number } | { value: unknown } | Template[] | { obj: [string, Template][] };
@@ -89,7 +89,7 @@ export class CompiledTrace {
     for (const [variable, input] of trace.variables) {
       // Scalars (a learning rate, a step counter) are fed too: baking them would rebuild the
       // session whenever they change (a schedule sets the learning rate every epoch).
-      if (trace.assigns.has(variable) || sizeOf(variable.shape) <= FEED_BELOW) this.fedVariables.push([variable, input.name]);
+      if (trace.assigns.has(variable) || sizeOf(variable.shape) <= FEED_AT_MOST) this.fedVariables.push([variable, input.name]);
       else {
         g.bakeInput(input.name, variable.data);
         this.bakedVariables.push([variable, variable.version]);
