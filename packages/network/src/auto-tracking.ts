@@ -60,6 +60,7 @@ function track(tracker: Tracker, value: unknown): unknown {
   return value;
 }
 
+/** Tracks the layers in `items`, nested arrays included. */
 function trackItems(tracker: Tracker, items: readonly unknown[]): void {
   for (const item of items) {
     if (item instanceof Layer) tracker.trackLayer(item);
@@ -72,10 +73,7 @@ function trackingArray(tracker: Tracker, array: unknown[]): unknown[] {
   if (wrapped.has(array)) return array;
   const view = new Proxy(array, {
     defineProperty(target, key, descriptor) {
-      if ('value' in descriptor && key !== 'length') {
-        if (descriptor.value instanceof Layer) tracker.trackLayer(descriptor.value);
-        else if (Array.isArray(descriptor.value)) trackItems(tracker, descriptor.value);
-      }
+      if ('value' in descriptor && key !== 'length') trackItems(tracker, [descriptor.value]);
       return Reflect.defineProperty(target, key, descriptor);
     },
   });
