@@ -24,6 +24,18 @@ export interface BenchData {
   readonly labels: Int32Array;
 }
 
+/** Pixels `[n, 784]` row-major and labels of examples `offset … offset + n - 1` of an MNIST split. */
+export function gatherDigits(ds: Dataset, offset: number, n: number): { pixels: Float32Array; labels: Int32Array } {
+  const pixels = new Float32Array(n * MNIST_PIXELS);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const ex = ds.example(offset + i);
+    pixels.set(ex.data as Float32Array, i * MNIST_PIXELS);
+    labels[i] = ex.classes as number;
+  }
+  return { pixels, labels };
+}
+
 /**
  * Loads MNIST with the split seed of the configs and cuts the dev split (or
  * its first `limit` digits) into batches.
@@ -35,15 +47,9 @@ export function loadBenchData(seed: number | undefined, batchSize = BATCH_SIZE, 
   const batches: HostBatch[] = [];
   for (let offset = 0; offset < total; offset += batchSize) {
     const size = Math.min(batchSize, total - offset);
-    const pixels = new Float32Array(size * MNIST_PIXELS);
-    const batchLabels = new Int32Array(size);
-    for (let i = 0; i < size; i++) {
-      const ex = dev.example(offset + i);
-      pixels.set(ex.data as Float32Array, i * MNIST_PIXELS);
-      batchLabels[i] = ex.classes as number;
-      labels[offset + i] = ex.classes as number;
-    }
-    batches.push({ size, offset, pixels, labels: batchLabels });
+    const batch = gatherDigits(dev, offset, size);
+    labels.set(batch.labels, offset);
+    batches.push({ size, offset, ...batch });
   }
   return { dev, batches, size: total, labels };
 }

@@ -14,6 +14,7 @@ import type { NetDictNetwork } from '@strata/network';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type Contender, onBackend, tryContender } from '../contender.js';
+import { gatherDigits } from '../data.js';
 import { trainStepFlops } from '../flops.js';
 import { buildEngine, type ModelSpec } from '../models.js';
 import { type GroupResult, groupResult } from '../results.js';
@@ -72,13 +73,11 @@ async function strataTrainContender(name: string, backendName: string, spec: Mod
 
 /** Inputs and one-hot targets of the subset as tfjs tensors on the active tfjs backend. */
 function subsetTensors(train: Dataset, n: number, classes: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  const pixels = new Float32Array(n * MNIST_PIXELS);
+  const { pixels, labels } = gatherDigits(train, 0, n);
   const oneHot = new Float32Array(n * classes);
-  for (let i = 0; i < n; i++) {
-    const ex = train.example(i);
-    pixels.set(ex.data as Float32Array, i * MNIST_PIXELS);
-    oneHot[i * classes + (ex.classes as number)] = 1;
-  }
+  labels.forEach((label, i) => {
+    oneHot[i * classes + label] = 1;
+  });
   return { x: tf.tensor2d(pixels, [n, MNIST_PIXELS]), y: tf.tensor2d(oneHot, [n, classes]) };
 }
 
