@@ -1,10 +1,10 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type Activation, fusedActivation, getActivation } from '../activations.js';
+import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import type { Variable } from '../variable.js';
-import { checkPadding, single, toPair, windowOutputSize } from './util.js';
+import { checkPadding, convWithEpilogue, single, toPair, windowOutputSize } from './util.js';
 
 /** Arguments of {@link Conv2D}. */
 export interface Conv2DArgs extends LayerArgs {
@@ -97,11 +97,7 @@ export class Conv2D extends Layer {
       throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', x.shape);
     }
     const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
-    const bias = this.bias ? { bias: this.bias.value } : {};
-    // Bias and relu (or none) go into the convolution's fused epilogue (one tf.fused.conv2d on tfjs, as tfjs-layers).
-    const fusable = fusedActivation(this.activationName);
-    if (fusable) return ops.conv2d(x, this.kernel.value, { ...options, ...bias, activation: fusable });
-    return this.activationFn(ops.conv2d(x, this.kernel.value, { ...options, ...bias }));
+    return convWithEpilogue(x, this.kernel.value, options, this.bias?.value, this.activationName, this.activationFn);
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

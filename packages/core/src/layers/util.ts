@@ -1,4 +1,5 @@
-import type { Tensor } from '@strata/backend';
+import { type Conv2dOptions, ops, type Tensor } from '@strata/backend';
+import { type Activation, fusedActivation } from '../activations.js';
 import { LayerArgumentError } from '../errors.js';
 
 /**
@@ -44,4 +45,22 @@ export function windowOutputSize(size: number | null, kernel: number, stride: nu
   if (size === null) return null;
   if (padding === 'same') return Math.ceil(size / stride);
   return Math.ceil((size - (kernel - 1) * dilation) / stride);
+}
+
+/**
+ * `activation(conv2d(x, kernel) + bias)` (NHWC `x`, HWIO `kernel`): the bias
+ * and relu (or no activation) go into the convolution's fused epilogue (one
+ * `tf.fused.conv2d` on tfjs, as tfjs-layers); other activations follow it.
+ */
+export function convWithEpilogue(
+  x: Tensor,
+  kernel: Tensor,
+  options: Omit<Conv2dOptions, 'bias' | 'activation'>,
+  bias: Tensor | undefined,
+  activationName: string | null,
+  activationFn: Activation,
+): Tensor {
+  const fusable = fusedActivation(activationName);
+  const y = ops.conv2d(x, kernel, { ...options, ...(bias ? { bias } : {}), ...(fusable ? { activation: fusable } : {}) });
+  return fusable ? y : activationFn(y);
 }

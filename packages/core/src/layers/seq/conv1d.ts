@@ -1,11 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type Activation, fusedActivation, getActivation } from '../../activations.js';
+import { type Activation, getActivation } from '../../activations.js';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { checkPadding, windowOutputSize } from '../util.js';
+import { checkPadding, convWithEpilogue, windowOutputSize } from '../util.js';
 import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Conv1D}. */
@@ -114,12 +114,10 @@ export class Conv1D extends Layer {
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const image = ops.reshape(seqLens ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
     const kernel = ops.reshape(this.kernel.value, [1, ...this.kernel.shape]);
-    // Bias and relu (or none) go into the convolution's fused epilogue; the bias is per channel, so the reshape keeps it.
-    const fusable = fusedActivation(this.activationName);
     const options = { strides: [1, this.strides] as [number, number], padding: this.padding, dilations: [1, this.dilationRate] as [number, number] };
-    const conv = ops.conv2d(image, kernel, { ...options, ...(this.bias ? { bias: this.bias.value } : {}), ...(fusable ? { activation: fusable } : {}) });
-    const z = ops.reshape(conv, [batch!, outTime, this.filters]);
-    const y = fusable ? z : this.activationFn(z);
+    // The activation acts per element or on the last (filters) axis, which the reshape keeps.
+    const conv = convWithEpilogue(image, kernel, options, this.bias?.value, this.activationName, this.activationFn);
+    const y = ops.reshape(conv, [batch!, outTime, this.filters]);
     return seqLens ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
   }
 
