@@ -1,3 +1,4 @@
+import { formatShape } from '@strata/backend';
 import { WeightMismatchError } from '@strata/core';
 
 /** Base class of errors about a checkpoint file itself (missing, malformed). */
@@ -73,7 +74,6 @@ function formatMismatch(
   mismatched: readonly TensorMismatch[],
   hint: string,
 ): string {
-  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
   const n = missing.length + unexpected.length + mismatched.length;
   const lines = [`Checkpoint ${path} does not match the network (${n} problem${n === 1 ? '' : 's'}); no variable was assigned.`];
   if (missing.length) lines.push(`  missing in checkpoint (${missing.length}): ${missing.join(', ')}`);
@@ -82,7 +82,7 @@ function formatMismatch(
     lines.push(`  shape/dtype differences (${mismatched.length}):`);
     for (const m of mismatched) {
       lines.push(
-        `    ${m.name}: checkpoint ${fmt(m.checkpoint.shape)} ${m.checkpoint.dtype}, network ${fmt(m.network.shape)} ${m.network.dtype}`,
+        `    ${m.name}: checkpoint ${formatShape(m.checkpoint.shape)} ${m.checkpoint.dtype}, network ${formatShape(m.network.shape)} ${m.network.dtype}`,
       );
     }
   }
@@ -149,7 +149,6 @@ function formatMapping(
   problems: readonly string[],
   hint: string,
 ): string {
-  const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
   const lines = [`Cannot map checkpoint ${source} onto the network; no variable was assigned.`];
   for (const p of problems) lines.push(`  ${p}`);
   if (unmapped.length) {
@@ -157,18 +156,18 @@ function formatMapping(
     for (const u of unmapped) {
       const cands = u.candidates.length ? `; same shape in checkpoint: ${u.candidates.join(', ')}` : '';
       const looked = u.checkpointName === u.name ? '' : ` (looked for '${u.checkpointName}')`;
-      lines.push(`    ${u.name} ${fmt(u.shape)} ${u.dtype}${looked}${cands}`);
+      lines.push(`    ${u.name} ${formatShape(u.shape)} ${u.dtype}${looked}${cands}`);
     }
   }
   if (mismatched.length) {
     lines.push(`  shape/dtype differences (${mismatched.length}):`);
     for (const m of mismatched) {
       lines.push(
-        `    ${m.name}: network ${fmt(m.network.shape)} ${m.network.dtype}, checkpoint '${m.checkpointName}' ${fmt(m.checkpoint.shape)} ${m.checkpoint.dtype}`,
+        `    ${m.name}: network ${formatShape(m.network.shape)} ${m.network.dtype}, checkpoint '${m.checkpointName}' ${formatShape(m.checkpoint.shape)} ${m.checkpoint.dtype}`,
       );
     }
   }
-  if (unused.length) lines.push(`  unused checkpoint tensors (${unused.length}): ${unused.map((u) => `${u.name} ${fmt(u.shape)}`).join(', ')}`);
+  if (unused.length) lines.push(`  unused checkpoint tensors (${unused.length}): ${unused.map((u) => `${u.name} ${formatShape(u.shape)}`).join(', ')}`);
   lines.push(`Hint: ${hint}`);
   return lines.join('\n');
 }
