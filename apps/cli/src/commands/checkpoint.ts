@@ -1,5 +1,6 @@
 import { type Engine, latestCheckpoint } from '@strata/engine';
-import { ConfigError } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { activateBackend, buildEngine } from '../setup.js';
 
 /** Loads `--checkpoint PATH` (default: the newest in the model dir) into the engine's network. */
 export async function loadCheckpointFor(engine: Engine, configPath: string, checkpoint?: string): Promise<{ path: string; epoch: number }> {
@@ -9,4 +10,29 @@ export async function loadCheckpointFor(engine: Engine, configPath: string, chec
   }
   const info = await engine.loadWeights(path);
   return { path, epoch: info.epoch };
+}
+
+/** The options shared by the commands that use a trained checkpoint (`eval`, `infer`, `export`). */
+export interface CheckpointOptions {
+  checkpoint?: string;
+  backend?: string;
+  model?: string;
+}
+
+/**
+ * What `eval`, `infer` and `export` start with: loads the config, activates
+ * `--backend` (default: the config's), builds the engine (no progress bar,
+ * `--model` overriding the model dir) and loads the checkpoint into it
+ * ({@link loadCheckpointFor}).
+ */
+export async function openCheckpoint(
+  configPath: string,
+  opts: CheckpointOptions,
+): Promise<{ config: Config; backend: string; engine: Engine; path: string; epoch: number }> {
+  const config = await loadConfig(configPath);
+  const backend = opts.backend ?? config.backend;
+  await activateBackend(backend);
+  const engine = buildEngine(config, { model: opts.model, progress: false });
+  const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
+  return { config, backend, engine, path, epoch };
 }

@@ -1,7 +1,5 @@
-import { loadConfig } from '../config.js';
 import { datasetsFor } from '../datasets.js';
-import { activateBackend, buildEngine } from '../setup.js';
-import { loadCheckpointFor } from './checkpoint.js';
+import { type CheckpointOptions, openCheckpoint } from './checkpoint.js';
 import { g2pEvaluate } from './g2p.js';
 
 /**
@@ -9,12 +7,8 @@ import { g2pEvaluate } from './g2p.js';
  * checkpoint (default: the newest); for a grapheme-to-phoneme corpus also
  * the decoded test set's WER and PER.
  */
-export async function evalCommand(configPath: string, opts: { backend?: string; checkpoint?: string; model?: string }): Promise<void> {
-  const config = await loadConfig(configPath);
-  const backend = opts.backend ?? config.backend;
-  await activateBackend(backend);
-  const engine = buildEngine(config, { model: opts.model, progress: false });
-  const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
+export async function evalCommand(configPath: string, opts: CheckpointOptions): Promise<void> {
+  const { config, backend, engine, path, epoch } = await openCheckpoint(configPath, opts);
   const corpus = datasetsFor(config);
   const r = engine.evaluate(corpus.dev);
   console.log(`checkpoint ${path} (epoch ${epoch}), backend ${backend}`);

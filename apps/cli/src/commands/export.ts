@@ -1,16 +1,12 @@
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../config.js';
-import { activateBackend, buildEngine } from '../setup.js';
-import { loadCheckpointFor } from './checkpoint.js';
+import { ConfigError } from '../config.js';
+import { type CheckpointOptions, openCheckpoint } from './checkpoint.js';
 
 /** Options of `strata export`. */
-export interface ExportOptions {
-  checkpoint?: string;
+export interface ExportOptions extends CheckpointOptions {
   format: string;
   out?: string;
   opset?: number;
-  backend?: string;
-  model?: string;
 }
 
 /**
@@ -21,11 +17,7 @@ export interface ExportOptions {
  */
 export async function exportCommand(configPath: string, opts: ExportOptions): Promise<void> {
   if (opts.format !== 'onnx') throw new ConfigError(`Unknown export format '${opts.format}'. Formats: onnx.`);
-  const config = await loadConfig(configPath);
-  const backend = opts.backend ?? config.backend;
-  await activateBackend(backend);
-  const engine = buildEngine(config, { model: opts.model, progress: false });
-  const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
+  const { engine, path, epoch } = await openCheckpoint(configPath, opts);
   const out = resolve(opts.out ?? path.replace(/\.safetensors$/, '') + '.onnx');
   const model = await engine.network.exportOnnx(out, { opset: opts.opset });
   console.log(`checkpoint ${path} (epoch ${epoch}) -> ${out} (${(model.bytes.byteLength / 1e6).toFixed(2)} MB)`);

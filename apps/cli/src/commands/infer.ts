@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { loadConfig } from '../config.js';
 import { datasetsFor } from '../datasets.js';
-import { activateBackend, buildEngine } from '../setup.js';
-import { loadCheckpointFor } from './checkpoint.js';
+import { type CheckpointOptions, openCheckpoint } from './checkpoint.js';
 import { g2pTranscribe } from './g2p.js';
 
 /** Options of `strata infer`. */
-export interface InferOptions {
-  checkpoint?: string;
-  backend?: string;
-  model?: string;
+export interface InferOptions extends CheckpointOptions {
   output?: string;
   batchSize?: number;
 }
@@ -24,11 +19,7 @@ export interface InferOptions {
  * and prints each with its phonemes.
  */
 export async function inferCommand(configPath: string, opts: InferOptions): Promise<void> {
-  const config = await loadConfig(configPath);
-  const backend = opts.backend ?? config.backend;
-  await activateBackend(backend);
-  const engine = buildEngine(config, { model: opts.model, progress: false });
-  const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
+  const { config, backend, engine, path, epoch } = await openCheckpoint(configPath, opts);
   const corpus = datasetsFor(config);
   if (corpus.g2p) {
     const words = readFileSync(0, 'utf8').split(/\s+/).filter(Boolean);
