@@ -28,14 +28,13 @@ function mlp(c: Choices): NetCase {
   const classes = c.int(2, 6);
   const net: Dict = {};
   let prev = 'data';
-  let prevDim = dim;
   const n = c.int(0, 4);
   for (let i = 0; i < n; i++) {
     const name = `l${i}`;
     const kind = c.pick(['linear', 'linear', 'activation', 'dropout', 'batch_norm', 'layer_norm', 'copy', 'combine']);
     if (kind === 'linear') {
-      prevDim = c.int(1, 16);
-      net[name] = { class: 'linear', activation: c.pick(ACTIVATIONS), n_out: prevDim, from: prev };
+      const nOut = c.int(1, 16);
+      net[name] = { class: 'linear', activation: c.pick(ACTIVATIONS), n_out: nOut, from: prev };
     } else if (kind === 'activation') net[name] = { class: 'activation', activation: c.pick(ACTIVATIONS.filter(Boolean)), from: prev };
     else if (kind === 'dropout') net[name] = { class: 'dropout', dropout: c.pick([0, 0.1, 0.5]), from: prev };
     else if (kind === 'combine') net[name] = { class: 'combine', kind: c.pick(['add', 'mul', 'maximum', 'average']), from: [prev, prev] };
@@ -43,7 +42,6 @@ function mlp(c: Choices): NetCase {
     prev = name;
   }
   net.output = { class: 'softmax', loss: 'ce', from: prev, target: 'classes', ...(c.chance(0.5) ? { n_out: classes } : {}) };
-  void prevDim;
   return { kind: 'net', externData: { data: { dim }, classes: { dim: classes, sparse: true } }, netDict: net, mutations: [], mentions: [] };
 }
 
@@ -95,26 +93,29 @@ const entryOf = (k: NetCase, name: string): Entry | undefined => {
   return e && typeof e === 'object' && !Array.isArray(e) ? (e as Entry) : undefined;
 };
 
-const MUTATIONS: Record<string, Mutation> = {
-  wrongType(c, k) {
+/** A mutation of one randomly picked layer; it does nothing when that layer's entry is not an object (an earlier mutation broke it). */
+const ofEntry =
+  (m: (c: Choices, k: NetCase, name: string, e: Entry) => void): Mutation =>
+  (c, k) => {
     const name = c.pick(layerNames(k));
     const e = entryOf(k, name);
-    if (!e) return;
+    if (e) m(c, k, name, e);
+  };
+
+const MUTATIONS: Record<string, Mutation> = {
+  wrongType: ofEntry((c, k, name, e) => {
     const key = c.pick([...Object.keys(e), 'n_out', 'from', 'activation', 'dropout', 'loss', 'target', 'trainable', 'L2', 'loss_scale']);
     const v = c.pick(WRONG_VALUES);
     e[key] = v;
     k.mutations.push(`${name}.${key} = ${JSON.stringify(v)}`);
     k.mentions.push(name, key);
-  },
-  missingField(c, k) {
-    const name = c.pick(layerNames(k));
-    const e = entryOf(k, name);
-    if (!e) return;
+  }),
+  missingField: ofEntry((c, k, name, e) => {
     const key = c.pick([...Object.keys(e), 'class']);
     delete e[key];
     k.mutations.push(`delete ${name}.${key}`);
     k.mentions.push(name, key);
-  },
+  }),
   cycle(c, k) {
     const names = layerNames(k);
     const a = c.pick(names);
@@ -127,44 +128,32 @@ const MUTATIONS: Record<string, Mutation> = {
     k.mutations.push(`cycle ${a} <- ${b}`);
     k.mentions.push(a, b);
   },
-  unknownClass(c, k) {
-    const name = c.pick(layerNames(k));
-    const e = entryOf(k, name);
-    if (!e) return;
+  unknownClass: ofEntry((c, k, name, e) => {
     const cls = c.pick(['lienar', 'Linear', 'LSTM', 'softmax ', '', '__proto__', 'constructor', 'toString', 'rec_unit', 'subnetwork']);
     e.class = cls;
     k.mutations.push(`${name}.class = ${JSON.stringify(cls)}`);
     k.mentions.push(name, cls || 'class');
-  },
-  absurdSize(c, k) {
-    const name = c.pick(layerNames(k));
-    const e = entryOf(k, name);
-    if (!e) return;
+  }),
+  absurdSize: ofEntry((c, k, name, e) => {
     const size = c.pick(ABSURD_SIZES);
     const key = c.pick(['n_out', 'n_out', 'filter_size', 'pool_size', 'window_size', 'num_heads', 'total_key_dim', 'dims', 'repeat']);
     e[key] = key === 'filter_size' || key === 'pool_size' ? [size, size] : key === 'dims' ? [size, -1] : size;
     k.mutations.push(`${name}.${key} = ${JSON.stringify(e[key])}`);
     k.mentions.push(name, key);
-  },
-  unknownKey(c, k) {
-    const name = c.pick(layerNames(k));
-    const e = entryOf(k, name);
-    if (!e) return;
+  }),
+  unknownKey: ofEntry((c, k, name, e) => {
     const key = c.pick(['n_outs', 'form', 'activaton', 'unit_opts', 'L3', 'with_bais']);
     e[key] = 1;
     k.mutations.push(`${name}.${key} = 1`);
     k.mentions.push(name, key);
-  },
-  badReference(c, k) {
-    const name = c.pick(layerNames(k));
-    const e = entryOf(k, name);
-    if (!e) return;
+  }),
+  badReference: ofEntry((c, k, name, e) => {
     const ref = c.pick(['nonexistent', 'data:nope', 'prev:output', 'base:enc', '', [], ['data', 'nope'], 'data:classes', 'output']);
     const key = c.chance(0.7) ? 'from' : 'target';
     e[key] = ref;
     k.mutations.push(`${name}.${key} = ${JSON.stringify(ref)}`);
     k.mentions.push(name, ...(typeof ref === 'string' && ref ? [ref] : []));
-  },
+  }),
   brokenEntry(c, k) {
     const name = c.pick(layerNames(k));
     const v = c.pick([null, 42, 'linear', [], [{ class: 'linear' }], true]);
