@@ -20,7 +20,7 @@ export interface DataCase {
 }
 
 /** A corruption of example `i`'s value for `key`, or the value itself. */
-type Corrupt = (key: string, i: number, v: Example[string]) => unknown;
+type Corrupt = (key: string, v: Example[string]) => unknown;
 
 const DIM = 3;
 const CLASSES = 4;
@@ -59,35 +59,35 @@ export function generateDataCase(c: Choices, corrupt: boolean): DataCase {
   let corruptFn: Corrupt | undefined;
   if (kind === 'nonFinite') {
     const bad = c.pick([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
-    corruptFn = (key, _i, v) => (key === 'data' ? (v as Float32Array).map((x, j) => (j === 0 ? bad : x)) : v);
+    corruptFn = (key, v) => (key === 'data' ? (v as Float32Array).map((x, j) => (j === 0 ? bad : x)) : v);
     k.mutations.push(`example ${victim}: data[0] = ${bad}`);
     k.mentions.push(`example ${victim}`, 'data');
   } else if (kind === 'wrongSize') {
     const key = c.pick(['data', 'data', 'classes']);
     const len = c.pick([0, 1, 2, 4, 7]);
-    corruptFn = (kk, _i, v) => (kk !== key ? v : key === 'data' ? new Float32Array(len) : sequence ? new Int32Array(len + 7) : Int32Array.of(1, 2));
+    corruptFn = (kk, v) => (kk !== key ? v : key === 'data' ? new Float32Array(len) : sequence ? new Int32Array(len + 7) : Int32Array.of(1, 2));
     k.mutations.push(`example ${victim}: ${key} has the wrong size`);
     // A sequence target of another length than its input is found by the frame-synchronous loss, which names the target.
     k.mentions.push(`example ${victim}`, key, 'classes', 'data', ...(sequence ? ['target'] : []));
   } else if (kind === 'label') {
     const label = c.pick([CLASSES, -1, 1.5, 1e9, Number.NaN, 2 ** 31]);
-    corruptFn = (key, _i, v) => (key !== 'classes' ? v : sequence ? Int32Array.from(v as Int32Array, () => label) : label);
-    if (sequence && !Number.isInteger(label)) corruptFn = (key, _i, v) => (key !== 'classes' ? v : Float32Array.from(v as Int32Array, () => label));
+    corruptFn = (key, v) => (key !== 'classes' ? v : sequence ? Int32Array.from(v as Int32Array, () => label) : label);
+    if (sequence && !Number.isInteger(label)) corruptFn = (key, v) => (key !== 'classes' ? v : Float32Array.from(v as Int32Array, () => label));
     k.mutations.push(`example ${victim}: classes = ${label}`);
     k.mentions.push(`example ${victim}`, 'classes');
   } else if (kind === 'missingKey') {
     const key = c.pick(['data', 'classes']);
-    corruptFn = (kk, _i, v) => (kk === key ? undefined : v);
+    corruptFn = (kk, v) => (kk === key ? undefined : v);
     k.mutations.push(`example ${victim}: no ${key}`);
     k.mentions.push(key);
   } else if (kind === 'wrongType') {
     const key = c.pick(['data', 'classes']);
     const v = c.pick<unknown>(['0.5', null, [1, 2, 3], { 0: 1 }, true, new Float64Array(DIM), new Uint8Array(DIM)]);
-    corruptFn = (kk, _i, old) => (kk === key ? v : old);
+    corruptFn = (kk, old) => (kk === key ? v : old);
     k.mutations.push(`example ${victim}: ${key} = ${Object.prototype.toString.call(v)}`);
     k.mentions.push(key);
   } else if (kind === 'extreme') {
-    corruptFn = (key, _i, v) => (key === 'data' ? (v as Float32Array).map(() => c.pick([3e38, -3e38, 1e30])) : v);
+    corruptFn = (key, v) => (key === 'data' ? (v as Float32Array).map(() => c.pick([3e38, -3e38, 1e30])) : v);
     k.mutations.push(`example ${victim}: data = ±3e38 (finite)`);
     k.mentions.push('hidden', 'output', 'objective');
   } else if (kind === 'extern') {
@@ -117,7 +117,7 @@ export function generateDataCase(c: Choices, corrupt: boolean): DataCase {
       example: (i) => {
         const e = examples[i]!;
         if (i !== victim) return e;
-        return Object.fromEntries(Object.entries(e).map(([key, v]) => [key, f(key, i, v)]).filter(([, v]) => v !== undefined)) as Example;
+        return Object.fromEntries(Object.entries(e).map(([key, v]) => [key, f(key, v)]).filter(([, v]) => v !== undefined)) as Example;
       },
     };
   }
