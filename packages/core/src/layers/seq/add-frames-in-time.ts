@@ -49,11 +49,6 @@ export abstract class AddFramesInTime extends Layer {
     this.fill = checkValue(value, className, fillArg);
   }
 
-  /** `x` padded along time with `before` and `after` frames of `value`. */
-  protected padTime(x: Tensor, before: number, after: number, value = 0): Tensor {
-    return ops.pad(x, x.shape.map((_, i): [number, number] => (i === 1 ? [before, after] : [0, 0])), value);
-  }
-
   /** `seqLens + repeat`, int32 `[batch]`. */
   override outputSeqLens(seqLens: Tensor): Tensor {
     return ops.add(seqLens, int(this.repeat));

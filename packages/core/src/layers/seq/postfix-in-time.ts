@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '../../layer.js';
 import { sequenceMask } from '../../sequence-mask.js';
 import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
-import { seqInput } from './seq-inputs.js';
+import { padTime, seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PostfixInTime}. */
 export interface PostfixInTimeArgs extends InTimeArgs {
@@ -38,11 +38,11 @@ export class PostfixInTime extends AddFramesInTime {
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
-    if (!seqLens) return this.padTime(x, 0, this.repeat, this.fill);
+    if (!seqLens) return padTime(x, 0, this.repeat, this.fill);
     const outTime = x.shape[1]! + this.repeat;
     const frameShape = [-1, outTime, ...new Array<number>(x.shape.length - 2).fill(1)];
     const valid = ops.reshape(sequenceMask(seqLens, outTime), frameShape);
     const added = ops.sub(ops.reshape(sequenceMask(this.outputSeqLens(seqLens), outTime), frameShape), valid);
-    return ops.add(ops.mul(this.padTime(x, 0, this.repeat), valid), ops.mul(added, this.fill));
+    return ops.add(ops.mul(padTime(x, 0, this.repeat), valid), ops.mul(added, this.fill));
   }
 }

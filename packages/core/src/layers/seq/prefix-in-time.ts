@@ -2,7 +2,7 @@ import type { Tensor } from '@strata/backend';
 import type { CallContext } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
 import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
-import { seqInput } from './seq-inputs.js';
+import { padTime, seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PrefixInTime}. */
 export interface PrefixInTimeArgs extends InTimeArgs {
@@ -38,6 +38,6 @@ export class PrefixInTime extends AddFramesInTime {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
     // Zeroed padding shifted right by `repeat` is exactly the padding of the longer sequences.
-    return this.padTime(seqLens ? maskFrames(x, seqLens) : x, this.repeat, 0, this.fill);
+    return padTime(seqLens ? maskFrames(x, seqLens) : x, this.repeat, 0, this.fill);
   }
 }

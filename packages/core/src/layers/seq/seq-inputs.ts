@@ -70,6 +70,11 @@ export function xShapeOf(inputShape: SymbolicShape | SymbolicShape[]): SymbolicS
   return Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
 }
 
+/** `x` `[batch, time, ...]` padded along time with `before` and `after` frames of `value`. */
+export function padTime(x: Tensor, before: number, after: number, value = 0): Tensor {
+  return ops.pad(x, x.shape.map((_, i): [number, number] => (i === 1 ? [before, after] : [0, 0])), value);
+}
+
 /** An int32 scalar (binary ops on int32 lengths need int32 operands on every backend). */
 export const int = (n: number): Tensor => ops.scalar(n, 'int32');
 

@@ -3,7 +3,7 @@ import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
 import { checkPadding } from '../util.js';
-import { clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
+import { clampLens, int, padTime, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Window}. */
 export interface WindowArgs extends LayerArgs {
@@ -66,8 +66,7 @@ export class Window extends Layer {
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const rest = x.shape.slice(2);
     const masked = seqLens ? maskFrames(x, seqLens) : x;
-    const timePad = (i: number): [number, number] => (i === 1 ? [this.windowLeft, this.windowRight] : [0, 0]);
-    const padded = this.padding === 'same' ? ops.pad(masked, x.shape.map((_, i) => timePad(i))) : masked;
+    const padded = this.padding === 'same' ? padTime(masked, this.windowLeft, this.windowRight) : masked;
     // Window tap w of every frame is one shifted slice of the padded input.
     const taps = Array.from({ length: this.windowSize }, (_, w) => {
       const tap = ops.slice(padded, x.shape.map((_, i) => (i === 1 ? w : 0)), x.shape.map((_, i) => (i === 1 ? outTime : -1)));
