@@ -4,7 +4,7 @@ import { ctcLossSum, type CtcLossOptions } from './ctc.js';
 import { editDistanceOps } from './edit-distance-ops.js';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { Loss, type LossInput, type LossOptions } from './loss.js';
-import { targetFrameCount } from './sequence-mask.js';
+import { seqLensOrFull, targetFrameCount } from './sequence-mask.js';
 
 /** Options of {@link CtcLoss}: those of every loss plus `blankIndex` and `zeroInfinity` of {@link ctcLoss}. */
 export interface CtcLossArgs extends LossOptions, CtcLossOptions {}
@@ -95,11 +95,6 @@ export class CtcLoss extends Loss {
         'ctc pairs an output [batch, time, classes] (blank included) with int32 labels [batch, maxLabelLength]',
       );
     }
-    const [batch, time] = logits.shape as [number, number];
-    return {
-      logits,
-      seqLens: input.seqLens ?? ops.fill([batch], time, 'int32'),
-      targetSeqLens: targetSeqLens ?? ops.fill([batch], target.shape[1]!, 'int32'),
-    };
+    return { logits, seqLens: seqLensOrFull(input.seqLens, logits), targetSeqLens: seqLensOrFull(targetSeqLens, target) };
   }
 }

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { editDistanceOps } from './edit-distance-ops.js';
 import { LossShapeError } from './errors.js';
 import { Loss, type LossInput } from './loss.js';
-import { targetFrameCount } from './sequence-mask.js';
+import { seqLensOrFull, targetFrameCount } from './sequence-mask.js';
 
 /**
  * The edit distance of an output label sequence to the target sequence
@@ -47,10 +47,7 @@ export class EditDistanceLoss extends Loss {
         'edit_distance pairs output labels int32 [batch, time] (or scores [batch, time, classes]) with int32 target labels [batch, targetTime]',
       );
     }
-    const [batch, time] = labels.shape as [number, number];
-    const lens = input.seqLens ?? ops.fill([batch], time, 'int32');
-    const targetLens = targetSeqLens ?? ops.fill([batch], target.shape[1]!, 'int32');
-    return ops.stopGradient(ops.sum(editDistanceOps(labels, lens, target, targetLens)));
+    return ops.stopGradient(ops.sum(editDistanceOps(labels, seqLensOrFull(input.seqLens, labels), target, seqLensOrFull(targetSeqLens, target))));
   }
 
   /** `sum(targetSeqLens)`: the number of reference labels, float32 `[]`. */

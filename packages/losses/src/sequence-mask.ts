@@ -10,6 +10,14 @@ export function maskForRank(mask: Tensor, rank: number): Tensor {
 }
 
 /**
+ * `seqLens` when given, else the lengths of unpadded sequences: int32
+ * `[batch]` filled with `time`, for `x` `[batch, time, ...]`.
+ */
+export function seqLensOrFull(seqLens: Tensor | undefined, x: Tensor): Tensor {
+  return seqLens ?? ops.fill([x.shape[0]!], x.shape[1]!, 'int32');
+}
+
+/**
  * The frames a sequence target holds, float32 scalar `[]`: `sum(targetSeqLens)`
  * times the size of the target's axes after time (class axis excluded for a
  * dense target), RETURNN's per-frame (or per-label) normalisation. Without
