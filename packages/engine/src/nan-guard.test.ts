@@ -7,15 +7,14 @@ import { join } from 'node:path';
 import { setBackend } from '@strata/backend';
 import * as ort from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Rng } from '@strata/core';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointPath } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { DataError, NonFiniteLossError } from './errors.js';
+import { blobFeatures, blobsExtern as externData } from './test-utils/blobs.js';
 
-const externData = { data: { dim: 6 }, classes: { dim: 3, sparse: true } };
 const netDict: NetDict = {
   hidden: { class: 'linear', activation: 'relu', n_out: 16, from: 'data' },
   drop: { class: 'dropout', dropout: 0.1, from: 'hidden' },
@@ -24,8 +23,7 @@ const netDict: NetDict = {
 
 /** 3 Gaussian blobs in 6-D; `poison(i)` may replace example i's features once the returned switch is on. */
 function blobs(n: number, poison?: (i: number) => Float32Array | undefined): Dataset & { poisoned: { on: boolean } } {
-  const rng = new Rng(1);
-  const xs = Array.from({ length: n }, (_, i) => Float32Array.from({ length: 6 }, (_, k) => (k % 3 === i % 3 ? 2 : 0) + 0.5 * rng.normal()));
+  const xs = blobFeatures(n, { seed: 1, center: 2, noise: 0.5 });
   const poisoned = { on: false };
   return {
     name: 'blobs',

@@ -10,23 +10,10 @@ import { join } from 'node:path';
 import { setBackend } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Rng } from '@strata/core';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from './dataset.js';
 import { Engine, type TrainResult } from './engine.js';
-
-function blobs(name: string, n: number, seed: number): Dataset {
-  const rng = new Rng(seed);
-  const xs: Float32Array[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const y = i % 3;
-    xs.push(Float32Array.from({ length: 6 }, (_, k) => (k % 3 === y ? 1.5 : 0) + 0.6 * rng.normal()));
-    ys.push(y);
-  }
-  return { name, size: n, extern: { data: { dim: 6 }, classes: { dim: 3, sparse: true } }, example: (i) => ({ data: xs[i]!, classes: ys[i]! }) };
-}
+import { blobs, blobsExtern as externData } from './test-utils/blobs.js';
 
 /** No dropout: both backends must compute the same numbers up to float32 rounding. */
 const deterministic: NetDict = {
@@ -39,9 +26,8 @@ const withDropout: NetDict = {
   hidden: { class: 'linear', activation: 'relu', n_out: 16, dropout: 0.2, from: 'data' },
   output: { class: 'softmax', loss: 'ce', from: 'hidden', target: 'classes' },
 };
-const externData = { data: { dim: 6 }, classes: { dim: 3, sparse: true } };
-const train = blobs('train', 90, 1);
-const dev = blobs('dev', 30, 2);
+const train = blobs('train', 90, { seed: 1, center: 1.5, noise: 0.6 });
+const dev = blobs('dev', 30, { seed: 2, center: 1.5, noise: 0.6 });
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const tempDir = () => {

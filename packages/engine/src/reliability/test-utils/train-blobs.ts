@@ -2,9 +2,9 @@
 // reference run, in process) and train-child.ts (the runs that get killed).
 import { setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Rng } from '@strata/core';
 import { NetDictNetwork } from '@strata/network';
 import { Engine } from '../../engine.js';
+import { blobs, blobsExtern as externData } from '../../test-utils/blobs.js';
 
 /**
  * Trains a small classifier with dropout on 480 examples (60 steps per
@@ -14,9 +14,6 @@ import { Engine } from '../../engine.js';
 export async function trainBlobs(modelDir: string, epochs: number, log: (line: string) => void): Promise<void> {
   registerTfjsBackends();
   await setBackend('tfjs-cpu');
-  const externData = { data: { dim: 6 }, classes: { dim: 3, sparse: true } };
-  const rng = new Rng(4);
-  const xs = Array.from({ length: 480 }, (_, i) => Float32Array.from({ length: 6 }, (_, k) => (k % 3 === i % 3 ? 1.5 : 0) + rng.normal()));
   const net = NetDictNetwork.fromDict(
     {
       hidden: { class: 'linear', activation: 'relu', n_out: 32, from: 'data' },
@@ -36,5 +33,5 @@ export async function trainBlobs(modelDir: string, epochs: number, log: (line: s
     progress: false,
     log,
   });
-  await engine.train({ name: 'blobs', size: xs.length, extern: externData, example: (i) => ({ data: xs[i]!, classes: i % 3 }) });
+  await engine.train(blobs('blobs', 480, { seed: 4, center: 1.5, noise: 1 }));
 }
