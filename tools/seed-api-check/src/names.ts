@@ -43,6 +43,17 @@ export class NameSink {
     this.names.push({ seed: this.seed, kind, key });
   }
 
+  /**
+   * Adds method `name` of class `owner` (`__init__` is the class itself)
+   * with the parameters of `params`, a Python parameter list; returns its
+   * subject (`Owner` or `Owner.name`).
+   */
+  addMethod(owner: string, name: string, params = ''): string {
+    const subject = name === '__init__' ? owner : `${owner}.${name}`;
+    this.addSignature(subject, subject === owner ? 'class' : 'member', params);
+    return subject;
+  }
+
   /** Adds `subject` itself and every parameter of a Python signature's parameter list. */
   addSignature(subject: string, kind: 'class' | 'member', params: string): void {
     this.add(kind, subject);

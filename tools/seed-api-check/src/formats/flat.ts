@@ -19,8 +19,7 @@ export function extractFlat(sink: NameSink, owner: string, text: string): void {
     const sig = /^(\w+)\((.*)\)\s*$/.exec(next);
     if (sig && line.endsWith(sig[1])) {
       inMethods = true;
-      subject = sig[1] === '__init__' ? owner : `${owner}.${sig[1]}`;
-      sink.addSignature(subject, subject === owner ? 'class' : 'member', sig[2]);
+      subject = sink.addMethod(owner, sig[1], sig[2]);
       i++;
       continue;
     }

@@ -1,4 +1,4 @@
-import { ERROR_NAME, NameSink, splitParams } from '../names.js';
+import { ERROR_NAME, NameSink } from '../names.js';
 
 /**
  * The glued rendering (seed 004): DOM text nodes joined without separators.
@@ -19,8 +19,12 @@ export function extractGlued(
   sink.add('class', owner);
   const listed = [...text.matchAll(/^(?:Read-only|Mutable) properties:(.*)$/gm)];
   const vocab = new Set(vocabulary);
-  for (const l of listed) for (const m of l[1].matchAll(/(?:^|\.)\s*([a-z_]\w*): /g)) vocab.add(m[1]);
-  for (const l of listed) for (const m of l[1].matchAll(/(?:^|\.)\s*([a-z_]\w*): /g)) sink.add('member', `${owner}.${m[1]}`);
+  for (const l of listed) {
+    for (const m of l[1].matchAll(/(?:^|\.)\s*([a-z_]\w*): /g)) {
+      vocab.add(m[1]);
+      sink.add('member', `${owner}.${m[1]}`);
+    }
+  }
 
   const heading = /(?<!\w)(\w+)\1\(/g;
   const firstMethod = heading.exec(text);
@@ -57,9 +61,7 @@ export function extractGlued(
     const end = k + 1 < starts.length ? starts[k + 1].at : text.length;
     const body = text.slice(start.at + start.name.length * 2, end);
     const close = body.indexOf(')');
-    subject = start.name === '__init__' ? owner : `${owner}.${start.name}`;
-    sink.add(subject === owner ? 'class' : 'member', subject);
-    for (const p of splitParams(body.slice(1, close))) sink.add('arg', subject, p);
+    subject = sink.addMethod(owner, start.name, body.slice(1, close));
     for (const m of body.slice(close + 1).matchAll(/(?:^|\.)(\*{0,2}[A-Za-z_]\w*): /gm)) {
       if (ERROR_NAME.test(m[1])) sink.add('error', subject, m[1]);
       else if (/^\*{0,2}[a-z_]/.test(m[1])) sink.add('arg', subject, m[1]);

@@ -15,8 +15,7 @@ export function extractHtml(sink: NameSink, owner: string, text: string): void {
     const line = lines[i];
     const h3 = /^<h3 id="([^"]+)">/.exec(line);
     if (h3) {
-      subject = h3[1] === '__init__' ? owner : `${owner}.${h3[1]}`;
-      sink.add(subject === owner ? 'class' : 'member', subject);
+      subject = sink.addMethod(owner, h3[1]);
       list = null;
       continue;
     }
