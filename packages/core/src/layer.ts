@@ -243,7 +243,7 @@ export abstract class Layer extends LayerLosses<Layer> {
     }
     if (this.activityRegularizer) this.addLoss(this.activityRegularizer.apply(out.value), inputs);
     const outMask = this.computeMask(inputs, hasMask ? mask : null);
-    this.recordNode(inputs, out.value, inputMasks, outMask);
+    this.recordNode(inputs, xs, out.value, inputMasks, outMask);
     return out;
   }
 
@@ -384,8 +384,7 @@ export abstract class Layer extends LayerLosses<Layer> {
     );
   }
 
-  private recordNode(inputs: Tensor | Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask): void {
-    const xs = Array.isArray(inputs) ? inputs : [inputs];
+  private recordNode(inputs: Tensor | Tensor[], xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask): void {
     const producers = xs.map((x) => producerOf<Layer>(x));
     const node = new LayerNode<Layer>(this, this.inbound.count, producers, inputs, output, inputMasks, outputMask);
     this.inbound.push(node);
