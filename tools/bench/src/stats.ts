@@ -1,19 +1,11 @@
 /** Summary statistics of timings and of prediction agreement. */
 
 /** Median of a non-empty list (mean of the two middle values for even lengths). */
-export function median(xs: readonly number[]): number {
+function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('median of no values');
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-export function min(xs: readonly number[]): number {
-  return Math.min(...xs);
-}
-
-export function max(xs: readonly number[]): number {
-  return Math.max(...xs);
 }
 
 /** Timings of one contender: milliseconds per full pass. */
@@ -25,7 +17,7 @@ export interface TimingSummary {
 }
 
 export function summarize(samples: readonly number[]): TimingSummary {
-  return { median: median(samples), min: min(samples), max: max(samples), samples: [...samples] };
+  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples: [...samples] };
 }
 
 /** Row-wise argmax of `[rows, cols]` values. */
