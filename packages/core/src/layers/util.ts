@@ -3,6 +3,18 @@ import { type Activation, fusedActivation } from '../activations.js';
 import { LayerArgumentError } from '../errors.js';
 
 /**
+ * `value` (or `fallback` when undefined) if it is a positive integer.
+ * @throws LayerArgumentError naming the layer, the argument and the value received.
+ */
+export function positiveInt(value: unknown, fallback: number, layer: string, arg: string): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
+    throw new LayerArgumentError(`${layer}: ${arg} must be a positive integer. Received: ${arg}=${JSON.stringify(value)}.`);
+  }
+  return n;
+}
+
+/**
  * A `[height, width]` pair from a number or a pair of positive integers
  * (Keras' `normalize_tuple`).
  * @throws LayerArgumentError naming the layer, the argument and the value received.

@@ -5,7 +5,7 @@ import { getInitializer, type Initializer, type InitializerSpec, serializeInitia
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { checkPadding, convWithEpilogue, windowOutputSize } from '../util.js';
+import { checkPadding, convWithEpilogue, positiveInt, windowOutputSize } from '../util.js';
 import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Conv1D}. */
@@ -29,14 +29,6 @@ export interface Conv1DArgs extends LayerArgs {
   /** Default `zeros`. */
   biasInitializer?: InitializerSpec;
 }
-
-const positiveInt = (v: unknown, fallback: number, arg: string): number => {
-  const n = v ?? fallback;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new LayerArgumentError(`Conv1D: ${arg} must be a positive integer. Received: ${arg}=${JSON.stringify(v)}.`);
-  }
-  return n;
-};
 
 /**
  * 1-D convolution over the time axis (RETURNN `conv` layer with a 1-D
@@ -76,10 +68,10 @@ export class Conv1D extends Layer {
 
   constructor(args: Conv1DArgs) {
     super(args);
-    this.filters = positiveInt(args.filters, NaN, 'filters');
-    this.kernelSize = positiveInt(args.kernelSize, NaN, 'kernelSize');
-    this.strides = positiveInt(args.strides, 1, 'strides');
-    this.dilationRate = positiveInt(args.dilationRate, 1, 'dilationRate');
+    this.filters = positiveInt(args.filters, NaN, 'Conv1D', 'filters');
+    this.kernelSize = positiveInt(args.kernelSize, NaN, 'Conv1D', 'kernelSize');
+    this.strides = positiveInt(args.strides, 1, 'Conv1D', 'strides');
+    this.dilationRate = positiveInt(args.dilationRate, 1, 'Conv1D', 'dilationRate');
     if (this.strides > 1 && this.dilationRate > 1) {
       throw new LayerArgumentError(
         `Conv1D: strides > 1 and dilationRate > 1 cannot be combined. Received: strides=${this.strides}, dilationRate=${this.dilationRate}.`,

@@ -4,6 +4,7 @@ import { getInitializer, type Initializer, type InitializerSpec, serializeInitia
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
+import { positiveInt } from '../util.js';
 import { keyMask, maskedAttention, mergeHeads, splitHeads } from './attention.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
@@ -20,13 +21,6 @@ export interface SelfAttentionArgs extends LayerArgs {
   /** Initializer of `QKV` (RETURNN `forward_weights_init`). Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
 }
-
-const positive = (v: unknown, arg: string): number => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new LayerArgumentError(`SelfAttention: ${arg} must be a positive integer. Received: ${arg}=${JSON.stringify(v)}.`);
-  }
-  return v;
-};
 
 /**
  * Multi-head scaled dot-product self-attention over time (RETURNN
@@ -60,9 +54,9 @@ export class SelfAttention extends Layer {
 
   constructor(args: SelfAttentionArgs) {
     super(args);
-    this.numHeads = positive(args.numHeads, 'numHeads');
-    this.totalKeyDim = positive(args.totalKeyDim, 'totalKeyDim');
-    this.units = positive(args.units, 'units');
+    this.numHeads = positiveInt(args.numHeads, NaN, 'SelfAttention', 'numHeads');
+    this.totalKeyDim = positiveInt(args.totalKeyDim, NaN, 'SelfAttention', 'totalKeyDim');
+    this.units = positiveInt(args.units, NaN, 'SelfAttention', 'units');
     if (this.totalKeyDim % this.numHeads !== 0 || this.units % this.numHeads !== 0) {
       throw new LayerArgumentError(
         `SelfAttention: numHeads must divide totalKeyDim and units (n_out). ` +
