@@ -3,7 +3,7 @@ import type { CallContext, Variable } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import { NonFiniteLossError } from './errors.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
-import { trainStep } from './step.js';
+import type { TrainStepFn } from './step.js';
 
 /**
  * The training state at the start of an epoch, on the host: every network
@@ -56,10 +56,9 @@ export interface FailedStep {
   lastGoodCheckpoint: string | null;
   /**
    * The training step the epoch ran with, to replay it identically (a compiled
-   * step draws its dropout masks differently from an eager one on a graph
-   * backend). Default: the eager `trainStep`.
+   * step draws its dropout masks differently from an eager one on a graph backend).
    */
-  step?: (inputs: Record<string, Tensor>, ctx: CallContext & { updates: [Variable, Tensor][] }) => unknown;
+  step: TrainStepFn;
 }
 
 function countNonFinite(values: ArrayLike<number>): { value: number; count: number } {
@@ -95,11 +94,10 @@ export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
   network.setWeights(f.snapshot.weights);
   optimizer.setState(f.snapshot.optimizer);
   optimizer.learningRate = f.learningRate;
-  const step = f.step ?? ((inputs, ctx) => trainStep(network, optimizer, inputs, ctx));
   for (let b = 0; b < f.batch; b++) {
     const { inputs, ctx } = f.batchAt(b);
     try {
-      step(inputs, ctx);
+      f.step(inputs, ctx);
     } finally {
       ops.dispose(Object.values(inputs));
     }
