@@ -1,6 +1,6 @@
 import { formatShape, ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossArgumentError, LossShapeError } from './errors.js';
-import { frameErrorCount, frameErrors } from './frame-error.js';
+import { frameErrors } from './frame-error.js';
 import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
 import { sequenceMask } from '@strata/core';
 import { maskForRank, targetFrameCount } from './sequence-mask.js';
@@ -92,6 +92,11 @@ export class CrossEntropyLoss extends Loss {
     return frameErrors(scores, isSparse(m.target) ? m.target : ops.argMax(m.target, -1), m.frameMask);
   }
 
+  /** The frame errors summed: float32 `[]`, never `null` for ce. */
+  override computeError(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
+    return ops.sum(this.computeFrameErrors(input, target, targetSeqLens));
+  }
+
   /** `q` (target distribution) and `log p`, both float32 `[batch, ..., classes]`. */
   private terms(input: LossInput, target: Tensor): { q: Tensor; logP: Tensor } {
     const scores = input.logits ?? input.output;
@@ -100,13 +105,6 @@ export class CrossEntropyLoss extends Loss {
       ? ops.logSoftmax(input.logits, -1)
       : ops.log(ops.minimum(ops.maximum(input.output, PROBABILITY_EPSILON), 1 - PROBABILITY_EPSILON));
     return { q, logP };
-  }
-
-  override computeError(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {
-    const m = targetSeqLens ? this.masked(input, target, targetSeqLens) : { input, target, frameMask: undefined };
-    const scores = m.input.logits ?? m.input.output;
-    this.checkShapes(scores, m.target);
-    return frameErrorCount(scores, isSparse(m.target) ? m.target : ops.argMax(m.target, -1), m.frameMask);
   }
 
   /** `sum(targetSeqLens)` for a sequence target, else every target frame; float32 `[]`. */

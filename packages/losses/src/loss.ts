@@ -82,9 +82,12 @@ export abstract class Loss {
    * The error summed over all frames (e.g. the number of wrongly classified
    * frames), float32 scalar `[]`, or `null` if the loss defines no error.
    * Not differentiable; used for reporting only. Arguments as {@link Loss.computeSum}.
+   * This base version sums {@link Loss.computeFrameErrors} (`null` when that is);
+   * losses that score whole sequences override it.
    */
-  computeError(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): Tensor | null {
-    return null;
+  computeError(output: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor | null {
+    const perFrame = this.computeFrameErrors(output, target, targetSeqLens);
+    return perFrame && ops.sum(perFrame);
   }
 
   /**

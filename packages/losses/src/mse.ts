@@ -1,6 +1,6 @@
 import { ops, shapesEqual, type Tensor } from '@strata/backend';
 import { LossShapeError } from './errors.js';
-import { frameErrorCount, frameErrors } from './frame-error.js';
+import { frameErrors } from './frame-error.js';
 import { isSparse, Loss, type LossInput } from './loss.js';
 
 /**
@@ -44,10 +44,6 @@ export class MeanSquaredErrorLoss extends Loss {
   computeSum(input: LossInput, target: Tensor): Tensor {
     const diff = ops.sub(input.output, denseTarget(this.name, input.output, target));
     return ops.sum(ops.square(diff));
-  }
-
-  override computeError(input: LossInput, target: Tensor): Tensor | null {
-    return isSparse(target) ? frameErrorCount(input.output, target) : null;
   }
 
   /** `sum_f (output[f] - target[f])^2` per frame, float32 `[batch, ...]`. */
