@@ -1,9 +1,8 @@
 import { ops, type Tensor, type TensorData } from '@strata/backend';
-import type { CallContext, Variable } from '@strata/core';
 import type { NetDictNetwork } from '@strata/network';
 import { NonFiniteLossError } from './errors.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
-import type { TrainStepFn } from './step.js';
+import type { TrainContext, TrainStepFn } from './step.js';
 
 /**
  * The training state at the start of an epoch, on the host: every network
@@ -51,7 +50,7 @@ export interface FailedStep {
   batch: number;
   objective: number;
   /** Uploads batch `b` of the failing epoch with its training context (the same dropout seeds as in training). The guard disposes the inputs. */
-  batchAt: (b: number) => { inputs: Record<string, Tensor>; ctx: CallContext & { updates: [Variable, Tensor][] } };
+  batchAt: (b: number) => { inputs: Record<string, Tensor>; ctx: TrainContext };
   /** The last checkpoint that was written (kept, never overwritten), or null. */
   lastGoodCheckpoint: string | null;
   /**
