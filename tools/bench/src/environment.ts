@@ -70,10 +70,11 @@ export async function tfjsWasmThreadsLine(): Promise<string> {
   );
 }
 
-/** Strata's onnxruntime backend: configured intra-op threads (undefined = onnxruntime's default). */
-export async function strataOrtThreadsSetting(): Promise<number | undefined> {
+/** Strata's onnxruntime backend: its configured intra-op threads, or `default (one per physical core = N)`. */
+export async function strataOrtThreads(): Promise<string> {
   await setBackend('onnxruntime');
-  return (getBackend() as unknown as { config?: { intraOpNumThreads?: number } }).config?.intraOpNumThreads;
+  const setting = (getBackend() as unknown as { config?: { intraOpNumThreads?: number } }).config?.intraOpNumThreads;
+  return setting === undefined ? `default (one per physical core = ${physicalCores()})` : String(setting);
 }
 
 /** Versions of the packages the contenders run, read from tools/bench/node_modules/<pkg>/package.json. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { ratioChartSvg } from './chart.js';
-import { loadLine, machineLine, machineSummary, physicalCores, strataOrtThreadsSetting, tfjsWasmThreadsLine } from './environment.js';
+import { loadLine, machineLine, machineSummary, strataOrtThreads, tfjsWasmThreadsLine } from './environment.js';
 import { groupMarkdown, reportMarkdown } from './markdown.js';
 import { modelSpecs, REPO_ROOT } from './models.js';
 import { type BenchOptions, DEFAULTS, readOptions } from './options.js';
@@ -55,12 +55,12 @@ async function main(): Promise<void> {
   registerTfjsBackends();
   registerOnnxruntimeBackends();
   const machine = machineSummary(BENCH_DIR, REPO_ROOT);
-  const setting = await strataOrtThreadsSetting();
+  const ortThreads = await strataOrtThreads();
   const startedAt = new Date();
   const header = [
     `machine: ${machineLine()}, ${machine.memoryGB} GB; commit ${machine.commit ?? 'unknown'}`,
     `packages: ${Object.entries(machine.packages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `threads: onnxruntime intraOpNumThreads ${setting ?? `default (one per physical core = ${physicalCores()})`}; ${await tfjsWasmThreadsLine()}`,
+    `threads: onnxruntime intraOpNumThreads ${ortThreads}; ${await tfjsWasmThreadsLine()}`,
     `protocol: 1 warm-up pass per contender, then rounds round-robin with the first contender rotating (BENCH_ROUNDS=${o.rounds}, training BENCH_TRAIN_ROUNDS=${o.trainRounds}), ${COOLDOWN_MS} ms untimed pause before each pass; times from performance.now()`,
     `workloads: ${o.workloads.join(', ')}; models: ${o.models.join(', ')}; training batches per measurement (onnxruntime/wasm; cpu): ${o.models.map((k) => `${k} ${o.trainBatches[k] ?? 'all'}; ${o.trainCpuBatches[k] ?? 'all'}`).join(', ')} (defaults ${o.models.map((k) => `${k} ${DEFAULTS.trainBatches[k]}; ${DEFAULTS.trainCpuBatches[k]}`).join(', ')}; tfjs-layers cpu on the CNN: ${SLOW_PEER_BATCHES} batch, ${SLOW_PEER_ROUNDS} round, no warm-up)`,
     `started ${startedAt.toISOString()}, ${loadLine()}`,

@@ -9,7 +9,7 @@
 import { setBackend } from '@strata/backend';
 import type { Contender } from '../contender.js';
 import { loadBenchData } from '../data.js';
-import { physicalCores, strataOrtThreadsSetting } from '../environment.js';
+import { strataOrtThreads } from '../environment.js';
 import { forwardFlops } from '../flops.js';
 import { buildEngine, type ModelSpec, weightsSource } from '../models.js';
 import { observedOrtThreads, rawOrtContender } from '../raw-ort.js';
@@ -59,8 +59,7 @@ export async function inferenceGroup(spec: ModelSpec, batchSize: number, limit: 
       : `${spec.key} inference at batch ${batchSize}: one measurement = ${data.size} dev digits in ${data.batches.length} batches (last ${data.batches.at(-1)!.size})`;
   log(`\n=== ${title}; ${weightsSource(spec)} ===`);
 
-  const setting = await strataOrtThreadsSetting();
-  const ortThreads = setting === undefined ? `default (one per physical core = ${physicalCores()})` : String(setting);
+  const ortThreads = await strataOrtThreads();
   await setBackend('onnxruntime');
   const ortEngine = await buildEngine(spec);
   await setBackend('tfjs-wasm');
