@@ -2,6 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
 import { sequenceMask } from '../../sequence-mask.js';
+import { xShapeOf } from '../seq/seq-inputs.js';
 import { many } from '../util.js';
 import { RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
@@ -52,7 +53,7 @@ export class Rec extends RecurrentLayer {
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    const xShape = xShapeOf(inputShape);
     const features = xShape[2];
     if (xShape.length !== 3 || features === null || features === undefined) {
       throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', xShape);
@@ -103,7 +104,7 @@ export class Rec extends RecurrentLayer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    const xShape = xShapeOf(inputShape);
     return [...xShape.slice(0, -1), this.units];
   }
 

@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { InputShapeError } from '../../errors.js';
 import type { CallContext, SymbolicShape } from '../../layer.js';
+import { xShapeOf } from '../seq/seq-inputs.js';
 import { many } from '../util.js';
 import { RecurrentLayer } from './recurrent-layer.js';
 
@@ -20,7 +21,7 @@ export class RnnCell extends RecurrentLayer {
   static override readonly className: string = 'RnnCell';
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    const xShape = xShapeOf(inputShape);
     const features = xShape[xShape.length - 1];
     if (xShape.length !== 2 || features === null || features === undefined) {
       throw new InputShapeError(this.name, 'expected x of rank 2 [batch, features] (one frame)', xShape);
@@ -48,7 +49,7 @@ export class RnnCell extends RecurrentLayer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const xShape = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[])[0]! : (inputShape as SymbolicShape);
+    const xShape = xShapeOf(inputShape);
     return [...xShape.slice(0, -1), this.units];
   }
 }
