@@ -7,8 +7,6 @@ import { extractRst } from './formats/rst.js';
 import { extractShort, firstSentences } from './formats/short.js';
 import { NameSink, type SeedName } from './names.js';
 
-export { NameSink, normalizeArg, splitParams, type SeedName, type SeedNameKind } from './names.js';
-
 /**
  * How each seed is rendered and which class it documents (see
  * /work/shared/seeds/README.md). The renderings differ, so each has its own
