@@ -205,13 +205,15 @@ export class Engine {
       const acc = new MetricsAccumulator();
       // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
       const snapshot = snapshotTraining(net, this.optimizer);
+      // Step `b` of the epoch: its host batch and its context (dropout seeded by `hash(seed, epoch, b)`); the guard replays with the same.
+      const hostAt = (b: number) => this.planner.collateOf(train, batches[b]!, templates);
+      const ctxAt = (b: number) => trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
       for (let b = 0; b < batches.length; b++) {
-        const host = this.planner.collateOf(train, batches[b]!, templates);
+        const host = hostAt(b);
         const inputs = uploadBatch(host);
-        const ctx = trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
-        const m = trainStep(inputs, ctx);
+        const m = trainStep(inputs, ctxAt(b));
         ops.dispose(Object.values(inputs));
         if (!Number.isFinite(m.objective)) {
           progress.stop();
@@ -223,10 +225,7 @@ export class Engine {
             epoch,
             batch: b,
             objective: m.objective,
-            batchAt: (i) => ({
-              inputs: uploadBatch(this.planner.collateOf(train, batches[i]!, templates)),
-              ctx: trainingContext(new Rng(hashString(`step:${epoch}:${i}`, this.seed))),
-            }),
+            batchAt: (i) => ({ inputs: uploadBatch(hostAt(i)), ctx: ctxAt(i) }),
             lastGoodCheckpoint: modelDir && epoch > 1 ? checkpointPath(modelDir, epoch - 1) : null,
             step: trainStep,
           });
