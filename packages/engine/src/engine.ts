@@ -286,8 +286,9 @@ export class Engine {
     net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
     const templates = keys.map((k) => net.externData.getData(k));
     const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
+    const batchSize = opts.batchSize ?? this.evalBatchSizeFor(templates);
     const seqKey = this.planner.sequenceKeyOf(templates);
-    if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, opts.batchSize ?? this.evalBatchSizeFor(templates));
+    if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, batchSize);
     // Compiled once per backend, layer and inputs, so repeated calls reuse the graph backend's sessions.
     const forward = this.cachedCompile(`predict:${layer}:${keys.join(',')}`, (...xs: Tensor[]) => {
       const outs = net.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
@@ -295,7 +296,7 @@ export class Engine {
     });
     const parts: Float32Array[] = [];
     let rowShape: number[] = [];
-    for (const idx of epochBatches(dataset.size, opts.batchSize ?? this.options.evalBatchSize ?? 500)) {
+    for (const idx of epochBatches(dataset.size, batchSize)) {
       const inputs = uploadBatch(collate(dataset, idx, templates));
       ops.tidy(() => {
         const y = forward(...keys.map((k) => inputs[k]!));
