@@ -47,25 +47,35 @@ export async function prepareBackend(): Promise<void> {
   await setBackend('tfjs-cpu');
 }
 
-export function findingOf(index: number, o: Outcome & { status: 'finding' }, seed: number): Finding {
+/** A report of no cases yet. */
+export function emptyReport(seed: number): FuzzReport {
+  return { seed, cases: 0, ok: 0, typed: 0, findings: [], errors: {}, seconds: 0 };
+}
+
+/** Counts case `index`'s outcome into `report` (a finding with its regenerated input). */
+export function tally(report: FuzzReport, index: number, outcome: Outcome): void {
+  report.cases++;
+  if (outcome.status === 'ok') report.ok++;
+  else if (outcome.status === 'typed') {
+    report.typed++;
+    report.errors[outcome.error] = (report.errors[outcome.error] ?? 0) + 1;
+  } else report.findings.push(findingOf(index, outcome, report.seed));
+}
+
+function findingOf(index: number, o: Outcome & { status: 'finding' }, seed: number): Finding {
   return { index, reason: o.reason, error: o.error, message: o.message.slice(0, 400), stackTop: o.stackTop, input: describeCase(generateCase(seed, index)) };
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now();
   const workDir = mkdtempSync(join(tmpdir(), 'strata-fuzz-'));
-  const report: FuzzReport = { seed: opts.seed, cases: 0, ok: 0, typed: 0, findings: [], errors: {}, seconds: 0 };
+  const report = emptyReport(opts.seed);
   const start = opts.start ?? 0;
   try {
     for (let i = start; i < start + opts.cases; i++) {
       opts.onStart?.(i);
       const outcome = await runCase(generateCase(opts.seed, i), i, { workDir, slowMs: opts.slowMs ?? 5_000 });
-      report.cases++;
-      if (outcome.status === 'ok') report.ok++;
-      else if (outcome.status === 'typed') {
-        report.typed++;
-        report.errors[outcome.error] = (report.errors[outcome.error] ?? 0) + 1;
-      } else report.findings.push(findingOf(i, outcome, opts.seed));
+      tally(report, i, outcome);
       opts.onCase?.(i, outcome);
     }
   } finally {

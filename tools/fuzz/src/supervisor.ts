@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type Finding, findingOf, type FuzzReport } from './fuzz.js';
+import { emptyReport, type Finding, type FuzzReport, tally } from './fuzz.js';
 import { describeCase, generateCase, type Outcome } from './run-case.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -65,14 +65,8 @@ function runWorker(o: Required<Omit<SuperviseOptions, 'onCase'>> & Pick<Supervis
         }, o.hangMs);
       } else if (msg.done !== undefined && msg.outcome) {
         clearTimeout(timer);
-        const outcome = msg.outcome;
-        report.cases++;
-        if (outcome.status === 'ok') report.ok++;
-        else if (outcome.status === 'typed') {
-          report.typed++;
-          report.errors[outcome.error] = (report.errors[outcome.error] ?? 0) + 1;
-        } else report.findings.push(findingOf(msg.done, outcome, o.seed));
-        o.onCase?.(msg.done, outcome);
+        tally(report, msg.done, msg.outcome);
+        o.onCase?.(msg.done, msg.outcome);
         current = -1;
       }
     });
@@ -107,7 +101,7 @@ function runWorker(o: Required<Omit<SuperviseOptions, 'onCase'>> & Pick<Supervis
 export async function superviseFuzz(opts: SuperviseOptions): Promise<FuzzReport> {
   const o = { start: 0, slowMs: 5_000, hangMs: 20_000, heapMiB: 2_048, ...opts };
   const t0 = performance.now();
-  const report: FuzzReport = { seed: o.seed, cases: 0, ok: 0, typed: 0, findings: [], errors: {}, seconds: 0 };
+  const report = emptyReport(o.seed);
   const end = o.start + o.cases;
   for (let next = o.start; next < end; ) next = (await runWorker(o, next, end, report)).next;
   report.seconds = (performance.now() - t0) / 1000;
