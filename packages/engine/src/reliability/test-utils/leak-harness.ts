@@ -3,7 +3,7 @@
 // live tensor count and the resident set size measured around many calls.
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { getBackend } from '@strata/backend';
+import { getBackend, setBackend } from '@strata/backend';
 import { Rng } from '@strata/core';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,21 +70,16 @@ export const RSS_GROWTH_BOUND_MIB = 160;
  * where it was, live JavaScript memory within {@link LIVE_GROWTH_BOUND_MIB}
  * and the resident set within {@link RSS_GROWTH_BOUND_MIB}.
  *
- * @param activate makes the backend active (before each test group).
- * @param skip why the backend or its training cannot be tested here (printed), or null.
+ * @param register registers the backend's package (before the group, which then activates `backend`).
  */
-export function defineLeakTests(
-  backend: string,
-  activate: () => Promise<void>,
-  skip: { backend: string | null; training: string | null } = { backend: null, training: null },
-): void {
-  describe.skipIf(skip.backend !== null)(`leaks on ${backend}`, () => {
-    beforeAll(activate);
-    const skipTraining = skip.training;
-    if (skip.backend) console.warn(`[leaks ${backend}] skipped: ${skip.backend}`);
-    else if (skipTraining) console.warn(`[leaks ${backend}] training leak test skipped: ${skipTraining}`);
+export function defineLeakTests(backend: string, register: () => void): void {
+  describe(`leaks on ${backend}`, () => {
+    beforeAll(async () => {
+      register();
+      await setBackend(backend);
+    });
 
-    it.skipIf(skipTraining !== null)('10,000 training steps: live tensors unchanged, RSS flat', async () => {
+    it('10,000 training steps: live tensors unchanged, RSS flat', async () => {
       expect(getBackend().name).toBe(backend);
       const engine = leakEngine(1);
       const train = randomDataset(8_000, 1); // 1,000 batches of 8
