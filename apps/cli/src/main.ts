@@ -18,6 +18,16 @@ const program = new Command()
   .description('Train and evaluate neural networks described by RETURNN-style configs.')
   .showHelpAfterError();
 
+/** A command on a trained checkpoint of CONFIG (`eval`, `export`, `infer`): `--checkpoint`, `--backend` and `--model` (see openCheckpoint). */
+const checkpointCommand = (name: string, description: string, backendHelp: string) =>
+  program
+    .command(name)
+    .description(description)
+    .argument('<config>', 'config file')
+    .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
+    .option('--backend <name>', backendHelp)
+    .option('--model <dir>', 'checkpoint directory (overrides model)');
+
 program
   .command('train')
   .description('train the network of CONFIG; resumes from the newest checkpoint in its model dir')
@@ -28,36 +38,17 @@ program
   .option('--no-progress', 'no progress bar')
   .action((config: string, opts) => trainCommand(config, opts));
 
-program
-  .command('eval')
-  .description('evaluate a checkpoint of CONFIG on the dev set')
-  .argument('<config>', 'config file')
-  .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
-  .option('--backend <name>', 'backend')
-  .option('--model <dir>', 'checkpoint directory (overrides model)')
-  .action((config: string, opts) => evalCommand(config, opts));
+checkpointCommand('eval', 'evaluate a checkpoint of CONFIG on the dev set', 'backend').action((config: string, opts) => evalCommand(config, opts));
 
-program
-  .command('export')
-  .description('write the inference graph of a checkpoint of CONFIG as a standalone file')
-  .argument('<config>', 'config file')
-  .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
+checkpointCommand('export', 'write the inference graph of a checkpoint of CONFIG as a standalone file', 'backend holding the weights while tracing')
   .option('--format <format>', 'output format', 'onnx')
   .option('--out <file>', 'output file (default: the checkpoint path with .onnx)')
   .option('--opset <n>', 'ONNX opset, 17..26 (default 26)', positiveInt)
-  .option('--backend <name>', 'backend holding the weights while tracing')
-  .option('--model <dir>', 'checkpoint directory (overrides model)')
   .action((config: string, opts) => exportCommand(config, opts));
 
-program
-  .command('infer')
-  .description('run the output layer of a checkpoint of CONFIG on the dev inputs')
-  .argument('<config>', 'config file')
-  .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
-  .option('--backend <name>', 'backend (onnxruntime, onnxruntime-cuda, tfjs-wasm, ...)')
+checkpointCommand('infer', 'run the output layer of a checkpoint of CONFIG on the dev inputs', 'backend (onnxruntime, onnxruntime-cuda, tfjs-wasm, ...)')
   .option('--batch-size <n>', 'examples per run (default 256)', positiveInt)
   .option('--output <file>', 'write predictions as JSON lines')
-  .option('--model <dir>', 'checkpoint directory (overrides model)')
   .action((config: string, opts) => inferCommand(config, opts));
 
 program
