@@ -1,5 +1,6 @@
 import { ops, sizeOf, type Tensor } from '@strata/backend';
 import { Data, Rng } from '@strata/core';
+import { seqLensKey } from '@strata/network';
 import { collateSequences, type SequenceKeySpec } from './bucketing.js';
 import type { Dataset, Example } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
@@ -7,12 +8,10 @@ import { checkExampleValue, exampleAt } from './example-value.js';
 
 /**
  * The batch key of the lengths of sequence data `key`: `${key}:seq_lens`
- * (int32 `[batch]`, valid frames of `key`'s time axis, axis 1). Every batch
- * record of sequence data carries both keys.
+ * (int32 `[batch]`, valid frames of `key`'s time axis, axis 1); the network
+ * reads them under the same key. Every batch record of sequence data carries both keys.
  */
-export function seqLensKey(key: string): string {
-  return `${key}:seq_lens`;
-}
+export { seqLensKey };
 
 /** True for data with a dynamic axis (`null` in its shape): it is batched as padded sequences. */
 export function isSequenceData(d: Data): boolean {

@@ -1,8 +1,6 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
-import { objectiveParts } from '@strata/losses';
-import type { LayerNode, LayerOutput, NetDictNetwork } from '@strata/network';
-import { seqLensKey } from './batching.js';
+import { computeLosses, type LayerNode, type NetDictNetwork } from '@strata/network';
 import type { Optimizer } from './optimizers/optimizer.js';
 
 /** Sums over one batch, per loss: what the epoch summary accumulates. */
@@ -14,30 +12,15 @@ export interface StepMetrics {
 }
 
 /**
- * Computes every loss of the network on one batch: forward pass, then each
- * LossHolder on its layer's output (logits, sequence lengths) and target,
- * with the target's lengths `batch[seqLensKey(target)]` for sequence data
- * (absent for fixed-shape data). Returns the objective and, as auxiliary
- * outputs in a fixed order, each loss's sum, error and frame count.
+ * Every loss of the network on one batch (`computeLosses` of @strata/network:
+ * forward pass, each LossHolder on its layer's output and target, with the
+ * target's lengths for sequence data). Returns the objective and, as auxiliary
+ * outputs in the order of `lossNodes`, each loss's sum, error and frame count.
  */
-function lossesOf(net: NetDictNetwork, nodes: LayerNode[], batch: Record<string, Tensor>, ctx: CallContext) {
-  const outs = net.forward(batch, ctx);
-  const holders = nodes.map((n) => {
-    const h = n.lossHolder!;
-    // seqLens is typed here too, so this compiles whether or not LayerOutput declares it.
-    const out: LayerOutput & { seqLens?: Tensor } = outs.get(n.name)!;
-    try {
-      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
-    } catch (e) {
-      // Typed loss errors keep their class; the message gains the layer and target they came from.
-      if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;
-      throw e;
-    }
-    return h;
-  });
-  const parts = objectiveParts(holders, { regularization: net.losses });
-  const aux: Tensor[] = holders.flatMap((h) => [h.values.sum, h.values.error ?? ops.scalar(0), h.values.numFrames]);
-  return { objective: parts.total, aux };
+function lossesOf(net: NetDictNetwork, batch: Record<string, Tensor>, ctx: CallContext) {
+  const c = computeLosses(net, batch, ctx);
+  const aux: Tensor[] = [...c.losses.values()].flatMap((h) => [h.values.sum, h.values.error ?? ops.scalar(0), h.values.numFrames]);
+  return { objective: c.objective, aux };
 }
 
 function readMetrics(nodes: LayerNode[], objective: Tensor, aux: Tensor[]): StepMetrics {
@@ -85,7 +68,7 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
     const c = ctx!;
     let nAux = 0;
     const { value, grads, aux } = backend.valueAndGrads(() => {
-      const r = lossesOf(net, nodes, batch, c);
+      const r = lossesOf(net, batch, c);
       nAux = r.aux.length;
       // State updates are extra outputs of the differentiated function; applied after the gradient step.
       return { value: r.objective, aux: [...r.aux, ...c.updates.map(([, t]) => t)] };
@@ -155,7 +138,7 @@ export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
   let keys: string[] = [];
   const compiled = getBackend().compile((...tensors: Tensor[]) => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
-    const r = lossesOf(net, nodes, batch, INFERENCE);
+    const r = lossesOf(net, batch, INFERENCE);
     return [r.objective, ...r.aux];
   });
   return (batch) => {

@@ -41,7 +41,7 @@ export { NetDictParams, type TrainParamsSelection } from './net-dict/net-dict-pa
 export { NetDictSteps } from './net-dict/net-dict-steps.js';
 export type { ConstructLayerHooks } from './net-dict/construct.js';
 export type { ExtraNetOptions } from './net-dict/extra-net.js';
-export type { ComputedLosses, FetchesOptions } from './net-dict/losses.js';
+export { type ComputedLosses, computeLosses, type FetchesOptions } from './net-dict/losses.js';
 export type { NetworkParamsSerialized, ParamsFileIO, ParamValue, ParamValueInput, ParamValuesDict, SetParamValuesOptions } from './net-dict/params.js';
 export type { SearchChoicesOptions } from './net-dict/search-choices.js';
 export { summarizeTensor } from './net-dict/forward.js';

@@ -31,7 +31,13 @@ export function computeLosses(net: NetDictNetwork, batch: Readonly<Record<string
   for (const n of nodes) {
     const h = n.lossHolder!;
     const out = outputs.get(n.name)!;
-    h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+    try {
+      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+    } catch (e) {
+      // Typed loss errors keep their class; the message gains the layer and target they came from.
+      if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;
+      throw e;
+    }
     losses.set(h.name, h);
   }
   const parts = objectiveParts([...losses.values()], { regularization: net.losses });
