@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setBackend } from '@strata/backend';
+import { setBackend, sizeOf } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { loadMnist } from '@strata/datasets';
 import { Engine } from '@strata/engine';
@@ -70,7 +70,7 @@ export async function compareExport(
   const exported = await net.exportOnnx(model);
   const input = exported.inputs[0]!;
   const rowDims = input.dims.slice(1) as number[];
-  const rowSize = rowDims.reduce((a, b) => a * b, 1);
+  const rowSize = sizeOf(rowDims);
   const xs = new Float32Array(n * rowSize);
   for (let i = 0; i < n; i++) xs.set(dev.example(i)[input.name] as Float32Array, i * rowSize);
   const inputsPath = join(dir, 'inputs.f32');

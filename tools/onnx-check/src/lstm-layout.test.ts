@@ -93,13 +93,12 @@ function runStrata(k: KerasLstm, direction: 1 | -1 = 1, seqLens?: Int32Array): F
   });
 }
 
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+
 function expectClose(got: Float32Array, want: Float32Array, atol = 1e-5): void {
   expect(got.length).toBe(want.length);
-  let worst = 0;
-  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
-  expect(worst).toBeLessThanOrEqual(atol);
+  expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(atol);
 }
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
 
 beforeAll(async () => {
   registerTfjsBackends();
