@@ -10,12 +10,12 @@ import { readTables } from './table.js';
  * seed file (a `# <file>` line, then one key per line), and nothing when every
  * name is covered; exits 1 when something is missing. `--unknown` also lists
  * table keys that match no seed name (typos, renamed members), under
- * `# unknown keys`. Paths: `STRATA_SEEDS_DIR` (default `<repo>/../shared/seeds`),
+ * `# unknown keys`. Paths: `STRATA_SEEDS_DIR` (default `<repo>/docs/seeds`, the seeds as shipped with the repository),
  * `STRATA_DOCS_DIR` (default `<repo>/docs`).
  */
 export function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): { out: string; code: number } {
   const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  const seedsDir = env.STRATA_SEEDS_DIR ?? join(repo, '..', 'shared', 'seeds');
+  const seedsDir = env.STRATA_SEEDS_DIR ?? join(repo, 'docs', 'seeds');
   const docsDir = env.STRATA_DOCS_DIR ?? join(repo, 'docs');
   const seeds = readSeeds(seedsDir);
   const names = extractSeedNames(seeds);
