@@ -1,6 +1,6 @@
 import { type DType, getBackend, ops, type Tensor } from '@strata/backend';
 import { LayerArgumentError, VariableSynchronizationError } from './errors.js';
-import type { Initializer } from './initializers/initializer.js';
+import { getInitializer, type InitializerSpec } from './initializers/index.js';
 import { type Partitioner, PartitionedVariable, partitionSizes } from './partitioned-variable.js';
 import type { Rng } from './rng.js';
 import {
@@ -23,8 +23,8 @@ import {
 export interface AddWeightOptions {
   /** Full shape of the weight, e.g. `[inFeatures, units]`. */
   shape: number[];
-  /** Makes the initial values on the host from a seeded Rng. */
-  initializer: Initializer;
+  /** Makes the initial values on the host from a seeded Rng: an initializer, or its name (`'zeros'`, `'glorot_uniform'`) or JSON form. */
+  initializer: InitializerSpec;
   /** Default: the layer's dtype when it is float32, else float32. */
   dtype?: DType;
   /**
@@ -108,10 +108,19 @@ export function createWeight(
 ): { weight: Variable; variables: Variable[] } {
   const { trainable, synchronization, aggregation } = resolved;
   const split = o.partitioner ? partitionSizes(name, o.shape, o.partitioner(o.shape, dtype)) : null;
-  const values = o.initializer.generate(o.shape, rng);
+  const values = getInitializer(o.initializer).generate(o.shape, rng);
   const init = ops.tensor(dtype === 'float32' ? values : Int32Array.from(values), o.shape, dtype);
   const make = (localName: string, t: Tensor) =>
-    new Variable(owner, localName, getBackend().variable(t, trainable), trainable, o.constraint, o.regularizer, { synchronization, aggregation });
+    new Variable({
+      owner,
+      name: localName,
+      value: getBackend().variable(t, trainable),
+      trainable,
+      constraint: o.constraint,
+      regularizer: o.regularizer,
+      synchronization,
+      aggregation,
+    });
   try {
     if (!split) {
       const w = make(name, init);
@@ -127,7 +136,7 @@ export function createWeight(
       getBackend().dispose(slice);
       return part;
     });
-    return { weight: new PartitionedVariable(owner, name, parts, split.axis), variables: parts };
+    return { weight: new PartitionedVariable({ owner, name, parts, axis: split.axis }), variables: parts };
   } finally {
     getBackend().dispose(init);
   }

@@ -1,4 +1,5 @@
 import type { Tensor } from '@strata/backend';
+import type { CallContext } from './call-context.js';
 import type { Variable } from './variable.js';
 
 /** One state update (seed `add_update`): assign `value` to `variable`, e.g. a batch-norm moving average. */
@@ -60,22 +61,25 @@ export class CallRecords<T> {
   }
 }
 
-// Inputs of the layer calls under way, innermost last. A call made outside any
-// other layer call starts a new *pass*; per-pass records are dropped then.
+// Inputs and contexts of the layer calls under way, innermost last. A call made
+// outside any other layer call starts a new *pass*; per-pass records are dropped then.
 const callStack: Tensor[][] = [];
+const contextStack: CallContext[] = [];
 let passCounter = 0;
 
 /** The call stack shared by all layers (one per process; it holds only the calls under way). */
 export const calls = {
-  /** Enters a layer call with inputs `xs`; returns true if it starts a new pass (no call under way). */
-  enter(xs: Tensor[]): boolean {
+  /** Enters a layer call with inputs `xs` and context `ctx`; returns true if it starts a new pass (no call under way). */
+  enter(xs: Tensor[], ctx: CallContext): boolean {
     const top = callStack.length === 0;
     if (top) passCounter++;
     callStack.push(xs);
+    contextStack.push(ctx);
     return top;
   },
   exit(): void {
     callStack.pop();
+    contextStack.pop();
   },
   /** Number of the current pass. */
   get pass(): number {
@@ -84,5 +88,12 @@ export const calls = {
   /** Inputs of the calls under way (outermost first). */
   get stack(): readonly Tensor[][] {
     return callStack;
+  },
+  /**
+   * The context of the innermost call under way, or `undefined` outside any
+   * call: what a nested `apply` without a context inherits (Keras' call-context rule).
+   */
+  get context(): CallContext | undefined {
+    return contextStack[contextStack.length - 1];
   },
 };

@@ -108,3 +108,13 @@ export class MaskNotSupportedError extends LayerError {
 export class VariableSynchronizationError extends LayerArgumentError {
   override name = 'VariableSynchronizationError';
 }
+
+/** Thrown when tracking a layer would make a layer contain itself (seed: an endless weight list). The message names both layers and the fix. */
+export class TrackingCycleError extends LayerError {
+  override name = 'TrackingCycleError';
+}
+
+/** Thrown by `trackLayer` for a value that is not a Layer (seed `track_layer`: TypeError). */
+export class NotALayerError extends LayerError {
+  override name = 'NotALayerError';
+}

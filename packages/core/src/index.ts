@@ -13,7 +13,9 @@ export {
   LayerNotConnectedError,
   MaskNotSupportedError,
   NodeIndexError,
+  NotALayerError,
   TensorReleasedError,
+  TrackingCycleError,
   VariableSynchronizationError,
   WeightMismatchError,
 } from './errors.js';
@@ -32,7 +34,7 @@ export { LayerConnectivity } from './layer-connectivity.js';
 export { LayerLosses } from './layer-losses.js';
 export { LayerNode, type Mask, maskOf, NodeHistory, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';
-export { NameScope, toSnakeCase } from './naming.js';
+export { classNameOf, describeValue, NameScope, toSnakeCase } from './naming.js';
 export {
   type AxisSizePartitionerOptions,
   fixedSizePartitioner,
@@ -44,6 +46,7 @@ export {
 export { registerRegularizer, type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 export { hashString, Rng } from './rng.js';
 export { maskFrames, sequenceMask } from './sequence-mask.js';
+export { untracked } from './tracking.js';
 export {
   type Constraint,
   type Regularizer,
@@ -51,6 +54,7 @@ export {
   VARIABLE_SYNCHRONIZATIONS,
   Variable,
   type VariableAggregation,
+  type VariableOptions,
   type VariableOwner,
   type VariableSynchronization,
 } from './variable.js';

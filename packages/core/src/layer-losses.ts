@@ -1,5 +1,4 @@
 import { ops, type Tensor } from '@strata/backend';
-import type { CallContext } from './call-context.js';
 import { CallRecords, calls, type InputsKey, type VariableUpdate } from './call-records.js';
 import { LayerConnectivity } from './layer-connectivity.js';
 import type { NodeLayer } from './layer-node.js';
@@ -20,8 +19,6 @@ export abstract class LayerLosses<L extends LayerLosses<L> & NodeLayer> extends 
   private readonly callLosses = new CallRecords<Tensor>();
   private readonly callUpdates = new CallRecords<VariableUpdate & { owned: boolean }>();
   private recordsPass = 0;
-  /** The context of the call under way, if any (where {@link LayerLosses.addUpdate} sends updates). */
-  protected activeCtx: CallContext | undefined;
 
   /** Layers tracked by this one, whose losses and updates are listed too. */
   abstract get layers(): L[];
@@ -65,8 +62,9 @@ export abstract class LayerLosses<L extends LayerLosses<L> & NodeLayer> extends 
    */
   addUpdate(updates: VariableUpdate | VariableUpdate[], inputs: InputsKey = null): void {
     for (const u of Array.isArray(updates) ? updates : [updates]) {
-      const collect = this.activeCtx?.addUpdate;
-      if (collect) collect.call(this.activeCtx, u.variable, u.value);
+      const ctx = calls.context;
+      const collect = ctx?.addUpdate;
+      if (collect) collect.call(ctx, u.variable, u.value);
       else u.variable.assign(u.value);
       this.callUpdates.add({ ...u, owned: !collect }, inputs, calls.stack);
     }

@@ -1,4 +1,4 @@
-import { ops, type Tensor, type TensorData } from '@strata/backend';
+import { getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
 import { LayerArgumentError, WeightMismatchError } from './errors.js';
 import type { Variable } from './variable.js';
 
@@ -22,6 +22,21 @@ export function checkSetWeights(layer: string, built: boolean, ws: Variable[], v
         `Weight '${w.name}' has shape [${w.shape.join(', ')}] (${n} values), but setWeights received ${got ?? values[i]} values at index ${i}.`,
       );
     }
+  });
+}
+
+/**
+ * Sets `ws` from row-major values in the same order (seed `set_weights`), after checking all of them.
+ * @throws WeightMismatchError if the count or any size differs; nothing is changed then.
+ */
+export function setLayerWeights(layer: string, built: boolean, ws: Variable[], values: (TensorData | number[])[]): void {
+  checkSetWeights(layer, built, ws, values);
+  ws.forEach((w, i) => {
+    const src = values[i]!;
+    const data = w.dtype === 'float32' ? Float32Array.from(src) : Int32Array.from(src);
+    const t = ops.tensor(data, w.shape, w.dtype);
+    w.assign(t);
+    getBackend().dispose(t);
   });
 }
 

@@ -1,47 +1,23 @@
-import { type DType, getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
+import type { DType, Tensor, TensorData } from '@strata/backend';
 import { type AddWeightOptions, createWeight, resolveWeightOptions } from './add-weight.js';
 import { type CallContext, INFERENCE } from './call-context.js';
 import { calls } from './call-records.js';
-import { CallReturnedNothingError, DuplicateNameError, LayerNotBuiltError, MaskNotSupportedError } from './errors.js';
+import { CallReturnedNothingError, DuplicateNameError, LayerNotBuiltError, MaskNotSupportedError, NotALayerError } from './errors.js';
+import type { ApplyOptions, LayerArgs, LayerConfig, SymbolicShape } from './layer-args.js';
 import { LayerLosses } from './layer-losses.js';
 import { LayerNode, type Mask, maskOf, producerOf, recordOutput } from './layer-node.js';
-import { checkSetWeights, cloneLayer } from './layer-weights.js';
-import { NameScope, toSnakeCase } from './naming.js';
-import { type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
+import { cloneLayer, setLayerWeights } from './layer-weights.js';
+import { classNameOf, describeValue, NameScope, toSnakeCase } from './naming.js';
+import { serializeRegularizer, toRegularizer } from './regularizers.js';
 import { hashString, Rng } from './rng.js';
+import { PartitionedVariable } from './partitioned-variable.js';
+import { autoTracking, checkNoCycle } from './tracking.js';
 import type { Regularizer, Variable } from './variable.js';
 
 export { type AddWeightOptions } from './add-weight.js';
 export { type CallContext, INFERENCE, trainingContext } from './call-context.js';
 
-/** A shape whose entries may be unknown (`null`), e.g. `[null, 784]` with an unknown batch size. */
-export type SymbolicShape = readonly (number | null)[];
-
-/** Arguments every layer takes (seed 004's `__init__(trainable, name, dtype, activity_regularizer)`). */
-export interface LayerArgs {
-  /** Unique within the parent; default: the class name in snake_case, made unique (`dense`, `dense_1`). */
-  name?: string;
-  /** Whether the layer's weights are trained. Default true. */
-  trainable?: boolean;
-  /** The layer's dtype. Default (`undefined`/`null`): the dtype of the first input (seed). */
-  dtype?: DType | null;
-  /** Seed for weight initialisation. Default: derived from the root layer's seed and each variable's path. */
-  seed?: number;
-  /** A penalty on the layer's output, added as a loss on each call (seed `activity_regularizer`). */
-  activityRegularizer?: Regularizer | SerializedRegularizer;
-}
-
-/** Options of {@link Layer.apply} beyond the inputs (the seed's `__call__` keyword arguments). */
-export interface ApplyOptions {
-  /**
-   * The mask of the inputs (one per input for a list). Default: the masks the
-   * producing layers attached to the inputs (seed `__call__` note on `mask`).
-   */
-  mask?: Mask | Mask[];
-}
-
-/** A JSON description of a layer, enough to recreate it with `fromConfig`. */
-export type LayerConfig = Record<string, unknown> & { name: string; trainable: boolean };
+export type { ApplyOptions, LayerArgs, LayerConfig, SymbolicShape } from './layer-args.js';
 
 /**
  * The base class of every layer (seed 004, `tf.layers.Layer`).
@@ -59,8 +35,17 @@ export type LayerConfig = Record<string, unknown> & { name: string; trainable: b
  * Losses and updates: see {@link LayerLosses} (functions persist, tensors
  * added during a call belong to the current pass). Nodes: see {@link LayerConnectivity}.
  *
- * Sub-layers assigned with {@link Layer.trackLayer} are owned by this layer:
- * their weights, losses and updates appear in this layer's lists.
+ * Tracking (Keras 3 / PyTorch): layers and {@link Variable}s assigned to
+ * properties (class fields, `this.x = ...`), also inside arrays and plain
+ * objects, are owned by this layer (see `autoTracking`): their weights,
+ * losses and updates appear in this layer's lists, in assignment order.
+ * {@link Layer.trackLayer} does the same explicitly (the seed's way);
+ * `untracked(value)` stores a reference without owning it.
+ *
+ * Training mode: {@link Layer.apply} without a context inherits the context of
+ * the layer call it runs in (Keras' call-context rule), so a sub-layer called
+ * inside a training step trains; only a call outside any layer call defaults
+ * to inference.
  */
 export abstract class Layer extends LayerLosses<Layer> {
   /** Registry name of the class for `getConfig`/`fromConfig`; subclasses set it. */
@@ -96,6 +81,8 @@ export abstract class Layer extends LayerLosses<Layer> {
     this.explicitDtype = args.dtype ?? undefined;
     this.seed = args.seed;
     this.activityRegularizer = args.activityRegularizer ? toRegularizer(args.activityRegularizer, `Layer '${args.name ?? 'unnamed'}'`) : undefined;
+    // Subclass field initialisers and constructor bodies run on the returned proxy, so their members are tracked too.
+    return autoTracking(this, isLayer);
   }
 
   /** Default name base: the class name in snake_case (`Dense` → `dense`). */
@@ -134,15 +121,22 @@ export abstract class Layer extends LayerLosses<Layer> {
 
   /**
    * Makes `layer` a sub-layer: names it uniquely within this layer and
-   * includes its weights in this layer's lists. Returns `layer`.
+   * includes its weights in this layer's lists. Returns `layer`. Assigning a
+   * layer to a property does the same (auto-tracking).
    *
    * A layer already tracked by another parent is *shared* (seeds 000–002):
    * it keeps its first parent and its name, and its weights also appear here.
    *
+   * @throws NotALayerError if `layer` is not a Layer (seed: TypeError).
    * @throws DuplicateNameError if `layer` has an explicit name already used here, naming both layers.
+   * @throws TrackingCycleError if `layer` is this layer or contains it.
    */
   trackLayer<L extends Layer>(layer: L): L {
+    if (!(layer instanceof Layer)) {
+      throw new NotALayerError(`trackLayer expects a Layer. Received: ${describeValue(layer)}. Wrap plain functions in a Layer subclass.`);
+    }
     if (this.subLayers.includes(layer)) return layer;
+    checkNoCycle(this, layer);
     if (layer.parent) {
       this.subLayers.push(layer);
       return layer;
@@ -151,8 +145,8 @@ export abstract class Layer extends LayerLosses<Layer> {
       if (this.scope.has(layer.name)) {
         const other = this.subLayers.find((l) => l.name === layer.name);
         throw new DuplicateNameError(
-          `Cannot track layer '${layer.name}' (${(layer.constructor as typeof Layer).className}) in '${this.scopeName}': ` +
-            `the name is already used by ${other ? `'${other.scopeName}' (${(other.constructor as typeof Layer).className})` : 'another layer'}. ` +
+          `Cannot track layer '${layer.name}' (${classNameOf(layer)}) in '${this.scopeName}': ` +
+            `the name is already used by ${other ? `'${other.scopeName}' (${classNameOf(other)})` : 'another layer'}. ` +
             `Give one of them another name, or omit the name to get a unique default.`,
         );
       }
@@ -163,6 +157,20 @@ export abstract class Layer extends LayerLosses<Layer> {
     layer.parent = this;
     this.subLayers.push(layer);
     return layer;
+  }
+
+  /**
+   * Lists `variable` among this layer's own weights (what assigning a
+   * Variable to a property does; a partitioned one as its parts). A free
+   * variable (no owner) is adopted: its name gets this layer's scope
+   * (`net/w:0`); an owned one is shared and keeps its name.
+   */
+  trackVariable(variable: Variable): void {
+    // A partitioned weight is listed as its parts (what addWeight lists).
+    if (variable instanceof PartitionedVariable) return variable.parts.forEach((p) => this.trackVariable(p));
+    if (this.ownVariables.includes(variable)) return;
+    variable.adopt(this);
+    this.ownVariables.push(variable);
   }
 
   /**
@@ -208,10 +216,14 @@ export abstract class Layer extends LayerLosses<Layer> {
    * on the first call, runs {@link Layer.call} with the input mask, adds the
    * activity regularization loss, attaches {@link Layer.computeMask}'s mask
    * to the output and records a {@link LayerNode}.
+   *
+   * `ctx` (training flag, seeds, update collection): default the context of
+   * the layer call this one runs inside (Keras' call-context rule: the flag
+   * flows from the outermost call to every nested call), else {@link INFERENCE}.
    * @throws MaskNotSupportedError if an input has a mask and the layer does not support masking.
    * @throws CallReturnedNothingError if `call` returned `undefined` or `null`.
    */
-  apply(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE, options: ApplyOptions = {}): Tensor {
+  apply(inputs: Tensor | Tensor[], ctx?: CallContext, options: ApplyOptions = {}): Tensor {
     return this.applyWithLogits(inputs, ctx, options).value;
   }
 
@@ -220,30 +232,28 @@ export abstract class Layer extends LayerLosses<Layer> {
    * in a softmax, so that a cross-entropy loss can use them (numerically
    * stable) instead of the probabilities. Layers override {@link Layer.callWithLogits}.
    */
-  applyWithLogits(inputs: Tensor | Tensor[], ctx: CallContext = INFERENCE, options: ApplyOptions = {}): { value: Tensor; logits?: Tensor } {
+  applyWithLogits(inputs: Tensor | Tensor[], ctx?: CallContext, options: ApplyOptions = {}): { value: Tensor; logits?: Tensor } {
+    const context = ctx ?? calls.context ?? INFERENCE;
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     const given = options.mask !== undefined ? (Array.isArray(options.mask) ? options.mask : [options.mask]) : xs.map(maskOf);
     const inputMasks = xs.map((_, i) => given[i] ?? null);
     const hasMask = inputMasks.some((m) => m);
     if (hasMask && !this.supportsMasking) throw this.maskError(inputMasks);
     const mask = Array.isArray(inputs) ? inputMasks : inputMasks[0]!;
-    this.startCallRecords(calls.enter(xs));
-    const outerCtx = this.activeCtx;
-    this.activeCtx = ctx;
+    this.startCallRecords(calls.enter(xs, context));
     let out: { value: Tensor; logits?: Tensor };
     try {
       this.ensureBuilt(inputs);
-      out = this.callWithLogits(inputs, ctx, hasMask ? mask : undefined);
+      out = this.callWithLogits(inputs, context, hasMask ? mask : undefined);
     } finally {
       calls.exit();
-      this.activeCtx = outerCtx;
     }
     if (out?.value == null) {
-      throw new CallReturnedNothingError(this.name, (this.constructor as typeof Layer).className, out?.value as null | undefined);
+      throw new CallReturnedNothingError(this.name, classNameOf(this), out?.value as null | undefined);
     }
     if (this.activityRegularizer) this.addLoss(this.activityRegularizer.apply(out.value), inputs);
     const outMask = this.computeMask(inputs, hasMask ? mask : null);
-    this.recordNode(inputs, xs, out.value, inputMasks, outMask);
+    this.recordNode(xs, out.value, inputMasks, outMask, inputs);
     return out;
   }
 
@@ -345,15 +355,7 @@ export abstract class Layer extends LayerLosses<Layer> {
    * @throws WeightMismatchError if the count or any size differs; nothing is changed then.
    */
   setWeights(values: (TensorData | number[])[]): void {
-    const ws = this.weights;
-    checkSetWeights(this.name, this.built, ws, values);
-    ws.forEach((w, i) => {
-      const src = values[i]!;
-      const data = w.dtype === 'float32' ? Float32Array.from(src) : Int32Array.from(src);
-      const t = ops.tensor(data, w.shape, w.dtype);
-      w.assign(t);
-      getBackend().dispose(t);
-    });
+    setLayerWeights(this.name, this.built, this.weights, values);
   }
 
   /** The constructor arguments as JSON (seed `get_config`). Subclasses add theirs. */
@@ -379,12 +381,12 @@ export abstract class Layer extends LayerLosses<Layer> {
 
   private maskError(masks: Mask[]): MaskNotSupportedError {
     return new MaskNotSupportedError(
-      `Layer '${this.name}' (${(this.constructor as typeof Layer).className}) does not support masking, but was passed an input mask ` +
+      `Layer '${this.name}' (${classNameOf(this)}) does not support masking, but was passed an input mask ` +
         `(shapes ${masks.map((m) => (m ? `[${m.shape.join(', ')}]` : 'none')).join(', ')}). Remove the mask (pass { mask: null }), or use a layer with supportsMasking.`,
     );
   }
 
-  private recordNode(inputs: Tensor | Tensor[], xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask): void {
+  private recordNode(xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask, inputs: Tensor | Tensor[]): void {
     const producers = xs.map((x) => producerOf<Layer>(x));
     const node = new LayerNode<Layer>(this, this.inbound.count, producers, inputs, output, inputMasks, outputMask);
     this.inbound.push(node);
@@ -392,3 +394,5 @@ export abstract class Layer extends LayerLosses<Layer> {
     recordOutput(output, this, outputMask);
   }
 }
+
+const isLayer = (v: unknown): boolean => v instanceof Layer;

@@ -41,3 +41,22 @@ export class NameScope {
     return candidate;
   }
 }
+
+/** The registry name of a layer's class: its static `className`, else the constructor's name. */
+export function classNameOf(layer: object): string {
+  const ctor = layer.constructor as { className?: string; name: string };
+  return ctor.className ?? ctor.name;
+}
+
+/** A value for messages: `Linear 'dense'` for a layer, else its type or class (`number`, `Object`). */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const ctor = (value as object).constructor?.name ?? 'object';
+  if (typeof (value as { scopeName?: unknown }).scopeName !== 'string') return ctor;
+  try {
+    return `${ctor} '${(value as { name: string }).name}'`;
+  } catch {
+    return ctor;
+  }
+}

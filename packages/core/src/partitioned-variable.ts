@@ -114,18 +114,25 @@ export function partitionSizes(variable: string, shape: readonly number[], parti
  * every part. `assign` and `readSync` split and join transparently.
  */
 export class PartitionedVariable extends Variable {
-  constructor(
-    owner: VariableOwner | null,
-    localName: string,
-    /** The parts, in order along {@link PartitionedVariable.axis}. */
-    readonly parts: Variable[],
-    /** The axis the variable is cut along. */
-    readonly axis: number,
-  ) {
-    super(owner, localName, null as unknown as Tensor, parts[0]!.trainable, parts[0]!.constraint, parts[0]!.regularizer, {
-      synchronization: parts[0]!.synchronization,
-      aggregation: parts[0]!.aggregation,
+  /** The parts, in order along {@link PartitionedVariable.axis}. */
+  readonly parts: Variable[];
+  /** The axis the variable is cut along. */
+  readonly axis: number;
+
+  constructor(options: { owner?: VariableOwner | null; name: string; parts: Variable[]; axis: number }) {
+    const first = options.parts[0]!;
+    super({
+      owner: options.owner,
+      name: options.name,
+      value: null as unknown as Tensor,
+      trainable: first.trainable,
+      constraint: first.constraint,
+      regularizer: first.regularizer,
+      synchronization: first.synchronization,
+      aggregation: first.aggregation,
     });
+    this.parts = options.parts;
+    this.axis = options.axis;
   }
 
   /** The full weight: the parts concatenated along {@link PartitionedVariable.axis} (a new tensor). */

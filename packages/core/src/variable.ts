@@ -43,6 +43,29 @@ export interface VariableOwner {
   readonly effectiveTrainable: boolean;
 }
 
+/** Options of {@link Variable} (seed 004's `add_weight` arguments that a variable keeps). */
+export interface VariableOptions {
+  /** Name within the owner, e.g. `kernel` (seed `name`). */
+  name: string;
+  /** The backend variable holding the value (`getBackend().variable(t, trainable)`), of the variable's shape and dtype. */
+  value: Tensor;
+  /**
+   * The layer whose scope prefixes the name (`net/dense` gives `net/dense/kernel:0`). Default `null`: a free
+   * variable, named by `name` alone until a layer adopts it (assigning it to a layer's property does).
+   */
+  owner?: VariableOwner | null;
+  /** Whether the optimizer updates it (seed `trainable`). Default true. */
+  trainable?: boolean;
+  /** Applied after each optimizer update (Keras' `constraint`). */
+  constraint?: Constraint;
+  /** A penalty on the value added to the objective (seed `regularizer`). */
+  regularizer?: Regularizer;
+  /** See {@link VariableSynchronization}. Default `'auto'`. */
+  synchronization?: VariableSynchronization;
+  /** See {@link VariableAggregation}. Default `'none'`. */
+  aggregation?: VariableAggregation;
+}
+
 /**
  * A named weight of a layer: a backend variable plus its name, trainability,
  * constraint and regularizer (seed 004's `add_weight` result).
@@ -53,24 +76,44 @@ export interface VariableOwner {
  */
 export class Variable {
   private handle: Tensor;
+  private ownerRef: VariableOwner | null;
+  /** Name within the owner, e.g. `kernel`. */
+  readonly localName: string;
+  /** Applied after each optimizer update, if any. */
+  readonly constraint: Constraint | undefined;
+  /** Penalty on the value added to the objective, if any. */
+  readonly regularizer: Regularizer | undefined;
   /** When a distributed variable is synchronized (seed `add_weight(synchronization=)`); recorded, see {@link VariableSynchronization}. */
   readonly synchronization: VariableSynchronization;
   /** How replicas' updates are combined (seed `add_weight(aggregation=)`); recorded, see {@link VariableAggregation}. */
   readonly aggregation: VariableAggregation;
+  private readonly ownTrainable: boolean;
 
-  constructor(
-    readonly owner: VariableOwner | null,
-    /** Name within the owner, e.g. `kernel`. */
-    readonly localName: string,
-    value: Tensor,
-    private readonly ownTrainable: boolean,
-    readonly constraint?: Constraint,
-    readonly regularizer?: Regularizer,
-    options: { synchronization?: VariableSynchronization; aggregation?: VariableAggregation } = {},
-  ) {
-    this.handle = value;
+  constructor(options: VariableOptions) {
+    this.handle = options.value;
+    this.localName = options.name;
+    this.ownerRef = options.owner ?? null;
+    this.ownTrainable = options.trainable ?? true;
+    this.constraint = options.constraint;
+    this.regularizer = options.regularizer;
     this.synchronization = options.synchronization ?? 'auto';
     this.aggregation = options.aggregation ?? 'none';
+  }
+
+  /** The layer whose scope prefixes the name, or `null` for a free variable. */
+  get owner(): VariableOwner | null {
+    return this.ownerRef;
+  }
+
+  /**
+   * Gives a free variable its owner (a layer it was assigned to); a variable
+   * that has an owner keeps it (it is shared, and keeps its first owner's name, as layers do).
+   * Returns whether the owner was set.
+   */
+  adopt(owner: VariableOwner): boolean {
+    if (this.ownerRef) return false;
+    this.ownerRef = owner;
+    return true;
   }
 
   /** The backend handle (a tfjs `tf.Variable`; a graph input on graph backends). */

@@ -1,9 +1,8 @@
 import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { type CallContext, DuplicateNameError, type Layer, Linear } from '@strata/core';
+import { type CallContext, DuplicateNameError, type Layer, Linear, TrackingCycleError } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Network } from './network.js';
-import { TrackingCycleError } from './network-errors.js';
 import { denseHost } from './test-utils/dense-host.js';
 
 beforeAll(async () => {
@@ -104,16 +103,17 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     expect(net.blocks.map((b) => b.kernel.shape)).toEqual([[5, 4], [4, 4], [4, 3], [3, 1]]);
   });
 
-  it('values that are not layers (numbers, Maps, plain objects) are stored untouched and not tracked', () => {
+  it('layers in plain objects are tracked too (Keras 3 TrackedDict); Maps, numbers and arrays of numbers are stored untouched', () => {
     class Holder extends Network {
       config = { hidden: new Linear({ units: 1, name: 'in_object' }) };
       lookup = new Map([['x', new Linear({ units: 1, name: 'in_map' })]]);
       sizes = [1, 2, 3];
     }
     const net = new Holder({ name: 'h' });
-    expect(net.layers).toEqual([]);
+    expect(names(net)).toEqual(['in_object']);
     expect(net.sizes).toEqual([1, 2, 3]);
-    expect(net.config.hidden.parent).toBeNull();
+    expect(net.config.hidden.scopeName).toBe('h/in_object');
+    expect(net.lookup.get('x')!.parent).toBeNull();
   });
 
   it('a failed auto-track (explicit name taken) throws before the property is set', () => {
@@ -136,9 +136,9 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     }
     const parent = new Parent({ name: 'p' });
     expect(() => (parent.child.owner = parent)).toThrow(TrackingCycleError);
-    expect(() => (parent.child.owner = parent)).toThrow(/contains this network/);
+    expect(() => (parent.child.owner = parent)).toThrow(/contains this layer/);
     expect(parent.child.owner).toBeUndefined();
-    expect(() => parent.trackLayer(parent)).toThrow(/network itself/);
+    expect(() => parent.trackLayer(parent)).toThrow(/the layer itself/);
   });
 
   it('a layer built before it is assigned still gets the network path in its variable names', () => {

@@ -58,9 +58,8 @@ export class NetDictError extends NetworkError {
 }
 
 /** `trackLayer` got something that is not a Layer (seeds 000–002: TypeError). */
-export class NotALayerError extends NetworkError {
-  override name = 'NotALayerError';
-}
+/** Thrown by `trackLayer` for a value that is not a Layer; defined in @strata/core (every Layer tracks). */
+export { NotALayerError } from '@strata/core';
 
 /**
  * A network method got an argument it cannot use (seed 003's asserts and

@@ -39,11 +39,5 @@ export class NetworkNameNotFinalError extends NetworkError {
   override name = 'NetworkNameNotFinalError';
 }
 
-/**
- * Tracking a layer would make a Network contain itself (directly or through
- * sub-layers), e.g. `child.owner = parentNetwork` with auto-tracking. Its
- * weight lists would never end.
- */
-export class TrackingCycleError extends NetworkError {
-  override name = 'TrackingCycleError';
-}
+/** Thrown when tracking would make a layer contain itself; defined in @strata/core (every Layer tracks). */
+export { TrackingCycleError } from '@strata/core';

@@ -1,14 +1,7 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, Layer, type LayerArgs, type SymbolicShape, toSnakeCase } from '@strata/core';
-import { autoTracking } from './auto-tracking.js';
-import { LayerNotFoundError, NetworkError, NotALayerError } from './errors.js';
-import {
-  InvalidNetworkNameError,
-  LayerSelectorError,
-  NetworkNameNotFinalError,
-  NetworkNotInitializedError,
-  TrackingCycleError,
-} from './network-errors.js';
+import { type CallContext, describeValue, Layer, type LayerArgs, type SymbolicShape, toSnakeCase } from '@strata/core';
+import { LayerNotFoundError, NetworkError } from './errors.js';
+import { InvalidNetworkNameError, LayerSelectorError, NetworkNameNotFinalError, NetworkNotInitializedError } from './network-errors.js';
 import type { TopLevelScope } from './top-level-scope.js';
 
 /** Selects a layer by its name or by its tracking index (exactly one of both). */
@@ -48,9 +41,10 @@ export interface NetworkArgs extends LayerArgs {
  * // ['net/dense/kernel:0', 'net/dense/bias:0', 'net/dense_1/kernel:0', 'net/dense_1/bias:0']
  * ```
  *
- * Tracking: layers assigned to properties (also in arrays) are tracked in
- * assignment order, like `tf.keras.Model` (see `autoTracking`); `trackLayer`
- * does the same explicitly; a layer is tracked once however it arrives.
+ * Tracking: as in every {@link Layer}, layers and variables assigned to
+ * properties (also in arrays and plain objects) are tracked in assignment
+ * order, like `tf.keras.Model`; `trackLayer` does the same explicitly; a
+ * layer is tracked once however it arrives.
  *
  * Naming (the seed's rules, with per-parent counters): a sub-layer is named
  * uniquely within the network that first tracks it; a network first
@@ -81,8 +75,6 @@ export class Network extends Layer {
     this.networkInitialized = true;
     this.explicitNetworkName = args.name;
     this.topLevel = args.topLevel;
-    // Subclass field initialisers run on the returned proxy, so they are tracked too.
-    return autoTracking(this);
   }
 
   /** Default name base: the class name in snake_case (`MyNetwork` → `my_network`). */
@@ -114,21 +106,17 @@ export class Network extends Layer {
    * called at top level) first owned elsewhere is shared: it keeps its name.
    *
    * @throws NetworkNotInitializedError if the Network constructor never ran on `this` (seed: RuntimeError).
-   * @throws NotALayerError if `layer` is not a Layer (seed: TypeError).
+   * @throws NotALayerError (from @strata/core) if `layer` is not a Layer (seed: TypeError).
    * @throws DuplicateNameError (from @strata/core) if a layer with the same explicit name was already added (seed: ValueError).
-   * @throws TrackingCycleError if `layer` is this network or contains it.
+   * @throws TrackingCycleError (from @strata/core) if `layer` is this network or contains it.
    */
   override trackLayer<L extends Layer>(layer: L): L {
     if (this.networkInitialized !== true) {
       throw new NetworkNotInitializedError(
-        `trackLayer was called on an object whose Network constructor never ran (${describe(this)}). ` +
+        `trackLayer was called on an object whose Network constructor never ran (${describeValue(this)}). ` +
           `Create networks with \`new\` (a subclass constructor calls super(args) first).`,
       );
     }
-    if (!(layer instanceof Layer)) {
-      throw new NotALayerError(`trackLayer expects a Layer. Received: ${describe(layer)}. Wrap plain functions in a Layer subclass.`);
-    }
-    this.checkNoCycle(layer);
     if (layer instanceof Network && layer.calledAtTopLevel && !layer.parent && !this.layers.includes(layer)) {
       // Layer.trackLayer lists a layer with a parent as shared and leaves its name alone;
       // a network named at top level must stay parentless so that its variable names stay.
@@ -218,24 +206,6 @@ export class Network extends Layer {
       return `<unnamed ${this.baseName}>`;
     }
   }
-
-  private checkNoCycle(layer: Layer): void {
-    const seen = new Set<Layer>();
-    const stack: Layer[] = [layer];
-    while (stack.length) {
-      const l = stack.pop()!;
-      if (l === (this as Layer)) {
-        throw new TrackingCycleError(
-          `Cannot track ${describe(layer)} in network '${this.label()}': ` +
-            `${layer === (this as Layer) ? 'it is the network itself' : 'it contains this network'}, so the network would contain itself. ` +
-            `Keep references to enclosing networks out of tracked properties (e.g. pass them as call arguments).`,
-        );
-      }
-      if (seen.has(l)) continue;
-      seen.add(l);
-      stack.push(...l.layers);
-    }
-  }
 }
 
 /** @throws InvalidNetworkNameError for a name that cannot be a scope-path segment. */
@@ -247,17 +217,4 @@ function checkNetworkName(name: unknown): void {
         `Nest networks by tracking one in another instead of writing the path into a name.`,
     );
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  if (value instanceof Layer) {
-    try {
-      return `${value.constructor.name} '${value.name}'`;
-    } catch {
-      return value.constructor.name;
-    }
-  }
-  return (value as object).constructor?.name ?? 'object';
 }

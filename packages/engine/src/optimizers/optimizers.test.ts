@@ -35,7 +35,7 @@ function quad(w: Tensor, i: number): Tensor {
 function makeVariables(values = W0, constraint?: Constraint): Variable[] {
   const b = getBackend();
   return ['kernel', 'bias'].map(
-    (name, i) => new Variable(OWNER, name, b.variable(ops.tensor(values[i]!, [...SHAPES[i]!]), true), true, constraint),
+    (name, i) => new Variable({ owner: OWNER, name, value: b.variable(ops.tensor(values[i]!, [...SHAPES[i]!]), true), constraint }),
   );
 }
 

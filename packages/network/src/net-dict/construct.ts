@@ -1,4 +1,4 @@
-import { concatShape, Data, LayerError, type SymbolicShape } from '@strata/core';
+import { concatShape, Data, LayerError, type SymbolicShape, untracked } from '@strata/core';
 import { getLoss, L2, LossError, LossHolder, type Loss } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
@@ -89,7 +89,7 @@ export function getOrConstruct(net: NetDictNetwork, name: string, hooks: Constru
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
 export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
-  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...netDict };
+  if (netDict && netDict !== net.netDict) net.netDict = untracked({ ...net.netDict, ...netDict });
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
@@ -125,7 +125,7 @@ export function addLayer(net: NetDictNetwork, name: string, layerClass: string |
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
   const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name) : layerClass;
-  if (net.netDict[name] !== raw) net.netDict = { ...net.netDict, [name]: raw };
+  if (net.netDict[name] !== raw) net.netDict = untracked({ ...net.netDict, [name]: raw });
   const stack = net.constructing;
   const pushed = !stack.includes(name);
   if (pushed) stack.push(name);

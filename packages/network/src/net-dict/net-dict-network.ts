@@ -1,5 +1,5 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE, type Layer } from '@strata/core';
+import { type CallContext, INFERENCE, type Layer, untracked } from '@strata/core';
 import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetworkError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import { type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions } from '../export-onnx.js';
@@ -43,13 +43,13 @@ export class NetDictNetwork extends NetDictSteps {
   readonly trainFlag: boolean | undefined;
   readonly evalFlag: boolean;
   readonly searchFlag: boolean;
-  /** Links to other layers, in an object so that Network's auto-tracking does not track them as sub-layers. */
+  /** Links to other layers: references (`untracked`), not sub-layers. */
   private readonly links: { parentLayer?: Layer; parentNet?: NetDictNetwork; extraParentNet?: NetDictNetwork };
   readonly absoluteNamePrefix: string;
   /** Extra nets by prefix (`search` for `extra.search:`), on the base network. */
   readonly extraNets = new Map<string, NetDictNetwork>();
   /** @internal The net dict being constructed (entries added by `addLayer` included). */
-  netDict: NetDict = {};
+  netDict: NetDict = untracked({});
   /** @internal Names of layers under construction (dependency-loop detection). */
   readonly constructing: string[] = [];
   private readonly config: Readonly<Record<string, unknown>> | undefined;
@@ -62,13 +62,13 @@ export class NetDictNetwork extends NetDictSteps {
 
   constructor(args: NetDictNetworkArgs) {
     super({ name: 'network', ...args, seed: args.seed ?? args.rndSeed });
-    this.args = args;
+    this.args = untracked(args);
     const ext = args.externData ?? (args.config?.extern_data as Record<string, unknown> | undefined);
     if (!ext) throw new NetDictError(`Network '${this.name}' needs extern data: give externData, or a config with extern_data.`);
     this.externData = ext instanceof ExternData ? ext : ExternData.fromConfig(ext as never);
-    this.enclosing = args.enclosing;
+    this.enclosing = untracked(args.enclosing);
     this.config = args.config;
-    this.links = { parentLayer: args.parentLayer, parentNet: args.enclosing?.network ?? args.parentNet, extraParentNet: args.extraParentNet };
+    this.links = untracked({ parentLayer: args.parentLayer, parentNet: args.enclosing?.network ?? args.parentNet, extraParentNet: args.extraParentNet });
     const up = this.parentNet ?? this.extraParentNet;
     this.trainFlag = args.trainFlag ?? up?.trainFlag;
     this.evalFlag = this.trainFlag === true ? true : (args.evalFlag ?? up?.evalFlag ?? true);
@@ -152,7 +152,7 @@ export class NetDictNetwork extends NetDictSteps {
     if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
       throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
     }
-    this.netDict = netDict;
+    this.netDict = untracked(netDict);
     withCurrentNetwork(this, () => {
       for (const name of Object.keys(netDict)) constructLayer(this, undefined, name);
     });
@@ -207,7 +207,7 @@ export class NetDictNetwork extends NetDictSteps {
       });
       base.extraNets.set(prefix, extra);
     }
-    extra.netDict = { ...base.netDict, ...extra.netDict, ...netDict };
+    extra.netDict = untracked({ ...base.netDict, ...extra.netDict, ...netDict });
     for (const n of layerList) extra.extraOwned.add(n);
     if (opts.depLayersInExtra) extra.depLayersInExtra = true;
     return layerList.map((n) => extra.constructLayer(undefined, n));

@@ -20,7 +20,7 @@ function variable(p: string, shape: number[], fill = -1): Variable {
   const i = p.lastIndexOf('/');
   const owner = i < 0 ? null : { scopeName: p.slice(0, i), effectiveTrainable: true };
   const init = ops.fill(shape, fill);
-  const v = new Variable(owner, p.slice(i + 1), getBackend().variable(init, true), true);
+  const v = new Variable({ owner, name: p.slice(i + 1), value: getBackend().variable(init, true) });
   ops.dispose(init);
   return v;
 }

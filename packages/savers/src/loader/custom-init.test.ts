@@ -14,7 +14,7 @@ beforeAll(async () => {
 
 function variable(scope: string, name: string, shape: number[]): Variable {
   const init = ops.fill(shape, -1);
-  const v = new Variable({ scopeName: scope, effectiveTrainable: true }, name, getBackend().variable(init, true), true);
+  const v = new Variable({ owner: { scopeName: scope, effectiveTrainable: true }, name, value: getBackend().variable(init, true) });
   ops.dispose(init);
   return v;
 }

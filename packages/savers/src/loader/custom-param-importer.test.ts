@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 const variable = (scope: string, name: string, shape: number[]) => {
   const init = ops.fill(shape, -1);
-  const v = new Variable({ scopeName: scope, effectiveTrainable: true }, name, getBackend().variable(init, true), true);
+  const v = new Variable({ owner: { scopeName: scope, effectiveTrainable: true }, name, value: getBackend().variable(init, true) });
   ops.dispose(init);
   return v;
 };
