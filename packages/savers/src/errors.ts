@@ -1,9 +1,20 @@
 import { formatShape } from '@strata/backend';
 import { WeightMismatchError } from '@strata/core';
 
-/** Base class of errors about a checkpoint file itself (missing, malformed). */
+/** Base class of the errors of `@strata/savers`: about a checkpoint file (missing, malformed, unwritable) or its use. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+}
+
+/**
+ * Thrown by `save` and `load` when their arguments cannot be used, before any
+ * file is read or written and before anything is assigned: a model without
+ * variables (not built yet), two variables with one checkpoint key, metadata
+ * that is not strings or uses a reserved key, or an optimizer given where no
+ * optimizer state can be restored. The message says what was wrong and how to fix it.
+ */
+export class CheckpointArgumentError extends CheckpointError {
+  override name = 'CheckpointArgumentError';
 }
 
 /**
@@ -24,7 +35,7 @@ export class CheckpointFormatError extends CheckpointError {
   }
 }
 
-/** Thrown by `loadCheckpoint`/`loadVariables` when no file exists at the path. */
+/** Thrown by `load`, `loadCheckpoint` and `readCheckpointFile` when no file exists at the path. */
 export class CheckpointNotFoundError extends CheckpointError {
   override name = 'CheckpointNotFoundError';
   constructor(readonly path: string) {
@@ -44,7 +55,7 @@ export interface TensorMismatch {
 }
 
 /**
- * Thrown by `loadVariables` when the checkpoint does not fit the network, before
+ * Thrown by `load` when a Strata checkpoint does not fit the model, before
  * any variable is assigned. Its message lists every missing key, every
  * unexpected key and every shape/dtype difference, then a hint.
  *
@@ -245,8 +256,8 @@ export class UnsafeEntryPathError extends CheckpointFileError {
 }
 
 /**
- * Thrown when no checkpoint format recognises a file (by extension, then by
- * its first bytes), or a named format does not exist. Lists the known formats.
+ * Thrown when no checkpoint format recognises a file (by its first bytes,
+ * then by its extension), or a named format does not exist. Lists the known formats.
  */
 export class UnknownCheckpointFormatError extends CheckpointError {
   override name = 'UnknownCheckpointFormatError';
@@ -264,8 +275,9 @@ export class UnknownCheckpointFormatError extends CheckpointError {
         ? `${file}: unknown checkpoint format '${requested}'. Known formats: ${known.join(', ')}.`
         : purpose === 'write'
           ? `${file}: cannot tell which format to write from the file name. Use the extension .safetensors or .json (tfjs model.json), or pass the format: ${known.join(', ')}.`
-          : `${file}: not a checkpoint format Strata reads (tried ${known.join(', ')} by extension and content). ` +
-            `Rename the file with its format's extension (.safetensors, model.json, .keras, .weights.h5, .h5, .onnx) or pass the format explicitly.`,
+          : `${file}: not a checkpoint format Strata reads (tried ${known.join(', ')} by content, then by extension). ` +
+            `Its first bytes are none of: a safetensors header (8-byte length, then '{'), a tfjs model.json (JSON with weightsManifest), ` +
+            `a zip (.keras), the HDF5 signature (.weights.h5, .h5), an ONNX model. Check that the file is complete and is a checkpoint, or pass the format explicitly.`,
     );
   }
 }

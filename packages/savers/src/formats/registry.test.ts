@@ -5,7 +5,7 @@ import { strToU8, zipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../checkpoint.js';
-import { CheckpointNotFoundError, CheckpointWriteUnsupportedError, UnknownCheckpointFormatError } from '../errors.js';
+import { CheckpointFormatError, CheckpointNotFoundError, CheckpointWriteUnsupportedError, UnknownCheckpointFormatError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { CHECKPOINT_FORMATS, detectCheckpointFormat, readCheckpointFile, WRITABLE_CHECKPOINT_FORMATS, writeCheckpointFile } from './registry.js';
 import { useTempDir } from '../test-utils/temp-dir.js';
@@ -36,7 +36,7 @@ describe('the format registry', () => {
     expect(WRITABLE_CHECKPOINT_FORMATS).toEqual(['safetensors', 'tfjs']);
   });
 
-  it('detects by extension, a tfjs model directory, and by content when the extension says nothing', async () => {
+  it('detects a tfjs model directory, and files by content whether or not the extension says anything', async () => {
     await saveCheckpoint(p('a.safetensors'), tensors);
     await writeCheckpointFile(p('tfjs/model.json'), tensors);
     fs.copyFileSync(p('a.safetensors'), p('a.bin'));
@@ -50,6 +50,37 @@ describe('the format registry', () => {
     const names = async (...files: string[]) => Promise.all(files.map(async (x) => (await detectCheckpointFormat(p(x))).name));
     expect(await names('a.safetensors', 'tfjs/model.json', 'tfjs')).toEqual(['safetensors', 'tfjs', 'tfjs']);
     expect(await names('a.bin', 'tfjs/manifest', 'm.zip', 'w.data', 'm.model')).toEqual(['safetensors', 'tfjs', 'keras', 'keras-h5', 'onnx']);
+  });
+
+  it('detects by content first: a file is read as what it is, whatever its name', async () => {
+    await saveCheckpoint(p('x.h5'), tensors);
+    await h5wasm.ready;
+    const f = new h5wasm.File(p('x.bin'), 'w');
+    f.create_group('layers');
+    f.close();
+    fs.writeFileSync(p('x.safetensors'), zipSync({ 'config.json': strToU8('{}') }));
+    await writeCheckpointFile(p('tfjs/model.json'), tensors);
+    fs.copyFileSync(p('tfjs/model.json'), p('tfjs/x.onnx'));
+    fs.writeFileSync(p('x.json'), new Uint8Array([0x08, 0x09, 0x12, 0x06]));
+    // A pretty-printed model.json with a BOM whose first key is not a tfjs one, named like a Keras file.
+    const pretty = JSON.stringify({ note: 'exported by hand', weightsManifest: JSON.parse(fs.readFileSync(p('tfjs/model.json'), 'utf8')).weightsManifest }, null, 2);
+    fs.writeFileSync(p('tfjs/x.keras'), `\uFEFF${pretty}`);
+    const names = async (...files: string[]) => Promise.all(files.map(async (x) => (await detectCheckpointFormat(p(x))).name));
+    expect(await names('x.h5', 'x.bin', 'x.safetensors', 'tfjs/x.onnx', 'x.json', 'tfjs/x.keras')).toEqual(['safetensors', 'keras-h5', 'keras', 'tfjs', 'onnx', 'tfjs']);
+    const file = await readCheckpointFile(p('x.h5'));
+    expect(file.format).toBe('safetensors');
+    expectSameTensors(file.tensors);
+    expectSameTensors((await readCheckpointFile(p('tfjs/x.keras'))).tensors);
+  });
+
+  it('falls back to the extension only when no content matches, so the reader names the damage', async () => {
+    fs.writeFileSync(p('empty.safetensors'), '');
+    fs.writeFileSync(p('cut.weights.h5'), 'HDF');
+    expect((await detectCheckpointFormat(p('empty.safetensors'))).name).toBe('safetensors');
+    expect((await detectCheckpointFormat(p('cut.weights.h5'))).name).toBe('keras-h5');
+    await expect(readCheckpointFile(p('empty.safetensors'))).rejects.toThrow(CheckpointFormatError);
+    await expect(readCheckpointFile(p('empty.safetensors'))).rejects.toThrow(/file is truncated: 0 bytes/);
+    await expect(readCheckpointFile(p('cut.weights.h5'))).rejects.toThrow(/does not start with the HDF5 signature/);
   });
 
   it('names the file for a missing path and for content no format recognises', async () => {

@@ -9,10 +9,14 @@ import { safetensorsFormat } from './safetensors.js';
 import { tfjsFormat } from './tfjs.js';
 
 /**
- * Every format Strata reads, in detection order: by extension first, then by
- * content (the ONNX check, the weakest, last).
+ * Every format Strata reads. Detection tries their content checks in this
+ * order (safetensors, tfjs JSON, zip, HDF5: signatures that exclude each
+ * other; the ONNX check, the weakest, last), then their extensions.
  */
 export const CHECKPOINT_FORMATS: readonly CheckpointFormat[] = [safetensorsFormat, tfjsFormat, kerasFormat, kerasH5Format, onnxFormat];
+
+/** How many leading bytes of a file {@link detectCheckpointFormat} reads. */
+const HEAD_BYTES = 4096;
 
 /** The names of the formats Strata writes. */
 export const WRITABLE_CHECKPOINT_FORMATS: readonly string[] = CHECKPOINT_FORMATS.filter((f) => f.write).map((f) => f.name);
@@ -30,11 +34,25 @@ export function checkpointFormat(name: string, file = '<file>'): CheckpointForma
 }
 
 /**
- * The format of the file (or tfjs model directory) at `path`: by its
- * extension, else by its first 256 bytes.
+ * The format of the file (or tfjs model directory) at `path`, from its
+ * content, not its name: its first 4096 bytes are checked for
+ *
+ * 1. safetensors: bytes 0–7 a little-endian header length N with
+ *    2 ≤ N ≤ 100 MB, byte 8 `{`;
+ * 2. tfjs `model.json`: a JSON object (after an optional UTF-8 BOM and
+ *    whitespace) whose first key is a model.json key (`modelTopology`,
+ *    `weightsManifest`, `format`, ...) or that names `"weightsManifest"`;
+ * 3. Keras `.keras`: a zip (`PK\x03\x04`, or `PK\x05\x06` for an empty archive);
+ * 4. Keras `.weights.h5`/`.h5`: the HDF5 signature `\x89HDF\r\n\x1a\n`;
+ * 5. ONNX: a ModelProto's first field, `ir_version` (byte 0 `0x08`, byte 1 in 1–20).
+ *
+ * A directory is a tfjs model when it holds `model.json`. Only when the
+ * content matches none is the extension used (`.safetensors`, `.json`,
+ * `.keras`, `.weights.h5`/`.h5`/`.hdf5`, `.onnx`), so that the format's
+ * reader reports what is wrong with a damaged file of that type.
  *
  * @throws CheckpointNotFoundError if nothing exists at `path`.
- * @throws UnknownCheckpointFormatError if no format recognises it.
+ * @throws UnknownCheckpointFormatError if neither content nor extension is recognised.
  */
 export async function detectCheckpointFormat(path: string): Promise<CheckpointFormat> {
   const isDirectory = (await orNotFound(path, stat(path))).isDirectory();
@@ -43,19 +61,21 @@ export async function detectCheckpointFormat(path: string): Promise<CheckpointFo
     if (await exists(join(path, 'model.json'))) return tfjsFormat;
     throw new UnknownCheckpointFormatError(path, names);
   }
-  const byExtension = CHECKPOINT_FORMATS.find((f) => f.detect(path));
-  if (byExtension) return byExtension;
+  const head = await readHead(path, HEAD_BYTES);
+  const format = CHECKPOINT_FORMATS.find((f) => f.detect(path, head)) ?? CHECKPOINT_FORMATS.find((f) => f.detect(path));
+  if (!format) throw new UnknownCheckpointFormatError(path, names);
+  return format;
+}
+
+/** The first `n` bytes of the file at `path` (fewer if it is shorter). */
+async function readHead(path: string, n: number): Promise<Uint8Array> {
   const handle = await open(path, 'r');
-  let head: Uint8Array;
   try {
-    const buf = new Uint8Array(256);
-    head = buf.subarray(0, (await handle.read(buf, 0, 256, 0)).bytesRead);
+    const buf = new Uint8Array(n);
+    return buf.subarray(0, (await handle.read(buf, 0, n, 0)).bytesRead);
   } finally {
     await handle.close();
   }
-  const byContent = CHECKPOINT_FORMATS.find((f) => f.detect(path, head));
-  if (!byContent) throw new UnknownCheckpointFormatError(path, names);
-  return byContent;
 }
 
 /** What {@link readCheckpointFile} returns: the contents, the format's name, and the files read with their sizes. */

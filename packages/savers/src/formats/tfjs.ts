@@ -44,7 +44,9 @@ export const tfjsFormat: CheckpointFormat = {
   extensions: ['.json'],
   detect(path, bytes) {
     if (!bytes) return hasExtension(path, this.extensions);
-    return MODEL_JSON_KEY.test(new TextDecoder().decode(bytes.subarray(0, 256)));
+    // TextDecoder drops a leading UTF-8 BOM.
+    const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+    return MODEL_JSON_KEY.test(text) || (/^\s*\{/.test(text) && text.includes('"weightsManifest"'));
   },
   read: readTfjs,
   write: writeTfjs,
@@ -63,7 +65,8 @@ async function readTfjs(path: string): Promise<{
   const text = await orNotFound(file, readFile(file, 'utf8'));
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(text) as Record<string, unknown>;
+    // A leading UTF-8 byte order mark (some editors write one) is not JSON.
+    json = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
   } catch (e) {
     return fail(`model.json is not valid JSON (${(e as Error).message}).`, 'restore the file from the exporter; it was truncated or edited.');
   }
