@@ -1,11 +1,11 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Variable } from '@strata/core';
-import { CHECKPOINT_FORMAT, loadVariables, saveVariables } from '@strata/savers';
+import type { Variable } from '@strata/core';
+import { load, save } from '@strata/savers';
 import type { Optimizer } from './optimizers/optimizer.js';
 
-/** Prefix of optimizer slot keys in a checkpoint (`optimizer/network/hidden/kernel/momentum`). */
-export const OPTIMIZER_PREFIX = 'optimizer/';
+/** Prefix of optimizer slot keys in a checkpoint (`optimizer/network/hidden/kernel/momentum`); owned by `@strata/savers`. */
+export { OPTIMIZER_PREFIX } from '@strata/savers';
 
 /** `<dir>/epoch-007.safetensors`: one file per finished epoch (RETURNN's `model.007`). */
 export function checkpointPath(dir: string, epoch: number): string {
@@ -45,12 +45,7 @@ export function removeStaleTempFiles(dir: string): string[] {
   return stale;
 }
 
-/** The optimizer's slots as Variables with checkpoint keys under {@link OPTIMIZER_PREFIX}. */
-function slotVariables(optimizer: Optimizer): Variable[] {
-  return optimizer.slots().map((s) => new Variable(null, `${OPTIMIZER_PREFIX}${s.name}`, s.value, false));
-}
-
-/** What a training checkpoint records besides the weights. */
+/** What a training checkpoint records besides the weights (metadata `epoch`, `step`, `configHash`). */
 export interface CheckpointInfo {
   epoch: number;
   step: number;
@@ -58,36 +53,30 @@ export interface CheckpointInfo {
 }
 
 /**
- * Saves network variables and, if given, the optimizer's slots and state,
- * atomically (temp file + rename in @strata/savers): a crash mid-save leaves
- * the previous file intact.
+ * Saves network variables and, if given, the optimizer's slots and state:
+ * `save({ variables }, path, { optimizer, metadata })` of `@strata/savers`
+ * (safetensors written atomically: temp file, fsync, rename; a crash mid-save
+ * leaves the previous file intact).
+ *
+ * @throws CheckpointArgumentError if `variables` is empty or two share a path;
+ *   CheckpointWriteError if the file system refuses the write (see `save`).
  */
-export async function saveTrainingCheckpoint(
-  path: string,
-  variables: Variable[],
-  optimizer: Optimizer | undefined,
-  info: CheckpointInfo,
-): Promise<void> {
-  await saveVariables(path, optimizer ? [...variables, ...slotVariables(optimizer)] : variables, {
-    format: CHECKPOINT_FORMAT,
-    epoch: String(info.epoch),
-    step: String(info.step),
-    configHash: info.configHash,
-    ...(optimizer ? { optimizer: JSON.stringify(optimizer.getState()) } : {}),
-  });
+export async function saveTrainingCheckpoint(path: string, variables: Variable[], optimizer: Optimizer | undefined, info: CheckpointInfo): Promise<void> {
+  const metadata = { epoch: String(info.epoch), step: String(info.step), configHash: info.configHash };
+  await save({ variables }, path, { optimizer, metadata });
 }
 
 /**
- * Loads a training checkpoint into the network's variables and, if given,
- * the optimizer (slots and state). Checks everything before changing anything.
- * Without an optimizer, its slots in the file are ignored (evaluation).
+ * Loads a training checkpoint into the network's variables and, if given, the
+ * optimizer (slots and state): `load({ variables }, path, { optimizer })` of
+ * `@strata/savers`. Checks everything before changing anything; without an
+ * optimizer, its slots in the file are ignored (evaluation).
+ *
+ * @returns the epoch, step and config hash recorded (0, 0, '' when absent).
+ * @throws the errors of `load`: CheckpointNotFoundError, CheckpointFormatError,
+ *   CheckpointMismatchError, CheckpointMappingError (a foreign file), ...
  */
 export async function loadTrainingCheckpoint(path: string, variables: Variable[], optimizer?: Optimizer): Promise<CheckpointInfo> {
-  if (optimizer) optimizer.createSlots(variables.filter((v) => v.trainable));
-  const slots = optimizer ? slotVariables(optimizer) : [];
-  const meta = await loadVariables(path, [...variables, ...slots], {
-    ignoreUnexpectedPrefixes: optimizer ? [] : [OPTIMIZER_PREFIX],
-  });
-  if (optimizer && meta.optimizer) optimizer.setState(JSON.parse(meta.optimizer));
-  return { epoch: Number(meta.epoch ?? 0), step: Number(meta.step ?? 0), configHash: meta.configHash ?? '' };
+  const { metadata: m } = await load({ variables }, path, { optimizer });
+  return { epoch: Number(m.epoch ?? 0), step: Number(m.step ?? 0), configHash: m.configHash ?? '' };
 }

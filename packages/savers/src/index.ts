@@ -1,5 +1,6 @@
 export { CHECKPOINT_FORMAT, type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export {
+  CheckpointArgumentError,
   CheckpointError,
   CheckpointFormatError,
   CheckpointMismatchError,
@@ -17,7 +18,19 @@ export {
   type SafetensorsEntry,
   type SafetensorsHeader,
 } from './safetensors.js';
-export { loadVariables, type LoadVariablesOptions, saveVariables } from './variables.js';
+export {
+  type Checkpointable,
+  type CheckpointMappingOptions,
+  type CheckpointSummary,
+  load,
+  type LoadOptions,
+  type LoadResult,
+  type OptimizerCheckpointState,
+  type OptimizerJsonState,
+  save,
+  type SaveOptions,
+} from './save-load.js';
+export { OPTIMIZER_PREFIX, type SlotTensor } from './checkpoint-entries.js';
 export {
   CheckpointMappingError,
   LstmLayoutError,

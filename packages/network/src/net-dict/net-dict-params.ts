@@ -1,6 +1,6 @@
 import { sizeOf, type Tensor, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
-import { loadVariables, saveVariables } from '@strata/savers';
+import { load, save } from '@strata/savers';
 import { NetworkArgumentError } from '../errors.js';
 import type { ExternData } from '../extern-data.js';
 import { Network } from '../network.js';
@@ -11,15 +11,11 @@ import {
   assignValues,
   getParamValuesDict,
   type NetworkParamsSerialized,
-  type ParamsFileIO,
   type ParamValueInput,
   type ParamValuesDict,
   type SetParamValuesOptions,
   setParamValuesByDict,
 } from './params.js';
-
-/** The default param-file IO: safetensors through `@strata/savers`. */
-const SAFETENSORS_IO: ParamsFileIO = { saveVariables, loadVariables };
 
 /** Options of {@link NetDictParams.declareTrainParams} (seed 003 `declare_train_params`). */
 export interface TrainParamsSelection {
@@ -141,18 +137,24 @@ export abstract class NetDictParams extends Network {
     return this.globalTrainStep;
   }
   /**
-   * Seed `save_params_to_file`: writes every param (by variable path) and the
-   * global train step (metadata `global_train_step`) with `io`, by default
-   * `@strata/savers` (safetensors, written to a temporary file and renamed, so
-   * a crash keeps the old file).
+   * Seed `save_params_to_file`: writes every param (keyed by variable path)
+   * and the global train step (metadata `global_train_step`) with `save` of
+   * `@strata/savers` (safetensors, written to a temporary file, fsynced and
+   * renamed, so a crash keeps the old file).
+   * @throws CheckpointArgumentError if the network has no params yet; CheckpointWriteError if the write fails.
    */
-  saveParamsToFile(filename: string, io: ParamsFileIO = SAFETENSORS_IO): Promise<void> {
-    return io.saveVariables(filename, this.getSaveableParamsList(), { global_train_step: String(this.globalTrainStep) });
+  saveParamsToFile(filename: string): Promise<void> {
+    return save({ variables: this.getSaveableParamsList() }, filename, { metadata: { global_train_step: String(this.globalTrainStep) } });
   }
-  /** Seed `load_params_from_file`: all or nothing (see `loadVariables`); restores the global train step. */
-  async loadParamsFromFile(filename: string, io: ParamsFileIO = SAFETENSORS_IO): Promise<void> {
-    const meta = await io.loadVariables(filename, this.getSaveableParamsList());
-    if (meta.global_train_step !== undefined) this.setGlobalTrainStep(Number(meta.global_train_step));
+  /**
+   * Seed `load_params_from_file`: `load` of `@strata/savers` (format from the
+   * content; a Strata checkpoint all or nothing by param path, other files
+   * mapped by `CheckpointLoader`), then restores the global train step.
+   * @throws CheckpointNotFoundError, CheckpointMismatchError, CheckpointMappingError, ... (see `load`).
+   */
+  async loadParamsFromFile(filename: string): Promise<void> {
+    const { metadata } = await load({ variables: this.getSaveableParamsList() }, filename);
+    if (metadata.global_train_step !== undefined) this.setGlobalTrainStep(Number(metadata.global_train_step));
   }
 
   /** Seed `print_network_info`: logs (default `console.log`) and returns the table of layers, outputs and params. */

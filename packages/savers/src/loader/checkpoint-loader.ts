@@ -3,7 +3,7 @@ import type { Variable } from '@strata/core';
 import { readCheckpointFile } from '../formats/registry.js';
 import { CheckpointFormatError, CheckpointMappingError, type MappedMismatch, type UnmappedParam, type UnusedTensor } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
-import { assignAll } from '../variables.js';
+import { assignAll } from '../checkpoint-entries.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
 import { renameCandidates, splitName } from './renames.js';
 

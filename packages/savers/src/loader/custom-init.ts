@@ -1,7 +1,7 @@
 import { shapesEqual } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { CheckpointFormatError } from '../errors.js';
-import { assignAll } from '../variables.js';
+import { assignAll } from '../checkpoint-entries.js';
 import type { CheckpointLoader, VariableValue } from './checkpoint-loader.js';
 
 /**
