@@ -20,4 +20,3 @@ export { type EvalStepFn, makeEvalStep, makeTrainStep, type StepMetrics, type Tr
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';
 export { collateSequences, DEFAULT_BUCKET_SORT_WINDOW, type PaddedSequences, paddingStats, type SequenceBatch, type SequenceBatchOptions, type SequenceKeySpec, sequenceBatches } from './bucketing.js';
 export { ctcBestPath, type DecodeOptions, decodeSequences } from './decode.js';
-export { type NetworkCheckpointState, type RestoredNetworkCheckpoint, restoreNetworkCheckpoint, saveNetworkCheckpoint } from './network-checkpoint.js';
