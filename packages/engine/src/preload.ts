@@ -1,12 +1,12 @@
 import type { Variable } from '@strata/core';
-import { CheckpointLoader, readCheckpointFile } from '@strata/savers';
+import { load } from '@strata/savers';
 
 /**
  * One entry of {@link EngineOptions.preloadFromFiles} (RETURNN's
  * `preload_from_files` entry; config names in brackets).
  */
 export interface PreloadFileOptions {
-  /** A safetensors file (`filename`), e.g. another model's `epoch-010.safetensors`. */
+  /** A checkpoint file in any format Strata reads (`filename`), e.g. another model's `epoch-010.safetensors`. */
   filename: string;
   /**
    * Only network params whose layer name starts with this take values from
@@ -35,14 +35,15 @@ export interface PreloadFileOptions {
  * Loads the entries of `preloadFromFiles` whose `initForTrain` equals
  * `forTraining` into `variables`, in the order of their keys (RETURNN sorts
  * them too); a variable set by an earlier entry is not set again by a later
- * one. Each file goes through a {@link CheckpointLoader} with
- * `loadIfPrefix = root + prefix` and, if the file's names start with the
+ * one. Each file is read by `load` of `@strata/savers` (any format Strata
+ * reads, found from the content) and mapped through its `CheckpointLoader`
+ * with `loadIfPrefix = root + prefix` and, if the file's names start with the
  * root scope `root` (Strata checkpoints: `network/`), `paramsPrefix = root`,
  * so names, renames and LSTM layouts are resolved as there.
  *
  * @param root the network's scope with its `/` (`'network/'`), or `''`.
  * @returns one summary line per file loaded.
- * @throws CheckpointNotFoundError, CheckpointFormatError for an unreadable file;
+ * @throws CheckpointNotFoundError, UnknownCheckpointFormatError, CheckpointFormatError for an unreadable file;
  *   CheckpointMappingError if a file does not fit (nothing from that file is assigned).
  */
 export async function preloadFromFiles(
@@ -63,18 +64,18 @@ export async function preloadFromFiles(
       lines.push(`preload '${key}': every param with prefix '${e.prefix ?? ''}' was preloaded by an earlier entry; ${e.filename} skipped`);
       continue;
     }
-    // Any format Strata reads: safetensors, tfjs model.json, Keras, ONNX initializers.
-    const { tensors } = await readCheckpointFile(e.filename);
-    const fileHasRoot = root !== '' && [...tensors.keys()].some((k) => k.startsWith(root));
-    const report = new CheckpointLoader(tensors, todo, {
-      source: e.filename,
-      loadIfPrefix,
-      paramsPrefix: fileHasRoot ? root : '',
+    // Any format Strata reads (found from the content), mapped through CheckpointLoader.
+    const { report } = await load({ variables: todo }, e.filename, {
       ignoreMissing: e.ignoreMissing ?? false,
-      ignoreParams: e.ignoreParams ?? [],
-      ignoreParamsPrefixes: e.ignoreParamsPrefixes ?? [],
-      nameMap: e.nameMap ?? {},
-    }).loadNow();
+      mapping: (file) => ({
+        loadIfPrefix,
+        // Strata checkpoints carry the root scope (`network/...`), files of other tools do not.
+        paramsPrefix: root !== '' && file.names.some((k) => k.startsWith(root)) ? root : '',
+        ignoreParams: e.ignoreParams ?? [],
+        ignoreParamsPrefixes: e.ignoreParamsPrefixes ?? [],
+        nameMap: e.nameMap ?? {},
+      }),
+    });
     for (const v of todo) if (report.loaded.has(v.path)) done.add(v);
     const converted = [...report.loaded.values()].filter((l) => l.origin !== 'exact').length;
     lines.push(

@@ -149,6 +149,8 @@ export async function save(model: Checkpointable, path: string, options: SaveOpt
   await format.write(path, readEntries(entries), metadata, options);
 }
 
+/** {@link load} with `mapping` given: the file is mapped through `CheckpointLoader`, and `report` is always set. Throws as {@link load}. */
+export async function load(model: Checkpointable, path: string, options: LoadOptions & Pick<Required<LoadOptions>, 'mapping'>): Promise<Required<LoadResult>>;
 /**
  * Loads the checkpoint at `path` into `model.variables`: RETURNN's
  * `TFNetwork.load_params_from_file` and `CustomCheckpointLoader`, and the
@@ -182,6 +184,7 @@ export async function save(model: Checkpointable, path: string, options: SaveOpt
  *   model (missing, unexpected, shape/dtype differences listed).
  * @throws CheckpointMappingError if a mapped file cannot be mapped onto the model.
  */
+export async function load(model: Checkpointable, path: string, options?: LoadOptions): Promise<LoadResult>;
 export async function load(model: Checkpointable, path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const what = `load(${path})`;
   const variables = variablesOf(model, what, 'load');
