@@ -99,8 +99,9 @@ interface Plan {
 /**
  * Loads checkpoint tensors into Strata variables across naming and layout
  * differences (RETURNN's `TFNetwork.CustomCheckpointLoader`). The checkpoint
- * is a map of named tensors, so any format plugs in: `fromFile` reads
- * safetensors. Names may carry TF's `:0` suffix.
+ * is a map of named tensors, so any format plugs in: `fromFile` (and
+ * `load(model, path, { mapping })`) reads every format Strata reads. Names
+ * may carry TF's `:0` suffix.
  *
  * A Strata LSTM (`kernel`, `recurrent_kernel`, `bias` of LSTM shapes) whose
  * three params are not all in the checkpoint under their names is first

@@ -3,10 +3,12 @@
  * of a network with 25.2 M float32 parameters (six 2048×2048 linear layers
  * and a softmax output) to and from a file in the OS temp directory.
  *
- * Strata: the engine's checkpoint functions (`saveTrainingCheckpoint`:
+ * Strata: the engine's checkpoint functions, both thin wrappers over the one
+ * checkpoint API of @strata/savers (`saveTrainingCheckpoint` is `save`:
  * safetensors with a SHA-256 checksum, written atomically through a temp
- * file and a rename; `engine.loadWeights`: reads the file, checks checksum,
- * names, shapes and dtypes, then assigns). tfjs-layers: `model.save` with a
+ * file and a rename; `engine.loadWeights` is `load`: reads the file, checks
+ * checksum, names, shapes and dtypes, then assigns). The bench calls them
+ * through @strata/engine, its dependency. tfjs-layers: `model.save` with a
  * handler that writes `model.json` and `weights.bin` as tfjs-node's
  * `file://` handler does, and loading the weights into the existing model
  * (`tf.io.decodeWeights` + `model.loadWeights`).
