@@ -1,6 +1,6 @@
 import { ops } from '@strata/backend';
 import { type CallContext, INFERENCE } from '@strata/core';
-import type { NetDictNetwork } from '@strata/network';
+import type { Model } from '@strata/network';
 import { collateSequenceBatch, isSequenceData, sequenceLengths, uploadBatch } from './batching.js';
 import { sequenceBatches } from './bucketing.js';
 import type { Dataset } from './dataset.js';
@@ -35,13 +35,14 @@ export interface DecodeOptions {
  *
  * @throws EngineConfigError if the network reads no sequence input.
  */
-export function decodeSequences(net: NetDictNetwork, dataset: Dataset, opts: DecodeOptions): Int32Array[] {
+export function decodeSequences(net: Model, dataset: Dataset, opts: DecodeOptions): Int32Array[] {
   const keys = net.inputKeys();
   net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
   const templates = keys.map((k) => net.externData.getData(k));
   const seq = templates.find(isSequenceData);
   if (!seq) throw new EngineConfigError(`decodeSequences: the network reads no sequence input (inputs: ${keys.join(', ')}).`);
-  const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
+  const layer = opts.layer ?? net.outputNames()[0]!;
+  net.outputData(layer);
   const lengths = sequenceLengths(dataset, seq);
   const batches = sequenceBatches(lengths, { batchSize: opts.batchSize ?? 4000, maxSeqs: opts.maxSeqs ?? 200, seed: 0, epoch: 0, shuffle: false });
   const ctx = (opts.mode === 'search' ? { ...INFERENCE, search: true } : INFERENCE) as CallContext;

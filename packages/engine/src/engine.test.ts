@@ -99,8 +99,8 @@ describe('Engine', () => {
     expect(r.epochsRun).toBe(2);
     expect(b.optimizer.learningRate).toBe(0.01 * 0.5 ** 2);
     expect(b.optimizer.iterations).toBe(a.optimizer.iterations);
-    const wa = a.network.getWeights();
-    const wb = b.network.getWeights();
+    const wa = a.model.variables.map((v) => v.readSync());
+    const wb = b.model.variables.map((v) => v.readSync());
     wa.forEach((w, i) => expect(Array.from(wb[i]!)).toEqual(Array.from(w)));
   });
 

@@ -1,6 +1,6 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable } from '@strata/core';
-import type { LayerOutput, NetDictNetwork } from '@strata/network';
+import type { LayerOutput, Model } from '@strata/network';
 import { collate, epochBatches, isSequenceData, seqLensKey, uploadBatch } from './batching.js';
 import { BatchPlanner } from './batch-planner.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
@@ -19,7 +19,7 @@ export interface EngineOptions {
   /**
    * Training batch size (`batch_size`), a positive integer: examples per
    * batch for fixed-shape data; for sequence data (an extern-data key the
-   * network reads has a dynamic axis), the most frames per batch counting
+   * model reads has a dynamic axis), the most frames per batch counting
    * padding, `longest sequence × sequences` (RETURNN), with sequences of
    * similar length batched together (`sequenceBatches`).
    */
@@ -85,16 +85,18 @@ export interface PredictResult {
 }
 
 /**
- * Trains and evaluates a {@link NetDictNetwork} on the active backend
- * (RETURNN's `Engine`): seeded shuffling and batching, one training step per
- * batch, a dev evaluation and a checkpoint after every epoch, and resume from
- * the newest checkpoint.
+ * Trains, evaluates and runs any {@link Model} on the active backend
+ * (RETURNN's `Engine`): a net dict (`NetDictNetwork`), or any Layer made a
+ * model with its extern data and loss (`LayerModel`, e.g. a `Network`
+ * subclass). Seeded shuffling and batching, one training step per batch
+ * (`ctx.training` true; nested layers inherit it), a dev evaluation (`ctx.training`
+ * false) and a checkpoint after every epoch, and resume from the newest checkpoint.
  *
  * Determinism: epoch `e` shuffles with seed `hash(seed, e)` and step `s` seeds
  * dropout with `hash(seed, e, s)`, so training resumed after epoch `k` goes on
  * exactly as an uninterrupted run would.
  *
- * Sequence data: when an extern-data key the network reads has a dynamic axis
+ * Sequence data: when an extern-data key the model reads has a dynamic axis
  * (`"shape": [null, ...]`), batches are built by `sequenceBatches` from each
  * example's length along the first such key (computed once per dataset; the
  * budget is `batchSize` frames with padding and `maxSeqs` sequences, the
@@ -117,11 +119,11 @@ export class Engine {
   private readonly planner: BatchPlanner;
 
   /**
-   * @throws EngineConfigError for a bad batch size, eval batch size or epoch count, or a network without a loss.
+   * @throws EngineConfigError for a bad batch size, eval batch size or epoch count, or a model without a loss.
    * @throws UnknownOptimizerError, OptimizerArgumentError for a bad optimizer config.
    */
   constructor(
-    readonly network: NetDictNetwork,
+    readonly model: Model,
     readonly options: EngineOptions,
   ) {
     if (!Number.isInteger(options.batchSize) || options.batchSize <= 0) {
@@ -138,8 +140,10 @@ export class Engine {
         `evalBatchSize must be a positive integer (examples, or frames for sequence data), or left out for the default. Received: evalBatchSize=${JSON.stringify(options.evalBatchSize) ?? String(options.evalBatchSize)}.`,
       );
     }
-    if (network.lossNodes().length === 0) {
-      throw new EngineConfigError(`The network has no loss: add "loss": "ce" (and "target") to its output layer to train it.`);
+    if (model.lossNames('train').length === 0) {
+      throw new EngineConfigError(
+        `The model has no loss: add "loss": "ce" (and "target") to its output layer in a net dict, or give a LayerModel its loss ({ loss: 'ce' }).`,
+      );
     }
     this.optimizer = getOptimizer(options.optimizer);
     this.baseLr = this.optimizer.learningRate;
@@ -149,19 +153,19 @@ export class Engine {
   }
 
   /**
-   * The Data templates of the extern-data keys the network reads, after
+   * The Data templates of the extern-data keys the model reads, after
    * checking that `dataset` provides them as `extern_data` describes.
    * @throws NetDictError (from @strata/network) naming each key that is missing or differs.
    */
   private templatesFor(dataset: Dataset): Data[] {
-    const ext = this.network.externData;
-    const keys = this.network.usedDataKeys();
+    const ext = this.model.externData;
+    const keys = this.model.usedDataKeys();
     ext.checkMatchesDataset(dataset.name, dataset.extern, keys);
     return keys.map((k) => ext.getData(k));
   }
 
   private get variables(): Variable[] {
-    return this.network.weights;
+    return this.model.variables;
   }
 
   /** Evaluation batch size: `evalBatchSize`, else 500 examples (fixed shapes) or `batchSize` frames (sequences). */
@@ -175,7 +179,7 @@ export class Engine {
    * @throws DataError for bad examples; NonFiniteLossError if the loss becomes NaN/Inf.
    */
   async train(train: Dataset, dev?: Dataset): Promise<TrainResult> {
-    const net = this.network;
+    const model = this.model;
     const templates = this.templatesFor(train);
     if (dev) this.templatesFor(dev);
     const { epochs, batchSize, modelDir } = this.options;
@@ -197,14 +201,14 @@ export class Engine {
     }
     const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
     const progress = new EpochProgress(this.options.progress === false ? false : undefined);
-    const trainStep = this.trainSteps.get(net, this.optimizer);
+    const trainStep = this.trainSteps.get(model, this.optimizer);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
       const batches = this.planner.batchesOf(train, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
       // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
-      const snapshot = snapshotTraining(net, this.optimizer);
+      const snapshot = snapshotTraining(model, this.optimizer);
       // Step `b` of the epoch: its host batch and its context (dropout seeded by `hash(seed, epoch, b)`); the guard replays with the same.
       const hostAt = (b: number) => this.planner.collateOf(train, batches[b]!, templates);
       const ctxAt = (b: number) => trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
@@ -218,7 +222,7 @@ export class Engine {
         if (!Number.isFinite(m.objective)) {
           progress.stop();
           throw nonFiniteLossError({
-            network: net,
+            model,
             optimizer: this.optimizer,
             snapshot,
             learningRate: this.optimizer.learningRate,
@@ -252,12 +256,12 @@ export class Engine {
     return result;
   }
 
-  /** Loss, error rate and accuracy of the network on `dataset`, in inference mode. */
+  /** Loss, error rate and accuracy of the model on `dataset`, in inference mode. */
   evaluate(dataset: Dataset): EvalResult {
-    const net = this.network;
+    const model = this.model;
     const templates = this.templatesFor(dataset);
     const acc = new MetricsAccumulator();
-    const evalStep = this.perBackend<EvalStepFn>('eval', () => makeEvalStep(net));
+    const evalStep = this.perBackend<EvalStepFn>('eval', () => makeEvalStep(model));
     for (const idx of this.planner.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
       const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
@@ -268,30 +272,31 @@ export class Engine {
   }
 
   /**
-   * Runs the network in inference mode on every example of `dataset` (only
-   * the inputs are read; targets may be absent) and returns the output
-   * layer's values, batch after batch, row-major `[examples, ...outputShape]`.
+   * Runs the model in inference mode on every example of `dataset` (only
+   * the inputs are read; targets may be absent) and returns one output's
+   * values, batch after batch, row-major `[examples, ...outputShape]`.
    * The forward pass is compiled with the active backend (`backend.compile`).
    * Sequence data: see {@link PredictResult} (padded values and lengths).
    *
-   * @param layer output layer name (default: the network's default output layer).
+   * @param layer output name (default: the model's default output, `outputNames()[0]`).
    * @throws NetDictError if the dataset lacks an input; EngineConfigError for a bad `batchSize`; DataError for a bad example value.
    */
   predict(dataset: Dataset, opts: { layer?: string; batchSize?: number } = {}): PredictResult {
     if (opts.batchSize !== undefined && (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0)) {
       throw new EngineConfigError(`predict: batchSize must be a positive integer. Received: batchSize=${JSON.stringify(opts.batchSize) ?? String(opts.batchSize)}.`);
     }
-    const net = this.network;
-    const keys = net.inputKeys().sort();
-    net.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
-    const templates = keys.map((k) => net.externData.getData(k));
-    const layer = net.node(opts.layer ?? net.defaultOutputLayer().name).name;
+    const model = this.model;
+    const keys = model.inputKeys().sort();
+    model.externData.checkMatchesDataset(dataset.name, dataset.extern, keys);
+    const templates = keys.map((k) => model.externData.getData(k));
+    const layer = opts.layer ?? model.outputNames()[0]!;
+    model.outputData(layer);
     const batchSize = opts.batchSize ?? this.evalBatchSizeFor(templates);
     const seqKey = this.planner.sequenceKeyOf(templates);
     if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, batchSize);
     // Compiled once per backend, layer and inputs, so repeated calls reuse the graph backend's sessions.
     const forward = this.cachedCompile(`predict:${layer}:${keys.join(',')}`, (...xs: Tensor[]) => {
-      const outs = net.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
+      const outs = model.forward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])), INFERENCE);
       return outs.get(layer)!.value;
     });
     const parts: Float32Array[] = [];
@@ -336,14 +341,14 @@ export class Engine {
 
   /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
   private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
-    const net = this.network;
+    const model = this.model;
     // The batch keys: each template's key, and `<key>:seq_lens` for sequence data (as uploadBatch names them), sorted.
     const names = templates.flatMap((d) => (isSequenceData(d) ? [d.name, seqLensKey(d.name)] : [d.name])).sort();
     const forward = this.cachedCompile(`predictSeq:${layer}:${names.join(',')}`, (...xs: Tensor[]) => {
-      const out: LayerOutput & { seqLens?: Tensor } = net.forward(Object.fromEntries(names.map((k, i) => [k, xs[i]!])), INFERENCE).get(layer)!;
+      const out: LayerOutput = model.forward(Object.fromEntries(names.map((k, i) => [k, xs[i]!])), INFERENCE).get(layer)!;
       return out.seqLens ? [out.value, out.seqLens] : [out.value];
     });
-    const hasTime = net.node(layer).output.shape[0] === null;
+    const hasTime = model.outputData(layer).shape[0] === null;
     const rows: { values: Float32Array; len: number | undefined }[] = new Array(dataset.size);
     let rowShape: number[] = [];
     let maxTime = 0;
@@ -378,7 +383,7 @@ export class Engine {
   }
 
   /**
-   * Loads a checkpoint's network weights (optimizer slots in it are ignored),
+   * Loads a checkpoint's model weights (optimizer slots in it are ignored),
    * then the `preloadFromFiles` entries without `initForTrain`, which override it.
    */
   async loadWeights(path: string): Promise<{ epoch: number; step: number }> {
@@ -388,7 +393,7 @@ export class Engine {
   }
 
   private preload(forTraining: boolean): Promise<string[]> {
-    const scope = this.network.scopeName;
+    const scope = this.model.name;
     return preloadFromFiles(this.variables, scope ? `${scope}/` : '', this.options.preloadFromFiles ?? {}, forTraining);
   }
 }

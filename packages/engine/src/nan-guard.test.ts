@@ -51,7 +51,7 @@ const makeEngine = (opts: Partial<EngineOptions>) =>
     ...opts,
   });
 
-const allFinite = (e: Engine) => e.network.getWeights().every((w) => w.every((v) => Number.isFinite(v)));
+const allFinite = (e: Engine) => e.model.variables.every((w) => w.readSync().every((v) => Number.isFinite(v)));
 
 beforeAll(async () => {
   registerTfjsBackends();

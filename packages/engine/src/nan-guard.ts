@@ -1,5 +1,5 @@
 import { ops, type Tensor, type TensorData } from '@strata/backend';
-import type { NetDictNetwork } from '@strata/network';
+import type { Model } from '@strata/network';
 import { NonFiniteLossError } from './errors.js';
 import type { Optimizer, OptimizerState } from './optimizers/optimizer.js';
 import type { TrainContext, TrainStepFn } from './step.js';
@@ -16,8 +16,17 @@ export interface TrainingSnapshot {
 }
 
 /** Reads the weights and the optimizer state (with slots) back to the host. */
-export function snapshotTraining(network: NetDictNetwork, optimizer: Optimizer): TrainingSnapshot {
-  return { weights: network.getWeights(), optimizer: optimizer.getState({ slots: true }) };
+export function snapshotTraining(model: Model, optimizer: Optimizer): TrainingSnapshot {
+  return { weights: model.variables.map((v) => v.readSync().slice()), optimizer: optimizer.getState({ slots: true }) };
+}
+
+/** Puts the weights of a {@link snapshotTraining} back. */
+function restoreWeights(model: Model, weights: TensorData[]): void {
+  model.variables.forEach((v, i) => {
+    const t = ops.tensor(weights[i]!, v.shape, v.dtype);
+    v.assign(t);
+    ops.dispose(t);
+  });
 }
 
 /** Where non-finite values first appear in a training step, found by {@link diagnoseNonFiniteLoss}. */
@@ -39,7 +48,7 @@ export interface NonFiniteSite {
 
 /** What the engine hands the guard about the step whose loss was not finite. */
 export interface FailedStep {
-  network: NetDictNetwork;
+  model: Model;
   optimizer: Optimizer;
   /** The state at the start of the failing epoch ({@link snapshotTraining}). */
   snapshot: TrainingSnapshot;
@@ -89,8 +98,8 @@ function countNonFinite(values: ArrayLike<number>): { value: number; count: numb
  * site is null.
  */
 export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
-  const { network, optimizer } = f;
-  network.setWeights(f.snapshot.weights);
+  const { model, optimizer } = f;
+  restoreWeights(model, f.snapshot.weights);
   optimizer.setState(f.snapshot.optimizer);
   optimizer.learningRate = f.learningRate;
   for (let b = 0; b < f.batch; b++) {
@@ -104,10 +113,9 @@ export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
   const { inputs, ctx } = f.batchAt(f.batch);
   try {
     return ops.tidy(() => {
-      const outs = network.forward(inputs, ctx);
+      const outs = model.forward(inputs, ctx);
       for (const [name, out] of outs) {
-        const node = network.nodes.get(name);
-        for (const w of node?.layer.weights ?? []) {
+        for (const w of model.layerOf?.(name)?.weights ?? []) {
           const values = w.readSync();
           const bad = countNonFinite(values);
           if (bad.count > 0) return { layer: name, where: 'weights', ...bad, total: values.length } as NonFiniteSite;
@@ -118,14 +126,14 @@ export function diagnoseNonFiniteLoss(f: FailedStep): NonFiniteSite | null {
       }
       // Every output is finite: a regularization term (L2 of a layer's weights) can still overflow.
       for (const name of outs.keys()) {
-        for (const t of network.nodes.get(name)?.layer.losses ?? []) {
+        for (const t of model.layerOf?.(name)?.losses ?? []) {
           const values = ops.readSync(t);
           const bad = countNonFinite(values);
           if (bad.count > 0) return { layer: name, where: 'regularization', ...bad, total: values.length } as NonFiniteSite;
         }
       }
-      const lossNode = network.lossNodes('train')[0];
-      return lossNode ? ({ layer: lossNode.name, where: 'loss', value: f.objective, count: 1, total: 1 } as NonFiniteSite) : null;
+      const loss = model.lossNames('train')[0];
+      return loss !== undefined ? ({ layer: loss, where: 'loss', value: f.objective, count: 1, total: 1 } as NonFiniteSite) : null;
     });
   } catch {
     return null;

@@ -1,6 +1,6 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
-import { computeLosses, type LayerNode, type NetDictNetwork } from '@strata/network';
+import type { Model } from '@strata/network';
 import type { Optimizer } from './optimizers/optimizer.js';
 
 /** Sums over one batch, per loss: what the epoch summary accumulates. */
@@ -12,21 +12,21 @@ export interface StepMetrics {
 }
 
 /**
- * Every loss of the network on one batch (`computeLosses` of @strata/network:
- * forward pass, each LossHolder on its layer's output and target, with the
- * target's lengths for sequence data). Returns the objective and, as auxiliary
- * outputs in the order of `lossNodes`, each loss's sum, error and frame count.
+ * Every loss of the model on one batch (`model.computeLosses`: forward pass,
+ * each LossHolder on its output and target, with the target's lengths for
+ * sequence data). Returns the objective and, as auxiliary outputs in the
+ * order of `model.lossNames`, each loss's sum, error and frame count.
  */
-function lossesOf(net: NetDictNetwork, batch: Record<string, Tensor>, ctx: CallContext) {
-  const c = computeLosses(net, batch, ctx);
+function lossesOf(model: Model, batch: Record<string, Tensor>, ctx: CallContext) {
+  const c = model.computeLosses(batch, ctx);
   const aux: Tensor[] = [...c.losses.values()].flatMap((h) => [h.values.sum, h.values.error ?? ops.scalar(0), h.values.numFrames]);
   return { objective: c.objective, aux };
 }
 
-function readMetrics(nodes: LayerNode[], objective: Tensor, aux: Tensor[]): StepMetrics {
+function readMetrics(names: string[], objective: Tensor, aux: Tensor[]): StepMetrics {
   const losses: StepMetrics['losses'] = {};
-  nodes.forEach((n, i) => {
-    losses[n.lossHolder!.name] = {
+  names.forEach((name, i) => {
+    losses[name] = {
       sum: ops.item(aux[3 * i]!),
       error: ops.item(aux[3 * i + 1]!),
       frames: ops.item(aux[3 * i + 2]!),
@@ -42,7 +42,7 @@ export type TrainContext = CallContext & { updates: [Variable, Tensor][] };
 export type TrainStepFn = (batch: Record<string, Tensor>, ctx: TrainContext) => StepMetrics;
 
 /**
- * Makes the training step of `net` with `optimizer`: forward, losses,
+ * Makes the training step of `model` with `optimizer`: forward, losses,
  * backward, optimizer update and state updates (batch-norm statistics),
  * written once against the backend contract.
  *
@@ -55,10 +55,10 @@ export type TrainStepFn = (batch: Record<string, Tensor>, ctx: TrainContext) => 
  * same graph draw fresh samples from them and the run number (see the
  * onnxruntime backend's `randomUniform`).
  */
-export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compiled = true): TrainStepFn {
+export function makeTrainStep(model: Model, optimizer: Optimizer, compiled = true): TrainStepFn {
   const backend = getBackend();
-  const nodes = net.lossNodes('train');
-  const trainable = net.trainableWeights;
+  const names = model.lossNames('train');
+  const trainable = model.trainableVariables;
   // Slots and counters are variables: a graph backend cannot create them inside a trace.
   optimizer.createSlots(trainable);
   let keys: string[] = [];
@@ -68,7 +68,7 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
     const c = ctx!;
     let nAux = 0;
     const { value, grads, aux } = backend.valueAndGrads(() => {
-      const r = lossesOf(net, batch, c);
+      const r = lossesOf(model, batch, c);
       nAux = r.aux.length;
       // State updates are extra outputs of the differentiated function; applied after the gradient step.
       return { value: r.objective, aux: [...r.aux, ...c.updates.map(([, t]) => t)] };
@@ -87,10 +87,10 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
     try {
       return ops.tidy(() => {
         const out = run(...keys.map((k) => batch[k]!));
-        const metrics = readMetrics(nodes, out[0]!, out.slice(1));
+        const metrics = readMetrics(names, out[0]!, out.slice(1));
         backend.dispose(out);
         // RETURNN's post-control dependencies: host functions registered on the network, run after each step.
-        net.runPostControlDependencies();
+        model.afterStep?.();
         return metrics;
       });
     } finally {
@@ -100,52 +100,52 @@ export function makeTrainStep(net: NetDictNetwork, optimizer: Optimizer, compile
 }
 
 /**
- * Keeps the (compiled) train step of a network across `Engine.train` calls
+ * Keeps the (compiled) train step of a model across `Engine.train` calls
  * while the backend and the trained variables stay the same, so that a
  * graph backend traces and compiles it once.
  */
 export class TrainStepCache {
   private cached: { backend: Backend; trainable: Variable[]; fn: TrainStepFn } | undefined;
 
-  get(net: NetDictNetwork, optimizer: Optimizer): TrainStepFn {
+  get(model: Model, optimizer: Optimizer): TrainStepFn {
     const backend = getBackend();
-    const trainable = net.trainableWeights;
+    const trainable = model.trainableVariables;
     const c = this.cached;
     if (!c || c.backend !== backend || c.trainable.length !== trainable.length || c.trainable.some((v, i) => v !== trainable[i])) {
-      this.cached = { backend, trainable, fn: makeTrainStep(net, optimizer) };
+      this.cached = { backend, trainable, fn: makeTrainStep(model, optimizer) };
     }
     return this.cached!.fn;
   }
 }
 
 /** One training step, not compiled (eager on every backend): see {@link makeTrainStep}. */
-export function trainStep(net: NetDictNetwork, optimizer: Optimizer, batch: Record<string, Tensor>, ctx: TrainContext): StepMetrics {
-  return makeTrainStep(net, optimizer, false)(batch, ctx);
+export function trainStep(model: Model, optimizer: Optimizer, batch: Record<string, Tensor>, ctx: TrainContext): StepMetrics {
+  return makeTrainStep(model, optimizer, false)(batch, ctx);
 }
 
 /** A compiled evaluation step: losses and errors of one batch in inference mode. */
 export type EvalStepFn = (batch: Record<string, Tensor>) => StepMetrics;
 
 /**
- * Compiles the inference pass and the losses of `net` with the active
+ * Compiles the inference pass and the losses of `model` with the active
  * backend (`backend.compile`: one ONNX graph per batch shape on onnxruntime,
  * the plain function on tfjs) and returns a function that evaluates one
  * batch (no dropout, moving statistics). Batch keys are passed in sorted
  * order so the compiled signature is stable.
  */
-export function makeEvalStep(net: NetDictNetwork): EvalStepFn {
-  const nodes = net.lossNodes('eval');
+export function makeEvalStep(model: Model): EvalStepFn {
+  const names = model.lossNames('eval');
   let keys: string[] = [];
   const compiled = getBackend().compile((...tensors: Tensor[]) => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
-    const r = lossesOf(net, batch, INFERENCE);
+    const r = lossesOf(model, batch, INFERENCE);
     return [r.objective, ...r.aux];
   });
   return (batch) => {
     keys = Object.keys(batch).sort();
     return ops.tidy(() => {
       const [objective, ...aux] = compiled(...keys.map((k) => batch[k]!));
-      return readMetrics(nodes, objective!, aux);
+      return readMetrics(names, objective!, aux);
     });
   };
 }

@@ -1,10 +1,10 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE, type Variable } from '@strata/core';
+import { type CallContext, INFERENCE } from '@strata/core';
 import { type ExportInput, type TracedModel, traceToOnnx, writeOnnxFile } from '@strata/onnx';
 import { NetDictError } from './errors.js';
-import type { ExternData } from './extern-data.js';
+import type { Model } from './model.js';
 
-/** Options of `NetDictNetwork.exportOnnx`. */
+/** Options of {@link exportOnnx}. */
 export interface ExportOnnxOptions {
   /** ONNX opset (17..26). Default: the highest onnxruntime 1.30 runs (26). */
   opset?: number;
@@ -18,20 +18,12 @@ export interface ExportOnnxOptions {
    * A static axis named here becomes dynamic.
    */
   dynamicAxes?: Record<string, Record<number, string>>;
-  /** Layers whose outputs the graph returns, in order. Default: the output layers (`is_output_layer`, `output`). */
+  /** Outputs the graph returns, in order (a net dict: any layer). Default: the model's outputs (`outputNames()`: for a net dict the output layers). */
   outputs?: string[];
 }
 
-/** What export needs of a net-dict network (ExportableNetwork implements it). */
-export interface ExportableNetwork {
-  readonly name: string;
-  readonly externData: ExternData;
-  readonly nodes: ReadonlyMap<string, unknown>;
-  inputKeys(): string[];
-  readonly weights: Variable[];
-  outputLayers(): { name: string }[];
-  forward(inputs: Record<string, Tensor>, ctx?: CallContext): Map<string, { value: Tensor }>;
-}
+/** What export needs of a model: the {@link Model} contract's inputs, outputs, variables and forward pass. */
+export type ExportableNetwork = Pick<Model, 'name' | 'externData' | 'inputKeys' | 'variables' | 'outputNames' | 'outputData' | 'forward'>;
 
 /** What an export wrote: inputs and outputs with their dims (`batch`, `time` symbolic). */
 export type ExportedModel = TracedModel;
@@ -62,7 +54,7 @@ export function onnxInputsOf(net: ExportableNetwork, dynamicAxes: ExportOnnxOpti
 }
 
 /**
- * Traces the network's inference pass into a standalone ONNX model (see
+ * Traces a model's inference pass into a standalone ONNX model (see
  * `traceToOnnx` of @strata/onnx): named inputs from ExternData, one output
  * per output layer named after it, weights as initializers named by their
  * checkpoint keys (`dense/kernel`), dynamic batch (and time) axes. The file
@@ -74,11 +66,15 @@ export function onnxInputsOf(net: ExportableNetwork, dynamicAxes: ExportOnnxOpti
  */
 export function traceNetwork(net: ExportableNetwork, opts: ExportOnnxOptions = {}): ExportedModel {
   const inputs = onnxInputsOf(net, opts.dynamicAxes);
-  const outputs = opts.outputs ?? net.outputLayers().map((n) => n.name);
+  const outputs = opts.outputs ?? net.outputNames();
   for (const o of outputs) {
-    if (!net.nodes.has(o)) throw new NetDictError(`exportOnnx: no layer '${o}' to output. Layers: ${[...net.nodes.keys()].join(', ')}.`);
+    try {
+      net.outputData(o);
+    } catch {
+      throw new NetDictError(`exportOnnx: no output '${o}'. Outputs: ${net.outputNames().join(', ')}.`);
+    }
   }
-  const names = new Map<Tensor, string>(net.weights.map((v) => [v.value, v.path]));
+  const names = new Map<Tensor, string>(net.variables.map((v) => [v.value, v.path]));
   const ctx: CallContext = INFERENCE;
   return traceToOnnx(
     (...xs: Tensor[]) => {
@@ -91,8 +87,12 @@ export function traceNetwork(net: ExportableNetwork, opts: ExportOnnxOptions = {
   );
 }
 
-/** {@link traceNetwork}, then writes the model to `path` atomically. */
-export async function exportNetworkOnnx(net: ExportableNetwork, path: string, opts: ExportOnnxOptions = {}): Promise<ExportedModel> {
+/**
+ * Exports any {@link Model} (a net dict, a `LayerModel` around a `Network`
+ * subclass, ...) as a standalone ONNX file: {@link traceNetwork}, then the
+ * model is written to `path` atomically.
+ */
+export async function exportOnnx(net: ExportableNetwork, path: string, opts: ExportOnnxOptions = {}): Promise<ExportedModel> {
   const model = traceNetwork(net, opts);
   await writeOnnxFile(path, model);
   return model;

@@ -28,10 +28,11 @@ export {
   ExternDataKeyError,
   type QueueArgs,
 } from './extern-data.js';
-export { type ExportableNetwork, type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions, onnxInputsOf, traceNetwork } from './export-onnx.js';
+export { type ExportableNetwork, type ExportedModel, exportOnnx, type ExportOnnxOptions, onnxInputsOf, traceNetwork } from './export-onnx.js';
+export { type Batch, type ComputedLosses, isModel, type LayerOutput, type Model } from './model.js';
+export { LayerModel, type LayerModelLoss, type LayerModelOptions } from './layer-model.js';
 export {
   type LayerNode,
-  type LayerOutput,
   NetDictNetwork,
   type NetDictNetworkArgs,
   type RecStepInfo,
@@ -41,7 +42,7 @@ export { NetDictParams, type TrainParamsSelection } from './net-dict/net-dict-pa
 export { NetDictSteps } from './net-dict/net-dict-steps.js';
 export type { ConstructLayerHooks } from './net-dict/construct.js';
 export type { ExtraNetOptions } from './net-dict/extra-net.js';
-export { type ComputedLosses, computeLosses, type FetchesOptions } from './net-dict/losses.js';
+export { computeLosses, type FetchesOptions } from './net-dict/losses.js';
 export type { NetworkParamsSerialized, ParamsFileIO, ParamValue, ParamValueInput, ParamValuesDict, SetParamValuesOptions } from './net-dict/params.js';
 export type { SearchChoicesOptions } from './net-dict/search-choices.js';
 export { summarizeTensor } from './net-dict/forward.js';

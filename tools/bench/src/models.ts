@@ -82,3 +82,9 @@ export async function buildEngine(s: ModelSpec, opts: { fresh?: boolean } = {}):
   if (s.checkpoint && !opts.fresh) await engine.loadWeights(s.checkpoint);
   return engine;
 }
+
+/** The net-dict network an engine of {@link buildEngine} trains (every benchmark model is a net dict). */
+export function netDictOf(engine: Engine): NetDictNetwork {
+  if (!(engine.model instanceof NetDictNetwork)) throw new Error(`The benchmark models are net dicts; got ${engine.model.constructor.name}.`);
+  return engine.model;
+}

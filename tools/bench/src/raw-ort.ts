@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setBackend } from '@strata/backend';
-import type { NetDictNetwork } from '@strata/network';
+import { exportOnnx, type NetDictNetwork } from '@strata/network';
 import * as ort from 'onnxruntime-node';
 import type { Contender } from './contender.js';
 import type { BenchData } from './data.js';
@@ -22,7 +22,7 @@ export async function rawOrtContender(name: string, net: NetDictNetwork, strataB
   await setBackend(strataBackendOfNet);
   const dir = await mkdtemp(join(tmpdir(), 'strata-bench-'));
   const path = join(dir, `${net.name || 'model'}.onnx`);
-  const exported = await net.exportOnnx(path);
+  const exported = await exportOnnx(net, path);
   const inputName = exported.inputs[0]!.name;
   const outputName = net.defaultOutputLayer().name;
   // Default options: intraOpNumThreads unset (onnxruntime picks one per physical core).

@@ -15,10 +15,10 @@ import { BATCH_SIZE } from './data.js';
 /** A compiled forward of the default output layer over pre-uploaded batches. */
 export async function strataContender(name: string, backendName: string, engine: Engine, data: BenchData, detail: string): Promise<Contender> {
   await setBackend(backendName);
-  const net = engine.network;
+  const net = engine.model;
   const [key, ...others] = net.inputKeys();
-  if (!key || others.length > 0) throw new Error(`The benchmark feeds one input; the network reads ${net.inputKeys().join(', ')}.`);
-  const layer = net.defaultOutputLayer().name;
+  if (!key || others.length > 0) throw new Error(`The benchmark feeds one input; the model reads ${net.inputKeys().join(', ')}.`);
+  const layer = net.outputNames()[0]!;
   const forward = getBackend().compile((x: Tensor) => net.forward({ [key]: x }, INFERENCE).get(layer)!.value);
   const inputs = data.batches.map((b) => ops.keep(ops.tensor(b.pixels, [b.size, b.pixels.length / b.size], 'float32')));
   return {

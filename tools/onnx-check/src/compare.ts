@@ -10,7 +10,7 @@ import { setBackend, sizeOf } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { loadMnist } from '@strata/datasets';
 import { Engine } from '@strata/engine';
-import { NetDictNetwork } from '@strata/network';
+import { exportOnnx, NetDictNetwork } from '@strata/network';
 
 const PREDICT = fileURLToPath(new URL('../predict.mjs', import.meta.url));
 
@@ -67,7 +67,7 @@ export async function compareExport(
 
   const dir = mkdtempSync(join(tmpdir(), 'strata-onnx-check-'));
   const model = join(dir, 'model.onnx');
-  const exported = await net.exportOnnx(model);
+  const exported = await exportOnnx(net, model);
   const input = exported.inputs[0]!;
   const rowDims = input.dims.slice(1) as number[];
   const rowSize = sizeOf(rowDims);

@@ -2,7 +2,10 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Data, Layer } from '@strata/core';
 import type { LossHolder } from '@strata/losses';
 import type { z } from 'zod';
+import type { LayerOutput } from '../model.js';
 import type { LayerDescription } from './schema.js';
+
+export type { LayerOutput } from '../model.js';
 
 /**
  * Where a layer's input comes from (RETURNN's `from` syntax): an extern-data
@@ -35,17 +38,6 @@ export interface LayerNode {
   /** The target data key of the loss. */
   target?: string;
   isOutputLayer: boolean;
-}
-
-/**
- * A layer's computed output: its value, its logits when it ends in a
- * softmax, and when it has a time axis (axis 1) the sequence lengths,
- * int32 `[batch]`.
- */
-export interface LayerOutput {
-  value: Tensor;
-  logits?: Tensor;
-  seqLens?: Tensor;
 }
 
 /** What a net-dict class's own evaluation sees (see `NetDictLayerClass.evaluate`). */

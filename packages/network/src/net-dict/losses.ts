@@ -2,22 +2,11 @@ import { ops, type Tensor } from '@strata/backend';
 import { type CallContext, INFERENCE } from '@strata/core';
 import { type LossHolder, objectiveParts } from '@strata/losses';
 import { LossesNotComputedError } from '../errors.js';
-import { dataSeqLens, type LayerOutput, seqLensKey } from './layer-node.js';
+import type { ComputedLosses } from '../model.js';
+import { dataSeqLens, seqLensKey } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 
-/** The losses of one batch (seed 003 `get_losses_initialized(with_total=True)`), float32 scalars `[]`. */
-export interface ComputedLosses {
-  /** Every layer's output of the forward pass. */
-  outputs: Map<string, LayerOutput>;
-  /** Loss name (`output`, `dec/output`, `extra.search:output`) → LossHolder, computed on this batch. */
-  losses: Map<string, LossHolder>;
-  /** Sum of the scaled, normalised losses (seed `get_total_loss`). */
-  totalLoss: Tensor;
-  /** Sum of the constraints: L2 and the layers' added losses (seed `get_total_constraints`). */
-  totalConstraints: Tensor;
-  /** `totalLoss + totalConstraints`, what the optimizer minimises (seed `get_objective`). */
-  objective: Tensor;
-}
+export type { ComputedLosses } from '../model.js';
 
 /**
  * Runs the network on `batch` and computes every loss: in training

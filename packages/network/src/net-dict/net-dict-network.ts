@@ -1,8 +1,8 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE, type Layer, untracked } from '@strata/core';
+import { type CallContext, type Data, INFERENCE, type Layer, untracked } from '@strata/core';
 import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetworkError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
-import { type ExportedModel, exportNetworkOnnx, type ExportOnnxOptions } from '../export-onnx.js';
+import type { Model } from '../model.js';
 import type { LayerSelector } from '../network.js';
 import { addLayer, type ConstructLayerHooks, constructLayer, getOrConstruct } from './construct.js';
 import { type ExtraNetOptions, extraNetIdentity, type ExtraRuns, runExtraNet } from './extra-net.js';
@@ -19,7 +19,7 @@ registerStandardClasses();
 
 export type { NetDictNetworkArgs } from './network-args.js';
 export type { RecStepInfo } from './net-dict-steps.js';
-export type { LayerNode, LayerOutput, SourceRef } from './layer-node.js';
+export type { LayerNode, SourceRef } from './layer-node.js';
 
 /**
  * A network built from a RETURNN-style net dict (seed 003 `TFNetwork`):
@@ -35,7 +35,7 @@ export type { LayerNode, LayerOutput, SourceRef } from './layer-node.js';
  * Variables are named `<network>/<layer>/<weight>` (`network/hidden/kernel:0`).
  * Parameters, files and diagnostics: see {@link NetDictParams}.
  */
-export class NetDictNetwork extends NetDictSteps {
+export class NetDictNetwork extends NetDictSteps implements Model {
   static override readonly className: string = 'NetDictNetwork';
   readonly externData: ExternData;
   readonly nodes = new Map<string, LayerNode>();
@@ -368,13 +368,27 @@ export class NetDictNetwork extends NetDictSteps {
     return result;
   }
 
-  /**
-   * Writes the inference graph as a standalone ONNX file (named inputs from
-   * ExternData, one output per output layer, dynamic batch and time axes);
-   * see `traceNetwork` in export-onnx.ts.
-   */
-  exportOnnx(path: string, opts: ExportOnnxOptions = {}): Promise<ExportedModel> {
-    return exportNetworkOnnx(this, path, opts);
+  /** The model contract's output names: the output layers, the default one first. */
+  outputNames(): string[] {
+    const first = this.getDefaultOutputLayerName();
+    const names = this.outputLayers().map((n) => n.name);
+    return first === undefined ? names : [first, ...names.filter((n) => n !== first)];
+  }
+  /** The model contract's output template: the Data of layer `name`. @throws LayerNotFoundError */
+  outputData(name: string): Data {
+    return this.node(name).output;
+  }
+  /** The model contract's loss names: the LossHolders of {@link lossNodes}. */
+  lossNames(mode: 'train' | 'eval'): string[] {
+    return this.lossNodes(mode).map((n) => n.lossHolder!.name);
+  }
+  /** The model contract's step hook: the post-control dependencies. */
+  afterStep(): void {
+    this.runPostControlDependencies();
+  }
+  /** The layer of net-dict entry `name`, or undefined. */
+  layerOf(name: string): Layer | undefined {
+    return this.nodes.get(name)?.layer;
   }
 
   /** Runs the net on the default input and returns the default output layer's value. */

@@ -25,6 +25,7 @@ import { type Contender, onBackend } from '../contender.js';
 import { type GroupResult, groupResult } from '../results.js';
 import { measure } from '../runner.js';
 import { readWeights, toSequential } from '../tfjs-layers.js';
+import { netDictOf } from '../models.js';
 import { deepNetDict } from './construct.js';
 
 const WIDTH = 2048;
@@ -49,8 +50,8 @@ export async function checkpointGroups(rounds: number, log: (s: string) => void)
   try {
     const engines = { 'tfjs-wasm': await strataEngine('tfjs-wasm'), onnxruntime: await strataEngine('onnxruntime') };
     await setBackend('tfjs-wasm');
-    const params = engines['tfjs-wasm'].network.weights.reduce((n, v) => n + sizeOf(v.shape), 0);
-    const model = toSequential(engines['tfjs-wasm'].network, readWeights(engines['tfjs-wasm'].network));
+    const params = netDictOf(engines['tfjs-wasm']).weights.reduce((n, v) => n + sizeOf(v.shape), 0);
+    const model = toSequential(netDictOf(engines['tfjs-wasm']), readWeights(netDictOf(engines['tfjs-wasm'])));
     const paths = { 'tfjs-wasm': join(dir, 'strata-wasm.safetensors'), onnxruntime: join(dir, 'strata-ort.safetensors') };
     const layersDir = join(dir, 'tfjs-layers');
     /** One Strata row per backend: `${call} on <backend>: ${what}`, timing `pass` with that backend's engine and file. */
@@ -68,7 +69,7 @@ export async function checkpointGroups(rounds: number, log: (s: string) => void)
 
     const saves = [
       ...strataRows('saveTrainingCheckpoint(path, net.weights, optimizer, info)', 'read weights, safetensors + SHA-256, atomic write', (e, path) =>
-        saveTrainingCheckpoint(path, e.network.weights, e.optimizer, { epoch: 1, step: 0, configHash: '' }),
+        saveTrainingCheckpoint(path, netDictOf(e).weights, e.optimizer, { epoch: 1, step: 0, configHash: '' }),
       ),
       layersRow("model.save(tf.io.withSaveHandler(...)) writing model.json + weights.bin (what tfjs-node's file:// handler writes)", async () => {
         await model.save(
@@ -116,7 +117,7 @@ export async function checkpointGroups(rounds: number, log: (s: string) => void)
     model.dispose();
     for (const [b, e] of Object.entries(engines)) {
       await setBackend(b);
-      for (const v of e.network.weights) v.dispose();
+      for (const v of netDictOf(e).weights) v.dispose();
     }
     return [saveGroup, loadGroup];
   } finally {

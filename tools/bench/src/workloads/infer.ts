@@ -11,7 +11,7 @@ import type { Contender } from '../contender.js';
 import { loadBenchData } from '../data.js';
 import { strataOrtThreads } from '../environment.js';
 import { forwardFlops } from '../flops.js';
-import { buildEngine, type ModelSpec, weightsSource } from '../models.js';
+import { buildEngine, type ModelSpec, netDictOf, weightsSource } from '../models.js';
 import { observedOrtThreads, rawOrtContender } from '../raw-ort.js';
 import { type GroupResult, groupResult } from '../results.js';
 import { measure } from '../runner.js';
@@ -64,13 +64,13 @@ export async function inferenceGroup(spec: ModelSpec, batchSize: number, limit: 
   const ortEngine = await buildEngine(spec);
   await setBackend('tfjs-wasm');
   const tfEngine = await buildEngine(spec);
-  const classes = ortEngine.network.defaultOutputLayer().output.dim!;
+  const classes = netDictOf(ortEngine).defaultOutputLayer().output.dim!;
 
   const contenders: Contender[] = [
     await strataContender(STRATA_ORT, 'onnxruntime', ortEngine, data, `backend.compile(forward) over pre-uploaded batches, readSync per batch; one session per input signature, intra-op threads ${ortThreads}`),
     await strataContender(STRATA_WASM, 'tfjs-wasm', tfEngine, data, 'the same compiled forward (eager on tfjs), readSync (dataSync) per batch'),
-    await tfjsLayersContender(LAYERS_WASM, tfEngine.network, 'tfjs-wasm', data),
-    await rawOrtContender(RAW_ORT, ortEngine.network, 'onnxruntime', data),
+    await tfjsLayersContender(LAYERS_WASM, netDictOf(tfEngine), 'tfjs-wasm', data),
+    await rawOrtContender(RAW_ORT, netDictOf(ortEngine), 'onnxruntime', data),
   ];
   if (batchSize > 1) contenders.push(enginePredictContender(PREDICT, 'onnxruntime', ortEngine, data));
   for (const c of contenders) log(`  ${c.name}: ${c.detail}`);
@@ -98,7 +98,7 @@ export async function inferenceGroup(spec: ModelSpec, batchSize: number, limit: 
       rounds,
       peers: { [STRATA_ORT]: RAW_ORT, [STRATA_WASM]: LAYERS_WASM, [PREDICT]: STRATA_ORT },
       targets,
-      flops: forwardFlops(ortEngine.network, data.size),
+      flops: forwardFlops(netDictOf(ortEngine), data.size),
       checks: outputChecks(measured, classes, data.labels),
       notes: [`weights: ${weightsSource(spec)}`],
     },

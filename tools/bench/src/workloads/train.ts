@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Contender, onBackend, tryContender } from '../contender.js';
 import { gatherDigits } from '../data.js';
 import { trainStepFlops } from '../flops.js';
-import { buildEngine, type ModelSpec } from '../models.js';
+import { buildEngine, type ModelSpec, netDictOf } from '../models.js';
 import { type GroupResult, groupResult } from '../results.js';
 import { measure } from '../runner.js';
 import { type HostWeights, readWeights, toSequential } from '../tfjs-layers.js';
@@ -66,7 +66,7 @@ async function strataTrainContender(name: string, backendName: string, spec: Mod
     },
     dispose: async () => {
       await setBackend(backendName);
-      for (const v of engine.network.weights) v.dispose();
+      for (const v of netDictOf(engine).weights) v.dispose();
     },
   };
 }
@@ -154,15 +154,15 @@ export async function trainingGroup(spec: ModelSpec, batches: { fast: number | n
   const losses: Record<string, string> = {};
   await setBackend('tfjs-wasm');
   const initial = await buildEngine(spec, { fresh: true });
-  const weights = readWeights(initial.network);
+  const weights = readWeights(netDictOf(initial));
   const contenders: Contender[] = [];
   const strata = (name: string, backend: string, sh: Share) =>
     tryContender(name, `engine.train on ${backend}`, () => strataTrainContender(name, backend, spec, sh, losses));
   const layers = (name: string, backend: 'tfjs-wasm' | 'tfjs-cpu', sh: Share) =>
-    tryContender(name, `tfjs-layers model.fit on ${backend}`, () => layersTrainContender(name, backend, initial.network, weights, spec, sh, losses));
+    tryContender(name, `tfjs-layers model.fit on ${backend}`, () => layersTrainContender(name, backend, netDictOf(initial), weights, spec, sh, losses));
   contenders.push(await strata(STRATA_ORT, 'onnxruntime', fast), await strata(STRATA_WASM, 'tfjs-wasm', fast), await strata(STRATA_CPU, 'tfjs-cpu', cpu));
   contenders.push(await layers(LAYERS_WASM, 'tfjs-wasm', fast), await layers(LAYERS_CPU, 'tfjs-cpu', slowPeer));
-  for (const v of initial.network.weights) v.dispose();
+  for (const v of netDictOf(initial).weights) v.dispose();
   for (const c of contenders) log(`  ${c.name}: ${c.detail}`);
 
   const measured = await measure(contenders, 0, rounds, log);
@@ -190,7 +190,7 @@ export async function trainingGroup(spec: ModelSpec, batches: { fast: number | n
       scale: { factor: epochBatches, label: `s per epoch (×${epochBatches} batches)` },
       peers: { [STRATA_ORT]: peerOfOrt, [STRATA_WASM]: LAYERS_WASM, [STRATA_CPU]: LAYERS_CPU },
       targets,
-      flops: trainStepFlops(initial.network, bs),
+      flops: trainStepFlops(netDictOf(initial), bs),
       checks: losses,
       notes: [
         `weights: fresh initialisation of seed ${spec.config.seed ?? 42}, copied into the tfjs-layers models; each pass trains on from the previous one's weights`,
