@@ -21,8 +21,8 @@ describe('config files', () => {
       const c = await loadConfig(join(__dirname, '../../../examples', `${name}.json`));
       expect(c.name).toBe(name);
       expect(c.hash).toMatch(/^[0-9a-f]{16}$/);
-      const engine = buildEngine(c, { model: join(dir, name) });
-      expect(engine.network.outputLayers().map((n) => n.name)).toEqual(['output']);
+      const engine = await buildEngine(c, { model: join(dir, name) });
+      expect(engine.model.outputNames()).toEqual(['output']);
     }
   });
 
@@ -44,7 +44,7 @@ describe('config files', () => {
     );
     const c = await loadConfig(path);
     expect(c.backend).toBe('tfjs-wasm');
-    expect(buildEngine(c, { model: join(dir, 'tiny') }).network.countParams()).toBe(784 * 8 + 8 + 8 * 10 + 10);
+    expect((await buildEngine(c, { model: join(dir, 'tiny') })).model.variables.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0)).toBe(784 * 8 + 8 + 8 * 10 + 10);
   });
 
   it('reports every invalid key with its path', async () => {
@@ -68,11 +68,11 @@ describe('config files', () => {
       writeFileSync(path, JSON.stringify({ ...base, ...extra }));
       return path;
     };
-    const e1 = buildEngine(await loadConfig(write('o1', { optimizer: { class: 'sgd', learning_rate: 0.05, momentum: 0.9 } })), { model: join(dir, 'o1') });
+    const e1 = await buildEngine(await loadConfig(write('o1', { optimizer: { class: 'sgd', learning_rate: 0.05, momentum: 0.9 } })), { model: join(dir, 'o1') });
     expect(e1.optimizer.getConfig()).toMatchObject({ learningRate: 0.05, momentum: 0.9 });
-    const e2 = buildEngine(await loadConfig(write('o2', { optimizer: { class: 'adam', learningRate: 0.02 } })), { model: join(dir, 'o2') });
+    const e2 = await buildEngine(await loadConfig(write('o2', { optimizer: { class: 'adam', learningRate: 0.02 } })), { model: join(dir, 'o2') });
     expect(e2.optimizer.learningRate).toBe(0.02);
-    const e3 = buildEngine(await loadConfig(write('o3', { optimizer: { class: 'adam', learning_rate: 0.02 }, learning_rate: 0.003 })), { model: join(dir, 'o3') });
+    const e3 = await buildEngine(await loadConfig(write('o3', { optimizer: { class: 'adam', learning_rate: 0.02 }, learning_rate: 0.003 })), { model: join(dir, 'o3') });
     expect(e3.optimizer.learningRate).toBe(0.003);
   });
 

@@ -23,7 +23,20 @@ export const configSchema = z.strictObject({
   /** Most sequences per batch when the data are sequences (RETURNN `max_seqs`); `batch_size` then counts frames. */
   max_seqs: z.number().int().positive().optional(),
   extern_data: z.record(z.string(), z.record(z.string(), z.unknown())),
-  network: z.record(z.string(), z.record(z.string(), z.unknown())),
+  /** The model as a RETURNN net dict. One of `network`, `get_model` or `--model-module` gives the model. */
+  network: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /**
+   * The model from code (a `.ts`/`.js` config; RETURNN's PyTorch-style `get_model`): a function
+   * `({ epoch, step }) => model` returning a Model (e.g. a NetDictNetwork) or any Layer (a `Network`
+   * subclass), which is then trained with `loss` on `target`.
+   */
+  get_model: z.custom<(args: { epoch: number; step: number }) => unknown>((v) => typeof v === 'function', 'must be a function ({ epoch, step }) => model').optional(),
+  /** The loss on the output of a `get_model` Layer (RETURNN's loss names: `ce`, `mse`, ...). */
+  loss: z.string().optional(),
+  /** Options of `loss` (RETURNN `loss_opts`, snake_case). */
+  loss_opts: z.record(z.string(), z.unknown()).optional(),
+  /** The extern-data key `loss` compares with (RETURNN's default target). Default `classes`. */
+  target: z.string().optional(),
   batch_size: z.number().int().positive(),
   num_epochs: z.number().int().positive(),
   optimizer: z.looseObject({ class: z.string() }).default({ class: 'adam' }),
@@ -64,15 +77,8 @@ export type Config = z.infer<typeof configSchema> & { path: string; name: string
 export async function loadConfig(path: string): Promise<Config> {
   const abs = resolve(path);
   let raw: unknown;
-  const ext = extname(abs);
   try {
-    if (ext === '.json') raw = JSON.parse(readFileSync(abs, 'utf8'));
-    else if (ext === '.ts' || ext === '.mts') {
-      const { tsImport } = await import('tsx/esm/api');
-      raw = ((await tsImport(pathToFileURL(abs).href, import.meta.url)) as { default: unknown }).default;
-      // A .ts file outside an ESM package is loaded as CommonJS: its default export is nested once more.
-      if (raw && typeof raw === 'object' && 'default' in raw && !('network' in raw)) raw = (raw as { default: unknown }).default;
-    } else raw = ((await import(pathToFileURL(abs).href)) as { default: unknown }).default;
+    raw = extname(abs) === '.json' ? JSON.parse(readFileSync(abs, 'utf8')) : await importDefault(abs);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new ConfigError(`Cannot read config '${path}': ${why}`);
@@ -86,8 +92,9 @@ export async function loadConfig(path: string): Promise<Config> {
     );
     throw new ConfigError(`Config '${path}' is invalid:\n  - ${lines.join('\n  - ')}`);
   }
-  const hash = createHash('sha256').update(JSON.stringify({ network: r.data.network, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
-  const name = basename(abs, ext);
+  const model = r.data.network ?? (r.data.get_model ? String(r.data.get_model) : null);
+  const hash = createHash('sha256').update(JSON.stringify({ network: model, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
+  const name = basename(abs, extname(abs));
   return { ...r.data, path: abs, name, hash };
 }
 
@@ -102,3 +109,25 @@ export function formatPath(path: readonly PropertyKey[]): string {
     })
     .join('');
 }
+
+/**
+ * The default export of a JavaScript or TypeScript module (`.js`, `.mjs`,
+ * `.ts`, `.mts`; TypeScript through tsx). A `.ts` file outside an ESM package
+ * is loaded as CommonJS, where the default export is nested once more.
+ */
+export async function importDefault(abs: string): Promise<unknown> {
+  const ext = extname(abs);
+  if (ext === '.ts' || ext === '.mts') {
+    // tsx's global loader (not a namespaced tsImport): modules the file imports (@strata/core, ...) are
+    // then the same instances the CLI uses, so its layers and the active backend are shared.
+    const { register } = await import('tsx/esm/api');
+    registerTsx ??= register();
+  }
+  const raw = ((await import(pathToFileURL(abs).href)) as { default: unknown }).default;
+  // A config's own object has extern_data; anything else with a `default` key is the CommonJS wrapper.
+  const nested = raw !== null && typeof raw === 'object' && 'default' in raw && !('extern_data' in raw);
+  return nested ? (raw as { default: unknown }).default : raw;
+}
+
+/** Set once tsx's loader is registered for the process. */
+let registerTsx: unknown;

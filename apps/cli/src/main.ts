@@ -26,7 +26,8 @@ const checkpointCommand = (name: string, description: string, backendHelp: strin
     .argument('<config>', 'config file')
     .option('--checkpoint <path>', 'checkpoint file (default: the newest in the model dir)')
     .option('--backend <name>', backendHelp)
-    .option('--model <dir>', 'checkpoint directory (overrides model)');
+    .option('--model <dir>', 'checkpoint directory (overrides model)')
+    .option('--model-module <file>', 'a .ts/.js module whose default export is the model (a Layer, a Model, or a function returning one)');
 
 program
   .command('train')
@@ -35,6 +36,7 @@ program
   .option('--backend <name>', 'backend (tfjs-wasm, tfjs-cpu, tfjs-node, tfjs-node-gpu, onnxruntime); default: the config\'s')
   .option('--epochs <n>', 'number of epochs (overrides num_epochs)', positiveInt)
   .option('--model <dir>', 'checkpoint directory (overrides model)')
+  .option('--model-module <file>', 'a .ts/.js module whose default export is the model (a Layer, a Model, or a function returning one)')
   .option('--no-progress', 'no progress bar')
   .action((config: string, opts) => trainCommand(config, opts));
 

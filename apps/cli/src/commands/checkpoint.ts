@@ -17,6 +17,8 @@ export interface CheckpointOptions {
   checkpoint?: string;
   backend?: string;
   model?: string;
+  /** A module whose default export gives the model (see `buildModel`). */
+  modelModule?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function openCheckpoint(
   const config = await loadConfig(configPath);
   const backend = opts.backend ?? config.backend;
   await activateBackend(backend);
-  const engine = buildEngine(config, { model: opts.model, progress: false });
+  const engine = await buildEngine(config, { model: opts.model, progress: false, modelModule: opts.modelModule });
   const { path, epoch } = await loadCheckpointFor(engine, configPath, opts.checkpoint);
   return { config, backend, engine, path, epoch };
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { exportOnnx } from '@strata/network';
 import { ConfigError } from '../config.js';
 import { type CheckpointOptions, openCheckpoint } from './checkpoint.js';
 
@@ -19,7 +20,7 @@ export async function exportCommand(configPath: string, opts: ExportOptions): Pr
   if (opts.format !== 'onnx') throw new ConfigError(`Unknown export format '${opts.format}'. Formats: onnx.`);
   const { engine, path, epoch } = await openCheckpoint(configPath, opts);
   const out = resolve(opts.out ?? path.replace(/\.safetensors$/, '') + '.onnx');
-  const model = await engine.network.exportOnnx(out, { opset: opts.opset });
+  const model = await exportOnnx(engine.model, out, { opset: opts.opset });
   console.log(`checkpoint ${path} (epoch ${epoch}) -> ${out} (${(model.bytes.byteLength / 1e6).toFixed(2)} MB)`);
   for (const i of model.inputs) console.log(`  input  ${i.name}: ${i.dtype} [${i.dims.join(', ')}]`);
   for (const o of model.outputs) console.log(`  output ${o.name}: ${o.dtype} [${o.dims.map((d) => d ?? '?').join(', ')}]`);

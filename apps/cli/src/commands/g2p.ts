@@ -1,5 +1,6 @@
 import { type CmudictSplit, scoreG2p } from '@strata/datasets';
 import { type DecodeOptions, decodeSequences, type Engine } from '@strata/engine';
+import { NetDictNetwork } from '@strata/network';
 import { ConfigError } from '../config.js';
 import type { Corpus } from '../datasets.js';
 
@@ -12,7 +13,8 @@ type G2p = NonNullable<Corpus['g2p']>;
  * @throws ConfigError for a network with neither.
  */
 export function g2pDecodeOptions(engine: Engine, g2p: G2p): DecodeOptions {
-  const net = engine.network;
+  const net = engine.model;
+  if (!(net instanceof NetDictNetwork)) throw new ConfigError('Decoding G2P needs a net-dict model (a "network" in the config).');
   const decide = [...net.nodes.values()].find((n) => n.entry.class === 'decide');
   if (decide) return { mode: 'search', layer: decide.name, eos: g2p.eos };
   const out = net.defaultOutputLayer();
@@ -24,7 +26,7 @@ export function g2pDecodeOptions(engine: Engine, g2p: G2p): DecodeOptions {
 export function g2pEvaluate(engine: Engine, g2p: G2p, split: CmudictSplit & { eos?: number }, label: string): { per: number; wer: number } {
   const opts = g2pDecodeOptions(engine, g2p);
   const start = performance.now();
-  const hyps = decodeSequences(engine.network, split, opts);
+  const hyps = decodeSequences(engine.model, split, opts);
   const seconds = (performance.now() - start) / 1000;
   const refs = hyps.map((_, i) => split.references(i));
   const s = scoreG2p(hyps, refs);
@@ -52,5 +54,5 @@ export function g2pTranscribe(engine: Engine, g2p: G2p, words: string[]): string
     extern: { data: g2p.test.extern.data!, ...(classes ? { classes } : {}) },
     example: (i: number) => ({ data: encoded[i]! }),
   };
-  return decodeSequences(engine.network, dataset, g2pDecodeOptions(engine, g2p)).map((ids) => g2p.phonemes.decode(ids));
+  return decodeSequences(engine.model, dataset, g2pDecodeOptions(engine, g2p)).map((ids) => g2p.phonemes.decode(ids));
 }

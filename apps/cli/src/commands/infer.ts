@@ -33,7 +33,8 @@ export async function inferCommand(configPath: string, opts: InferOptions): Prom
   const ms = performance.now() - start;
   const classes = shape[shape.length - 1]!;
   const predicted = Array.from({ length: shape[0]! }, (_, i) => argMax(values.subarray(i * classes, (i + 1) * classes)));
-  const target = engine.network.lossNodes()[0]?.target;
+  const inputs = new Set(engine.model.inputKeys());
+  const target = engine.model.usedDataKeys().find((k) => !inputs.has(k));
   const labels = target ? predicted.map((_, i) => dev.example(i)[target]) : [];
   const agree = labels.filter((l, i) => l === predicted[i]).length;
   console.log(`checkpoint ${path} (epoch ${epoch}), backend ${backend}`);

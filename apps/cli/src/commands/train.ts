@@ -1,3 +1,4 @@
+import { sizeOf } from '@strata/backend';
 import { loadConfig } from '../config.js';
 import { datasetsFor } from '../datasets.js';
 import { activateBackend, buildEngine } from '../setup.js';
@@ -5,15 +6,15 @@ import { activateBackend, buildEngine } from '../setup.js';
 /** `strata train CONFIG`: trains, one summary line and checkpoint per epoch, then prints the dev accuracy. */
 export async function trainCommand(
   configPath: string,
-  opts: { backend?: string; epochs?: number; model?: string; progress?: boolean },
+  opts: { backend?: string; epochs?: number; model?: string; progress?: boolean; modelModule?: string },
 ): Promise<void> {
   const config = await loadConfig(configPath);
   const backend = opts.backend ?? config.backend;
   await activateBackend(backend);
-  const engine = buildEngine(config, opts);
+  const engine = await buildEngine(config, opts);
   const { train, dev } = datasetsFor(config);
   console.log(
-    `strata train ${config.name}: backend ${backend}, ${engine.network.countParams()} params, ` +
+    `strata train ${config.name}: backend ${backend}, ${engine.model.variables.reduce((n, v) => n + sizeOf(v.shape), 0)} params, ` +
       `${train.size} train / ${dev.size} dev examples, model dir ${engine.options.modelDir}`,
   );
   const result = await engine.train(train, dev);
