@@ -31,6 +31,20 @@ export {
   trainingContext,
 } from './layer.js';
 export { LayerConnectivity } from './layer-connectivity.js';
+export {
+  argsFromEntry,
+  checkEntryArgs,
+  type LayerBuildContext,
+  type LayerCheck,
+  type LayerOption,
+  type LayerOptions,
+  type LayerSpec,
+  type NetDictSpec,
+  option,
+  resolveArgs,
+  schemas,
+  type SpecLayerClass,
+} from './layer-spec.js';
 export { LayerLosses } from './layer-losses.js';
 export { LayerNode, type Mask, maskOf, NodeHistory, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';

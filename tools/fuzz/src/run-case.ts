@@ -84,7 +84,7 @@ async function runConfig(k: ConfigCase, index: number, workDir: string): Promise
   const config = await loadConfig(file);
   // Only unknown backend names are activated (to see their error); the fuzzer itself stays on tfjs-cpu.
   if (!KNOWN_BACKENDS.has(config.backend)) await activateBackend(config.backend);
-  buildEngine(config, { model: join(workDir, 'model'), progress: false });
+  await buildEngine(config, { model: join(workDir, 'model'), progress: false });
   const name = typeof config.dataset === 'string' ? config.dataset : config.dataset.name;
   if (name !== 'mnist' && name !== 'cmudict') datasetsFor(config);
 }

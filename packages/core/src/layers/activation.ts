@@ -1,7 +1,7 @@
 import type { Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
-import { LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import { single } from './util.js';
 
 /** Arguments of {@link ActivationLayer}. */
@@ -9,6 +9,14 @@ export interface ActivationLayerArgs extends LayerArgs {
   /** A name from `ACTIVATION_NAMES` (`relu`, `tanh`, `softmax`, ...). */
   activation: string;
 }
+
+const ACTIVATION_OPTIONS = {
+  // RETURNN's ActivationLayer defaults to no activation (linear).
+  activation: option(schemas.activation().refine((a) => a !== null, { error: "must be an activation name such as 'relu'" }), {
+    returnn: 'activation',
+    returnnDefault: 'linear',
+  }),
+} satisfies LayerOptions;
 
 /**
  * Applies a named activation (RETURNN `activation` layer class, Keras
@@ -26,11 +34,9 @@ export class ActivationLayer extends Layer {
 
   constructor(args: ActivationLayerArgs) {
     super(args);
-    if (typeof args.activation !== 'string') {
-      throw new LayerArgumentError(`Activation: activation must be a name such as 'relu'. Received: activation=${JSON.stringify(args.activation)}.`);
-    }
-    this.activationName = args.activation;
-    this.fn = getActivation(args.activation);
+    const a = resolveArgs('Activation', ACTIVATION_OPTIONS, args);
+    this.activationName = a.activation;
+    this.fn = getActivation(a.activation);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -41,3 +47,6 @@ export class ActivationLayer extends Layer {
     return { ...super.getConfig(), activation: this.activationName };
   }
 }
+
+/** RETURNN's `activation` layer. */
+export const activationLayer: LayerSpec = { cls: ActivationLayer, options: ACTIVATION_OPTIONS, netDict: { names: ['activation'], sources: 'concat' } };

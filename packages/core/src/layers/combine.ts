@@ -2,6 +2,7 @@ import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import { many } from './util.js';
 
 /** The kinds of {@link Combine}. */
@@ -25,6 +26,11 @@ const binary: Record<Exclude<CombineKind, 'average'>, (a: Tensor, b: Tensor) => 
   maximum: ops.maximum,
   minimum: ops.minimum,
 };
+
+const COMBINE_OPTIONS = {
+  kind: option(schemas.oneOf(COMBINE_KINDS), { returnn: 'kind' }),
+  activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
+} satisfies LayerOptions;
 
 /** numpy's broadcast of two shapes, or `undefined` if they do not broadcast. */
 function broadcast(a: SymbolicShape, b: SymbolicShape): (number | null)[] | undefined {
@@ -63,11 +69,9 @@ export class Combine extends Layer {
 
   constructor(args: CombineArgs) {
     super(args);
-    if (!COMBINE_KINDS.includes(args.kind)) {
-      throw new LayerArgumentError(`Combine: kind must be one of ${COMBINE_KINDS.join(', ')}. Received: kind=${JSON.stringify(args.kind)}.`);
-    }
-    this.kind = args.kind;
-    this.activationName = args.activation ?? null;
+    const a = resolveArgs('Combine', COMBINE_OPTIONS, args);
+    this.kind = a.kind;
+    this.activationName = a.activation ?? null;
     this.activationFn = getActivation(this.activationName);
   }
 
@@ -109,3 +113,6 @@ export class Combine extends Layer {
     return { ...super.getConfig(), kind: this.kind, activation: this.activationName };
   }
 }
+
+/** RETURNN's `combine`. */
+export const combineLayer: LayerSpec = { cls: Combine, options: COMBINE_OPTIONS, netDict: { names: ['combine'], sources: 'list' } };

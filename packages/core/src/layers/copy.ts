@@ -1,6 +1,7 @@
 import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
 import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type SymbolicShape } from '../layer.js';
+import type { LayerSpec } from '../layer-spec.js';
 import { many } from './util.js';
 
 const isList = (s: SymbolicShape | SymbolicShape[]): s is SymbolicShape[] => Array.isArray(s[0]);
@@ -61,3 +62,10 @@ export function concatShape(shapes: readonly SymbolicShape[], layer: string): Sy
   }
   return [...first.slice(0, -1), last];
 }
+
+/**
+ * RETURNN's `copy` (several sources concatenated) and `dropout` (a copy; its
+ * common `dropout` key drops its input in training, as every entry's does).
+ */
+export const copyLayer: LayerSpec = { cls: Copy, options: {}, netDict: { names: ['copy'], sources: 'list' } };
+export const dropoutCopyLayer: LayerSpec = { cls: Copy, options: {}, netDict: { names: ['dropout'], sources: 'concat' } };

@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import { single } from './util.js';
 
 /** Arguments of {@link Dropout}. */
@@ -37,6 +38,8 @@ export function applyDropout(x: Tensor, rate: number, ctx: CallContext): Tensor 
   return ops.mul(x, ops.mul(ops.sub(1, dropped), 1 / (1 - rate)));
 }
 
+const DROPOUT_OPTIONS = { rate: option(schemas.rate()) } satisfies LayerOptions;
+
 /**
  * Dropout layer (RETURNN `dropout` layer class, Keras `Dropout`): see
  * {@link applyDropout}. Active only when `ctx.training`; the identity in
@@ -53,8 +56,7 @@ export class Dropout extends Layer {
 
   constructor(args: DropoutArgs) {
     super(args);
-    checkRate(args.rate, 'Dropout');
-    this.rate = args.rate;
+    this.rate = resolveArgs('Dropout', DROPOUT_OPTIONS, args).rate;
   }
 
   override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
@@ -65,3 +67,6 @@ export class Dropout extends Layer {
     return { ...super.getConfig(), rate: this.rate };
   }
 }
+
+/** The class in code; RETURNN's `dropout` entries are copies with the common `dropout` key (see `dropoutCopyLayer`). */
+export const dropoutLayer: LayerSpec = { cls: Dropout, options: DROPOUT_OPTIONS };

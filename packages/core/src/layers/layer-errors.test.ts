@@ -22,11 +22,11 @@ beforeAll(() => useBackend('tfjs-cpu'));
 
 const badArgs: [string, () => unknown, string][] = [
   ['Softmax units=0', () => new Softmax({ units: 0 }), 'Received: units=0.'],
-  ['Softmax activation=relu', () => new Softmax({ units: 2, activation: 'relu' as 'softmax' }), "Received: activation='relu'."],
-  ['Activation unknown', () => new ActivationLayer({ activation: 'nope' }), "Received: activation='nope'."],
+  ['Softmax activation=relu', () => new Softmax({ units: 2, activation: 'relu' as 'softmax' }), 'Received: activation="relu".'],
+  ['Activation unknown', () => new ActivationLayer({ activation: 'nope' }), 'Received: activation="nope".'],
   ['Activation missing', () => new ActivationLayer({} as { activation: string }), 'Received: activation=undefined.'],
   ['Combine kind', () => new Combine({ kind: 'pow' as CombineKind }), 'Received: kind="pow".'],
-  ['Combine activation', () => new Combine({ kind: 'add', activation: 'bogus' }), "Received: activation='bogus'."],
+  ['Combine activation', () => new Combine({ kind: 'add', activation: 'bogus' }), 'Received: activation="bogus".'],
   ['Dropout rate', () => new Dropout({ rate: 1 }), 'Received: rate=1.'],
   ['Conv2D filters', () => new Conv2D({ filters: 2.5, kernelSize: 3 }), 'Received: filters=2.5.'],
   ['Conv2D kernelSize', () => new Conv2D({ filters: 2, kernelSize: [3, 0] }), 'Received: kernelSize=[3,0].'],

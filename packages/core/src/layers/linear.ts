@@ -3,6 +3,7 @@ import { type Activation, fusedActivation, getActivation } from '../activations.
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import type { Variable } from '../variable.js';
 
 /** Arguments of {@link Linear}. */
@@ -23,6 +24,16 @@ export interface LinearArgs extends LayerArgs {
    */
   sparseInputDim?: number;
 }
+
+/** Linear's arguments in both vocabularies (Softmax shares them). */
+export const LINEAR_OPTIONS = {
+  units: option(schemas.positiveInt(), { returnn: 'n_out' }),
+  activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
+  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
+  kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
+  sparseInputDim: option(schemas.positiveInt().optional()),
+} satisfies LayerOptions;
 
 /**
  * Fully connected layer: `y = activation(x · kernel + bias)` over the last axis
@@ -58,22 +69,14 @@ export class Linear extends Layer {
 
   constructor(args: LinearArgs) {
     super(args);
-    if (!Number.isInteger(args.units) || args.units <= 0) {
-      throw new LayerArgumentError(`Linear: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
-    }
-    const sparse = args.sparseInputDim;
-    if (sparse !== undefined && sparse !== null && (!Number.isInteger(sparse) || sparse <= 0)) {
-      throw new LayerArgumentError(
-        `Linear: sparseInputDim (the number of input classes) must be a positive integer. Received: sparseInputDim=${String(sparse)}.`,
-      );
-    }
-    this.sparseInputDim = sparse ?? undefined;
-    this.units = args.units;
-    this.withBias = args.withBias ?? true;
-    this.activationName = args.activation ?? null;
+    const a = resolveArgs('Linear', LINEAR_OPTIONS, args) as Required<Omit<LinearArgs, 'sparseInputDim'>> & LinearArgs;
+    this.sparseInputDim = a.sparseInputDim ?? undefined;
+    this.units = a.units;
+    this.withBias = a.withBias;
+    this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
-    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelInit = getInitializer(a.kernelInitializer);
+    this.biasInit = getInitializer(a.biasInitializer);
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -149,3 +152,24 @@ export class Linear extends Layer {
     };
   }
 }
+
+/**
+ * The number of classes of a sparse source (a `linear` layer on class
+ * indices is an embedding, as in RETURNN).
+ * @throws LayerArgumentError when a sparse source is not the only one.
+ */
+export function sparseInputDimOf(c: LayerBuildContext): { sparseInputDim?: number } {
+  const sparse = c.sources.filter((s) => s.sparse);
+  if (sparse.length === 0) return {};
+  if (c.sources.length > 1) {
+    throw new LayerArgumentError(`a sparse source (${sparse.map((s) => s.name).join(', ')}) must be the only source of a linear layer.`);
+  }
+  return { sparseInputDim: sparse[0]!.dim ?? undefined };
+}
+
+/** RETURNN's `linear` (an embedding on sparse input). */
+export const linearLayer: LayerSpec = {
+  cls: Linear,
+  options: LINEAR_OPTIONS,
+  netDict: { names: ['linear'], sources: 'concat', acceptsSparse: true, derive: (c) => sparseInputDimOf(c) },
+};

@@ -1,31 +1,22 @@
 import { LayerArgumentError } from '../errors.js';
 import type { Layer, LayerConfig } from '../layer.js';
-import { ActivationLayer } from './activation.js';
+import type { LayerSpec, SpecLayerClass } from '../layer-spec.js';
+import { activationLayer } from './activation.js';
 import { BatchNorm } from './batch-norm.js';
-import { Combine } from './combine.js';
+import { combineLayer } from './combine.js';
 import { Conv2D } from './conv2d.js';
-import { Copy } from './copy.js';
-import { Dropout } from './dropout.js';
-import { Linear } from './linear.js';
+import { copyLayer, dropoutCopyLayer } from './copy.js';
+import { dropoutLayer } from './dropout.js';
+import { linearLayer } from './linear.js';
 import { Flatten, MergeDims } from './merge-dims.js';
 import { Pool2D } from './pool2d.js';
 import { Rec } from './rec/index.js';
 import { Conv1D, DotAttention, Gather, LayerNorm, Length, PositionalEncoding, PostfixInTime, PrefixInTime, Reduce, SelfAttention, Slice, Window } from './seq/index.js';
+import { softmaxLayer } from './softmax.js';
 import { Reshape, SplitDims } from './split-dims.js';
-import { Softmax } from './softmax.js';
 
-/**
- * A layer class that can be recreated from its config: constructed with its
- * `getConfig()` object, or through a static `fromConfig` where the
- * constructor's arguments differ from the config.
- */
-export interface LayerClass {
-  // The config is checked by the constructor itself; `any` lets every layer's own args type fit.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  new (args: any): Layer;
-  readonly className: string;
-  fromConfig?(config: LayerConfig): Layer;
-}
+/** A layer class that can be recreated from its config (see {@link LayerSpec.cls}). */
+export type LayerClass = SpecLayerClass;
 
 /** A layer as JSON: its registered class name and its `getConfig()`. */
 export interface SerializedLayer {
@@ -33,22 +24,39 @@ export interface SerializedLayer {
   config: LayerConfig;
 }
 
-// Built-in classes are listed here (not registered by each module) so that the
+// Built-in layers are listed here (not registered by each module) so that the
 // registry is complete whatever a user imports, with no import-order side effects.
-const classes = new Map<string, LayerClass>(
-  [
-    ...[Linear, Softmax, ActivationLayer, Copy, Combine, Dropout, Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec],
-    ...[LayerNorm, Conv1D, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention],
-  ].map((c) => [c.className, c as LayerClass]),
-);
+const BUILT_IN: readonly LayerSpec[] = [
+  linearLayer,
+  softmaxLayer,
+  activationLayer,
+  copyLayer,
+  dropoutCopyLayer,
+  combineLayer,
+  dropoutLayer,
+  ...[Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec].map((cls) => ({ cls: cls as LayerClass, options: {} })),
+  ...[LayerNorm, Conv1D, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention].map((cls) => ({
+    cls: cls as LayerClass,
+    options: {},
+  })),
+];
+
+const classes = new Map<string, LayerClass>();
+const byNetDictName = new Map<string, LayerSpec[]>();
 
 /**
- * Registers a layer class under `cls.className` (seed: Keras'
- * `register_keras_serializable`), so {@link layerFromConfig} can recreate it.
- * Registering the same class again is a no-op.
- * @throws LayerArgumentError if another class holds the name and `override` is not set.
+ * Registers a layer's spec (its one vocabulary, see {@link LayerSpec}): the
+ * class under its static `className` for {@link layerFromConfig} (seed:
+ * Keras' `register_keras_serializable`), and its net-dict class names
+ * (`spec.netDict.names`) for net dicts. The way for users' and platform
+ * teams' own layers: one call in their package, and the layer works in net
+ * dicts, training, checkpoints and export like a built-in one.
+ * Registering the same spec (or class) again is a no-op.
+ * @throws LayerArgumentError if another class holds the class name, or another spec a net-dict
+ *   name without a `when` to choose between them, and `override` is not set.
  */
-export function registerLayerClass(cls: LayerClass, options: { override?: boolean } = {}): void {
+export function registerLayer(spec: LayerSpec, options: { override?: boolean } = {}): void {
+  const { cls } = spec;
   const existing = classes.get(cls.className);
   if (existing && existing !== cls && !options.override) {
     throw new LayerArgumentError(
@@ -56,12 +64,43 @@ export function registerLayerClass(cls: LayerClass, options: { override?: boolea
         `Give your class another static className, or pass { override: true }. Received: ${cls.name}.`,
     );
   }
+  for (const name of spec.netDict?.names ?? []) {
+    const specs = byNetDictName.get(name) ?? [];
+    if (specs.includes(spec)) continue;
+    const clash = specs.find((s) => !s.netDict?.when || !spec.netDict?.when);
+    if (clash && !options.override) {
+      throw new LayerArgumentError(
+        `The net-dict class '${name}' is already registered (layer ${clash.cls.className}). ` +
+          `Use another name, give both specs a netDict.when that tells their entries apart, or pass { override: true }. Received: ${cls.className}.`,
+      );
+    }
+    byNetDictName.set(name, clash && options.override ? specs.filter((s) => s !== clash).concat(spec) : [...specs, spec]);
+  }
   classes.set(cls.className, cls);
 }
+
+/** Registers a class for {@link layerFromConfig} only (no net-dict names): `registerLayer({ cls, options: {} })`. */
+export function registerLayerClass(cls: LayerClass, options: { override?: boolean } = {}): void {
+  const existing = classes.get(cls.className);
+  if (existing === cls) return;
+  registerLayer({ cls, options: {} }, options);
+}
+
+for (const spec of BUILT_IN) registerLayer(spec);
 
 /** Names of the registered layer classes. */
 export function registeredLayerClasses(): string[] {
   return [...classes.keys()];
+}
+
+/** The specs registered under RETURNN class name `name` (several only when each has a `netDict.when`), in registration order. */
+export function layerSpecsFor(name: string): readonly LayerSpec[] {
+  return byNetDictName.get(name) ?? [];
+}
+
+/** The net-dict class names of registered specs, sorted. */
+export function netDictLayerNames(): string[] {
+  return [...byNetDictName.keys()].sort();
 }
 
 /** `{className, config}` of a layer, inverted by {@link layerFromConfig}. */
@@ -82,7 +121,7 @@ export function layerFromConfig(a: string | SerializedLayer, b?: LayerConfig): L
   const cls = classes.get(className);
   if (!cls) {
     throw new LayerArgumentError(
-      `Unknown layer class. Registered: ${registeredLayerClasses().join(', ')}; register custom classes with registerLayerClass(cls). ` +
+      `Unknown layer class. Registered: ${registeredLayerClasses().join(', ')}; register custom classes with registerLayer(spec). ` +
         `Received: className='${className}'.`,
     );
   }

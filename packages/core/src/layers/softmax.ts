@@ -1,10 +1,17 @@
 import type { Tensor } from '@strata/backend';
-import { LayerArgumentError } from '../errors.js';
+import { z } from 'zod';
 import type { LayerConfig } from '../layer.js';
-import { Linear, type LinearArgs } from './linear.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
+import { LINEAR_OPTIONS, Linear, type LinearArgs } from './linear.js';
 
 /** Arguments of {@link Softmax}: those of {@link Linear} without `activation` (always softmax). */
 export type SoftmaxArgs = Omit<LinearArgs, 'activation'> & { activation?: 'softmax' };
+
+/** Softmax's arguments: Linear's, with the activation fixed to softmax (given, it must say so). */
+const SOFTMAX_OPTIONS = {
+  ...LINEAR_OPTIONS,
+  activation: option(z.literal('softmax', { error: 'is always softmax; use Linear for another one' }).optional(), { returnn: 'activation' }),
+} satisfies LayerOptions;
 
 /**
  * An output layer: a {@link Linear} followed by a softmax over the last axis
@@ -25,7 +32,7 @@ export class Softmax extends Linear {
   static override readonly className: string = 'Softmax';
 
   constructor(args: SoftmaxArgs) {
-    super({ ...args, activation: checkSoftmax(args.activation) });
+    super({ ...resolveArgs('Softmax', SOFTMAX_OPTIONS, args), activation: 'softmax' });
   }
 
   /** `x · kernel + bias`: the unnormalised log-probabilities, `[batch, ..., units]`. */
@@ -39,11 +46,9 @@ export class Softmax extends Linear {
   }
 }
 
-function checkSoftmax(activation: string | undefined): 'softmax' {
-  if (activation !== undefined && activation !== 'softmax') {
-    throw new LayerArgumentError(
-      `Softmax: the activation is always softmax; use Linear for another one. Received: activation='${activation}'.`,
-    );
-  }
-  return 'softmax';
-}
+/** RETURNN's `softmax`: a linear layer with a softmax, the usual output layer. */
+export const softmaxLayer: LayerSpec = {
+  cls: Softmax,
+  options: SOFTMAX_OPTIONS,
+  netDict: { names: ['softmax'], sources: 'concat' },
+};

@@ -96,7 +96,7 @@ export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined
   if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError(name, stack.slice(stack.indexOf(name)), net.name);
   const raw = net.netDict[name];
   if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
-  const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name);
+  const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
   const { sources } = describe(net, name, raw, cls);
   const getLayer = hooks.getLayer ?? ((n: string) => getOrConstruct(net, n, hooks));
   stack.push(name);
@@ -124,7 +124,7 @@ export function addLayer(net: NetDictNetwork, name: string, layerClass: string |
   if (net.nodes.has(name)) {
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
-  const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name) : layerClass;
+  const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name, raw as Record<string, unknown>) : layerClass;
   if (net.netDict[name] !== raw) net.netDict = untracked({ ...net.netDict, [name]: raw });
   const stack = net.constructing;
   const pushed = !stack.includes(name);
@@ -152,7 +152,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
   try {
     layer = shared ?? cls.create(ctx);
   } catch (e) {
-    throw entryError(e, name, ctx.entry, '');
+    throw entryError(e, name, ctx.entry, '', cls.fromSpec);
   }
   if (!shared) {
     if (entry.trainable === false) layer.trainable = false;
@@ -234,9 +234,10 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
  * `name`, with the layer's camelCase option names written as the entry's
  * snake_case keys (`numHeads` → `num_heads`); other errors are returned unchanged.
  */
-function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string): unknown {
+function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string, fromSpec = false): unknown {
   if (!(e instanceof LayerError)) return e;
-  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${snakeKeysIn(e.message, Object.keys(entry))}${suffix}`);
+  const message = fromSpec ? e.message : snakeKeysIn(e.message, Object.keys(entry));
+  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${message}${suffix}`);
 }
 
 /** `message` with the camelCase form of each snake_case key in `keys` replaced by the key. */

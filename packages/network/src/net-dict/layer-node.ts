@@ -94,6 +94,8 @@ export interface LayerCreateContext {
  */
 export interface NetDictLayerClass {
   sources: 'concat' | 'list' | 'none';
+  /** Made from a layer spec (`netDictClassOf`): its errors already name the entry's keys. */
+  fromSpec?: boolean;
   /** Schema of the class's own keys (beyond the common ones). */
   options?: z.ZodType;
   /** Creates the (unbuilt) layer. */

@@ -1,5 +1,7 @@
-import type { NetDictLayerClass } from './layer-node.js';
+import { layerSpecsFor, netDictLayerNames } from '@strata/core';
 import { UnknownLayerClassError } from '../errors.js';
+import type { NetDictLayerClass } from './layer-node.js';
+import { netDictClassOf } from './spec-class.js';
 
 const classes = new Map<string, NetDictLayerClass>();
 
@@ -8,17 +10,19 @@ export function registerNetDictClass(name: string, cls: NetDictLayerClass): void
   classes.set(name, cls);
 }
 
-/** Names of all registered classes, sorted. */
+/** Names of all registered classes (network classes and layer specs of @strata/core), sorted. */
 export function netDictClassNames(): string[] {
-  return [...classes.keys()].sort();
+  return [...new Set([...classes.keys(), ...netDictLayerNames()])].sort();
 }
 
 /**
- * The class registered under `name`.
+ * The class registered under `name`: a network class, else the layer spec
+ * (`registerLayer` of @strata/core) whose `netDict.when` takes `entry`.
  * @throws UnknownLayerClassError listing the known classes.
  */
-export function getNetDictClass(name: string, layerName: string): NetDictLayerClass {
-  const c = classes.get(name);
+export function getNetDictClass(name: string, layerName: string, entry: Readonly<Record<string, unknown>> = {}): NetDictLayerClass {
+  const spec = layerSpecsFor(name).find((s) => !s.netDict?.when || s.netDict.when(entry));
+  const c = classes.get(name) ?? (spec ? netDictClassOf(spec) : undefined);
   if (!c) {
     throw new UnknownLayerClassError(
       `Net dict entry '${layerName}' has unknown class '${name}'. Known classes: ${netDictClassNames().join(', ')}. ` +

@@ -46,36 +46,6 @@ const linearOptions = z.strictObject({ with_bias: z.boolean().optional() });
  * Called once on import of @strata/network.
  */
 export function registerStandardClasses(): void {
-  registerNetDictClass('linear', {
-    sources: 'concat',
-    options: linearOptions,
-    acceptsSparse: true,
-    create: (c) =>
-      new Linear({
-        name: c.name,
-        units: needNOut(c),
-        activation: c.entry.activation ?? null,
-        withBias: c.entry.with_bias as boolean | undefined,
-        sparseInputDim: sparseInputDim(c),
-      }),
-  });
-  registerNetDictClass('softmax', {
-    sources: 'concat',
-    options: linearOptions,
-    create: (c) => new Softmax({ name: c.name, units: needNOut(c), withBias: c.entry.with_bias as boolean | undefined }),
-  });
-  registerNetDictClass('activation', {
-    sources: 'concat',
-    create: (c) => new ActivationLayer({ name: c.name, activation: c.entry.activation ?? 'linear' }),
-  });
-  registerNetDictClass('copy', { sources: 'list', create: (c) => new Copy({ name: c.name }) });
-  registerNetDictClass('combine', {
-    sources: 'list',
-    options: z.strictObject({ kind: z.enum(['add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average']) }),
-    create: (c) => new Combine({ name: c.name, kind: c.entry.kind as never, activation: c.entry.activation ?? null }),
-  });
-  // RETURNN's DropoutLayer is a copy whose common "dropout" option drops its input.
-  registerNetDictClass('dropout', { sources: 'concat', create: (c) => new Copy({ name: c.name }) });
   registerNetDictClass('conv', {
     sources: 'concat',
     // A 1-D convolution over time gets the lengths to mask padded frames.

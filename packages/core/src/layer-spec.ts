@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import { ACTIVATION_NAMES } from './activations.js';
+import type { Data } from './data.js';
+import { LayerArgumentError } from './errors.js';
+import { getInitializer } from './initializers/index.js';
+import type { Layer, LayerConfig } from './layer.js';
+
+/**
+ * One argument of a layer class, in both vocabularies: the constructor's
+ * (camelCase, the key in {@link LayerSpec.options}) and RETURNN's net dicts
+ * (`returnn`, e.g. `n_out`). The schema checks the value and its messages are
+ * the errors both vocabularies print ("must be a positive integer").
+ */
+export interface LayerOption {
+  /** Checks a value (zod). Its issue messages say what is expected: `must be a positive integer`. */
+  readonly schema: z.ZodType;
+  /** The value when the argument is absent (in both vocabularies, unless `returnnDefault`). */
+  readonly default?: unknown;
+  /** The key of this argument in a net-dict entry (RETURNN's option name). Absent: a net dict cannot set it. */
+  readonly returnn?: string;
+  /** The value when a net-dict entry leaves the key out, where RETURNN's default differs from the class's. */
+  readonly returnnDefault?: unknown;
+  /** Maps a net-dict value to the argument (after checking it with `returnnSchema` or `schema`), e.g. RETURNN's `"SAME"` to `"same"`. */
+  readonly fromReturnn?: (value: unknown) => unknown;
+  /** Checks the net-dict value when RETURNN writes it differently from the argument (before `fromReturnn`). Default `schema`. */
+  readonly returnnSchema?: z.ZodType;
+}
+
+/** A layer's arguments beyond the common ones of every layer (`name`, `trainable`, `dtype`, `seed`, `activityRegularizer`). */
+export type LayerOptions = Readonly<Record<string, LayerOption>>;
+
+/**
+ * A check across arguments: returns what is wrong, or `undefined`. `name`
+ * gives an argument's name in the caller's vocabulary (`resetAfter` in
+ * TypeScript, `reset_after` in a net dict), so one check serves both.
+ */
+export type LayerCheck = (args: Readonly<Record<string, unknown>>, name: (arg: string) => string) => string | undefined;
+
+/** A layer class a spec describes: constructed with an args object; its static `className` names it in configs. */
+export interface SpecLayerClass {
+  // The args are checked by the constructor (resolveArgs); `any` lets every layer's own args type fit.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  new (args: any): Layer;
+  readonly className: string;
+  fromConfig?(config: LayerConfig): Layer;
+}
+
+/** What a net dict knows when it creates a layer: the entry, its sources' and its target's templates. */
+export interface LayerBuildContext {
+  /** The entry's name (the layer's name). */
+  readonly name: string;
+  /** The whole entry, as written (common keys included). */
+  readonly entry: Readonly<Record<string, unknown>>;
+  /** Templates of the sources, in `from` order (class keys naming layers, `refKeys`, appended). */
+  readonly sources: readonly Data[];
+  /** The template of the entry's target (or the default target when it has a loss). */
+  readonly target?: Data;
+  /** The network being constructed (typed loosely: core does not know networks). */
+  readonly network: unknown;
+}
+
+/** How a net dict makes a layer of this class (RETURNN's layer class). */
+export interface NetDictSpec {
+  /** RETURNN class names, e.g. `['linear']`. */
+  readonly names: readonly string[];
+  /** When several specs share a name (RETURNN `conv` is a 1-D or 2-D convolution), whether this one takes the entry. */
+  readonly when?: (entry: Readonly<Record<string, unknown>>) => boolean;
+  /**
+   * How several `from` entries reach the layer: joined along the feature axis
+   * into one input (`concat`, RETURNN's default), as a list (`list`), or the layer takes none (`none`).
+   */
+  readonly sources: 'concat' | 'list' | 'none';
+  /** Takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
+  readonly acceptsSparse?: boolean;
+  /** May have no sources though it takes some (a `rec` unit stepping over its target). */
+  readonly optionalSources?: boolean;
+  /** Option keys whose values name layers (`position`, `base`): resolved like `from` and appended to the sources. */
+  readonly refKeys?: readonly string[];
+  /** Takes its input's sequence lengths as a last input (`[x, seqLens]`), for masking. */
+  readonly seqLens?: boolean | ((layer: Layer) => boolean);
+  /**
+   * Arguments a net dict derives from the context (after the entry's own):
+   * e.g. `sparseInputDim` from a sparse source. The option whose `returnn` key
+   * is `n_out` defaults to the target's class count without this.
+   */
+  readonly derive?: (ctx: LayerBuildContext, args: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** The output template, where `computeOutputShape` is not enough (a sparse or int32 output). */
+  readonly outputData?: (ctx: LayerBuildContext & { layer: Layer }) => Data | undefined;
+}
+
+/**
+ * The one vocabulary of a layer class: its class, its arguments (schemas,
+ * defaults, RETURNN names), its cross-argument checks, and how net dicts make
+ * it. The class's constructor checks its args with {@link resolveArgs}; the
+ * layer registry (`layerFromConfig`) and the net-dict registry derive from
+ * registered specs (`registerLayer`), and so do their error texts.
+ */
+export interface LayerSpec {
+  readonly cls: SpecLayerClass;
+  readonly options: LayerOptions;
+  readonly checks?: readonly LayerCheck[];
+  /** Absent: the class is made in code only (or by another spec). */
+  readonly netDict?: NetDictSpec;
+}
+
+/** A {@link LayerOption} from its schema and the rest. */
+export function option(schema: z.ZodType, more: Omit<LayerOption, 'schema'> = {}): LayerOption {
+  return { schema, ...more };
+}
+
+const show = (v: unknown): string =>
+  v === undefined ? 'undefined' : typeof v === 'function' ? 'a function' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+
+/** `key: message. Received: key=value.` for the first issue of a failed check, the key with its path (`filter_size[1]`). */
+function issueText(key: string, value: unknown, error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  const got = issue.path.reduce<unknown>((o, p) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined), value);
+  return `${key}${at} ${issue.message}. Received: ${key}${at}=${show(got)}.`;
+}
+
+/**
+ * The constructor's arguments, checked against `options` (and `checks`) with
+ * the defaults filled in: what a layer's constructor calls first. Keys not in
+ * `options` (the common `name`, `trainable`, ...) pass through unchecked.
+ * @throws LayerArgumentError naming the layer, the argument, what it must be and what was received,
+ *   e.g. `Linear: units must be a positive integer. Received: units=0.`
+ */
+export function resolveArgs<A extends object>(layer: string, options: LayerOptions, args: A, checks: readonly LayerCheck[] = []): A {
+  const given = (args ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...given };
+  for (const [key, opt] of Object.entries(options)) {
+    const value = given[key] === undefined ? opt.default : given[key];
+    if (value === undefined && opt.schema.safeParse(undefined).success) continue;
+    const r = opt.schema.safeParse(value);
+    if (!r.success) throw new LayerArgumentError(`${layer}: ${issueText(key, value, r.error)}`);
+    out[key] = value;
+  }
+  for (const check of checks) {
+    const problem = check(out, (k) => k);
+    if (problem) throw new LayerArgumentError(`${layer}: ${problem}`);
+  }
+  return out as A;
+}
+
+/**
+ * The constructor arguments of a net-dict entry's own keys (the keys beyond
+ * the common ones), in RETURNN's vocabulary: each key is checked with its
+ * option's schema and mapped to the argument; RETURNN's defaults filled in.
+ * Returns the args and the RETURNN keys the spec knows.
+ * @throws LayerArgumentError naming the key in RETURNN's spelling: `where` + `n_out must be a positive integer. Received: n_out=0.`,
+ *   or an unknown key with the keys the class takes.
+ */
+export function argsFromEntry(spec: LayerSpec, own: Readonly<Record<string, unknown>>, where: string, commonKeys: readonly string[]): Record<string, unknown> {
+  const byKey = new Map(Object.entries(spec.options).flatMap(([arg, o]) => (o.returnn ? [[o.returnn, [arg, o] as const]] : [])));
+  const unknown = Object.keys(own).filter((k) => !byKey.has(k));
+  if (unknown.length) {
+    throw new LayerArgumentError(
+      `${where}unknown key(s) ${unknown.map((k) => `'${k}'`).join(', ')}; this class takes ${[...commonKeys, ...byKey.keys()].join(', ')}.`,
+    );
+  }
+  const args: Record<string, unknown> = {};
+  for (const [key, [arg, o]] of byKey) {
+    const value = own[key] === undefined ? o.returnnDefault : own[key];
+    if (value === undefined) continue;
+    const r = (o.returnnSchema ?? o.schema).safeParse(value);
+    if (!r.success) throw new LayerArgumentError(`${where}${issueText(key, value, r.error)}`);
+    args[arg] = o.fromReturnn ? o.fromReturnn(value) : value;
+  }
+  return args;
+}
+
+/**
+ * Runs the spec's cross-argument checks on net-dict args, naming arguments by their RETURNN keys.
+ * @throws LayerArgumentError `where` + what is wrong.
+ */
+export function checkEntryArgs(spec: LayerSpec, args: Readonly<Record<string, unknown>>, where: string): void {
+  const names = new Map(Object.entries(spec.options).map(([arg, o]) => [arg, o.returnn ?? arg]));
+  for (const check of spec.checks ?? []) {
+    const problem = check(args, (k) => names.get(k) ?? k);
+    if (problem) throw new LayerArgumentError(`${where}${problem}`);
+  }
+}
+
+/** Schemas with the messages layers use (Keras' form: what is expected). */
+export const schemas = {
+  positiveInt: () => z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }),
+  nonNegativeInt: () => z.number({ error: 'must be a non-negative integer' }).int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }),
+  boolean: () => z.boolean({ error: 'must be true or false' }),
+  number: () => z.number({ error: 'must be a number' }).refine(Number.isFinite, { error: 'must be a finite number' }),
+  positive: () => z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }),
+  /** One of `values`. */
+  oneOf: <T extends string>(values: readonly [T, ...T[]]) => z.enum(values, { error: `must be one of ${values.map((v) => `'${v}'`).join(', ')}` }),
+  /** A probability of dropping: `[0, 1)`. */
+  rate: () => z.number({ error: 'must be a number in [0, 1)' }).min(0, { error: 'must be a number in [0, 1)' }).lt(1, { error: 'must be a number in [0, 1)' }),
+  /** An activation name (`relu`, `tanh`, ...), or null for none. */
+  activation: () =>
+    z
+      .string({ error: `must be an activation name (${ACTIVATION_NAMES.join(', ')}) or null` })
+      .nullable()
+      .refine((a) => a === null || ACTIVATION_NAMES.includes(a), { error: `must be one of ${ACTIVATION_NAMES.join(', ')} (or null)` }),
+  /** An initializer: a name (`glorot_uniform`, `zeros`, ...), its JSON form, or an Initializer. */
+  initializer: () =>
+    z.custom((v) => {
+      try {
+        getInitializer(v as never);
+        return true;
+      } catch {
+        return false;
+      }
+    }, { error: 'must be an initializer name such as glorot_uniform, zeros, ones, orthogonal, or an initializer' }),
+};
