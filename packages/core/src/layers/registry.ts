@@ -26,7 +26,9 @@ export interface SerializedLayer {
 
 // Built-in layers are listed here (not registered by each module) so that the
 // registry is complete whatever a user imports, with no import-order side effects.
+const classOnly = (cls: unknown): LayerSpec => ({ cls: cls as LayerClass, options: {} });
 const BUILT_IN: readonly LayerSpec[] = [
+  // Dense family.
   linearLayer,
   softmaxLayer,
   activationLayer,
@@ -34,11 +36,12 @@ const BUILT_IN: readonly LayerSpec[] = [
   dropoutCopyLayer,
   combineLayer,
   dropoutLayer,
-  ...[Conv2D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm, Rec].map((cls) => ({ cls: cls as LayerClass, options: {} })),
-  ...[LayerNorm, Conv1D, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention].map((cls) => ({
-    cls: cls as LayerClass,
-    options: {},
-  })),
+  // Convolution, pooling and shape family.
+  ...[Conv2D, Conv1D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm].map(classOnly),
+  // Sequence family.
+  ...[LayerNorm, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention].map(classOnly),
+  // Recurrent family.
+  ...[Rec].map(classOnly),
 ];
 
 const classes = new Map<string, LayerClass>();
