@@ -191,6 +191,19 @@ export const schemas = {
   positive: () => z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }),
   /** One of `values`. */
   oneOf: <T extends string>(values: readonly [T, ...T[]]) => z.enum(values, { error: `must be one of ${values.map((v) => `'${v}'`).join(', ')}` }),
+  /**
+   * One of `values` in any letter case, for RETURNN's spellings (`"SAME"`, `"MAX"`): a net-dict
+   * `returnnSchema`, with `fromReturnn` lower-casing the value.
+   */
+  oneOfAnyCase: (values: readonly [string, ...string[]]) => {
+    const error = `must be one of ${values.map((v) => `'${v}'`).join(', ')} (in any letter case)`;
+    return z.string({ error }).refine((v) => values.includes(v.toLowerCase()), { error });
+  },
+  /** A positive integer or a pair `[height, width]` of them (Keras' `normalize_tuple`), e.g. a 2-D window. */
+  pair: () => {
+    const error = 'must be a positive integer or a pair [height, width] of them';
+    return z.union([z.number({ error }).int({ error }).positive({ error }), z.tuple([schemas.positiveInt(), schemas.positiveInt()])], { error });
+  },
   /** A probability of dropping: `[0, 1)`. */
   rate: () => z.number({ error: 'must be a number in [0, 1)' }).min(0, { error: 'must be a number in [0, 1)' }).lt(1, { error: 'must be a number in [0, 1)' }),
   /** An activation name (`relu`, `tanh`, ...), or null for none. */
