@@ -1,7 +1,9 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../errors.js';
 import { Ones, Zeros } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import type { Variable } from '../variable.js';
 import { single } from './util.js';
 
@@ -22,6 +24,16 @@ export interface BatchNormArgs extends LayerArgs {
   scale?: boolean;
 }
 
+const MOMENTUM = "must be a number in [0, 1] (the weight of the new batch, RETURNN's convention: Keras' momentum 0.9 is 0.1 here)";
+
+/** BatchNorm's arguments in both vocabularies (RETURNN `BatchNormLayer`'s keys; the defaults are RETURNN's, behavior version >= 12). */
+const BATCH_NORM_OPTIONS = {
+  momentum: option(z.number({ error: MOMENTUM }).min(0, { error: MOMENTUM }).max(1, { error: MOMENTUM }), { default: 0.1, returnn: 'momentum' }),
+  epsilon: option(schemas.positive(), { default: 1e-3, returnn: 'epsilon' }),
+  center: option(schemas.boolean(), { default: true, returnn: 'use_shift' }),
+  scale: option(schemas.boolean(), { default: true, returnn: 'use_std' }),
+} satisfies LayerOptions;
+
 /**
  * Batch normalization over the last (feature) axis (Ioffe & Szegedy 2015;
  * RETURNN `batch_norm`, Keras/tfjs `BatchNormalization` with `axis=-1`):
@@ -38,7 +50,8 @@ export interface BatchNormArgs extends LayerArgs {
  * Weights, in Keras' order: `gamma` `[features]` (ones, trainable), `beta`
  * `[features]` (zeros, trainable), `moving_mean` `[features]` (zeros) and
  * `moving_variance` `[features]` (ones), both non-trainable.
- * @throws LayerArgumentError if `momentum` is outside `[0, 1]` or `epsilon` is not positive.
+ * @throws LayerArgumentError if `momentum` is outside `[0, 1]`, `epsilon` is not positive, or `center`/`scale`
+ *   is not a boolean (`BatchNorm: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if the input has rank < 2, or its last axis is unknown or differs from the built one.
  */
 export class BatchNorm extends Layer {
@@ -54,19 +67,11 @@ export class BatchNorm extends Layer {
 
   constructor(args: BatchNormArgs = {}) {
     super(args);
-    this.momentum = args.momentum ?? 0.1;
-    this.epsilon = args.epsilon ?? 1e-3;
-    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1)) {
-      throw new LayerArgumentError(
-        `BatchNorm: momentum is the weight of the new batch (RETURNN convention, Keras 0.9 = 0.1 here) and must be in [0, 1]. ` +
-          `Received: momentum=${String(args.momentum)}.`,
-      );
-    }
-    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0)) {
-      throw new LayerArgumentError(`BatchNorm: epsilon must be a positive number. Received: epsilon=${String(args.epsilon)}.`);
-    }
-    this.center = args.center ?? true;
-    this.scale = args.scale ?? true;
+    const a = resolveArgs('BatchNorm', BATCH_NORM_OPTIONS, args) as Required<BatchNormArgs>;
+    this.momentum = a.momentum;
+    this.epsilon = a.epsilon;
+    this.center = a.center;
+    this.scale = a.scale;
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -121,3 +126,10 @@ export class BatchNorm extends Layer {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
   }
 }
+
+/**
+ * RETURNN's `batch_norm` (`BatchNormLayer`): `momentum` (weight of the new
+ * batch, default 0.1), `epsilon` (1e-3), `use_shift` and `use_std` (true):
+ * {@link BatchNorm}.
+ */
+export const batchNormLayer: LayerSpec = { cls: BatchNorm, options: BATCH_NORM_OPTIONS, netDict: { names: ['batch_norm'], sources: 'concat' } };

@@ -1,10 +1,12 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import { type Activation, getActivation } from '../activations.js';
-import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { InputShapeError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type LayerCheck, type LayerOption, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import type { Variable } from '../variable.js';
-import { checkPadding, convWithEpilogue, single, toPair, windowOutputSize } from './util.js';
+import { convWithEpilogue, PADDINGS, single, toPair, windowOutputSize } from './util.js';
 
 /** Arguments of {@link Conv2D}. */
 export interface Conv2DArgs extends LayerArgs {
@@ -14,7 +16,10 @@ export interface Conv2DArgs extends LayerArgs {
   kernelSize: number | [number, number];
   /** Step of the window (RETURNN `strides`). Default 1. */
   strides?: number | [number, number];
-  /** `same` (output `ceil(in / stride)`) or `valid` (no padding). Default `valid`. */
+  /**
+   * `same` (output `ceil(in / stride)`) or `valid` (no padding). Default `valid` (Keras);
+   * a net dict without `padding` gets `same` (RETURNN's spelling `"SAME"`/`"VALID"` is accepted).
+   */
   padding?: 'same' | 'valid';
   /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1. */
   dilationRate?: number | [number, number];
@@ -29,6 +34,51 @@ export interface Conv2DArgs extends LayerArgs {
 }
 
 /**
+ * RETURNN's `padding` of `conv` and `pool`: `same` or `valid` in any letter
+ * case (`"SAME"`), mapped to the argument's lower case.
+ */
+export const RETURNN_PADDING: Pick<LayerOption, 'returnnSchema' | 'fromReturnn'> = {
+  returnnSchema: schemas.oneOfAnyCase(PADDINGS),
+  fromReturnn: (v) => (v as string).toLowerCase(),
+};
+
+/**
+ * A convolution's strides and dilation rate cannot both exceed 1 (TF's
+ * `conv2d` refuses it). Shared by {@link Conv2D} and `Conv1D`.
+ */
+export const CONV_CHECKS: readonly LayerCheck[] = [
+  (a, name) => {
+    const above1 = (v: unknown) => (Array.isArray(v) ? v : [v]).some((n) => typeof n === 'number' && n > 1);
+    if (!above1(a.strides) || !above1(a.dilationRate)) return undefined;
+    return (
+      `${name('strides')} > 1 and ${name('dilationRate')} > 1 cannot be combined. ` +
+      `Received: ${name('strides')}=${JSON.stringify(a.strides)}, ${name('dilationRate')}=${JSON.stringify(a.dilationRate)}.`
+    );
+  },
+];
+
+const FILTER_SIZE = 'must be [width] (a 1-D convolution over time) or [height, width] (2-D) of positive integers, or one positive integer for both';
+
+/** Conv2D's arguments in both vocabularies (RETURNN `ConvLayer`'s keys). */
+const CONV2D_OPTIONS = {
+  filters: option(schemas.positiveInt(), { returnn: 'n_out' }),
+  kernelSize: option(schemas.pair(), {
+    returnn: 'filter_size',
+    // RETURNN's 1-element filter_size is Conv1D (see conv1dLayer); 3-D convolutions are not supported.
+    returnnSchema: z.union([z.number({ error: FILTER_SIZE }).int({ error: FILTER_SIZE }).positive({ error: FILTER_SIZE }), z.tuple([schemas.positiveInt(), schemas.positiveInt()])], {
+      error: FILTER_SIZE,
+    }),
+  }),
+  strides: option(schemas.pair(), { default: 1, returnn: 'strides' }),
+  padding: option(schemas.oneOf(PADDINGS), { default: 'valid', returnn: 'padding', returnnDefault: 'same', ...RETURNN_PADDING }),
+  dilationRate: option(schemas.pair(), { default: 1, returnn: 'dilation_rate' }),
+  activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
+  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
+  kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
+} satisfies LayerOptions;
+
+/**
  * 2-D convolution over NHWC input (RETURNN `conv` layer with two spatial
  * dims, Keras/tfjs `Conv2D`): `y = activation(conv(x, kernel) + bias)`.
  *
@@ -37,7 +87,8 @@ export interface Conv2DArgs extends LayerArgs {
  * `out = ceil(in / stride)` for `same` and `ceil((in - (k - 1) * dilation) / stride)` for `valid`.
  * Weights: `kernel` `[kernelHeight, kernelWidth, inChannels, filters]` (HWIO), `bias` `[filters]`.
  * @throws LayerArgumentError for a non-positive or non-integer `filters`, `kernelSize`,
- *   `strides` or `dilationRate`, a padding other than `same`/`valid`, or strides and dilation both > 1.
+ *   `strides` or `dilationRate`, a padding other than `same`/`valid`, an unknown activation or
+ *   initializer, or strides and dilation both > 1 (`Conv2D: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if the input is not rank 4, its channels are unknown,
  *   or a `valid` window does not fit in the input.
  */
@@ -58,25 +109,17 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args);
-    if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new LayerArgumentError(`Conv2D: filters (n_out) must be a positive integer. Received: filters=${String(args.filters)}.`);
-    }
-    this.filters = args.filters;
-    this.kernelSize = toPair(args.kernelSize, NaN, 'Conv2D', 'kernelSize');
-    this.strides = toPair(args.strides, 1, 'Conv2D', 'strides');
-    this.dilationRate = toPair(args.dilationRate, 1, 'Conv2D', 'dilationRate');
-    if (this.strides.some((s) => s > 1) && this.dilationRate.some((d) => d > 1)) {
-      throw new LayerArgumentError(
-        `Conv2D: strides > 1 and dilationRate > 1 cannot be combined. ` +
-          `Received: strides=[${this.strides.join(', ')}], dilationRate=[${this.dilationRate.join(', ')}].`,
-      );
-    }
-    this.padding = checkPadding(args.padding, 'valid', 'Conv2D');
-    this.withBias = args.withBias ?? true;
-    this.activationName = args.activation ?? null;
+    const a = resolveArgs('Conv2D', CONV2D_OPTIONS, args, CONV_CHECKS) as Required<Conv2DArgs>;
+    this.filters = a.filters;
+    this.kernelSize = toPair(a.kernelSize, NaN, 'Conv2D', 'kernelSize');
+    this.strides = toPair(a.strides, 1, 'Conv2D', 'strides');
+    this.dilationRate = toPair(a.dilationRate, 1, 'Conv2D', 'dilationRate');
+    this.padding = a.padding;
+    this.withBias = a.withBias;
+    this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
-    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelInit = getInitializer(a.kernelInitializer);
+    this.biasInit = getInitializer(a.biasInitializer);
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -132,3 +175,20 @@ export class Conv2D extends Layer {
     };
   }
 }
+
+/** Whether a RETURNN `conv` entry is a 1-D convolution over time: its `filter_size` has one element. */
+export const isConv1DEntry = (entry: Readonly<Record<string, unknown>>): boolean => Array.isArray(entry.filter_size) && entry.filter_size.length === 1;
+
+/**
+ * RETURNN's `conv` (`ConvLayer`) with a 2-element `filter_size` (`[height,
+ * width]`, or one number for both) on `[batch, height, width, channels]`:
+ * {@link Conv2D}. An entry with a 1-element `filter_size` is `conv1dLayer`'s
+ * (over time). Without `padding` an entry pads `same` (Strata's net-dict
+ * default; RETURNN requires the key); `"SAME"`/`"VALID"` are accepted.
+ */
+export const conv2dLayer: LayerSpec = {
+  cls: Conv2D,
+  options: CONV2D_OPTIONS,
+  checks: CONV_CHECKS,
+  netDict: { names: ['conv'], when: (entry) => !isConv1DEntry(entry), sources: 'concat' },
+};

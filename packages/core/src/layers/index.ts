@@ -1,12 +1,12 @@
 export { ActivationLayer, type ActivationLayerArgs, activationLayer } from './activation.js';
-export { BatchNorm, type BatchNormArgs } from './batch-norm.js';
+export { BatchNorm, type BatchNormArgs, batchNormLayer } from './batch-norm.js';
 export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind, combineLayer } from './combine.js';
-export { Conv2D, type Conv2DArgs } from './conv2d.js';
+export { Conv2D, type Conv2DArgs, conv2dLayer } from './conv2d.js';
 export { concatShape, Copy, copyLayer, dropoutCopyLayer } from './copy.js';
 export { applyDropout, Dropout, type DropoutArgs, dropoutLayer } from './dropout.js';
 export { LINEAR_OPTIONS, Linear, type LinearArgs, linearLayer, sparseInputDimOf } from './linear.js';
-export { Flatten, MergeDims } from './merge-dims.js';
-export { Pool2D, type Pool2DArgs } from './pool2d.js';
+export { Flatten, flattenLayer, MergeDims, type MergeDimsArgs, mergeDimsLayer } from './merge-dims.js';
+export { Pool2D, type Pool2DArgs, pool2dLayer } from './pool2d.js';
 export {
   layerFromConfig,
   type LayerClass,
@@ -18,7 +18,7 @@ export {
   type SerializedLayer,
   serializeLayer,
 } from './registry.js';
-export { Reshape, type ReshapeArgs, SplitDims, type SplitDimsArgs } from './split-dims.js';
+export { Reshape, type ReshapeArgs, reshapeLayer, SplitDims, type SplitDimsArgs, splitDimsLayer } from './split-dims.js';
 export { Softmax, type SoftmaxArgs, softmaxLayer } from './softmax.js';
 export * from './rec/index.js';
 export * from './seq/index.js';

@@ -1,19 +1,35 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
-import { checkPadding, single, toPair, windowOutputSize } from './util.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
+import { RETURNN_PADDING } from './conv2d.js';
+import { PADDINGS, single, toPair, windowOutputSize } from './util.js';
 
 /** Arguments of {@link Pool2D}. */
 export interface Pool2DArgs extends LayerArgs {
-  /** `max` or `avg` (RETURNN `mode`). */
+  /** `max` or `avg` (RETURNN `mode`, in any letter case there). */
   mode: 'max' | 'avg';
   /** Window `[height, width]` (RETURNN `pool_size`), or one number for both. */
   poolSize: number | [number, number];
-  /** Step of the window. Default: `poolSize`. */
+  /** Step of the window (RETURNN `strides`). Default: `poolSize`. */
   strides?: number | [number, number];
-  /** Default `valid`. `avg` with `same` divides by the number of non-padded taps (as TF/Keras). */
+  /**
+   * Default `valid` (as RETURNN and Keras; RETURNN's `"SAME"`/`"VALID"` are accepted in a net dict).
+   * `avg` with `same` divides by the number of non-padded taps (as TF/Keras).
+   */
   padding?: 'same' | 'valid';
 }
+
+/** The modes of {@link Pool2D}. */
+const POOL_MODES = ['max', 'avg'] as const;
+
+/** Pool2D's arguments in both vocabularies (RETURNN `PoolLayer`'s keys). */
+const POOL2D_OPTIONS = {
+  mode: option(schemas.oneOf(POOL_MODES), { returnn: 'mode', returnnSchema: schemas.oneOfAnyCase(POOL_MODES), fromReturnn: (v) => (v as string).toLowerCase() }),
+  poolSize: option(schemas.pair(), { returnn: 'pool_size' }),
+  strides: option(schemas.pair().optional(), { returnn: 'strides' }),
+  padding: option(schemas.oneOf(PADDINGS), { default: 'valid', returnn: 'padding', ...RETURNN_PADDING }),
+} satisfies LayerOptions;
 
 /**
  * 2-D max or average pooling over NHWC input (RETURNN `pool` layer with two
@@ -22,8 +38,8 @@ export interface Pool2DArgs extends LayerArgs {
  * Shape: input `[batch, height, width, channels]` → output
  * `[batch, outHeight, outWidth, channels]`, float32, with `out = ceil(in / stride)`
  * for `same` and `ceil((in - poolSize + 1) / stride)` for `valid`.
- * @throws LayerArgumentError for a mode other than `max`/`avg`, non-positive
- *   `poolSize`/`strides`, or a padding other than `same`/`valid`.
+ * @throws LayerArgumentError for a mode other than `max`/`avg`, non-positive or non-integer
+ *   `poolSize`/`strides`, or a padding other than `same`/`valid` (`Pool2D: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if the input is not rank 4 or a `valid` window does not fit.
  */
 export class Pool2D extends Layer {
@@ -35,13 +51,11 @@ export class Pool2D extends Layer {
 
   constructor(args: Pool2DArgs) {
     super(args);
-    if (args.mode !== 'max' && args.mode !== 'avg') {
-      throw new LayerArgumentError(`Pool2D: mode must be 'max' or 'avg'. Received: mode=${JSON.stringify(args.mode)}.`);
-    }
-    this.mode = args.mode;
-    this.poolSize = toPair(args.poolSize, NaN, 'Pool2D', 'poolSize');
-    this.strides = toPair(args.strides ?? this.poolSize, 1, 'Pool2D', 'strides');
-    this.padding = checkPadding(args.padding, 'valid', 'Pool2D');
+    const a = resolveArgs('Pool2D', POOL2D_OPTIONS, args);
+    this.mode = a.mode;
+    this.poolSize = toPair(a.poolSize, NaN, 'Pool2D', 'poolSize');
+    this.strides = toPair(a.strides ?? this.poolSize, 1, 'Pool2D', 'strides');
+    this.padding = a.padding ?? 'valid';
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -77,3 +91,10 @@ export class Pool2D extends Layer {
     return { ...super.getConfig(), mode: this.mode, poolSize: [...this.poolSize], strides: [...this.strides], padding: this.padding };
   }
 }
+
+/**
+ * RETURNN's `pool` (`PoolLayer`) with a 2-element `pool_size` on `[batch,
+ * height, width, channels]`: {@link Pool2D}. `mode` and `padding` may be
+ * written in RETURNN's upper case (`"MAX"`, `"SAME"`); `strides` defaults to `pool_size`.
+ */
+export const pool2dLayer: LayerSpec = { cls: Pool2D, options: POOL2D_OPTIONS, netDict: { names: ['pool'], sources: 'concat' } };

@@ -2,18 +2,19 @@ import { LayerArgumentError } from '../errors.js';
 import type { Layer, LayerConfig } from '../layer.js';
 import type { LayerSpec, SpecLayerClass } from '../layer-spec.js';
 import { activationLayer } from './activation.js';
-import { BatchNorm } from './batch-norm.js';
+import { batchNormLayer } from './batch-norm.js';
 import { combineLayer } from './combine.js';
-import { Conv2D } from './conv2d.js';
+import { conv2dLayer } from './conv2d.js';
 import { copyLayer, dropoutCopyLayer } from './copy.js';
 import { dropoutLayer } from './dropout.js';
 import { linearLayer } from './linear.js';
-import { Flatten, MergeDims } from './merge-dims.js';
-import { Pool2D } from './pool2d.js';
+import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
+import { pool2dLayer } from './pool2d.js';
 import { Rec } from './rec/index.js';
-import { Conv1D, DotAttention, Gather, LayerNorm, Length, PositionalEncoding, PostfixInTime, PrefixInTime, Reduce, SelfAttention, Slice, Window } from './seq/index.js';
+import { conv1dLayer } from './seq/conv1d.js';
+import { DotAttention, Gather, LayerNorm, Length, PositionalEncoding, PostfixInTime, PrefixInTime, Reduce, SelfAttention, Slice, Window } from './seq/index.js';
 import { softmaxLayer } from './softmax.js';
-import { Reshape, SplitDims } from './split-dims.js';
+import { reshapeLayer, splitDimsLayer } from './split-dims.js';
 
 /** A layer class that can be recreated from its config (see {@link LayerSpec.cls}). */
 export type LayerClass = SpecLayerClass;
@@ -37,7 +38,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   combineLayer,
   dropoutLayer,
   // Convolution, pooling and shape family.
-  ...[Conv2D, Conv1D, Pool2D, MergeDims, Flatten, SplitDims, Reshape, BatchNorm].map(classOnly),
+  conv2dLayer, conv1dLayer, pool2dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
   ...[LayerNorm, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention].map(classOnly),
   // Recurrent family.

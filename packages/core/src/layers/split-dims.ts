@@ -1,6 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
 import { single } from './util.js';
 
 /** Arguments of {@link SplitDims}. */
@@ -11,20 +13,36 @@ export interface SplitDimsArgs extends LayerArgs {
   axis?: number;
 }
 
-/** @throws LayerArgumentError unless `dims` (named `arg` in the message) are positive integers with at most one `-1`. */
-function checkDims(dims: unknown, layer: string, arg = 'dims'): number[] {
-  const ok =
-    Array.isArray(dims) &&
-    dims.length > 0 &&
-    dims.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) &&
-    dims.filter((d) => d === -1).length <= 1;
-  if (!ok) {
-    throw new LayerArgumentError(
-      `${layer}: ${arg} must be a non-empty list of positive integers with at most one -1. Received: ${arg}=${JSON.stringify(dims)}.`,
-    );
-  }
-  return [...(dims as number[])];
-}
+const DIMS = 'must be a non-empty list of positive integers with at most one -1';
+const DIM = 'must be a positive integer or -1';
+
+/** Sizes to split or reshape into: a non-empty list of positive integers, at most one of them `-1` (inferred). */
+const dimsSchema = () =>
+  z
+    .array(z.number({ error: DIM }).int({ error: DIM }).refine((d) => d > 0 || d === -1, { error: DIM }), { error: DIMS })
+    .min(1, { error: DIMS })
+    .refine((dims) => dims.filter((d) => d === -1).length <= 1, { error: DIMS });
+
+/** A non-batch axis: a non-zero integer, negative from the end. */
+const AXIS = 'must be a non-batch axis: a non-zero integer (negative counts from the end; 0 is the batch axis)';
+const axisSchema = () => z.number({ error: AXIS }).int({ error: AXIS }).refine((a) => a !== 0, { error: AXIS });
+
+/** SplitDims' arguments in both vocabularies (RETURNN `SplitDimsLayer`'s keys). */
+const SPLIT_DIMS_OPTIONS = {
+  dims: option(dimsSchema(), { returnn: 'dims' }),
+  axis: option(axisSchema(), {
+    default: -1,
+    returnn: 'axis',
+    // RETURNN: "F" (the feature axis, last here), or an axis index counting the batch axis. Strata's default is "F" (RETURNN requires the key).
+    returnnSchema: z.union([z.literal('F'), axisSchema()], {
+      error: 'must be "F" (the feature axis) or a non-batch axis index: a non-zero integer (negative counts from the end; 0 is the batch axis)',
+    }),
+    fromReturnn: (v) => (v === 'F' ? -1 : v),
+  }),
+} satisfies LayerOptions;
+
+/** Reshape's arguments (Keras only: no net-dict class). */
+const RESHAPE_OPTIONS = { targetShape: option(dimsSchema()) } satisfies LayerOptions;
 
 /**
  * `dims` with the `-1` resolved for an axis of `size`.
@@ -44,7 +62,8 @@ function resolveDims(dims: number[], size: number | null, fail: () => never): (n
  *
  * Shape: with `axis = -1`, `dims = [28, 28, 1]`: `[batch, 784]` → `[batch, 28, 28, 1]`;
  * in general `[batch, ..., n, ...]` → `[batch, ..., d1, ..., dk, ...]` with `d1 * ... * dk = n`. Any dtype.
- * @throws LayerArgumentError for bad `dims` or for `axis` 0 (the batch axis).
+ * @throws LayerArgumentError for bad `dims` or an `axis` that is not a non-zero integer (0 is the batch axis)
+ *   (`SplitDims: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if the axis does not exist or its size is not the product of `dims`.
  */
 export class SplitDims extends Layer {
@@ -54,11 +73,9 @@ export class SplitDims extends Layer {
 
   constructor(args: SplitDimsArgs) {
     super(args);
-    this.dims = checkDims(args.dims, 'SplitDims');
-    this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis) || this.axis === 0) {
-      throw new LayerArgumentError(`SplitDims: axis must be a non-batch axis (not 0). Received: axis=${String(args.axis)}.`);
-    }
+    const a = resolveArgs('SplitDims', SPLIT_DIMS_OPTIONS, args) as Required<SplitDimsArgs>;
+    this.dims = [...a.dims];
+    this.axis = a.axis;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -99,7 +116,7 @@ export interface ReshapeArgs extends LayerArgs {
  *
  * Shape: e.g. `targetShape = [28, 28, 1]`: `[batch, 784]` → `[batch, 28, 28, 1]`;
  * `[batch, 4, 6]` with `[3, -1]` → `[batch, 3, 8]`. Any dtype.
- * @throws LayerArgumentError for a bad `targetShape`.
+ * @throws LayerArgumentError for a bad `targetShape` (`Reshape: targetShape must be ... Received: targetShape=...`).
  * @throws InputShapeError if the non-batch size is not the product of `targetShape`.
  */
 export class Reshape extends Layer {
@@ -108,7 +125,7 @@ export class Reshape extends Layer {
 
   constructor(args: ReshapeArgs) {
     super(args);
-    this.targetShape = checkDims(args.targetShape, 'Reshape', 'targetShape');
+    this.targetShape = [...resolveArgs('Reshape', RESHAPE_OPTIONS, args).targetShape];
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -131,3 +148,13 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 }
+
+/**
+ * RETURNN's `split_dims` (`SplitDimsLayer`) with `dims` and `axis` (`"F"`,
+ * the default here though RETURNN requires the key, or an axis index
+ * counting the batch axis): {@link SplitDims}.
+ */
+export const splitDimsLayer: LayerSpec = { cls: SplitDims, options: SPLIT_DIMS_OPTIONS, netDict: { names: ['split_dims'], sources: 'concat' } };
+
+/** Keras' `Reshape`, made in code only (no net-dict class; net dicts use `split_dims`). */
+export const reshapeLayer: LayerSpec = { cls: Reshape, options: RESHAPE_OPTIONS };

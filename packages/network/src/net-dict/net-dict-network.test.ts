@@ -98,7 +98,7 @@ describe('constructFromDict (seed 003)', () => {
     expect(() => build({ f: { class: 'merge_dims', axis: 'T' } as never, output: { class: 'softmax', loss: 'ce', from: 'f' } })).toThrow(/unknown key\(s\) 'axis'/);
     // A known key with a value the class does not support names the accepted values.
     expect(() => build({ f: { class: 'merge_dims', axes: 'T' } as never, output: { class: 'softmax', loss: 'ce', from: 'f' } })).toThrow(
-      /axes: Invalid input: expected "except_batch". Received: axes="T"/,
+      `Net dict entry 'f' (class 'merge_dims'): axes must be 'except_batch' (Strata merges every axis after the batch axis). Received: axes="T".`,
     );
   });
 

@@ -13,9 +13,6 @@ import type { NetDictNetworkArgs } from './network-args.js';
 import { currentNetwork, networkStack, withCurrentNetwork } from './network-stack.js';
 import type { NetDictLayerClass } from './registry.js';
 import type { LayerDescription, NetDict } from './schema.js';
-import { registerStandardClasses } from './standard-classes.js';
-
-registerStandardClasses();
 
 export type { NetDictNetworkArgs } from './network-args.js';
 export type { RecStepInfo } from './net-dict-steps.js';

@@ -1,11 +1,14 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import { type Activation, getActivation } from '../../activations.js';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { InputShapeError } from '../../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { checkPadding, convWithEpilogue, positiveInt, windowOutputSize } from '../util.js';
+import { CONV_CHECKS, isConv1DEntry, RETURNN_PADDING } from '../conv2d.js';
+import { convWithEpilogue, PADDINGS, windowOutputSize } from '../util.js';
 import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Conv1D}. */
@@ -16,7 +19,10 @@ export interface Conv1DArgs extends LayerArgs {
   kernelSize: number;
   /** Step of the window in frames (RETURNN `strides`). Default 1. */
   strides?: number;
-  /** `same` (output `ceil(time / stride)` frames) or `valid` (no padding). Default `valid`, as RETURNN and Keras. */
+  /**
+   * `same` (output `ceil(time / stride)` frames) or `valid` (no padding). Default `valid` (Keras);
+   * a net dict without `padding` gets `same` (RETURNN's spelling `"SAME"`/`"VALID"` is accepted).
+   */
   padding?: 'same' | 'valid';
   /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1. */
   dilationRate?: number;
@@ -29,6 +35,28 @@ export interface Conv1DArgs extends LayerArgs {
   /** Default `zeros`. */
   biasInitializer?: InitializerSpec;
 }
+
+/** RETURNN's `[k]` (one element per spatial axis) or `k` for a 1-D convolution's size, stride or dilation. */
+const oneOrList = () => z.union([schemas.positiveInt(), z.tuple([schemas.positiveInt()])], { error: 'must be a positive integer or a list of one' });
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+
+/** Conv1D's arguments in both vocabularies (RETURNN `ConvLayer`'s keys; a list of one element in a net dict is the number). */
+const CONV1D_OPTIONS = {
+  filters: option(schemas.positiveInt(), { returnn: 'n_out' }),
+  kernelSize: option(schemas.positiveInt(), { returnn: 'filter_size', returnnSchema: z.tuple([schemas.positiveInt()]), fromReturnn: first }),
+  strides: option(schemas.positiveInt(), { default: 1, returnn: 'strides', returnnSchema: oneOrList(), fromReturnn: first }),
+  padding: option(schemas.oneOf(PADDINGS), { default: 'valid', returnn: 'padding', returnnDefault: 'same', ...RETURNN_PADDING }),
+  dilationRate: option(schemas.positiveInt(), {
+    default: 1,
+    returnn: 'dilation_rate',
+    returnnSchema: oneOrList(),
+    fromReturnn: first,
+  }),
+  activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
+  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
+  kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
+} satisfies LayerOptions;
 
 /**
  * 1-D convolution over the time axis (RETURNN `conv` layer with a 1-D
@@ -47,7 +75,8 @@ export interface Conv1DArgs extends LayerArgs {
  * {@link Conv1D.outputSeqLens} applies the same rule to each length (at least 0).
  * Weights: `kernel` `[kernelSize, inFeatures, filters]` (Keras' layout), `bias` `[filters]`.
  * @throws LayerArgumentError for a non-positive or non-integer `filters`, `kernelSize`, `strides`
- *   or `dilationRate`, a padding other than `same`/`valid`, or strides and dilation both > 1.
+ *   or `dilationRate`, a padding other than `same`/`valid`, an unknown activation or initializer,
+ *   or strides and dilation both > 1 (`Conv1D: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if `x` is not rank 3 with a known feature axis, a `valid` window does not
  *   fit in `time`, or `seqLens` is not int32 `[batch]`.
  */
@@ -68,21 +97,17 @@ export class Conv1D extends Layer {
 
   constructor(args: Conv1DArgs) {
     super(args);
-    this.filters = positiveInt(args.filters, NaN, 'Conv1D', 'filters');
-    this.kernelSize = positiveInt(args.kernelSize, NaN, 'Conv1D', 'kernelSize');
-    this.strides = positiveInt(args.strides, 1, 'Conv1D', 'strides');
-    this.dilationRate = positiveInt(args.dilationRate, 1, 'Conv1D', 'dilationRate');
-    if (this.strides > 1 && this.dilationRate > 1) {
-      throw new LayerArgumentError(
-        `Conv1D: strides > 1 and dilationRate > 1 cannot be combined. Received: strides=${this.strides}, dilationRate=${this.dilationRate}.`,
-      );
-    }
-    this.padding = checkPadding(args.padding, 'valid', 'Conv1D');
-    this.withBias = args.withBias ?? true;
-    this.activationName = args.activation ?? null;
+    const a = resolveArgs('Conv1D', CONV1D_OPTIONS, args, CONV_CHECKS) as Required<Conv1DArgs>;
+    this.filters = a.filters;
+    this.kernelSize = a.kernelSize;
+    this.strides = a.strides;
+    this.dilationRate = a.dilationRate;
+    this.padding = a.padding;
+    this.withBias = a.withBias;
+    this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
-    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.biasInit = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelInit = getInitializer(a.kernelInitializer);
+    this.biasInit = getInitializer(a.biasInitializer);
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -148,3 +173,17 @@ export class Conv1D extends Layer {
     };
   }
 }
+
+/**
+ * RETURNN's `conv` (`ConvLayer`) with a 1-element `filter_size` (`[k]`): a
+ * convolution over the time axis of `[batch, time, features]`, {@link Conv1D},
+ * given the sequence lengths to mask padded frames. `strides` and
+ * `dilation_rate` may be `k` or `[k]`. Without `padding` an entry pads `same`
+ * (Strata's net-dict default; RETURNN requires the key); `"SAME"`/`"VALID"` are accepted.
+ */
+export const conv1dLayer: LayerSpec = {
+  cls: Conv1D,
+  options: CONV1D_OPTIONS,
+  checks: CONV_CHECKS,
+  netDict: { names: ['conv'], when: isConv1DEntry, sources: 'concat', seqLens: true },
+};

@@ -1,4 +1,4 @@
-export { Conv1D, type Conv1DArgs } from './conv1d.js';
+export { Conv1D, type Conv1DArgs, conv1dLayer } from './conv1d.js';
 export { DotAttention, type DotAttentionArgs } from './dot-attention.js';
 export { Gather, type GatherArgs } from './gather.js';
 export { LayerNorm, type LayerNormArgs } from './layer-norm.js';
