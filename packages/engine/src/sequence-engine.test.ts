@@ -64,15 +64,16 @@ interface SeenBatch {
 /** Records the batches `forward` receives (read back on the eager tfjs backend). */
 function recordBatches(net: NetDictNetwork): SeenBatch[] {
   const seen: SeenBatch[] = [];
-  const forward = net.forward.bind(net);
-  net.forward = (inputs, ctx) => {
+  // The engine's steps call the model contract's computeLosses with each batch.
+  const computeLosses = net.computeLosses.bind(net);
+  net.computeLosses = (inputs, ctx) => {
     seen.push({
       shapes: Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, [...t.shape, t.dtype === 'int32' ? 1 : 0]])),
       dataLens: Array.from(ops.readSync(inputs[seqLensKey('data')]!)),
       classesLens: Array.from(ops.readSync(inputs[seqLensKey('classes')]!)),
       checksum: Array.from(ops.readSync(inputs.data!)).reduce((a, v, i) => a + v * ((i % 97) + 1), 0),
     });
-    return forward(inputs, ctx);
+    return computeLosses(inputs, ctx);
   };
   return seen;
 }

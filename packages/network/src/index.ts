@@ -38,12 +38,14 @@ export {
   type RecStepInfo,
   type SourceRef,
 } from './net-dict/net-dict-network.js';
-export { NetDictParams, type TrainParamsSelection } from './net-dict/net-dict-params.js';
-export { NetDictSteps } from './net-dict/net-dict-steps.js';
+export { LayerGraph, type LayerGraphOptions } from './net-dict/graph.js';
+export { NetworkParams, type NetworkParamsOptions } from './net-dict/params-api.js';
+export type { TrainParamsSelection } from './net-dict/params.js';
 export type { ConstructLayerHooks } from './net-dict/construct.js';
 export type { ExtraNetOptions } from './net-dict/extra-net.js';
 export { computeLosses, type FetchesOptions } from './net-dict/losses.js';
-export type { NetworkParamsSerialized, ParamsFileIO, ParamValue, ParamValueInput, ParamValuesDict, SetParamValuesOptions } from './net-dict/params.js';
+export { runGraph } from './net-dict/run-graph.js';
+export type { NetworkParamsSerialized, ParamValue, ParamValueInput, ParamValuesDict, SetParamValuesOptions } from './net-dict/params.js';
 export type { SearchChoicesOptions } from './net-dict/search-choices.js';
 export { summarizeTensor } from './net-dict/forward.js';
 export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';

@@ -1,11 +1,13 @@
-import { concatShape, Data, LayerError, type SymbolicShape, untracked } from '@strata/core';
+import { concatShape, Data, LayerError, type SymbolicShape } from '@strata/core';
 import { getLoss, L2, LossError, LossHolder, type Loss } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternDataKeyError } from '../extern-data/errors.js';
+import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
+import { LayerGraph } from './graph.js';
 import type { LayerNode, SourceRef } from './layer-node.js';
 import { checkLossTarget } from './loss-target.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import { withCurrentNetwork } from './network-stack.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
 
@@ -32,7 +34,7 @@ let nextOrder = 0;
 const EXTRA_REF = /^extra\.([^:]+):(.+)$/;
 
 /** Parses one `from` reference of layer `owner` (see {@link SourceRef}). @throws LayerNotFoundError, NetDictError */
-export function parseSource(net: NetDictNetwork, ref: string, owner: string): SourceRef {
+export function parseSource(net: LayerGraph, ref: string, owner: string): SourceRef {
   if (ref === 'data') return { kind: 'data', key: net.externData.defaultInput };
   if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
   const extra = EXTRA_REF.exec(ref);
@@ -45,7 +47,7 @@ export function parseSource(net: NetDictNetwork, ref: string, owner: string): So
   if (ref.startsWith('prev:') || ref.startsWith('base:')) {
     const kind = ref.slice(0, 4) as 'prev' | 'base';
     const name = ref.slice(5);
-    const scope = kind === 'prev' ? (net.enclosing ? net.netDict : undefined) : net.parentNet?.netDict;
+    const scope = kind === 'prev' ? (net.enclosing ? net.netDict : undefined) : net.parent?.netDict;
     if (!scope) {
       throw new NetDictError(`Layer '${owner}' takes "from": "${ref}", but "${kind}:" references exist only inside the "unit" of a "rec" layer.`);
     }
@@ -64,7 +66,7 @@ export function parseSource(net: NetDictNetwork, ref: string, owner: string): So
 }
 
 /** The entry parsed with the common and the class's own schema, its class, and its sources. */
-function describe(net: NetDictNetwork, name: string, raw: unknown, cls: NetDictLayerClass) {
+function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayerClass) {
   const entry = parseEntry(commonEntrySchema, raw, name);
   const ownKeys = Object.fromEntries(Object.entries(raw as object).filter(([k]) => !COMMON_KEYS.has(k)));
   const own = parseEntry(cls.options ?? z.strictObject({}), ownKeys, name) as Record<string, unknown>;
@@ -78,8 +80,8 @@ function describe(net: NetDictNetwork, name: string, raw: unknown, cls: NetDictL
 }
 
 /** The node `name` of `net`, constructed if needed; in an extra net, layers it does not own come from its parent net. */
-export function getOrConstruct(net: NetDictNetwork, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
-  const extraParent = net.extraParentNet;
+export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+  const extraParent = net.extraParent;
   if (extraParent && !net.ownsLayer(name)) return getOrConstruct(extraParent, name);
   return net.nodes.get(name) ?? constructLayer(net, undefined, name, hooks);
 }
@@ -88,8 +90,8 @@ export function getOrConstruct(net: NetDictNetwork, name: string, hooks: Constru
  * Seed `construct_layer`: constructs the sources of `name` first (through
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
-export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
-  if (netDict && netDict !== net.netDict) net.netDict = untracked({ ...net.netDict, ...netDict });
+export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...netDict };
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
@@ -103,10 +105,10 @@ export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined
   try {
     for (const s of sources) {
       if (s.kind === 'layer') getLayer(s.name);
-      else if (s.kind === 'base') getOrConstruct(net.parentNet!, s.name);
-      else if (s.kind === 'extra') net.extraNetLayer(s.net, s.name);
+      else if (s.kind === 'base') getOrConstruct(net.parent!, s.name);
+      else if (s.kind === 'extra') extraNetLayer(net, s.net, s.name);
     }
-    return (hooks.addLayer ?? ((n, c, d) => net.addLayer(n, c, d)))(name, cls, raw);
+    return (hooks.addLayer ?? ((n, c, d) => addLayer(net, n, c, d)))(name, cls, raw);
   } finally {
     stack.pop();
   }
@@ -120,12 +122,12 @@ export function constructLayer(net: NetDictNetwork, netDict: NetDict | undefined
  *
  * @throws NetworkArgumentError if the network already has a layer `name`.
  */
-export function addLayer(net: NetDictNetwork, name: string, layerClass: string | NetDictLayerClass, raw: LayerDescription): LayerNode {
+export function addLayer(net: LayerGraph, name: string, layerClass: string | NetDictLayerClass, raw: LayerDescription): LayerNode {
   if (net.nodes.has(name)) {
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
   const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name, raw as Record<string, unknown>) : layerClass;
-  if (net.netDict[name] !== raw) net.netDict = untracked({ ...net.netDict, [name]: raw });
+  if (net.netDict[name] !== raw) net.netDict = { ...net.netDict, [name]: raw };
   const stack = net.constructing;
   const pushed = !stack.includes(name);
   if (pushed) stack.push(name);
@@ -136,7 +138,7 @@ export function addLayer(net: NetDictNetwork, name: string, layerClass: string |
   }
 }
 
-function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
+function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
   const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
   const sourceData = sources.map((s) => templateOf(net, s, name));
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input.
@@ -146,7 +148,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
     target === undefined
       ? undefined
       : externDataOf(net, target, entry.target === undefined ? `Layer '${name}' has a "loss" but no "target", so its target is the default '${target}', but` : `Layer '${name}' takes "target": ${JSON.stringify(target)}, but`);
-  const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net };
+  const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net.network };
   const shared = net.sharedLayer(name);
   let layer: ReturnType<NetDictLayerClass['create']>;
   try {
@@ -156,7 +158,7 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
   }
   if (!shared) {
     if (entry.trainable === false) layer.trainable = false;
-    net.layerOwner.trackLayer(layer);
+    net.owner.trackLayer(layer);
     net.shareLayer(name, layer);
   }
   let outShape: SymbolicShape;
@@ -194,11 +196,11 @@ function createNode(net: NetDictNetwork, name: string, cls: NetDictLayerClass, r
  * when `x` is still being constructed, as a recurrent dependency allows);
  * `base:x` is constructed in the enclosing network, `extra.search:x` in the extra net.
  */
-function templateOf(net: NetDictNetwork, s: SourceRef, owner: string): Data {
+function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   if (s.kind === 'data') return externDataOf(net, s.key, `Layer '${owner}' reads "data:${s.key}", but`);
   if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
-  if (s.kind === 'base') return getOrConstruct(net.parentNet!, s.name).output;
-  if (s.kind === 'extra') return net.extraNetLayer(s.net, s.name).output;
+  if (s.kind === 'base') return getOrConstruct(net.parent!, s.name).output;
+  if (s.kind === 'extra') return extraNetLayer(net, s.net, s.name).output;
   const done = net.nodes.get(s.name);
   if (done) return done.output;
   // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
@@ -255,7 +257,7 @@ function snakeKeysIn(message: string, keys: readonly string[]): string {
  * back from the first one through first sources to the extern data, e.g.
  * `'l2' [B, T, T, 5] <- 'l1' [B, T, T, 5] <- "data:data" [B, T, T, 3]` (where an axis came from).
  */
-function sourceChain(net: NetDictNetwork, sources: readonly SourceRef[]): string {
+function sourceChain(net: LayerGraph, sources: readonly SourceRef[]): string {
   const fmt = (d: Data) => `[B${d.shape.map((a) => `, ${a ?? 'T'}`).join('')}]`;
   const label = (s: SourceRef): string | undefined => {
     if (s.kind === 'data') return net.externData.hasData(s.key) ? `"data:${s.key}" ${fmt(net.externData.getData(s.key))}` : undefined;
@@ -277,7 +279,7 @@ function sourceChain(net: NetDictNetwork, sources: readonly SourceRef[]): string
  * @param where how the layer refers to it, the start of the message (`Layer 'x' takes "target": "y", but`).
  * @throws ExternDataKeyError naming the layer, the key and the known keys.
  */
-function externDataOf(net: NetDictNetwork, key: string, where: string): Data {
+function externDataOf(net: LayerGraph, key: string, where: string): Data {
   if (!net.externData.hasData(key)) throw new ExternDataKeyError(key, net.externData.keys, `${where} extern_data`);
   return net.externData.getData(key);
 }
@@ -301,4 +303,73 @@ const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string)
 /** RETURNN writes loss options in snake_case (`label_smoothing`); Strata's loss classes take camelCase. */
 function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(opts).map(([k, v]) => [camelKey(k), v]));
+}
+
+/**
+ * Constructs every entry of `netDict` in `g` in dependency order (seed
+ * `construct_from_dict`): unlike RETURNN (outputs, losses and what they
+ * need), every entry, so that mistakes in any entry surface.
+ * @throws NetDictError for a malformed dict or entry, or a network without an output layer (except a rec unit).
+ */
+export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
+  if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
+    throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
+  }
+  g.netDict = netDict;
+  withCurrentNetwork(g.network, () => {
+    for (const name of Object.keys(netDict)) constructLayer(g, undefined, name);
+  });
+  if (g.outputNodes().length === 0 && !g.enclosing) {
+    throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
+  }
+}
+
+/**
+ * Seed `construct_extra_net`: an extra graph with other flags next to `g`
+ * (on its base graph, one per prefix), whose layers in `layerList` are
+ * created in it, sharing layer objects (weights) with the base's layers of
+ * the same name. Returns their nodes.
+ */
+export function constructExtraNet(g: LayerGraph, netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): LayerNode[] {
+  const base = g.base;
+  const { prefix, searchFlag } = extraNetIdentity(opts);
+  let extra = base.extraNets.get(prefix);
+  if (!extra) {
+    extra = new LayerGraph({
+      network: base.network,
+      name: opts.netName ?? `extra.${prefix}`,
+      externData: base.externData,
+      owner: base.owner,
+      extraParent: base,
+      searchFlag: searchFlag ?? base.searchFlag,
+      absoluteNamePrefix: `extra.${prefix}:`,
+    });
+    base.extraNets.set(prefix, extra);
+  }
+  extra.netDict = { ...base.netDict, ...extra.netDict, ...netDict };
+  for (const n of layerList) extra.extraOwned.add(n);
+  if (opts.depLayersInExtra) extra.depLayersInExtra = true;
+  const made = extra;
+  return withCurrentNetwork(base.network, () => layerList.map((n) => constructLayer(made, undefined, n)));
+}
+
+/** The node `name` of extra net `prefix` of `g`'s base (created on first reference: `extra.<prefix>:<name>`). */
+export function extraNetLayer(g: LayerGraph, prefix: string, name: string): LayerNode {
+  const base = g.base;
+  return base.extraNets.get(prefix)?.nodes.get(name) ?? constructExtraNet(base, base.netDict, [name], { prefixName: prefix })[0]!;
+}
+
+/**
+ * Seed `construct_from_list`: the dict of a list of entries, each entry's `name` its key.
+ * @throws NetDictError for an entry without a string `name` or a name used twice.
+ */
+export function dictFromList(netList: readonly (LayerDescription & { name: string })[]): NetDict {
+  const dict: NetDict = {};
+  netList.forEach((entry, i) => {
+    const { name, ...desc } = entry ?? ({} as never);
+    if (typeof name !== 'string' || name === '') throw new NetDictError(`Net list entry ${i} needs a "name" (string). Received: ${JSON.stringify(entry)}.`);
+    if (name in dict) throw new NetDictError(`Net list entries ${Object.keys(dict).indexOf(name)} and ${i} are both named '${name}'. Give each layer its own name.`);
+    dict[name] = desc as LayerDescription;
+  });
+  return dict;
 }

@@ -3,9 +3,9 @@ import type { CallContext } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { runNodes } from './forward.js';
 import type { LayerOutput, SourceRef } from './layer-node.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import type { LayerGraph } from './graph.js';
 
-/** Options of {@link NetDictNetwork.constructExtraNet} (seed 003 `construct_extra_net`). */
+/** Options of `constructExtraNet` (seed 003 `construct_extra_net`). */
 export interface ExtraNetOptions {
   /** The extra net's search flag; default from `prefixName` (`search` → true, `no_search` → false), else the base's. */
   searchFlag?: boolean;
@@ -52,7 +52,7 @@ export type ExtraRuns = Map<string, { outs: OverlayOutputs; done: number }>;
  * @throws NetDictError when a layer of the extra net needs a base layer not computed yet.
  */
 export function runExtraNet(
-  base: NetDictNetwork,
+  base: LayerGraph,
   prefix: string,
   upTo: string | undefined,
   inputs: Readonly<Record<string, Tensor>>,

@@ -4,7 +4,8 @@ import { type LossHolder, objectiveParts } from '@strata/losses';
 import { LossesNotComputedError } from '../errors.js';
 import type { ComputedLosses } from '../model.js';
 import { dataSeqLens, seqLensKey } from './layer-node.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import type { LayerGraph } from './graph.js';
+import { runGraph } from './run-graph.js';
 
 export type { ComputedLosses } from '../model.js';
 
@@ -13,9 +14,9 @@ export type { ComputedLosses } from '../model.js';
  * (`ctx.training`) the `lossNodes('train')`, else `lossNodes('eval')`. Target
  * lengths come from `batch['<target>:seq_lens']` for sequence targets.
  */
-export function computeLosses(net: NetDictNetwork, batch: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE): ComputedLosses {
+export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE): ComputedLosses {
   const nodes = net.lossNodes(ctx.training ? 'train' : 'eval');
-  const outputs = net.forward(batch, ctx);
+  const outputs = runGraph(net, batch, ctx);
   const losses = new Map<string, LossHolder>();
   for (const n of nodes) {
     const h = n.lossHolder!;
@@ -29,11 +30,12 @@ export function computeLosses(net: NetDictNetwork, batch: Readonly<Record<string
     }
     losses.set(h.name, h);
   }
-  const parts = objectiveParts([...losses.values()], { regularization: net.losses });
+  // The layers' own losses (L2, activity penalties) are collected by the layer that tracks them.
+  const parts = objectiveParts([...losses.values()], { regularization: net.owner.losses });
   return { outputs, losses, totalLoss: parts.loss, totalConstraints: parts.constraints, objective: parts.total };
 }
 
-/** Options of {@link NetDictNetwork.getFetchesDict}. */
+/** Options of `NetDictNetwork.getFetchesDict`. */
 export interface FetchesOptions {
   /** Call context of the step (training flag, seeds); default inference. */
   ctx?: CallContext;
@@ -49,7 +51,7 @@ export interface FetchesOptions {
  * `error:<name>` (error rate, if the loss has one), `loss_norm_factor:<name>`
  * (1 / frames); with `withSize`, `size:<key>:0` int32 `[batch]`.
  */
-export function fetchesDict(net: NetDictNetwork, batch: Readonly<Record<string, Tensor>>, opts: FetchesOptions = {}): Record<string, Tensor> {
+export function fetchesDict(net: LayerGraph, batch: Readonly<Record<string, Tensor>>, opts: FetchesOptions = {}): Record<string, Tensor> {
   const fetches: Record<string, Tensor> = {};
   if (opts.shouldEval ?? net.evalFlag) {
     const c = computeLosses(net, batch, opts.ctx);
@@ -62,7 +64,7 @@ export function fetchesDict(net: NetDictNetwork, batch: Readonly<Record<string, 
     }
   }
   if (opts.withSize) {
-    for (const key of net.getUsedDataKeys()) {
+    for (const key of net.usedDataKeys()) {
       const data = net.externData.getData(key);
       const lens = batch[key] && data.shape.includes(null) ? dataSeqLens(batch, key, data) : undefined;
       if (lens) fetches[`size:${key}:0`] = lens;

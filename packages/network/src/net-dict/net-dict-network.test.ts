@@ -142,7 +142,7 @@ describe('constructFromDict (seed 003)', () => {
     expect(net.node('joined').output.batchShape).toEqual([null, 32]);
     expect(net.node('c1').layer).toBeInstanceOf(Conv2D);
     expect(net.node('normed').layer).toBeInstanceOf(BatchNorm);
-    expect(net.defaultOutputLayer().name).toBe('decision');
+    expect(net.getDefaultOutputLayer()!.name).toBe('decision');
     expect(net.nonTrainableWeights.map((v) => v.path)).toEqual(['network/normed/moving_mean', 'network/normed/moving_variance']);
     const x = ops.tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 7) / 7), [2, 784]);
     const inf1 = ops.readSync(net.call(x, { training: false, nextSeed: () => 0 }));

@@ -1,40 +1,36 @@
 import type { Layer, LayerArgs } from '@strata/core';
 import type { ExternData } from '../extern-data.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import type { LayerGraph } from './graph.js';
 
-/** Options of {@link NetDictNetwork} (seed 003 `TFNetwork(config, extern_data, rnd_seed, train_flag, ...)`). */
+/** A net-dict network as its options refer to one (NetDictNetwork, without importing it). */
+export type NetDictNetworkRef = Layer & { readonly graph: LayerGraph };
+
+/** Options of `NetDictNetwork` (seed 003 `TFNetwork(config, extern_data, rnd_seed, train_flag, ...)`). */
 export interface NetDictNetworkArgs extends LayerArgs {
   /** `extern_data` of the config, or an ExternData. Default: `config.extern_data`. */
   externData?: ExternData | Record<string, unknown>;
-  /** The run config (seed `config`): read by {@link NetDictNetwork.getRunConfig}, and its `extern_data` if `externData` is absent. */
+  /** The run config (seed `config`): read by `getRunConfig`, and its `extern_data` if `externData` is absent. */
   config?: Readonly<Record<string, unknown>>;
   /** Seed `rnd_seed`: the seed of weight initialisation (same as `seed`). */
   rndSeed?: number;
-  /**
-   * Seed `train_flag`: `true`/`false` fix training or evaluation (dropout,
-   * batch statistics) whatever the call context says; absent (default): dynamic,
-   * each call's `CallContext.training` decides (the engine's train and eval steps).
-   */
+  /** Seed `train_flag`: `true`/`false` fix training or evaluation whatever the call context says; absent (default): each call's `ctx.training` decides. */
   trainFlag?: boolean;
   /** Seed `eval_flag`: whether steps compute the losses. Default true (forced true when `trainFlag` is true). */
   evalFlag?: boolean;
   /** Seed `search_flag`: rec layers with a `choice` run a beam search. Default: the parent network's, else false. */
   searchFlag?: boolean;
-  /** Seed `parent_layer`: the layer this network is the sub-network of (a rec unit's rec layer). */
+  /** Seed `parent_layer`: the layer this network is the sub-network of (a rec unit's rec layer). Default: `owner`. */
   parentLayer?: Layer;
-  /** Seed `parent_net`: the network whose layers `base:` sources name. */
-  parentNet?: NetDictNetwork;
-  /** Seed `extra_parent_net`: this is an extra net of that network (see {@link NetDictNetwork.constructExtraNet}). */
-  extraParentNet?: NetDictNetwork;
+  /** Seed `parent_net`: the network whose layers `base:` sources name; same as `enclosing.network`. */
+  parentNet?: NetDictNetworkRef;
+  /** Seed `extra_parent_net`: this network's layers are made next to that network's (see `constructExtraNet`). */
+  extraParentNet?: NetDictNetworkRef;
   /** Seed `is_inside_rec_layer`. Default: true inside a rec unit. */
   isInsideRecLayer?: boolean;
   /** Seed `absolute_name_prefix`: prefix of layer names in messages and loss names (`dec/`). */
   absoluteNamePrefix?: string;
-  /**
-   * For the unit of a recurrent layer: the enclosing network (resolves
-   * `base:` sources) and a prefix for loss names (`output/` gives
-   * `output/output_prob`, as RETURNN names them).
-   */
-  enclosing?: { network: NetDictNetwork; lossPrefix: string };
+  /** For the unit of a rec layer: the enclosing network (`base:` sources) and a prefix for loss names (`output/`). */
+  enclosing?: { network: NetDictNetworkRef; lossPrefix: string };
+  /** The layer that tracks this network's layers (a rec unit's rec layer). Default: the network itself. */
+  owner?: Layer;
 }
-

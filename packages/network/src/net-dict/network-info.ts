@@ -1,8 +1,9 @@
-import type { Tensor } from '@strata/backend';
+import { sizeOf, type Tensor } from '@strata/backend';
 import { LayerExecutionError, layerFailureOf, type TensorSummary } from '../errors.js';
 import { summarizeTensor } from './forward.js';
+import type { LayerGraph } from './graph.js';
 import type { LayerNode } from './layer-node.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import { paramsList } from './params.js';
 
 const fmt = (x: number | null): string => (x === null ? '?' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
 const summaryText = (s: TensorSummary): string => `[${s.shape.join(', ')}] ${s.dtype} min=${fmt(s.min)} max=${fmt(s.max)} mean=${fmt(s.mean)}`;
@@ -13,22 +14,23 @@ const sourceText = (n: LayerNode): string =>
  * Seed 003 `print_network_info`: one line per layer (name, class, sources,
  * output Data, params with shapes), then the extern data and totals.
  */
-export function networkInfo(net: NetDictNetwork, title = 'Network'): string {
+export function networkInfo(net: LayerGraph, title = 'Network'): string {
   const lines = [`${title} '${net.name}' layer topology:`];
   lines.push(`  extern data: ${net.externData.keys.map((k) => net.externData.getData(k).toString()).join(', ')}`);
-  lines.push(`  used data keys: ${net.getUsedDataKeys().sort().join(', ')}`);
+  lines.push(`  used data keys: ${net.usedDataKeys().sort().join(', ')}`);
   for (const n of net.nodes.values()) {
     const params = n.layer.weights.map((v) => `${v.path.slice(n.layer.scopeName.length + 1)} [${v.shape.join(', ')}]`).join(', ');
     lines.push(`  layer '${n.name}' (${n.entry.class}) from ${sourceText(n)} -> ${n.output.toString()}${n.lossHolder ? ` loss ${n.entry.loss}` : ''}${params ? `; params ${params}` : ''}`);
   }
   for (const [prefix, extra] of net.extraNets) lines.push(`  extra net 'extra.${prefix}' (search ${extra.searchFlag}): ${[...extra.nodes.keys()].join(', ')}`);
-  lines.push(`  net params #: ${net.getNumParams()}`);
-  lines.push(`  net trainable params: ${net.getTrainableParams().map((v) => v.name).join(', ') || 'none'}`);
+  const params = paramsList(net);
+  lines.push(`  net params #: ${params.reduce((n, v) => n + sizeOf(v.shape), 0)}`);
+  lines.push(`  net trainable params: ${params.filter((v) => v.trainable).map((v) => v.name).join(', ') || 'none'}`);
   return lines.join('\n');
 }
 
 /** The node named by a failing layer's path (`dec/s` in rec unit `dec`, `extra.search:out` in an extra net). */
-function findNode(net: NetDictNetwork, path: string): LayerNode | undefined {
+function findNode(net: LayerGraph, path: string): LayerNode | undefined {
   const extra = /^extra\.([^:]+):(.+)$/.exec(path);
   if (extra) {
     const en = net.extraNets.get(extra[1]!);
@@ -38,8 +40,8 @@ function findNode(net: NetDictNetwork, path: string): LayerNode | undefined {
   if (direct) return direct;
   const slash = path.indexOf('/');
   if (slash < 0) return undefined;
-  const sub = net.nodes.get(path.slice(0, slash))?.layer;
-  return sub && 'nodes' in sub && (sub as NetDictNetwork).nodes instanceof Map ? findNode(sub as NetDictNetwork, path.slice(slash + 1)) : undefined;
+  const sub = net.nodes.get(path.slice(0, slash))?.layer as { unitGraph?: LayerGraph } | undefined;
+  return sub?.unitGraph ? findNode(sub.unitGraph, path.slice(slash + 1)) : undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ function findNode(net: NetDictNetwork, path: string): LayerNode | undefined {
  * min/max/mean, taken when it failed), and every batch key's extern-data
  * description with its tensor's summary.
  */
-export function describeFailure(net: NetDictNetwork, error: unknown, batch: Readonly<Record<string, Tensor>> = {}): string {
+export function describeFailure(net: LayerGraph, error: unknown, batch: Readonly<Record<string, Tensor>> = {}): string {
   const lines = [`Step of network '${net.name}' failed: ${error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error)}`];
   let e: unknown = error;
   while (e instanceof Error && !layerFailureOf(e)) e = e.cause;

@@ -1,7 +1,7 @@
 import { type DType, getBackend, ops, shapesEqual, sizeOf, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
-import { LayerNotFoundError, ParamNotFoundError, ParamShapeMismatchError } from '../errors.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import { LayerNotFoundError, NetworkArgumentError, ParamNotFoundError, ParamShapeMismatchError } from '../errors.js';
+import type { LayerGraph } from './graph.js';
 
 /** One parameter's values (seed: a numpy array): shape, dtype and row-major data. */
 export interface ParamValue {
@@ -19,16 +19,6 @@ export interface NetworkParamsSerialized {
   globalTrainStep: number;
 }
 
-/**
- * How the network reads and writes parameter files: `saveVariables` and
- * `loadVariables` of `@strata/savers` (safetensors, atomic write).
- * Passed in because `@strata/network` does not depend on `@strata/savers`.
- */
-export interface ParamsFileIO {
-  saveVariables(path: string, variables: readonly Variable[], metadata?: Readonly<Record<string, string>>): Promise<void>;
-  loadVariables(path: string, variables: readonly Variable[]): Promise<Record<string, string>>;
-}
-
 /** Options of {@link setParamValuesByDict}. */
 export interface SetParamValuesOptions {
   /** Skip layers and params that do not exist instead of throwing (seed `ignore_non_existing`). */
@@ -39,13 +29,13 @@ export interface SetParamValuesOptions {
 export type ParamValueInput = ParamValue | TensorData | number[];
 
 /** The layer's parameters by name relative to the layer (`kernel`; `s/kernel` for a rec unit's layer `s`). */
-export function layerParams(net: NetDictNetwork, layerName: string): Map<string, Variable> {
+export function layerParams(net: LayerGraph, layerName: string): Map<string, Variable> {
   const layer = net.node(layerName).layer;
   return new Map(layer.weights.map((v) => [v.path.startsWith(`${layer.scopeName}/`) ? v.path.slice(layer.scopeName.length + 1) : v.localName, v]));
 }
 
 /** Seed `get_param_values_dict`: every layer's params (auxiliary ones too: Strata has no separate auxiliary variables). */
-export function getParamValuesDict(net: NetDictNetwork): ParamValuesDict {
+export function getParamValuesDict(net: LayerGraph): ParamValuesDict {
   const out: ParamValuesDict = {};
   for (const name of net.nodes.keys()) {
     const params = layerParams(net, name);
@@ -61,7 +51,7 @@ export function getParamValuesDict(net: NetDictNetwork): ParamValuesDict {
  * then assigns, so a bad dict changes nothing.
  * @throws LayerNotFoundError, ParamNotFoundError (unless `ignoreNonExisting`), ParamShapeMismatchError.
  */
-export function setParamValuesByDict(net: NetDictNetwork, values: Readonly<Record<string, Readonly<Record<string, ParamValueInput>>>>, opts: SetParamValuesOptions = {}): void {
+export function setParamValuesByDict(net: LayerGraph, values: Readonly<Record<string, Readonly<Record<string, ParamValueInput>>>>, opts: SetParamValuesOptions = {}): void {
   const plan: [Variable, TensorData | number[]][] = [];
   for (const [layerName, params] of Object.entries(values)) {
     if (!net.nodes.has(layerName)) {
@@ -98,4 +88,44 @@ export function assignValues(v: Variable, data: TensorData | number[]): void {
   const t = ops.tensor(v.dtype === 'float32' ? Float32Array.from(data as ArrayLike<number>) : Int32Array.from(data as ArrayLike<number>), v.shape, v.dtype);
   v.assign(t);
   getBackend().dispose(t);
+}
+
+/** Seed `get_params_list`: every variable of the graph's layers (and of the layer that tracks them), each once. */
+export function paramsList(g: LayerGraph): Variable[] {
+  return [...new Set([...g.owner.weights, ...[...g.nodes.values()].flatMap((n) => n.layer.weights)])];
+}
+
+/** Options of `declareTrainParams` (seed 003 `declare_train_params`). */
+export interface TrainParamsSelection {
+  /** Non-output layers to train (default: all of them). */
+  hiddenLayerSelection?: readonly string[];
+  /** Also train the output layers (default true). */
+  withOutput?: boolean;
+  /** `false` trains nothing (default true). */
+  globalTrainable?: boolean;
+}
+
+/**
+ * Seed `declare_train_params`: makes the layers outside the selection
+ * non-trainable (entries with `"trainable": false` stay so).
+ * @throws LayerNotFoundError for an unknown name in `hiddenLayerSelection`.
+ */
+export function declareTrainParams(g: LayerGraph, sel: TrainParamsSelection = {}): void {
+  const nodes = [...g.nodes.values()];
+  for (const name of sel.hiddenLayerSelection ?? []) g.node(name);
+  const chosen = new Set(sel.hiddenLayerSelection ?? nodes.filter((n) => !n.isOutputLayer).map((n) => n.name));
+  if (sel.withOutput ?? true) for (const n of nodes) if (n.isOutputLayer) chosen.add(n.name);
+  for (const n of nodes) n.layer.trainable = (sel.globalTrainable ?? true) && chosen.has(n.name) && n.entry.trainable !== false;
+}
+
+/**
+ * Seed `get_var_assigner`: a function assigning row-major values to `variable`.
+ * @throws NetworkArgumentError (from the function) for a wrong element count.
+ */
+export function varAssigner(variable: Variable): (values: TensorData | number[]) => void {
+  return (values) => {
+    const size = sizeOf(variable.shape);
+    if (values.length !== size) throw new NetworkArgumentError(`Variable '${variable.name}' has ${size} values ([${variable.shape.join(', ')}]), the assigner got ${values.length}.`);
+    assignValues(variable, values);
+  };
 }

@@ -68,7 +68,7 @@ export function registerRecClasses(): void {
   registerNetDictClass('rec', {
     sources: 'concat',
     optionalSources: true,
-    searchChoices: (layer) => layer instanceof RecUnit && [...layer.nodes.values()].some((n) => n.entry.class === 'choice'),
+    searchChoices: (layer) => layer instanceof RecUnit && [...layer.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice'),
     seqLens: 'input',
     options: z.strictObject({
       unit: z.union([z.string(), z.record(z.string(), z.unknown())]),

@@ -3,6 +3,7 @@ import type { CallContext } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import type { EvalEnv, LayerNode, LayerOutput } from './layer-node.js';
 import type { RecUnit } from './rec-unit.js';
+import { runGraph } from './run-graph.js';
 
 /** The beam of one search, shared between the rec loop and the `choice` layer (through the call context). */
 export interface BeamState {
@@ -84,11 +85,11 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
 
 /** The unit's choice layer and its end-of-sequence token (from an `end` compare layer, RETURNN's convention). */
 function searchSetup(unit: RecUnit): { choice: LayerNode; eos: number | undefined } {
-  const choices = [...unit.nodes.values()].filter((n) => n.entry.class === 'choice');
+  const choices = [...unit.unitGraph.nodes.values()].filter((n) => n.entry.class === 'choice');
   if (choices.length !== 1) {
     throw new NetDictError(`Search in rec layer '${unit.name}' needs exactly one "choice" layer in its unit; found ${choices.length}.`);
   }
-  const end = unit.nodes.get('end');
+  const end = unit.unitGraph.nodes.get('end');
   const eos = end && end.entry.class === 'compare' ? (end.entry as { value?: number }).value : undefined;
   return { choice: choices[0]!, eos };
 }
@@ -131,11 +132,11 @@ export function runSearch(unit: RecUnit, env: EvalEnv): LayerOutput {
   const ctx: SearchContext = { ...env.ctx, training: false, search: true, beamState: state };
   let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
   for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
-    unit.setRecStepInfo({ i: t });
-    const outs = unit.forward(frame, ctx);
+    unit.unitGraph.recStepInfo = { i: t };
+    const outs = runGraph(unit.unitGraph, frame, ctx);
     frame = { ...tiled, ...unit.nextFrameState(outs) };
   }
-  unit.setRecStepInfo(undefined);
+  unit.unitGraph.recStepInfo = undefined;
   return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
 }
 

@@ -1,9 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Data, type SymbolicShape } from '@strata/core';
+import { type CallContext, Data, Layer, type SymbolicShape, untracked } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
+import type { LayerGraph } from './graph.js';
 import { type EvalEnv, fullSeqLens, type LayerNode, type LayerOutput, seqLensKey } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
+import { runGraph } from './run-graph.js';
 import type { NetDict } from './schema.js';
 
 /** One frame of a sequence: `d` without its first dynamic (time) axis. */
@@ -44,9 +46,16 @@ type FrameInputs = Record<string, Tensor>;
  * frame). Losses inside the unit are computed on their frames stacked over
  * time, named `<rec>/<layer>`. Search (beam search over `choice`) is in
  * `rec-search.ts`.
+ *
+ * Composition: the unit is a {@link NetDictNetwork} of its own ({@link RecUnit.net},
+ * RETURNN's subnetwork, with the seed API of a rec subnetwork: step info,
+ * params by layer), whose layers this layer tracks, so that their weights
+ * are `<network>/<rec>/<layer>/<weight>`.
  */
-export class RecUnit extends NetDictNetwork {
+export class RecUnit extends Layer {
   static override readonly className: string = 'RecUnit';
+  /** The unit as a network (RETURNN's subnetwork): its layers, flags and seed API. A reference: this layer tracks its layers. */
+  readonly net: NetDictNetwork;
   readonly target: string | undefined;
   readonly maxSeqLen: number | undefined;
   readonly hasSources: boolean;
@@ -61,12 +70,13 @@ export class RecUnit extends NetDictNetwork {
       ext.defaultInput = 'source';
     }
     ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;
-    super({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` } });
+    super({ name: args.name });
+    this.net = untracked(new NetDictNetwork({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` }, owner: this }));
     this.target = args.target;
     this.maxSeqLen = args.maxSeqLen;
     this.hasSources = args.sources.length > 0;
-    this.constructFromDict(args.unit);
-    if (!this.nodes.has('output')) {
+    this.net.constructFromDict(args.unit);
+    if (!this.unitGraph.nodes.has('output')) {
       throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
     }
     if (!this.hasSources && !this.target) {
@@ -74,9 +84,14 @@ export class RecUnit extends NetDictNetwork {
     }
   }
 
+  /** The unit's graph: its layers wired by their sources, run once per frame. */
+  get unitGraph(): LayerGraph {
+    return this.net.graph;
+  }
+
   /** The unit's per-frame output template. */
   get frameOutput(): Data {
-    return this.node('output').output;
+    return this.unitGraph.node('output').output;
   }
 
   override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -87,21 +102,26 @@ export class RecUnit extends NetDictNetwork {
     // Built when constructed from its dict.
   }
 
+  /** Net dicts run the unit through `run` (or a search); called as a plain layer it has no frames to step over. */
+  override call(_inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    throw new NetDictError(`Rec layer '${this.name}' runs its unit inside a net dict's forward pass (its frames come from the batch), not through apply().`);
+  }
+
   /** Names referenced as `prev:<name>` / `base:<name>` in the unit. */
   refs(kind: 'prev' | 'base'): string[] {
     const names = new Set<string>();
-    for (const n of this.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
+    for (const n of this.unitGraph.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
     return [...names];
   }
 
   /** The losses inside the unit, as nodes of the enclosing network named `<rec>/<layer>`. */
   unitLossNodes(): LayerNode[] {
-    return [...this.nodes.values()].filter((n) => n.lossHolder).map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
+    return [...this.unitGraph.nodes.values()].filter((n) => n.lossHolder).map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
   }
 
   /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
   initialOutput(name: string, batch: number): Tensor {
-    const node = this.node(name);
+    const node = this.unitGraph.node(name);
     const init = (node.entry as { initial_output?: unknown }).initial_output;
     const value = typeof init === 'number' ? init : 0;
     return ops.fill([batch, ...(node.output.shape as number[])], value, node.output.dtype);
@@ -111,7 +131,7 @@ export class RecUnit extends NetDictNetwork {
   initialFrameState(batch: number): FrameInputs {
     const state: FrameInputs = {};
     for (const name of this.refs('prev')) state[`prev:${name}`] = this.initialOutput(name, batch);
-    for (const n of this.nodes.values()) {
+    for (const n of this.unitGraph.nodes.values()) {
       const cell = n.layer as { initialState?: (b: number) => Tensor[] };
       if (n.entry.class === 'rnn_cell' && cell.initialState) cell.initialState(batch).forEach((s, i) => (state[`state:${n.name}:${i}`] = s));
     }
@@ -167,7 +187,7 @@ export class RecUnit extends NetDictNetwork {
    */
   run(env: EvalEnv): LayerOutput {
     const { inputs, outs, ctx } = env;
-    const parentExtern = this.enclosing!.network.externData;
+    const parentExtern = this.unitGraph.parent!.externData;
     let source: Tensor | undefined;
     let seqLens: Tensor | undefined;
     let time: number;
@@ -195,8 +215,8 @@ export class RecUnit extends NetDictNetwork {
     for (let t = 0; t < time; t++) {
       const frame: FrameInputs = { ...dataFrame(t), ...base, ...state };
       if (sourceFrames) frame.source = sourceFrames[t]!;
-      this.setRecStepInfo({ i: t, seqLens });
-      const o = this.forward(frame, ctx);
+      this.unitGraph.recStepInfo = { i: t, seqLens };
+      const o = runGraph(this.unitGraph, frame, ctx);
       for (const [name, acc] of stacked) {
         const v = o.get(name)!;
         acc.value.push(v.value);
@@ -207,10 +227,10 @@ export class RecUnit extends NetDictNetwork {
     const stack = (xs: Tensor[]) => ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1);
     const lens = seqLens ?? fullSeqLens(batch, time);
     for (const [name, acc] of stacked) {
-      if (name === 'output' && !this.node('output').lossHolder) continue;
+      if (name === 'output' && !this.unitGraph.node('output').lossHolder) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined, seqLens: lens });
     }
-    this.setRecStepInfo(undefined);
+    this.unitGraph.recStepInfo = undefined;
     const out = stacked.get('output')!;
     return { value: stack(out.value), logits: out.logits.length ? stack(out.logits) : undefined, seqLens: lens };
   }

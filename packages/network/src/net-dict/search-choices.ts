@@ -1,8 +1,8 @@
 import { nodeOrder } from './construct.js';
 import type { LayerNode } from './layer-node.js';
-import type { NetDictNetwork } from './net-dict-network.js';
+import type { LayerGraph } from './graph.js';
 
-/** Options of {@link NetDictNetwork.getSearchChoices}. */
+/** Options of `NetDictNetwork.getSearchChoices`. */
 export interface SearchChoicesOptions {
   /** The layer to start from (its own choices count). */
   src?: string;
@@ -13,7 +13,7 @@ export interface SearchChoicesOptions {
 }
 
 /** True if the node makes search choices: its class declares them and its network searches. */
-export function hasSearchChoices(net: NetDictNetwork, node: LayerNode): boolean {
+export function hasSearchChoices(net: LayerGraph, node: LayerNode): boolean {
   const f = node.cls.searchChoices;
   return net.searchFlag && (typeof f === 'function' ? f(node.layer) : f === true);
 }
@@ -24,12 +24,12 @@ export function hasSearchChoices(net: NetDictNetwork, node: LayerNode): boolean 
  * `src`/`sources` and returns the last constructed layer with search
  * choices, or null. Each layer is visited once (loops through `prev:` end).
  */
-export function searchChoices(net: NetDictNetwork, opts: SearchChoicesOptions): LayerNode | null {
+export function searchChoices(net: LayerGraph, opts: SearchChoicesOptions): LayerNode | null {
   const visited = new Set<string>();
   let best: LayerNode | null = null;
-  const visit = (n: NetDictNetwork, name: string): void => {
-    const owner = n.extraParentNet && !n.nodes.has(name) ? n.extraParentNet : n;
-    const key = `${owner.getAbsoluteNamePrefix()}${owner.name}|${name}`;
+  const visit = (n: LayerGraph, name: string): void => {
+    const owner = n.extraParent && !n.nodes.has(name) ? n.extraParent : n;
+    const key = `${owner.absoluteNamePrefix}${owner.name}|${name}`;
     if (visited.has(key)) return;
     visited.add(key);
     const node = owner.node(name);
@@ -41,8 +41,8 @@ export function searchChoices(net: NetDictNetwork, opts: SearchChoicesOptions): 
     }
     for (const s of node.sources) {
       if (s.kind === 'layer' || s.kind === 'prev') visit(owner, s.name);
-      else if (s.kind === 'base' && owner.parentNet) visit(owner.parentNet, s.name);
-      else if (s.kind === 'extra') visit((owner.extraParentNet ?? owner).extraNets.get(s.net)!, s.name);
+      else if (s.kind === 'base' && owner.parent) visit(owner.parent, s.name);
+      else if (s.kind === 'extra') visit(owner.base.extraNets.get(s.net)!, s.name);
     }
   };
   for (const name of opts.sources ?? (opts.src !== undefined ? [opts.src] : [])) visit(net, name);

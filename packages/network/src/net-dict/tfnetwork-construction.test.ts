@@ -7,6 +7,7 @@ import { thrownBy } from '../test-utils/thrown.js';
 import type { LayerNode } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
+import type { RecUnit } from './rec-unit.js';
 import { type NetDictLayerClass, registerNetDictClass } from './registry.js';
 import type { LayerDescription, NetDict } from './schema.js';
 
@@ -87,7 +88,7 @@ describe('TFNetwork construction (seed 003)', () => {
       },
       { externData: { data: { dim: 2, shape: [null, 2] } }, seed: 2 },
     );
-    const unit = n.getLayer('output') as NetDictNetwork;
+    const unit = (n.getLayer('output') as RecUnit).net;
     expect(unit.node('base:enc')).toBe(n.node('enc'));
     expect(unit.getLayer('base:enc')).toBe(n.node('enc').layer);
     expect(unit.isInsideRecLayer()).toBe(true);
@@ -141,10 +142,10 @@ describe('extra nets (seed 003 construct_extra_net, "extra.search:")', () => {
 
   it('"extra.search:<layer>" creates the layer in an extra net with search on, sharing weights with the base', () => {
     const n = NetDictNetwork.fromDict({ ...d, both: { class: 'combine', kind: 'sub', from: ['extra.search:probe', 'probe'] } as never }, { externData: extern, seed: 4 });
-    const before = n.getParamsList().length;
-    expect(n.extraNets.get('search')!.searchFlag).toBe(true);
+    const before = n.params.getParamsList().length;
+    expect(n.graph.extraNets.get('search')!.searchFlag).toBe(true);
     expect(n.node('extra.search:probe').layer).toBe(n.node('probe').layer);
-    expect(n.getParamsList()).toHaveLength(before);
+    expect(n.params.getParamsList()).toHaveLength(before);
     const outs = n.forward({ data: ops.ones([2, 4]) });
     // The extra net's probe runs under search (+100), the base's not; h is the base's (same values).
     expect(Array.from(ops.readSync(outs.get('both')!.value))).toEqual(Array(8).fill(100));
@@ -155,7 +156,7 @@ describe('extra nets (seed 003 construct_extra_net, "extra.search:")', () => {
     const n = NetDictNetwork.fromDict(d, { externData: extern, seed: 5 });
     const [out] = n.constructExtraNet(d, ['output'], { searchFlag: true });
     expect(out!.lossHolder!.name).toBe('extra.search:output');
-    expect(n.extraNets.get('search')!.nodes.size).toBe(1); // probe and h come from the base
+    expect(n.graph.extraNets.get('search')!.nodes.size).toBe(1); // probe and h come from the base
     expect(n.lossNodes().map((x) => x.name)).toEqual(['output', 'extra.search:output']);
     const outs = n.forward({ data: ops.ones([1, 4]) }, INFERENCE);
     expect(Array.from(ops.readSync(outs.get('extra.search:output')!.value))).toEqual(Array.from(ops.readSync(outs.get('output')!.value)));
@@ -163,7 +164,7 @@ describe('extra nets (seed 003 construct_extra_net, "extra.search:")', () => {
     const m = new NetDictNetwork({ externData: extern, seed: 5 });
     m.constructLayer(d, 'h');
     m.constructExtraNet(d, ['output'], { prefixName: 'search', depLayersInExtra: true });
-    expect([...m.extraNets.get('search')!.nodes.keys()]).toEqual(['probe', 'output']);
+    expect([...m.graph.extraNets.get('search')!.nodes.keys()]).toEqual(['probe', 'output']);
     expect(() => n.constructExtraNet(d, ['nope'], { searchFlag: true })).toThrow(LayerNotFoundError);
     expect(() => NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce', from: 'extra.search:nope' } }, { externData: extern })).toThrow(/no layer 'nope' to create in the extra net/);
   });

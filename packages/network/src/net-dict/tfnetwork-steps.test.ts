@@ -6,6 +6,7 @@ import { LayerExecutionError, layerFailureOf, LayerNotFoundError, LossesNotCompu
 import { thrownBy } from '../test-utils/thrown.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
+import type { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';
 import type { NetDict } from './schema.js';
 
@@ -147,7 +148,7 @@ describe('TFNetwork search choices and rec step info (seed 003)', () => {
     const search = NetDictNetwork.fromDict(decoder, { externData: ext, searchFlag: true });
     expect(search.getSearchChoices({ src: 'decision' })?.name).toBe('output');
     expect(search.getSearchChoices({ sources: ['enc'] })).toBeNull();
-    const unit = search.getLayer('output') as NetDictNetwork;
+    const unit = (search.getLayer('output') as RecUnit).net;
     expect(unit.searchFlag).toBe(true);
     const choice = unit.getSearchChoices({ src: 'end' });
     expect(choice?.entry.class).toBe('choice');
@@ -163,9 +164,9 @@ describe('TFNetwork search choices and rec step info (seed 003)', () => {
       { output: { class: 'rec', from: 'data', unit: { i: { class: 'step_index', from: 'data:source' }, output: { class: 'linear', n_out: 1, from: 'i', activation: null } } } as never },
       { externData: { data: { dim: 1, shape: [null, 1] } }, seed: 1 },
     );
-    const unit = net.getLayer('output') as NetDictNetwork;
-    const kernel = unit.getParamValuesDict().output!.kernel!;
-    unit.setParamValuesByDict({ output: { kernel: [1], bias: [0] } });
+    const unit = (net.getLayer('output') as RecUnit).net;
+    const kernel = unit.params.getParamValuesDict().output!.kernel!;
+    unit.params.setParamValuesByDict({ output: { kernel: [1], bias: [0] } });
     expect(kernel.shape).toEqual([1, 1]);
     const out = net.forward({ data: ops.zeros([1, 3, 1]) }).get('output')!.value;
     expect(Array.from(ops.readSync(out))).toEqual([0, 1, 2]);
