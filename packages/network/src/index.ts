@@ -54,14 +54,13 @@ export { type EvalEnv, seqLensKey } from './net-dict/layer-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { maskedSoftmaxOverTime, registerRecClasses, UNIT_ALIASES } from './net-dict/rec-classes.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
-export { registerSequenceLayerClasses, registerTimeClasses } from './net-dict/time-classes.js';
+export { registerTimeClasses } from './net-dict/time-classes.js';
 
 import { registerRecClasses } from './net-dict/rec-classes.js';
-import { registerSequenceLayerClasses, registerTimeClasses } from './net-dict/time-classes.js';
+import { registerTimeClasses } from './net-dict/time-classes.js';
 
 registerRecClasses();
 registerTimeClasses();
-registerSequenceLayerClasses();
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {
   InvalidNetworkNameError,

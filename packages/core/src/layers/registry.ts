@@ -12,7 +12,19 @@ import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
 import { pool2dLayer } from './pool2d.js';
 import { Rec } from './rec/index.js';
 import { conv1dLayer } from './seq/conv1d.js';
-import { DotAttention, Gather, LayerNorm, Length, PositionalEncoding, PostfixInTime, PrefixInTime, Reduce, SelfAttention, Slice, Window } from './seq/index.js';
+import {
+  dotAttentionLayer,
+  gatherLayer,
+  layerNormLayer,
+  lengthLayer,
+  positionalEncodingLayer,
+  postfixInTimeLayer,
+  prefixInTimeLayer,
+  reduceLayer,
+  selfAttentionLayer,
+  sliceLayer,
+  windowLayer,
+} from './seq/index.js';
 import { softmaxLayer } from './softmax.js';
 import { reshapeLayer, splitDimsLayer } from './split-dims.js';
 
@@ -40,7 +52,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // Convolution, pooling and shape family.
   conv2dLayer, conv1dLayer, pool2dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
-  ...[LayerNorm, Window, Reduce, PositionalEncoding, PrefixInTime, PostfixInTime, Slice, Length, Gather, SelfAttention, DotAttention].map(classOnly),
+  layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Recurrent family.
   ...[Rec].map(classOnly),
 ];

@@ -85,12 +85,12 @@ describe('net-dict construction errors name the referring entry', () => {
     expect(build({ output: { class: 'softmax', loss: 'ctc', from: 'data', target: 'classes' } } as NetDict, seqExtern).lossNodes()).toHaveLength(1);
   });
 
-  it("a layer's argument error at creation names the entry and the snake_case key (fuzz, seed 123 case 170)", () => {
+  it("a layer's argument error at creation names the entry and the RETURNN keys (fuzz, seed 123 case 170)", () => {
     const seqExtern = { data: { dim: 3, shape: [null, 3] }, classes: { dim: 4, sparse: true, shape: [null] } };
     const att = { enc: { class: 'self_attention', num_heads: 2 ** 32 + 1, total_key_dim: 8, n_out: 4, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'enc', target: 'classes' } } as NetDict;
     expect(() => build(att, seqExtern)).toThrow(NetDictError);
     expect(() => build(att, seqExtern)).toThrow(
-      "Net dict entry 'enc' (class 'self_attention'): SelfAttention: num_heads must divide total_key_dim and units (n_out). Received: num_heads=4294967297, total_key_dim=8, units=4.",
+      "Net dict entry 'enc' (class 'self_attention'): num_heads must divide total_key_dim and n_out. Received: num_heads=4294967297, total_key_dim=8, n_out=4.",
     );
   });
 });

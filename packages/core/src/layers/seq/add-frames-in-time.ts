@@ -1,6 +1,6 @@
 import { ops, type Tensor } from '@strata/backend';
-import { LayerArgumentError } from '../../errors.js';
 import { Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOption, type LayerOptions, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { int, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link PrefixInTime} and {@link PostfixInTime}. */
@@ -9,23 +9,11 @@ export interface InTimeArgs extends LayerArgs {
   repeat?: number;
 }
 
-/** @throws LayerArgumentError unless `repeat` is a non-negative integer. */
-function checkRepeat(repeat: number | undefined, layer: string): number {
-  const r = repeat ?? 1;
-  if (!Number.isInteger(r) || r < 0) {
-    throw new LayerArgumentError(`${layer}: repeat must be a non-negative integer. Received: repeat=${String(repeat)}.`);
-  }
-  return r;
-}
+/** The `repeat` option of PrefixInTime and PostfixInTime: non-negative (RETURNN asserts `repeat >= 0`), default 1 in both vocabularies. */
+export const REPEAT_OPTION: LayerOption = option(schemas.nonNegativeInt(), { default: 1, returnn: 'repeat' });
 
-/** @throws LayerArgumentError unless `value` is a finite number. */
-function checkValue(value: number | undefined, layer: string, arg: string): number {
-  const v = value ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new LayerArgumentError(`${layer}: ${arg} must be a finite number (a constant frame value). Received: ${arg}=${String(value)}.`);
-  }
-  return v;
-}
+/** The option of the added frames' value, `prefix` or `postfix` (RETURNN's key too): a finite number, default 0 as in RETURNN. */
+export const fillOption = (key: 'prefix' | 'postfix'): LayerOption => option(schemas.number(), { default: 0, returnn: key });
 
 /**
  * What {@link PrefixInTime} and {@link PostfixInTime} share: `repeat` frames
@@ -37,16 +25,20 @@ export abstract class AddFramesInTime extends Layer {
   /** The value of the added frames. */
   protected readonly fill: number;
 
-  /** @param fillArg the argument (and config key) holding the frames' value, `value` its given value. */
+  /**
+   * @param fillArg the argument (and config key) holding the frames' value.
+   * @param options the subclass's options (`repeat` and `fillArg`), checked here with its class name.
+   * @throws LayerArgumentError if `repeat` is not a non-negative integer or the value not a finite number.
+   */
   constructor(
     args: InTimeArgs,
     private readonly fillArg: 'prefix' | 'postfix',
-    value: number | undefined,
+    options: LayerOptions,
   ) {
     super(args);
-    const className = (this.constructor as typeof Layer).className;
-    this.repeat = checkRepeat(args.repeat, className);
-    this.fill = checkValue(value, className, fillArg);
+    const a = resolveArgs((this.constructor as typeof Layer).className, options, args) as unknown as Record<'repeat' | 'prefix' | 'postfix', number>;
+    this.repeat = a.repeat;
+    this.fill = a[fillArg];
   }
 
   /** `seqLens + repeat`, int32 `[batch]`. */

@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import { keyMask, maskedAttention, mergeHeads, splitHeads } from './attention.js';
 import { checkSeqLens } from './seq-inputs.js';
@@ -12,6 +13,12 @@ export interface DotAttentionArgs extends LayerArgs {
   /** Energies are multiplied by this (RETURNN `energy_factor`; `1 / sqrt(keyDim)` in Vaswani et al.). Default 1. */
   energyFactor?: number;
 }
+
+/** DotAttention's arguments (RETURNN's `DotAttentionLayer` has `energy_factor`, no heads). */
+const DOT_ATTENTION_OPTIONS = {
+  numHeads: option(schemas.positiveInt(), { default: 1 }),
+  energyFactor: option(schemas.number(), { default: 1, returnn: 'energy_factor' }),
+} satisfies LayerOptions;
 
 /**
  * Dot-product attention of queries over a sequence of keys and values
@@ -33,7 +40,8 @@ export interface DotAttentionArgs extends LayerArgs {
  * `keys` `[batch, time, keyDim]`, `values` `[batch, time, valueDim]`,
  * `seqLens` int32 `[batch]` (of keys/values), `querySeqLens` int32 `[batch]`.
  * Shape: `[batch, valueDim]` or `[batch, queryTime, valueDim]`, float32.
- * @throws LayerArgumentError if `numHeads` is not a positive integer or `energyFactor` not a finite number.
+ * @throws LayerArgumentError if `numHeads` is not a positive integer or `energyFactor` not a finite number
+ *   (`DotAttention: numHeads must be a positive integer. Received: numHeads=0.`).
  * @throws InputShapeError if the inputs' ranks, batch, time or feature sizes do not fit, `numHeads`
  *   does not divide `keyDim` and `valueDim`, or the lengths are not int32 `[batch]`.
  */
@@ -44,16 +52,9 @@ export class DotAttention extends Layer {
 
   constructor(args: DotAttentionArgs = {}) {
     super(args);
-    const heads = args.numHeads ?? 1;
-    if (!Number.isInteger(heads) || heads <= 0) {
-      throw new LayerArgumentError(`DotAttention: numHeads must be a positive integer. Received: numHeads=${String(args.numHeads)}.`);
-    }
-    const factor = args.energyFactor ?? 1;
-    if (typeof factor !== 'number' || !Number.isFinite(factor)) {
-      throw new LayerArgumentError(`DotAttention: energyFactor must be a finite number. Received: energyFactor=${String(args.energyFactor)}.`);
-    }
-    this.numHeads = heads;
-    this.energyFactor = factor;
+    const a = resolveArgs('DotAttention', DOT_ATTENTION_OPTIONS, args) as Required<DotAttentionArgs>;
+    this.numHeads = a.numHeads;
+    this.energyFactor = a.energyFactor;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -111,3 +112,10 @@ export class DotAttention extends Layer {
     return { ...super.getConfig(), numHeads: this.numHeads, energyFactor: this.energyFactor };
   }
 }
+
+/**
+ * DotAttention's spec: its arguments for `layerFromConfig`, no net-dict class
+ * (a net dict's `dot_attention`, with `base` and `base_ctx`, is made by the
+ * network, not by this layer).
+ */
+export const dotAttentionLayer: LayerSpec = { cls: DotAttention, options: DOT_ATTENTION_OPTIONS };

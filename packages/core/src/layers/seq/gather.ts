@@ -1,13 +1,29 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError } from '../../errors.js';
+import { z } from 'zod';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
-import { checkSeqAxis, type SeqAxis, seqAxisIndex } from './seq-inputs.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
+import { type SeqAxis, seqAxisIndex, seqAxisOption } from './seq-inputs.js';
 
 /** Arguments of {@link Gather}. */
 export interface GatherArgs extends LayerArgs {
-  /** The axis to take positions from: `'T'` (1), `'F'` (the last) or an index >= 1 (negative from the end). */
+  /** The axis to take positions from: `'T'` (1), `'F'` (the last) or an index >= 1 (negative from the end) (RETURNN `axis`). */
   axis: SeqAxis;
+  /**
+   * Net dicts only: the layer (or `data:<key>`) whose output holds the
+   * positions (RETURNN `position`), made the layer's second input. The layer
+   * itself ignores it: it takes the positions as its second input.
+   */
+  position?: string;
 }
+
+const POSITION = 'must be the name of a layer (or "data:<key>") giving int32 positions';
+
+/** Gather's arguments in both vocabularies. */
+const GATHER_OPTIONS = {
+  axis: seqAxisOption('axis'),
+  position: option(z.string({ error: POSITION }).optional(), { returnn: 'position' }),
+} satisfies LayerOptions;
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
@@ -29,7 +45,8 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
  *
  * Inputs: `[x, positions]`: `x` float32 `[batch, ...]`, `positions` int32 `[batch, ...P]`.
  * Shape: `x.shape[:axis] + P + x.shape[axis+1:]`, float32. Gradient to `x` only.
- * @throws LayerArgumentError for an `axis` that is not `'T'`, `'F'` or a non-batch integer.
+ * @throws LayerArgumentError for an `axis` that is not `'T'`, `'F'` or a non-batch integer
+ *   (`Gather: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=0.`).
  * @throws InputShapeError if the inputs are not `[x, positions]`, the axis is outside `x`,
  *   or `positions` is not int32 with `x`'s batch size.
  */
@@ -39,7 +56,7 @@ export class Gather extends Layer {
 
   constructor(args: GatherArgs) {
     super(args);
-    this.axis = checkSeqAxis(args.axis, 'Gather');
+    this.axis = resolveArgs('Gather', GATHER_OPTIONS, args).axis;
   }
 
   /** The gathered axis as an index into `x`'s axes. */
@@ -86,3 +103,24 @@ export class Gather extends Layer {
     return { ...super.getConfig(), axis: this.axis };
   }
 }
+
+/**
+ * RETURNN's `gather` (`GatherLayer` with a `position` layer): `axis` (`"T"`,
+ * `"F"`, `"time"`, `"feature"` or an index) and `position`, the name of the
+ * layer giving the positions (a source after `from`).
+ */
+export const gatherLayer: LayerSpec = {
+  cls: Gather,
+  options: GATHER_OPTIONS,
+  netDict: {
+    names: ['gather'],
+    sources: 'concat',
+    acceptsSparse: true,
+    refKeys: ['position'],
+    // Optional for the class (TypeScript passes the positions as an input), required in a net dict.
+    derive: (_c, a) => {
+      if (a.position === undefined) throw new LayerArgumentError(`position ${POSITION}. Received: position=undefined.`);
+      return {};
+    },
+  },
+};

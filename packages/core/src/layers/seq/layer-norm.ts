@@ -1,16 +1,25 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../../errors.js';
 import { getInitializer } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link LayerNorm}. */
 export interface LayerNormArgs extends LayerArgs {
-  /** Added to the variance before the square root. Default 1e-6 (RETURNN `layer_norm`; Keras uses 1e-3). */
+  /** Added to the variance before the square root (RETURNN `epsilon`). Non-negative. Default 1e-6 (RETURNN's; Keras uses 1e-3). */
   epsilon?: number;
 }
+
+const EPSILON = 'must be a non-negative number';
+
+/** LayerNorm's arguments in both vocabularies. */
+const LAYER_NORM_OPTIONS = {
+  epsilon: option(z.number({ error: EPSILON }).min(0, { error: EPSILON }).refine(Number.isFinite, { error: EPSILON }), { default: 1e-6, returnn: 'epsilon' }),
+} satisfies LayerOptions;
 
 /**
  * Layer normalisation over the last (feature) axis (RETURNN `layer_norm`
@@ -26,7 +35,7 @@ export interface LayerNormArgs extends LayerArgs {
  *
  * Shape: `[batch, ..., feature]` → `[batch, ..., feature]`, float32.
  * Weights: `scale` `[feature]` (gamma, ones), `bias` `[feature]` (beta, zeros), in Keras' order.
- * @throws LayerArgumentError if `epsilon` is not a non-negative number.
+ * @throws LayerArgumentError if `epsilon` is not a non-negative number (`LayerNorm: epsilon must be a non-negative number. Received: epsilon=-1.`).
  * @throws InputShapeError if `x` has rank < 2 or an unknown or different feature axis, or `seqLens` is not int32 `[batch]`.
  */
 export class LayerNorm extends Layer {
@@ -37,11 +46,7 @@ export class LayerNorm extends Layer {
 
   constructor(args: LayerNormArgs = {}) {
     super(args);
-    const eps = args.epsilon ?? 1e-6;
-    if (typeof eps !== 'number' || !(eps >= 0)) {
-      throw new LayerArgumentError(`LayerNorm: epsilon must be a non-negative number. Received: epsilon=${String(args.epsilon)}.`);
-    }
-    this.epsilon = eps;
+    this.epsilon = resolveArgs('LayerNorm', LAYER_NORM_OPTIONS, args).epsilon!;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -77,3 +82,13 @@ export class LayerNorm extends Layer {
 }
 
 const seqLensGiven = (inputs: Tensor | Tensor[]): boolean => Array.isArray(inputs) && inputs.length > 1;
+
+/**
+ * RETURNN's `layer_norm` (`LayerNormLayer` over the feature axis): `epsilon`
+ * (default 1e-6, as RETURNN). The input's lengths zero padded frames.
+ */
+export const layerNormLayer: LayerSpec = {
+  cls: LayerNorm,
+  options: LAYER_NORM_OPTIONS,
+  netDict: { names: ['layer_norm'], sources: 'concat', seqLens: true },
+};

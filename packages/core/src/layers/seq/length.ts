@@ -1,5 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
+import { Data } from '../../data.js';
 import { type CallContext, Layer, type SymbolicShape } from '../../layer.js';
+import type { LayerSpec } from '../../layer-spec.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
 /**
@@ -23,3 +25,13 @@ export class Length extends Layer {
     return [xShapeOf(inputShape)[0]!];
   }
 }
+
+/**
+ * RETURNN's `length` (`LengthLayer` of the time axis): no options of its own;
+ * outputs int32 `[batch]` lengths (a sparse source is fine: only its lengths are read).
+ */
+export const lengthLayer: LayerSpec = {
+  cls: Length,
+  options: {},
+  netDict: { names: ['length'], sources: 'concat', acceptsSparse: true, seqLens: true, outputData: (c) => new Data(c.name, [], 'int32') },
+};

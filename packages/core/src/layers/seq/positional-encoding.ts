@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
@@ -11,6 +12,23 @@ export interface PositionalEncodingArgs extends LayerArgs {
   /** Channels of the encoding (RETURNN `n_out`). Required without `addToInput`; with it, `x`'s features (checked if given). */
   units?: number;
 }
+
+/** PositionalEncoding's arguments in both vocabularies. */
+const POSITIONAL_ENCODING_OPTIONS = {
+  addToInput: option(schemas.boolean(), { default: false, returnn: 'add_to_input' }),
+  // A net dict without n_out gets null here (not the net dicts' own n_out default, the target's class count or an
+  // error without a target): `derive` gives x's features with add_to_input, else the target's class count.
+  units: option(schemas.positiveInt().optional(), { returnn: 'n_out', returnnDefault: null, returnnSchema: schemas.positiveInt().nullable() }),
+} satisfies LayerOptions;
+
+/** The channels must be given unless the encoding is added to `x`. */
+const POSITIONAL_ENCODING_CHECKS: readonly LayerCheck[] = [
+  (a, name) =>
+    a.units === undefined && a.addToInput !== true
+      ? `give ${name('units')}, the encoding's channels, or ${name('addToInput')}: true to add the encoding to x. ` +
+        `Received: ${name('units')}=undefined, ${name('addToInput')}=${String(a.addToInput ?? false)}.`
+      : undefined,
+];
 
 /**
  * The sinusoidal encoding `[time, channels]` of positions `0 .. time - 1`
@@ -47,7 +65,8 @@ export function sinusoidalEncoding(time: number, channels: number): Float32Array
  * The encoding is a host constant of `time` frames: the time axis is static.
  *
  * Shape: `[batch, time, feature]` → `[batch, time, units]` (`units = feature` with `addToInput`), float32.
- * @throws LayerArgumentError if `units` is missing without `addToInput`, or not a positive integer.
+ * @throws LayerArgumentError if `units` is missing without `addToInput`, or not a positive integer
+ *   (`PositionalEncoding: units must be a positive integer. Received: units=0.`).
  * @throws InputShapeError if `x` is not rank 3, its features differ from `units` with `addToInput`,
  *   or `seqLens` is not int32 `[batch]`.
  */
@@ -58,17 +77,9 @@ export class PositionalEncoding extends Layer {
 
   constructor(args: PositionalEncodingArgs = {}) {
     super(args);
-    this.addToInput = args.addToInput ?? false;
-    const units = args.units ?? undefined;
-    if (units === undefined && !this.addToInput) {
-      throw new LayerArgumentError(
-        'PositionalEncoding: give units (n_out), the encoding channels, or addToInput: true to add the encoding to x. Received: units=undefined, addToInput=false.',
-      );
-    }
-    if (units !== undefined && (!Number.isInteger(units) || units <= 0)) {
-      throw new LayerArgumentError(`PositionalEncoding: units must be a positive integer. Received: units=${String(units)}.`);
-    }
-    this.units = units;
+    const a = resolveArgs('PositionalEncoding', POSITIONAL_ENCODING_OPTIONS, args, POSITIONAL_ENCODING_CHECKS);
+    this.addToInput = a.addToInput!;
+    this.units = a.units;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -99,3 +110,21 @@ export class PositionalEncoding extends Layer {
     return { ...super.getConfig(), addToInput: this.addToInput, ...(this.units !== undefined ? { units: this.units } : {}) };
   }
 }
+
+/**
+ * RETURNN's `positional_encoding` (`PositionalEncodingLayer` outside a rec
+ * loop, over the time axis): `add_to_input`, `n_out` (the channels; without
+ * it, the source's features with `add_to_input`, else the target's class
+ * count, as RETURNN infers `n_out`). The input's lengths zero padded frames.
+ */
+export const positionalEncodingLayer: LayerSpec = {
+  cls: PositionalEncoding,
+  options: POSITIONAL_ENCODING_OPTIONS,
+  checks: POSITIONAL_ENCODING_CHECKS,
+  netDict: {
+    names: ['positional_encoding'],
+    sources: 'concat',
+    seqLens: true,
+    derive: (c, a) => (a.units === null ? { units: a.addToInput === true ? undefined : (c.target?.dim ?? undefined) } : {}),
+  },
+};

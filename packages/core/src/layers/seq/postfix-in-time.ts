@@ -1,7 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '../../layer.js';
+import type { LayerOptions, LayerSpec } from '../../layer-spec.js';
 import { sequenceMask } from '../../sequence-mask.js';
-import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
+import { AddFramesInTime, fillOption, type InTimeArgs, REPEAT_OPTION } from './add-frames-in-time.js';
 import { padTime, seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PostfixInTime}. */
@@ -9,6 +10,9 @@ export interface PostfixInTimeArgs extends InTimeArgs {
   /** The value of the added frames (RETURNN `postfix`). Default 0. */
   postfix?: number;
 }
+
+/** PostfixInTime's arguments in both vocabularies. */
+const POSTFIX_IN_TIME_OPTIONS = { repeat: REPEAT_OPTION, postfix: fillOption('postfix') } satisfies LayerOptions;
 
 /**
  * Adds `repeat` frames of the constant `postfix` after the end of each
@@ -28,7 +32,7 @@ export class PostfixInTime extends AddFramesInTime {
   static override readonly className: string = 'PostfixInTime';
 
   constructor(args: PostfixInTimeArgs = {}) {
-    super(args, 'postfix', args.postfix);
+    super(args, 'postfix', POSTFIX_IN_TIME_OPTIONS);
   }
 
   /** The value of the added frames. */
@@ -46,3 +50,14 @@ export class PostfixInTime extends AddFramesInTime {
     return ops.add(ops.mul(padTime(x, 0, this.repeat), valid), ops.mul(added, this.fill));
   }
 }
+
+/**
+ * RETURNN's `postfix_in_time` (`PostfixInTimeLayer` on the time axis, a constant `postfix`):
+ * `repeat` (an integer, default 1) and `postfix` (a number, default 0), as in
+ * RETURNN. Takes the input's lengths (the frames go at each sequence's end).
+ */
+export const postfixInTimeLayer: LayerSpec = {
+  cls: PostfixInTime,
+  options: POSTFIX_IN_TIME_OPTIONS,
+  netDict: { names: ['postfix_in_time'], sources: 'concat', seqLens: true },
+};

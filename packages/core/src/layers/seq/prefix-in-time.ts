@@ -1,7 +1,8 @@
 import type { Tensor } from '@strata/backend';
 import type { CallContext } from '../../layer.js';
+import type { LayerOptions, LayerSpec } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
-import { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
+import { AddFramesInTime, fillOption, type InTimeArgs, REPEAT_OPTION } from './add-frames-in-time.js';
 import { padTime, seqInput } from './seq-inputs.js';
 
 /** Arguments of {@link PrefixInTime}. */
@@ -9,6 +10,9 @@ export interface PrefixInTimeArgs extends InTimeArgs {
   /** The value of the added frames (RETURNN `prefix`). Default 0. */
   prefix?: number;
 }
+
+/** PrefixInTime's arguments in both vocabularies. */
+const PREFIX_IN_TIME_OPTIONS = { repeat: REPEAT_OPTION, prefix: fillOption('prefix') } satisfies LayerOptions;
 
 /**
  * Adds `repeat` frames of the constant `prefix` before each sequence
@@ -27,7 +31,7 @@ export class PrefixInTime extends AddFramesInTime {
   static override readonly className: string = 'PrefixInTime';
 
   constructor(args: PrefixInTimeArgs = {}) {
-    super(args, 'prefix', args.prefix);
+    super(args, 'prefix', PREFIX_IN_TIME_OPTIONS);
   }
 
   /** The value of the added frames. */
@@ -41,3 +45,14 @@ export class PrefixInTime extends AddFramesInTime {
     return padTime(seqLens ? maskFrames(x, seqLens) : x, this.repeat, 0, this.fill);
   }
 }
+
+/**
+ * RETURNN's `prefix_in_time` (`PrefixInTimeLayer` on the time axis, a constant `prefix`):
+ * `repeat` (an integer, default 1) and `prefix` (a number, default 0), as in
+ * RETURNN. Takes the input's lengths (the frames go at each sequence's start).
+ */
+export const prefixInTimeLayer: LayerSpec = {
+  cls: PrefixInTime,
+  options: PREFIX_IN_TIME_OPTIONS,
+  netDict: { names: ['prefix_in_time'], sources: 'concat', seqLens: true },
+};

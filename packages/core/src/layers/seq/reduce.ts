@@ -1,8 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
-import { checkSeqAxis, int, type SeqAxis, seqAxisIndex, seqInput, xShapeOf } from './seq-inputs.js';
+import { int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** The reductions of {@link Reduce} (RETURNN `mode`). */
 export const REDUCE_MODES = ['sum', 'mean', 'max', 'min'] as const;
@@ -13,11 +13,36 @@ export type ReduceMode = (typeof REDUCE_MODES)[number];
 export interface ReduceArgs extends LayerArgs {
   /** `sum`, `mean`, `max` or `min` (RETURNN `mode`). */
   mode: ReduceMode;
-  /** `'T'` (axis 1, masked by seqLens), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
+  /** `'T'` (axis 1, masked by seqLens), `'F'` (the last axis) or an axis index >= 1 (negative from the end) (RETURNN `axis`). */
   axis: SeqAxis;
+  /** RETURNN's other name of `axis` (`axes`, one axis here), for net dicts; give one of the two. */
+  axes?: SeqAxis;
   /** Keep the reduced axis with size 1 (RETURNN `keep_dims`). Default false. */
   keepDims?: boolean;
 }
+
+/** Reduce's arguments in both vocabularies. */
+const REDUCE_OPTIONS = {
+  mode: option(schemas.oneOf(REDUCE_MODES), {
+    returnn: 'mode',
+    // RETURNN lower-cases the mode and takes "avg" for "mean".
+    returnnSchema: schemas.oneOfAnyCase([...REDUCE_MODES, 'avg']),
+    fromReturnn: (m) => ((m as string).toLowerCase() === 'avg' ? 'mean' : (m as string).toLowerCase()),
+  }),
+  axis: seqAxisOption('axis', { optional: true }),
+  axes: seqAxisOption('axes', { optional: true }),
+  keepDims: option(schemas.boolean(), { default: false, returnn: 'keep_dims' }),
+} satisfies LayerOptions;
+
+/** One axis, as `axis` or `axes` (RETURNN: "don't provide both"). */
+const REDUCE_CHECKS: readonly LayerCheck[] = [
+  (a, name) =>
+    a.axis !== undefined && a.axes !== undefined
+      ? `give ${name('axis')} or ${name('axes')}, not both. Received: ${name('axis')}=${JSON.stringify(a.axis)}, ${name('axes')}=${JSON.stringify(a.axes)}.`
+      : a.axis === undefined && a.axes === undefined
+        ? `${name('axis')} must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: ${name('axis')}=undefined.`
+        : undefined,
+];
 
 // Stands in for padded frames in max/min: below any float32 activation, yet finite (no inf * 0 = NaN).
 const LOWEST = -3.4e38;
@@ -37,7 +62,8 @@ const LOWEST = -3.4e38;
  * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
  * Shape: `x` without the reduced axis (or with size 1 there, `keepDims`), float32.
  * @throws LayerArgumentError for an unknown `mode`, an `axis` that is not `'T'`, `'F'` or an integer,
- *   or the batch axis (0).
+ *   or the batch axis (0), or both `axis` and `axes`
+ *   (e.g. `Reduce: mode must be one of 'sum', 'mean', 'max', 'min'. Received: mode="prod".`).
  * @throws InputShapeError if the axis is outside `x`, or `seqLens` is not int32 `[batch]`.
  */
 export class Reduce extends Layer {
@@ -48,13 +74,11 @@ export class Reduce extends Layer {
 
   constructor(args: ReduceArgs) {
     super(args);
-    if (!(REDUCE_MODES as readonly string[]).includes(args.mode)) {
-      throw new LayerArgumentError(`Reduce: mode must be one of ${REDUCE_MODES.join(', ')}. Received: mode=${JSON.stringify(args.mode)}.`);
-    }
-    const axis = checkSeqAxis(args.axis, 'Reduce');
-    this.mode = args.mode;
-    this.axis = axis;
-    this.keepDims = args.keepDims ?? false;
+    const a = resolveArgs('Reduce', REDUCE_OPTIONS, args, REDUCE_CHECKS) as Omit<ReduceArgs, 'axis'> & { axis?: SeqAxis; keepDims: boolean };
+    this.mode = a.mode;
+    // The checks let exactly one of them through.
+    this.axis = a.axis ?? a.axes!;
+    this.keepDims = a.keepDims;
   }
 
   /** The reduced axis as an index into `x`'s axes. */
@@ -104,3 +128,22 @@ export class Reduce extends Layer {
     return { ...super.getConfig(), mode: this.mode, axis: this.axis, keepDims: this.keepDims };
   }
 }
+
+/**
+ * RETURNN's `reduce` (`ReduceLayer` over one axis): `mode` (`sum`, `mean` or
+ * `avg`, `max`, `min`, in any letter case), `axis` or `axes` (one axis:
+ * `"T"`, `"F"`, `"time"`, `"feature"` or an index; `"T"` when neither is
+ * given, where RETURNN requires one), `keep_dims`. The input's lengths mask
+ * padded frames.
+ */
+export const reduceLayer: LayerSpec = {
+  cls: Reduce,
+  options: REDUCE_OPTIONS,
+  checks: REDUCE_CHECKS,
+  netDict: {
+    names: ['reduce'],
+    sources: 'concat',
+    seqLens: true,
+    derive: (_c, a) => (a.axis === undefined && a.axes === undefined ? { axis: 'T' } : {}),
+  },
+};

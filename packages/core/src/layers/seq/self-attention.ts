@@ -1,10 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import type { Data } from '../../data.js';
+import { InputShapeError } from '../../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { positiveInt } from '../util.js';
 import { keyMask, maskedAttention, mergeHeads, splitHeads } from './attention.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
@@ -21,6 +22,26 @@ export interface SelfAttentionArgs extends LayerArgs {
   /** Initializer of `QKV` (RETURNN `forward_weights_init`). Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
 }
+
+/** SelfAttention's arguments in both vocabularies. */
+const SELF_ATTENTION_OPTIONS = {
+  numHeads: option(schemas.positiveInt(), { returnn: 'num_heads' }),
+  totalKeyDim: option(schemas.positiveInt(), { returnn: 'total_key_dim' }),
+  // A net dict without n_out gets null here, and `derive` picks the value (the target's class count, else the source's features).
+  units: option(schemas.positiveInt(), { returnn: 'n_out', returnnDefault: null, returnnSchema: schemas.positiveInt().nullable() }),
+  attentionLeftOnly: option(schemas.boolean(), { default: false, returnn: 'attention_left_only' }),
+  kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+} satisfies LayerOptions;
+
+/** The heads split the key and the value features evenly. */
+const SELF_ATTENTION_CHECKS: readonly LayerCheck[] = [
+  (a, name) => {
+    const { numHeads: h, totalKeyDim: k, units: v } = a as { numHeads?: number; totalKeyDim?: number; units?: number };
+    // Missing ones are their options' own errors.
+    if (h === undefined || k === undefined || v === undefined || (k % h === 0 && v % h === 0)) return undefined;
+    return `${name('numHeads')} must divide ${name('totalKeyDim')} and ${name('units')}. Received: ${name('numHeads')}=${h}, ${name('totalKeyDim')}=${k}, ${name('units')}=${v}.`;
+  },
+];
 
 /**
  * Multi-head scaled dot-product self-attention over time (RETURNN
@@ -40,7 +61,8 @@ export interface SelfAttentionArgs extends LayerArgs {
  * Weight: `QKV` `[inFeatures, 2 * totalKeyDim + units]`, RETURNN's layout: the
  * columns are split into `numHeads` blocks, each `[q (keyDim), k (keyDim), v (units / numHeads)]`.
  * @throws LayerArgumentError if `numHeads`, `totalKeyDim` or `units` is not a positive integer,
- *   or `numHeads` does not divide `totalKeyDim` and `units`.
+ *   or `numHeads` does not divide `totalKeyDim` and `units`
+ *   (`SelfAttention: numHeads must divide totalKeyDim and units. Received: numHeads=3, totalKeyDim=4, units=6.`).
  * @throws InputShapeError if `x` is not rank 3 with a known feature axis, or `seqLens` is not int32 `[batch]`.
  */
 export class SelfAttention extends Layer {
@@ -54,17 +76,12 @@ export class SelfAttention extends Layer {
 
   constructor(args: SelfAttentionArgs) {
     super(args);
-    this.numHeads = positiveInt(args.numHeads, NaN, 'SelfAttention', 'numHeads');
-    this.totalKeyDim = positiveInt(args.totalKeyDim, NaN, 'SelfAttention', 'totalKeyDim');
-    this.units = positiveInt(args.units, NaN, 'SelfAttention', 'units');
-    if (this.totalKeyDim % this.numHeads !== 0 || this.units % this.numHeads !== 0) {
-      throw new LayerArgumentError(
-        `SelfAttention: numHeads must divide totalKeyDim and units (n_out). ` +
-          `Received: numHeads=${this.numHeads}, totalKeyDim=${this.totalKeyDim}, units=${this.units}.`,
-      );
-    }
-    this.attentionLeftOnly = args.attentionLeftOnly ?? false;
-    this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    const a = resolveArgs('SelfAttention', SELF_ATTENTION_OPTIONS, args, SELF_ATTENTION_CHECKS) as Required<SelfAttentionArgs>;
+    this.numHeads = a.numHeads;
+    this.totalKeyDim = a.totalKeyDim;
+    this.units = a.units;
+    this.attentionLeftOnly = a.attentionLeftOnly;
+    this.kernelInit = getInitializer(a.kernelInitializer);
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -116,3 +133,28 @@ export class SelfAttention extends Layer {
     };
   }
 }
+
+/** The features of sources joined along the feature axis, if all are known. */
+function featuresOf(sources: readonly Data[]): number | undefined {
+  const dims = sources.map((s) => s.dim);
+  return dims.length > 0 && dims.every((d) => d !== null) ? (dims as number[]).reduce((x, y) => x + y, 0) : undefined;
+}
+
+/**
+ * RETURNN's `self_attention` (`SelfAttentionLayer` outside a rec loop):
+ * `num_heads`, `total_key_dim`, `n_out` (the value features; without it the
+ * target's class count as RETURNN infers `n_out`, else the source's
+ * features, where RETURNN requires it), `attention_left_only`,
+ * `forward_weights_init`. The input's lengths mask padded keys and frames.
+ */
+export const selfAttentionLayer: LayerSpec = {
+  cls: SelfAttention,
+  options: SELF_ATTENTION_OPTIONS,
+  checks: SELF_ATTENTION_CHECKS,
+  netDict: {
+    names: ['self_attention'],
+    sources: 'concat',
+    seqLens: true,
+    derive: (c, a) => (a.units === null ? { units: c.target?.dim ?? featuresOf(c.sources) } : {}),
+  },
+};

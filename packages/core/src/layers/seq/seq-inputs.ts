@@ -2,8 +2,10 @@
 // `[x, seqLens]`, with x `[batch, time, ...]` and seqLens int32 `[batch]`, and
 // the integer arithmetic of lengths (int32 ops only, so it traces to ONNX).
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../../errors.js';
 import type { SymbolicShape } from '../../layer.js';
+import { type LayerOption, option } from '../../layer-spec.js';
 
 /** A sequence input split into its tensor and its optional lengths. */
 export interface SeqInput {
@@ -45,12 +47,27 @@ export function checkSeqLens(seqLens: Tensor, batch: number, layer: string): voi
 /** An axis of a sequence layer: `'T'` (time, axis 1), `'F'` (feature, the last axis) or a non-batch axis index (negative from the end). */
 export type SeqAxis = 'T' | 'F' | number;
 
-/** @throws LayerArgumentError unless `axis` is `'T'`, `'F'` or a non-zero integer (not the batch axis). */
-export function checkSeqAxis(axis: SeqAxis, layer: string): SeqAxis {
-  if (axis !== 'T' && axis !== 'F' && !(Number.isInteger(axis) && axis !== 0)) {
-    throw new LayerArgumentError(`${layer}: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=${JSON.stringify(axis)}.`);
-  }
-  return axis;
+const AXIS_ERROR = "must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0)";
+/** RETURNN's axis names the sequence layers understand (lower-cased; RETURNN's `get_axes_from_description`), as a {@link SeqAxis}. */
+const RETURNN_AXES: Readonly<Record<string, SeqAxis>> = { t: 'T', time: 'T', f: 'F', feature: 'F' };
+const isAxisIndex = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v !== 0;
+
+/**
+ * The axis option of Reduce, Slice and Gather, in both vocabularies: a
+ * {@link SeqAxis} (`'T'`, `'F'` or a non-zero index), under RETURNN key
+ * `returnn`; a net dict may also write RETURNN's names `"t"`, `"time"`, `"f"`,
+ * `"feature"` in any letter case. Required unless `optional`.
+ */
+export function seqAxisOption(returnn: string, { optional = false } = {}): LayerOption {
+  const schema = z.custom<SeqAxis>((v) => v === 'T' || v === 'F' || isAxisIndex(v), { error: AXIS_ERROR });
+  const returnnSchema = z.custom((v) => (typeof v === 'string' ? v.toLowerCase() in RETURNN_AXES : isAxisIndex(v)), {
+    error: "must be 'T' or 'time', 'F' or 'feature' (in any letter case), or a non-batch axis index (not 0)",
+  });
+  return option(optional ? schema.optional() : schema, {
+    returnn,
+    returnnSchema,
+    fromReturnn: (v) => (typeof v === 'string' ? RETURNN_AXES[v.toLowerCase()] : v),
+  });
 }
 
 /**

@@ -1,12 +1,14 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
-import { ceilDiv, checkSeqAxis, clampLens, int, type SeqAxis, seqAxisIndex, seqInput, xShapeOf } from './seq-inputs.js';
+import { ceilDiv, clampLens, int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Slice}. */
 export interface SliceArgs extends LayerArgs {
-  /** `'T'` (axis 1, with per-sequence lengths), `'F'` (the last axis) or an axis index >= 1 (negative from the end). */
+  /** `'T'` (axis 1, with per-sequence lengths), `'F'` (the last axis) or an axis index >= 1 (negative from the end) (RETURNN `axis`). */
   axis: SeqAxis;
   /** First index kept (RETURNN `slice_start`). Non-negative integer. Default 0. */
   start?: number;
@@ -15,6 +17,16 @@ export interface SliceArgs extends LayerArgs {
   /** Keep every `step`-th entry (RETURNN `slice_step`). Positive integer. Default 1. */
   step?: number;
 }
+
+const END = 'must be an integer or null';
+
+/** Slice's arguments in both vocabularies; RETURNN's `None` (null) for `slice_start` and `slice_step` means 0 and 1. */
+const SLICE_OPTIONS = {
+  axis: seqAxisOption('axis'),
+  start: option(schemas.nonNegativeInt(), { default: 0, returnn: 'slice_start', returnnSchema: schemas.nonNegativeInt().nullable(), fromReturnn: (v) => v ?? 0 }),
+  end: option(z.number({ error: END }).int({ error: END }).nullable(), { default: null, returnn: 'slice_end' }),
+  step: option(schemas.positiveInt(), { default: 1, returnn: 'slice_step', returnnSchema: schemas.positiveInt().nullable(), fromReturnn: (v) => v ?? 1 }),
+} satisfies LayerOptions;
 
 /**
  * `x[start:end:step]` along one axis (RETURNN `SliceLayer`).
@@ -32,7 +44,8 @@ export interface SliceArgs extends LayerArgs {
  * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
  * Shape: `x` with the axis of size `ceil(max(0, E - start) / step)`, float32.
  * @throws LayerArgumentError for an `axis` that is not `'T'`, `'F'` or a non-batch integer,
- *   a negative or non-integer `start`, a non-integer `end`, or a non-positive `step`.
+ *   a negative or non-integer `start` (as RETURNN), a non-integer `end`, or a non-positive `step`
+ *   (`Slice: step must be a positive integer. Received: step=0.`).
  * @throws InputShapeError if the axis is outside `x`, the slice is empty, or `seqLens` is not int32 `[batch]`.
  */
 export class Slice extends Layer {
@@ -44,19 +57,11 @@ export class Slice extends Layer {
 
   constructor(args: SliceArgs) {
     super(args);
-    const axis = checkSeqAxis(args.axis, 'Slice');
-    const start = args.start ?? 0;
-    const end = args.end ?? null;
-    const step = args.step ?? 1;
-    if (!Number.isInteger(start) || start < 0) {
-      throw new LayerArgumentError(`Slice: start must be a non-negative integer (as in RETURNN). Received: start=${String(args.start)}.`);
-    }
-    if (end !== null && !Number.isInteger(end)) throw new LayerArgumentError(`Slice: end must be an integer or null. Received: end=${String(args.end)}.`);
-    if (!Number.isInteger(step) || step <= 0) throw new LayerArgumentError(`Slice: step must be a positive integer. Received: step=${String(args.step)}.`);
-    this.axis = axis;
-    this.start = start;
-    this.end = end;
-    this.step = step;
+    const a = resolveArgs('Slice', SLICE_OPTIONS, args) as Required<SliceArgs>;
+    this.axis = a.axis;
+    this.start = a.start;
+    this.end = a.end;
+    this.step = a.step;
   }
 
   /** The sliced axis as an index into `x`'s axes. */
@@ -118,3 +123,15 @@ export class Slice extends Layer {
     return { ...super.getConfig(), axis: this.axis, start: this.start, end: this.end, step: this.step };
   }
 }
+
+/**
+ * RETURNN's `slice` (`SliceLayer` on one axis): `axis` (`"T"`, `"F"`,
+ * `"time"`, `"feature"` or an index), `slice_start` (>= 0, as RETURNN
+ * asserts), `slice_end`, `slice_step` (> 0 here). Over time, each sequence is
+ * sliced on its own with the input's lengths.
+ */
+export const sliceLayer: LayerSpec = {
+  cls: Slice,
+  options: SLICE_OPTIONS,
+  netDict: { names: ['slice'], sources: 'concat', seqLens: true },
+};

@@ -1,8 +1,9 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
-import { checkPadding } from '../util.js';
+import { PADDINGS } from '../util.js';
 import { clampLens, int, padTime, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Window}. */
@@ -13,9 +14,42 @@ export interface WindowArgs extends LayerArgs {
   windowLeft?: number;
   /** Frames after the centre frame (RETURNN `window_right`). Default `floor(windowSize / 2)`, or `windowSize - windowLeft - 1`. */
   windowRight?: number;
-  /** `same`: one window per frame, zero padded; `valid`: only windows inside the input. Default `same`. */
+  /** `same`: one window per frame, zero padded; `valid`: only windows inside the input (RETURNN `padding`). Default `same`. */
   padding?: 'same' | 'valid';
 }
+
+/** Window's arguments in both vocabularies. */
+const WINDOW_OPTIONS = {
+  windowSize: option(schemas.positiveInt(), { returnn: 'window_size' }),
+  windowLeft: option(schemas.nonNegativeInt().optional(), { returnn: 'window_left' }),
+  windowRight: option(schemas.nonNegativeInt().optional(), { returnn: 'window_right' }),
+  padding: option(schemas.oneOf(PADDINGS), { default: 'same', returnn: 'padding' }),
+} satisfies LayerOptions;
+
+/**
+ * The frames `[left, right]` of a window around its centre frame, RETURNN's
+ * rule (`windowed_nd`): `right` defaults to `size - left - 1` if `left` is
+ * given, else `floor(size / 2)`; `left` to `size - right - 1`.
+ */
+function windowSides(size: number, left: number | undefined, right: number | undefined): [number, number] {
+  const r = right ?? (left !== undefined ? size - left - 1 : Math.floor(size / 2));
+  return [left ?? size - r - 1, r];
+}
+
+/** `windowLeft + windowRight + 1 = windowSize`, both sides non-negative once defaulted. */
+const WINDOW_CHECKS: readonly LayerCheck[] = [
+  (a, name) => {
+    const { windowSize: size, windowLeft: left, windowRight: right } = a as { windowSize?: number; windowLeft?: number; windowRight?: number };
+    // A missing windowSize is the option's own error.
+    if (typeof size !== 'number') return undefined;
+    const [l, r] = windowSides(size, left, right);
+    if (l >= 0 && r >= 0 && l + r + 1 === size) return undefined;
+    return (
+      `${name('windowLeft')} + ${name('windowRight')} + 1 must equal ${name('windowSize')}, both non-negative integers. ` +
+      `Received: ${name('windowSize')}=${size}, ${name('windowLeft')}=${String(left)}, ${name('windowRight')}=${String(right)}.`
+    );
+  },
+];
 
 /**
  * A sliding window over time (RETURNN `WindowLayer` on the time axis, stride
@@ -31,7 +65,8 @@ export interface WindowArgs extends LayerArgs {
  * Inputs: `x` float32 `[batch, time, ...feature]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
  * Shape: `[batch, time, ...feature]` → `[batch, outTime, windowSize, ...feature]`, float32.
  * @throws LayerArgumentError if `windowSize` is not a positive integer, `windowLeft`/`windowRight`
- *   are negative or do not add up to `windowSize - 1`, or padding is not `same`/`valid`.
+ *   are negative or do not add up to `windowSize - 1`, or padding is not `same`/`valid`
+ *   (`Window: windowSize must be a positive integer. Received: windowSize=0.`).
  * @throws InputShapeError if `x` has rank < 2, is shorter than the window with `valid`, or `seqLens` is not int32 `[batch]`.
  */
 export class Window extends Layer {
@@ -43,22 +78,10 @@ export class Window extends Layer {
 
   constructor(args: WindowArgs) {
     super(args);
-    const { windowSize: size, windowLeft: left, windowRight: right } = args;
-    if (!Number.isInteger(size) || size <= 0) {
-      throw new LayerArgumentError(`Window: windowSize must be a positive integer. Received: windowSize=${String(size)}.`);
-    }
-    const r = right ?? (left !== undefined ? size - left - 1 : Math.floor(size / 2));
-    const l = left ?? size - r - 1;
-    if (!Number.isInteger(l) || !Number.isInteger(r) || l < 0 || r < 0 || l + r + 1 !== size) {
-      throw new LayerArgumentError(
-        `Window: windowLeft + windowRight + 1 must equal windowSize, both non-negative integers. ` +
-          `Received: windowSize=${size}, windowLeft=${String(left)}, windowRight=${String(right)}.`,
-      );
-    }
-    this.windowSize = size;
-    this.windowLeft = l;
-    this.windowRight = r;
-    this.padding = checkPadding(args.padding, 'same', 'Window');
+    const a = resolveArgs('Window', WINDOW_OPTIONS, args, WINDOW_CHECKS) as WindowArgs & { padding: 'same' | 'valid' };
+    this.windowSize = a.windowSize;
+    [this.windowLeft, this.windowRight] = windowSides(a.windowSize, a.windowLeft, a.windowRight);
+    this.padding = a.padding;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -96,3 +119,15 @@ export class Window extends Layer {
     return { ...super.getConfig(), windowSize: this.windowSize, windowLeft: this.windowLeft, windowRight: this.windowRight, padding: this.padding };
   }
 }
+
+/**
+ * RETURNN's `window` (`WindowLayer` on the time axis, stride 1): `window_size`,
+ * `window_left`, `window_right`, `padding` (`"same"` or `"valid"`, default
+ * `"same"` as in RETURNN); the input's lengths mask padded frames.
+ */
+export const windowLayer: LayerSpec = {
+  cls: Window,
+  options: WINDOW_OPTIONS,
+  checks: WINDOW_CHECKS,
+  netDict: { names: ['window'], sources: 'concat', seqLens: true },
+};
