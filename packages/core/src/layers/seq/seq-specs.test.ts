@@ -1,0 +1,89 @@
+// The sequence layers' specs (one vocabulary per layer): which RETURNN keys
+// each class takes, how RETURNN's spellings map to the arguments
+// (argsFromEntry), that cross-argument checks name arguments in the caller's
+// vocabulary, and that the registries derive from the specs.
+import { describe, expect, it } from 'vitest';
+import { LayerArgumentError } from '../../errors.js';
+import { argsFromEntry, checkEntryArgs, type LayerSpec } from '../../layer-spec.js';
+import { layerFromConfig, layerSpecsFor, netDictLayerNames, serializeLayer } from '../registry.js';
+import { DotAttention, dotAttentionLayer } from './dot-attention.js';
+import { gatherLayer } from './gather.js';
+import { layerNormLayer } from './layer-norm.js';
+import { lengthLayer } from './length.js';
+import { positionalEncodingLayer } from './positional-encoding.js';
+import { postfixInTimeLayer } from './postfix-in-time.js';
+import { prefixInTimeLayer } from './prefix-in-time.js';
+import { Reduce, reduceLayer } from './reduce.js';
+import { selfAttentionLayer } from './self-attention.js';
+import { sliceLayer } from './slice.js';
+import { Window, windowLayer } from './window.js';
+
+const returnnKeys = (spec: LayerSpec): string[] => Object.values(spec.options).flatMap((o) => (o.returnn ? [o.returnn] : []));
+/** A net-dict entry's own keys as constructor arguments, checked as the net-dict adapter does. */
+const fromEntry = (spec: LayerSpec, own: Record<string, unknown>): Record<string, unknown> => {
+  const args = argsFromEntry(spec, own, '', []);
+  checkEntryArgs(spec, args, '');
+  return args;
+};
+
+describe('sequence layer specs', () => {
+  const table: [LayerSpec, string, string[]][] = [
+    [windowLayer, 'window', ['window_size', 'window_left', 'window_right', 'padding']],
+    [reduceLayer, 'reduce', ['mode', 'axis', 'axes', 'keep_dims']],
+    [layerNormLayer, 'layer_norm', ['epsilon']],
+    [positionalEncodingLayer, 'positional_encoding', ['add_to_input', 'n_out']],
+    [prefixInTimeLayer, 'prefix_in_time', ['repeat', 'prefix']],
+    [postfixInTimeLayer, 'postfix_in_time', ['repeat', 'postfix']],
+    [sliceLayer, 'slice', ['axis', 'slice_start', 'slice_end', 'slice_step']],
+    [lengthLayer, 'length', []],
+    [gatherLayer, 'gather', ['axis', 'position']],
+    [selfAttentionLayer, 'self_attention', ['num_heads', 'total_key_dim', 'n_out', 'attention_left_only', 'forward_weights_init']],
+  ];
+  for (const [spec, name, keys] of table) {
+    it(`${name}: registered under its RETURNN name, with RETURNN's option keys`, () => {
+      expect(layerSpecsFor(name)).toEqual([spec]);
+      expect(returnnKeys(spec)).toEqual(keys);
+      // Every one takes its input's lengths but gather, whose inputs are [x, positions].
+      expect(spec.netDict!.seqLens).toBe(name === 'gather' ? undefined : true);
+    });
+  }
+
+  it('DotAttention has a spec for configs but no net-dict class (the net dict\'s dot_attention is the network\'s)', () => {
+    expect(dotAttentionLayer.netDict).toBeUndefined();
+    expect(netDictLayerNames()).not.toContain('dot_attention');
+    const att = new DotAttention({ numHeads: 2, energyFactor: 0.5, name: 'att' });
+    expect(layerFromConfig(serializeLayer(att)).getConfig()).toEqual(att.getConfig());
+    expect(() => new DotAttention({ energyFactor: Number.POSITIVE_INFINITY })).toThrow('DotAttention: energyFactor must be a number. Received: energyFactor=Infinity.');
+  });
+
+  it("maps RETURNN's spellings and defaults to the arguments", () => {
+    expect(fromEntry(reduceLayer, { mode: 'AVG', axes: 'time' })).toEqual({ mode: 'mean', axes: 'T' });
+    expect(fromEntry(reduceLayer, { mode: 'Max', axis: 'feature', keep_dims: true })).toEqual({ mode: 'max', axis: 'F', keepDims: true });
+    expect(fromEntry(sliceLayer, { axis: -1, slice_start: null, slice_end: null, slice_step: null })).toEqual({ axis: -1, start: 0, end: null, step: 1 });
+    expect(fromEntry(windowLayer, { window_size: 5, window_left: 4 })).toEqual({ windowSize: 5, windowLeft: 4 });
+    // n_out left out: null, for the spec's derive to choose (not the target's class count the adapter fills in otherwise).
+    expect(fromEntry(selfAttentionLayer, { num_heads: 1, total_key_dim: 2 })).toEqual({ numHeads: 1, totalKeyDim: 2, units: null });
+    expect(fromEntry(positionalEncodingLayer, { add_to_input: true })).toEqual({ addToInput: true, units: null });
+  });
+
+  it('cross-argument checks name the arguments in each vocabulary', () => {
+    expect(() => fromEntry(reduceLayer, { mode: 'sum', axis: 'T', axes: 'T' })).toThrow('give axis or axes, not both. Received: axis="T", axes="T".');
+    expect(() => new Reduce({ mode: 'sum', axis: 'T', axes: 'F' })).toThrow('Reduce: give axis or axes, not both. Received: axis="T", axes="F".');
+    expect(() => new Reduce({ mode: 'sum' } as never)).toThrow(LayerArgumentError);
+    expect(() => new Reduce({ mode: 'sum' } as never)).toThrow("Reduce: axis must be 'T' (time), 'F' (feature) or a non-batch axis index (not 0). Received: axis=undefined.");
+    expect(() => fromEntry(windowLayer, { window_size: 2, window_left: 0, window_right: 0 })).toThrow(
+      'window_left + window_right + 1 must equal window_size, both non-negative integers. Received: window_size=2, window_left=0, window_right=0.',
+    );
+    expect(() => new Window({ windowSize: 2, windowLeft: -1 })).toThrow('Window: windowLeft must be a non-negative integer. Received: windowLeft=-1.');
+    expect(() => fromEntry(selfAttentionLayer, { num_heads: 2, total_key_dim: 3, n_out: 4 })).toThrow(
+      'num_heads must divide total_key_dim and n_out. Received: num_heads=2, total_key_dim=3, n_out=4.',
+    );
+  });
+
+  it('Reduce takes axes as another name of axis; its config has axis', () => {
+    const r = new Reduce({ mode: 'max', axes: 'F' } as never);
+    expect(r.axis).toBe('F');
+    const copy = layerFromConfig(JSON.parse(JSON.stringify(serializeLayer(r)))) as Reduce;
+    expect([copy.axis, copy.mode, copy.keepDims]).toEqual(['F', 'max', false]);
+  });
+});
