@@ -49,10 +49,9 @@ describe("net-dict class 'glu'", () => {
       }
       throw new Error('no error');
     };
-    // n_out is also a common key: the network's common-entry schema checks it first, with zod's wording (see the test below).
     const e = error({ n_out: 0 });
     expect(e).toBeInstanceOf(NetDictError);
-    expect(e.message).toMatch(/^Net dict entry 'g' is invalid:\n {2}- n_out: .*Received: n_out=0$/);
+    expect(e.message).toBe("Net dict entry 'g' (class 'glu'): n_out must be a positive integer. Received: n_out=0.");
     expect(error({ n_out: 4, with_bias: 'yes' }).message).toBe("Net dict entry 'g' (class 'glu'): with_bias must be true or false. Received: with_bias=\"yes\".");
     expect(error({ n_out: 4, gate_activation: 'sigmoidal' }).message).toMatch(/^Net dict entry 'g' \(class 'glu'\): gate_activation must be one of .*Received: gate_activation="sigmoidal"\.$/);
     // An unknown key lists the keys the class takes, the layer's own in RETURNN's spelling.
@@ -61,10 +60,8 @@ describe("net-dict class 'glu'", () => {
     expect(unknown.message).toMatch(/^Net dict entry 'g' \(class 'glu'\): unknown key\(s\) 'units'; this class takes .*n_out, activation, gate_activation, with_bias, forward_weights_init, bias_init\.$/);
   });
 
-  // Known Strata problem, kept visible: @strata/network's commonEntrySchema (net-dict/schema.ts) checks the common
-  // key n_out as z.number().int().positive() before the spec's own option (argsFromEntry) sees it, so the spec's
-  // message and the class name never reach the user. This flips to a failure once network leaves n_out to the spec.
-  it.fails("n_out=0 gives the spec's message: \"Net dict entry 'g' (class 'glu'): n_out must be a positive integer. Received: n_out=0.\"", () => {
+  // n_out is checked by the spec's own option (argsFromEntry), so the message names the class.
+  it("n_out=0 gives the spec's message: \"Net dict entry 'g' (class 'glu'): n_out must be a positive integer. Received: n_out=0.\"", () => {
     expect(() => build({ n_out: 0 })).toThrow("Net dict entry 'g' (class 'glu'): n_out must be a positive integer. Received: n_out=0.");
   });
 });

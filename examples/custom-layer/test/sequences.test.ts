@@ -53,14 +53,14 @@ it('on sequences: trains on both backends to the same losses, exports with a dyn
     const exported = await exportOnnx(net, file);
     expect(exported.inputs.map((i) => [i.name, i.dims])).toEqual([
       ['data', ['batch', 'time', FEATURES]],
-      ['data:seq_lens', ['batch']],
+      ['data:size1', ['batch']],
     ]);
     const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
     for (const time of [4, 9]) {
       const x = Float32Array.from({ length: 2 * time * FEATURES }, (_, k) => Math.cos(k));
       const lens = Int32Array.from([time, time - 1]);
-      const got = await session.run({ data: new ort.Tensor('float32', x, [2, time, FEATURES]), 'data:seq_lens': new ort.Tensor('int32', lens, [2]) });
-      const want = ops.readSync(net.forward({ data: ops.tensor(x, [2, time, FEATURES]), 'data:seq_lens': ops.tensor(lens, [2], 'int32') }, INFERENCE).get('output')!.value);
+      const got = await session.run({ data: new ort.Tensor('float32', x, [2, time, FEATURES]), 'data:size1': new ort.Tensor('int32', lens, [2]) });
+      const want = ops.readSync(net.forward({ data: ops.tensor(x, [2, time, FEATURES]), 'data:size1': ops.tensor(lens, [2], 'int32') }, INFERENCE).get('output')!.value);
       expect(got.output!.dims).toEqual([2, time, 3]);
       console.log(`sequences, ONNX from ${backend}, time ${time}: max |diff| ${maxAbsDiff(got.output!.data as Float32Array, want as Float32Array).toExponential(2)}`);
       expectClose(got.output!.data as Float32Array, want as Float32Array, 1e-5, 0);

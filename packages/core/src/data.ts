@@ -1,30 +1,8 @@
 import type { DType } from '@strata/backend';
+import { Dim, type DimKind } from './dim.js';
 import { LayerArgumentError } from './errors.js';
 
-/** The role of an axis (RETURNN's dim tag kinds). */
-export type DimKind = 'batch' | 'spatial' | 'feature';
-
-/**
- * One axis of a {@link Data}: a description, a static size or `null` when it
- * varies (the batch axis, a time axis), and its kind (RETURNN `Dim`, "dim tag").
- */
-export class Dim {
-  constructor(
-    readonly description: string,
-    readonly size: number | null,
-    readonly kind: DimKind = 'spatial',
-  ) {}
-  /** True if the size varies from batch to batch. */
-  get isDynamic(): boolean {
-    return this.size === null;
-  }
-  toString(): string {
-    return `${this.description}:${this.size ?? '?'}`;
-  }
-}
-
-/** The batch axis shared by every {@link Data}. */
-export const batchDim = new Dim('batch', null, 'batch');
+export { batchDim, Dim, type DimKind, type DimOptions, sizeKey } from './dim.js';
 
 /**
  * One axis in the dim-tag form of an `extern_data` entry (RETURNN's `Dim`):
@@ -135,10 +113,10 @@ export class Data {
     }
     const dims = shape.map((size, i) => {
       const last = i === shape.length - 1 && !sparse;
-      return new Dim(last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, last ? 'feature' : 'spatial');
+      return new Dim({ description: last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, kind: last ? 'feature' : 'spatial' });
     });
     const dtype = c.dtype ?? (sparse ? 'int32' : 'float32');
-    return new Data(name, dims, dtype, sparse ? new Dim(`${name}:classes`, c.dim!, 'feature') : undefined);
+    return new Data(name, dims, dtype, sparse ? new Dim({ description: `${name}:classes`, size: c.dim!, kind: 'feature' }) : undefined);
   }
 
   /**
@@ -160,7 +138,7 @@ export class Data {
         if (known.size !== size) throw new LayerArgumentError(`extern_data '${name}': dim '${description}' has size ${size} here but ${known.size} elsewhere.`);
         return known;
       }
-      const d = new Dim(description, size, t.kind ?? (size === null ? 'spatial' : 'feature'));
+      const d = new Dim({ description, size, kind: t.kind ?? (size === null ? 'spatial' : 'feature') });
       shared.set(description, d);
       return d;
     };
@@ -177,6 +155,10 @@ export class Data {
   /** Shape with the batch axis first (`null`). */
   get batchShape(): (number | null)[] {
     return [null, ...this.shape];
+  }
+  /** The time axis: the first dynamic axis after the batch axis, if any (RETURNN `Data.get_time_dim_tag`). Its sizes are {@link Dim.dynSize}. */
+  get timeDim(): Dim | undefined {
+    return this.dims.find((d) => d.isDynamic);
   }
   /** True for class-index data. */
   get sparse(): boolean {
@@ -200,7 +182,7 @@ export class Data {
   /** A copy whose axes are `[...shape]` (feature axis last), e.g. the output of a layer. */
   withShape(name: string, shape: readonly (number | null)[], dtype: DType = 'float32'): Data {
     const dims = shape.map(
-      (size, i) => new Dim(i === shape.length - 1 ? `${name}:feature` : `${name}:spatial${i}`, size, i === shape.length - 1 ? 'feature' : 'spatial'),
+      (size, i) => new Dim({ description: i === shape.length - 1 ? `${name}:feature` : `${name}:spatial${i}`, size, kind: i === shape.length - 1 ? 'feature' : 'spatial' }),
     );
     return new Data(name, dims, dtype);
   }

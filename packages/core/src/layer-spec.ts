@@ -171,11 +171,17 @@ export function argsFromEntry(spec: LayerSpec, own: Readonly<Record<string, unkn
 }
 
 /**
- * Runs the spec's cross-argument checks on net-dict args, naming arguments by their RETURNN keys.
- * @throws LayerArgumentError `where` + what is wrong.
+ * Checks net-dict args after the derived ones are in: every required
+ * argument with a RETURNN key is there, and the spec's cross-argument checks
+ * pass, arguments named by their RETURNN keys.
+ * @throws LayerArgumentError `where` + what is wrong (`filter_size is required. Received: no filter_size.`).
  */
 export function checkEntryArgs(spec: LayerSpec, args: Readonly<Record<string, unknown>>, where: string): void {
   const names = new Map(Object.entries(spec.options).map(([arg, o]) => [arg, o.returnn ?? arg]));
+  for (const [arg, o] of Object.entries(spec.options)) {
+    if (o.returnn === undefined || args[arg] !== undefined || o.default !== undefined || o.schema.safeParse(undefined).success) continue;
+    throw new LayerArgumentError(`${where}${o.returnn} is required. Received: no ${o.returnn}.`);
+  }
   for (const check of spec.checks ?? []) {
     const problem = check(args, (k) => names.get(k) ?? k);
     if (problem) throw new LayerArgumentError(`${where}${problem}`);

@@ -1,17 +1,9 @@
 import { ops, sizeOf, type Tensor } from '@strata/backend';
-import { Data, Rng } from '@strata/core';
-import { seqLensKey } from '@strata/network';
+import { Data, Rng, sizeKey } from '@strata/core';
 import { collateSequences, type SequenceKeySpec } from './bucketing.js';
 import type { Dataset, Example } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
 import { checkExampleValue, exampleAt } from './example-value.js';
-
-/**
- * The batch key of the lengths of sequence data `key`: `${key}:seq_lens`
- * (int32 `[batch]`, valid frames of `key`'s time axis, axis 1); the network
- * reads them under the same key. Every batch record of sequence data carries both keys.
- */
-export { seqLensKey };
 
 /** True for data with a dynamic axis (`null` in its shape): it is batched as padded sequences. */
 export function isSequenceData(d: Data): boolean {
@@ -159,7 +151,8 @@ export function sequenceLengths(dataset: Dataset, d: Data): number[] {
  * Collates a batch that contains sequence data: each sequence key padded with
  * `collateSequences` to its longest sequence in the batch (`[batch, maxLen]`
  * or `[batch, maxLen, dim]`, sparse keys int32, dense float32) plus its
- * lengths under {@link seqLensKey} (int32 `[batch]`); fixed-shape keys as
+ * lengths under `<key>:size1` (`sizeKey` of @strata/core, int32 `[batch]`;
+ * the model puts them into the key's time Dim); fixed-shape keys as
  * {@link collate}. Values are checked as in `collateSequences`.
  * @throws DataError naming the dataset, example index and key.
  */
@@ -181,7 +174,7 @@ export function collateSequenceBatch(dataset: Dataset, indices: ArrayLike<number
     const intData = d.sparse || d.dtype === 'int32';
     const values = intData ? (a.values instanceof Int32Array ? a.values : Int32Array.from(a.values)) : a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
     host.arrays[d.name] = { values, shape: a.shape };
-    host.arrays[seqLensKey(d.name)] = { values: a.seqLens, shape: [a.seqLens.length] };
+    host.arrays[sizeKey(d.name)] = { values: a.seqLens, shape: [a.seqLens.length] };
   }
   return host;
 }

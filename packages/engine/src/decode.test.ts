@@ -56,7 +56,7 @@ describe('decodeSequences (search)', () => {
       const greedy: number[] = [];
       for (let t = 0; t < 5; t++) {
         const classes = ops.tensor([...greedy, 0], [1, greedy.length + 1], 'int32');
-        const probs = n.forward({ data, classes, 'classes:seq_lens': ops.tensor([greedy.length + 1], [1], 'int32') }, INFERENCE).get('output/prob')!;
+        const probs = n.forward({ data, classes, 'classes:size1': ops.tensor([greedy.length + 1], [1], 'int32') }, INFERENCE).get('output/prob')!;
         const last = Array.from(ops.readSync(probs.value)).slice(-3);
         const c = last.indexOf(Math.max(...last));
         if (c === 0) break;

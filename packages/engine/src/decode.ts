@@ -52,7 +52,8 @@ export function decodeSequences(net: Model, dataset: Dataset, opts: DecodeOption
     ops.tidy(() => {
       const out = net.forward(inputs, ctx).get(layer)!;
       const values = ops.readSync(out.value);
-      const lens = out.seqLens ? Array.from(ops.readSync(out.seqLens)) : idx.map(() => out.value.shape[1]!);
+      const outLens = net.outputData(layer).timeDim?.dynSize;
+      const lens = outLens ? Array.from(ops.readSync(outLens)) : idx.map(() => out.value.shape[1]!);
       const width = out.value.shape[1]!;
       idx.forEach((example, b) => {
         if (opts.mode === 'search') {

@@ -1,7 +1,7 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
-import { type Data, hashString, INFERENCE, Rng, trainingContext, type Variable } from '@strata/core';
+import { type Data, hashString, INFERENCE, Rng, sizeKey, trainingContext, type Variable } from '@strata/core';
 import type { LayerOutput, Model } from '@strata/network';
-import { collate, epochBatches, isSequenceData, seqLensKey, uploadBatch } from './batching.js';
+import { collate, epochBatches, isSequenceData, uploadBatch } from './batching.js';
 import { BatchPlanner } from './batch-planner.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
@@ -77,7 +77,7 @@ export interface PredictResult {
   shape: number[];
   /**
    * Sequence data with a time axis in the output: valid output frames per
-   * example, int32 `[examples]`: the layer output's `seqLens`, or, if the
+   * example, int32 `[examples]`: the sizes of the output's time Dim, or, if the
    * layer gives none and its time axis has the padded size of the first
    * sequence input, that input's lengths (frame-synchronous layers).
    */
@@ -101,9 +101,10 @@ export interface PredictResult {
  * example's length along the first such key (computed once per dataset; the
  * budget is `batchSize` frames with padding and `maxSeqs` sequences, the
  * order fixed by `(seed, epoch)`), padded by `collateSequences`, and every
- * sequence key `k` is uploaded with its lengths `k:seq_lens` (int32
- * `[batch]`, see `seqLensKey`). Losses get the target's lengths and the
- * layer's `seqLens`, so costs and error rates are per target frame (RETURNN).
+ * sequence key `k` is uploaded with its lengths `k:size1` (int32 `[batch]`,
+ * `sizeKey`), which the model puts into the key's time Dim. Losses get the
+ * target's and the output's lengths from their Dims, so costs and error
+ * rates are per target frame (RETURNN).
  */
 export class Engine {
   readonly optimizer: Optimizer;
@@ -342,11 +343,13 @@ export class Engine {
   /** {@link Engine.predict} for sequence data: rows placed by example index, time padded to the longest output. */
   private predictSequences(dataset: Dataset, templates: Data[], seqKey: Data, layer: string, batchSize: number): PredictResult {
     const model = this.model;
-    // The batch keys: each template's key, and `<key>:seq_lens` for sequence data (as uploadBatch names them), sorted.
-    const names = templates.flatMap((d) => (isSequenceData(d) ? [d.name, seqLensKey(d.name)] : [d.name])).sort();
+    // The batch keys: each template's key, and `<key>:size1` for sequence data (as uploadBatch names them), sorted.
+    const names = templates.flatMap((d) => (isSequenceData(d) ? [d.name, sizeKey(d.name)] : [d.name])).sort();
     const forward = this.cachedCompile(`predictSeq:${layer}:${names.join(',')}`, (...xs: Tensor[]) => {
       const out: LayerOutput = model.forward(Object.fromEntries(names.map((k, i) => [k, xs[i]!])), INFERENCE).get(layer)!;
-      return out.seqLens ? [out.value, out.seqLens] : [out.value];
+      // The output's lengths: the sizes its time Dim got in this pass.
+      const lens = model.outputData(layer).timeDim?.dynSize;
+      return lens ? [out.value, lens] : [out.value];
     });
     const hasTime = model.outputData(layer).shape[0] === null;
     const rows: { values: Float32Array; len: number | undefined }[] = new Array(dataset.size);
@@ -362,7 +365,7 @@ export class Engine {
         const per = v.length / idx.length;
         const input = host.arrays[seqKey.name]!;
         const sameTime = hasTime && rowShape[0] === input.shape[1];
-        const outLens = lens ? ops.readSync(lens) : sameTime ? host.arrays[seqLensKey(seqKey.name)]!.values : undefined;
+        const outLens = lens ? ops.readSync(lens) : sameTime ? host.arrays[sizeKey(seqKey.name)]!.values : undefined;
         if (hasTime) maxTime = Math.max(maxTime, rowShape[0]!);
         for (let i = 0; i < idx.length; i++) rows[idx[i]!] = { values: v.subarray(i * per, (i + 1) * per), len: outLens?.[i] };
       });

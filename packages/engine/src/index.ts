@@ -4,7 +4,6 @@ export {
   epochBatches,
   type HostBatch,
   isSequenceData,
-  seqLensKey,
   sequenceKeySpec,
   sequenceLengths,
   uploadBatch,

@@ -1,10 +1,9 @@
 import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Rng } from '@strata/core';
+import { Rng, sizeKey } from '@strata/core';
 import { CrossEntropyLoss, ctcLoss, editDistance } from '@strata/losses';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seqLensKey } from './batching.js';
 import type { Dataset } from './dataset.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { DataError, EngineConfigError } from './errors.js';
@@ -69,8 +68,8 @@ function recordBatches(net: NetDictNetwork): SeenBatch[] {
   net.computeLosses = (inputs, ctx) => {
     seen.push({
       shapes: Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, [...t.shape, t.dtype === 'int32' ? 1 : 0]])),
-      dataLens: Array.from(ops.readSync(inputs[seqLensKey('data')]!)),
-      classesLens: Array.from(ops.readSync(inputs[seqLensKey('classes')]!)),
+      dataLens: Array.from(ops.readSync(inputs[sizeKey('data')]!)),
+      classesLens: Array.from(ops.readSync(inputs[sizeKey('classes')]!)),
       checksum: Array.from(ops.readSync(inputs.data!)).reduce((a, v, i) => a + v * ((i % 97) + 1), 0),
     });
     return computeLosses(inputs, ctx);
@@ -93,7 +92,7 @@ describe('Engine on sequence data', () => {
   const dev = tagging('tag/dev', 40, 2);
   const totalFrames = (ds: { syms: number[][] }) => ds.syms.reduce((a, s) => a + s.length, 0);
 
-  it('batches by padded frames (batchSize) and maxSeqs, uploads every key with int32 seq_lens, each example once per epoch', async () => {
+  it('batches by padded frames (batchSize) and maxSeqs, uploads every key with its int32 lengths (<key>:size1), each example once per epoch', async () => {
     const net = NetDictNetwork.fromDict(TAGGER, { externData: externOf(train), seed: 7 });
     const seen = recordBatches(net);
     const engine = new Engine(net, { ...BASE, batchSize: 40, maxSeqs: 6, epochs: 2 });
@@ -102,10 +101,10 @@ describe('Engine on sequence data', () => {
     for (const batches of epochs) {
       for (const b of batches) {
         const [n, time] = b.shapes.data!;
-        expect(Object.keys(b.shapes).sort()).toEqual(['classes', 'classes:seq_lens', 'data', 'data:seq_lens']);
+        expect(Object.keys(b.shapes).sort()).toEqual(['classes', 'classes:size1', 'data', 'data:size1']);
         expect(b.shapes.data).toEqual([n, time, V, 0]);
         expect(b.shapes.classes).toEqual([n, time, 1]);
-        expect(b.shapes['data:seq_lens']).toEqual([n, 1]);
+        expect(b.shapes['data:size1']).toEqual([n, 1]);
         expect(b.classesLens).toEqual(b.dataLens);
         expect(Math.max(...b.dataLens)).toBe(time);
         expect(n).toBeLessThanOrEqual(6);
@@ -217,7 +216,7 @@ describe('Engine with a CTC loss (output lengths from the network)', () => {
         const frames = dev.example(i).data as Float32Array;
         const len = frames.length / V;
         const label = dev.labels[i]!;
-        const out = net.forward({ data: ops.tensor(frames, [1, len, V]), [seqLensKey('data')]: ops.tensor([len], [1], 'int32') }).get('output')!;
+        const out = net.forward({ data: ops.tensor(frames, [1, len, V]), [sizeKey('data')]: ops.tensor([len], [1], 'int32') }).get('output')!;
         const lens = (n: number): Tensor => ops.tensor([n], [1], 'int32');
         nll += ops.item(ctcLoss(out.logits!, lens(len), ops.tensor(label, [1, label.length], 'int32'), lens(label.length)));
         const logits = Array.from(ops.readSync(out.logits!));

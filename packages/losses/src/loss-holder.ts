@@ -150,7 +150,7 @@ export class LossHolder {
    *   For sequences, `output.seqLens` holds the output's lengths (int32 `[batch]`).
    * @param target the target, as the loss expects it (see the loss class).
    * @param targetSeqLens int32 `[batch]`, the target's lengths when it is a
-   *   padded sequence `[batch, time, ...]` (the batch key `<target>:seq_lens`).
+   *   padded sequence `[batch, time, ...]` (the target's time Dim sizes; the batch key `<target>:size1`).
    */
   compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor): LossValues {
     this.inputs = { output, target, targetSeqLens };

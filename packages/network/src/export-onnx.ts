@@ -1,5 +1,5 @@
 import type { Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE } from '@strata/core';
+import { type CallContext, INFERENCE, sizeKey } from '@strata/core';
 import { type ExportInput, type TracedModel, traceToOnnx, writeOnnxFile } from '@strata/onnx';
 import { NetDictError } from './errors.js';
 import type { Model } from './model.js';
@@ -13,8 +13,8 @@ export interface ExportOnnxOptions {
    * `{ data: { 0: 'batch', 1: 'time' } }`. Axis 0 of every input is `batch`
    * unless given; an axis the ExternData marks dynamic (`null` in its shape)
    * gets `time` (`time_1`, ... for further distinct dims; inputs sharing a dim
-   * tag share the symbol), and the input comes with a `<key>:seq_lens`
-   * input, int32 `[batch]`.
+   * tag share the symbol), and the input comes with a `<key>:size<axis>`
+   * input per dynamic axis, int32 `[batch]` (`data:size1`).
    * A static axis named here becomes dynamic.
    */
   dynamicAxes?: Record<string, Record<number, string>>;
@@ -48,8 +48,9 @@ export function onnxInputsOf(net: ExportableNetwork, dynamicAxes: ExportOnnxOpti
       return size === null ? symbolOf(data.dims[axis - 1]) : size;
     });
     const input: ExportInput = { name: key, dtype: data.dtype, shape };
-    // Sequence inputs come with their lengths, int32 [batch] (the `<key>:seq_lens` of a batch).
-    return data.shape.includes(null) ? [input, { name: `${key}:seq_lens`, dtype: 'int32' as const, shape: ['batch'] }] : [input];
+    // Each dynamic axis comes with its lengths, int32 [batch]: `<key>:size<axis>` (RETURNN's ONNX export names).
+    const sizes = data.dims.flatMap((d, i) => (d.isDynamic ? [{ name: sizeKey(key, i + 1), dtype: 'int32' as const, shape: ['batch'] }] : []));
+    return [input, ...sizes];
   });
 }
 

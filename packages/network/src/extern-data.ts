@@ -1,4 +1,5 @@
-import { batchDim, Data, type DataConfig, type Dim, LayerArgumentError } from '@strata/core';
+import { ops, type Tensor } from '@strata/backend';
+import { batchDim, Data, type DataConfig, type Dim, LayerArgumentError, sizeKey } from '@strata/core';
 import { NetDictError } from './errors.js';
 import { dataConfigsFromConfig, type ExternDataConfig, withImplicitTime } from './extern-data/config.js';
 import {
@@ -198,7 +199,7 @@ export class ExternData {
    * The feed layout of a TF queue (seed `get_queue_args`): sorted keys with
    * shapes and dtypes, then `<key>/size<axis>` (int32, `[batch]` or `[]`) per
    * dynamic axis. Strata uses no TF queue: `@strata/engine` collates batches
-   * itself (`<key>` padded plus `<key>:seq_lens`), and this describes that feed.
+   * itself (`<key>` padded plus `<key>:size<axis>`), and this describes that feed.
    * Axis numbers count the batch axis as 0, as RETURNN's batch-major Data.
    */
   getQueueArgs(withBatchDim: boolean, fixedBatchDim: number | null = null): QueueArgs {
@@ -208,12 +209,35 @@ export class ExternData {
     for (const k of [...names]) {
       this.getData(k).shape.forEach((size, i) => {
         if (size !== null) return;
-        names.push(`${k}/size${i + 1}`);
+        names.push(sizeKey(k, i + 1));
         shapes.push(withBatchDim ? [fixedBatchDim] : []);
         dtypes.push('int32');
       });
     }
     return { names, shapes, dtypes };
+  }
+
+  /**
+   * Puts the lengths of a batch into the Dims of its data (RETURNN's
+   * `ExternData.reset_content`/`assign_from_raw_tensor_dict_`): for each key
+   * of `batch` with dynamic axes, `dim.dynSize` is `batch['<key>:size<axis>']`
+   * (`sizeKey`), else the full length of that axis of `batch[key]`. Data
+   * sharing a Dim (`dim_tags` with one description) take the sizes of the
+   * first key that gives them. Every layer on these axes reads them from there.
+   */
+  assignBatch(batch: Readonly<Record<string, Tensor>>): void {
+    const set = new Set<Dim>();
+    for (const [key, data] of this.data) {
+      const x = batch[key];
+      if (!x) continue;
+      data.dims.forEach((dim, i) => {
+        if (!dim.isDynamic || set.has(dim)) return;
+        const given = batch[sizeKey(key, i + 1)];
+        if (!given && x.shape[i + 1] === undefined) return;
+        dim.dynSize = given ?? ops.fill([x.shape[0]!], x.shape[i + 1]!, 'int32');
+        if (given) set.add(dim);
+      });
+    }
   }
 
   /** `[key, Data]` sorted by key, the default input first (seed `get_sorted_data_items`). */

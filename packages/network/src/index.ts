@@ -50,7 +50,7 @@ export type { SearchChoicesOptions } from './net-dict/search-choices.js';
 export { summarizeTensor } from './net-dict/forward.js';
 export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';
 export { type LayerDescription, type NetDict } from './net-dict/schema.js';
-export { type EvalEnv, seqLensKey } from './net-dict/layer-node.js';
+export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './net-dict/layer-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { maskedSoftmaxOverTime, registerRecClasses, UNIT_ALIASES } from './net-dict/rec-classes.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';

@@ -4,7 +4,6 @@ import { getLoss, LossError, LossHolder, objectiveParts } from '@strata/losses';
 import { LayerNotFoundError, NetworkArgumentError } from './errors.js';
 import { ExternData } from './extern-data.js';
 import type { Batch, ComputedLosses, LayerOutput, Model } from './model.js';
-import { seqLensKey } from './net-dict/layer-node.js';
 import { checkLossTarget } from './net-dict/loss-target.js';
 
 /** The loss of a {@link LayerModel}: a loss name (`'ce'`) or the loss with its target and options. */
@@ -38,7 +37,8 @@ const OUTPUT = 'output';
 
 /**
  * Any {@link Layer} as a {@link Model}: the layer is called on one extern-data
- * input (`ctx.training` passed on; nested layers inherit it), its output is
+ * input (`ctx.training` passed on; nested layers inherit it; for sequence
+ * data, the batch's lengths go into the input's time Dim), its output is
  * named `output`, and the loss (if given) compares it with its target, as the
  * `loss`/`target` of a net dict's output layer would (Keras: `compile(loss)`,
  * then `fit`). The layer's own losses (weight and activity penalties) join the
@@ -118,13 +118,19 @@ export class LayerModel implements Model {
     return this.lossHolder ? [OUTPUT] : [];
   }
 
-  /** Calls the layer on `batch[input]`; a sequence output keeps the input's lengths (`<input>:seq_lens`). */
+  /**
+   * Calls the layer on `batch[input]`. The batch's lengths go into the
+   * extern data's Dims; a sequence output shares the input's time Dim (its
+   * lengths). A layer that supports masking (Keras' `supports_masking`) gets
+   * the mask of valid input frames, derived from that Dim (`Dim.getMask`).
+   */
   forward(batch: Batch, ctx: CallContext = INFERENCE): Map<string, LayerOutput> {
     const x = batch[this.input];
     if (!x) throw new NetworkArgumentError(`LayerModel '${this.name}': the batch has no '${this.input}'. Given: ${Object.keys(batch).join(', ')}.`);
-    const out: LayerOutput = this.layer.applyWithLogits(x, ctx);
-    const lens = batch[seqLensKey(this.input)];
-    if (lens && this.output.shape[0] === null) out.seqLens = lens;
+    this.externData.assignBatch(batch);
+    const time = this.externData.getData(this.input).timeDim;
+    const mask = this.layer.supportsMasking && time?.dynSize ? time.getMask(x.shape[1]!) : undefined;
+    const out: LayerOutput = this.layer.applyWithLogits(x, ctx, mask ? { mask } : {});
     return new Map([[OUTPUT, out]]);
   }
 
@@ -136,7 +142,8 @@ export class LayerModel implements Model {
       const out = outputs.get(OUTPUT)!;
       const target = batch[this.target];
       if (!target) throw new NetworkArgumentError(`LayerModel '${this.name}': the batch has no target '${this.target}'. Given: ${Object.keys(batch).join(', ')}.`);
-      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, target, batch[seqLensKey(this.target)]);
+      const targetLens = this.externData.getData(this.target).timeDim?.dynSize;
+      h.compute({ output: out.value, logits: out.logits, seqLens: this.output.timeDim?.dynSize }, target, targetLens);
       losses.set(h.name, h);
     }
     const parts = objectiveParts([...losses.values()], { regularization: this.layer.losses });
@@ -169,7 +176,9 @@ export class LayerModel implements Model {
     });
     for (const l of [this.layer, ...allSubLayers(this.layer)]) l.clearNodes();
     const timed = input.shape[0] === null && outShape.length > 2;
-    return new Data(OUTPUT, [], 'float32').withShape(OUTPUT, outShape.slice(1).map((d, i) => (timed && i === 0 ? null : d)));
+    const out = new Data(OUTPUT, [], 'float32').withShape(OUTPUT, outShape.slice(1).map((d, i) => (timed && i === 0 ? null : d)));
+    // A sequence output keeps the input's time axis: one Dim, one set of lengths.
+    return timed ? out.copy({ dims: [input.timeDim!, ...out.dims.slice(1)] }) : out;
   }
 }
 

@@ -5,20 +5,23 @@ import type { ExternData } from './extern-data.js';
 
 /**
  * One batch as the engine feeds a model: extern-data key → tensor
- * `[batch, ...shape]`; for a key with a time axis, its lengths under
- * `<key>:seq_lens`, int32 `[batch]` (full length when absent).
+ * `[batch, ...shape]`; for a key with dynamic axes, their lengths under
+ * `<key>:size<axis>` (`data:size1` for the time axis; `sizeKey` of
+ * @strata/core), int32 `[batch]` (full length when absent). The model's
+ * `forward` puts them into the key's Dims (`ExternData.assignBatch`).
  */
 export type Batch = Readonly<Record<string, Tensor>>;
 
 /**
  * A computed output of a model (or of one layer of a net dict): its value,
- * its logits when it ends in a softmax (numerically stable cross-entropy),
- * and, when it has a time axis (axis 1), its sequence lengths, int32 `[batch]`.
+ * and its logits when it ends in a softmax (numerically stable
+ * cross-entropy). The lengths of its time axis are the sizes of its
+ * template's time Dim (`model.outputData(name).timeDim.dynSize`), set by the
+ * same forward pass.
  */
 export interface LayerOutput {
   value: Tensor;
   logits?: Tensor;
-  seqLens?: Tensor;
 }
 
 /** The losses of one batch (seed 003 `get_losses_initialized(with_total=True)`), float32 scalars `[]`. */
@@ -48,7 +51,8 @@ export interface ComputedLosses {
  *   {@link CallContext} (`ctx.training`, dropout seeds, state updates);
  * * collected losses: {@link Model.computeLosses} runs the model and
  *   computes every loss into one objective;
- * * named outputs: {@link Model.outputNames}, with their {@link Data} templates.
+ * * named outputs: {@link Model.outputNames}, with their {@link Data} templates,
+ *   whose Dims hold the lengths of dynamic axes for the batch last run.
  */
 export interface Model {
   /** The model's root scope (the first segment of its variables' paths, e.g. `network`). */

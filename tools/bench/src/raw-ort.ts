@@ -24,7 +24,7 @@ export async function rawOrtContender(name: string, net: NetDictNetwork, strataB
   const path = join(dir, `${net.name || 'model'}.onnx`);
   const exported = await exportOnnx(net, path);
   const inputName = exported.inputs[0]!.name;
-  const outputName = net.defaultOutputLayer().name;
+  const outputName = net.getDefaultOutputLayer()!.name;
   // Default options: intraOpNumThreads unset (onnxruntime picks one per physical core).
   const { result: session, added } = await threadsAddedBy(() => ort.InferenceSession.create(path));
   observedOrtThreads = added === null ? null : added + 1;

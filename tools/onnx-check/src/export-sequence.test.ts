@@ -32,17 +32,17 @@ describe('ONNX export of sequence networks', () => {
     const model = await exportOnnx(net, file);
     expect(model.inputs.map((i) => [i.name, i.dims])).toEqual([
       ['data', ['batch', 'time', 13]],
-      ['data:seq_lens', ['batch']],
+      ['data:size1', ['batch']],
     ]);
     expect(model.outputs[0]!.dims).toEqual(['batch', 'time', 5]);
     const session = await ort.InferenceSession.create(file);
     for (const [b, t] of [[2, 5], [3, 9], [1, 1]] as const) {
       const x = values(b * t * 13, b + t);
       const lens = Int32Array.from({ length: b }, () => t);
-      const r = await session.run({ data: new ort.Tensor('float32', x, [b, t, 13]), 'data:seq_lens': new ort.Tensor('int32', lens, [b]) });
+      const r = await session.run({ data: new ort.Tensor('float32', x, [b, t, 13]), 'data:size1': new ort.Tensor('int32', lens, [b]) });
       const out = r.output!;
       expect(out.dims).toEqual([b, t, 5]);
-      const want = ops.readSync(net.forward({ data: ops.tensor(x, [b, t, 13]), 'data:seq_lens': ops.tensor(lens, [b], 'int32') }).get('output')!.value);
+      const want = ops.readSync(net.forward({ data: ops.tensor(x, [b, t, 13]), 'data:size1': ops.tensor(lens, [b], 'int32') }).get('output')!.value);
       Array.from(out.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
     }
   });

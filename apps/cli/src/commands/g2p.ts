@@ -17,7 +17,7 @@ export function g2pDecodeOptions(engine: Engine, g2p: G2p): DecodeOptions {
   if (!(net instanceof NetDictNetwork)) throw new ConfigError('Decoding G2P needs a net-dict model (a "network" in the config).');
   const decide = [...net.nodes.values()].find((n) => n.entry.class === 'decide');
   if (decide) return { mode: 'search', layer: decide.name, eos: g2p.eos };
-  const out = net.defaultOutputLayer();
+  const out = net.getDefaultOutputLayer()!;
   if (out.entry.loss === 'ctc') return { mode: 'ctc', layer: out.name };
   throw new ConfigError(`Cannot decode this network: add a "decide" layer after a rec layer with "choice", or use "loss": "ctc" on the output layer.`);
 }

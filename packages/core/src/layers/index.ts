@@ -15,6 +15,7 @@ export {
   registerLayer,
   registerLayerClass,
   registeredLayerClasses,
+  reserveNetDictNames,
   type SerializedLayer,
   serializeLayer,
 } from './registry.js';

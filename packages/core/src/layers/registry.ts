@@ -59,6 +59,18 @@ const BUILT_IN: readonly LayerSpec[] = [
 
 const classes = new Map<string, LayerClass>();
 const byNetDictName = new Map<string, LayerSpec[]>();
+/** Net-dict class names held by classes of @strata/network (`rec`, `choice`, ...), which a spec may take only with `override`. */
+const reserved = new Set<string>();
+
+/**
+ * Marks net-dict class names as taken by a class defined elsewhere (the
+ * network-level classes of @strata/network, such as `rec` and `choice`), so
+ * that {@link registerLayer} refuses them without `override` instead of
+ * registering a spec that would never be used.
+ */
+export function reserveNetDictNames(names: readonly string[]): void {
+  for (const n of names) reserved.add(n);
+}
 
 /**
  * Registers a layer's spec (its one vocabulary, see {@link LayerSpec}): the
@@ -83,6 +95,11 @@ export function registerLayer(spec: LayerSpec, options: { override?: boolean } =
   for (const name of spec.netDict?.names ?? []) {
     const specs = byNetDictName.get(name) ?? [];
     if (specs.includes(spec)) continue;
+    if (reserved.has(name) && !options.override) {
+      throw new LayerArgumentError(
+        `The net-dict class '${name}' is a built-in class of @strata/network. Use another name for layer ${cls.className}, or pass { override: true } to replace it in net dicts.`,
+      );
+    }
     const clash = specs.find((s) => !s.netDict?.when || !spec.netDict?.when);
     if (clash && !options.override) {
       throw new LayerArgumentError(

@@ -78,7 +78,7 @@ describe('ExternData (seed 003)', () => {
       { key: 'data', field: 'dtype', expected: 'float32', got: 'int32' },
     ]);
     expect(err!.message).toContain("key 'classes' dim: extern_data expects 61, dataset has 48");
-    ext.registerData(new Data('ctc_align', [new Dim('t', null)], 'int32'));
+    ext.registerData(new Data('ctc_align', [new Dim({ description: 't' })], 'int32'));
     ext.extraAddedKeys.add('ctc_align');
     expect(() => ext.checkMatchedDataset(TIMIT, ['data', 'ctc_align'])).not.toThrow();
     expect(() => ext.checkMatchedDataset({ name: 'mnist', extern: {} }, ['data'])).toThrow(/key 'data' missing/);
@@ -87,7 +87,7 @@ describe('ExternData (seed 003)', () => {
   it('registerData once per key (replace on request); registerDataFromDict', () => {
     const ext = new ExternData({ data: { dim: 3 } });
     expect(() => ext.registerData(new Data('data', [], 'float32'))).toThrow(DuplicateDataKeyError);
-    ext.registerData(new Data('data', [new Dim('f', 4, 'feature')], 'float32'), { replace: true });
+    ext.registerData(new Data('data', [new Dim({ description: 'f', size: 4, kind: 'feature' })], 'float32'), { replace: true });
     expect(ext.getData('data').dim).toBe(4);
     ext.registerDataFromDict({ lm: { dim: 9, sparse: true } });
     expect(ext.getData('lm').sparse).toBe(true);
@@ -100,7 +100,7 @@ describe('ExternData (seed 003)', () => {
     );
     expect(ext.getSortedDataItems().map(([k]) => k)).toEqual(['data', 'aux', 'classes']);
     expect(ext.getQueueArgs(true, 16)).toEqual({
-      names: ['aux', 'classes', 'data', 'classes/size1', 'data/size1'],
+      names: ['aux', 'classes', 'data', 'classes:size1', 'data:size1'],
       shapes: [[16, 1], [16, null], [16, null, 2], [16], [16]],
       dtypes: ['float32', 'int32', 'float32', 'int32', 'int32'],
     });

@@ -1,4 +1,4 @@
-import { concatShape, Data, LayerError, type SymbolicShape } from '@strata/core';
+import { concatShape, Data, Dim, Layer, LayerError, type SymbolicShape } from '@strata/core';
 import { getLoss, L2, LossError, LossHolder, type Loss } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
@@ -7,6 +7,7 @@ import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { LayerNode, SourceRef } from './layer-node.js';
 import { checkLossTarget } from './loss-target.js';
+import { checkNOut } from './n-out.js';
 import { withCurrentNetwork } from './network-stack.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
@@ -172,9 +173,9 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     const l2 = new L2({ l2: entry.L2 });
     for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
   }
-  const output = cls.outputData?.({ ...ctx, layer }) ?? new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+  const output = cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer);
   const isOutputLayer = entry.is_output_layer ?? name === 'output';
-  const node: LayerNode = { name, entry, cls, layer, sources, output, dropout: entry.dropout ?? 0, isOutputLayer };
+  const node: LayerNode = { name, entry, cls, layer, sources, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
     checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
     node.target = target;
@@ -192,6 +193,24 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
 }
 
 /**
+ * The output template of a layer from its output shape: fresh axes, except
+ * the time axis, which is its first timed source's own Dim when the layer
+ * keeps the time axis as it is (it does not override `outputSeqLens`), so
+ * that the lengths set on that Dim serve the layer's output too; a layer that
+ * changes lengths (a strided or padded window) gets a Dim of its own,
+ * derived from the source's, whose sizes it sets when it runs.
+ */
+function outputTemplate(name: string, outShape: SymbolicShape, sources: readonly Data[], layer: Layer): Data {
+  const fresh = new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+  const t = fresh.dims.findIndex((d) => d.isDynamic);
+  const src = sources.find((d) => d.timeDim !== undefined);
+  if (t < 0 || !src || src.dims.indexOf(src.timeDim!) !== t) return fresh;
+  const keeps = layer.outputSeqLens === Layer.prototype.outputSeqLens;
+  const time = keeps ? src.timeDim! : new Dim({ description: `${name}:time`, derivedFrom: src.timeDim });
+  return fresh.copy({ dims: fresh.dims.map((d, i) => (i === t ? time : d)) });
+}
+
+/**
  * The template of a source. `prev:x` is `x`'s own output (from its `n_out`
  * when `x` is still being constructed, as a recurrent dependency allows);
  * `base:x` is constructed in the enclosing network, `extra.search:x` in the extra net.
@@ -206,7 +225,7 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
   const entry = net.netDict[s.name]!;
   if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name: s.name });
-  if (entry.n_out !== undefined) return new Data(s.name, [], 'float32').withShape(s.name, [entry.n_out]);
+  if (entry.n_out !== undefined) return new Data(s.name, [], 'float32').withShape(s.name, [checkNOut(entry.n_out, `Net dict entry '${s.name}' (class '${entry.class}')`)]);
   try {
     return constructLayer(net, undefined, s.name).output;
   } catch (e) {

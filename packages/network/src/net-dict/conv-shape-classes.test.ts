@@ -7,6 +7,7 @@ import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { BatchNorm, Conv1D, Conv2D, Flatten, MergeDims, Pool2D, SplitDims } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lensOf } from '../test-utils/lens.js';
 import '../index.js';
 import { NetDictError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -68,8 +69,8 @@ describe('conv: Conv2D or Conv1D by the length of filter_size', () => {
     expect(net.node('l').cls.seqLens).toBe('input');
     expect((layerOf({ class: 'conv', filter_size: [3], n_out: 2, dilation_rate: 2, padding: 'Valid' }, frames) as Conv1D).dilationRate).toBe(2);
     // Lengths [4, 2] with stride 2 and "same": [2, 1] output frames; the padded one is zero.
-    const out = net.forward({ data: ops.tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 4, 3]), 'data:seq_lens': ops.tensor([4, 2], [2], 'int32') }).get('l')!;
-    expect(read(out.seqLens!)).toEqual([2, 1]);
+    const out = net.forward({ data: ops.tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 4, 3]), 'data:size1': ops.tensor([4, 2], [2], 'int32') }).get('l')!;
+    expect(read(lensOf(net, 'l'))).toEqual([2, 1]);
     expect(read(out.value).slice(6, 8)).toEqual([0, 0]);
   });
 

@@ -2,10 +2,8 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
-import type { EvalEnv, LayerNode, LayerOutput, SourceRef } from './layer-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, type LayerNode, type LayerOutput, type SourceRef } from './layer-node.js';
 
-/** True if the template has a dynamic (time) axis after the batch axis. */
-export const hasTimeAxis = (node: LayerNode): boolean => node.output.shape.includes(null);
 
 /**
  * Brings sources of different rank to a common rank for elementwise
@@ -25,15 +23,16 @@ export function alignRanks(xs: Tensor[]): Tensor[] {
 /**
  * Evaluates one node on its sources' outputs (the default when the class has
  * no `evaluate`): joins the sources (concatenated along the feature axis, or
- * a list), applies input dropout, appends the sequence lengths for classes
- * that take them, runs the layer and derives the output's lengths.
+ * a list), applies input dropout, appends the sequence lengths (the first
+ * source's time Dim sizes) for classes that take them, runs the layer, and
+ * gives the lengths of a time axis it makes of its own (`outputSeqLens`).
  *
  * @throws NetDictError if sources of different rank are concatenated.
  */
-export function evaluateDefault(env: EvalEnv): LayerOutput {
+export function evaluateDefault(env: EvalEnv): EvalResult {
   const { node, sources, ctx } = env;
   const xs = sources.map((s) => s.value);
-  const seqLens = sources.find((s) => s.seqLens)?.seqLens;
+  const seqLens = firstSourceLens(env);
   let input: Tensor | Tensor[];
   if (node.cls.sources === 'list' || xs.length === 0) input = alignRanks(xs);
   else if (xs.length === 1) input = xs[0]!;
@@ -50,8 +49,14 @@ export function evaluateDefault(env: EvalEnv): LayerOutput {
   const wantsLens = typeof node.cls.seqLens === 'function' ? node.cls.seqLens(node.layer) : node.cls.seqLens === 'input';
   if (wantsLens && seqLens) input = [...(Array.isArray(input) ? input : [input]), seqLens];
   const out = node.layer.applyWithLogits(input, ctx);
-  return hasTimeAxis(node) && seqLens ? { ...out, seqLens: node.layer.outputSeqLens(seqLens) } : out;
+  return ownsTimeDim(node) && seqLens ? { ...out, seqLens: node.layer.outputSeqLens(seqLens) } : out;
 }
+
+/** Whether the node's output has a time axis of its own (not one of its sources'): its sizes are set when it runs. */
+export const ownsTimeDim = (node: LayerNode): boolean => {
+  const t = node.output.timeDim;
+  return t !== undefined && !node.sourceData.some((d) => d.dims.includes(t));
+};
 
 /** Shape, dtype and min/max/mean of a tensor; the statistics are `null` when its values cannot be read (a traced graph input). */
 export function summarizeTensor(t: Tensor): TensorSummary {
@@ -101,7 +106,10 @@ export function runNodes(
     const sources = node.sources.map((s) => resolve(s, outs));
     const env: EvalEnv = { node, sources, outs, inputs, ctx };
     try {
-      outs.set(node.name, node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env));
+      const { seqLens, ...out } = node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env);
+      // A time axis the layer makes: its lengths for this batch live in its Dim.
+      if (seqLens && ownsTimeDim(node)) node.output.timeDim!.dynSize = seqLens;
+      outs.set(node.name, out);
     } catch (e) {
       const summaries = node.sources.map((s, i) => ({ source: sourceName(s), summary: summarizeTensor(sources[i]!.value) }));
       if (isUntypedError(e)) throw new LayerExecutionError(`${namePrefix}${node.name}`, node.entry.class, summaries, e);

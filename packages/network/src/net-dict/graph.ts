@@ -11,7 +11,7 @@ export interface RecStepInfo {
   i: number;
   /** bool `[batch]`: the sequence has ended (seed `end_flag`), when known. */
   endFlag?: Tensor;
-  /** int32 `[batch]`: sequence lengths (seed `seq_lens`), when known. */
+  /** int32 `[batch]`: the sequence lengths (seed `seq_lens`), when known. */
   seqLens?: Tensor;
 }
 

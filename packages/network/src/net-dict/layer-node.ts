@@ -29,7 +29,13 @@ export interface LayerNode {
   cls: NetDictLayerClass;
   layer: Layer;
   sources: SourceRef[];
-  /** The output's template, known before any number is computed. */
+  /** The sources' templates, in `sources` order: their time Dims hold the lengths the layer gets. */
+  sourceData: Data[];
+  /**
+   * The output's template, known before any number is computed. Its time
+   * Dim is a source's when the layer keeps the time axis, else the layer's
+   * own, whose sizes the forward pass sets when the layer runs.
+   */
   output: Data;
   /** Dropout applied to the layer's input in training (RETURNN `dropout`). */
   dropout: number;
@@ -48,28 +54,26 @@ export interface EvalEnv {
   sources: LayerOutput[];
   /** Outputs computed so far in this forward pass (a class may add side outputs such as `rec/output_prob`). */
   outs: Map<string, LayerOutput>;
-  /** The forward pass's inputs: extern-data values and `<key>:seq_lens` lengths. */
+  /** The forward pass's inputs: extern-data values and their `<key>:size1` lengths. */
   inputs: Readonly<Record<string, Tensor>>;
   ctx: CallContext;
 }
 
-/** The batch-record key holding the lengths of data key `key` (`classes:seq_lens`), as the engine uploads them. */
-export const seqLensKey = (key: string): string => `${key}:seq_lens`;
-
-/** int32 `[batch]` lengths of `batch` sequences that all run `time` frames (what a batch without `<key>:seq_lens` means). */
-export const fullSeqLens = (batch: number, time: number): Tensor => ops.fill([batch], time, 'int32');
-
 /**
- * The lengths of extern-data key `key` (template `data`) in `batch`, int32
- * `[batch]`: `<key>:seq_lens` if given, else full length (axis 1 of
- * `batch[key]`) when `data` has a time axis, else undefined.
+ * What an evaluation returns: the output, and, when the layer makes a time
+ * axis of its own (a rec unit's search, `resize`), that axis' lengths, int32
+ * `[batch]`, which the forward pass stores in the output Dim.
  */
-export function dataSeqLens(batch: Readonly<Record<string, Tensor>>, key: string, data: Data): Tensor | undefined {
-  const given = batch[seqLensKey(key)];
-  const x = batch[key];
-  if (given || !x || !data.shape.includes(null)) return given;
-  return fullSeqLens(x.shape[0]!, x.shape[1]!);
-}
+export type EvalResult = LayerOutput & { seqLens?: Tensor };
+
+/** The lengths of source `i`'s time axis in this pass (its Dim's sizes), or undefined. */
+export const sourceLens = (env: EvalEnv, i = 0): Tensor | undefined => env.node.sourceData[i]?.timeDim?.dynSize;
+
+/** The lengths of the first source with a time axis, or undefined. */
+export const firstSourceLens = (env: EvalEnv): Tensor | undefined => env.node.sourceData.find((d) => d.timeDim?.dynSize)?.timeDim?.dynSize;
+
+/** int32 `[batch]` lengths of `batch` sequences that all run `time` frames (a time axis without sizes). */
+export const fullSeqLens = (batch: number, time: number): Tensor => ops.fill([batch], time, 'int32');
 
 /** What a net-dict class factory gets to create its layer. */
 export interface LayerCreateContext {
@@ -128,7 +132,7 @@ export interface NetDictLayerClass {
    * sources) for classes that need more than their sources: a recurrent
    * unit, `choice`, attention over a `base` layer.
    */
-  evaluate?(env: EvalEnv): LayerOutput;
+  evaluate?(env: EvalEnv): EvalResult;
   /**
    * The output template, for classes whose output is not what the layer's
    * `computeOutputShape` says (e.g. a sparse `choice`). Default: a dense

@@ -1,9 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, INFERENCE } from '@strata/core';
+import { type CallContext, INFERENCE, sizeKey } from '@strata/core';
 import { type LossHolder, objectiveParts } from '@strata/losses';
 import { LossesNotComputedError } from '../errors.js';
 import type { ComputedLosses } from '../model.js';
-import { dataSeqLens, seqLensKey } from './layer-node.js';
 import type { LayerGraph } from './graph.js';
 import { runGraph } from './run-graph.js';
 
@@ -11,8 +10,9 @@ export type { ComputedLosses } from '../model.js';
 
 /**
  * Runs the network on `batch` and computes every loss: in training
- * (`ctx.training`) the `lossNodes('train')`, else `lossNodes('eval')`. Target
- * lengths come from `batch['<target>:seq_lens']` for sequence targets.
+ * (`ctx.training`) the `lossNodes('train')`, else `lossNodes('eval')`. The
+ * lengths of outputs and targets are the sizes of their time Dims, which the
+ * forward pass set (targets' from the batch's `<target>:size1`).
  */
 export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE): ComputedLosses {
   const nodes = net.lossNodes(ctx.training ? 'train' : 'eval');
@@ -22,7 +22,8 @@ export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Te
     const h = n.lossHolder!;
     const out = outputs.get(n.name)!;
     try {
-      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch[n.target!]!, batch[seqLensKey(n.target!)]);
+      const targetLens = net.externData.getData(n.target!).timeDim?.dynSize;
+      h.compute({ output: out.value, logits: out.logits, seqLens: n.output.timeDim?.dynSize }, batch[n.target!]!, targetLens);
     } catch (e) {
       // Typed loss errors keep their class; the message gains the layer and target they came from.
       if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;
@@ -41,7 +42,7 @@ export interface FetchesOptions {
   ctx?: CallContext;
   /** Include the losses (seed `should_eval`; default the network's `evalFlag`). */
   shouldEval?: boolean;
-  /** Include `size:<key>:0`, the lengths of each used data key with a time axis (seed `with_size`). */
+  /** Include `<key>:size<axis>`, the lengths of each dynamic axis of the used data keys (seed `with_size`; `sizeKey`'s names). */
   withSize?: boolean;
 }
 
@@ -49,7 +50,7 @@ export interface FetchesOptions {
  * What one step computes, as named scalars (seed 003 `get_fetches_dict`):
  * `loss` (the objective), and per loss `cost:<name>` (normalised, unscaled),
  * `error:<name>` (error rate, if the loss has one), `loss_norm_factor:<name>`
- * (1 / frames); with `withSize`, `size:<key>:0` int32 `[batch]`.
+ * (1 / frames); with `withSize`, `<key>:size<axis>` int32 `[batch]` (the Dims' sizes).
  */
 export function fetchesDict(net: LayerGraph, batch: Readonly<Record<string, Tensor>>, opts: FetchesOptions = {}): Record<string, Tensor> {
   const fetches: Record<string, Tensor> = {};
@@ -64,10 +65,12 @@ export function fetchesDict(net: LayerGraph, batch: Readonly<Record<string, Tens
     }
   }
   if (opts.withSize) {
+    if (!(opts.shouldEval ?? net.evalFlag)) net.externData.assignBatch(batch);
     for (const key of net.usedDataKeys()) {
-      const data = net.externData.getData(key);
-      const lens = batch[key] && data.shape.includes(null) ? dataSeqLens(batch, key, data) : undefined;
-      if (lens) fetches[`size:${key}:0`] = lens;
+      if (!batch[key]) continue;
+      net.externData.getData(key).dims.forEach((d, i) => {
+        if (d.dynSize) fetches[sizeKey(key, i + 1)] = d.dynSize;
+      });
     }
   }
   return fetches;

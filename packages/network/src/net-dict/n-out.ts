@@ -10,7 +10,8 @@ import type { LayerCreateContext } from './layer-node.js';
  *   `sparse_dim`, or a dynamic last axis), the message names the target key too.
  */
 export function nOutOf(ctx: LayerCreateContext, extra = 0): number {
-  if (ctx.entry.n_out !== undefined && ctx.entry.n_out !== null) return ctx.entry.n_out;
+  const given = ctx.entry.n_out;
+  if (given !== undefined && given !== null) return checkNOut(given, `Net dict entry '${ctx.name}' (class '${ctx.entry.class}')`);
   const dim = ctx.target?.dim;
   if (dim !== undefined && dim !== null) return dim + extra;
   const what = `Net dict entry '${ctx.name}' (class '${ctx.entry.class}')`;
@@ -22,4 +23,13 @@ export function nOutOf(ctx: LayerCreateContext, extra = 0): number {
     );
   }
   throw new NetDictError(`${what} needs "n_out" (the number of output features), or a "loss" with a "target".`);
+}
+
+/**
+ * `n_out` if it is a positive integer.
+ * @throws NetDictError `<where>: n_out must be a positive integer. Received: n_out=<value>.`
+ */
+export function checkNOut(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw new NetDictError(`${where}: n_out must be a positive integer. Received: n_out=${JSON.stringify(value) ?? String(value)}.`);
 }

@@ -94,7 +94,7 @@ describe('constructFromDict (seed 003)', () => {
 
   it('unknown keys in an entry are errors that list the keys the class takes', () => {
     expect(() => build({ output: { class: 'softmax', loss: 'ce', n_outt: 10 } as never })).toThrow(NetDictError);
-    expect(() => build({ output: { class: 'softmax', loss: 'ce', n_outt: 10 } as never })).toThrow(/'output'.*unknown key\(s\) 'n_outt'; this class takes class, from, n_out/s);
+    expect(() => build({ output: { class: 'softmax', loss: 'ce', n_outt: 10 } as never })).toThrow(/'output'.*unknown key\(s\) 'n_outt'; this class takes class, from, dropout, .*, n_out, activation, with_bias/s);
     expect(() => build({ f: { class: 'merge_dims', axis: 'T' } as never, output: { class: 'softmax', loss: 'ce', from: 'f' } })).toThrow(/unknown key\(s\) 'axis'/);
     // A known key with a value the class does not support names the accepted values.
     expect(() => build({ f: { class: 'merge_dims', axes: 'T' } as never, output: { class: 'softmax', loss: 'ce', from: 'f' } })).toThrow(

@@ -115,7 +115,7 @@ export class NetDictNetwork extends Network implements Model {
   }
   /**
    * Every layer's output for a batch (`inputs`: extern-data key → tensor; for
-   * data with a time axis, `<key>:seq_lens`), in dependency order; the
+   * data with a time axis, `<key>:size1`), in dependency order; the
    * network's `trainFlag`/`searchFlag` override `ctx`. See `runGraph`.
    * @throws LayerExecutionError naming the layer that failed (see {@link describeStepFailure}).
    */

@@ -71,7 +71,7 @@ export function describeFailure(net: LayerGraph, error: unknown, batch: Readonly
   }
   lines.push('Batch:');
   for (const [key, t] of Object.entries(batch)) {
-    const desc = net.externData.hasData(key) ? net.externData.getData(key).toString() : key.endsWith(':seq_lens') ? 'sequence lengths' : 'not in extern_data';
+    const desc = net.externData.hasData(key) ? net.externData.getData(key).toString() : /:size\d+$/.test(key) ? 'sizes of a dynamic axis' : 'not in extern_data';
     lines.push(`  ${key}: ${desc}; ${summaryText(summarizeTensor(t))}`);
   }
   return lines.join('\n');

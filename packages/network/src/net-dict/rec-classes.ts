@@ -1,9 +1,9 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Copy, Data, Dim, Rec, type RecUnit as CellUnit, RnnCell, sequenceMask } from '@strata/core';
+import { Copy, Data, Rec, type RecUnit as CellUnit, RnnCell, sequenceMask } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { evaluateDefault } from './forward.js';
-import type { EvalEnv, LayerCreateContext, LayerOutput } from './layer-node.js';
+import { type EvalEnv, firstSourceLens, type LayerCreateContext, type LayerOutput, sourceLens } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { nOutOf } from './n-out.js';
 import { RecUnit } from './rec-unit.js';
@@ -47,7 +47,6 @@ function cellUnit(name: string, unit: string): CellUnit {
 const nOut = (c: LayerCreateContext): number => nOutOf(c);
 
 /** Lengths of the time axis of the first source that has them. */
-const lengthsOf = (env: EvalEnv): Tensor | undefined => env.sources.find((s) => s.seqLens)?.seqLens;
 
 /** Softmax over axis 1 (time) where padded frames get probability 0. */
 export function maskedSoftmaxOverTime(x: Tensor, lens: Tensor | undefined): Tensor {
@@ -94,7 +93,7 @@ export function registerRecClasses(): void {
     outputData: (c) => {
       if (!(c.layer instanceof RecUnit)) return undefined;
       const f = c.layer.frameOutput;
-      return new Data(c.name, [new Dim(`${c.name}:time`, null, 'spatial'), ...f.dims], f.dtype, f.sparseDim);
+      return new Data(c.name, [c.layer.timeDim, ...f.dims], f.dtype, f.sparseDim);
     },
     evaluate: (env) => {
       const unit = env.node.layer;
@@ -158,7 +157,7 @@ export function registerRecClasses(): void {
       const eq = () => ops.equal(x, v);
       const value =
         kind === 'less' ? ops.less(x, v) : kind === 'greater' ? ops.greater(x, v) : kind === 'not_equal' ? ops.equal(ops.cast(eq(), 'int32'), ops.scalar(0, 'int32')) : eq();
-      return { value, seqLens: sources[0]!.seqLens };
+      return { value };
     },
   });
 
@@ -170,14 +169,14 @@ export function registerRecClasses(): void {
     create: (c) => new Copy({ name: c.name }),
     outputData: (c) => c.sources[0]!.copy({ name: c.name }),
     // The rec layer's search already returns the best hypothesis per sequence; in training it is the target.
-    evaluate: ({ sources }) => ({ value: sources[0]!.value, seqLens: sources[0]!.seqLens }),
+    evaluate: ({ sources }) => ({ value: sources[0]!.value }),
   });
 
   registerNetDictClass('softmax_over_spatial', {
     sources: 'concat',
     create: (c) => new Copy({ name: c.name }),
     outputData: (c) => c.sources[0]!.copy({ name: c.name }),
-    evaluate: (env) => ({ value: maskedSoftmaxOverTime(env.sources[0]!.value, lengthsOf(env)), seqLens: lengthsOf(env) }),
+    evaluate: (env) => ({ value: maskedSoftmaxOverTime(env.sources[0]!.value, firstSourceLens(env)) }),
   });
 
   registerNetDictClass('dot_attention', {
@@ -186,11 +185,11 @@ export function registerRecClasses(): void {
     options: z.strictObject({ base: z.string(), base_ctx: z.string() }),
     create: (c) => new Copy({ name: c.name }),
     outputData: (c) => frameTemplate(c.name, [c.sources[1]!.dim]),
-    evaluate: ({ sources }) => {
-      const [query, values, keys] = sources as [LayerOutput, LayerOutput, LayerOutput];
+    evaluate: (env) => {
+      const [query, values, keys] = env.sources as [LayerOutput, LayerOutput, LayerOutput];
       const q = ops.reshape(query.value, [query.value.shape[0]!, 1, query.value.shape[query.value.shape.length - 1]!]);
       const energy = ops.sum(ops.mul(keys.value, q), [-1]);
-      const weights = maskedSoftmaxOverTime(energy, keys.seqLens ?? values.seqLens);
+      const weights = maskedSoftmaxOverTime(energy, sourceLens(env, 2) ?? sourceLens(env, 1));
       return { value: ops.sum(ops.mul(ops.reshape(weights, [...weights.shape, 1]), values.value), [1]) };
     },
   });
@@ -219,12 +218,13 @@ export function registerRecClasses(): void {
       if (f % p !== 0) throw new NetDictError(`reduce_out '${c.name}': ${f} features do not split into ${p} pieces.`);
       return frameTemplate(c.name, [...c.sources[0]!.shape.slice(0, -1), f / p]);
     },
-    evaluate: ({ node, sources }) => {
+    evaluate: (env) => {
+      const { node, sources } = env;
       const x = sources[0]!.value;
       const p = (node.entry as { num_pieces?: number }).num_pieces!;
       const split = ops.reshape(x, [...x.shape.slice(0, -1), x.shape[x.shape.length - 1]! / p, p]);
       const mode = (node.entry as { mode?: string }).mode;
-      return { value: mode === 'max' ? ops.max(split, [-1]) : ops.sum(split, [-1]), seqLens: sources[0]!.seqLens };
+      return { value: mode === 'max' ? ops.max(split, [-1]) : ops.sum(split, [-1]), seqLens: sourceLens(env) };
     },
   });
 }

@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
-import type { CallContext } from '@strata/core';
+import type { CallContext, Dim } from '@strata/core';
 import { NetDictError } from '../errors.js';
-import type { EvalEnv, LayerNode, LayerOutput } from './layer-node.js';
+import type { EvalEnv, EvalResult, LayerNode, LayerOutput } from './layer-node.js';
 import type { RecUnit } from './rec-unit.js';
 import { runGraph } from './run-graph.js';
 
@@ -106,14 +106,14 @@ function searchSetup(unit: RecUnit): { choice: LayerNode; eos: number | undefine
  *
  * @throws NetDictError without a choice layer, or without a bound on the length.
  */
-export function runSearch(unit: RecUnit, env: EvalEnv): LayerOutput {
+export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   const { choice, eos } = searchSetup(unit);
   const beam = (choice.entry as { beam_size?: number }).beam_size ?? 1;
   const base = unit.baseInputs(env.outs);
   const first = Object.values(base)[0] ?? Object.values(env.inputs)[0];
   if (!first) throw new NetDictError(`Search in rec layer '${unit.name}': no input to take the batch size from.`);
   const batch = first.shape[0]!;
-  const baseTime = Math.max(0, ...Object.entries(base).filter(([k]) => !k.endsWith(':seq_lens')).map(([, v]) => v.shape[1] ?? 0));
+  const baseTime = Math.max(0, ...Object.values(base).map((v) => v.shape[1] ?? 0));
   const maxLen = unit.maxSeqLen ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined);
   if (maxLen === undefined) throw new NetDictError(`Search in rec layer '${unit.name}' needs "max_seq_len".`);
   const tile = ops.tensor(Int32Array.from({ length: batch * beam }, (_, i) => Math.floor(i / beam)), [batch * beam], 'int32');
@@ -130,18 +130,26 @@ export function runSearch(unit: RecUnit, env: EvalEnv): LayerOutput {
     lengths: new Int32Array(batch * beam),
   };
   const ctx: SearchContext = { ...env.ctx, training: false, search: true, beamState: state };
-  let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
-  for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
-    unit.unitGraph.recStepInfo = { i: t };
-    const outs = runGraph(unit.unitGraph, frame, ctx);
-    frame = { ...tiled, ...unit.nextFrameState(outs) };
+  // The base layers' lengths, tiled like their values while the unit runs on hypotheses, then put back.
+  const baseDims = new Set(unit.refs('base').map((name) => unit.unitGraph.parent!.node(name).output.timeDim).filter((d): d is Dim => d?.dynSize !== undefined));
+  const untiled = [...baseDims].map((d) => [d, d.dynSize!] as const);
+  for (const [d, lens] of untiled) d.dynSize = ops.gather(lens, tile, 0);
+  try {
+    let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
+    for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
+      unit.unitGraph.recStepInfo = { i: t };
+      const outs = runGraph(unit.unitGraph, frame, ctx);
+      frame = { ...tiled, ...unit.nextFrameState(outs) };
+    }
+  } finally {
+    unit.unitGraph.recStepInfo = undefined;
+    for (const [d, lens] of untiled) d.dynSize = lens;
   }
-  unit.unitGraph.recStepInfo = undefined;
   return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
 }
 
 /** Follows the back-pointers of each sequence's best hypothesis. */
-function bestHypotheses(state: BeamState, opts: { length_normalization?: boolean }): LayerOutput {
+function bestHypotheses(state: BeamState, opts: { length_normalization?: boolean }): EvalResult {
   const { batch, beam } = state;
   const frames = state.tokens.length;
   const norm = opts.length_normalization ?? true;

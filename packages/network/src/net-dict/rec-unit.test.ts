@@ -5,6 +5,7 @@ import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { INFERENCE } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lensOf } from '../test-utils/lens.js';
 import { NetDictError } from '../errors.js';
 import '../index.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -33,9 +34,9 @@ describe('rec with a cell unit (BLSTM)', () => {
     expect(net.node('output').output.batchShape).toEqual([null, null, 6]);
     const x = values(2 * 4 * 5, 1);
     const lens = ops.tensor([4, 2], [2], 'int32');
-    const run = (xs: Float32Array) => net.forward({ data: ops.tensor(xs, [2, 4, 5]), 'data:seq_lens': lens }).get('output')!;
+    const run = (xs: Float32Array) => net.forward({ data: ops.tensor(xs, [2, 4, 5]), 'data:size1': lens }).get('output')!;
     const a = run(x);
-    expect(read(a.seqLens!)).toEqual([4, 2]);
+    expect(read(lensOf(net, 'output'))).toEqual([4, 2]);
     // Garbage in the padded frames of sequence 1 (t >= 2) changes nothing in its valid frames.
     const y = x.slice();
     for (let t = 2; t < 4; t++) for (let f = 0; f < 5; f++) y[(1 * 4 + t) * 5 + f] = 1000;
@@ -86,13 +87,13 @@ describe('rec with a unit sub-network (demo-tf-attention)', () => {
     const net = build(attention);
     const batch = {
       data: ops.tensor(values(2 * 5 * 5, 2), [2, 5, 5]),
-      'data:seq_lens': ops.tensor([5, 3], [2], 'int32'),
+      'data:size1': ops.tensor([5, 3], [2], 'int32'),
       classes: ops.tensor([1, 2, 3, 4, 5, 0, 0, 0], [2, 4], 'int32'),
-      'classes:seq_lens': ops.tensor([4, 2], [2], 'int32'),
+      'classes:size1': ops.tensor([4, 2], [2], 'int32'),
     };
     const out = net.forward(batch).get('output')!;
     expect(out.value.shape).toEqual([2, 4, 6]);
-    expect(read(out.seqLens!)).toEqual([4, 2]);
+    expect(read(lensOf(net, 'output'))).toEqual([4, 2]);
     const sums = read(ops.sum(out.value, [-1]));
     sums.forEach((s) => expect(s).toBeCloseTo(1, 5));
     const weights = net.trainableWeights.map((w) => w.value);
@@ -134,7 +135,7 @@ describe('beam search (choice, end, decide)', () => {
   /** log p(sequence) by teacher forcing: the score beam search maximises. */
   function scoreOf(net: NetDictNetwork, data: Tensor, seq: number[]): number {
     const classes = ops.tensor(seq, [1, seq.length], 'int32');
-    const outs = net.forward({ data, 'data:seq_lens': ops.tensor([data.shape[1]!], [1], 'int32'), classes, 'classes:seq_lens': ops.tensor([seq.length], [1], 'int32') });
+    const outs = net.forward({ data, 'data:size1': ops.tensor([data.shape[1]!], [1], 'int32'), classes, 'classes:size1': ops.tensor([seq.length], [1], 'int32') });
     const logp = read(ops.logSoftmax(outs.get('output/prob')!.logits!, -1));
     return seq.reduce((s, c, t) => s + logp[t * 3 + c]!, 0);
   }
@@ -153,8 +154,8 @@ describe('beam search (choice, end, decide)', () => {
     grow([]);
     const scored = all.map((s) => [scoreOf(net, data, s), s] as const).sort((a, b) => b[0] - a[0]);
     const ctx = { ...INFERENCE, search: true } as typeof INFERENCE;
-    const found = net.forward({ data, 'data:seq_lens': ops.tensor([3], [1], 'int32') }, ctx).get('decision')!;
-    expect(read(found.value).slice(0, read(found.seqLens!)[0])).toEqual([...scored[0]![1]]);
+    const found = net.forward({ data, 'data:size1': ops.tensor([3], [1], 'int32') }, ctx).get('decision')!;
+    expect(read(found.value).slice(0, read(lensOf(net, 'decision'))[0])).toEqual([...scored[0]![1]]);
   });
 });
 
@@ -168,9 +169,9 @@ describe("rec unit over its input frames (RETURNN's demo-tf-rec-explicit-rnn)", 
     const net = NetDictNetwork.fromDict(dict, { externData: { data: { dim: 3, shape: [null, 3] }, classes: { dim: 2, sparse: true } }, seed: 8 });
     const [kernel, bias] = net.node('rnn').layer.weights.map((w) => read(w.value));
     const x = values(2 * 4 * 3, 9);
-    const out = net.forward({ data: ops.tensor(x, [2, 4, 3]), 'data:seq_lens': ops.tensor([4, 2], [2], 'int32') }).get('rnn')!;
+    const out = net.forward({ data: ops.tensor(x, [2, 4, 3]), 'data:size1': ops.tensor([4, 2], [2], 'int32') }).get('rnn')!;
     expect(out.value.shape).toEqual([2, 4, 4]);
-    expect(read(out.seqLens!)).toEqual([4, 2]);
+    expect(read(lensOf(net, 'rnn'))).toEqual([4, 2]);
     const got = read(out.value);
     for (let b = 0; b < 2; b++) {
       let h = [0, 0, 0, 0];

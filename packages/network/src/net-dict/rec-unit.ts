@@ -1,9 +1,9 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Data, Layer, type SymbolicShape, untracked } from '@strata/core';
+import { type CallContext, Data, Dim, Layer, type SymbolicShape, untracked } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import type { LayerGraph } from './graph.js';
-import { type EvalEnv, fullSeqLens, type LayerNode, type LayerOutput, seqLensKey } from './layer-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type LayerNode, type LayerOutput } from './layer-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { runGraph } from './run-graph.js';
 import type { NetDict } from './schema.js';
@@ -56,6 +56,8 @@ export class RecUnit extends Layer {
   static override readonly className: string = 'RecUnit';
   /** The unit as a network (RETURNN's subnetwork): its layers, flags and seed API. A reference: this layer tracks its layers. */
   readonly net: NetDictNetwork;
+  /** The rec layer's time axis: the frames it runs (its sizes set by each run or search). */
+  readonly timeDim: Dim;
   readonly target: string | undefined;
   readonly maxSeqLen: number | undefined;
   readonly hasSources: boolean;
@@ -71,6 +73,7 @@ export class RecUnit extends Layer {
     }
     ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;
     super({ name: args.name });
+    this.timeDim = new Dim({ description: `${args.name}:time` });
     this.net = untracked(new NetDictNetwork({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` }, owner: this }));
     this.target = args.target;
     this.maxSeqLen = args.maxSeqLen;
@@ -114,9 +117,11 @@ export class RecUnit extends Layer {
     return [...names];
   }
 
-  /** The losses inside the unit, as nodes of the enclosing network named `<rec>/<layer>`. */
+  /** The losses inside the unit, as nodes of the enclosing network named `<rec>/<layer>`, their outputs stacked over the rec's time axis. */
   unitLossNodes(): LayerNode[] {
-    return [...this.unitGraph.nodes.values()].filter((n) => n.lossHolder).map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
+    return [...this.unitGraph.nodes.values()]
+      .filter((n) => n.lossHolder)
+      .map((n) => ({ ...n, name: `${this.name}/${n.name}`, output: n.output.copy({ name: `${this.name}/${n.name}`, dims: [this.timeDim, ...n.output.dims] }) }));
   }
 
   /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
@@ -146,14 +151,13 @@ export class RecUnit extends Layer {
     return state;
   }
 
-  /** `base:` values (with lengths) of the enclosing network's outputs. */
+  /** `base:` values of the enclosing network's outputs (their lengths are their Dims' sizes). */
   baseInputs(outs: Map<string, LayerOutput>): FrameInputs {
     const r: FrameInputs = {};
     for (const name of this.refs('base')) {
       const o = outs.get(name);
       if (!o) throw new NetDictError(`Rec layer '${this.name}': base layer '${name}' has no output yet.`);
       r[`base:${name}`] = o.value;
-      if (o.seqLens) r[seqLensKey(`base:${name}`)] = o.seqLens;
     }
     return r;
   }
@@ -180,12 +184,13 @@ export class RecUnit extends Layer {
 
   /**
    * Runs the unit over all frames (training, or frame-synchronous
-   * inference). Returns the stacked `output` with the frames' lengths, and
-   * sets the stacked values of loss layers as `<rec>/<layer>` in `env.outs`.
+   * inference). Returns the stacked `output` with the frames' lengths (the
+   * sizes of {@link RecUnit.timeDim}), and sets the stacked values of loss
+   * layers as `<rec>/<layer>` in `env.outs`.
    *
    * @throws NetDictError when the target to step over is missing (use search).
    */
-  run(env: EvalEnv): LayerOutput {
+  run(env: EvalEnv): EvalResult {
     const { inputs, outs, ctx } = env;
     const parentExtern = this.unitGraph.parent!.externData;
     let source: Tensor | undefined;
@@ -195,14 +200,14 @@ export class RecUnit extends Layer {
       const xs = env.sources.map((s) => s.value);
       source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       time = source.shape[1]!;
-      seqLens = env.sources.find((s) => s.seqLens)?.seqLens;
+      seqLens = firstSourceLens(env);
     } else {
       const target = inputs[this.target!];
       if (!target) {
         throw new NetDictError(`Rec layer '${this.name}' steps over '${this.target}', which is not in the batch. Without targets, run a search.`);
       }
       time = target.shape[1]!;
-      seqLens = inputs[seqLensKey(this.target!)];
+      seqLens = parentExtern.getData(this.target!).timeDim?.dynSize;
     }
     const batch = (source ?? inputs[this.target!]!).shape[0]!;
     const base = this.baseInputs(outs);
@@ -228,7 +233,7 @@ export class RecUnit extends Layer {
     const lens = seqLens ?? fullSeqLens(batch, time);
     for (const [name, acc] of stacked) {
       if (name === 'output' && !this.unitGraph.node('output').lossHolder) continue;
-      outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined, seqLens: lens });
+      outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined });
     }
     this.unitGraph.recStepInfo = undefined;
     const out = stacked.get('output')!;

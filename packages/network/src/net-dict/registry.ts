@@ -1,4 +1,4 @@
-import { layerSpecsFor, netDictLayerNames } from '@strata/core';
+import { layerSpecsFor, netDictLayerNames, reserveNetDictNames } from '@strata/core';
 import { UnknownLayerClassError } from '../errors.js';
 import type { NetDictLayerClass } from './layer-node.js';
 import { netDictClassOf } from './spec-class.js';
@@ -8,6 +8,7 @@ const classes = new Map<string, NetDictLayerClass>();
 /** Registers (or replaces) a net-dict layer class under its RETURNN name, e.g. `linear`. */
 export function registerNetDictClass(name: string, cls: NetDictLayerClass): void {
   classes.set(name, cls);
+  reserveNetDictNames([name]);
 }
 
 /** Names of all registered classes (network classes and layer specs of @strata/core), sorted. */
@@ -21,12 +22,13 @@ export function netDictClassNames(): string[] {
  * @throws UnknownLayerClassError listing the known classes.
  */
 export function getNetDictClass(name: string, layerName: string, entry: Readonly<Record<string, unknown>> = {}): NetDictLayerClass {
+  // A layer spec registered under a network class's name (with override) wins over it.
   const spec = layerSpecsFor(name).find((s) => !s.netDict?.when || s.netDict.when(entry));
-  const c = classes.get(name) ?? (spec ? netDictClassOf(spec) : undefined);
+  const c = spec ? netDictClassOf(spec) : classes.get(name);
   if (!c) {
     throw new UnknownLayerClassError(
       `Net dict entry '${layerName}' has unknown class '${name}'. Known classes: ${netDictClassNames().join(', ')}. ` +
-        `Register your own with registerNetDictClass().`,
+        `Register your own layer with registerLayer(spec) of @strata/core (see LayerSpec).`,
     );
   }
   return c;

@@ -4,20 +4,23 @@ import { LayerNotFoundError } from '../errors.js';
 import { type ExtraRuns, runExtraNet } from './extra-net.js';
 import { runNodes } from './forward.js';
 import type { LayerGraph } from './graph.js';
-import { dataSeqLens, type LayerOutput, seqLensKey, type SourceRef } from './layer-node.js';
+import type { LayerOutput, SourceRef } from './layer-node.js';
 
 /**
  * Computes every layer's output of graph `g` for a batch, in construction
  * (dependency) order, then its extra nets' layers. `inputs`: extern-data key
- * → tensor `[batch, ...shape]`; for data with a time axis, `<key>:seq_lens`
- * (int32 `[batch]`) gives the lengths (full length if absent). Inside a rec
- * unit, `prev:<layer>` and `base:<layer>` (with `base:<layer>:seq_lens`) give
- * those sources. The graph's `trainFlag` and `searchFlag` override `ctx`.
+ * → tensor `[batch, ...shape]`; for data with dynamic axes, `<key>:size<axis>`
+ * (int32 `[batch]`, full length if absent) give the lengths, which go into
+ * the data's Dims first (`ExternData.assignBatch`); each layer that makes a
+ * time axis of its own sets that Dim's sizes as it runs. Inside a rec unit,
+ * `prev:<layer>` and `base:<layer>` give those sources. The graph's
+ * `trainFlag` and `searchFlag` override `ctx`.
  * @throws LayerExecutionError naming the layer that failed; LayerNotFoundError for a missing input.
  */
 export function runGraph(g: LayerGraph, inputs: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE, outs?: Map<string, LayerOutput>): Map<string, LayerOutput> {
   const search = (ctx as { search?: boolean }).search;
   const c = g.trainFlag === undefined && !g.searchFlag ? ctx : ({ ...ctx, training: g.trainFlag ?? ctx.training, search: g.searchFlag || search } as CallContext);
+  g.externData.assignBatch(inputs);
   const runs: ExtraRuns = new Map();
   const resolve = (s: SourceRef, done: Map<string, LayerOutput>): LayerOutput => {
     if (s.kind === 'layer') return done.get(s.name)!;
@@ -28,7 +31,7 @@ export function runGraph(g: LayerGraph, inputs: Readonly<Record<string, Tensor>>
     const key = s.kind === 'data' ? s.key : `${s.kind}:${s.name}`;
     const value = inputs[key];
     if (!value) throw new LayerNotFoundError(`forward(): no input tensor for '${key}'. Given: ${Object.keys(inputs).join(', ')}.`);
-    return { value, seqLens: s.kind === 'data' ? dataSeqLens(inputs, key, g.externData.getData(key)) : inputs[seqLensKey(key)] };
+    return { value };
   };
   const result = runNodes(g.nodes.values(), resolve, inputs, c, outs, g.absoluteNamePrefix);
   for (const prefix of g.extraNets.keys()) runExtraNet(g, prefix, undefined, inputs, c, result, runs, resolve);

@@ -8,7 +8,8 @@ import { NetDictError } from '../errors.js';
 export const commonEntrySchema = z.looseObject({
   class: z.string({ error: '"class" is required and must be a string, e.g. "linear"' }),
   from: z.union([z.string(), z.array(z.string())]).optional(),
-  n_out: z.number().int().positive().optional(),
+  /** The output size; checked by the class that takes it (its option's schema), so the message names the class. */
+  n_out: z.unknown().optional(),
   activation: z.string().nullable().optional(),
   dropout: z.number().min(0).lt(1).optional(),
   loss: z.string().nullable().optional(),

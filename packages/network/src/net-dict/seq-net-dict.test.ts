@@ -5,6 +5,7 @@ import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Rng, trainingContext } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lensOf } from '../test-utils/lens.js';
 import '../index.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import type { NetDict } from './schema.js';
@@ -40,11 +41,11 @@ describe('time-axis classes in a net dict', () => {
   it('propagates lengths through every class and keeps padding out of the results', () => {
     const net = NetDictNetwork.fromDict(everyClass, { externData: ext, seed: 2 });
     const lens = ops.tensor([5, 3], [2], 'int32');
-    const run = (tokens: number[]) => net.forward({ tokens: ops.tensor(tokens, [2, 5], 'int32'), 'tokens:seq_lens': lens });
+    const run = (tokens: number[]) => net.forward({ tokens: ops.tensor(tokens, [2, 5], 'int32'), 'tokens:size1': lens });
     const a = run([1, 2, 3, 4, 5, 6, 1, 2, 0, 0]);
     // prefix 1 + postfix 2: lengths + 3; slice from 1: lengths + 2.
-    expect(read(a.get('post')!.seqLens!)).toEqual([8, 6]);
-    expect(read(a.get('sliced')!.seqLens!)).toEqual([7, 5]);
+    expect(read(lensOf(net, 'post'))).toEqual([8, 6]);
+    expect(read(lensOf(net, 'sliced'))).toEqual([7, 5]);
     expect(read(a.get('len')!.value)).toEqual([8, 6]);
     expect(a.get('output')!.value.shape).toEqual([2, 3]);
     // Other tokens in the padded frames of sequence 1 change nothing of its result.
@@ -76,15 +77,15 @@ describe("RETURNN's BLSTM-CTC demo net dict", () => {
     const data = ops.tensor(frames.flatMap((c) => [0, 1, 2, 3].map((k) => (k === c ? 1 : 0))), [2, 6, 4]);
     const batch = {
       data,
-      'data:seq_lens': ops.tensor([6, 5], [2], 'int32'),
+      'data:size1': ops.tensor([6, 5], [2], 'int32'),
       classes: ops.tensor([0, 1, 2, 1, 1, 0, 2, 0], [2, 4], 'int32'),
-      'classes:seq_lens': ops.tensor([4, 3], [2], 'int32'),
+      'classes:size1': ops.tensor([4, 3], [2], 'int32'),
     };
     const b = getBackend();
     const objective = () => {
       const out = net.forward(batch, trainingContext(new Rng(1))).get('output')!;
       const h = net.node('output').lossHolder!;
-      h.compute({ output: out.value, logits: out.logits, seqLens: out.seqLens }, batch.classes, batch['classes:seq_lens']);
+      h.compute({ output: out.value, logits: out.logits, seqLens: lensOf(net, 'output') }, batch.classes, batch['classes:size1']);
       return h.lossForObjective;
     };
     const weights = net.trainableWeights.map((w) => w.value);

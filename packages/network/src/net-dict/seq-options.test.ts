@@ -5,6 +5,7 @@ import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Gather, type Layer, type LayerNorm, type PositionalEncoding, type PostfixInTime, type PrefixInTime, type Reduce, type SelfAttention, type Slice, type Window } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lensOf } from '../test-utils/lens.js';
 import '../index.js';
 import { NetDictError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -22,7 +23,7 @@ const one = (entry: Record<string, unknown>): NetDict => ({ l: { from: 'data', i
 const build = (net: NetDict) => NetDictNetwork.fromDict(net, { externData: ext, seed: 1 });
 const layerOf = <L extends Layer>(entry: Record<string, unknown>): L => build(one(entry)).node('l').layer as L;
 const read = (t: Tensor) => Array.from(ops.readSync(t));
-const batch = () => ({ data: ops.tensor(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i)), [2, 5, 4]), 'data:seq_lens': ops.tensor([5, 3], [2], 'int32') });
+const batch = () => ({ data: ops.tensor(Array.from({ length: 2 * 5 * 4 }, (_, i) => Math.sin(i)), [2, 5, 4]), 'data:size1': ops.tensor([5, 3], [2], 'int32') });
 
 /** `entry` fails to construct with NetDictError `message` (the entry, its class, then the RETURNN key's error). */
 function expectEntryError(entry: Record<string, unknown>, message: string): void {
@@ -107,14 +108,15 @@ describe("sequence layers: RETURNN's defaults and spellings", () => {
     expect(layerOf<PostfixInTime>({ class: 'postfix_in_time', repeat: 0 })).toMatchObject({ repeat: 0, postfix: 0 });
     const net = build(one({ class: 'prefix_in_time', prefix: 7 }));
     const out = net.forward(batch()).get('l')!;
-    expect(read(out.seqLens!)).toEqual([6, 4]);
+    expect(read(lensOf(net, 'l'))).toEqual([6, 4]);
     expect(read(out.value).slice(0, 4)).toEqual([7, 7, 7, 7]);
   });
 
   it('slice: RETURNN None for slice_start and slice_step means 0 and 1; axis "time" is "T"', () => {
     expect(layerOf<Slice>({ class: 'slice', axis: 'time', slice_start: null, slice_end: null, slice_step: null })).toMatchObject({ axis: 'T', start: 0, end: null, step: 1 });
     const net = build(one({ class: 'slice', axis: 'T', slice_start: 1, slice_step: 2 }));
-    expect(read(net.forward(batch()).get('l')!.seqLens!)).toEqual([2, 1]);
+    net.forward(batch());
+    expect(read(lensOf(net, 'l'))).toEqual([2, 1]);
   });
 
   it('length: int32 lengths [batch]', () => {

@@ -21,7 +21,8 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
   const nd = spec.netDict!;
   const mapped = new Set(Object.values(spec.options).flatMap((o) => (o.returnn ? [o.returnn] : [])));
   const nOutArg = Object.entries(spec.options).find(([, o]) => o.returnn === 'n_out')?.[0];
-  const common = [...COMMON_KEYS].filter((k) => k !== 'activation' || mapped.has(k));
+  // The keys the class takes, for the unknown-key message: the common ones, then (from argsFromEntry) its own, each once.
+  const common = [...COMMON_KEYS].filter((k) => !mapped.has(k) && k !== 'activation');
   const cls: NetDictLayerClass = {
     sources: nd.sources,
     acceptsSparse: nd.acceptsSparse,

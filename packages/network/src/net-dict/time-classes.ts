@@ -2,6 +2,7 @@ import { ops } from '@strata/backend';
 import { Copy, Data, Dim } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
+import { sourceLens } from './layer-node.js';
 import { registerNetDictClass } from './registry.js';
 
 /**
@@ -18,10 +19,12 @@ export function registerTimeClasses(): void {
     outputData: (c) => {
       const src = c.sources[0]!;
       if (!src.shape.includes(null)) throw new NetDictError(`resize '${c.name}': its source '${src.name}' has no time axis.`);
-      return new Data(c.name, [new Dim(`${c.name}:time`, null, 'spatial'), ...src.dims.slice(1)], src.dtype, src.sparseDim);
+      return new Data(c.name, [new Dim({ description: `${c.name}:time` }), ...src.dims.slice(1)], src.dtype, src.sparseDim);
     },
-    evaluate: ({ node, sources }) => {
-      const { value: x, seqLens } = sources[0]!;
+    evaluate: (env) => {
+      const { node, sources } = env;
+      const x = sources[0]!.value;
+      const seqLens = sourceLens(env);
       const factor = (node.entry as { factor?: number }).factor!;
       const [batch, time, ...rest] = x.shape;
       const expanded = ops.reshape(x, [batch!, time!, 1, ...rest]);

@@ -64,7 +64,7 @@ export async function inferenceGroup(spec: ModelSpec, batchSize: number, limit: 
   const ortEngine = await buildEngine(spec);
   await setBackend('tfjs-wasm');
   const tfEngine = await buildEngine(spec);
-  const classes = netDictOf(ortEngine).defaultOutputLayer().output.dim!;
+  const classes = netDictOf(ortEngine).getDefaultOutputLayer()!.output.dim!;
 
   const contenders: Contender[] = [
     await strataContender(STRATA_ORT, 'onnxruntime', ortEngine, data, `backend.compile(forward) over pre-uploaded batches, readSync per batch; one session per input signature, intra-op threads ${ortThreads}`),

@@ -100,7 +100,7 @@ async function layersTrainContender(
   const model = toSequential(net, weights);
   const lr = spec.config.learning_rate ?? 0.001;
   model.compile({ optimizer: tf.train.adam(lr, 0.9, 0.999, 1e-7), loss: 'categoricalCrossentropy' });
-  const classes = net.defaultOutputLayer().output.dim!;
+  const classes = net.getDefaultOutputLayer()!.output.dim!;
   const { x, y } = subsetTensors(share.train, share.train.size, classes);
   const batchSize = spec.config.batch_size;
   return {
