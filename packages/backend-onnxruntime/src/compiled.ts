@@ -154,10 +154,10 @@ export function signatureOf(args: readonly Tensor[]): string {
 export function checkArgs(args: readonly Tensor[]): OrtTensor[] {
   return args.map((a, i) => {
     if (a instanceof OrtTensor) return a;
-    throw new BackendCapabilityError(
-      'onnxruntime',
-      'compile',
-      `Argument ${i} of a compiled function is not an onnxruntime tensor (${a.constructor.name} of dtype ${a.dtype as DType}); create inputs with the active backend.`,
-    );
+    throw new BackendCapabilityError({
+      backend: 'onnxruntime',
+      op: 'compile',
+      remedy: `Argument ${i} of a compiled function is not an onnxruntime tensor (${a.constructor.name} of dtype ${a.dtype as DType}); create inputs with the active backend.`,
+    });
   });
 }

@@ -92,7 +92,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
   }
 
   private native(): OrtNative {
-    if (!this.ort) throw new BackendCapabilityError(this.name, 'run', 'The backend is not initialised: activate it with `await setBackend("onnxruntime")`.');
+    if (!this.ort) throw new BackendCapabilityError({ backend: this.name, op: 'run', remedy: 'The backend is not initialised: activate it with `await setBackend("onnxruntime")`.' });
     return this.ort;
   }
 
@@ -127,13 +127,13 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
     }
     const args = inputs.map((t) => {
       if (t instanceof OrtTensor) return t;
-      throw new BackendCapabilityError(
-        this.name,
+      throw new BackendCapabilityError({
+        backend: this.name,
         op,
-        t instanceof OnnxValue
+        remedy: t instanceof OnnxValue
           ? 'A symbolic tensor escaped a compiled function; return it from that function instead of keeping it.'
           : `The argument is not an onnxruntime tensor (${t.constructor.name}); create it with the onnxruntime backend.`,
-      );
+      });
     });
     const g = new GraphBuilder(this.opset);
     const out = lower(g, args.map((a, i) => g.input(`x${i}`, a.dtype, a.shape)));
@@ -251,28 +251,28 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
   }
   readSync(t: Tensor): TensorData {
     if (t instanceof OrtTensor) return t.data.slice();
-    throw new BackendCapabilityError(
-      this.name,
-      'readSync',
-      'The tensor is a symbolic value inside a compiled function; return it from the function and read the result.',
-    );
+    throw new BackendCapabilityError({
+      backend: this.name,
+      op: 'readSync',
+      remedy: 'The tensor is a symbolic value inside a compiled function; return it from the function and read the result.',
+    });
   }
 
   // ---- variables ---------------------------------------------------------------------------------
   variable(initial: Tensor, trainable: boolean): Tensor {
     if (this.trace || !(initial instanceof OrtTensor)) {
-      throw new BackendCapabilityError(
-        this.name,
-        'variable',
-        'Weights were created inside a compiled function. Build the model first (networks from a net dict are built when constructed; call a layer once outside compile()).',
-      );
+      throw new BackendCapabilityError({
+        backend: this.name,
+        op: 'variable',
+        remedy: 'Weights were created inside a compiled function. Build the model first (networks from a net dict are built when constructed; call a layer once outside compile()).',
+      });
     }
     const v = new OrtVariable(initial.data.slice(), [...initial.shape], initial.dtype, trainable);
     this.live.add(v);
     return v;
   }
   assign(variable: Tensor, value: Tensor): void {
-    if (!(variable instanceof OrtVariable)) throw new BackendCapabilityError(this.name, 'assign', 'The target is not a variable of this backend.');
+    if (!(variable instanceof OrtVariable)) throw new BackendCapabilityError({ backend: this.name, op: 'assign', remedy: 'The target is not a variable of this backend.' });
     if (value.shape.length !== variable.shape.length || value.shape.some((s, i) => s !== variable.shape[i]) || value.dtype !== variable.dtype) {
       throw new ShapeError(`assign: value ${value.dtype}[${value.shape.join(', ')}] does not match variable ${variable.dtype}[${variable.shape.join(', ')}].`);
     }
@@ -280,7 +280,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
       this.trace.assigns.set(variable, this.trace.graph.resolve(value));
       return;
     }
-    if (!(value instanceof OrtTensor)) throw new BackendCapabilityError(this.name, 'assign', 'The value is a symbolic tensor of a finished trace.');
+    if (!(value instanceof OrtTensor)) throw new BackendCapabilityError({ backend: this.name, op: 'assign', remedy: 'The value is a symbolic tensor of a finished trace.' });
     variable.set(value.data.slice());
   }
 

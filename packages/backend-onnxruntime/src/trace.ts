@@ -50,11 +50,11 @@ export class Trace {
 
   private capture(t: Tensor): OnnxValue {
     if (!(t instanceof OrtTensor)) {
-      throw new BackendCapabilityError(
-        'onnxruntime',
-        'compile',
-        `A tensor of another backend (${t.constructor.name}) was used in a compiled function; create it with the onnxruntime backend.`,
-      );
+      throw new BackendCapabilityError({
+        backend: 'onnxruntime',
+        op: 'compile',
+        remedy: `A tensor of another backend (${t.constructor.name}) was used in a compiled function; create it with the onnxruntime backend.`,
+      });
     }
     if (t instanceof OrtVariable) {
       // Reads after an assign in the same trace see the assigned value, as in eager mode.

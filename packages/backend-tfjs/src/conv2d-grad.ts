@@ -62,11 +62,11 @@ export function conv2dWithFilterGradFromForwardConv(
   const needsPad = pads.some(([a, b]) => a > 0 || b > 0);
   const mixed = (strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1);
   if (mixed) {
-    throw new BackendCapabilityError(
-      backendName,
-      'conv2d gradient with both strides > 1 and dilations > 1',
-      'Use strides 1 with dilation, or train on tfjs-cpu or onnxruntime.',
-    );
+    throw new BackendCapabilityError({
+      backend: backendName,
+      op: 'conv2d gradient with both strides > 1 and dilations > 1',
+      remedy: 'Use strides 1 with dilation, or train on tfjs-cpu or onnxruntime.',
+    });
   }
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
     const xp = needsPad ? tf.pad(xi as tf.Tensor4D, pads) : (xi as tf.Tensor4D);

@@ -72,11 +72,12 @@ export async function setBackend(names: string | string[] = 'auto'): Promise<Bac
   }
   const lines = attempts.map(([n, why]) => `  - ${n}: ${why}`).join('\n');
   const unregistered = wanted.some((n) => !entries.has(n));
-  throw new BackendUnavailableError(
-    `No backend could be initialised from [${wanted.join(', ')}]:\n${lines}` +
+  throw new BackendUnavailableError({
+    message:
+      `No backend could be initialised from [${wanted.join(', ')}]:\n${lines}` +
       (unregistered ? `\nRegister backends first, e.g. call registerTfjsBackends() from @strata/backend-tfjs.` : ''),
     attempts,
-  );
+  });
 }
 
 /**
@@ -86,9 +87,9 @@ export async function setBackend(names: string | string[] = 'auto'): Promise<Bac
  */
 export function getBackend(): Backend {
   if (!active) {
-    throw new BackendUnavailableError(
-      'No active backend. Call `await setBackend(name)` first, e.g. `await setBackend("tfjs-wasm")` after `registerTfjsBackends()` from @strata/backend-tfjs.',
-    );
+    throw new BackendUnavailableError({
+      message: 'No active backend. Call `await setBackend(name)` first, e.g. `await setBackend("tfjs-wasm")` after `registerTfjsBackends()` from @strata/backend-tfjs.',
+    });
   }
   return active;
 }

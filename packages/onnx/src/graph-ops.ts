@@ -131,11 +131,11 @@ export abstract class GraphOps {
     const rank = x.shape.length;
     const a = axis < 0 ? axis + rank : axis;
     if (x instanceof OnnxValue && !isStatic(x.dims[a]!)) {
-      throw new BackendCapabilityError(
-        'onnx',
-        'unstack of a dynamic axis',
-        'A loop over the frames of a dynamic (time) axis, as in rec layers, would be unrolled to the traced length. Export such networks with a static time size (dynamicAxes), or run them on a backend instead of exporting.',
-      );
+      throw new BackendCapabilityError({
+        backend: 'onnx',
+        op: 'unstack of a dynamic axis',
+        remedy: 'A loop over the frames of a dynamic (time) axis, as in rec layers, would be unrolled to the traced length. Export such networks with a static time size (dynamicAxes), or run them on a backend instead of exporting.',
+      });
     }
     const rest = x.shape.filter((_, i) => i !== a);
     return Array.from({ length: x.shape[a] ?? 0 }, (_, k) =>

@@ -211,14 +211,14 @@ export class GraphBuilder {
   resolve(t: Tensor): OnnxValue {
     if (t instanceof OnnxValue) {
       if (t.graph === this) return t;
-      throw new BackendCapabilityError(
-        'onnx',
-        `use of value '${t.name}'`,
-        'The tensor is a symbolic value of another traced graph (it escaped an earlier compile or trace). Return it from that function and pass it in as an argument instead.',
-      );
+      throw new BackendCapabilityError({
+        backend: 'onnx',
+        op: `use of value '${t.name}'`,
+        remedy: 'The tensor is a symbolic value of another traced graph (it escaped an earlier compile or trace). Return it from that function and pass it in as an argument instead.',
+      });
     }
     if (!this.capture) {
-      throw new BackendCapabilityError('onnx', 'capture', 'This graph cannot capture tensors from outside; pass them as inputs.');
+      throw new BackendCapabilityError({ backend: 'onnx', op: 'capture', remedy: 'This graph cannot capture tensors from outside; pass them as inputs.' });
     }
     return this.capture(t, this);
   }
@@ -264,17 +264,17 @@ export class GraphBuilder {
 
   private symExprTensor(d: SymExpr | 'unknown'): string {
     if (d === 'unknown') {
-      throw new BackendCapabilityError(
-        'onnx',
-        'shape of a dynamic axis',
-        'A shape argument depends on an axis whose size the graph cannot express (e.g. after concatenating along a dynamic axis). Export with static sizes for that axis.',
-      );
+      throw new BackendCapabilityError({
+        backend: 'onnx',
+        op: 'shape of a dynamic axis',
+        remedy: 'A shape argument depends on an axis whose size the graph cannot express (e.g. after concatenating along a dynamic axis). Export with static sizes for that axis.',
+      });
     }
     let acc: string | undefined = d.coef === 1 ? undefined : this.int64s([d.coef]);
     for (const s of d.syms) {
       const src = this.symbolSources.get(s);
       if (!src) {
-        throw new BackendCapabilityError('onnx', `size of symbol '${s}'`, `No graph input declares an axis '${s}'.`);
+        throw new BackendCapabilityError({ backend: 'onnx', op: `size of symbol '${s}'`, remedy: `No graph input declares an axis '${s}'.` });
       }
       const key = `${src.input}:${src.axis}`;
       let part = this.shapeNodes.get(key);

@@ -24,11 +24,11 @@ export function irVersionFor(opset: number): number {
 /** @throws BackendCapabilityError for an opset outside [MIN_OPSET, MAX_OPSET]. */
 export function checkOpset(opset: number): number {
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new BackendCapabilityError(
-      'onnx',
-      `opset ${opset}`,
-      `Strata writes ONNX opsets ${MIN_OPSET} to ${MAX_OPSET} (onnxruntime 1.30 loads up to ${MAX_OPSET}); choose one in that range.`,
-    );
+    throw new BackendCapabilityError({
+      backend: 'onnx',
+      op: `opset ${opset}`,
+      remedy: `Strata writes ONNX opsets ${MIN_OPSET} to ${MAX_OPSET} (onnxruntime 1.30 loads up to ${MAX_OPSET}); choose one in that range.`,
+    });
   }
   return opset;
 }

@@ -61,16 +61,16 @@ export class OnnxTracer extends GraphOps implements Backend {
   private checkStaticShape(op: string, shape: Shape): void {
     const hit = this.graph.symbolSizes().find(([size]) => shape.includes(size));
     if (hit) {
-      throw new BackendCapabilityError(
-        this.name,
-        `${op} of shape [${shape.join(', ')}]`,
-        `A layer creates a constant whose size follows the dynamic axis '${formatDim(hit[1])}' (e.g. initial states or masks built on the host), which an exported graph cannot hold. Export with that axis static (dynamicAxes), or use a layer that derives it from its input.`,
-      );
+      throw new BackendCapabilityError({
+        backend: this.name,
+        op: `${op} of shape [${shape.join(', ')}]`,
+        remedy: `A layer creates a constant whose size follows the dynamic axis '${formatDim(hit[1])}' (e.g. initial states or masks built on the host), which an exported graph cannot hold. Export with that axis static (dynamicAxes), or use a layer that derives it from its input.`,
+      });
     }
   }
 
   private unsupported(op: string, remedy: string): never {
-    throw new BackendCapabilityError(this.name, op, remedy);
+    throw new BackendCapabilityError({ backend: this.name, op, remedy });
   }
 
   async init(): Promise<void> {}

@@ -29,7 +29,7 @@ export function backward(tape: Tape, value: OnnxValue, wrt: readonly OnnxValue[]
     if (!dy) continue;
     const rule = GRAD_RULES[e.op];
     if (!rule) {
-      throw new BackendCapabilityError('onnxruntime', `gradient of '${e.op}'`, 'This op has no gradient rule on onnxruntime; train this model on tfjs.');
+      throw new BackendCapabilityError({ backend: 'onnxruntime', op: `gradient of '${e.op}'`, remedy: 'This op has no gradient rule on onnxruntime; train this model on tfjs.' });
     }
     const dxs = rule({ dy, inputs: e.inputs, output: e.output, attrs: e.attrs, b });
     e.inputs.forEach((x, i) => {

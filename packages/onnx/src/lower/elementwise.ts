@@ -29,7 +29,7 @@ const COMPARISONS = new Set<BinaryOp>(['equal', 'greater', 'less']);
  */
 export function binary(g: GraphBuilder, op: BinaryOp, a: OnnxValue, b: OnnxValue): OnnxValue {
   if (a.dtype !== b.dtype) {
-    throw new BackendCapabilityError('onnx', op, `Operands must have the same dtype (got ${a.dtype} and ${b.dtype}); cast one first.`);
+    throw new BackendCapabilityError({ backend: 'onnx', op, remedy: `Operands must have the same dtype (got ${a.dtype} and ${b.dtype}); cast one first.` });
   }
   const { shape, dims } = broadcastDims(a.shape, a.dims, b.shape, b.dims);
   const dtype: DType = COMPARISONS.has(op) ? 'bool' : a.dtype;
@@ -78,7 +78,7 @@ export function cast(g: GraphBuilder, x: OnnxValue, dtype: DType): OnnxValue {
  */
 export function where(g: GraphBuilder, cond: OnnxValue, a: OnnxValue, b: OnnxValue): OnnxValue {
   if (a.dtype !== b.dtype) {
-    throw new BackendCapabilityError('onnx', 'where', `Branches must have the same dtype (got ${a.dtype} and ${b.dtype}).`);
+    throw new BackendCapabilityError({ backend: 'onnx', op: 'where', remedy: `Branches must have the same dtype (got ${a.dtype} and ${b.dtype}).` });
   }
   if (a.dtype === 'bool') return cast(g, where(g, cond, cast(g, a, 'int32'), cast(g, b, 'int32')), 'bool');
   const c = cond.dtype === 'bool' ? cond : cast(g, cond, 'bool');

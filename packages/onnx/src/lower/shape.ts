@@ -64,11 +64,11 @@ function resolveDims(g: GraphBuilder, x: OnnxValue, shape: number[]): SymDim[] {
       return dims;
     }
   }
-  throw new BackendCapabilityError(
-    'onnx',
-    `reshape of ${formatShape(x.shape)} to ${formatShape(shape)}`,
-    'The target shape cannot be expressed in terms of the dynamic axes of the graph inputs. Export with static sizes for those axes, or reshape with -1 on the dynamic axis.',
-  );
+  throw new BackendCapabilityError({
+    backend: 'onnx',
+    op: `reshape of ${formatShape(x.shape)} to ${formatShape(shape)}`,
+    remedy: 'The target shape cannot be expressed in terms of the dynamic axes of the graph inputs. Export with static sizes for those axes, or reshape with -1 on the dynamic axis.',
+  });
 }
 
 /** ONNX `Concat` along `axis`; other axes must agree. */
