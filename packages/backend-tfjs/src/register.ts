@@ -46,7 +46,7 @@ export function registerTfjsBackends(): void {
               `Install it next to @strata/backend-tfjs (\`npm install ${info.pkg}@4.22.0\`), or choose tfjs-wasm or tfjs-cpu.`,
           );
         }
-        return new TfjsBackend(name, info.tfjsName);
+        return new TfjsBackend({ name, tfjsBackendName: info.tfjsName });
       },
       info.priority,
     );

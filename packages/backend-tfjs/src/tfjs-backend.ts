@@ -36,6 +36,14 @@ function applyEpilogue(y: T, f: { bias?: Tensor; activation?: FusedActivation })
 }
 const axesOf = (axes?: number[]): number[] | undefined => (axes && axes.length > 0 ? axes : axes ? [] : undefined);
 
+/** Options of {@link TfjsBackend}. */
+export interface TfjsBackendOptions {
+  /** Strata registry name (`tfjs-cpu`, `tfjs-wasm`, `tfjs-node`, ...): the name `setBackend` takes and errors show. */
+  name: string;
+  /** tfjs' own name of the backend to run on (`cpu`, `wasm`, `tensorflow`, `webgl`, `webgpu`); its package must be imported first. */
+  tfjsBackendName: string;
+}
+
 /**
  * A Strata {@link Backend} over one `@tensorflow/tfjs-core` backend (eager).
  *
@@ -58,14 +66,15 @@ export class TfjsBackend implements Backend {
   /** tfjs `wasm` has no `UnsortedSegmentSum` (gather's gradient): use a one-hot matMul instead (gather-grad.ts). */
   private readonly gatherGradFromMatMul: boolean;
 
-  /**
-   * @param name Strata registry name (`tfjs-cpu`, `tfjs-wasm`, ...).
-   * @param tfjsBackendName tfjs' name of the backend (`cpu`, `wasm`, `tensorflow`, `webgl`, `webgpu`).
-   */
-  constructor(
-    readonly name: string,
-    readonly tfjsBackendName: string,
-  ) {
+  /** Strata registry name (`tfjs-cpu`, `tfjs-wasm`, ...). */
+  readonly name: string;
+  /** tfjs' name of the backend (`cpu`, `wasm`, `tensorflow`, `webgl`, `webgpu`). */
+  readonly tfjsBackendName: string;
+
+  constructor(options: TfjsBackendOptions) {
+    const { name, tfjsBackendName } = options;
+    this.name = name;
+    this.tfjsBackendName = tfjsBackendName;
     // cpu has the kernel, but a naive one ~50x slower than the patch product (conv2d-grad.ts).
     this.convFilterGradFromForward = tf.getKernel('Conv2DBackpropFilter', tfjsBackendName) === undefined || tfjsBackendName === 'cpu';
     this.convNativeInputGrad = tf.getKernel('Conv2DBackpropInput', tfjsBackendName) !== undefined && tfjsBackendName !== 'wasm';
