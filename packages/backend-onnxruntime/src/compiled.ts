@@ -117,7 +117,7 @@ export class CompiledTrace {
     this.argNames.forEach((n, i) => (feeds[n] = args[i]!));
     for (const [v, n] of this.fedVariables) feeds[n] = v;
     for (const r of this.randoms) {
-      feeds[r.name] = new OrtTensor(uniformSamples(sizeOf(r.shape), r.min, r.max, runSeed(r.seed, runIndex)), r.shape, 'float32');
+      feeds[r.name] = new OrtTensor({ data: uniformSamples(sizeOf(r.shape), r.min, r.max, runSeed(r.seed, runIndex)), shape: r.shape, dtype: 'float32' });
     }
     const values = this.session.run(feeds, this.fetchNames);
     this.writeBack.forEach(([v], i) => v.set(values[this.outputNames.length + i]!.data));

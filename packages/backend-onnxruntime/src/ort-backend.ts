@@ -97,7 +97,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
   }
 
   createSession(model: Uint8Array, description: string, config: SessionConfig = this.config): Session {
-    return new Session(this.native(), model, config, description);
+    return new Session({ ort: this.native(), model, config, description });
   }
 
   withTrace<T>(trace: Trace, fn: () => T): T {
@@ -234,7 +234,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
     }
     const data = dtype === 'float32' ? Float32Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Uint8Array.from(values);
     if (this.trace) return this.trace.graph.constantValue(data, shape, dtype);
-    return this.track(new OrtTensor(data, [...shape], dtype));
+    return this.track(new OrtTensor({ data, shape: [...shape], dtype }));
   }
   scalar(value: number, dtype: DType = 'float32'): Tensor {
     return this.tensor([value], [], dtype);
@@ -244,7 +244,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
     const data = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
     data.fill(dtype === 'bool' ? Number(Boolean(value)) : value);
     if (this.trace) return this.trace.graph.constantValue(data, shape, dtype);
-    return this.track(new OrtTensor(data, [...shape], dtype));
+    return this.track(new OrtTensor({ data, shape: [...shape], dtype }));
   }
   async read(t: Tensor): Promise<TensorData> {
     return this.readSync(t);
@@ -267,7 +267,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
         remedy: 'Weights were created inside a compiled function. Build the model first (networks from a net dict are built when constructed; call a layer once outside compile()).',
       });
     }
-    const v = new OrtVariable(initial.data.slice(), [...initial.shape], initial.dtype, trainable);
+    const v = new OrtVariable({ data: initial.data.slice(), shape: [...initial.shape], dtype: initial.dtype, trainable });
     this.live.add(v);
     return v;
   }
@@ -333,6 +333,6 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
    */
   randomUniform(shape: Shape, min: number, max: number, seed: number): Tensor {
     if (this.trace) return this.trace.randomUniform(shape, min, max, seed);
-    return this.track(new OrtTensor(uniformSamples(sizeOf(shape), min, max, seed), [...shape], 'float32'));
+    return this.track(new OrtTensor({ data: uniformSamples(sizeOf(shape), min, max, seed), shape: [...shape], dtype: 'float32' }));
   }
 }

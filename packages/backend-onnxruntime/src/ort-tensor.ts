@@ -1,5 +1,14 @@
 import type { DType, TensorData } from '@strata/backend';
 
+/** Options of {@link OrtTensor}. */
+export interface OrtTensorOptions {
+  /** The values, row-major, in the typed array of `dtype` (bool as one byte per element); `sizeOf(shape)` elements. Kept, not copied. */
+  data: TensorData;
+  /** The shape (`[]` for a scalar). */
+  shape: number[];
+  dtype: DType;
+}
+
 /**
  * A tensor of the onnxruntime backend outside a trace: values on the host,
  * row-major, in the typed array of its dtype (bool as one byte per element).
@@ -7,12 +16,12 @@ import type { DType, TensorData } from '@strata/backend';
  */
 export class OrtTensor {
   private values: TensorData | null;
-  constructor(
-    data: TensorData,
-    readonly shape: number[],
-    readonly dtype: DType,
-  ) {
-    this.values = data;
+  readonly shape: number[];
+  readonly dtype: DType;
+  constructor(options: OrtTensorOptions) {
+    this.values = options.data;
+    this.shape = options.shape;
+    this.dtype = options.dtype;
   }
   /** The values. @throws Error if the tensor was disposed. */
   get data(): TensorData {
@@ -34,6 +43,12 @@ export class OrtTensor {
   }
 }
 
+/** Options of {@link OrtVariable}. */
+export interface OrtVariableOptions extends OrtTensorOptions {
+  /** Whether optimizers update it (`Backend.variable`'s `trainable`). */
+  trainable: boolean;
+}
+
 /**
  * A variable: a tensor whose values {@link OrtVariable.set} replaces. The
  * version counts replacements, so compiled graphs that baked the values in
@@ -41,13 +56,11 @@ export class OrtTensor {
  */
 export class OrtVariable extends OrtTensor {
   version = 0;
-  constructor(
-    data: TensorData,
-    shape: number[],
-    dtype: DType,
-    readonly trainable: boolean,
-  ) {
-    super(data, shape, dtype);
+  /** Whether optimizers update it (`Backend.variable`'s `trainable`). */
+  readonly trainable: boolean;
+  constructor(options: OrtVariableOptions) {
+    super(options);
+    this.trainable = options.trainable;
   }
   set(data: TensorData): void {
     this.replace(data);

@@ -6,6 +6,16 @@ import type { OrtNative } from './binding.js';
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'webgpu', 'coreml', 'dml'] as const;
 export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
 
+/** Options of {@link ExecutionProviderUnavailableError}. */
+export interface ExecutionProviderUnavailableErrorOptions {
+  /** The execution provider asked for, by its onnxruntime name (`cuda`, `tensorrt`, ...). */
+  provider: string;
+  /** Why it cannot run here, in one sentence. */
+  reason: string;
+  /** How to enable it (install step, platform, driver). */
+  remedy: string;
+}
+
 /**
  * Thrown when an execution provider was asked for and cannot run here. Says
  * which provider, why, and how to enable it. Strata never falls back to
@@ -13,12 +23,18 @@ export type ExecutionProviderName = (typeof EXECUTION_PROVIDERS)[number];
  */
 export class ExecutionProviderUnavailableError extends Error {
   override readonly name = 'ExecutionProviderUnavailableError';
-  constructor(
-    readonly provider: string,
-    readonly reason: string,
-    readonly remedy: string,
-  ) {
+  /** The provider asked for. */
+  readonly provider: string;
+  /** Why it cannot run here. */
+  readonly reason: string;
+  /** How to enable it. */
+  readonly remedy: string;
+  constructor(options: ExecutionProviderUnavailableErrorOptions) {
+    const { provider, reason, remedy } = options;
     super(`onnxruntime execution provider '${provider}' is not available: ${reason} ${remedy}`);
+    this.provider = provider;
+    this.reason = reason;
+    this.remedy = remedy;
   }
 }
 
@@ -47,25 +63,25 @@ const PLATFORM_ONLY: Partial<Record<ExecutionProviderName, [NodeJS.Platform, str
  */
 export function checkProvider(provider: string, ort: OrtNative): void {
   if (!(EXECUTION_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new ExecutionProviderUnavailableError(provider, 'unknown provider name.', `Use one of: ${EXECUTION_PROVIDERS.join(', ')}.`);
+    throw new ExecutionProviderUnavailableError({ provider, reason: 'unknown provider name.', remedy: `Use one of: ${EXECUTION_PROVIDERS.join(', ')}.` });
   }
   const p = provider as ExecutionProviderName;
   const only = PLATFORM_ONLY[p];
   if (only && process.platform !== only[0]) {
-    throw new ExecutionProviderUnavailableError(p, `this machine runs ${process.platform}.`, only[1]);
+    throw new ExecutionProviderUnavailableError({ provider: p, reason: `this machine runs ${process.platform}.`, remedy: only[1] });
   }
   const known = ort.listProviders().find((b) => b.name === p);
   if (!known) {
-    throw new ExecutionProviderUnavailableError(
-      p,
-      `this onnxruntime-node build (${process.platform}/${process.arch}) does not include it (it has: ${ort.listProviders().map((b) => b.name).join(', ')}).`,
-      'Use a build of onnxruntime-node that includes it, or another provider.',
-    );
+    throw new ExecutionProviderUnavailableError({
+      provider: p,
+      reason: `this onnxruntime-node build (${process.platform}/${process.arch}) does not include it (it has: ${ort.listProviders().map((b) => b.name).join(', ')}).`,
+      remedy: 'Use a build of onnxruntime-node that includes it, or another provider.',
+    });
   }
   const libs = PROVIDER_LIBS[p];
   const missing = libs?.filter((l) => !existsSync(join(ort.binDir, l))) ?? [];
   if (missing.length > 0) {
-    throw new ExecutionProviderUnavailableError(p, `${missing.join(', ')} not found in ${ort.binDir}.`, CUDA_REMEDY);
+    throw new ExecutionProviderUnavailableError({ provider: p, reason: `${missing.join(', ')} not found in ${ort.binDir}.`, remedy: CUDA_REMEDY });
   }
 }
 
@@ -86,9 +102,9 @@ const SESSION_REMEDY: Partial<Record<ExecutionProviderName, string>> = {
 export function sessionProviderError(providers: readonly string[], message: string): ExecutionProviderUnavailableError | undefined {
   const p = providers.find((name) => name !== 'cpu');
   if (p === undefined) return undefined;
-  return new ExecutionProviderUnavailableError(
-    p,
-    `onnxruntime could not create a session with it (${message}).`,
-    SESSION_REMEDY[p as ExecutionProviderName] ?? 'Choose another provider.',
-  );
+  return new ExecutionProviderUnavailableError({
+    provider: p,
+    reason: `onnxruntime could not create a session with it (${message}).`,
+    remedy: SESSION_REMEDY[p as ExecutionProviderName] ?? 'Choose another provider.',
+  });
 }

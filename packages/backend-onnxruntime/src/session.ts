@@ -21,17 +21,30 @@ export class OrtSessionError extends Error {
   override readonly name = 'OrtSessionError';
 }
 
+/** Options of {@link Session}. */
+export interface SessionOptions {
+  /** The loaded onnxruntime binding (`loadOrtNative()`). */
+  ort: OrtNative;
+  /** The serialized ONNX `ModelProto` to load. */
+  model: Uint8Array;
+  /** Execution providers and threads. */
+  config: SessionConfig;
+  /** For messages: what this session computes, e.g. `op 'matMul'` or `compiled function trainStep`. */
+  description: string;
+}
+
 /** One compiled ONNX model loaded into onnxruntime, run synchronously. */
 export class Session {
   private readonly native: NativeSession;
+  private readonly ort: OrtNative;
+  /** For messages: what this session computes. */
+  readonly description: string;
 
-  constructor(
-    private readonly ort: OrtNative,
-    model: Uint8Array,
-    config: SessionConfig,
-    /** For messages: what this session computes. */
-    readonly description: string,
-  ) {
+  /** @throws OrtSessionError if onnxruntime rejects the model. */
+  constructor(options: SessionOptions) {
+    const { ort, model, config, description } = options;
+    this.ort = ort;
+    this.description = description;
     this.native = ort.createSession();
     const eps = config.executionProviders.map((name) =>
       name === 'cuda' || name === 'tensorrt' ? { name, deviceId: config.deviceId ?? 0 } : { name },
@@ -74,7 +87,7 @@ export class Session {
     }
     return outputs.map((o) => {
       const v = result[o]!;
-      return new OrtTensor(v.data as TensorData, [...v.dims], v.type as DType);
+      return new OrtTensor({ data: v.data as TensorData, shape: [...v.dims], dtype: v.type as DType });
     });
   }
 
