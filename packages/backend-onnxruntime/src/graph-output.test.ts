@@ -13,7 +13,7 @@ async function run(g: GraphBuilder, feeds: Record<string, number[]>): Promise<Re
 
 describe('GraphBuilder.output', () => {
   it('renames a computed value to the output name; a second output of it, an input and a value used later go through Identity', async () => {
-    const g = new GraphBuilder(26);
+    const g = new GraphBuilder({ opset: 26 });
     const x = g.input('x', 'float32', [2]);
     const y = g.op('Add', [x, x], {}, { shape: [2], dtype: 'float32', dims: [2] });
     const z = g.op('Mul', [y, y], {}, { shape: [2], dtype: 'float32', dims: [2] });

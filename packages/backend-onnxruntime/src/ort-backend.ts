@@ -86,7 +86,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
   }
 
   private probeModel(): Uint8Array {
-    const g = new GraphBuilder(this.opset);
+    const g = new GraphBuilder({ opset: this.opset });
     g.output(g.input('x', 'float32', [1]), 'y');
     return serializeModel(g);
   }
@@ -135,7 +135,7 @@ export class OrtBackend extends GradGraphOps implements Backend, CompileHost {
           : `The argument is not an onnxruntime tensor (${t.constructor.name}); create it with the onnxruntime backend.`,
       });
     });
-    const g = new GraphBuilder(this.opset);
+    const g = new GraphBuilder({ opset: this.opset });
     const out = lower(g, args.map((a, i) => g.input(`x${i}`, a.dtype, a.shape)));
     g.output(out, 'y');
     const key = JSON.stringify([g.inputs, g.nodes, g.constants.map((c) => [c.name, c.dtype, c.shape, Array.from(c.data as ArrayLike<unknown>, String)])]);

@@ -33,7 +33,7 @@ export class Trace {
   private readonly constants = new Map<OrtTensor, OnnxValue>();
 
   constructor(opset: number) {
-    this.graph = new GraphBuilder(opset, (t) => this.capture(t));
+    this.graph = new GraphBuilder({ opset, capture: (t) => this.capture(t) });
   }
 
   /**

@@ -64,7 +64,7 @@ export function traceToOnnx(
   opts: TraceOptions = {},
 ): TracedModel {
   const opset = checkOpset(opts.opset ?? DEFAULT_OPSET);
-  const tracer = new OnnxTracer(opset, getBackend(), opts.names);
+  const tracer = new OnnxTracer({ opset, source: getBackend(), names: opts.names });
   const g = tracer.graph;
   const sizes = new Map<string, number>(Object.entries(opts.traceSizes ?? {}));
   let prime = 0;

@@ -43,6 +43,19 @@ export interface GraphIO {
   readonly dims: readonly SymDim[];
 }
 
+/** Options of {@link OnnxValue}. */
+export interface OnnxValueOptions {
+  /** The graph the value belongs to (only that graph's nodes may use it). */
+  graph: GraphBuilder;
+  /** Name of the graph value (node output, input or initializer). */
+  name: string;
+  /** Sizes in the traced example, one per axis. */
+  shape: number[];
+  dtype: DType;
+  /** Per axis: static size, symbol product or `'unknown'` (see `dims.ts`); same length as `shape`. */
+  dims: readonly SymDim[];
+}
+
 /**
  * A symbolic tensor of a graph being traced: the handle a graph backend
  * returns from every op inside a trace. `shape` holds the sizes of the
@@ -50,18 +63,35 @@ export interface GraphIO {
  * Its values exist only when the compiled graph runs: reading it throws.
  */
 export class OnnxValue implements Tensor {
-  constructor(
-    readonly graph: GraphBuilder,
-    /** Name of the graph value (node output, input or initializer). */
-    readonly name: string,
-    readonly shape: number[],
-    readonly dtype: DType,
-    readonly dims: readonly SymDim[],
-  ) {}
+  readonly graph: GraphBuilder;
+  /** Name of the graph value (node output, input or initializer). */
+  readonly name: string;
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly dims: readonly SymDim[];
+  constructor(options: OnnxValueOptions) {
+    this.graph = options.graph;
+    this.name = options.name;
+    this.shape = options.shape;
+    this.dtype = options.dtype;
+    this.dims = options.dims;
+  }
 }
 
 /** What {@link GraphBuilder.resolve} does with a tensor that is not a value of this graph. */
 export type CaptureFn = (t: Tensor, graph: GraphBuilder) => OnnxValue;
+
+/** Options of {@link GraphBuilder}. */
+export interface GraphBuilderOptions {
+  /** The ONNX opset of the default domain the graph is written for (17..26, see `checkOpset`). */
+  opset: number;
+  /**
+   * Turns a tensor from outside the graph (a variable, a captured constant)
+   * into a value of it. Default: none; {@link GraphBuilder.resolve} then
+   * refuses such tensors (pass them as inputs).
+   */
+  capture?: CaptureFn;
+}
 
 /**
  * Builds one ONNX graph: nodes in topological order (the order ops were
@@ -82,12 +112,15 @@ export class GraphBuilder {
   private readonly renamed = new Map<string, string>();
   private counter = 0;
 
-  constructor(
-    /** The ONNX opset of the default domain the graph is written for. */
-    readonly opset: number,
-    /** Turns a tensor from outside the graph (a variable, a captured constant) into a value of it. */
-    private readonly capture?: CaptureFn,
-  ) {}
+  /** The ONNX opset of the default domain the graph is written for. */
+  readonly opset: number;
+  /** Turns a tensor from outside the graph (a variable, a captured constant) into a value of it. */
+  private readonly capture: CaptureFn | undefined;
+
+  constructor(options: GraphBuilderOptions) {
+    this.opset = options.opset;
+    this.capture = options.capture;
+  }
 
   /** A fresh value name with a readable prefix. */
   freshName(prefix: string): string {
@@ -102,7 +135,7 @@ export class GraphBuilder {
       }
     });
     this.inputs.push({ name, dtype, dims });
-    return new OnnxValue(this, name, [...shape], dtype, dims);
+    return new OnnxValue({ graph: this, name, shape: [...shape], dtype, dims });
   }
 
   /** Each declared symbol with its size in the traced example, as `[size, dim]`. */
@@ -191,12 +224,12 @@ export class GraphBuilder {
     out: { shape: readonly number[]; dtype: DType; dims: readonly SymDim[] },
   ): OnnxValue {
     const [name] = this.node(opType, inputs.map((i) => (typeof i === 'string' ? i : i.name)), attributes);
-    return new OnnxValue(this, name!, [...out.shape], out.dtype, out.dims);
+    return new OnnxValue({ graph: this, name: name!, shape: [...out.shape], dtype: out.dtype, dims: out.dims });
   }
 
   /** Wraps a constant as a value. */
   constantValue(data: TensorData, shape: readonly number[], dtype: DType, name?: string): OnnxValue {
-    return new OnnxValue(this, this.constant(data, shape, dtype, name), [...shape], dtype, [...shape]);
+    return new OnnxValue({ graph: this, name: this.constant(data, shape, dtype, name), shape: [...shape], dtype, dims: [...shape] });
   }
 
   /**

@@ -7,6 +7,7 @@ export {
   type ConstantData,
   floatAttr,
   GraphBuilder,
+  type GraphBuilderOptions,
   type GraphConstant,
   type GraphDType,
   type GraphIO,
@@ -14,16 +15,18 @@ export {
   intAttr,
   intsAttr,
   OnnxValue,
+  type OnnxValueOptions,
 } from './graph.js';
 export { GraphOps, type Lowering, type OpAttrs, randomUniformNode } from './graph-ops.js';
 export { checkOpset, DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, type ModelOptions, serializeModel } from './model.js';
-export { OnnxTracer } from './tracer.js';
+export { OnnxTracer, type OnnxTracerOptions } from './tracer.js';
 export {
   decodeTensor,
   type OnnxElementType,
   type OnnxInitializer,
   type OnnxModelContents,
   OnnxModelReadError,
+  type OnnxModelReadErrorOptions,
   readOnnxModel,
 } from './read-model.js';
 export { avgPool2dGrad, conv2dBackpropFilter, conv2dBackpropInput, expand, gatherGrad, maxPool2dGrad } from './lower/grad.js';

@@ -47,17 +47,29 @@ export interface OnnxModelContents {
   readonly initializers: OnnxInitializer[];
 }
 
+/** Options of {@link OnnxModelReadError}. */
+export interface OnnxModelReadErrorOptions {
+  /** Where the bytes came from: a file path, or `<buffer>`. */
+  source: string;
+  /** What is wrong and how to fix it, in a sentence or two. */
+  problem: string;
+}
+
 /**
  * Thrown by {@link readOnnxModel} when the bytes are not an ONNX model, or an
  * initializer cannot be decoded. The message names the source and the fix.
  */
 export class OnnxModelReadError extends Error {
   override name = 'OnnxModelReadError';
-  constructor(
-    readonly source: string,
-    readonly problem: string,
-  ) {
+  /** Where the bytes came from. */
+  readonly source: string;
+  /** What is wrong. */
+  readonly problem: string;
+  constructor(options: OnnxModelReadErrorOptions) {
+    const { source, problem } = options;
     super(`${source}: cannot read ONNX model: ${problem}`);
+    this.source = source;
+    this.problem = problem;
   }
 }
 
@@ -87,11 +99,11 @@ export function readOnnxModel(bytes: Uint8Array, source = '<buffer>'): OnnxModel
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new OnnxModelReadError(source, `the bytes are not a protobuf ModelProto (${(e as Error).message}); is this an .onnx file?`);
+    throw new OnnxModelReadError({ source, problem: `the bytes are not a protobuf ModelProto (${(e as Error).message}); is this an .onnx file?` });
   }
   const g = model.graph;
   if (!g || (!g.node?.length && !g.initializer?.length && !g.input?.length)) {
-    throw new OnnxModelReadError(source, 'the model has no graph (no nodes, inputs or initializers); is this an .onnx file?');
+    throw new OnnxModelReadError({ source, problem: 'the model has no graph (no nodes, inputs or initializers); is this an .onnx file?' });
   }
   const opsets: Record<string, number> = {};
   for (const o of model.opsetImport ?? []) opsets[o.domain ?? ''] = numOf(o.version as Int64);
@@ -112,7 +124,7 @@ export function readOnnxModel(bytes: Uint8Array, source = '<buffer>'): OnnxModel
 export function decodeTensor(t: onnxProto.onnx.ITensorProto, source = '<buffer>'): OnnxInitializer {
   const name = t.name ?? '';
   const fail = (problem: string): never => {
-    throw new OnnxModelReadError(source, `initializer '${name}' ${problem}`);
+    throw new OnnxModelReadError({ source, problem: `initializer '${name}' ${problem}` });
   };
   const type = BYTES[t.dataType ?? 0] ?? fail(`has data type ${t.dataType} (${T[t.dataType ?? 0] ?? 'unknown'}), which Strata does not read; export it as float32 or int32.`);
   const [elementType, size] = type;

@@ -26,7 +26,7 @@ function reshapeTarget(g: GraphBuilder, v: OnnxValue): { constant?: number[]; co
 }
 
 function graphWith(dims: SymDim[], shape: number[]): { g: GraphBuilder; x: OnnxValue } {
-  const g = new GraphBuilder(26);
+  const g = new GraphBuilder({ opset: 26 });
   return { g, x: g.input('x', 'float32', shape, dims) };
 }
 

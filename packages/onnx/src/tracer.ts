@@ -13,6 +13,16 @@ import { formatDim } from './dims.js';
 import { GraphBuilder, type OnnxValue } from './graph.js';
 import { GraphOps, type Lowering, randomUniformNode } from './graph-ops.js';
 
+/** Options of {@link OnnxTracer}. */
+export interface OnnxTracerOptions {
+  /** The ONNX opset of the default domain the graph is written for (17..26). */
+  opset: number;
+  /** The backend that owns captured tensors (read once with `readSync`), usually `getBackend()`. */
+  source: Backend;
+  /** Initializer names for captured tensors, e.g. variable paths (`net/dense/kernel`). Default: none (generated names). */
+  names?: ReadonlyMap<Tensor, string>;
+}
+
 /**
  * A `Backend` that only records: every op appends ONNX nodes to one
  * {@link GraphBuilder}. Tensors from outside (a layer's variables, living on
@@ -26,15 +36,16 @@ export class OnnxTracer extends GraphOps implements Backend {
   readonly graph: GraphBuilder;
   private readonly captured = new Map<Tensor, OnnxValue>();
 
-  constructor(
-    opset: number,
-    /** The backend that owns captured tensors (read with `readSync`). */
-    private readonly source: Backend,
-    /** Initializer names for captured tensors, e.g. variable paths (`net/dense/kernel`). */
-    private readonly names: ReadonlyMap<Tensor, string> = new Map(),
-  ) {
+  /** The backend that owns captured tensors (read with `readSync`). */
+  private readonly source: Backend;
+  /** Initializer names for captured tensors, e.g. variable paths (`net/dense/kernel`). */
+  private readonly names: ReadonlyMap<Tensor, string>;
+
+  constructor(options: OnnxTracerOptions) {
     super();
-    this.graph = new GraphBuilder(opset, (t, g) => this.capture(t, g));
+    this.source = options.source;
+    this.names = options.names ?? new Map();
+    this.graph = new GraphBuilder({ opset: options.opset, capture: (t, g) => this.capture(t, g) });
   }
 
   private capture(t: Tensor, g: GraphBuilder): OnnxValue {

@@ -55,7 +55,7 @@ function directionOfY(y: Float32Array, numDirections: number, d: number): Float3
  */
 async function runOnnxLstm(onnx: OnnxLstm, direction: OnnxDirection, seqLens?: Int32Array): Promise<{ y: Float32Array; dims: readonly number[] }> {
   const nd = onnx.numDirections;
-  const g = new GraphBuilder(DEFAULT_OPSET);
+  const g = new GraphBuilder({ opset: DEFAULT_OPSET });
   g.input('X', 'float32', [T, B, F]);
   if (seqLens) g.input('sequence_lens', 'int32', [B]);
   const W = g.constant(onnx.W, [nd, 4 * U, F], 'float32', 'W');
