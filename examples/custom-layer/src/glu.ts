@@ -111,7 +111,7 @@ export class GatedLinearUnit extends Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
     const inFeatures = shape[shape.length - 1];
     if (inFeatures === null || inFeatures === undefined) {
-      throw new InputShapeError(this.name, 'the last (feature) axis must be known', shape);
+      throw new InputShapeError({ layer: this.name, expected: 'the last (feature) axis must be known', received: shape });
     }
     this.kernel = this.addWeight('kernel', { shape: [inFeatures, this.units], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInit });

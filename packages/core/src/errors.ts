@@ -5,13 +5,22 @@ export class LayerError extends Error {
   override name = 'LayerError';
 }
 
+/** Options of {@link LayerNotBuiltError}. */
+export interface LayerNotBuiltErrorOptions {
+  /** The layer's name. */
+  layer: string;
+  /** The method that needs weights, as the user wrote it (`countParams`, `getWeights`). */
+  method: string;
+}
+
 /**
  * Thrown by `countParams()` (and other methods needing weights) before the layer is built.
  * Seed 004: "You tried to call `count_params` on NAME, but the layer isn't built."
  */
 export class LayerNotBuiltError extends LayerError {
   override name = 'LayerNotBuiltError';
-  constructor(layer: string, method: string) {
+  constructor(options: LayerNotBuiltErrorOptions) {
+    const { layer, method } = options;
     super(
       `You tried to call \`${method}\` on layer '${layer}', but the layer isn't built. ` +
         `Build it first: call it on an input (layer.apply(x)) or call layer.build(inputShape).`,
@@ -29,10 +38,21 @@ export class WeightMismatchError extends LayerError {
   override name = 'WeightMismatchError';
 }
 
+/** Options of {@link InputShapeError}. */
+export interface InputShapeErrorOptions {
+  /** The layer's name. */
+  layer: string;
+  /** What the layer expects, as a phrase: `expected x of rank 3 [batch, time, features]`. */
+  expected: string;
+  /** The shape received (`null` for an unknown size). */
+  received: Shape | readonly (number | null)[];
+}
+
 /** Thrown when an input's shape does not fit what the layer was built for or expects. */
 export class InputShapeError extends LayerError {
   override name = 'InputShapeError';
-  constructor(layer: string, expected: string, received: Shape | readonly (number | null)[]) {
+  constructor(options: InputShapeErrorOptions) {
+    const { layer, expected, received } = options;
     super(`Layer '${layer}': ${expected}. Received: input shape ${formatShape(received as Shape)}.`);
   }
 }
@@ -42,15 +62,38 @@ export class LayerArgumentError extends LayerError {
   override name = 'LayerArgumentError';
 }
 
+/** Options of {@link LayerNotConnectedError}. */
+export interface LayerNotConnectedErrorOptions {
+  /** The layer's name. */
+  layer: string;
+  /** What was asked for, as a noun phrase: `input`, `output mask`, `input shape`. */
+  attribute: string;
+}
+
 /**
  * Thrown by `input`, `output`, `inputShape`, ... and `getInputAt(i)`, ... when
  * the layer has never been called (seed: AttributeError "no inbound nodes").
  */
 export class LayerNotConnectedError extends LayerError {
   override name = 'LayerNotConnectedError';
-  constructor(layer: string, attribute: string) {
+  constructor(options: LayerNotConnectedErrorOptions) {
+    const { layer, attribute } = options;
     super(`Layer '${layer}' has never been called, so it has no ${attribute}. Call it on an input first (layer.apply(x)).`);
   }
+}
+
+/** Options of {@link AmbiguousLayerNodeError}. */
+export interface AmbiguousLayerNodeErrorOptions {
+  /** The layer's name. */
+  layer: string;
+  /** The attribute asked for (`input`, `output shape`, ...). */
+  attribute: string;
+  /** How many inbound nodes (calls) the layer has. */
+  nodes: number;
+  /** The per-node method to use instead, e.g. `getInputAt`. */
+  atMethod: string;
+  /** Appended after the call count, e.g. ` with different input shapes ([2, 3], [4, 3])`. Default `''`. */
+  detail?: string;
 }
 
 /**
@@ -60,7 +103,8 @@ export class LayerNotConnectedError extends LayerError {
  */
 export class AmbiguousLayerNodeError extends LayerError {
   override name = 'AmbiguousLayerNodeError';
-  constructor(layer: string, attribute: string, nodes: number, atMethod: string, detail = '') {
+  constructor(options: AmbiguousLayerNodeErrorOptions) {
+    const { layer, attribute, nodes, atMethod, detail = '' } = options;
     super(
       `Layer '${layer}' has ${nodes} inbound nodes (it was called ${nodes} times)${detail}, so the notion of its "${attribute}" is ill-defined. ` +
         `Use ${atMethod}(nodeIndex) instead (nodeIndex 0 is the first call).`,
@@ -82,10 +126,21 @@ export class TensorReleasedError extends LayerError {
   override name = 'TensorReleasedError';
 }
 
+/** Options of {@link CallReturnedNothingError}. */
+export interface CallReturnedNothingErrorOptions {
+  /** The layer's name. */
+  layer: string;
+  /** The layer's class name (its static `className`). */
+  className: string;
+  /** What `call` returned. */
+  received: null | undefined;
+}
+
 /** Thrown by `apply` when the layer's `call` returned `undefined` or `null` (seed: ValueError "call method returns None"). */
 export class CallReturnedNothingError extends LayerError {
   override name = 'CallReturnedNothingError';
-  constructor(layer: string, className: string, received: null | undefined) {
+  constructor(options: CallReturnedNothingErrorOptions) {
+    const { layer, className, received } = options;
     super(
       `The call() method of layer '${layer}' (${className}) returned ${received}, an invalid value. ` +
         `call() must return the output tensor (or a list of tensors); check that every branch of call() ends in a return.`,

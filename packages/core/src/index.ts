@@ -4,13 +4,18 @@ export { type AddWeightOptions, MAX_WEIGHT_ELEMENTS } from './add-weight.js';
 export { CallRecords, type InputsKey, type VariableUpdate } from './call-records.js';
 export {
   AmbiguousLayerNodeError,
+  type AmbiguousLayerNodeErrorOptions,
   CallReturnedNothingError,
+  type CallReturnedNothingErrorOptions,
   DuplicateNameError,
   InputShapeError,
+  type InputShapeErrorOptions,
   LayerArgumentError,
   LayerError,
   LayerNotBuiltError,
+  type LayerNotBuiltErrorOptions,
   LayerNotConnectedError,
+  type LayerNotConnectedErrorOptions,
   MaskNotSupportedError,
   NodeIndexError,
   NotALayerError,

@@ -115,18 +115,18 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
 
   private onlyNode(attribute: string, atMethod: string): LayerNode<L> {
     const nodes = this.inbound.nodes;
-    if (this.inbound.count === 0) throw new LayerNotConnectedError(this.name, attribute);
-    if (this.inbound.count > 1) throw new AmbiguousLayerNodeError(this.name, attribute, this.inbound.count, atMethod);
+    if (this.inbound.count === 0) throw new LayerNotConnectedError({ layer: this.name, attribute });
+    if (this.inbound.count > 1) throw new AmbiguousLayerNodeError({ layer: this.name, attribute, nodes: this.inbound.count, atMethod });
     return nodes[0]!;
   }
 
   private sameAcrossNodes<T>(attribute: string, atMethod: string, pick: (n: LayerNode<L>) => T): T {
-    if (this.inbound.count === 0) throw new LayerNotConnectedError(this.name, attribute);
+    if (this.inbound.count === 0) throw new LayerNotConnectedError({ layer: this.name, attribute });
     const values = this.inbound.nodes.map(pick);
     const key = JSON.stringify(values[0]);
     if (values.some((v) => JSON.stringify(v) !== key)) {
       const distinct = [...new Set(values.map((v) => JSON.stringify(v)))].join(', ');
-      throw new AmbiguousLayerNodeError(this.name, attribute, this.inbound.count, atMethod, ` with different ${attribute}s (${distinct})`);
+      throw new AmbiguousLayerNodeError({ layer: this.name, attribute, nodes: this.inbound.count, atMethod, detail: ` with different ${attribute}s (${distinct})` });
     }
     return values[0]!;
   }

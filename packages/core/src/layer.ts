@@ -249,7 +249,7 @@ export abstract class Layer extends LayerLosses<Layer> {
       calls.exit();
     }
     if (out?.value == null) {
-      throw new CallReturnedNothingError(this.name, classNameOf(this), out?.value as null | undefined);
+      throw new CallReturnedNothingError({ layer: this.name, className: classNameOf(this), received: out?.value as null | undefined });
     }
     if (this.activityRegularizer) this.addLoss(this.activityRegularizer.apply(out.value), inputs);
     const outMask = this.computeMask(inputs, hasMask ? mask : null);
@@ -341,7 +341,7 @@ export abstract class Layer extends LayerLosses<Layer> {
    * @throws LayerNotBuiltError before the layer is built.
    */
   countParams(): number {
-    if (!this.built) throw new LayerNotBuiltError(this.name, 'countParams');
+    if (!this.built) throw new LayerNotBuiltError({ layer: this.name, method: 'countParams' });
     return this.weights.reduce((n, v) => n + v.shape.reduce((a, b) => a * b, 1), 0);
   }
 

@@ -77,7 +77,7 @@ export class BatchNorm extends Layer {
   override build(inputShape: SymbolicShape): void {
     const features = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || features === null || features === undefined) {
-      throw new InputShapeError(this.name, 'expected rank >= 2 input [batch, ..., features] with a known feature axis', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank >= 2 input [batch, ..., features] with a known feature axis', received: inputShape });
     }
     const shape = [features];
     if (this.scale) this.gamma = this.addWeight('gamma', { shape, initializer: new Ones() });
@@ -91,7 +91,7 @@ export class BatchNorm extends Layer {
     const x = single(inputs);
     const rank = x.shape.length;
     if (rank < 2 || x.shape[rank - 1] !== this.movingMean.shape[0]) {
-      throw new InputShapeError(this.name, `expected rank >= 2 input [batch, ..., ${this.movingMean.shape[0]}]`, x.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected rank >= 2 input [batch, ..., ${this.movingMean.shape[0]}]`, received: x.shape });
     }
     if (!ctx.training) return this.normalize(ops.sub(x, this.movingMean.value), this.movingVariance.value);
     const axes = [...Array(rank - 1).keys()];

@@ -102,7 +102,7 @@ export class Combine extends Layer {
     for (const s of shapes.slice(1)) {
       const next = broadcast(out, s);
       if (!next) {
-        throw new InputShapeError(this.name, `input shapes do not broadcast; the inputs before it broadcast to ${formatShape(out as Shape)}`, s);
+        throw new InputShapeError({ layer: this.name, expected: `input shapes do not broadcast; the inputs before it broadcast to ${formatShape(out as Shape)}`, received: s });
       }
       out = next;
     }

@@ -126,7 +126,7 @@ export class Conv2D extends Layer {
     this.computeOutputShape(inputShape);
     const inChannels = inputShape[3];
     if (inChannels === null || inChannels === undefined) {
-      throw new InputShapeError(this.name, 'the channels axis (last) must be known', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'the channels axis (last) must be known', received: inputShape });
     }
     const [kh, kw] = this.kernelSize;
     this.kernel = this.addWeight('kernel', { shape: [kh, kw, inChannels, this.filters], initializer: this.kernelInit });
@@ -137,7 +137,7 @@ export class Conv2D extends Layer {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = single(inputs);
     if (x.shape.length !== 4) {
-      throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', x.shape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: x.shape });
     }
     const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
     return convWithEpilogue(x, this.kernel.value, options, this.bias?.value, this.activationName, this.activationFn);
@@ -145,17 +145,17 @@ export class Conv2D extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     if (inputShape.length !== 4) {
-      throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: inputShape });
     }
     const out = [1, 2].map((a) =>
       windowOutputSize(inputShape[a]!, this.kernelSize[a - 1]!, this.strides[a - 1]!, this.dilationRate[a - 1]!, this.padding),
     );
     if (out.some((n) => n !== null && n <= 0)) {
-      throw new InputShapeError(
-        this.name,
-        `the ${this.kernelSize.join('x')} window (dilation ${this.dilationRate.join('x')}) does not fit with padding 'valid'; use padding 'same' or a larger input`,
-        inputShape,
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `the ${this.kernelSize.join('x')} window (dilation ${this.dilationRate.join('x')}) does not fit with padding 'valid'; use padding 'same' or a larger input`,
+        received: inputShape,
+      });
     }
     return [inputShape[0]!, out[0]!, out[1]!, this.filters];
   }

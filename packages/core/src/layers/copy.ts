@@ -46,16 +46,16 @@ export class Copy extends Layer {
  */
 export function concatShape(shapes: readonly SymbolicShape[], layer: string): SymbolicShape {
   const [first, ...rest] = shapes;
-  if (!first) throw new InputShapeError(layer, 'expected at least one input', []);
+  if (!first) throw new InputShapeError({ layer, expected: 'expected at least one input', received: [] });
   let last: number | null = first[first.length - 1] ?? null;
   for (const s of rest) {
     const agree = s.length === first.length && s.slice(0, -1).every((d, i) => d === null || first[i] === null || d === first[i]);
     if (!agree || s.length === 0) {
-      throw new InputShapeError(
+      throw new InputShapeError({
         layer,
-        `inputs to concatenate must agree in every axis but the last; the first input has shape ${formatShape(first as Shape)}`,
-        s,
-      );
+        expected: `inputs to concatenate must agree in every axis but the last; the first input has shape ${formatShape(first as Shape)}`,
+        received: s,
+      });
     }
     const f = s[s.length - 1]!;
     last = last === null || f === null ? null : last + f;

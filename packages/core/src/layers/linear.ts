@@ -82,7 +82,7 @@ export class Linear extends Layer {
   override build(inputShape: SymbolicShape): void {
     const inFeatures = this.sparseInputDim ?? inputShape[inputShape.length - 1];
     if (inFeatures === null || inFeatures === undefined) {
-      throw new InputShapeError(this.name, 'the last (feature) axis must be known', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'the last (feature) axis must be known', received: inputShape });
     }
     this.kernel = this.addWeight('kernel', { shape: [inFeatures, this.units], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInit });
@@ -102,13 +102,13 @@ export class Linear extends Layer {
     const rank = x.shape.length;
     const indices = x.dtype === 'int32';
     if (indices !== (this.sparseInputDim !== undefined)) {
-      throw new InputShapeError(
-        this.name,
-        indices
+      throw new InputShapeError({
+        layer: this.name,
+        expected: indices
           ? 'int32 input (class indices) needs sparseInputDim (the number of classes): new Linear({ units, sparseInputDim })'
           : `sparseInputDim=${this.sparseInputDim} expects int32 class indices, got a ${x.dtype} input`,
-        x.shape,
-      );
+        received: x.shape,
+      });
     }
     if (indices) {
       const y = ops.gather(this.kernel.value, x, 0);

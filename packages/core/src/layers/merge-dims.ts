@@ -51,7 +51,7 @@ export class MergeDims extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     if (inputShape.length < 2) {
-      throw new InputShapeError(this.name, 'expected rank >= 2 input [batch, ...] with at least one axis to merge', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank >= 2 input [batch, ...] with at least one axis to merge', received: inputShape });
     }
     return [inputShape[0]!, product(inputShape.slice(1))];
   }

@@ -66,7 +66,7 @@ export class Pool2D extends Layer {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = single(inputs);
     if (x.shape.length !== 4) {
-      throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', x.shape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: x.shape });
     }
     const options = { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
     return this.mode === 'max' ? ops.maxPool2d(x, options) : ops.avgPool2d(x, options);
@@ -74,15 +74,15 @@ export class Pool2D extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     if (inputShape.length !== 4) {
-      throw new InputShapeError(this.name, 'expected rank 4 input [batch, height, width, channels]', inputShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: inputShape });
     }
     const out = [1, 2].map((a) => windowOutputSize(inputShape[a]!, this.poolSize[a - 1]!, this.strides[a - 1]!, 1, this.padding));
     if (out.some((n) => n !== null && n <= 0)) {
-      throw new InputShapeError(
-        this.name,
-        `the ${this.poolSize.join('x')} window does not fit with padding 'valid'; use padding 'same' or a larger input`,
-        inputShape,
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `the ${this.poolSize.join('x')} window does not fit with padding 'valid'; use padding 'same' or a larger input`,
+        received: inputShape,
+      });
     }
     return [inputShape[0]!, out[0]!, out[1]!, inputShape[3]!];
   }

@@ -88,11 +88,11 @@ export class SplitDims extends Layer {
     const rank = inputShape.length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
     const fail = (): never => {
-      throw new InputShapeError(
-        this.name,
-        `cannot split axis ${this.axis} into dims [${this.dims.join(', ')}] (the axis must exist besides the batch axis, and its size be their product)`,
-        inputShape,
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `cannot split axis ${this.axis} into dims [${this.dims.join(', ')}] (the axis must exist besides the batch axis, and its size be their product)`,
+        received: inputShape,
+      });
     };
     if (axis < 1 || axis >= rank) fail();
     const split = resolveDims(this.dims, inputShape[axis]!, fail);
@@ -138,7 +138,7 @@ export class Reshape extends Layer {
     const rest = inputShape.slice(1);
     const size = rest.some((d) => d === null) ? null : (rest as number[]).reduce((a, b) => a * b, 1);
     const fail = (): never => {
-      throw new InputShapeError(this.name, `cannot reshape the non-batch axes to [${this.targetShape.join(', ')}] (sizes differ)`, inputShape);
+      throw new InputShapeError({ layer: this.name, expected: `cannot reshape the non-batch axes to [${this.targetShape.join(', ')}] (sizes differ)`, received: inputShape });
     };
     if (inputShape.length < 1) fail();
     return [inputShape[0] ?? null, ...resolveDims(this.targetShape, size, fail)];

@@ -56,7 +56,7 @@ export class Rec extends RecurrentLayer {
     const xShape = xShapeOf(inputShape);
     const features = xShape[2];
     if (xShape.length !== 3 || features === null || features === undefined) {
-      throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', xShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, features] with a known feature axis', received: xShape });
     }
     this.addCellWeights(features);
     super.build(inputShape);
@@ -66,10 +66,10 @@ export class Rec extends RecurrentLayer {
     const [x, seqLens] = many(inputs);
     const [batch, time, features] = x!.shape;
     if (x!.shape.length !== 3 || features !== this.kernel.shape[0] || !(time! > 0)) {
-      throw new InputShapeError(this.name, `expected x [batch, time >= 1, ${this.kernel.shape[0]}]`, x!.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time >= 1, ${this.kernel.shape[0]}]`, received: x!.shape });
     }
     if (seqLens && (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch)) {
-      throw new InputShapeError(this.name, `expected seqLens of shape [${batch}] (one length per sequence)`, seqLens.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected seqLens of shape [${batch}] (one length per sequence)`, received: seqLens.shape });
     }
     const width = this.cell.gates * this.units;
     const xp = ops.reshape(this.projectInput(ops.reshape(x!, [-1, features!])), [batch!, time!, width]);

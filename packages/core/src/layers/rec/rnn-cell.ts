@@ -24,7 +24,7 @@ export class RnnCell extends RecurrentLayer {
     const xShape = xShapeOf(inputShape);
     const features = xShape[xShape.length - 1];
     if (xShape.length !== 2 || features === null || features === undefined) {
-      throw new InputShapeError(this.name, 'expected x of rank 2 [batch, features] (one frame)', xShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 2 [batch, features] (one frame)', received: xShape });
     }
     this.addCellWeights(features);
     super.build(inputShape);

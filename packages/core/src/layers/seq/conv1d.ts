@@ -115,7 +115,7 @@ export class Conv1D extends Layer {
     this.computeOutputShape(shape);
     const inFeatures = shape[2];
     if (inFeatures === null || inFeatures === undefined) {
-      throw new InputShapeError(this.name, 'the feature axis (last) must be known', shape);
+      throw new InputShapeError({ layer: this.name, expected: 'the feature axis (last) must be known', received: shape });
     }
     this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, inFeatures, this.filters], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInit });
@@ -126,7 +126,7 @@ export class Conv1D extends Layer {
     const { x, seqLens } = seqInput(inputs, this.name);
     const [batch, time, features] = x.shape;
     if (x.shape.length !== 3 || features !== this.kernel.shape[1]) {
-      throw new InputShapeError(this.name, `expected x [batch, time, ${this.kernel.shape[1]}]`, x.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${this.kernel.shape[1]}]`, received: x.shape });
     }
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const image = ops.reshape(seqLens ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
@@ -146,14 +146,14 @@ export class Conv1D extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = xShapeOf(inputShape);
-    if (shape.length !== 3) throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features]', shape);
+    if (shape.length !== 3) throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, features]', received: shape });
     const out = windowOutputSize(shape[1]!, this.kernelSize, this.strides, this.dilationRate, this.padding);
     if (out !== null && out <= 0) {
-      throw new InputShapeError(
-        this.name,
-        `the window of ${this.kernelSize} frames (dilation ${this.dilationRate}) does not fit with padding 'valid'; use padding 'same' or longer input`,
-        shape,
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `the window of ${this.kernelSize} frames (dilation ${this.dilationRate}) does not fit with padding 'valid'; use padding 'same' or longer input`,
+        received: shape,
+      });
     }
     return [shape[0]!, out, this.filters];
   }

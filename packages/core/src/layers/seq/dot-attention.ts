@@ -77,29 +77,29 @@ export class DotAttention extends Layer {
   private checkShapes(shapes: SymbolicShape[]): SymbolicShape {
     const [query, keys, values] = shapes;
     if (shapes.length < 3 || shapes.length > 5 || !query || !keys || !values) {
-      throw new InputShapeError(
-        this.name,
-        `expected the inputs [query, keys, values, seqLens?, querySeqLens?], got ${shapes.length}; the first has shape`,
-        shapes[0] ?? [],
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `expected the inputs [query, keys, values, seqLens?, querySeqLens?], got ${shapes.length}; the first has shape`,
+        received: shapes[0] ?? [],
+      });
     }
     const keyDim = keys[2];
     if (keys.length !== 3 || values.length !== 3 || keys[1] !== values[1] || keys[0] !== values[0]) {
-      throw new InputShapeError(
-        this.name,
-        `expected keys [batch, time, keyDim] and values [batch, time, valueDim] (same batch and time), got keys [${keys.join(', ')}] and values`,
-        values,
-      );
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `expected keys [batch, time, keyDim] and values [batch, time, valueDim] (same batch and time), got keys [${keys.join(', ')}] and values`,
+        received: values,
+      });
     }
     if ((query.length !== 2 && query.length !== 3) || query[query.length - 1] !== keyDim) {
-      throw new InputShapeError(this.name, `expected query [batch, ${keyDim}] or [batch, queryTime, ${keyDim}] (keyDim of keys)`, query);
+      throw new InputShapeError({ layer: this.name, expected: `expected query [batch, ${keyDim}] or [batch, queryTime, ${keyDim}] (keyDim of keys)`, received: query });
     }
     if (shapes.length === 5 && query.length !== 3) {
-      throw new InputShapeError(this.name, 'querySeqLens needs a query sequence [batch, queryTime, keyDim]; query has shape', query);
+      throw new InputShapeError({ layer: this.name, expected: 'querySeqLens needs a query sequence [batch, queryTime, keyDim]; query has shape', received: query });
     }
     const valueDim = values[2];
     if ((keyDim !== null && keyDim! % this.numHeads !== 0) || (valueDim !== null && valueDim! % this.numHeads !== 0)) {
-      throw new InputShapeError(this.name, `numHeads=${this.numHeads} must divide keyDim and valueDim; values have shape`, values);
+      throw new InputShapeError({ layer: this.name, expected: `numHeads=${this.numHeads} must divide keyDim and valueDim; values have shape`, received: values });
     }
     return query.length === 2 ? [query[0]!, valueDim!] : [query[0]!, query[1]!, valueDim!];
   }

@@ -67,10 +67,10 @@ export class Gather extends Layer {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const [x, positions] = Array.isArray(inputs) ? inputs : [inputs];
     if (!Array.isArray(inputs) || inputs.length !== 2 || !x || !positions) {
-      throw new InputShapeError(this.name, 'expected the inputs [x, positions]; x is', (x ?? positions)?.shape ?? []);
+      throw new InputShapeError({ layer: this.name, expected: 'expected the inputs [x, positions]; x is', received: (x ?? positions)?.shape ?? [] });
     }
     if (positions.dtype !== 'int32' || positions.shape[0] !== x.shape[0]) {
-      throw new InputShapeError(this.name, `expected int32 positions [${x.shape[0]}, ...] (batch first, as x), got ${positions.dtype}`, positions.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected int32 positions [${x.shape[0]}, ...] (batch first, as x), got ${positions.dtype}`, received: positions.shape });
     }
     const a = this.axisIndex(x.shape.length);
     const batch = x.shape[0]!;
@@ -92,7 +92,7 @@ export class Gather extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
-      throw new InputShapeError(this.name, 'expected the shapes of [x, positions]', inputShape as SymbolicShape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected the shapes of [x, positions]', received: inputShape as SymbolicShape });
     }
     const [x, positions] = inputShape as SymbolicShape[];
     const a = this.axisIndex(x!.length);

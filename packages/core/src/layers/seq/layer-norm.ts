@@ -53,7 +53,7 @@ export class LayerNorm extends Layer {
     const shape = xShapeOf(inputShape);
     const features = shape[shape.length - 1];
     if (shape.length < 2 || features === null || features === undefined) {
-      throw new InputShapeError(this.name, 'expected x of rank >= 2 [batch, ..., feature] with a known feature axis', shape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank >= 2 [batch, ..., feature] with a known feature axis', received: shape });
     }
     this.scale = this.addWeight('scale', { shape: [features], initializer: getInitializer('ones') });
     this.bias = this.addWeight('bias', { shape: [features], initializer: getInitializer('zeros') });
@@ -64,7 +64,7 @@ export class LayerNorm extends Layer {
     const { x, seqLens } = seqInput(inputs, this.name, { minRank: seqLensGiven(inputs) ? 3 : 2 });
     const features = this.scale.shape[0]!;
     if (x.shape[x.shape.length - 1] !== features) {
-      throw new InputShapeError(this.name, `expected ${features} features on the last axis (as built)`, x.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected ${features} features on the last axis (as built)`, received: x.shape });
     }
     const centred = ops.sub(x, ops.mean(x, [-1], true));
     const variance = ops.mean(ops.square(centred), [-1], true);

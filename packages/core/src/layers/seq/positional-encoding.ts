@@ -99,9 +99,9 @@ export class PositionalEncoding extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = xShapeOf(inputShape);
-    if (shape.length !== 3) throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, feature]', shape);
+    if (shape.length !== 3) throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, feature]', received: shape });
     if (this.addToInput && this.units !== undefined && shape[2] !== null && shape[2] !== this.units) {
-      throw new InputShapeError(this.name, `addToInput needs x with units=${this.units} features`, shape);
+      throw new InputShapeError({ layer: this.name, expected: `addToInput needs x with units=${this.units} features`, received: shape });
     }
     return [shape[0]!, shape[1]!, this.addToInput ? shape[2]! : this.units!];
   }

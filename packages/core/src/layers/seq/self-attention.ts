@@ -88,7 +88,7 @@ export class SelfAttention extends Layer {
     const shape = xShapeOf(inputShape);
     const features = shape[2];
     if (shape.length !== 3 || features === null || features === undefined) {
-      throw new InputShapeError(this.name, 'expected x of rank 3 [batch, time, features] with a known feature axis', shape);
+      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, features] with a known feature axis', received: shape });
     }
     this.qkv = this.addWeight('QKV', { shape: [features, 2 * this.totalKeyDim + this.units], initializer: this.kernelInit });
     super.build(inputShape);
@@ -98,7 +98,7 @@ export class SelfAttention extends Layer {
     const { x, seqLens } = seqInput(inputs, this.name);
     const [batch, time, features] = x.shape;
     if (x.shape.length !== 3 || features !== this.qkv.shape[0]) {
-      throw new InputShapeError(this.name, `expected x [batch, time, ${this.qkv.shape[0]}]`, x.shape);
+      throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${this.qkv.shape[0]}]`, received: x.shape });
     }
     const width = this.qkv.shape[1]!;
     const projected = ops.reshape(ops.matMul(ops.reshape(x, [-1, features]), this.qkv.value), [batch!, time!, width]);

@@ -25,13 +25,13 @@ export function seqInput(inputs: Tensor | Tensor[], layer: string, options: { mi
   const [x, seqLens] = list;
   const minRank = options.minRank ?? 2;
   if (!x || x.shape.length < minRank) {
-    throw new InputShapeError(layer, `expected x of rank >= ${minRank} [batch, time, ...]`, x?.shape ?? []);
+    throw new InputShapeError({ layer, expected: `expected x of rank >= ${minRank} [batch, time, ...]`, received: x?.shape ?? [] });
   }
   if (list.length > 2) {
-    throw new InputShapeError(layer, `expected the inputs x or [x, seqLens], got ${list.length} tensors; x is`, x.shape);
+    throw new InputShapeError({ layer, expected: `expected the inputs x or [x, seqLens], got ${list.length} tensors; x is`, received: x.shape });
   }
   if (!seqLens && options.requireLens) {
-    throw new InputShapeError(layer, 'expected the inputs [x, seqLens] (seqLens: int32 [batch] sequence lengths), got only x of shape', x.shape);
+    throw new InputShapeError({ layer, expected: 'expected the inputs [x, seqLens] (seqLens: int32 [batch] sequence lengths), got only x of shape', received: x.shape });
   }
   if (seqLens) checkSeqLens(seqLens, x.shape[0]!, layer);
   return { x, seqLens };
@@ -40,7 +40,7 @@ export function seqInput(inputs: Tensor | Tensor[], layer: string, options: { mi
 /** @throws InputShapeError unless `seqLens` is int32 `[batch]`. */
 export function checkSeqLens(seqLens: Tensor, batch: number, layer: string): void {
   if (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch || seqLens.dtype !== 'int32') {
-    throw new InputShapeError(layer, `expected seqLens int32 [${batch}] (one length per sequence), got ${seqLens.dtype}`, seqLens.shape);
+    throw new InputShapeError({ layer, expected: `expected seqLens int32 [${batch}] (one length per sequence), got ${seqLens.dtype}`, received: seqLens.shape });
   }
 }
 
@@ -77,7 +77,7 @@ export function seqAxisOption(returnn: string, { optional = false } = {}): Layer
 export function seqAxisIndex(axis: SeqAxis, rank: number, layer: string): number {
   const a = axis === 'T' ? 1 : axis === 'F' ? rank - 1 : axis < 0 ? rank + axis : axis;
   if (a < 1 || a >= rank) {
-    throw new InputShapeError(layer, `axis ${JSON.stringify(axis)} is not a non-batch axis of x (rank ${rank})`, new Array<number>(rank).fill(0));
+    throw new InputShapeError({ layer, expected: `axis ${JSON.stringify(axis)} is not a non-batch axis of x (rank ${rank})`, received: new Array<number>(rank).fill(0) });
   }
   return a;
 }

@@ -114,7 +114,7 @@ export class Slice extends Layer {
     if (size === null || size === undefined) return shape.map((s, i) => (i === a ? null : s));
     const out = Math.ceil(this.span(size) / this.step);
     if (out === 0) {
-      throw new InputShapeError(this.name, `the slice [${this.start}:${this.end ?? ''}:${this.step}] of axis ${a} is empty`, shape);
+      throw new InputShapeError({ layer: this.name, expected: `the slice [${this.start}:${this.end ?? ''}:${this.step}] of axis ${a} is empty`, received: shape });
     }
     return shape.map((s, i) => (i === a ? out : s));
   }

@@ -106,11 +106,11 @@ export class Window extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = xShapeOf(inputShape);
-    if (shape.length < 2) throw new InputShapeError(this.name, 'expected x of rank >= 2 [batch, time, ...]', shape);
+    if (shape.length < 2) throw new InputShapeError({ layer: this.name, expected: 'expected x of rank >= 2 [batch, time, ...]', received: shape });
     const time = shape[1]!;
     const outTime = time === null || this.padding === 'same' ? time : time - this.windowSize + 1;
     if (outTime !== null && outTime <= 0) {
-      throw new InputShapeError(this.name, `a window of ${this.windowSize} frames does not fit with padding 'valid'; use padding 'same' or longer input`, shape);
+      throw new InputShapeError({ layer: this.name, expected: `a window of ${this.windowSize} frames does not fit with padding 'valid'; use padding 'same' or longer input`, received: shape });
     }
     return [shape[0]!, outTime, this.windowSize, ...shape.slice(2)];
   }
