@@ -13,6 +13,7 @@ import {
   RandomUniform,
   type FanMode,
   VarianceScaling,
+  type VarianceScalingDistribution,
   Zeros,
 } from './standard.js';
 
@@ -25,7 +26,7 @@ const byName: Record<string, () => Initializer> = {
   constant: () => new Constant(),
   random_uniform: () => new RandomUniform(),
   random_normal: () => new RandomNormal(),
-  truncated_normal: () => new RandomNormal(0, 0.05, true),
+  truncated_normal: () => new RandomNormal({ truncated: true }),
   glorot_uniform: glorotUniform,
   glorot_normal: glorotNormal,
   he_uniform: heUniform,
@@ -64,25 +65,25 @@ export function initializerFromConfig(className: string, config: Record<string, 
   const key = className.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   switch (key) {
     case 'constant':
-      return new Constant(num(config, 'value', 0));
+      return new Constant({ value: num(config, 'value', 0) });
     case 'random_uniform':
-      return new RandomUniform(num(config, 'minval', -0.05), num(config, 'maxval', 0.05));
+      return new RandomUniform({ minval: num(config, 'minval', -0.05), maxval: num(config, 'maxval', 0.05) });
     case 'random_normal':
-      return new RandomNormal(num(config, 'mean', 0), num(config, 'stddev', 0.05), config.truncated === true);
+      return new RandomNormal({ mean: num(config, 'mean', 0), stddev: num(config, 'stddev', 0.05), truncated: config.truncated === true });
     case 'truncated_normal':
-      return new RandomNormal(num(config, 'mean', 0), num(config, 'stddev', 0.05), true);
+      return new RandomNormal({ mean: num(config, 'mean', 0), stddev: num(config, 'stddev', 0.05), truncated: true });
   }
   if ('scale' in config || key === 'variance_scaling') {
     const { mode, distribution } = config;
     const modes: FanMode[] = ['fan_in', 'fan_out', 'fan_avg'];
-    const dists = ['uniform', 'truncated_normal', 'untruncated_normal'] as const;
-    if (!modes.includes(mode as FanMode) || !dists.includes(distribution as (typeof dists)[number])) {
+    const dists: VarianceScalingDistribution[] = ['uniform', 'truncated_normal', 'untruncated_normal'];
+    if (!modes.includes(mode as FanMode) || !dists.includes(distribution as VarianceScalingDistribution)) {
       throw new LayerArgumentError(
         `A variance-scaling initializer needs mode in ${modes.join('|')} and distribution in ${dists.join('|')}. ` +
           `Received: className='${className}', config=${JSON.stringify(config)}.`,
       );
     }
-    return new VarianceScaling(key, num(config, 'scale', 1), mode as FanMode, distribution as (typeof dists)[number]);
+    return new VarianceScaling({ className: key, scale: num(config, 'scale', 1), mode: mode as FanMode, distribution: distribution as VarianceScalingDistribution });
   }
   return getInitializer(key);
 }

@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng.js';
-import { computeFans, getInitializer, INITIALIZER_NAMES } from './index.js';
+import {
+  Constant,
+  type ConstantOptions,
+  computeFans,
+  getInitializer,
+  type Initializer,
+  INITIALIZER_NAMES,
+  initializerFromConfig,
+  RandomNormal,
+  type RandomNormalOptions,
+  RandomUniform,
+  type RandomUniformOptions,
+  serializeInitializer,
+  VarianceScaling,
+  type VarianceScalingOptions,
+} from './index.js';
 
 const stats = (a: Float32Array) => {
   const mean = a.reduce((s, v) => s + v, 0) / a.length;
@@ -47,5 +62,27 @@ describe('initializers (Keras VarianceScaling closed forms)', () => {
 
   it('an unknown name lists the known ones', () => {
     expect(() => getInitializer('glorot_uniformm')).toThrow(new RegExp(INITIALIZER_NAMES.slice(0, 3).join(', ')));
+  });
+});
+
+describe('initializer options objects (Keras keyword arguments)', () => {
+  const made: [string, Initializer, (config: Record<string, unknown>) => Initializer][] = [
+    ['Constant', new Constant({ value: 0.25 }), (c) => new Constant(c as ConstantOptions)],
+    ['RandomUniform', new RandomUniform({ minval: 1, maxval: 2 }), (c) => new RandomUniform(c as RandomUniformOptions)],
+    ['RandomNormal', new RandomNormal({ mean: 3, stddev: 0.5, truncated: true }), (c) => new RandomNormal(c as RandomNormalOptions)],
+    ['VarianceScaling', new VarianceScaling({ scale: 2, mode: 'fan_out', distribution: 'uniform' }), (c) => new VarianceScaling(c as VarianceScalingOptions)],
+  ];
+  it.each(made)('%s: getConfig() is its options, and initializerFromConfig(serializeInitializer(x)) draws the same values', (_name, init, make) => {
+    const same = (other: Initializer) => expect(Array.from(other.generate([4, 3], new Rng(5)))).toEqual(Array.from(init.generate([4, 3], new Rng(5))));
+    same(make(init.getConfig()));
+    const { className, config } = serializeInitializer(init);
+    same(initializerFromConfig(className, JSON.parse(JSON.stringify(config))));
+  });
+
+  it('defaults are Keras\' (VarianceScaling: scale 1, fan_in, truncated_normal, serialized as variance_scaling)', () => {
+    expect(new Constant().getConfig()).toEqual({ value: 0 });
+    expect(new RandomUniform().getConfig()).toEqual({ minval: -0.05, maxval: 0.05 });
+    expect(new RandomNormal().getConfig()).toEqual({ mean: 0, stddev: 0.05, truncated: false });
+    expect(serializeInitializer(new VarianceScaling())).toEqual({ className: 'variance_scaling', config: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' } });
   });
 });
