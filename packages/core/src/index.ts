@@ -51,7 +51,7 @@ export {
   type SpecLayerClass,
 } from './layer-spec.js';
 export { LayerLosses } from './layer-losses.js';
-export { LayerNode, type Mask, maskOf, NodeHistory, type NodeLayer } from './layer-node.js';
+export { LayerNode, type LayerNodeOptions, type Mask, maskOf, NodeHistory, type NodeHistoryOptions, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';
 export { classNameOf, describeValue, NameScope, toSnakeCase } from './naming.js';
 export {

@@ -21,8 +21,8 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
    * and asking for one throws NodeIndexError. Default 256.
    */
   maxNodes = 256;
-  protected readonly inbound = new NodeHistory<L>(() => this.maxNodes);
-  protected readonly outbound = new NodeHistory<L>(() => this.maxNodes);
+  protected readonly inbound = new NodeHistory<L>({ limit: () => this.maxNodes });
+  protected readonly outbound = new NodeHistory<L>({ limit: () => this.maxNodes });
 
   abstract readonly name: string;
 

@@ -9,6 +9,24 @@ export interface NodeLayer {
   readonly name: string;
 }
 
+/** Options of {@link LayerNode}: one call of `outboundLayer`. */
+export interface LayerNodeOptions<L extends NodeLayer = NodeLayer> {
+  /** The layer that was called (the node goes in its `inboundNodes`). */
+  outboundLayer: L;
+  /** The call's number for the layer: 0 is the first call. */
+  index: number;
+  /** For each input, the layer whose output it was (`null` for a tensor that no layer produced). */
+  inboundLayers: (L | null)[];
+  /** The call's input: one tensor, or a list (then the seed's getters return lists). */
+  inputs: Tensor | Tensor[];
+  /** The tensor the call returned. */
+  output: Tensor;
+  /** One mask per input (`null` where an input had none). */
+  inputMasks: Mask[];
+  /** The mask the layer computed for its output (`computeMask`), or `null`. */
+  outputMask: Mask;
+}
+
 /**
  * One call of a layer (seed `inbound_nodes`, Keras' `Node`): which layers
  * produced its inputs, and the shapes, dtypes and masks of its inputs and
@@ -35,20 +53,19 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
   readonly outputDtype: string;
   /** Whether the call got a list of inputs (then the seed's getters return lists). */
   readonly multipleInputs: boolean;
+  /** The layer that was called (the node is in its `inboundNodes`). */
+  readonly outboundLayer: L;
+  /** The call's number for the layer: 0 is the first call. */
+  readonly index: number;
+  /** For each input, the layer whose output it was (`null` for a tensor that no layer produced). */
+  readonly inboundLayers: (L | null)[];
   private refs: { inputs: Tensor[]; output: Tensor; inputMasks: Mask[]; outputMask: Mask } | null;
 
-  constructor(
-    /** The layer that was called (the node is in its `inboundNodes`). */
-    readonly outboundLayer: L,
-    /** The call's number for the layer: 0 is the first call. */
-    readonly index: number,
-    /** For each input, the layer whose output it was (`null` for a tensor that no layer produced). */
-    readonly inboundLayers: (L | null)[],
-    inputs: Tensor | Tensor[],
-    output: Tensor,
-    inputMasks: Mask[],
-    outputMask: Mask,
-  ) {
+  constructor(options: LayerNodeOptions<L>) {
+    const { inputs, output, inputMasks, outputMask } = options;
+    this.outboundLayer = options.outboundLayer;
+    this.index = options.index;
+    this.inboundLayers = options.inboundLayers;
     this.multipleInputs = Array.isArray(inputs);
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     this.inputShapes = xs.map((x) => [...x.shape]);
@@ -113,8 +130,14 @@ export class LayerNode<L extends NodeLayer = NodeLayer> {
   }
 }
 
+/** Options of {@link NodeHistory}. */
+export interface NodeHistoryOptions {
+  /** How many nodes to keep (at least 1 is kept), read at every push so that it may change (a layer's `maxNodes`). */
+  limit: () => number;
+}
+
 /**
- * The last {@link NodeHistory.limit} nodes of a layer. Node indices count all
+ * The last {@link NodeHistoryOptions.limit} nodes of a layer. Node indices count all
  * calls ever made (node 0 is the first call, even after it was dropped), so a
  * layer called in a training loop keeps a bounded history.
  */
@@ -124,7 +147,11 @@ export class NodeHistory<L extends NodeLayer> {
   /** How many of the newest kept nodes were pushed since the last {@link NodeHistory.releaseTensors} (the older ones are released). */
   private live = 0;
 
-  constructor(private readonly limit: () => number) {}
+  private readonly limit: () => number;
+
+  constructor(options: NodeHistoryOptions) {
+    this.limit = options.limit;
+  }
 
   /** Number of nodes ever recorded (the next node's index). */
   get count(): number {

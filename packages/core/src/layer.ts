@@ -388,7 +388,7 @@ export abstract class Layer extends LayerLosses<Layer> {
 
   private recordNode(xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask, inputs: Tensor | Tensor[]): void {
     const producers = xs.map((x) => producerOf<Layer>(x));
-    const node = new LayerNode<Layer>(this, this.inbound.count, producers, inputs, output, inputMasks, outputMask);
+    const node = new LayerNode<Layer>({ outboundLayer: this, index: this.inbound.count, inboundLayers: producers, inputs, output, inputMasks, outputMask });
     this.inbound.push(node);
     for (const p of new Set(producers)) if (p && p !== this) p.outbound.push(node);
     recordOutput(output, this, outputMask);
