@@ -71,6 +71,18 @@ export function checkDataConfig(name: string, c: unknown): asserts c is DataConf
   if (o.sparse_dim !== undefined) checkTag('sparse_dim', o.sparse_dim);
 }
 
+/** Options of {@link Data} (RETURNN `Data`'s `name`, `dim_tags`, `dtype`, `sparse_dim`). */
+export interface DataOptions {
+  /** The data's name: an extern_data key (`data`, `classes`) or a layer's name. */
+  name: string;
+  /** Axes after the batch axis (`[]` for one value per batch entry), the feature axis last for dense data. */
+  dims: readonly Dim[];
+  /** Element type: float32 for dense data, int32 for class indices. */
+  dtype: DType;
+  /** For sparse data (class indices): the class axis, whose size is the number of classes. Default: none (dense data). */
+  sparseDim?: Dim;
+}
+
 /**
  * A description of a tensor flowing through a network, known before any number
  * is computed (RETURNN `Data`/`Tensor` template): named axes ({@link Dim}s),
@@ -79,14 +91,19 @@ export function checkDataConfig(name: string, c: unknown): asserts c is DataConf
  * Shape: `[batch, ...shape]`; `shape` excludes the batch axis as in RETURNN.
  */
 export class Data {
-  constructor(
-    readonly name: string,
-    /** Axes after the batch axis. */
-    readonly dims: readonly Dim[],
-    readonly dtype: DType,
-    /** For sparse data: the class axis (its size is the number of classes). */
-    readonly sparseDim?: Dim,
-  ) {}
+  readonly name: string;
+  /** Axes after the batch axis. */
+  readonly dims: readonly Dim[];
+  readonly dtype: DType;
+  /** For sparse data: the class axis (its size is the number of classes). */
+  readonly sparseDim: Dim | undefined;
+
+  constructor(options: DataOptions) {
+    this.name = options.name;
+    this.dims = options.dims;
+    this.dtype = options.dtype;
+    this.sparseDim = options.sparseDim;
+  }
 
   /**
    * Builds a Data from a config entry. Without `shape`, the data has one
@@ -116,7 +133,7 @@ export class Data {
       return new Dim({ description: last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, kind: last ? 'feature' : 'spatial' });
     });
     const dtype = c.dtype ?? (sparse ? 'int32' : 'float32');
-    return new Data(name, dims, dtype, sparse ? new Dim({ description: `${name}:classes`, size: c.dim!, kind: 'feature' }) : undefined);
+    return new Data({ name, dims, dtype, sparseDim: sparse ? new Dim({ description: `${name}:classes`, size: c.dim!, kind: 'feature' }) : undefined });
   }
 
   /**
@@ -145,7 +162,7 @@ export class Data {
     const dims = tags.slice(1).map((t, i) => tag(t, i + 1));
     const sparseDim = c.sparse_dim ? tag(c.sparse_dim, -1) : undefined;
     if (sparseDim && sparseDim.size === null) throw new LayerArgumentError(`extern_data '${name}': sparse_dim needs a "dimension" (the number of classes).`);
-    return new Data(name, dims, c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim);
+    return new Data({ name, dims, dtype: c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim });
   }
 
   /** Shape without the batch axis (`null` for dynamic axes). */
@@ -172,19 +189,19 @@ export class Data {
   }
   /** A copy with another name (and optionally other axes/dtype). */
   copy(changes: { name?: string; dims?: readonly Dim[]; dtype?: DType; sparseDim?: Dim | undefined } = {}): Data {
-    return new Data(
-      changes.name ?? this.name,
-      changes.dims ?? this.dims,
-      changes.dtype ?? this.dtype,
-      'sparseDim' in changes ? changes.sparseDim : this.sparseDim,
-    );
+    return new Data({
+      name: changes.name ?? this.name,
+      dims: changes.dims ?? this.dims,
+      dtype: changes.dtype ?? this.dtype,
+      sparseDim: 'sparseDim' in changes ? changes.sparseDim : this.sparseDim,
+    });
   }
   /** A copy whose axes are `[...shape]` (feature axis last), e.g. the output of a layer. */
   withShape(name: string, shape: readonly (number | null)[], dtype: DType = 'float32'): Data {
     const dims = shape.map(
       (size, i) => new Dim({ description: i === shape.length - 1 ? `${name}:feature` : `${name}:spatial${i}`, size, kind: i === shape.length - 1 ? 'feature' : 'spatial' }),
     );
-    return new Data(name, dims, dtype);
+    return new Data({ name, dims, dtype });
   }
   toString(): string {
     const axes = ['B', ...this.dims.map((d) => d.toString())].join(',');

@@ -91,7 +91,7 @@ describe('LossHolder, the seed 003 getters', () => {
   });
 
   it('copyNewBase keeps values, name, scale, layer output and onlyOnEval; a new reduceFunc drops the values', () => {
-    const out = new Data('output', [new Dim({ description: 'time' }), new Dim({ description: 'feature', size: 2, kind: 'feature' })], 'float32');
+    const out = new Data({ name: 'output', dims: [new Dim({ description: 'time' }), new Dim({ description: 'feature', size: 2, kind: 'feature' })], dtype: 'float32' });
     const h = sequenceHolder();
     const withOutput = new LossHolder({ layerName: 'output', loss: h.loss, layerOutput: out, onlyOnEval: true });
     expect(withOutput.copyNewBase({ name: 'extra/output' }).layerOutput).toBe(out);

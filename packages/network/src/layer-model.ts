@@ -176,7 +176,7 @@ export class LayerModel implements Model {
     });
     for (const l of [this.layer, ...allSubLayers(this.layer)]) l.clearNodes();
     const timed = input.shape[0] === null && outShape.length > 2;
-    const out = new Data(OUTPUT, [], 'float32').withShape(OUTPUT, outShape.slice(1).map((d, i) => (timed && i === 0 ? null : d)));
+    const out = new Data({ name: OUTPUT, dims: [], dtype: 'float32' }).withShape(OUTPUT, outShape.slice(1).map((d, i) => (timed && i === 0 ? null : d)));
     // A sequence output keeps the input's time axis: one Dim, one set of lengths.
     return timed ? out.copy({ dims: [input.timeDim!, ...out.dims.slice(1)] }) : out;
   }

@@ -78,7 +78,7 @@ describe('ExternData (seed 003)', () => {
       { key: 'data', field: 'dtype', expected: 'float32', got: 'int32' },
     ]);
     expect(err!.message).toContain("key 'classes' dim: extern_data expects 61, dataset has 48");
-    ext.registerData(new Data('ctc_align', [new Dim({ description: 't' })], 'int32'));
+    ext.registerData(new Data({ name: 'ctc_align', dims: [new Dim({ description: 't' })], dtype: 'int32' }));
     ext.extraAddedKeys.add('ctc_align');
     expect(() => ext.checkMatchedDataset(TIMIT, ['data', 'ctc_align'])).not.toThrow();
     expect(() => ext.checkMatchedDataset({ name: 'mnist', extern: {} }, ['data'])).toThrow(/key 'data' missing/);
@@ -86,8 +86,8 @@ describe('ExternData (seed 003)', () => {
 
   it('registerData once per key (replace on request); registerDataFromDict', () => {
     const ext = new ExternData({ data: { dim: 3 } });
-    expect(() => ext.registerData(new Data('data', [], 'float32'))).toThrow(DuplicateDataKeyError);
-    ext.registerData(new Data('data', [new Dim({ description: 'f', size: 4, kind: 'feature' })], 'float32'), { replace: true });
+    expect(() => ext.registerData(new Data({ name: 'data', dims: [], dtype: 'float32' }))).toThrow(DuplicateDataKeyError);
+    ext.registerData(new Data({ name: 'data', dims: [new Dim({ description: 'f', size: 4, kind: 'feature' })], dtype: 'float32' }), { replace: true });
     expect(ext.getData('data').dim).toBe(4);
     ext.registerDataFromDict({ lm: { dim: 9, sparse: true } });
     expect(ext.getData('lm').sparse).toBe(true);

@@ -201,7 +201,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
  * derived from the source's, whose sizes it sets when it runs.
  */
 function outputTemplate(name: string, outShape: SymbolicShape, sources: readonly Data[], layer: Layer): Data {
-  const fresh = new Data(name, [], 'float32').withShape(name, outShape.slice(1));
+  const fresh = new Data({ name, dims: [], dtype: 'float32' }).withShape(name, outShape.slice(1));
   const t = fresh.dims.findIndex((d) => d.isDynamic);
   const src = sources.find((d) => d.timeDim !== undefined);
   if (t < 0 || !src || src.dims.indexOf(src.timeDim!) !== t) return fresh;
@@ -225,7 +225,7 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
   const entry = net.netDict[s.name]!;
   if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name: s.name });
-  if (entry.n_out !== undefined) return new Data(s.name, [], 'float32').withShape(s.name, [checkNOut(entry.n_out, `Net dict entry '${s.name}' (class '${entry.class}')`)]);
+  if (entry.n_out !== undefined) return new Data({ name: s.name, dims: [], dtype: 'float32' }).withShape(s.name, [checkNOut(entry.n_out, `Net dict entry '${s.name}' (class '${entry.class}')`)]);
   try {
     return constructLayer(net, undefined, s.name).output;
   } catch (e) {

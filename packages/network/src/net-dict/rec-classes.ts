@@ -56,7 +56,7 @@ export function maskedSoftmaxOverTime(x: Tensor, lens: Tensor | undefined): Tens
   return ops.mul(ops.softmax(masked, 1), mask);
 }
 
-const frameTemplate = (name: string, shape: (number | null)[], dtype: Data['dtype'] = 'float32') => new Data(name, [], 'float32').withShape(name, shape, dtype);
+const frameTemplate = (name: string, shape: (number | null)[], dtype: Data['dtype'] = 'float32') => new Data({ name, dims: [], dtype: 'float32' }).withShape(name, shape, dtype);
 
 /**
  * Registers the sequence classes of RETURNN nets: `rec` (a cell over time,
@@ -93,7 +93,7 @@ export function registerRecClasses(): void {
     outputData: (c) => {
       if (!(c.layer instanceof RecUnit)) return undefined;
       const f = c.layer.frameOutput;
-      return new Data(c.name, [c.layer.timeDim, ...f.dims], f.dtype, f.sparseDim);
+      return new Data({ name: c.name, dims: [c.layer.timeDim, ...f.dims], dtype: f.dtype, sparseDim: f.sparseDim });
     },
     evaluate: (env) => {
       const unit = env.node.layer;

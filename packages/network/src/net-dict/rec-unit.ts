@@ -68,7 +68,7 @@ export class RecUnit extends Layer {
     if (args.sources.length > 0) {
       const feature = args.sources.reduce((n, s) => n + (s.dim ?? 0), 0);
       const first = frameData(args.sources[0]!);
-      ext.registerData(args.sources.length === 1 ? first.copy({ name: 'source' }) : new Data('source', [], 'float32').withShape('source', [...first.shape.slice(0, -1), feature]));
+      ext.registerData(args.sources.length === 1 ? first.copy({ name: 'source' }) : new Data({ name: 'source', dims: [], dtype: 'float32' }).withShape('source', [...first.shape.slice(0, -1), feature]));
       ext.defaultInput = 'source';
     }
     ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;

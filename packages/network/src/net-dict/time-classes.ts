@@ -19,7 +19,7 @@ export function registerTimeClasses(): void {
     outputData: (c) => {
       const src = c.sources[0]!;
       if (!src.shape.includes(null)) throw new NetDictError(`resize '${c.name}': its source '${src.name}' has no time axis.`);
-      return new Data(c.name, [new Dim({ description: `${c.name}:time` }), ...src.dims.slice(1)], src.dtype, src.sparseDim);
+      return new Data({ name: c.name, dims: [new Dim({ description: `${c.name}:time` }), ...src.dims.slice(1)], dtype: src.dtype, sparseDim: src.sparseDim });
     },
     evaluate: (env) => {
       const { node, sources } = env;

@@ -33,5 +33,5 @@ export class Length extends Layer {
 export const lengthLayer: LayerSpec = {
   cls: Length,
   options: {},
-  netDict: { names: ['length'], sources: 'concat', acceptsSparse: true, seqLens: true, outputData: (c) => new Data(c.name, [], 'int32') },
+  netDict: { names: ['length'], sources: 'concat', acceptsSparse: true, seqLens: true, outputData: (c) => new Data({ name: c.name, dims: [], dtype: 'int32' }) },
 };
