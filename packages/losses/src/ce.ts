@@ -151,25 +151,25 @@ export class CrossEntropyLoss extends Loss {
     const t = target.shape;
     const minTargetRank = isSparse(target) ? 2 : 3;
     if (s.length < 3 || t.length < minTargetRank) {
-      throw new LossShapeError(
-        this.name,
-        s,
-        t,
-        'with targetSeqLens, output and target are sequences: output [batch, time, classes] with a sparse target [batch, time] ' +
+      throw new LossShapeError({
+        lossName: this.name,
+        outputShape: s,
+        targetShape: t,
+        expected: 'with targetSeqLens, output and target are sequences: output [batch, time, classes] with a sparse target [batch, time] ' +
           'or a dense target [batch, time, classes]; leave targetSeqLens out for data without a time axis',
-      );
+      });
     }
     if (s[1] !== t[1]) {
-      throw new LossShapeError(
-        this.name,
-        s,
-        t,
-        `ce is frame-synchronous: output and target need the same padded time size (axis 1), but the output has ${s[1]} frames and the target ${t[1]}; ` +
+      throw new LossShapeError({
+        lossName: this.name,
+        outputShape: s,
+        targetShape: t,
+        expected: `ce is frame-synchronous: output and target need the same padded time size (axis 1), but the output has ${s[1]} frames and the target ${t[1]}; ` +
           `use a loss for unaligned sequences (ctc, edit_distance) or pad both to one length`,
-      );
+      });
     }
     if (targetSeqLens.shape.length !== 1 || targetSeqLens.shape[0] !== t[0]) {
-      throw new LossShapeError(this.name, s, t, `targetSeqLens is int32 [batch] = [${t[0]}]; received targetSeqLens.shape=${formatShape(targetSeqLens.shape)}`);
+      throw new LossShapeError({ lossName: this.name, outputShape: s, targetShape: t, expected: `targetSeqLens is int32 [batch] = [${t[0]}]; received targetSeqLens.shape=${formatShape(targetSeqLens.shape)}` });
     }
     // The other axes too, before the padding mask is broadcast against them (an extra output axis gave an untyped broadcast error).
     this.checkShapes(scores, target);
@@ -182,14 +182,14 @@ export class CrossEntropyLoss extends Loss {
       ? shapesEqual(t, s.slice(0, -1))
       : shapesEqual(t, s);
     if (!ok) {
-      throw new LossShapeError(
-        this.name,
-        s,
-        t,
-        isSparse(target)
+      throw new LossShapeError({
+        lossName: this.name,
+        outputShape: s,
+        targetShape: t,
+        expected: isSparse(target)
           ? 'a sparse int32 target has the output shape without the class axis, e.g. output [batch, classes] with target [batch]'
           : 'a dense float32 target has the same shape as the output, e.g. [batch, classes]; pass int32 class indices for a sparse target',
-      );
+      });
     }
   }
 }

@@ -88,12 +88,12 @@ export class CtcLoss extends Loss {
   private prepare(input: LossInput, target: Tensor, targetSeqLens?: Tensor): { logits: Tensor; seqLens: Tensor; targetSeqLens: Tensor } {
     const logits = input.logits ?? ops.log(ops.maximum(input.output, PROBABILITY_EPSILON));
     if (logits.shape.length !== 3 || target.shape.length !== 2 || target.dtype !== 'int32') {
-      throw new LossShapeError(
-        this.name,
-        logits.shape,
-        target.shape,
-        'ctc pairs an output [batch, time, classes] (blank included) with int32 labels [batch, maxLabelLength]',
-      );
+      throw new LossShapeError({
+        lossName: this.name,
+        outputShape: logits.shape,
+        targetShape: target.shape,
+        expected: 'ctc pairs an output [batch, time, classes] (blank included) with int32 labels [batch, maxLabelLength]',
+      });
     }
     return { logits, seqLens: seqLensOrFull(input.seqLens, logits), targetSeqLens: seqLensOrFull(targetSeqLens, target) };
   }

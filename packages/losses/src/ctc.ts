@@ -159,7 +159,7 @@ export function ctcLossSum(
 
 function checkShapes(logits: Tensor, logitLengths: Tensor, labels: Tensor, labelLengths: Tensor): void {
   const fail = (expected: string): never => {
-    throw new LossShapeError('ctc', logits.shape, labels.shape, expected);
+    throw new LossShapeError({ lossName: 'ctc', outputShape: logits.shape, targetShape: labels.shape, expected });
   };
   if (logits.shape.length !== 3) {
     fail('logits are [batch, time, classes], e.g. a [batch, time, feature] output projected to classes; ' +

@@ -40,12 +40,12 @@ export class EditDistanceLoss extends Loss {
     const out = input.output;
     const labels = out.dtype === 'int32' ? out : out.shape.length === 3 ? ops.argMax(out, -1) : null;
     if (!labels || labels.shape.length !== 2 || target.shape.length !== 2 || target.dtype !== 'int32') {
-      throw new LossShapeError(
-        this.name,
-        out.shape,
-        target.shape,
-        'edit_distance pairs output labels int32 [batch, time] (or scores [batch, time, classes]) with int32 target labels [batch, targetTime]',
-      );
+      throw new LossShapeError({
+        lossName: this.name,
+        outputShape: out.shape,
+        targetShape: target.shape,
+        expected: 'edit_distance pairs output labels int32 [batch, time] (or scores [batch, time, classes]) with int32 target labels [batch, targetTime]',
+      });
     }
     return ops.stopGradient(ops.sum(editDistanceOps(labels, seqLensOrFull(input.seqLens, labels), target, seqLensOrFull(targetSeqLens, target))));
   }

@@ -79,7 +79,7 @@ const asInt32 = (x: Tensor): Tensor => (x.dtype === 'int32' ? x : ops.cast(x, 'i
 
 function checkShapes(hyp: Tensor, hypLens: Tensor, ref: Tensor, refLens: Tensor, hypKept?: Tensor): void {
   const fail = (expected: string): never => {
-    throw new LossShapeError('edit_distance', hyp.shape, ref.shape, expected);
+    throw new LossShapeError({ lossName: 'edit_distance', outputShape: hyp.shape, targetShape: ref.shape, expected });
   };
   if (hyp.shape.length !== 2) fail('the hypothesis is int32 labels [batch, time]; take argMax over the class axis of scores first');
   const batch = hyp.shape[0]!;

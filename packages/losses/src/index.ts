@@ -1,6 +1,6 @@
 export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON } from './ce.js';
 export { MaxNorm, NonNeg } from './constraints.js';
-export { LossArgumentError, LossError, LossShapeError, UnknownLossError } from './errors.js';
+export { LossArgumentError, LossError, LossShapeError, type LossShapeErrorOptions, UnknownLossError, type UnknownLossErrorOptions } from './errors.js';
 export { frameErrorCount, frameErrors } from './frame-error.js';
 export { L1Loss } from './l1.js';
 export { frameCountOf, isSparse, Loss, type LossInput, type LossOptions } from './loss.js';

@@ -13,12 +13,12 @@ export function denseTarget(lossName: string, output: Tensor, target: Tensor): T
   const dense = isSparse(target) ? ops.oneHot(target, s[s.length - 1]!) : target;
   const t = dense.shape;
   if (!shapesEqual(t, s)) {
-    throw new LossShapeError(
+    throw new LossShapeError({
       lossName,
-      s,
-      target.shape,
-      'the target must have the output shape [batch, ..., features] (or be int32 class indices [batch, ...])',
-    );
+      outputShape: s,
+      targetShape: target.shape,
+      expected: 'the target must have the output shape [batch, ..., features] (or be int32 class indices [batch, ...])',
+    });
   }
   return dense;
 }

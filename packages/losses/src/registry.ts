@@ -38,6 +38,6 @@ export const LOSS_NAMES: readonly LossName[] = Object.keys(FACTORIES) as LossNam
 export function getLoss<N extends LossName>(name: N, opts?: LossOptionsByName[N]): Loss;
 export function getLoss(name: string, opts?: LossOptions): Loss;
 export function getLoss(name: string, opts: LossOptions = {}): Loss {
-  if (!Object.prototype.hasOwnProperty.call(FACTORIES, name)) throw new UnknownLossError(name, LOSS_NAMES);
+  if (!Object.prototype.hasOwnProperty.call(FACTORIES, name)) throw new UnknownLossError({ lossName: name, knownNames: LOSS_NAMES });
   return (FACTORIES[name as LossName] as (o: LossOptions) => Loss)(opts);
 }
