@@ -41,7 +41,7 @@ export async function saveCheckpoint(
     await writeFileAtomic(path, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { fsync: true });
   } catch (e) {
     const code = errnoCode(e);
-    if (code !== undefined) throw new CheckpointWriteError(path, code, e);
+    if (code !== undefined) throw new CheckpointWriteError({ path, code, cause: e });
     throw e;
   }
 }

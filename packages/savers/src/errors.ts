@@ -17,6 +17,14 @@ export class CheckpointArgumentError extends CheckpointError {
   override name = 'CheckpointArgumentError';
 }
 
+/** Options of {@link CheckpointFormatError}. */
+export interface CheckpointFormatErrorOptions {
+  /** The file (or `<buffer>`, `<tensors>`) the problem was found in, or was to be written to. */
+  file: string;
+  /** What is wrong, in one sentence. */
+  problem: string;
+}
+
 /**
  * Thrown when a checkpoint's bytes break the safetensors format (truncated
  * file, bad header JSON, offsets out of range or overlapping, a byte size that
@@ -25,24 +33,36 @@ export class CheckpointArgumentError extends CheckpointError {
  */
 export class CheckpointFormatError extends CheckpointError {
   override name = 'CheckpointFormatError';
-  constructor(
-    /** The file (or `<buffer>`) the problem was found in, or was to be written to. */
-    readonly file: string,
-    /** What is wrong, in one sentence. */
-    readonly problem: string,
-  ) {
+  /** The file (or `<buffer>`) the problem was found in, or was to be written to. */
+  readonly file: string;
+  /** What is wrong, in one sentence. */
+  readonly problem: string;
+  constructor(options: CheckpointFormatErrorOptions) {
+    const { file, problem } = options;
     super(`${file}: invalid safetensors checkpoint: ${problem}`);
+    this.file = file;
+    this.problem = problem;
   }
+}
+
+/** Options of {@link CheckpointNotFoundError}. */
+export interface CheckpointNotFoundErrorOptions {
+  /** The path that was read, as given (relative paths resolve against the working directory). */
+  path: string;
 }
 
 /** Thrown by `load`, `loadCheckpoint` and `readCheckpointFile` when no file exists at the path. */
 export class CheckpointNotFoundError extends CheckpointError {
   override name = 'CheckpointNotFoundError';
-  constructor(readonly path: string) {
+  /** The path that was read. */
+  readonly path: string;
+  constructor(options: CheckpointNotFoundErrorOptions) {
+    const { path } = options;
     super(
       `No checkpoint at ${path}. Check the path (relative paths resolve against ${process.cwd()}), ` +
         `or train first so that a checkpoint is written.`,
     );
+    this.path = path;
   }
 }
 
@@ -52,6 +72,20 @@ export interface TensorMismatch {
   readonly name: string;
   readonly checkpoint: { readonly shape: readonly number[]; readonly dtype: string };
   readonly network: { readonly shape: readonly number[]; readonly dtype: string };
+}
+
+/** Options of {@link CheckpointMismatchError}. */
+export interface CheckpointMismatchErrorOptions {
+  /** The checkpoint file. */
+  path: string;
+  /** Network variables without a tensor in the checkpoint (checkpoint keys). */
+  missing: readonly string[];
+  /** Checkpoint tensors without a network variable. */
+  unexpected: readonly string[];
+  /** Present in both, with different shape or dtype. */
+  mismatched: readonly TensorMismatch[];
+  /** What to do about it, one sentence (the message's last line, after `Hint:`). */
+  hint: string;
 }
 
 /**
@@ -64,17 +98,21 @@ export interface TensorMismatch {
  */
 export class CheckpointMismatchError extends WeightMismatchError {
   override name = 'CheckpointMismatchError';
-  constructor(
-    readonly path: string,
-    /** Network variables without a tensor in the checkpoint. */
-    readonly missing: readonly string[],
-    /** Checkpoint tensors without a network variable. */
-    readonly unexpected: readonly string[],
-    /** Present in both, with different shape or dtype. */
-    readonly mismatched: readonly TensorMismatch[],
-    hint: string,
-  ) {
+  /** The checkpoint file. */
+  readonly path: string;
+  /** Network variables without a tensor in the checkpoint. */
+  readonly missing: readonly string[];
+  /** Checkpoint tensors without a network variable. */
+  readonly unexpected: readonly string[];
+  /** Present in both, with different shape or dtype. */
+  readonly mismatched: readonly TensorMismatch[];
+  constructor(options: CheckpointMismatchErrorOptions) {
+    const { path, missing, unexpected, mismatched, hint } = options;
     super(formatMismatch(path, missing, unexpected, mismatched, hint));
+    this.path = path;
+    this.missing = missing;
+    this.unexpected = unexpected;
+    this.mismatched = mismatched;
   }
 }
 
@@ -126,6 +164,22 @@ export interface MappedMismatch extends TensorMismatch {
   readonly checkpointName: string;
 }
 
+/** Options of {@link CheckpointMappingError}. */
+export interface CheckpointMappingErrorOptions {
+  /** The file (or `<tensors>`) the values came from. */
+  source: string;
+  /** Network params no value was found for. */
+  unmapped: readonly UnmappedParam[];
+  /** Network params whose checkpoint tensor differs in shape or dtype. */
+  mismatched: readonly MappedMismatch[];
+  /** Checkpoint tensors nothing took. */
+  unused: readonly UnusedTensor[];
+  /** Problems that are not about one param, one sentence each. */
+  problems: readonly string[];
+  /** What to do about it, one sentence (the message's last line, after `Hint:`). */
+  hint: string;
+}
+
 /**
  * Thrown by `CheckpointLoader` when the checkpoint cannot be mapped onto the
  * network, before any variable is assigned. Its message lists every unmapped
@@ -138,17 +192,21 @@ export interface MappedMismatch extends TensorMismatch {
  */
 export class CheckpointMappingError extends WeightMismatchError {
   override name = 'CheckpointMappingError';
-  constructor(
-    /** The file (or `<tensors>`) the values came from. */
-    readonly source: string,
-    readonly unmapped: readonly UnmappedParam[],
-    readonly mismatched: readonly MappedMismatch[],
-    readonly unused: readonly UnusedTensor[],
-    /** Problems that are not about one param, one sentence each. */
-    readonly problems: readonly string[],
-    hint: string,
-  ) {
+  /** The file (or `<tensors>`) the values came from. */
+  readonly source: string;
+  readonly unmapped: readonly UnmappedParam[];
+  readonly mismatched: readonly MappedMismatch[];
+  readonly unused: readonly UnusedTensor[];
+  /** Problems that are not about one param, one sentence each. */
+  readonly problems: readonly string[];
+  constructor(options: CheckpointMappingErrorOptions) {
+    const { source, unmapped, mismatched, unused, problems, hint } = options;
     super(formatMapping(source, unmapped, mismatched, unused, problems, hint));
+    this.source = source;
+    this.unmapped = unmapped;
+    this.mismatched = mismatched;
+    this.unused = unused;
+    this.problems = problems;
   }
 }
 
@@ -188,6 +246,16 @@ export class LstmLayoutError extends Error {
   override name = 'LstmLayoutError';
 }
 
+/** Options of {@link CheckpointChecksumError}. */
+export interface CheckpointChecksumErrorOptions {
+  /** The safetensors file. */
+  file: string;
+  /** The hex SHA-256 the header records. */
+  expected: string;
+  /** The hex SHA-256 of the data section as read. */
+  actual: string;
+}
+
 /**
  * Thrown when a safetensors file's data section does not hash to the SHA-256
  * recorded in its header (`__metadata__["strata.sha256"]`): the bytes changed
@@ -196,19 +264,33 @@ export class LstmLayoutError extends Error {
  */
 export class CheckpointChecksumError extends CheckpointFormatError {
   override name = 'CheckpointChecksumError';
-  constructor(
-    file: string,
-    /** The hex SHA-256 the header records. */
-    readonly expected: string,
-    /** The hex SHA-256 of the data section as read. */
-    readonly actual: string,
-  ) {
-    super(
+  /** The hex SHA-256 the header records. */
+  readonly expected: string;
+  /** The hex SHA-256 of the data section as read. */
+  readonly actual: string;
+  constructor(options: CheckpointChecksumErrorOptions) {
+    const { file, expected, actual } = options;
+    super({
       file,
-      `checksum mismatch: the data section hashes to sha256 ${actual}, the header records ${expected}; ` +
+      problem:
+        `checksum mismatch: the data section hashes to sha256 ${actual}, the header records ${expected}; ` +
         `the file was corrupted or modified after it was written. Restore it from a backup or re-save it from the network.`,
-    );
+    });
+    this.expected = expected;
+    this.actual = actual;
   }
+}
+
+/** Options of {@link CheckpointFileError}. */
+export interface CheckpointFileErrorOptions {
+  /** The file the problem was found in (or was to be written to). */
+  file: string;
+  /** The format name, e.g. `tfjs`, `keras`, `onnx`. */
+  format: string;
+  /** What is wrong, in one sentence. */
+  problem: string;
+  /** How to fix it, in one sentence. */
+  fix: string;
 }
 
 /**
@@ -219,18 +301,32 @@ export class CheckpointChecksumError extends CheckpointFormatError {
  */
 export class CheckpointFileError extends CheckpointError {
   override name = 'CheckpointFileError';
-  constructor(
-    /** The file the problem was found in (or was to be written to). */
-    readonly file: string,
-    /** The format name, e.g. `tfjs`, `keras`, `onnx`. */
-    readonly format: string,
-    /** What is wrong, in one sentence. */
-    readonly problem: string,
-    /** How to fix it, in one sentence. */
-    readonly fix: string,
-  ) {
+  /** The file the problem was found in (or was to be written to). */
+  readonly file: string;
+  /** The format name, e.g. `tfjs`, `keras`, `onnx`. */
+  readonly format: string;
+  /** What is wrong, in one sentence. */
+  readonly problem: string;
+  /** How to fix it, in one sentence. */
+  readonly fix: string;
+  constructor(options: CheckpointFileErrorOptions) {
+    const { file, format, problem, fix } = options;
     super(`${file}: invalid ${format} file: ${problem} Fix: ${fix}`);
+    this.file = file;
+    this.format = format;
+    this.problem = problem;
+    this.fix = fix;
   }
+}
+
+/** Options of {@link UnsafeEntryPathError}. */
+export interface UnsafeEntryPathErrorOptions {
+  /** The archive or manifest. */
+  file: string;
+  /** Its format name (`keras`, `tfjs`). */
+  format: string;
+  /** The offending entry path, as written in the archive or manifest. */
+  entry: string;
 }
 
 /**
@@ -240,19 +336,30 @@ export class CheckpointFileError extends CheckpointError {
  */
 export class UnsafeEntryPathError extends CheckpointFileError {
   override name = 'UnsafeEntryPathError';
-  constructor(
-    file: string,
-    format: string,
-    /** The offending entry path, as written in the archive or manifest. */
-    readonly entry: string,
-  ) {
-    super(
+  /** The offending entry path, as written in the archive or manifest. */
+  readonly entry: string;
+  constructor(options: UnsafeEntryPathErrorOptions) {
+    const { file, format, entry } = options;
+    super({
       file,
       format,
-      `entry path ${JSON.stringify(entry)} is absolute or escapes the model's directory.`,
-      `refuse to use this file unless you trust its source; re-export it with relative paths inside the model directory.`,
-    );
+      problem: `entry path ${JSON.stringify(entry)} is absolute or escapes the model's directory.`,
+      fix: `refuse to use this file unless you trust its source; re-export it with relative paths inside the model directory.`,
+    });
+    this.entry = entry;
   }
+}
+
+/** Options of {@link UnknownCheckpointFormatError}. */
+export interface UnknownCheckpointFormatErrorOptions {
+  /** The file to read or write. */
+  file: string;
+  /** The formats that were tried (reading) or could be written, by name. */
+  known: readonly string[];
+  /** The format name asked for, when one was given. Default: none (the format was to be detected). */
+  requested?: string;
+  /** Whether the file was to be read or written. Default `'read'`. */
+  purpose?: 'read' | 'write';
 }
 
 /**
@@ -261,15 +368,15 @@ export class UnsafeEntryPathError extends CheckpointFileError {
  */
 export class UnknownCheckpointFormatError extends CheckpointError {
   override name = 'UnknownCheckpointFormatError';
-  constructor(
-    readonly file: string,
-    /** The formats that were tried (reading) or could be written, by name. */
-    readonly known: readonly string[],
-    /** The format name asked for, when one was given. */
-    readonly requested?: string,
-    /** Whether the file was to be read or written. */
-    readonly purpose: 'read' | 'write' = 'read',
-  ) {
+  readonly file: string;
+  /** The formats that were tried (reading) or could be written, by name. */
+  readonly known: readonly string[];
+  /** The format name asked for, when one was given. */
+  readonly requested: string | undefined;
+  /** Whether the file was to be read or written. */
+  readonly purpose: 'read' | 'write';
+  constructor(options: UnknownCheckpointFormatErrorOptions) {
+    const { file, known, requested, purpose = 'read' } = options;
     super(
       requested !== undefined
         ? `${file}: unknown checkpoint format '${requested}'. Known formats: ${known.join(', ')}.`
@@ -279,19 +386,36 @@ export class UnknownCheckpointFormatError extends CheckpointError {
             `Its first bytes are none of: a safetensors header (8-byte length, then '{'), a tfjs model.json (JSON with weightsManifest), ` +
             `a zip (.keras), the HDF5 signature (.weights.h5, .h5), an ONNX model. Check that the file is complete and is a checkpoint, or pass the format explicitly.`,
     );
+    this.file = file;
+    this.known = known;
+    this.requested = requested;
+    this.purpose = purpose;
   }
+}
+
+/** Options of {@link CheckpointWriteUnsupportedError}. */
+export interface CheckpointWriteUnsupportedErrorOptions {
+  /** The file that was to be written. */
+  file: string;
+  /** The format asked for (read-only in Strata: `keras`, `onnx`). */
+  format: string;
+  /** Formats that can be written. */
+  writable: readonly string[];
 }
 
 /** Thrown when writing is asked of a format that Strata reads but does not write (Keras, ONNX initializers). */
 export class CheckpointWriteUnsupportedError extends CheckpointError {
   override name = 'CheckpointWriteUnsupportedError';
-  constructor(
-    readonly file: string,
-    readonly format: string,
-    /** Formats that can be written. */
-    readonly writable: readonly string[],
-  ) {
+  readonly file: string;
+  readonly format: string;
+  /** Formats that can be written. */
+  readonly writable: readonly string[];
+  constructor(options: CheckpointWriteUnsupportedErrorOptions) {
+    const { file, format, writable } = options;
     super(`${file}: Strata reads the ${format} format but does not write it. Write one of: ${writable.join(', ')} (e.g. ${file.replace(/\.[^./]+$/, '')}.safetensors).`);
+    this.file = file;
+    this.format = format;
+    this.writable = writable;
   }
 }
 
@@ -310,6 +434,16 @@ function writeFix(code: string | undefined): string {
   }
 }
 
+/** Options of {@link CheckpointWriteError}. */
+export interface CheckpointWriteErrorOptions {
+  /** The checkpoint that was to be written (for a multi-file format, its manifest). */
+  path: string;
+  /** The `errno` code of the file-system error (`ENOSPC`, ...), when it has one. Default: none. */
+  code?: string;
+  /** The original file-system error (becomes the error's `cause`). */
+  cause: unknown;
+}
+
 /**
  * Thrown when the file system refuses a checkpoint write (`ENOSPC` disk full,
  * `EDQUOT`, `EACCES`, `EROFS`, an I/O error, ...). Writes are atomic (temp
@@ -319,19 +453,20 @@ function writeFix(code: string | undefined): string {
  */
 export class CheckpointWriteError extends CheckpointError {
   override name = 'CheckpointWriteError';
-  constructor(
-    /** The checkpoint that was to be written (for a multi-file format, its manifest). */
-    readonly path: string,
-    /** The `errno` code of the file-system error (`ENOSPC`, ...), when it has one. */
-    readonly code: string | undefined,
-    cause: unknown,
-  ) {
+  /** The checkpoint that was to be written (for a multi-file format, its manifest). */
+  readonly path: string;
+  /** The `errno` code of the file-system error (`ENOSPC`, ...), when it has one. */
+  readonly code: string | undefined;
+  constructor(options: CheckpointWriteErrorOptions) {
+    const { path, code, cause } = options;
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       `Could not write the checkpoint ${path}: ${why}. Nothing was replaced: ${path} keeps its previous contents ` +
         `(or still does not exist) and the partial temporary file was removed. ${writeFix(code)}`,
       { cause },
     );
+    this.path = path;
+    this.code = code;
   }
 }
 
@@ -343,7 +478,7 @@ export async function orNotFound<T>(path: string, io: Promise<T>): Promise<T> {
   try {
     return await io;
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') throw new CheckpointNotFoundError(path);
+    if (errnoCode(e) === 'ENOENT') throw new CheckpointNotFoundError({ path });
     throw e;
   }
 }

@@ -50,7 +50,7 @@ export function matchExactly(
   const skip = options.ignoreUnexpectedPrefixes ?? [];
   const unexpected = [...tensors.keys()].filter((k) => !keys.has(k) && !skip.some((p) => k.startsWith(p)));
   if (missing.length || unexpected.length || mismatched.length) {
-    throw new CheckpointMismatchError(path, missing, unexpected, mismatched, hintFor(missing, unexpected, mismatched, metadata));
+    throw new CheckpointMismatchError({ path, missing, unexpected, mismatched, hint: hintFor(missing, unexpected, mismatched, metadata) });
   }
   return pairs;
 }

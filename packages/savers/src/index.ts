@@ -3,8 +3,11 @@ export {
   CheckpointArgumentError,
   CheckpointError,
   CheckpointFormatError,
+  type CheckpointFormatErrorOptions,
   CheckpointMismatchError,
+  type CheckpointMismatchErrorOptions,
   CheckpointNotFoundError,
+  type CheckpointNotFoundErrorOptions,
   type TensorMismatch,
 } from './errors.js';
 export {
@@ -33,6 +36,7 @@ export {
 export { OPTIMIZER_PREFIX, type SlotTensor } from './checkpoint-entries.js';
 export {
   CheckpointMappingError,
+  type CheckpointMappingErrorOptions,
   LstmLayoutError,
   type MappedMismatch,
   type UnmappedParam,
@@ -40,6 +44,7 @@ export {
 } from './errors.js';
 export {
   CheckpointLoader,
+  type CheckpointLoaderMappingOptions,
   type CheckpointLoaderOptions,
   type CheckpointTensors,
   type CustomMissingLoader,
@@ -71,11 +76,17 @@ export { type LstmLayout, type LstmMatch, matchLstm } from './loader/lstm-match.
 export { CELL_SUBSCOPES, LOCAL_NAME_CLASSES, renameCandidates } from './loader/renames.js';
 export {
   CheckpointChecksumError,
+  type CheckpointChecksumErrorOptions,
   CheckpointFileError,
+  type CheckpointFileErrorOptions,
   CheckpointWriteError,
+  type CheckpointWriteErrorOptions,
   CheckpointWriteUnsupportedError,
+  type CheckpointWriteUnsupportedErrorOptions,
   UnknownCheckpointFormatError,
+  type UnknownCheckpointFormatErrorOptions,
   UnsafeEntryPathError,
+  type UnsafeEntryPathErrorOptions,
 } from './errors.js';
 export { CHECKSUM_METADATA_KEY, type EncodeSafetensorsOptions } from './safetensors.js';
 export {
@@ -101,4 +112,4 @@ export {
 export { safetensorsFormat } from './formats/safetensors.js';
 export { tfjsFormat } from './formats/tfjs.js';
 export { assignVariableValue, type CustomPostInitTarget, setAsCustomInit } from './loader/custom-init.js';
-export { CustomParamImporter, type ParamValuesSetter } from './loader/custom-param-importer.js';
+export { CustomParamImporter, type CustomParamImporterOptions, type ParamValuesSetter } from './loader/custom-param-importer.js';

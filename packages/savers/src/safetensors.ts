@@ -106,7 +106,7 @@ export function encodeSafetensors(
   options: EncodeSafetensorsOptions = {},
 ): Uint8Array {
   const fail = (problem: string): never => {
-    throw new CheckpointFormatError(target, `cannot encode: ${problem}`);
+    throw new CheckpointFormatError({ file: target, problem: `cannot encode: ${problem}` });
   };
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') fail(`metadata value '${k}' is a ${typeof v}; safetensors metadata values must be strings (use String(x)).`);
@@ -173,7 +173,7 @@ export function encodeSafetensors(
  */
 export function parseSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): SafetensorsHeader {
   const fail = (problem: string): never => {
-    throw new CheckpointFormatError(source, problem);
+    throw new CheckpointFormatError({ file: source, problem });
   };
   if (bytes.length < 8) fail(`file is truncated: ${bytes.length} bytes, shorter than the 8-byte header length.`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
@@ -265,19 +265,19 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   const { [CHECKSUM_METADATA_KEY]: expected, ...metadata } = header;
   if (expected !== undefined) {
     if (!/^[0-9a-f]{64}$/.test(expected)) {
-      throw new CheckpointFormatError(source, `metadata '${CHECKSUM_METADATA_KEY}' is ${JSON.stringify(expected)}, not 64 lowercase hex digits; the header was edited. Re-save the checkpoint.`);
+      throw new CheckpointFormatError({ file: source, problem: `metadata '${CHECKSUM_METADATA_KEY}' is ${JSON.stringify(expected)}, not 64 lowercase hex digits; the header was edited. Re-save the checkpoint.` });
     }
     const actual = createHash('sha256').update(bytes.subarray(dataStart)).digest('hex');
-    if (actual !== expected) throw new CheckpointChecksumError(source, expected, actual);
+    if (actual !== expected) throw new CheckpointChecksumError({ file: source, expected, actual });
   }
   const tensors = new Map<string, NamedTensorData>();
   for (const e of entries) {
     const dtype = FROM_SAFETENSORS[e.dtype];
     if (!dtype) {
-      throw new CheckpointFormatError(
-        source,
-        `tensor '${e.name}' has dtype ${e.dtype}, which Strata cannot hold; Strata reads F32, I32 and BOOL. Convert the tensor before loading.`,
-      );
+      throw new CheckpointFormatError({
+        file: source,
+        problem: `tensor '${e.name}' has dtype ${e.dtype}, which Strata cannot hold; Strata reads F32, I32 and BOOL. Convert the tensor before loading.`,
+      });
     }
     const raw = bytes.subarray(dataStart + e.dataOffsets[0], dataStart + e.dataOffsets[1]);
     tensors.set(e.name, { name: e.name, shape: e.shape, dtype, data: fromLittleEndian(raw, dtype) });

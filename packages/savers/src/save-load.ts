@@ -9,7 +9,7 @@ import { CheckpointArgumentError, CheckpointFileError, CheckpointWriteUnsupporte
 import { matchExactly } from './exact-match.js';
 import type { NamedTensors, WriteCheckpointOptions } from './formats/format.js';
 import { type CheckpointFile, checkpointFormat, readCheckpointFile, WRITABLE_CHECKPOINT_FORMATS } from './formats/registry.js';
-import { CheckpointLoader, type CheckpointLoaderOptions, type LoadReport } from './loader/checkpoint-loader.js';
+import { CheckpointLoader, type CheckpointLoaderMappingOptions, type LoadReport } from './loader/checkpoint-loader.js';
 import { CHECKSUM_METADATA_KEY } from './safetensors.js';
 
 /**
@@ -70,11 +70,11 @@ export interface SaveOptions extends WriteCheckpointOptions {
 
 /**
  * Options that map a checkpoint of another network or format onto the model
- * (RETURNN's `CustomCheckpointLoader`; see `CheckpointLoaderOptions`):
+ * (RETURNN's `CustomCheckpointLoader`; see `CheckpointLoaderMappingOptions`):
  * `paramsPrefix`, `loadIfPrefix`, `ignoreParams`, `ignoreParamsPrefixes`,
  * `nameMap`, `customMissingLoader`, `forgetBias`.
  */
-export type CheckpointMappingOptions = Omit<CheckpointLoaderOptions, 'ignoreMissing' | 'source'>;
+export type CheckpointMappingOptions = Omit<CheckpointLoaderMappingOptions, 'ignoreMissing' | 'source'>;
 
 /** What `load` tells a {@link LoadOptions.mapping} function about the file before mapping it. */
 export interface CheckpointSummary {
@@ -141,7 +141,7 @@ export async function save(model: Checkpointable, path: string, options: SaveOpt
   const what = `save(${path})`;
   const formatName = options.format ?? 'safetensors';
   const format = checkpointFormat(formatName, path);
-  if (!format.write) throw new CheckpointWriteUnsupportedError(path, format.name, WRITABLE_CHECKPOINT_FORMATS);
+  if (!format.write) throw new CheckpointWriteUnsupportedError({ file: path, format: format.name, writable: WRITABLE_CHECKPOINT_FORMATS });
   const variables = variablesOf(model, what, 'save');
   const metadata = saveMetadata(options.metadata ?? {}, what);
   const entries = checkpointEntries(variables, options.optimizer?.slots() ?? [], what);
@@ -202,7 +202,7 @@ export async function load(model: Checkpointable, path: string, options: LoadOpt
   const tensors: NamedTensors = new Map([...file.tensors].filter(([k]) => !(isStrata && k.startsWith(OPTIMIZER_PREFIX))));
   const summary: CheckpointSummary = { format: file.format, names: [...tensors.keys()], metadata: file.metadata };
   const mapping = typeof options.mapping === 'function' ? options.mapping(summary) : (options.mapping ?? {});
-  const report = new CheckpointLoader(tensors, variables, { ...mapping, ignoreMissing: options.ignoreMissing ?? false, source: path }).loadNow();
+  const report = new CheckpointLoader({ ...mapping, ignoreMissing: options.ignoreMissing ?? false, source: path, tensors, variables }).loadNow();
   return { metadata: file.metadata, format: file.format, report };
 }
 
@@ -273,12 +273,12 @@ function optimizerState(json: string, path: string, format: string): OptimizerJs
     Number.isInteger(s.iterations) && s.iterations! >= 0 &&
     typeof s.learningRate === 'number' && Number.isFinite(s.learningRate) && s.learningRate >= 0;
   if (!ok) {
-    throw new CheckpointFileError(
-      path,
+    throw new CheckpointFileError({
+      file: path,
       format,
-      `metadata 'optimizer' is ${JSON.stringify(json.slice(0, 80))}, not JSON of an optimizer state { iterations: integer ≥ 0, learningRate: number ≥ 0 }.`,
-      'load it without the optimizer option (the optimizer starts afresh), or re-save the checkpoint with save(model, path, { optimizer }).',
-    );
+      problem: `metadata 'optimizer' is ${JSON.stringify(json.slice(0, 80))}, not JSON of an optimizer state { iterations: integer ≥ 0, learningRate: number ≥ 0 }.`,
+      fix: 'load it without the optimizer option (the optimizer starts afresh), or re-save the checkpoint with save(model, path, { optimizer }).',
+    });
   }
   return state as OptimizerJsonState;
 }

@@ -52,7 +52,7 @@ export async function writeFilesAtomically(files: readonly FileToWrite[]): Promi
     await Promise.all(temps.filter((t) => t !== '').map((t) => fs.promises.rm(t, { force: true })));
     // Once a rename happened, some targets were replaced: the "nothing was replaced" promise no longer holds.
     const code = errnoCode(e);
-    if (code !== undefined && !renamed) throw new CheckpointWriteError(files[files.length - 1]!.path, code, e);
+    if (code !== undefined && !renamed) throw new CheckpointWriteError({ path: files[files.length - 1]!.path, code, cause: e });
     throw e;
   }
   for (const dir of new Set(files.map((f) => dirname(f.path)))) await syncDirectory(dir);

@@ -48,7 +48,7 @@ export async function withHdf5<T>(path: string, file: string, format: string, fn
   } catch (e) {
     if (e instanceof CheckpointFileError) throw e;
     const detail = String((e as Error)?.message ?? e).split('\n').find((l) => /minor:|error/i.test(l))?.trim() ?? 'unknown HDF5 error';
-    throw new CheckpointFileError(file, format, `HDF5 could not read the file (${detail}); it is truncated or corrupt.`, 'copy the file again from where it was saved.');
+    throw new CheckpointFileError({ file, format, problem: `HDF5 could not read the file (${detail}); it is truncated or corrupt.`, fix: 'copy the file again from where it was saved.' });
   } finally {
     try {
       if (f && f.file_id >= 0n) f.close();
@@ -89,7 +89,7 @@ export function stringListAttribute(group: Group, name: string): string[] | unde
 export function datasetTensor(dataset: Dataset, name: string, file: string, format: string): NamedTensorData {
   const meta = dataset.metadata;
   const fail = (problem: string): never => {
-    throw new CheckpointFileError(file, format, `dataset ${dataset.path} (${name}) ${problem}`, 'save the weights as float32 or int32 (Keras: model.save_weights with the float32 policy).');
+    throw new CheckpointFileError({ file, format, problem: `dataset ${dataset.path} (${name}) ${problem}`, fix: 'save the weights as float32 or int32 (Keras: model.save_weights with the float32 policy).' });
   };
   const shape = meta.shape ?? fail('has no dataspace (null shape).');
   const isBool = meta.type === H5T_ENUM && isBoolEnum(meta.enum_type?.members);

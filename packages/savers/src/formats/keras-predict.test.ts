@@ -17,7 +17,7 @@ import { strToU8, zipSync } from 'fflate';
 import type { File as H5File, Group as H5Group } from 'h5wasm';
 import h5wasm from 'h5wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointLoader, type CheckpointLoaderOptions } from '../loader/checkpoint-loader.js';
+import { CheckpointLoader, type CheckpointLoaderMappingOptions } from '../loader/checkpoint-loader.js';
 import { readCheckpointFile } from './registry.js';
 import { useTempDir } from '../test-utils/temp-dir.js';
 
@@ -108,7 +108,7 @@ function tfjsLayersOutputs(): Float32Array[] {
  * `[BATCH, H, W, C]`, loaded from `file` with CheckpointLoader; its outputs on each of
  * INPUTS, the load report, and the share of conv outputs relu zeroed.
  */
-async function strataOutputs(file: string, options: CheckpointLoaderOptions = {}) {
+async function strataOutputs(file: string, options: CheckpointLoaderMappingOptions = {}) {
   const conv = new Conv2D({ name: 'conv', filters: FILTERS, kernelSize: 3, activation: 'relu' });
   const flat = new Flatten({ name: 'flat' });
   const logits = new Linear({ name: 'logits', units: UNITS });
@@ -119,7 +119,7 @@ async function strataOutputs(file: string, options: CheckpointLoaderOptions = {}
   ops.tidy(() => void forward(ops.zeros([BATCH, H, W, C]))); // builds the layers with their initial (random) weights
 
   const { tensors, format } = await readCheckpointFile(file);
-  const report = new CheckpointLoader(tensors, [...conv.weights, ...logits.weights], { source: file, ...options }).loadNow();
+  const report = new CheckpointLoader({ source: file, ...options, tensors, variables: [...conv.weights, ...logits.weights] }).loadNow();
 
   let zeros = 0;
   let total = 0;

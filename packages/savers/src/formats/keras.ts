@@ -161,7 +161,7 @@ function readKeras2(h5: H5wasm, root: H5File, file: string, format: string): Nam
       : datasetsUnder(h5, group);
     for (const { path, dataset } of datasets) {
       if (!(dataset instanceof h5.Dataset)) {
-        throw new CheckpointFileError(file, format, `layer '${layer}' lists weight '${path}', which is not a dataset.`, 'save the model again with Keras.');
+        throw new CheckpointFileError({ file, format, problem: `layer '${layer}' lists weight '${path}', which is not a dataset.`, fix: 'save the model again with Keras.' });
       }
       const name = path.replace(/:\d+$/, '');
       tensors.set(name, datasetTensor(dataset, name, file, format));
@@ -184,7 +184,7 @@ async function readKerasHdf5(h5Path: string, file: string, format: string, confi
       return { tensors: readKeras2(h5, root, file, format), details };
     }
     if (!keys.includes('layers') && !keys.includes('vars')) {
-      throw new CheckpointFileError(file, format, `the HDF5 file has neither Keras 3 'layers'/'vars' groups nor a Keras 2 'model_weights' group (top level: ${keys.join(', ') || 'empty'}).`, 'pass a file written by Keras model.save() or model.save_weights().');
+      throw new CheckpointFileError({ file, format, problem: `the HDF5 file has neither Keras 3 'layers'/'vars' groups nor a Keras 2 'model_weights' group (top level: ${keys.join(', ') || 'empty'}).`, fix: 'pass a file written by Keras model.save() or model.save_weights().' });
     }
     const layers = kerasLayerPaths(config);
     details['layout'] = `Keras 3 (layers/<layer>/vars/<i>)${config === undefined ? ', no config.json: variables named vars/<i>' : ''}`;
@@ -222,7 +222,7 @@ export const kerasH5Format: CheckpointFormat = {
   async read(path): Promise<CheckpointContents> {
     const bytes = await fileSize(path);
     if (!isHdf5(await head(path, 8))) {
-      throw new CheckpointFileError(path, this.name, 'the file does not start with the HDF5 signature.', 'pass an HDF5 file written by Keras (model.save_weights("x.weights.h5")).');
+      throw new CheckpointFileError({ file: path, format: this.name, problem: 'the file does not start with the HDF5 signature.', fix: 'pass an HDF5 file written by Keras (model.save_weights("x.weights.h5")).' });
     }
     const { tensors, details } = await readKerasHdf5(path, path, this.name);
     return { tensors, metadata: {}, details, files: [{ path, bytes }] };
@@ -249,7 +249,7 @@ export const kerasFormat: CheckpointFormat = {
     const weights = entries.get('model.weights.h5');
     if (!weights) {
       const why = entries.has('model.weights.npz') ? 'holds model.weights.npz, the npz weights format Strata does not read' : 'has no model.weights.h5 entry';
-      throw new CheckpointFileError(path, this.name, `the archive ${why}.`, 'save the model with Keras 3 model.save("x.keras") (h5 weights, the default).');
+      throw new CheckpointFileError({ file: path, format: this.name, problem: `the archive ${why}.`, fix: 'save the model with Keras 3 model.save("x.keras") (h5 weights, the default).' });
     }
     const config = parseJsonEntry(entries.get('config.json'), 'config.json', path, this.name);
     const meta = parseJsonEntry(entries.get('metadata.json'), 'metadata.json', path, this.name) as Record<string, unknown> | undefined;
@@ -273,6 +273,6 @@ function parseJsonEntry(bytes: Uint8Array | undefined, entry: string, file: stri
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new CheckpointFileError(file, format, `${entry} is not valid JSON (${(e as Error).message}).`, 'save the model again with Keras.');
+    throw new CheckpointFileError({ file, format, problem: `${entry} is not valid JSON (${(e as Error).message}).`, fix: 'save the model again with Keras.' });
   }
 }

@@ -30,12 +30,12 @@ export const onnxFormat: CheckpointFormat = {
       model = readOnnxModel(bytes, path);
     } catch (e) {
       if (!(e instanceof OnnxModelReadError)) throw e;
-      throw new CheckpointFileError(path, FORMAT, e.problem, 'pass an .onnx file with its weights inside (strata export writes one).');
+      throw new CheckpointFileError({ file: path, format: FORMAT, problem: e.problem, fix: 'pass an .onnx file with its weights inside (strata export writes one).' });
     }
     const tensors: NamedTensors = new Map();
     const converted = new Set<string>();
     for (const init of model.initializers) {
-      if (tensors.has(init.name)) throw new CheckpointFileError(path, FORMAT, `initializer '${init.name}' appears twice.`, 'give every initializer a unique name.');
+      if (tensors.has(init.name)) throw new CheckpointFileError({ file: path, format: FORMAT, problem: `initializer '${init.name}' appears twice.`, fix: 'give every initializer a unique name.' });
       const t = toStrata(init, path);
       if (init.elementType !== t.dtype) converted.add(`${init.elementType}→${t.dtype}`);
       tensors.set(init.name, t);
@@ -63,12 +63,12 @@ function toStrata(init: OnnxInitializer, file: string): NamedTensorData {
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < -2147483648n || v > 2147483647n) {
-      throw new CheckpointFileError(
+      throw new CheckpointFileError({
         file,
-        FORMAT,
-        `initializer '${name}' (${elementType}) holds ${v} at index ${i}, outside the int32 range Strata holds.`,
-        'store it as int32 or float32 in the model, or leave it out of the checkpoint.',
-      );
+        format: FORMAT,
+        problem: `initializer '${name}' (${elementType}) holds ${v} at index ${i}, outside the int32 range Strata holds.`,
+        fix: 'store it as int32 or float32 in the model, or leave it out of the checkpoint.',
+      });
     }
     data[i] = Number(v);
   }

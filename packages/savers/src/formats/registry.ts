@@ -29,7 +29,7 @@ export const WRITABLE_CHECKPOINT_FORMATS: readonly string[] = CHECKPOINT_FORMATS
  */
 export function checkpointFormat(name: string, file = '<file>'): CheckpointFormat {
   const f = CHECKPOINT_FORMATS.find((x) => x.name === name);
-  if (!f) throw new UnknownCheckpointFormatError(file, CHECKPOINT_FORMATS.map((x) => x.name), name);
+  if (!f) throw new UnknownCheckpointFormatError({ file, known: CHECKPOINT_FORMATS.map((x) => x.name), requested: name });
   return f;
 }
 
@@ -59,11 +59,11 @@ export async function detectCheckpointFormat(path: string): Promise<CheckpointFo
   const names = CHECKPOINT_FORMATS.map((f) => f.name);
   if (isDirectory) {
     if (await exists(join(path, 'model.json'))) return tfjsFormat;
-    throw new UnknownCheckpointFormatError(path, names);
+    throw new UnknownCheckpointFormatError({ file: path, known: names });
   }
   const head = await readHead(path, HEAD_BYTES);
   const format = CHECKPOINT_FORMATS.find((f) => f.detect(path, head)) ?? CHECKPOINT_FORMATS.find((f) => f.detect(path));
-  if (!format) throw new UnknownCheckpointFormatError(path, names);
+  if (!format) throw new UnknownCheckpointFormatError({ file: path, known: names });
   return format;
 }
 
@@ -118,8 +118,8 @@ export interface WriteCheckpointFileOptions extends WriteCheckpointOptions {
  */
 export async function writeCheckpointFile(path: string, tensors: TensorsInput, options: WriteCheckpointFileOptions = {}): Promise<string> {
   const format = options.format ? checkpointFormat(options.format, path) : CHECKPOINT_FORMATS.find((f) => f.detect(path));
-  if (!format) throw new UnknownCheckpointFormatError(path, WRITABLE_CHECKPOINT_FORMATS, undefined, 'write');
-  if (!format.write) throw new CheckpointWriteUnsupportedError(path, format.name, WRITABLE_CHECKPOINT_FORMATS);
+  if (!format) throw new UnknownCheckpointFormatError({ file: path, known: WRITABLE_CHECKPOINT_FORMATS, purpose: 'write' });
+  if (!format.write) throw new CheckpointWriteUnsupportedError({ file: path, format: format.name, writable: WRITABLE_CHECKPOINT_FORMATS });
   await format.write(path, tensors, options.metadata ?? {}, options);
   return format.name;
 }

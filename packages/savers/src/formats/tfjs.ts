@@ -60,7 +60,7 @@ async function readTfjs(path: string): Promise<{
 }> {
   const file = await modelJsonPath(path);
   const fail: Fail = (problem, fix) => {
-    throw new CheckpointFileError(file, FORMAT, problem, fix);
+    throw new CheckpointFileError({ file, format: FORMAT, problem, fix });
   };
   const text = await orNotFound(file, readFile(file, 'utf8'));
   let json: Record<string, unknown>;
@@ -78,7 +78,7 @@ async function readTfjs(path: string): Promise<{
     const shards: Uint8Array[] = [];
     for (const p of group.paths) {
       const rel = safeRelativePath(p);
-      if (rel === null) throw new UnsafeEntryPathError(file, FORMAT, p);
+      if (rel === null) throw new UnsafeEntryPathError({ file, format: FORMAT, entry: p });
       const shardPath = join(dir, rel);
       try {
         shards.push(await readFile(shardPath));
@@ -117,7 +117,7 @@ async function writeTfjs(
 ): Promise<void> {
   const file = hasExtension(path, ['.json']) ? path : join(path, 'model.json');
   const fail: Fail = (problem, fix) => {
-    throw new CheckpointFileError(file, FORMAT, `cannot write: ${problem}`, fix);
+    throw new CheckpointFileError({ file, format: FORMAT, problem: `cannot write: ${problem}`, fix });
   };
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) fail(`shardBytes ${shardBytes} is not a positive integer.`, 'pass a shard size in bytes, e.g. 4194304.');

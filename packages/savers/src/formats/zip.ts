@@ -26,13 +26,13 @@ export function readZipEntries(archive: Uint8Array, wanted: readonly string[], f
     entries = unzipSync(archive, {
       filter: (info) => {
         // Directory entries end with '/'.
-        if (safeRelativePath(info.name.replace(/\/$/, '')) === null) throw new UnsafeEntryPathError(file, format, info.name);
+        if (safeRelativePath(info.name.replace(/\/$/, '')) === null) throw new UnsafeEntryPathError({ file, format, entry: info.name });
         return wanted.includes(info.name);
       },
     });
   } catch (e) {
     if (e instanceof CheckpointFileError) throw e;
-    throw new CheckpointFileError(file, format, `not a valid zip archive (${(e as Error).message}).`, 'a .keras file is a zip written by model.save(); save the model again.');
+    throw new CheckpointFileError({ file, format, problem: `not a valid zip archive (${(e as Error).message}).`, fix: 'a .keras file is a zip written by model.save(); save the model again.' });
   }
   return new Map(Object.entries(entries));
 }

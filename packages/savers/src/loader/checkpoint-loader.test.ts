@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { saveCheckpoint } from '../checkpoint.js';
 import { CheckpointFormatError, CheckpointMappingError } from '../errors.js';
 import type { NamedTensorData } from '../safetensors.js';
-import { CheckpointLoader, type CheckpointLoaderOptions } from './checkpoint-loader.js';
+import { CheckpointLoader, type CheckpointLoaderMappingOptions } from './checkpoint-loader.js';
 import { type KerasLstm, kerasToOnnxLstm, kerasToReturnnNativeLstm, kerasToTf1Lstm } from './lstm-layouts.js';
 import { renameCandidates } from './renames.js';
 
@@ -43,7 +43,7 @@ function mappingError(fn: () => unknown): CheckpointMappingError {
   throw new Error('expected a CheckpointMappingError');
 }
 
-const load = (tensors: NamedTensorData[], vars: Variable[], options: CheckpointLoaderOptions = {}) => new CheckpointLoader(tensors, vars, options).loadNow();
+const load = (tensors: NamedTensorData[], vars: Variable[], options: CheckpointLoaderMappingOptions = {}) => new CheckpointLoader({ ...options, tensors, variables: vars }).loadNow();
 
 beforeAll(async () => {
   registerTfjsBackends();
@@ -60,12 +60,12 @@ describe('CheckpointLoader: names and options', () => {
     expect(report.unused).toEqual([]);
 
     const k2 = variable('out/kernel', [2, 3]);
-    new CheckpointLoader(new Map([['out/kernel', tensor('out/kernel', [2, 3], 5)]]), [k2]).loadNow();
+    new CheckpointLoader({ tensors: new Map([['out/kernel', tensor('out/kernel', [2, 3], 5)]]), variables: [k2] }).loadNow();
     expect(read(k2)).toEqual(range(6, 5));
   });
 
   it('rejects a checkpoint with both x and x:0', () => {
-    expect(() => new CheckpointLoader([tensor('a', [1]), tensor('a:0', [1])], [])).toThrow(CheckpointFormatError);
+    expect(() => new CheckpointLoader({ tensors: [tensor('a', [1]), tensor('a:0', [1])], variables: [] })).toThrow(CheckpointFormatError);
   });
 
   it('paramsPrefix is prepended to find the checkpoint name', () => {
@@ -151,7 +151,7 @@ describe('CheckpointLoader: names and options', () => {
 
   it('getVariableValueMap maps without assigning', () => {
     const k = variable('out/kernel', [2]);
-    const map = new CheckpointLoader([tensor('out/weights', [2], 3)], [k]).getVariableValueMap();
+    const map = new CheckpointLoader({ tensors: [tensor('out/weights', [2], 3)], variables: [k] }).getVariableValueMap();
     expect(read(k)).toEqual([-1, -1]);
     const v = map.get(k)!;
     expect([v.name, v.origin, v.sources, Array.from(v.data)]).toEqual(['out/kernel', 'renamed', ['out/weights'], [3, 4]]);
@@ -165,7 +165,7 @@ describe('CheckpointLoader: names and options', () => {
       const k = variable('network/lm_out/kernel', [2]);
       (await CheckpointLoader.fromFile(file, [k], { loadIfPrefix: 'network/lm_', paramsPrefix: 'network/' })).loadNow();
       expect(read(k)).toEqual([3, 4]);
-      const e = mappingError(() => new CheckpointLoader([], [k], { source: file }).loadNow());
+      const e = mappingError(() => new CheckpointLoader({ tensors: [], variables: [k], source: file }).loadNow());
       expect(e.source).toBe(file);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -224,7 +224,7 @@ describe('CheckpointLoader: LSTM layouts (Strata Rec lstm, in 3, units 2)', () =
   const onnx = kerasToOnnxLstm(keras);
   const native = kerasToReturnnNativeLstm(keras);
 
-  const layouts: { name: string; origin: string; tensors: NamedTensorData[]; options?: CheckpointLoaderOptions }[] = [
+  const layouts: { name: string; origin: string; tensors: NamedTensorData[]; options?: CheckpointLoaderMappingOptions }[] = [
     {
       name: 'TF2 Keras (lstm_cell/ sub-scope)',
       origin: 'lstm-keras',

@@ -18,12 +18,13 @@ export type CheckpointTensors = ReadonlyMap<string, NamedTensorData> | Iterable<
 export type CustomMissingLoader = (name: string, variable: Variable, tensors: ReadonlyMap<string, NamedTensorData>) => TensorData | undefined;
 
 /**
- * Options of {@link CheckpointLoader} (RETURNN's `CustomCheckpointLoader`
- * arguments in brackets). A param's *name* is its variable's `path`
- * (`network/out/kernel`) with `loadIfPrefix` removed; `ignoreParams`,
- * `ignoreParamsPrefixes` and `nameMap` keys match the name or the full path.
+ * How a {@link CheckpointLoader} maps names (RETURNN's `CustomCheckpointLoader`
+ * arguments in brackets): its options without the tensors and variables, as
+ * {@link CheckpointLoader.fromFile} takes them. A param's *name* is its
+ * variable's `path` (`network/out/kernel`) with `loadIfPrefix` removed;
+ * `ignoreParams`, `ignoreParamsPrefixes` and `nameMap` keys match the name or the full path.
  */
-export interface CheckpointLoaderOptions {
+export interface CheckpointLoaderMappingOptions {
   /**
    * Prepended to a param's name to get its checkpoint name, e.g. `'model/'`
    * when the checkpoint's tensors are `model/out/kernel`. Default `''`.
@@ -50,6 +51,17 @@ export interface CheckpointLoaderOptions {
   forgetBias?: number;
   /** Where the tensors came from, for error messages. Default `<tensors>`, or the path with {@link CheckpointLoader.fromFile}. */
   source?: string;
+}
+
+/**
+ * Options of {@link CheckpointLoader}: the checkpoint's tensors (RETURNN's
+ * `filename`), the variables to load (`saveable_params`) and how names map.
+ */
+export interface CheckpointLoaderOptions extends CheckpointLoaderMappingOptions {
+  /** The checkpoint's tensors: a reader's map (`Checkpoint.tensors`) or a list; a `:0` suffix on a name is dropped. */
+  tensors: CheckpointTensors;
+  /** The variables to assign (`net.variables`); each is looked up by its `path`. */
+  variables: readonly Variable[];
 }
 
 /**
@@ -124,14 +136,17 @@ export class CheckpointLoader {
   private readonly source: string;
   private plan: Plan | undefined;
 
+  /** The variables to assign. */
+  readonly variables: readonly Variable[];
+  /** The options the loader was made with. */
+  readonly options: CheckpointLoaderOptions;
+
   /** @throws CheckpointFormatError if a name occurs twice (`x` and `x:0` count as the same). */
-  constructor(
-    tensors: CheckpointTensors,
-    readonly variables: readonly Variable[],
-    readonly options: CheckpointLoaderOptions = {},
-  ) {
+  constructor(options: CheckpointLoaderOptions) {
+    this.options = options;
+    this.variables = options.variables;
     this.source = options.source ?? '<tensors>';
-    this.tensors = tensorsByName(tensors, this.source);
+    this.tensors = tensorsByName(options.tensors, this.source);
   }
 
   /**
@@ -139,9 +154,9 @@ export class CheckpointLoader {
    * safetensors, tfjs model.json, Keras, ONNX) and makes a loader for it.
    * @throws CheckpointNotFoundError, UnknownCheckpointFormatError, or the format's errors.
    */
-  static async fromFile(path: string, variables: readonly Variable[], options: CheckpointLoaderOptions = {}): Promise<CheckpointLoader> {
+  static async fromFile(path: string, variables: readonly Variable[], options: CheckpointLoaderMappingOptions = {}): Promise<CheckpointLoader> {
     const { tensors } = await readCheckpointFile(path);
-    return new CheckpointLoader(tensors, variables, { source: path, ...options });
+    return new CheckpointLoader({ source: path, ...options, tensors, variables });
   }
 
   /**
@@ -276,7 +291,7 @@ export class CheckpointLoader {
       problems.push(`no network param matched a checkpoint tensor (${params.length} selected, all missing; ignoreMissing does not allow loading nothing).`);
     }
     if (problems.length || unmapped.length || mismatched.length) {
-      throw new CheckpointMappingError(this.source, unmapped, mismatched, unused, problems, hintFor(unmapped, mismatched, this.options));
+      throw new CheckpointMappingError({ source: this.source, unmapped, mismatched, unused, problems, hint: hintFor(unmapped, mismatched, this.options) });
     }
     return { values, missing, ignored, unused };
   }
@@ -292,7 +307,7 @@ export function tensorsByName(tensors: CheckpointTensors, source: string): Map<s
   const entries: [string, NamedTensorData][] = tensors instanceof Map ? [...tensors] : [...(tensors as Iterable<NamedTensorData>)].map((t) => [t.name, t]);
   for (const [key, t] of entries) {
     const name = key.endsWith(':0') ? key.slice(0, -2) : key;
-    if (byName.has(name)) throw new CheckpointFormatError(source, `the tensor '${name}' occurs twice (with and without ':0').`);
+    if (byName.has(name)) throw new CheckpointFormatError({ file: source, problem: `the tensor '${name}' occurs twice (with and without ':0').` });
     byName.set(name, { ...t, name });
   }
   return byName;
@@ -323,7 +338,7 @@ function lstmGroups(params: readonly Param[]): { params: [Param, Param, Param]; 
   return groups;
 }
 
-function hintFor(unmapped: readonly UnmappedParam[], mismatched: readonly MappedMismatch[], o: CheckpointLoaderOptions): string {
+function hintFor(unmapped: readonly UnmappedParam[], mismatched: readonly MappedMismatch[], o: CheckpointLoaderMappingOptions): string {
   if (unmapped.some((u) => u.candidates.length)) {
     return `map the params above to their same-shape checkpoint tensors with nameMap: { '<param>': '<checkpoint name>' }, or pass ignoreMissing: true to keep their values.`;
   }

@@ -23,13 +23,13 @@ describe('CustomCheckpointLoader.set_as_custom_init / VariableValue.assign_var',
   it('registers one post-init per variable; running them assigns the checkpoint values', () => {
     const w = variable('net/out', 'kernel', [2, 2]);
     const b = variable('net/out', 'bias', [2]);
-    const loader = new CheckpointLoader(
-      [
+    const loader = new CheckpointLoader({
+      tensors: [
         { name: 'net/out/kernel', shape: [2, 2], dtype: 'float32', data: Float32Array.from([1, 2, 3, 4]) },
         { name: 'net/out/bias', shape: [2], dtype: 'float32', data: Float32Array.from([5, 6]) },
       ],
-      [w, b],
-    );
+      variables: [w, b],
+    });
     const registered = new Map<Variable, (v: Variable) => void>();
     expect(setAsCustomInit(loader, { setCustomPostInit: (v, fn) => registered.set(v, fn) })).toBe(2);
     expect(Array.from(w.readSync())).toEqual([-1, -1, -1, -1]); // nothing assigned until the network initialises
@@ -40,7 +40,7 @@ describe('CustomCheckpointLoader.set_as_custom_init / VariableValue.assign_var',
 
   it('a checkpoint that cannot be mapped fails at registration; a value of another shape is refused', () => {
     const w = variable('net/out', 'kernel', [2, 2]);
-    const loader = new CheckpointLoader([{ name: 'other', shape: [1], dtype: 'float32', data: Float32Array.from([0]) }], [w]);
+    const loader = new CheckpointLoader({ tensors: [{ name: 'other', shape: [1], dtype: 'float32', data: Float32Array.from([0]) }], variables: [w] });
     const registered: Variable[] = [];
     expect(() => setAsCustomInit(loader, { setCustomPostInit: (v) => registered.push(v) })).toThrow(CheckpointMappingError);
     expect(registered).toEqual([]);

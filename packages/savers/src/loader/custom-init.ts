@@ -12,10 +12,10 @@ import type { CheckpointLoader, VariableValue } from './checkpoint-loader.js';
  */
 export function assignVariableValue(variable: Variable, value: VariableValue): void {
   if (!shapesEqual(variable.shape, value.shape) || variable.dtype !== value.dtype) {
-    throw new CheckpointFormatError(
-      value.sources.join(', ') || value.name,
-      `the value for '${variable.path}' is ${value.dtype} [${value.shape.join(', ')}], the variable ${variable.dtype} [${variable.shape.join(', ')}].`,
-    );
+    throw new CheckpointFormatError({
+      file: value.sources.join(', ') || value.name,
+      problem: `the value for '${variable.path}' is ${value.dtype} [${value.shape.join(', ')}], the variable ${variable.dtype} [${variable.shape.join(', ')}].`,
+    });
   }
   assignAll([[variable, value]]);
 }

@@ -29,14 +29,14 @@ describe('CustomParamImporter', () => {
     // The old checkpoint stores the output layer transposed with a fused bias row ([3, 2]: W^T then b).
     const tensors = [f32('net/out/W_and_b:0', [3, 2], [1, 3, 2, 4, 5, 6]), f32('net/hidden/bias', [3], [7, 8, 9])];
     const seen: string[][] = [];
-    const importer = new CustomParamImporter('net/out/', tensors, (values) => {
+    const importer = new CustomParamImporter({layerPrefix: 'net/out/', tensors, setParamValuesByDict: (values) => {
       seen.push([...values.keys()]);
       const wb = values.get('W_and_b')!.data as Float32Array;
       kernel.assign(ops.transpose(ops.tensor(wb.slice(0, 4), [2, 2]), [1, 0]));
       bias.assign(ops.tensor(wb.slice(4), [2]));
-    });
+    }});
     expect(importer.checkpointParamNames).toEqual(['W_and_b']);
-    const report = new CheckpointLoader(tensors, [kernel, bias, other], { ignoreParamsPrefixes: ['net/out/'] }).loadNow();
+    const report = new CheckpointLoader({ tensors, variables: [kernel, bias, other], ignoreParamsPrefixes: ['net/out/'] }).loadNow();
     expect(report.ignored).toEqual(['net/out/kernel', 'net/out/bias']);
     expect(importer.assignVar()).toBe(true);
     expect(importer.assignVar()).toBe(false);
@@ -47,8 +47,8 @@ describe('CustomParamImporter', () => {
   });
 
   it('throws CheckpointFormatError naming the prefix and some tensors when none lies under the prefix', () => {
-    expect(() => new CustomParamImporter('net/outt/', [f32('net/out/W', [1], [1])], () => {}, 'old.ckpt')).toThrow(CheckpointFormatError);
-    expect(() => new CustomParamImporter('net/outt/', [f32('net/out/W', [1], [1])], () => {}, 'old.ckpt')).toThrow(
+    expect(() => new CustomParamImporter({ layerPrefix: 'net/outt/', tensors: [f32('net/out/W', [1], [1])], setParamValuesByDict: () => {}, source: 'old.ckpt' })).toThrow(CheckpointFormatError);
+    expect(() => new CustomParamImporter({ layerPrefix: 'net/outt/', tensors: [f32('net/out/W', [1], [1])], setParamValuesByDict: () => {}, source: 'old.ckpt' })).toThrow(
       "old.ckpt: invalid safetensors checkpoint: no tensor has the layer prefix 'net/outt/' (tensors: net/out/W); check the prefix, which ends in '/'.",
     );
   });

@@ -11,6 +11,18 @@ import { type CheckpointTensors, tensorsByName } from './checkpoint-loader.js';
  */
 export type ParamValuesSetter = (values: ReadonlyMap<string, NamedTensorData>) => void;
 
+/** Options of {@link CustomParamImporter} (RETURNN's `CustomParamImporter(layer, checkpoint_loader)`). */
+export interface CustomParamImporterOptions {
+  /** The layer's name prefix in the checkpoint, e.g. `'output/'` or `'model/lstm0/'` (ends in `/`). */
+  layerPrefix: string;
+  /** The checkpoint's tensors (a reader's map or list; `:0` suffixes are dropped). */
+  tensors: CheckpointTensors;
+  /** Assigns the layer's params from its tensors (keyed by their names below `layerPrefix`). */
+  setParamValuesByDict: ParamValuesSetter;
+  /** Where the tensors came from, for error messages. Default `<tensors>`. */
+  source?: string;
+}
+
 /**
  * RETURNN's `CustomCheckpointLoader.CustomParamImporter`: imports all
  * checkpoint tensors under one layer's name prefix at once and hands them to
@@ -23,19 +35,18 @@ export class CustomParamImporter {
   readonly checkpointParamNames: readonly string[];
   private values: Map<string, NamedTensorData> | null;
 
+  /** The layer's name prefix in the checkpoint. */
+  readonly layerPrefix: string;
+  private readonly setParamValuesByDict: ParamValuesSetter;
+
   /**
-   * @param layerPrefix the layer's name prefix in the checkpoint, e.g. `'output/'` or `'model/lstm0/'`.
-   * @param tensors the checkpoint's tensors (a reader's map or list; `:0` suffixes are dropped).
-   * @param setParamValuesByDict assigns the layer's params from its tensors.
    * @throws CheckpointFormatError if no tensor lies under `layerPrefix` (naming a few that exist),
    *   or a name occurs twice (`x` and `x:0`).
    */
-  constructor(
-    readonly layerPrefix: string,
-    tensors: CheckpointTensors,
-    private readonly setParamValuesByDict: ParamValuesSetter,
-    source = '<tensors>',
-  ) {
+  constructor(options: CustomParamImporterOptions) {
+    const { layerPrefix, tensors, source = '<tensors>' } = options;
+    this.layerPrefix = layerPrefix;
+    this.setParamValuesByDict = options.setParamValuesByDict;
     const all = tensorsByName(tensors, source);
     this.values = new Map();
     for (const [name, t] of all) {
@@ -43,7 +54,7 @@ export class CustomParamImporter {
     }
     if (this.values.size === 0) {
       const sample = [...all.keys()].slice(0, 5);
-      throw new CheckpointFormatError(source, `no tensor has the layer prefix '${layerPrefix}' (tensors: ${sample.join(', ')}${all.size > 5 ? ', ...' : ''}); check the prefix, which ends in '/'.`);
+      throw new CheckpointFormatError({ file: source, problem: `no tensor has the layer prefix '${layerPrefix}' (tensors: ${sample.join(', ')}${all.size > 5 ? ', ...' : ''}); check the prefix, which ends in '/'.` });
     }
     this.checkpointParamNames = [...this.values.keys()].sort();
   }
