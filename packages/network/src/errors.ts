@@ -12,6 +12,16 @@ export class LayerNotFoundError extends NetworkError {
   override name = 'LayerNotFoundError';
 }
 
+/** Options of {@link NetworkConstructionDependencyLoopError}. */
+export interface NetworkConstructionDependencyLoopErrorOptions {
+  /** The layer that closed the loop (it depends on itself). */
+  layerName: string;
+  /** The chain of layers being constructed when the loop closed, outermost first. */
+  constructionStack: string[];
+  /** The network whose net dict has the loop. Default `'network'`. */
+  networkName?: string;
+}
+
 /**
  * The net dict has a dependency cycle (seed 003
  * `NetworkConstructionDependencyLoopException(network, layer_name, constructing_layers, net_dict)`).
@@ -20,13 +30,33 @@ export class LayerNotFoundError extends NetworkError {
  */
 export class NetworkConstructionDependencyLoopError extends NetworkError {
   override name = 'NetworkConstructionDependencyLoopError';
-  constructor(readonly layerName: string, readonly constructionStack: string[], readonly networkName = 'network') {
+  /** The layer that closed the loop. */
+  readonly layerName: string;
+  /** The chain of layers being constructed when the loop closed. */
+  readonly constructionStack: string[];
+  /** The network. */
+  readonly networkName: string;
+  constructor(options: NetworkConstructionDependencyLoopErrorOptions) {
+    const { layerName, constructionStack, networkName = 'network' } = options;
     super(
       `Dependency loop in the net dict of network '${networkName}': ${[...constructionStack, layerName].join(' -> ')}. ` +
         `Layer '${layerName}' depends (through "from" or "target") on itself. Break the cycle; ` +
         `recurrence over time belongs in a "rec" layer.`,
     );
+    this.layerName = layerName;
+    this.constructionStack = constructionStack;
+    this.networkName = networkName;
   }
+}
+
+/** Options of {@link CannotHandleUndefinedSourcesError}. */
+export interface CannotHandleUndefinedSourcesErrorOptions {
+  /** The net-dict entry's name. */
+  layerName: string;
+  /** The entry as written (its `class` is named in the message). */
+  layerDesc: Readonly<Record<string, unknown>>;
+  /** A sentence appended to the message (seed `extended_info_str`). Default: none. */
+  extendedInfo?: string;
 }
 
 /**
@@ -37,13 +67,23 @@ export class NetworkConstructionDependencyLoopError extends NetworkError {
 export class CannotHandleUndefinedSourcesError extends NetworkError {
   override name = 'CannotHandleUndefinedSourcesError';
   readonly layerClass: string;
-  constructor(readonly layerName: string, readonly layerDesc: Readonly<Record<string, unknown>>, readonly extendedInfo?: string) {
+  /** The net-dict entry's name. */
+  readonly layerName: string;
+  /** The entry as written. */
+  readonly layerDesc: Readonly<Record<string, unknown>>;
+  /** The sentence appended to the message, if any. */
+  readonly extendedInfo: string | undefined;
+  constructor(options: CannotHandleUndefinedSourcesErrorOptions) {
+    const { layerName, layerDesc, extendedInfo } = options;
     const cls = String(layerDesc.class);
     super(
       `Layer '${layerName}' (class '${cls}') has no sources and cannot handle that. Entry: ${JSON.stringify(layerDesc)}. ` +
         `Give it "from": "data" (the default input), a layer name, or a list of layer names.${extendedInfo ? ` ${extendedInfo}` : ''}`,
     );
     this.layerClass = cls;
+    this.layerName = layerName;
+    this.layerDesc = layerDesc;
+    this.extendedInfo = extendedInfo;
   }
 }
 
@@ -70,28 +110,73 @@ export class NetworkArgumentError extends NetworkError {
   override name = 'NetworkArgumentError';
 }
 
+/** Options of {@link ParamNotFoundError}. */
+export interface ParamNotFoundErrorOptions {
+  /** The layer the parameter was looked for in. */
+  layerName: string;
+  /** The parameter name asked for. */
+  paramName: string;
+  /** The layer's parameter names, listed in the message. */
+  known: readonly string[];
+}
+
 /**
  * `setParamValuesByDict` names a parameter that the layer does not have
  * (seed 003 `set_param_values_by_dict`'s exception); the message lists the layer's parameters.
  */
 export class ParamNotFoundError extends NetworkError {
   override name = 'ParamNotFoundError';
-  constructor(readonly layerName: string, readonly paramName: string, readonly known: readonly string[]) {
+  /** The layer the parameter was looked for in. */
+  readonly layerName: string;
+  /** The parameter name asked for. */
+  readonly paramName: string;
+  /** The layer's parameter names. */
+  readonly known: readonly string[];
+  constructor(options: ParamNotFoundErrorOptions) {
+    const { layerName, paramName, known } = options;
     super(
       `Layer '${layerName}' has no parameter '${paramName}'. Its parameters: ${known.join(', ') || 'none'}. ` +
         `Rename the entry, or pass { ignoreNonExisting: true } to skip it.`,
     );
+    this.layerName = layerName;
+    this.paramName = paramName;
+    this.known = known;
   }
+}
+
+/** Options of {@link ParamShapeMismatchError}. */
+export interface ParamShapeMismatchErrorOptions {
+  /** The layer of the parameter. */
+  layerName: string;
+  /** The parameter's name in the layer. */
+  paramName: string;
+  /** The variable's shape. */
+  expected: readonly number[];
+  /** The value's shape, or its number of elements for a flat value. */
+  received: readonly number[] | number;
 }
 
 /** A parameter value has another shape than the variable (seed 003 `set_param_values_by_dict`'s assert). */
 export class ParamShapeMismatchError extends NetworkError {
   override name = 'ParamShapeMismatchError';
-  constructor(readonly layerName: string, readonly paramName: string, readonly expected: readonly number[], readonly received: readonly number[] | number) {
+  /** The layer of the parameter. */
+  readonly layerName: string;
+  /** The parameter's name in the layer. */
+  readonly paramName: string;
+  /** The variable's shape. */
+  readonly expected: readonly number[];
+  /** The value's shape, or its number of elements. */
+  readonly received: readonly number[] | number;
+  constructor(options: ParamShapeMismatchErrorOptions) {
+    const { layerName, paramName, expected, received } = options;
     super(
       `Parameter '${layerName}/${paramName}' has shape [${expected.join(', ')}], but the value has ` +
         `${typeof received === 'number' ? `${received} elements` : `shape [${received.join(', ')}]`}. Give a value of that shape.`,
     );
+    this.layerName = layerName;
+    this.paramName = paramName;
+    this.expected = expected;
+    this.received = received;
   }
 }
 
@@ -144,6 +229,18 @@ export function layerFailureOf(error: unknown): LayerFailure | undefined {
   return undefined;
 }
 
+/** Options of {@link LayerExecutionError}. */
+export interface LayerExecutionErrorOptions {
+  /** The layer, with the rec-unit prefix (`dec/s`). */
+  layerName: string;
+  /** The layer's net-dict class (`linear`, `rec`, ...). */
+  layerClass: string;
+  /** Each input's source name and summary. */
+  inputs: readonly { source: string; summary: TensorSummary }[];
+  /** The error the layer threw (becomes `cause`). */
+  cause: unknown;
+}
+
 /**
  * An untyped error (a plain `Error`, `TypeError`, `RangeError`, ...) thrown
  * by a layer during the forward pass (the error is `cause`), wrapped with the
@@ -154,17 +251,21 @@ export function layerFailureOf(error: unknown): LayerFailure | undefined {
  */
 export class LayerExecutionError extends NetworkError implements LayerFailure {
   override name = 'LayerExecutionError';
-  constructor(
-    readonly layerName: string,
-    readonly layerClass: string,
-    readonly inputs: readonly { source: string; summary: TensorSummary }[],
-    override readonly cause: unknown,
-  ) {
+  readonly layerName: string;
+  readonly layerClass: string;
+  readonly inputs: readonly { source: string; summary: TensorSummary }[];
+  override readonly cause: unknown;
+  constructor(options: LayerExecutionErrorOptions) {
+    const { layerName, layerClass, inputs, cause } = options;
     const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(
       `Layer '${layerName}' (class '${layerClass}') failed: ${why}\n  inputs: ` +
         (inputs.map((i) => `${i.source} [${i.summary.shape.join(', ')}] ${i.summary.dtype}`).join('; ') || 'none') +
         `\n  Call network.describeStepFailure(error, batch) for the layer's entry and the batch.`,
     );
+    this.layerName = layerName;
+    this.layerClass = layerClass;
+    this.inputs = inputs;
+    this.cause = cause;
   }
 }

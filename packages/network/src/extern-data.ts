@@ -13,7 +13,15 @@ import { DuplicateDataKeyError, ExternDataKeyError } from './extern-data/errors.
 
 export type { ExternDataConfig } from './extern-data/config.js';
 export type { DataKwargs, DatasetDescription } from './extern-data/dataset.js';
-export { DatasetMismatchError, type DataMismatch, DuplicateDataKeyError, ExternDataKeyError } from './extern-data/errors.js';
+export {
+  DatasetMismatchError,
+  type DatasetMismatchErrorOptions,
+  type DataMismatch,
+  DuplicateDataKeyError,
+  type DuplicateDataKeyErrorOptions,
+  ExternDataKeyError,
+  type ExternDataKeyErrorOptions,
+} from './extern-data/errors.js';
 
 /** Layout of the batch feed, as seed 003's `get_queue_args` returns it (kwargs of a TF queue). */
 export interface QueueArgs {
@@ -22,6 +30,19 @@ export interface QueueArgs {
   /** Shapes without (or with, `withBatchDim`) the batch axis; `null` = dynamic. */
   shapes: (number | null)[][];
   dtypes: string[];
+}
+
+/** Options of {@link ExternData} (seed 003 `ExternData(data, default_input, default_target)`). */
+export interface ExternDataOptions {
+  /**
+   * The entries, key → description (a config's `extern_data`), e.g.
+   * `{"data": {"dim": 784}, "classes": {"dim": 10, "sparse": true}}`. Default `{}` (register keys later).
+   */
+  data?: Record<string, DataConfig>;
+  /** The key of the default input (RETURNN `default_input`). Default `'data'`. */
+  defaultInput?: string;
+  /** The key of the default target (RETURNN `default_target`). Default `'classes'`. */
+  defaultTarget?: string;
 }
 
 /**
@@ -51,19 +72,20 @@ export class ExternData {
    * Seed `ExternData(data, default_input, default_target)`.
    * @throws NetDictError naming the key and the problem for a malformed entry.
    */
-  constructor(config: Record<string, DataConfig> = {}, opts: { defaultInput?: string; defaultTarget?: string } = {}) {
+  constructor(options: ExternDataOptions = {}) {
+    const config = options.data ?? {};
     if (typeof config !== 'object' || config === null || Array.isArray(config)) {
       throw new NetDictError(`extern_data must be an object of key -> {dim, shape, sparse}. Received: ${JSON.stringify(config)}.`);
     }
-    this.defaultInput = opts.defaultInput ?? 'data';
-    this.defaultTarget = opts.defaultTarget ?? 'classes';
+    this.defaultInput = options.defaultInput ?? 'data';
+    this.defaultTarget = options.defaultTarget ?? 'classes';
     this.registerDataFromDict(config);
   }
 
   /** Wraps {@link Data.fromConfig}'s argument errors as NetDictError. */
   static fromConfig(config: Record<string, DataConfig>): ExternData {
     try {
-      return new ExternData(config);
+      return new ExternData({ data: config });
     } catch (e) {
       if (e instanceof LayerArgumentError) throw new NetDictError(e.message);
       throw e;
@@ -159,7 +181,7 @@ export class ExternData {
    * @throws DuplicateDataKeyError if the key exists and `replace` is not set.
    */
   registerData(data: Data, opts: { replace?: boolean } = {}): void {
-    if (this.data.has(data.name) && !opts.replace) throw new DuplicateDataKeyError(data.name);
+    if (this.data.has(data.name) && !opts.replace) throw new DuplicateDataKeyError({ key: data.name });
     this.data.set(data.name, data);
   }
   /** Seed `has_data`. */
@@ -169,7 +191,7 @@ export class ExternData {
   /** Seed `get_data`. @throws ExternDataKeyError (a LayerNotFoundError) listing the known keys. */
   getData(key: string): Data {
     const d = this.data.get(key);
-    if (!d) throw new ExternDataKeyError(key, [...this.data.keys()]);
+    if (!d) throw new ExternDataKeyError({ key, known: [...this.data.keys()] });
     return d;
   }
   get keys(): string[] {

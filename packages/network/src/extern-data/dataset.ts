@@ -37,7 +37,7 @@ export function targetKeysOf(dataset: DatasetDescription): string[] {
  */
 export function dataKwargsFromDatasetKey(dataset: DatasetDescription, key: string): DataKwargs {
   const c = dataset.extern[key];
-  if (!c) throw new ExternDataKeyError(key, Object.keys(dataset.extern), `Dataset '${dataset.name}'`);
+  if (!c) throw new ExternDataKeyError({ key, known: Object.keys(dataset.extern), where: `Dataset '${dataset.name}'` });
   return { ...c, available_for_inference: !targetKeysOf(dataset).includes(key) };
 }
 
@@ -75,5 +75,5 @@ export function checkMatchedDataset(
       mismatches.push({ key, field: 'shape', expected: JSON.stringify(want.shape), got: JSON.stringify(got.shape) });
     }
   }
-  if (mismatches.length > 0) throw new DatasetMismatchError(dataset.name, mismatches);
+  if (mismatches.length > 0) throw new DatasetMismatchError({ datasetName: dataset.name, mismatches });
 }

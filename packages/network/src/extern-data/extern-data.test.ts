@@ -11,7 +11,7 @@ const TIMIT = {
 
 describe('ExternData (seed 003)', () => {
   it('constructor: data, default_input, default_target; getData/hasData; unknown keys list the known ones', () => {
-    const ext = new ExternData({ feats: { dim: 3 }, labels: { dim: 5, sparse: true } }, { defaultInput: 'feats', defaultTarget: 'labels' });
+    const ext = new ExternData({ data: { feats: { dim: 3 }, labels: { dim: 5, sparse: true } }, defaultInput: 'feats', defaultTarget: 'labels' });
     expect(ext.defaultInputData.shape).toEqual([3]);
     expect(ext.defaultTargetData.dim).toBe(5);
     expect(ext.hasData('feats')).toBe(true);
@@ -34,9 +34,9 @@ describe('ExternData (seed 003)', () => {
     expect(() => new ExternData().initFromConfig({})).toThrow(NetDictError);
     expect(() => new ExternData().initFromConfig({ extern_data: { data: { dim: 0 } } })).toThrow(/dim must be a positive integer/);
     // Fields of the wrong type reach Data.fromConfig's typed checks (the implicit-time scan threw TypeErrors, #8).
-    expect(() => new ExternData({ data: { shape: 5 } } as never)).toThrow(/extern_data 'data': shape must be a list of positive integers or null .* Received: shape=5\./);
-    expect(() => new ExternData({ data: { dim_tags: 'x' } } as never)).toThrow(/extern_data 'data': dim_tags must be a list of dim tags/);
-    expect(() => new ExternData({ data: { dim_tags: [{ kind: 'batch' }, null] } } as never)).toThrow(/extern_data 'data': dim_tags\[1\] must be an object/);
+    expect(() => new ExternData({ data: { data: { shape: 5 } } } as never)).toThrow(/extern_data 'data': shape must be a list of positive integers or null .* Received: shape=5\./);
+    expect(() => new ExternData({ data: { data: { dim_tags: 'x' } } } as never)).toThrow(/extern_data 'data': dim_tags must be a list of dim tags/);
+    expect(() => new ExternData({ data: { data: { dim_tags: [{ kind: 'batch' }, null] } } } as never)).toThrow(/extern_data 'data': dim_tags\[1\] must be an object/);
   });
 
   it('initFromDataset and dataKwargsFromDatasetKey: targets are not available for inference, default keys chosen as RETURNN', () => {
@@ -55,7 +55,7 @@ describe('ExternData (seed 003)', () => {
 
   it('checkMatchesDataset reads the dataset with the same defaults: a sparse key without shape next to sequences is a label sequence on both sides', () => {
     const config = { data: { dim: 3, shape: [null, 3] }, classes: { dim: 5, sparse: true } };
-    const ext = new ExternData(config);
+    const ext = new ExternData({ data: config });
     expect(ext.getData('classes').shape).toEqual([null]);
     expect(() => ext.checkMatchesDataset('ds', config, ['data', 'classes'])).not.toThrow();
     // A dataset whose labels really are one per sequence must say so, and is refused.
@@ -85,7 +85,7 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('registerData once per key (replace on request); registerDataFromDict', () => {
-    const ext = new ExternData({ data: { dim: 3 } });
+    const ext = new ExternData({ data: { data: { dim: 3 } } });
     expect(() => ext.registerData(new Data({ name: 'data', dims: [], dtype: 'float32' }))).toThrow(DuplicateDataKeyError);
     ext.registerData(new Data({ name: 'data', dims: [new Dim({ description: 'f', size: 4, kind: 'feature' })], dtype: 'float32' }), { replace: true });
     expect(ext.getData('data').dim).toBe(4);
@@ -94,7 +94,7 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('getDataDescription, getSortedDataItems (default input first), getQueueArgs (sizes of dynamic axes)', () => {
-    const ext = new ExternData({ classes: { dim: 4, sparse: true, shape: [null] }, data: { dim: 2, shape: [null, 2] }, aux: { dim: 1 } });
+    const ext = new ExternData({ data: { classes: { dim: 4, sparse: true, shape: [null] }, data: { dim: 2, shape: [null, 2] }, aux: { dim: 1 } } });
     expect(ext.getDataDescription()).toBe(
       "classes: Data{'classes', [B,classes:time:?], int32, sparse classes=4}, data: Data{'data', [B,data:time:?,data:feature:2], float32}, aux: Data{'aux', [B,aux:feature:1], float32}",
     );
@@ -108,14 +108,16 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('getAllDimensionTags: batch, one time Dim per sequence key (shared through dim_tags), feature Dims', () => {
-    const ext = new ExternData({ data: { dim: 2, shape: [null, 2] }, classes: { dim: 4, sparse: true, shape: [null] }, spk: { dim: 2 } });
+    const ext = new ExternData({ data: { data: { dim: 2, shape: [null, 2] }, classes: { dim: 4, sparse: true, shape: [null] }, spk: { dim: 2 } } });
     const tags = ext.getAllDimensionTags();
     expect(tags[0]).toBe(batchDim);
     expect(tags.map((d) => d.toString())).toEqual(['batch:?', 'data:time:?', 'data:feature:2', 'classes:time:?', 'spk:feature:2']);
     expect(ext.getAllDimensionTags({ allowSameFeatureDim: true }).map((d) => d.toString())).toEqual(['batch:?', 'data:time:?', 'data:feature:2', 'classes:time:?']);
     const shared = new ExternData({
-      data: { dim_tags: [{ kind: 'batch' }, { description: 'time' }, { description: 'feature', dimension: 3, kind: 'feature' }] },
-      classes: { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse_dim: { description: 'phones', dimension: 5 } },
+      data: {
+        data: { dim_tags: [{ kind: 'batch' }, { description: 'time' }, { description: 'feature', dimension: 3, kind: 'feature' }] },
+        classes: { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse_dim: { description: 'phones', dimension: 5 } },
+      },
     });
     const t = shared.getAllDimensionTags();
     expect(t.map((d) => d.description)).toEqual(['batch', 'time', 'feature']);

@@ -74,7 +74,7 @@ function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayer
   const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
   const sources = fromList.map((r) => parseSource(net, r, name));
   if (sources.length === 0 && cls.sources !== 'none' && !cls.optionalSources) {
-    throw new CannotHandleUndefinedSourcesError(name, raw as Record<string, unknown>, `Network '${net.name}'.`);
+    throw new CannotHandleUndefinedSourcesError({ layerName: name, layerDesc: raw as Record<string, unknown>, extendedInfo: `Network '${net.name}'.` });
   }
   for (const key of cls.refKeys ?? []) if (typeof own[key] === 'string') sources.push(parseSource(net, own[key], name));
   return { entry, own, sources, nFrom: fromList.length };
@@ -96,7 +96,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
-  if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError(name, stack.slice(stack.indexOf(name)), net.name);
+  if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError({ layerName: name, constructionStack: stack.slice(stack.indexOf(name)), networkName: net.name });
   const raw = net.netDict[name];
   if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
   const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
@@ -299,7 +299,7 @@ function sourceChain(net: LayerGraph, sources: readonly SourceRef[]): string {
  * @throws ExternDataKeyError naming the layer, the key and the known keys.
  */
 function externDataOf(net: LayerGraph, key: string, where: string): Data {
-  if (!net.externData.hasData(key)) throw new ExternDataKeyError(key, net.externData.keys, `${where} extern_data`);
+  if (!net.externData.hasData(key)) throw new ExternDataKeyError({ key, known: net.externData.keys, where: `${where} extern_data` });
   return net.externData.getData(key);
 }
 

@@ -112,7 +112,7 @@ export function runNodes(
       outs.set(node.name, out);
     } catch (e) {
       const summaries = node.sources.map((s, i) => ({ source: sourceName(s), summary: summarizeTensor(sources[i]!.value) }));
-      if (isUntypedError(e)) throw new LayerExecutionError(`${namePrefix}${node.name}`, node.entry.class, summaries, e);
+      if (isUntypedError(e)) throw new LayerExecutionError({ layerName: `${namePrefix}${node.name}`, layerClass: node.entry.class, inputs: summaries, cause: e });
       if (e !== null && typeof e === 'object' && !(e instanceof NetworkError)) {
         attachLayerFailure(e, { layerName: `${namePrefix}${node.name}`, layerClass: node.entry.class, inputs: summaries });
       }

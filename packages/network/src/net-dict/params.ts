@@ -65,13 +65,13 @@ export function setParamValuesByDict(net: LayerGraph, values: Readonly<Record<st
       const v = own.get(paramName);
       if (!v) {
         if (opts.ignoreNonExisting) continue;
-        throw new ParamNotFoundError(layerName, paramName, [...own.keys()]);
+        throw new ParamNotFoundError({ layerName, paramName, known: [...own.keys()] });
       }
       if (isParamValue(value)) {
-        if (!shapesEqual(value.shape, v.shape)) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.shape);
+        if (!shapesEqual(value.shape, v.shape)) throw new ParamShapeMismatchError({ layerName, paramName, expected: v.shape, received: value.shape });
         plan.push([v, value.data]);
       } else {
-        if (value.length !== sizeOf(v.shape)) throw new ParamShapeMismatchError(layerName, paramName, v.shape, value.length);
+        if (value.length !== sizeOf(v.shape)) throw new ParamShapeMismatchError({ layerName, paramName, expected: v.shape, received: value.length });
         plan.push([v, value]);
       }
     }
