@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { setBackend } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Layer } from '@strata/core';
+import { argsFromEntry, Layer } from '@strata/core';
+import { lossClass } from '@strata/losses';
 import { Engine } from '@strata/engine';
 import { isModel, LayerModel, type Model, type NetDict, NetDictNetwork } from '@strata/network';
 import { type Config, ConfigError, importDefault } from './config.js';
@@ -48,7 +49,9 @@ export async function buildModel(config: Config, modelModule?: string): Promise<
     typeof v !== 'function' ? v : (v as { prototype?: unknown }).prototype instanceof Layer ? new (v as new () => Layer)() : (v as (a: object) => unknown)({ epoch: 0, step: 0 });
   if (isModel(made)) return made;
   if (made instanceof Layer) {
-    const loss = config.loss === undefined ? undefined : { class: config.loss, target: config.target, options: camelKeys(config.loss_opts ?? {}) };
+    // loss_opts in RETURNN's keys (label_smoothing), checked against the loss class's own options.
+    const options = config.loss === undefined ? {} : argsFromEntry(lossClass(config.loss), config.loss_opts ?? {}, `Config '${config.path}' "loss_opts": `, []);
+    const loss = config.loss === undefined ? undefined : { class: config.loss, target: config.target, options };
     return new LayerModel({ layer: made, externData: config.extern_data, loss });
   }
   throw new ConfigError(`${source.what} must give a Model or a Layer (or a function returning one). Received: ${typeof made === 'object' ? (made?.constructor?.name ?? 'null') : typeof made}.`);

@@ -151,7 +151,7 @@ export function resolveArgs<A extends object>(layer: string, options: LayerOptio
  * @throws LayerArgumentError naming the key in RETURNN's spelling: `where` + `n_out must be a positive integer. Received: n_out=0.`,
  *   or an unknown key with the keys the class takes.
  */
-export function argsFromEntry(spec: LayerSpec, own: Readonly<Record<string, unknown>>, where: string, commonKeys: readonly string[]): Record<string, unknown> {
+export function argsFromEntry(spec: Pick<LayerSpec, 'options'>, own: Readonly<Record<string, unknown>>, where: string, commonKeys: readonly string[]): Record<string, unknown> {
   const byKey = new Map(Object.entries(spec.options).flatMap(([arg, o]) => (o.returnn ? [[o.returnn, [arg, o] as const]] : [])));
   const unknown = Object.keys(own).filter((k) => !byKey.has(k));
   if (unknown.length) {

@@ -149,6 +149,6 @@ describe('normalization: frames (RETURNN default) or sequences', () => {
     expect(sum).toBeCloseTo(want, 5);
     expect(ops.item(perFrame.lossForReport)).toBeCloseTo(want / 3, 5);
     expect(ops.item(perSeq.lossForReport)).toBeCloseTo(want / 2, 5);
-    expect(() => new CrossEntropyLoss({ normalization: 'words' as never })).toThrow(/normalization must be 'frames' or 'sequences'/);
+    expect(() => new CrossEntropyLoss({ normalization: 'words' as never })).toThrow(/ce: normalization must be one of 'frames', 'sequences'. Received: normalization="words"/);
   });
 });

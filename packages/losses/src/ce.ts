@@ -1,8 +1,8 @@
 import { formatShape, ops, shapesEqual, type Tensor } from '@strata/backend';
+import { type LayerOptions, option, schemas, sequenceMask } from '@strata/core';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { frameErrors } from './frame-error.js';
-import { isSparse, Loss, type LossInput, type LossOptions } from './loss.js';
-import { sequenceMask } from '@strata/core';
+import { isSparse, Loss, LOSS_OPTIONS, type LossInput, type LossOptions } from './loss.js';
 import { maskForRank, targetFrameCount } from './sequence-mask.js';
 
 /** Options of {@link CrossEntropyLoss}. */
@@ -61,13 +61,15 @@ export class CrossEntropyLoss extends Loss {
   /** Label smoothing `ε` (0: none). */
   readonly labelSmoothing: number;
 
+  /** The base options and `labelSmoothing` (RETURNN `label_smoothing`). */
+  static override readonly options: LayerOptions = {
+    ...LOSS_OPTIONS,
+    labelSmoothing: option(schemas.rate(), { default: 0, returnn: 'label_smoothing' }),
+  };
+
   constructor(opts: CrossEntropyLossOptions = {}) {
     super(opts);
-    const ls = opts.labelSmoothing ?? 0;
-    if (!(ls >= 0 && ls < 1)) {
-      throw new LossArgumentError(`labelSmoothing must be in [0, 1). Received: labelSmoothing=${ls}`);
-    }
-    this.labelSmoothing = ls;
+    this.labelSmoothing = opts.labelSmoothing ?? 0;
   }
 
   computeSum(input: LossInput, target: Tensor, targetSeqLens?: Tensor): Tensor {

@@ -1,9 +1,10 @@
 import { ops, type Tensor } from '@strata/backend';
+import { type LayerOptions, option, schemas } from '@strata/core';
 import { PROBABILITY_EPSILON } from './ce.js';
 import { ctcLossSum, type CtcLossOptions } from './ctc.js';
 import { editDistanceOps } from './edit-distance-ops.js';
 import { LossArgumentError, LossShapeError } from './errors.js';
-import { Loss, type LossInput, type LossOptions } from './loss.js';
+import { Loss, LOSS_OPTIONS, type LossInput, type LossOptions } from './loss.js';
 import { seqLensOrFull, targetFrameCount } from './sequence-mask.js';
 
 /** Options of {@link CtcLoss}: those of every loss plus `blankIndex` and `zeroInfinity` of {@link ctcLoss}. */
@@ -53,11 +54,15 @@ export class CtcLoss extends Loss {
   /** Replace the loss of impossible sequences by 0 (PyTorch's `zero_infinity`). */
   readonly zeroInfinity: boolean;
 
+  /** The base options, `blankIndex` (`blank_index`, default the last class) and `zeroInfinity` (`zero_infinity`). */
+  static override readonly options: LayerOptions = {
+    ...LOSS_OPTIONS,
+    blankIndex: option(schemas.nonNegativeInt().optional(), { returnn: 'blank_index' }),
+    zeroInfinity: option(schemas.boolean(), { default: false, returnn: 'zero_infinity' }),
+  };
+
   constructor(opts: CtcLossArgs = {}) {
     super(opts);
-    if (opts.blankIndex !== undefined && !(Number.isInteger(opts.blankIndex) && opts.blankIndex >= 0)) {
-      throw new LossArgumentError(`ctc: blankIndex must be a non-negative integer class index. Received: blankIndex=${opts.blankIndex}`);
-    }
     this.blankIndex = opts.blankIndex;
     this.zeroInfinity = opts.zeroInfinity ?? false;
   }

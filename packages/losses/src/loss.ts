@@ -1,4 +1,6 @@
 import { ops, type Tensor } from '@strata/backend';
+import { LayerArgumentError, type LayerOptions, option, resolveArgs, schemas } from '@strata/core';
+import { z } from 'zod';
 import { LossArgumentError } from './errors.js';
 
 /**
@@ -35,6 +37,13 @@ export interface LossOptions {
   normalization?: 'frames' | 'sequences';
 }
 
+/** The options of every loss, in both vocabularies (the `loss_opts` keys are RETURNN's where RETURNN has them). */
+export const LOSS_OPTIONS = {
+  scale: option(schemas.number(), { default: 1, returnn: 'scale' }),
+  name: option(z.string({ error: 'must be a string' }).optional()),
+  normalization: option(schemas.oneOf(['frames', 'sequences']), { default: 'frames', returnn: 'normalization' }),
+} satisfies LayerOptions;
+
 /**
  * The base class of all losses (RETURNN's `TFNetworkLayer.Loss`).
  *
@@ -58,13 +67,25 @@ export abstract class Loss {
   /** `frames` or `sequences`, see {@link LossOptions.normalization}. */
   readonly normalization: 'frames' | 'sequences';
 
+  /**
+   * The loss's options in both vocabularies: the constructor's (camelCase)
+   * and RETURNN's `loss_opts` keys (`returnn`), with schemas and defaults.
+   * Subclasses extend it with their own; net dicts check `loss_opts` against it.
+   */
+  static readonly options: LayerOptions = LOSS_OPTIONS;
+
   constructor(opts: LossOptions = {}) {
-    this.scale = opts.scale ?? 1;
-    this.name = opts.name ?? (this.constructor as typeof Loss).className;
-    this.normalization = opts.normalization ?? 'frames';
-    if (this.normalization !== 'frames' && this.normalization !== 'sequences') {
-      throw new LossArgumentError(`normalization must be 'frames' or 'sequences'. Received: normalization=${JSON.stringify(opts.normalization)}.`);
+    const cls = this.constructor as typeof Loss;
+    let a: Required<Pick<LossOptions, 'scale' | 'normalization'>> & LossOptions;
+    try {
+      a = resolveArgs(cls.className, cls.options, opts) as typeof a;
+    } catch (e) {
+      if (e instanceof LayerArgumentError) throw new LossArgumentError(e.message);
+      throw e;
     }
+    this.scale = a.scale;
+    this.name = a.name ?? cls.className;
+    this.normalization = a.normalization;
   }
 
   /**

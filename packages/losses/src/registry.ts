@@ -3,6 +3,7 @@ import { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
 import { EditDistanceLoss } from './edit-distance-loss.js';
 import { UnknownLossError } from './errors.js';
 import { L1Loss } from './l1.js';
+import type { LayerOptions } from '@strata/core';
 import type { Loss, LossOptions } from './loss.js';
 import { MeanSquaredErrorLoss } from './mse.js';
 
@@ -25,6 +26,26 @@ const FACTORIES: { [N in LossName]: (opts: LossOptionsByName[N]) => Loss } = {
   ctc: (o) => new CtcLoss(o),
   edit_distance: (o) => new EditDistanceLoss(o),
 };
+
+/** A loss class: constructed with its options; `options` declares them in both vocabularies (camelCase, RETURNN's `loss_opts`). */
+export type LossClass = { new (opts: LossOptions): Loss; readonly className: string; readonly options: LayerOptions };
+
+const CLASSES: Record<LossName, LossClass> = {
+  ce: CrossEntropyLoss,
+  mse: MeanSquaredErrorLoss,
+  l1: L1Loss,
+  ctc: CtcLoss,
+  edit_distance: EditDistanceLoss,
+};
+
+/**
+ * The class of loss `name` (its `options` say which `loss_opts` keys it takes).
+ * @throws UnknownLossError for a name that is not registered; the message lists the known names.
+ */
+export function lossClass(name: string): LossClass {
+  if (!Object.prototype.hasOwnProperty.call(CLASSES, name)) throw new UnknownLossError({ lossName: name, knownNames: LOSS_NAMES });
+  return CLASSES[name as LossName];
+}
 
 /** The registered loss names, in registry order. */
 export const LOSS_NAMES: readonly LossName[] = Object.keys(FACTORIES) as LossName[];

@@ -40,7 +40,7 @@ describe('layer registry', () => {
   it('knows every built-in layer class', () => {
     expect(registeredLayerClasses().sort()).toEqual(
       [
-        ...['Activation', 'BatchNorm', 'Combine', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'Reshape', 'SplitDims', 'Softmax'],
+        ...['Activation', 'BatchNorm', 'Combine', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
         ...['LayerNorm', 'Conv1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
       ].sort(),
     );

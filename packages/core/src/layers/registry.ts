@@ -10,7 +10,7 @@ import { dropoutLayer } from './dropout.js';
 import { linearLayer } from './linear.js';
 import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
 import { pool2dLayer } from './pool2d.js';
-import { Rec } from './rec/index.js';
+import { recLayer, rnnCellLayer } from './rec/index.js';
 import { conv1dLayer } from './seq/conv1d.js';
 import {
   dotAttentionLayer,
@@ -54,7 +54,8 @@ const BUILT_IN: readonly LayerSpec[] = [
   // Sequence family.
   layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Recurrent family.
-  ...[Rec].map(classOnly),
+  recLayer,
+  rnnCellLayer,
 ];
 
 const classes = new Map<string, LayerClass>();

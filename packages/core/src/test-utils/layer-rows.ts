@@ -17,6 +17,7 @@ import { Linear } from '../layers/linear.js';
 import { Flatten, MergeDims } from '../layers/merge-dims.js';
 import { Pool2D } from '../layers/pool2d.js';
 import { Rec } from '../layers/rec/rec.js';
+import { RnnCell } from '../layers/rec/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { seqRows } from './seq-rows.js';
@@ -263,6 +264,25 @@ export const rows: Row[] = [
         : unit === 'gru'
           ? tfl.layers.gru({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid' })
           : tfl.layers.simpleRNN({ units: 4, returnSequences: true }),
+  })),
+  ...(['lstm', 'gru', 'rnn'] as const).map((unit) => ({
+    // One frame from zero states: the recurrent layer over a one-frame sequence.
+    name: `RnnCell ${unit}`,
+    make: () => new RnnCell({ unit, units: 4 }),
+    inputs: [[2, 3]],
+    // tfjs-layers' cell, called once on zero states (its RNN over one frame fails to differentiate: an empty Unpack gradient).
+    refLayer: (): RefLayer => {
+      const cell =
+        unit === 'lstm'
+          ? tfl.layers.lstmCell({ units: 4, recurrentActivation: 'sigmoid' })
+          : unit === 'gru'
+            ? tfl.layers.gruCell({ units: 4, recurrentActivation: 'sigmoid' })
+            : tfl.layers.simpleRNNCell({ units: 4 });
+      const states = unit === 'lstm' ? 2 : 1;
+      cell.build([2, 3]);
+      const step = (x: tf.Tensor) => (cell.call([x, ...Array.from({ length: states }, () => tf.zeros([x.shape[0]!, 4]))], {}) as tf.Tensor[])[0]!;
+      return { apply: ((x: tf.Tensor) => step(x)) as RefLayer['apply'], setWeights: (w) => cell.setWeights(w), get trainableWeights() { return cell.trainableWeights; } };
+    },
   })),
   {
     name: 'Rec lstm backward (direction -1)',

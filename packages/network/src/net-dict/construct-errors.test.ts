@@ -38,7 +38,7 @@ describe('net-dict construction errors name the referring entry', () => {
   it('a bad loss option: NetDictError naming the entry, the loss and the snake_case key', () => {
     expect(() => build(mlp({ loss_opts: { label_smoothing: 2 } }))).toThrow(NetDictError);
     expect(() => build(mlp({ loss_opts: { label_smoothing: 2 } }))).toThrow(
-      `Net dict entry 'output': "loss": "ce" with "loss_opts": {"label_smoothing":2}: label_smoothing must be in [0, 1). Received: label_smoothing=2`,
+      `Net dict entry 'output': "loss": "ce" with "loss_opts": {"label_smoothing":2}: label_smoothing must be a number in [0, 1). Received: label_smoothing=2.`,
     );
     // A valid option still reaches the loss.
     expect(build(mlp({ loss_opts: { label_smoothing: 0.1 } })).lossNodes()).toHaveLength(1);

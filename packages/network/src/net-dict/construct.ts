@@ -1,5 +1,5 @@
-import { concatShape, Data, Dim, Layer, LayerError, type SymbolicShape } from '@strata/core';
-import { getLoss, L2, LossError, LossHolder, type Loss } from '@strata/losses';
+import { argsFromEntry, concatShape, Data, Dim, Layer, LayerError, type SymbolicShape } from '@strata/core';
+import { getLoss, L2, type Loss, lossClass, LossError, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
 import { ExternDataKeyError } from '../extern-data/errors.js';
@@ -155,7 +155,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   try {
     layer = shared ?? cls.create(ctx);
   } catch (e) {
-    throw entryError(e, name, ctx.entry, '', cls.fromSpec);
+    throw entryError(e, name, ctx.entry, '');
   }
   if (!shared) {
     if (entry.trainable === false) layer.trainable = false;
@@ -252,23 +252,13 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
 
 /**
  * A layer's argument error (LayerError) as a NetDictError naming entry
- * `name`, with the layer's camelCase option names written as the entry's
- * snake_case keys (`numHeads` → `num_heads`); other errors are returned unchanged.
+ * `name`: layers made from a spec already speak RETURNN's keys (their
+ * options carry them), so the message is kept as it is; other errors are
+ * returned unchanged.
  */
-function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string, fromSpec = false): unknown {
+function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string): unknown {
   if (!(e instanceof LayerError)) return e;
-  const message = fromSpec ? e.message : snakeKeysIn(e.message, Object.keys(entry));
-  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${message}${suffix}`);
-}
-
-/** `message` with the camelCase form of each snake_case key in `keys` replaced by the key. */
-function snakeKeysIn(message: string, keys: readonly string[]): string {
-  let m = message;
-  for (const key of keys) {
-    const camel = camelKey(key);
-    if (camel !== key) m = m.replace(new RegExp(`\\b${camel}\\b`, 'g'), key);
-  }
-  return m;
+  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${e.message}${suffix}`);
 }
 
 /**
@@ -304,24 +294,19 @@ function externDataOf(net: LayerGraph, key: string, where: string): Data {
 }
 
 /**
- * The loss of entry `name` (`"loss"` with its `"loss_opts"`).
- * @throws NetDictError naming the entry, for an unknown loss or a bad option
- *   (the loss's message, with the option under its snake_case net-dict key).
+ * The loss of entry `name` (`"loss"` with its `"loss_opts"`): the options
+ * are checked against the loss class's own (their RETURNN keys, such as
+ * `label_smoothing`), so an unknown or bad key is an error, not ignored.
+ * @throws NetDictError naming the entry, the loss and the option in its `loss_opts` spelling.
  */
 function lossOf(name: string, loss: string, opts: Record<string, unknown> | undefined): Loss {
   try {
-    return getLoss(loss, camelKeys(opts ?? {}) as never);
+    const cls = lossClass(loss);
+    return getLoss(loss, argsFromEntry(cls, opts ?? {}, '', []) as never);
   } catch (e) {
-    if (!(e instanceof LossError)) throw e;
-    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${snakeKeysIn(e.message, Object.keys(opts ?? {}))}`);
+    if (!(e instanceof LossError) && !(e instanceof LayerError)) throw e;
+    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${e.message}`);
   }
-}
-
-const camelKey = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** RETURNN writes loss options in snake_case (`label_smoothing`); Strata's loss classes take camelCase. */
-function camelKeys(opts: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [camelKey(k), v]));
 }
 
 /**

@@ -1,50 +1,14 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Copy, Data, Rec, type RecUnit as CellUnit, RnnCell, sequenceMask } from '@strata/core';
+import { Copy, Data, type RnnCell, rnnCellLayer, sequenceMask, UNIT_ALIASES } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import { evaluateDefault } from './forward.js';
 import { type EvalEnv, firstSourceLens, type LayerCreateContext, type LayerOutput, sourceLens } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { nOutOf } from './n-out.js';
 import { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';
+import { netDictClassOf } from './spec-class.js';
 import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
-
-/**
- * RETURNN unit names and the Strata cell they run. RETURNN's LSTM variants
- * (`nativelstm2`, `lstmblock`, `cudnnlstm`, ...) are implementations of the
- * same function; `lstmp` runs as a plain LSTM (no projection).
- */
-export const UNIT_ALIASES: Record<string, CellUnit> = {
-  lstm: 'lstm',
-  nativelstm: 'lstm',
-  nativelstm2: 'lstm',
-  lstmp: 'lstm',
-  standardlstm: 'lstm',
-  basiclstm: 'lstm',
-  lstmblock: 'lstm',
-  blocklstm: 'lstm',
-  cudnnlstm: 'lstm',
-  lstmcell: 'lstm',
-  gru: 'gru',
-  grublock: 'gru',
-  cudnngru: 'gru',
-  grucell: 'gru',
-  rnn: 'rnn',
-  basicrnn: 'rnn',
-  vanillarnn: 'rnn',
-  rnncell: 'rnn',
-};
-
-function cellUnit(name: string, unit: string): CellUnit {
-  const u = UNIT_ALIASES[unit.toLowerCase()];
-  if (!u) {
-    throw new NetDictError(`Layer '${name}': unknown rec unit '${unit}'. Known units: ${Object.keys(UNIT_ALIASES).join(', ')}, or a unit net dict.`);
-  }
-  return u;
-}
-
-const nOut = (c: LayerCreateContext): number => nOutOf(c);
 
 /** Lengths of the time axis of the first source that has them. */
 
@@ -64,23 +28,20 @@ const frameTemplate = (name: string, shape: (number | null)[], dtype: Data['dtyp
  * `softmax_over_spatial`, `dot_attention`, `generic_attention`, `reduce_out`.
  */
 export function registerRecClasses(): void {
+  // `rec` with a unit net dict (a sub-network per frame); with a cell name (`"lstm"`) it is core's `Rec` (recLayer).
   registerNetDictClass('rec', {
     sources: 'concat',
     optionalSources: true,
     searchChoices: (layer) => layer instanceof RecUnit && [...layer.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice'),
     seqLens: 'input',
     options: z.strictObject({
-      unit: z.union([z.string(), z.record(z.string(), z.unknown())]),
-      direction: z.union([z.literal(1), z.literal(-1)]).optional(),
+      unit: z.record(z.string(), z.unknown(), { error: `must be a unit net dict (an object of layer entries) or a cell name (${Object.keys(UNIT_ALIASES).join(', ')})` }),
       // A number of frames (RETURNN's string forms such as "max_len_from('base:encoder')" are not evaluated;
       // without max_seq_len a search stops at twice the longest base: sequence plus 10).
       max_seq_len: z.number().int().positive().optional(),
     }),
     create: (c) => {
-      const unit = c.entry.unit as string | Record<string, unknown>;
-      if (typeof unit === 'string') {
-        return new Rec({ name: c.name, unit: cellUnit(c.name, unit), units: nOut(c), direction: c.entry.direction as 1 | -1 | undefined });
-      }
+      const unit = c.entry.unit as Record<string, unknown>;
       return new RecUnit({
         name: c.name,
         unit: unit as never,
@@ -96,17 +57,15 @@ export function registerRecClasses(): void {
       return new Data({ name: c.name, dims: [c.layer.timeDim, ...f.dims], dtype: f.dtype, sparseDim: f.sparseDim });
     },
     evaluate: (env) => {
-      const unit = env.node.layer;
-      if (!(unit instanceof RecUnit)) return evaluateDefault(env);
+      const unit = env.node.layer as RecUnit;
       const search = (env.ctx as { search?: boolean }).search ?? false;
       return search && !unit.hasSources ? runSearch(unit, env) : unit.run(env);
     },
   });
 
+  // One frame of a cell (core's RnnCell, its options from rnnCellLayer); the state goes from frame to frame as `state:<layer>:<i>`.
   registerNetDictClass('rnn_cell', {
-    sources: 'concat',
-    options: z.strictObject({ unit: z.string() }),
-    create: (c) => new RnnCell({ name: c.name, unit: cellUnit(c.name, c.entry.unit as string), units: nOut(c) }),
+    ...netDictClassOf(rnnCellLayer),
     evaluate: ({ node, sources, inputs, outs }) => {
       const cell = node.layer as RnnCell;
       const xs = sources.map((s) => s.value);

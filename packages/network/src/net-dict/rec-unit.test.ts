@@ -48,7 +48,7 @@ describe('rec with a cell unit (BLSTM)', () => {
   });
 
   it('rejects an unknown unit with the list of known ones', () => {
-    expect(() => build({ output: { class: 'rec', unit: 'mystery', n_out: 3 } } as never)).toThrow(/unknown rec unit 'mystery'. Known units: lstm, nativelstm/);
+    expect(() => build({ output: { class: 'rec', unit: 'mystery', n_out: 3 } } as never)).toThrow(/\(class 'rec'\): unit must be a unit net dict or one of lstm, nativelstm, .*Received: unit="mystery"/);
   });
 });
 

@@ -1,16 +1,24 @@
 import { ops, type Tensor } from '@strata/backend';
-import { InputShapeError, LayerArgumentError } from '../../errors.js';
+import { z } from 'zod';
+import { InputShapeError } from '../../errors.js';
 import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option } from '../../layer-spec.js';
 import { sequenceMask } from '../../sequence-mask.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 import { many } from '../util.js';
-import { RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
+import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
 export interface RecArgs extends RecurrentArgs {
   /** 1: forward in time; -1: backward, each sequence from its own last valid frame (RETURNN `direction`). Default 1. */
   direction?: 1 | -1;
 }
+
+/** Rec's arguments: the recurrent ones, and the direction. */
+const REC_OPTIONS = {
+  ...RECURRENT_OPTIONS,
+  direction: option(z.union([z.literal(1), z.literal(-1)], { error: 'must be 1 (forward) or -1 (backward)' }), { default: 1, returnn: 'direction' }),
+} satisfies LayerOptions;
 
 /**
  * A recurrent layer over the time axis (RETURNN `rec` layer with
@@ -44,12 +52,8 @@ export class Rec extends RecurrentLayer {
   readonly direction: 1 | -1;
 
   constructor(args: RecArgs) {
-    super(args);
-    const direction = args.direction ?? 1;
-    if (direction !== 1 && direction !== -1) {
-      throw new LayerArgumentError(`Rec: direction must be 1 (forward) or -1 (backward). Received: direction=${String(args.direction)}.`);
-    }
-    this.direction = direction;
+    super(args, REC_OPTIONS);
+    this.direction = args.direction ?? 1;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -112,3 +116,15 @@ export class Rec extends RecurrentLayer {
     return { ...super.getConfig(), direction: this.direction };
   }
 }
+
+/**
+ * RETURNN's `rec` with a cell `unit` name (`"lstm"`, `"nativelstm2"`, `"gru"`, ...):
+ * the cell over time, masked by the input's lengths. A `unit` net dict is the
+ * network's `rec` class (a sub-network per frame).
+ */
+export const recLayer: LayerSpec = {
+  cls: Rec,
+  options: REC_OPTIONS,
+  checks: RECURRENT_CHECKS,
+  netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true },
+};

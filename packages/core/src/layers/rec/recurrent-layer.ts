@@ -1,7 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
-import { LayerArgumentError } from '../../errors.js';
+import { z } from 'zod';
 import { type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
 import { Layer, type LayerArgs, type LayerConfig } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, option, resolveArgs, schemas } from '../../layer-spec.js';
 import type { Variable } from '../../variable.js';
 import type { RecCell } from './cell.js';
 import { gruCell } from './gru-cell.js';
@@ -13,6 +14,68 @@ import { simpleRnnCell } from './simple-rnn-cell.js';
 export const REC_UNITS = ['lstm', 'gru', 'rnn'] as const;
 /** A cell name: `lstm`, `gru` or `rnn` (SimpleRNN). */
 export type RecUnit = (typeof REC_UNITS)[number];
+
+/**
+ * RETURNN unit names and the cell they run. RETURNN's LSTM variants
+ * (`nativelstm2`, `lstmblock`, `cudnnlstm`, ...) are implementations of the
+ * same function; `lstmp` runs as a plain LSTM (no projection). Case-insensitive.
+ */
+export const UNIT_ALIASES: Readonly<Record<string, RecUnit>> = {
+  lstm: 'lstm',
+  nativelstm: 'lstm',
+  nativelstm2: 'lstm',
+  lstmp: 'lstm',
+  standardlstm: 'lstm',
+  basiclstm: 'lstm',
+  lstmblock: 'lstm',
+  blocklstm: 'lstm',
+  cudnnlstm: 'lstm',
+  lstmcell: 'lstm',
+  gru: 'gru',
+  grublock: 'gru',
+  cudnngru: 'gru',
+  grucell: 'gru',
+  rnn: 'rnn',
+  basicrnn: 'rnn',
+  vanillarnn: 'rnn',
+  rnncell: 'rnn',
+};
+
+/** An initializer {@link recInitializer} takes (the shared ones and `orthogonal`). */
+const recInit = () =>
+  z.custom(
+    (v) => {
+      try {
+        recInitializer(v as InitializerSpec);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an initializer name such as glorot_uniform, orthogonal, zeros, or an initializer' },
+  );
+
+/** The arguments of {@link Rec} and {@link RnnCell} in both vocabularies. */
+export const RECURRENT_OPTIONS = {
+  unit: option(schemas.oneOf(REC_UNITS), {
+    returnn: 'unit',
+    returnnSchema: z.string().refine((u) => UNIT_ALIASES[u.toLowerCase()] !== undefined, {
+      error: `must be a unit net dict or one of ${Object.keys(UNIT_ALIASES).join(', ')} (any case)`,
+    }),
+    fromReturnn: (u) => UNIT_ALIASES[(u as string).toLowerCase()],
+  }),
+  units: option(schemas.positiveInt(), { returnn: 'n_out' }),
+  kernelInitializer: option(recInit(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  recurrentInitializer: option(recInit(), { default: 'orthogonal', returnn: 'recurrent_weights_init' }),
+  biasInitializer: option(recInit(), { default: 'zeros', returnn: 'bias_init' }),
+  unitForgetBias: option(schemas.boolean(), { default: true }),
+  resetAfter: option(schemas.boolean(), { default: false }),
+} satisfies LayerOptions;
+
+/** `resetAfter` is a GRU option. */
+export const RECURRENT_CHECKS: readonly LayerCheck[] = [
+  (a, name) => (a.resetAfter && a.unit !== 'gru' ? `${name('resetAfter')} applies to ${name('unit')} 'gru' only; remove it. Received: ${name('unit')}=${JSON.stringify(a.unit)}, ${name('resetAfter')}=true.` : undefined),
+];
 
 /** Arguments shared by {@link Rec} and {@link RnnCell}. */
 export interface RecurrentArgs extends LayerArgs {
@@ -39,7 +102,8 @@ export interface RecurrentArgs extends LayerArgs {
  * initializers and config, and the input projection.
  *
  * @throws LayerArgumentError for an unknown `unit`, non-positive `units`, or
- *   `resetAfter` with a unit other than `gru` (messages start with the class name).
+ *   `resetAfter` with a unit other than `gru` (messages start with the class name;
+ *   see {@link RECURRENT_OPTIONS}).
  */
 export abstract class RecurrentLayer extends Layer {
   readonly unit: RecUnit;
@@ -54,27 +118,18 @@ export abstract class RecurrentLayer extends Layer {
   recurrentKernel!: Variable;
   bias!: Variable;
 
-  constructor(args: RecurrentArgs) {
+  constructor(args: RecurrentArgs, options: LayerOptions = RECURRENT_OPTIONS) {
     super(args);
-    const cls = (this.constructor as typeof Layer).className;
-    if (!(REC_UNITS as readonly string[]).includes(args.unit)) {
-      throw new LayerArgumentError(`${cls}: unit must be one of ${REC_UNITS.join(', ')}. Received: unit=${JSON.stringify(args.unit)}.`);
-    }
-    if (!Number.isInteger(args.units) || args.units <= 0) {
-      throw new LayerArgumentError(`${cls}: units (n_out) must be a positive integer. Received: units=${String(args.units)}.`);
-    }
-    if (args.resetAfter && args.unit !== 'gru') {
-      throw new LayerArgumentError(`${cls}: resetAfter applies to unit 'gru' only; remove it. Received: unit='${args.unit}', resetAfter=true.`);
-    }
-    this.unit = args.unit;
-    this.units = args.units;
-    this.unitForgetBias = args.unitForgetBias ?? true;
-    this.resetAfter = args.resetAfter ?? false;
+    const a = resolveArgs((this.constructor as typeof Layer).className, options, args, RECURRENT_CHECKS) as Required<RecurrentArgs>;
+    this.unit = a.unit;
+    this.units = a.units;
+    this.unitForgetBias = a.unitForgetBias;
+    this.resetAfter = a.resetAfter;
     this.cell =
       this.unit === 'lstm' ? lstmCell({ unitForgetBias: this.unitForgetBias }) : this.unit === 'gru' ? gruCell({ resetAfter: this.resetAfter }) : simpleRnnCell();
-    this.kernelInit = recInitializer(args.kernelInitializer ?? 'glorot_uniform');
-    this.recurrentInit = recInitializer(args.recurrentInitializer ?? 'orthogonal');
-    this.biasInit = recInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelInit = recInitializer(a.kernelInitializer);
+    this.recurrentInit = recInitializer(a.recurrentInitializer);
+    this.biasInit = recInitializer(a.biasInitializer);
   }
 
   /** Creates `kernel`, `recurrent_kernel` and `bias` for inputs of `features` features. */

@@ -3,7 +3,8 @@ import { InputShapeError } from '../../errors.js';
 import type { CallContext, SymbolicShape } from '../../layer.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 import { many } from '../util.js';
-import { RecurrentLayer } from './recurrent-layer.js';
+import type { LayerSpec } from '../../layer-spec.js';
+import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer } from './recurrent-layer.js';
 
 /**
  * One step of a recurrent cell (RETURNN `rnn_cell`, TF `RNNCell`): the cell
@@ -53,3 +54,16 @@ export class RnnCell extends RecurrentLayer {
     return [...xShape.slice(0, -1), this.units];
   }
 }
+
+/**
+ * RnnCell's vocabulary: RETURNN's `rnn_cell` options (`unit`, `n_out`,
+ * initializers). Its net-dict class (which carries the cell state from frame
+ * to frame) is registered by @strata/network from this spec; it has no name
+ * of its own here (`names: []`).
+ */
+export const rnnCellLayer: LayerSpec = {
+  cls: RnnCell,
+  options: RECURRENT_OPTIONS,
+  checks: RECURRENT_CHECKS,
+  netDict: { names: [], sources: 'concat' },
+};
