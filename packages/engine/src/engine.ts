@@ -201,7 +201,7 @@ export class Engine {
       for (const line of await this.preload(true)) this.log(line);
     }
     const result: TrainResult = { epochsRun: 0, resumedFrom: start, history: [] };
-    const progress = new EpochProgress(this.options.progress === false ? false : undefined);
+    const progress = new EpochProgress({ enabled: this.options.progress === false ? false : undefined });
     const trainStep = this.trainSteps.get(model, this.optimizer);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {

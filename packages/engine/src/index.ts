@@ -11,10 +11,10 @@ export {
 export { type CheckpointInfo, checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
 export type { Dataset, Example } from './dataset.js';
 export { Engine, type EngineOptions, type PredictResult, type TrainResult } from './engine.js';
-export { DataError, EngineConfigError, NonFiniteLossError } from './errors.js';
+export { DataError, EngineConfigError, NonFiniteLossError, type NonFiniteLossErrorOptions } from './errors.js';
 export * from './optimizers/index.js';
 export { preloadFromFiles, type PreloadFileOptions } from './preload.js';
-export { EpochProgress } from './progress.js';
+export { EpochProgress, type EpochProgressOptions } from './progress.js';
 export { type EvalStepFn, makeEvalStep, makeTrainStep, type StepMetrics, type TrainContext, type TrainStepFn, trainStep } from './step.js';
 export { type EvalResult, formatEpochLine, formatResult, MetricsAccumulator } from './summary.js';
 export { collateSequences, DEFAULT_BUCKET_SORT_WINDOW, type PaddedSequences, paddingStats, type SequenceBatch, type SequenceBatchOptions, type SequenceKeySpec, sequenceBatches } from './bucketing.js';

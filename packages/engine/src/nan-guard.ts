@@ -161,12 +161,13 @@ export function nonFiniteLossError(f: FailedStep): NonFiniteLossError {
       ? `Every layer output and regularization term is finite; the loss of layer '${site.layer}' is not.`
       : `Non-finite values first appear in the ${site.where} of layer '${site.layer}' ` +
         `(${site.count} of ${site.total} values, the first is ${site.value}).`;
-  return new NonFiniteLossError(
-    `The training objective became ${f.objective} in epoch ${f.epoch}, batch ${f.batch + 1}. ${where} ` +
+  return new NonFiniteLossError({
+    message:
+      `The training objective became ${f.objective} in epoch ${f.epoch}, batch ${f.batch + 1}. ${where} ` +
       `${f.lastGoodCheckpoint ? `The last good checkpoint ${f.lastGoodCheckpoint} is kept` : 'No checkpoint was written'} ` +
       `(the broken state is not saved). Lower the learning rate, or check the data for extreme values.`,
-    site?.layer ?? null,
-    f.epoch,
-    f.batch,
-  );
+    layer: site?.layer ?? null,
+    epoch: f.epoch,
+    batch: f.batch,
+  });
 }

@@ -1,10 +1,19 @@
 import cliProgress from 'cli-progress';
 
+/** Options of {@link EpochProgress}. */
+export interface EpochProgressOptions {
+  /** Whether to draw the bar. Default: when stderr is a terminal (`process.stderr.isTTY`). */
+  enabled?: boolean;
+}
+
 /** A per-epoch progress bar on stderr (only on a terminal), from `cli-progress`. */
 export class EpochProgress {
   private bar: cliProgress.SingleBar | null = null;
+  private readonly enabled: boolean;
 
-  constructor(private readonly enabled = Boolean(process.stderr.isTTY)) {}
+  constructor(options: EpochProgressOptions = {}) {
+    this.enabled = options.enabled ?? Boolean(process.stderr.isTTY);
+  }
 
   start(epoch: number, epochs: number, batches: number): void {
     if (!this.enabled) return;

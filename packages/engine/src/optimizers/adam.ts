@@ -42,7 +42,7 @@ export class Adam extends Optimizer {
   readonly epsilon: number;
 
   constructor(opts: AdamOptions = {}) {
-    super(opts, 0.001);
+    super({ ...opts, defaultLearningRate: 0.001 });
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-7;

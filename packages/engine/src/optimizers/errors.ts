@@ -6,16 +6,28 @@ export class OptimizerError extends Error {
   }
 }
 
+/** Options of {@link UnknownOptimizerError}. */
+export interface UnknownOptimizerErrorOptions {
+  /** The optimizer class asked for, as written in the config (`class`). */
+  className: string;
+  /** Every registered optimizer name, listed in the message. */
+  knownNames: readonly string[];
+}
+
 /** An optimizer class name that is not registered; the message lists the known names. */
 export class UnknownOptimizerError extends OptimizerError {
-  constructor(
-    readonly className: string,
-    readonly knownNames: readonly string[],
-  ) {
+  /** The optimizer class asked for. */
+  readonly className: string;
+  /** Every registered optimizer name. */
+  readonly knownNames: readonly string[];
+  constructor(options: UnknownOptimizerErrorOptions) {
+    const { className, knownNames } = options;
     super(
       `Unknown optimizer class ${JSON.stringify(className)}. Expected one of: ` +
         `${knownNames.map((n) => JSON.stringify(n)).join(', ')}. Received: class=${JSON.stringify(className)}`,
     );
+    this.className = className;
+    this.knownNames = knownNames;
   }
 }
 

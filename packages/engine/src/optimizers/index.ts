@@ -1,9 +1,10 @@
 export { Adam, type AdamOptions } from './adam.js';
-export { OptimizerArgumentError, OptimizerError, OptimizerStateError, UnknownOptimizerError } from './errors.js';
+export { OptimizerArgumentError, OptimizerError, OptimizerStateError, UnknownOptimizerError, type UnknownOptimizerErrorOptions } from './errors.js';
 export {
   checkPositive,
   checkUnitInterval,
   Optimizer,
+  type OptimizerBaseOptions,
   type OptimizerOptions,
   type OptimizerState,
   type SlotState,

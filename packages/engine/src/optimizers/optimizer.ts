@@ -14,6 +14,16 @@ export interface OptimizerOptions {
   weightDecay?: number;
 }
 
+/**
+ * Options of {@link Optimizer}'s constructor, what a subclass passes to
+ * `super`: the user's {@link OptimizerOptions} (any subclass options may ride
+ * along) and the subclass's default learning rate.
+ */
+export interface OptimizerBaseOptions extends OptimizerOptions {
+  /** The step size when `learningRate` is not given (Keras' defaults: 0.001 for Adam, 0.01 for SGD). Non-negative. */
+  defaultLearningRate: number;
+}
+
 /** One slot's values in a saved {@link OptimizerState}. */
 export interface SlotState {
   /** `${variable.path}/${slotName}`, e.g. `net/dense/kernel/momentum`. */
@@ -77,10 +87,11 @@ export abstract class Optimizer {
   private readonly pending = new Map<string, SlotState>();
   private pendingIterations = 0;
 
-  constructor(opts: OptimizerOptions, defaultLearningRate: number) {
-    this.lr = opts.learningRate ?? defaultLearningRate;
+  /** @throws OptimizerArgumentError for a negative `learningRate` or `weightDecay`. */
+  constructor(options: OptimizerBaseOptions) {
+    this.lr = options.learningRate ?? options.defaultLearningRate;
     checkNonNegative('learningRate', this.lr);
-    this.weightDecay = opts.weightDecay ?? 0;
+    this.weightDecay = options.weightDecay ?? 0;
     checkNonNegative('weightDecay', this.weightDecay);
   }
 

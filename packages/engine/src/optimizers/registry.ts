@@ -44,6 +44,6 @@ export function getOptimizer(config: OptimizerConfig | { class: string; [option:
     case 'sgd':
       return new SGD(opts as SGDOptions);
     default:
-      throw new UnknownOptimizerError(String(name), OPTIMIZER_NAMES);
+      throw new UnknownOptimizerError({ className: String(name), knownNames: OPTIMIZER_NAMES });
   }
 }

@@ -29,7 +29,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(opts: SGDOptions = {}) {
-    super(opts, 0.01);
+    super({ ...opts, defaultLearningRate: 0.01 });
     this.momentum = opts.momentum ?? 0;
     checkUnitInterval('momentum', this.momentum);
     this.nesterov = opts.nesterov ?? false;
