@@ -114,7 +114,8 @@ export class LayerModel implements Model {
     if (name !== OUTPUT) throw new LayerNotFoundError(`LayerModel '${this.name}' has one output, 'output'. Received: '${name}'.`);
     return this.output;
   }
-  lossNames(): string[] {
+  /** `['output']` when a loss is set, in training and in evaluation alike; `[]` otherwise. */
+  lossNames(_mode?: 'train' | 'eval'): string[] {
     return this.lossHolder ? [OUTPUT] : [];
   }
 
