@@ -4,7 +4,7 @@
  */
 import { shapesEqual } from '@strata/backend';
 import { type CheckpointEntry, OPTIMIZER_PREFIX } from './checkpoint-entries.js';
-import { CheckpointMismatchError, type TensorMismatch } from './errors.js';
+import { CheckpointMismatchError, type TensorMismatch } from './mismatch-errors.js';
 import type { NamedTensorData } from './safetensors.js';
 
 /** Options of {@link matchExactly}. */

@@ -4,12 +4,19 @@ export {
   CheckpointError,
   CheckpointFormatError,
   type CheckpointFormatErrorOptions,
-  CheckpointMismatchError,
-  type CheckpointMismatchErrorOptions,
   CheckpointNotFoundError,
   type CheckpointNotFoundErrorOptions,
-  type TensorMismatch,
 } from './errors.js';
+export {
+  CheckpointMappingError,
+  type CheckpointMappingErrorOptions,
+  CheckpointMismatchError,
+  type CheckpointMismatchErrorOptions,
+  type MappedMismatch,
+  type TensorMismatch,
+  type UnmappedParam,
+  type UnusedTensor,
+} from './mismatch-errors.js';
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -34,14 +41,7 @@ export {
   type SaveOptions,
 } from './save-load.js';
 export { OPTIMIZER_PREFIX, type SlotTensor } from './checkpoint-entries.js';
-export {
-  CheckpointMappingError,
-  type CheckpointMappingErrorOptions,
-  LstmLayoutError,
-  type MappedMismatch,
-  type UnmappedParam,
-  type UnusedTensor,
-} from './errors.js';
+export { LstmLayoutError } from './errors.js';
 export {
   CheckpointLoader,
   type CheckpointLoaderMappingOptions,

@@ -10,11 +10,11 @@ import { CHECKPOINT_FORMAT, loadCheckpoint } from './checkpoint.js';
 import {
   CheckpointArgumentError,
   CheckpointFileError,
-  CheckpointMismatchError,
   CheckpointNotFoundError,
   CheckpointWriteUnsupportedError,
   UnknownCheckpointFormatError,
 } from './errors.js';
+import { CheckpointMismatchError } from './mismatch-errors.js';
 import { load, type OptimizerCheckpointState, type OptimizerJsonState, save } from './save-load.js';
 import { useTempDir } from './test-utils/temp-dir.js';
 

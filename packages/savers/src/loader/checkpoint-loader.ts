@@ -1,7 +1,8 @@
 import { formatShape, shapesEqual, sizeOf, type DType, type TensorData } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { readCheckpointFile } from '../formats/registry.js';
-import { CheckpointFormatError, CheckpointMappingError, type MappedMismatch, type UnmappedParam, type UnusedTensor } from '../errors.js';
+import { CheckpointFormatError } from '../errors.js';
+import { CheckpointMappingError, type MappedMismatch, type UnmappedParam, type UnusedTensor } from '../mismatch-errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { assignAll } from '../checkpoint-entries.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';

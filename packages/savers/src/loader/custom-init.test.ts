@@ -3,7 +3,8 @@ import { getBackend, ops, setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Variable } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointFormatError, CheckpointMappingError } from '../errors.js';
+import { CheckpointFormatError } from '../errors.js';
+import { CheckpointMappingError } from '../mismatch-errors.js';
 import { CheckpointLoader } from './checkpoint-loader.js';
 import { assignVariableValue, setAsCustomInit } from './custom-init.js';
 
