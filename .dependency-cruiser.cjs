@@ -4,7 +4,7 @@
 //
 // Floors, lowest first. A package imports only from packages on lower floors
 // and from itself; packages on the same floor do not import each other.
-// apps/* and tools/* may import any package; no package imports them.
+// apps/*, tools/* and examples/ may import any package; no package imports them.
 const floors = [
   ['backend'],
   ['backend-tfjs', 'onnx', 'core'],
@@ -26,13 +26,13 @@ const floorRules = floors.flatMap((names, i) => {
     comment:
       `@strata/${name} is on floor ${i + 1}: it may import only ` +
       (allowed.length ? allowed.map((a) => `@strata/${a}`).join(', ') : 'nothing from other packages') +
-      ' (lower floors), never a package on its own floor or above, nor apps/ or tools/.',
+      ' (lower floors), never a package on its own floor or above, nor apps/, tools/ or examples/.',
     severity: 'error',
     from: { path: `^packages/${name}/`, pathNot: TESTS },
     // Resolved paths, plus `@strata/x` itself when it does not resolve (an
     // import of a package that is not in this package's dependencies).
     to: {
-      path: '^(packages|apps|tools)/|^@strata/',
+      path: '^(packages|apps|tools|examples)/|^@strata/',
       pathNot: `^packages/(${[name, ...allowed].join('|')})/|^@strata/(${[name, ...allowed].join('|')})(/|$)`,
     },
   }));
@@ -47,7 +47,7 @@ module.exports = {
       comment:
         'Import cycles are forbidden, type-only imports included (`import type`, `export type ... from`).',
       severity: 'error',
-      from: { path: '^(packages|apps|tools)/' },
+      from: { path: '^(packages|apps|tools|examples)/' },
       to: { circular: true },
     },
     ...floorRules,
@@ -56,7 +56,7 @@ module.exports = {
       comment: 'Every package under packages/ has a floor: add it to `floors` in .dependency-cruiser.cjs (and to the README table).',
       severity: 'error',
       from: { path: '^packages/([^/]+)/', pathNot: `^packages/(${allPackages.join('|')})/` },
-      to: { path: '^(packages|apps|tools)/|^@strata/', pathNot: '^packages/$1/' },
+      to: { path: '^(packages|apps|tools|examples)/|^@strata/', pathNot: '^packages/$1/' },
     },
     {
       name: 'no-tfjs-or-onnxruntime-above-floor-1',
@@ -86,7 +86,7 @@ module.exports = {
     doNotFollow: { path: '(^|/)node_modules/' },
     // Build output of our own packages (not dist/ inside node_modules: that
     // would hide the tfjs and onnxruntime imports from the adapter rule).
-    exclude: { path: '^(packages|apps|tools)/[^/]+/(dist|coverage|\\.turbo)/' },
+    exclude: { path: '^(packages|apps|tools)/[^/]+/(dist|coverage|\\.turbo)/|^examples/(dist|coverage|\\.turbo)/' },
     // pnpm symlinks node_modules/@strata/x to packages/x; use the real path.
     preserveSymlinks: false,
     combinedDependencies: true,
