@@ -74,10 +74,22 @@ export interface NetDictSpec {
   readonly acceptsSparse?: boolean;
   /** May have no sources though it takes some (a `rec` unit stepping over its target). */
   readonly optionalSources?: boolean;
-  /** Option keys whose values name layers (`position`, `base`): resolved like `from` and appended to the sources. */
+  /**
+   * Option keys whose values name layers (`position`, `base`): resolved like
+   * `from`, and given to the layer as inputs of their own after the joined
+   * `from` input, in this order: `[x, ...refs]` (`[...refs]` with sources
+   * `none`; a `list` layer gets its `from` inputs spread first). Its
+   * `build`/`computeOutputShape` get the matching list of shapes.
+   */
   readonly refKeys?: readonly string[];
   /** Takes its input's sequence lengths as a last input (`[x, seqLens]`), for masking. */
   readonly seqLens?: boolean | ((layer: Layer) => boolean);
+  /**
+   * With `seqLens`: the `refKeys` key whose layer's time-axis lengths the layer
+   * takes (`base`: an attention masks the frames of what it attends over).
+   * Default: the lengths of the first source with a time axis.
+   */
+  readonly seqLensFrom?: string;
   /**
    * Arguments a net dict derives from the context (after the entry's own):
    * e.g. `sparseInputDim` from a sparse source. The option whose `returnn` key

@@ -142,8 +142,8 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
 function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
   const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
   const sourceData = sources.map((s) => templateOf(net, s, name));
-  // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input.
-  const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom));
+  // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
+  const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom), sourceData.slice(nFrom));
   const target = entry.loss ? (entry.target ?? net.externData.defaultTarget) : entry.target;
   const targetData =
     target === undefined
@@ -175,7 +175,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   }
   const output = cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer);
   const isOutputLayer = entry.is_output_layer ?? name === 'output';
-  const node: LayerNode = { name, entry, cls, layer, sources, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
+  const node: LayerNode = { name, entry, cls, layer, sources, nFrom, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
     checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
     node.target = target;
@@ -236,7 +236,12 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   }
 }
 
-function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources: Data[]): SymbolicShape | SymbolicShape[] {
+/**
+ * The input shape(s) a layer is built for: its `from` sources joined as its
+ * class takes them (concatenated, a list, or nothing), then, for a class with
+ * `refKeys`, the shapes of the layers those keys name, each an input of its own.
+ */
+function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources: Data[], refs: Data[]): SymbolicShape | SymbolicShape[] {
   for (const s of sources) {
     if (s.sparse && c.sources !== 'none' && !c.acceptsSparse) {
       throw new NetDictError(
@@ -244,6 +249,12 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
           `Dense layers need float features; sparse inputs (embeddings) are not supported by '${cls}'.`,
       );
     }
+  }
+  const refShapes = refs.map((s) => s.batchShape);
+  if (refShapes.length > 0 && !c.evaluate) {
+    if (c.sources === 'none' || sources.length === 0) return refShapes;
+    if (c.sources === 'list') return [...sources.map((s) => s.batchShape), ...refShapes];
+    return [sources.length === 1 ? sources[0]!.batchShape : concatShape(sources.map((s) => s.batchShape), name), ...refShapes];
   }
   if (c.sources === 'list') return sources.map((s) => s.batchShape);
   if (sources.length <= 1) return sources[0]?.batchShape ?? [null];

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
-import { type EvalEnv, type EvalResult, firstSourceLens, type LayerNode, type LayerOutput, type SourceRef } from './layer-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, type LayerNode, type LayerOutput, refSourceIndex, type SourceRef, sourceLens } from './layer-node.js';
 
 
 /**
@@ -22,19 +22,23 @@ export function alignRanks(xs: Tensor[]): Tensor[] {
 
 /**
  * Evaluates one node on its sources' outputs (the default when the class has
- * no `evaluate`): joins the sources (concatenated along the feature axis, or
- * a list), applies input dropout, appends the sequence lengths (the first
- * source's time Dim sizes) for classes that take them, runs the layer, and
- * gives the lengths of a time axis it makes of its own (`outputSeqLens`).
+ * no `evaluate`): joins the `from` sources (concatenated along the feature
+ * axis, or a list), applies input dropout, adds the sources its class's
+ * `refKeys` name as inputs of their own (`[x, ...refs]`), appends the
+ * sequence lengths (the first timed source's Dim sizes, or those of the
+ * `seqLensFrom` source) for classes that take them, runs the layer, and gives
+ * the lengths of a time axis it makes of its own (`outputSeqLens`).
  *
  * @throws NetDictError if sources of different rank are concatenated.
  */
 export function evaluateDefault(env: EvalEnv): EvalResult {
   const { node, sources, ctx } = env;
-  const xs = sources.map((s) => s.value);
+  const xs = sources.slice(0, node.nFrom).map((s) => s.value);
+  const refs = sources.slice(node.nFrom).map((s) => s.value);
   const seqLens = firstSourceLens(env);
-  let input: Tensor | Tensor[];
-  if (node.cls.sources === 'list' || xs.length === 0) input = alignRanks(xs);
+  let input: Tensor | Tensor[] | undefined;
+  if (node.cls.sources === 'none' && refs.length > 0) input = undefined;
+  else if (node.cls.sources === 'list' || xs.length === 0) input = alignRanks(xs);
   else if (xs.length === 1) input = xs[0]!;
   else {
     const ranks = new Set(xs.map((x) => x.shape.length));
@@ -45,10 +49,14 @@ export function evaluateDefault(env: EvalEnv): EvalResult {
     }
     input = ops.concat(xs, -1);
   }
-  if (node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
+  if (input !== undefined && node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
+  const list = (t: Tensor | Tensor[] | undefined): Tensor[] => (t === undefined ? [] : Array.isArray(t) ? t : [t]);
+  if (refs.length > 0) input = [...list(input), ...refs];
   const wantsLens = typeof node.cls.seqLens === 'function' ? node.cls.seqLens(node.layer) : node.cls.seqLens === 'input';
-  if (wantsLens && seqLens) input = [...(Array.isArray(input) ? input : [input]), seqLens];
-  const out = node.layer.applyWithLogits(input, ctx);
+  const lensFrom = node.cls.seqLensFrom === undefined ? -1 : refSourceIndex(node, node.cls.seqLensFrom);
+  const layerLens = lensFrom < 0 ? seqLens : sourceLens(env, lensFrom);
+  if (wantsLens && layerLens) input = [...list(input), layerLens];
+  const out = node.layer.applyWithLogits(input!, ctx);
   return ownsTimeDim(node) && seqLens ? { ...out, seqLens: node.layer.outputSeqLens(seqLens) } : out;
 }
 

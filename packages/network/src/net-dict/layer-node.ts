@@ -28,7 +28,10 @@ export interface LayerNode {
   entry: LayerDescription;
   cls: NetDictLayerClass;
   layer: Layer;
+  /** Its sources: the `from` entries, then the layers its class's `refKeys` name (in that order). */
   sources: SourceRef[];
+  /** How many of `sources` come from `from` (the rest are `refKeys` sources). */
+  nFrom: number;
   /** The sources' templates, in `sources` order: their time Dims hold the lengths the layer gets. */
   sourceData: Data[];
   /**
@@ -72,6 +75,13 @@ export const sourceLens = (env: EvalEnv, i = 0): Tensor | undefined => env.node.
 /** The lengths of the first source with a time axis, or undefined. */
 export const firstSourceLens = (env: EvalEnv): Tensor | undefined => env.node.sourceData.find((d) => d.timeDim?.dynSize)?.timeDim?.dynSize;
 
+/** The index into `node.sources` of the source `refKey` names (after the `from` sources), or -1 when the entry does not name one. */
+export function refSourceIndex(node: LayerNode, refKey: string): number {
+  const given = (node.cls.refKeys ?? []).filter((k) => typeof (node.entry as Record<string, unknown>)[k] === 'string');
+  const i = given.indexOf(refKey);
+  return i < 0 ? -1 : node.nFrom + i;
+}
+
 /** int32 `[batch]` lengths of `batch` sequences that all run `time` frames (a time axis without sizes). */
 export const fullSeqLens = (batch: number, time: number): Tensor => ops.fill([batch], time, 'int32');
 
@@ -110,6 +120,8 @@ export interface NetDictLayerClass {
    * attention). Without it a layer sees only the padded values.
    */
   seqLens?: 'input' | ((layer: Layer) => boolean);
+  /** With `seqLens`: the `refKeys` key whose source's lengths the layer takes (default: the first source with a time axis). */
+  seqLensFrom?: string;
   /** The layer takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
   acceptsSparse?: boolean;
   /** The layer's output (and loss) means something only under search (`decide`); evaluation with targets leaves its loss out. */
@@ -120,6 +132,9 @@ export interface NetDictLayerClass {
    * Class keys whose values name layers (RETURNN's `base`, `base_ctx`,
    * `weights`): they are resolved like `from` entries and appended to the
    * sources in this order, so construction order and shapes account for them.
+   * Without `evaluate`, the layer gets them as inputs of their own after the
+   * joined `from` input: `[x, ...refs]` (`[...refs]` with sources `none`, the
+   * `from` inputs spread first with `list`), and the matching shapes.
    */
   refKeys?: readonly string[];
   /**

@@ -132,14 +132,17 @@ describe("sequence layers: RETURNN's defaults and spellings", () => {
     expect((g as Gather).axis).toBe('T');
   });
 
-  // The net-dict construction takes the input shape of "from" only and evaluates a
-  // spec class on its joined sources, so a gather's positions (from "position")
-  // reach neither computeOutputShape nor the layer: it needs network support.
-  it.fails('gather: an entry with position constructs and gathers one frame per sequence', () => {
+  // The positions (the layer "position" names) are the layer's second input: [x, positions].
+  it('gather: an entry with position constructs and gathers one frame per sequence', () => {
     const net = NetDictNetwork.fromDict(one({ class: 'gather', axis: 'T', position: 'data:pos' }), {
       externData: { data: { dim: 4, shape: [null, 4] }, pos: { dim: 5, sparse: true, shape: [] } },
     });
-    expect(net.forward({ ...batch(), pos: ops.tensor([1, 2], [2], 'int32') }).get('l')!.value.shape).toEqual([2, 4]);
+    expect(net.node('l').output.batchShape).toEqual([null, 4]);
+    const out = net.forward({ ...batch(), pos: ops.tensor([1, 2], [2], 'int32') }).get('l')!.value;
+    expect(out.shape).toEqual([2, 4]);
+    // Frame 1 of sequence 0 and frame 2 of sequence 1.
+    const x = read(batch().data);
+    expect(read(out)).toEqual([...x.slice(4, 8), ...x.slice(20 + 8, 20 + 12)].map((v) => expect.closeTo(v, 6)));
   });
 
   it("self_attention: n_out from the target's classes (RETURNN), else the source's features; attention_left_only false; forward_weights_init", () => {

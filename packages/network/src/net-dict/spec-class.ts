@@ -29,6 +29,7 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
     optionalSources: nd.optionalSources,
     refKeys: nd.refKeys,
     seqLens: nd.seqLens === true ? 'input' : nd.seqLens === false ? undefined : nd.seqLens,
+    seqLensFrom: nd.seqLensFrom,
     // The own keys are checked by the spec when the layer is created (argsFromEntry).
     options: z.looseObject({}),
     fromSpec: true,
