@@ -64,7 +64,7 @@ export {
 } from './partitioned-variable.js';
 export { registerRegularizer, type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 export { hashString, Rng } from './rng.js';
-export { maskFrames, sequenceMask } from './sequence-mask.js';
+export { maskedSoftmaxOverTime, maskFrames, sequenceMask } from './sequence-mask.js';
 export { untracked } from './tracking.js';
 export {
   type Constraint,

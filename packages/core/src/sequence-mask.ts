@@ -29,3 +29,19 @@ export function maskFrames(x: Tensor, seqLens: Tensor): Tensor {
   const rank = x.shape.length;
   return ops.mul(x, rank === 2 ? mask : ops.reshape(mask, [-1, time, ...new Array<number>(rank - 2).fill(1)]));
 }
+
+/**
+ * Softmax over axis 1 (time) where padded frames (`t >= seqLens[b]`) get
+ * probability exactly 0 (RETURNN's masked softmax of attention energies):
+ * padded energies are replaced by -1e30 before the softmax, and the result is
+ * multiplied by the mask, so padded frames get zero gradient and an empty
+ * sequence gives zeros. Without `seqLens`, a plain softmax over axis 1.
+ *
+ * Shape: `x` float32 `[batch, time, ...]`, `seqLens` int32 `[batch]` → float32 `[batch, time, ...]`.
+ */
+export function maskedSoftmaxOverTime(x: Tensor, seqLens: Tensor | undefined): Tensor {
+  if (!seqLens) return ops.softmax(x, 1);
+  const mask = ops.reshape(sequenceMask(seqLens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
+  const masked = ops.where(ops.greater(mask, 0), x, ops.fill(x.shape, -1e30));
+  return ops.mul(ops.softmax(masked, 1), mask);
+}

@@ -32,8 +32,8 @@ const COMBINE_OPTIONS = {
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
 } satisfies LayerOptions;
 
-/** numpy's broadcast of two shapes, or `undefined` if they do not broadcast. */
-function broadcast(a: SymbolicShape, b: SymbolicShape): (number | null)[] | undefined {
+/** numpy's broadcast of two shapes (`null`: unknown size), or `undefined` if they do not broadcast. */
+export function broadcastShape(a: SymbolicShape, b: SymbolicShape): (number | null)[] | undefined {
   const n = Math.max(a.length, b.length);
   const out: (number | null)[] = [];
   for (let i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ export class Combine extends Layer {
     }
     let out: (number | null)[] | undefined = [...shapes[0]!];
     for (const s of shapes.slice(1)) {
-      const next = broadcast(out, s);
+      const next = broadcastShape(out, s);
       if (!next) {
         throw new InputShapeError({ layer: this.name, expected: `input shapes do not broadcast; the inputs before it broadcast to ${formatShape(out as Shape)}`, received: s });
       }

@@ -1,12 +1,14 @@
 export { ActivationLayer, type ActivationLayerArgs, activationLayer } from './activation.js';
 export { BatchNorm, type BatchNormArgs, batchNormLayer } from './batch-norm.js';
 export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind, combineLayer } from './combine.js';
+export { COMPARE_KINDS, Compare, type CompareArgs, type CompareKind, compareLayer } from './compare.js';
 export { Conv2D, type Conv2DArgs, conv2dLayer } from './conv2d.js';
 export { concatShape, Copy, copyLayer, dropoutCopyLayer } from './copy.js';
 export { applyDropout, Dropout, type DropoutArgs, dropoutLayer } from './dropout.js';
 export { LINEAR_OPTIONS, Linear, type LinearArgs, linearLayer, sparseInputDimOf } from './linear.js';
 export { Flatten, flattenLayer, MergeDims, type MergeDimsArgs, mergeDimsLayer } from './merge-dims.js';
 export { Pool2D, type Pool2DArgs, pool2dLayer } from './pool2d.js';
+export { REDUCE_OUT_MODES, ReduceOut, type ReduceOutArgs, type ReduceOutMode, reduceOutLayer } from './reduce-out.js';
 export {
   layerFromConfig,
   type LayerClass,

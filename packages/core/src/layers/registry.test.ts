@@ -40,8 +40,9 @@ describe('layer registry', () => {
   it('knows every built-in layer class', () => {
     expect(registeredLayerClasses().sort()).toEqual(
       [
-        ...['Activation', 'BatchNorm', 'Combine', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
+        ...['Activation', 'BatchNorm', 'Combine', 'Compare', 'ReduceOut', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
         ...['LayerNorm', 'Conv1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
+        ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
       ].sort(),
     );
   });

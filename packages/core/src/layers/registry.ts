@@ -4,6 +4,7 @@ import type { LayerSpec, SpecLayerClass } from '../layer-spec.js';
 import { activationLayer } from './activation.js';
 import { batchNormLayer } from './batch-norm.js';
 import { combineLayer } from './combine.js';
+import { compareLayer } from './compare.js';
 import { conv2dLayer } from './conv2d.js';
 import { copyLayer, dropoutCopyLayer } from './copy.js';
 import { dropoutLayer } from './dropout.js';
@@ -11,18 +12,22 @@ import { linearLayer } from './linear.js';
 import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
 import { pool2dLayer } from './pool2d.js';
 import { recLayer, rnnCellLayer } from './rec/index.js';
+import { reduceOutLayer } from './reduce-out.js';
 import { conv1dLayer } from './seq/conv1d.js';
 import {
   dotAttentionLayer,
   gatherLayer,
+  genericAttentionLayer,
   layerNormLayer,
   lengthLayer,
   positionalEncodingLayer,
   postfixInTimeLayer,
   prefixInTimeLayer,
   reduceLayer,
+  resizeLayer,
   selfAttentionLayer,
   sliceLayer,
+  softmaxOverSpatialLayer,
   windowLayer,
 } from './seq/index.js';
 import { softmaxLayer } from './softmax.js';
@@ -48,11 +53,15 @@ const BUILT_IN: readonly LayerSpec[] = [
   copyLayer,
   dropoutCopyLayer,
   combineLayer,
+  compareLayer,
+  reduceOutLayer,
   dropoutLayer,
   // Convolution, pooling and shape family.
   conv2dLayer, conv1dLayer, pool2dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
   layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
+  // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).
+  softmaxOverSpatialLayer, genericAttentionLayer, resizeLayer,
   // Recurrent family.
   recLayer,
   rnnCellLayer,

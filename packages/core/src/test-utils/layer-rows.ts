@@ -10,6 +10,7 @@ import { type CallContext, INFERENCE, type Layer } from '../layer.js';
 import { ActivationLayer } from '../layers/activation.js';
 import { BatchNorm } from '../layers/batch-norm.js';
 import { Combine, type CombineKind } from '../layers/combine.js';
+import { Compare } from '../layers/compare.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Copy } from '../layers/copy.js';
 import { Dropout } from '../layers/dropout.js';
@@ -17,6 +18,7 @@ import { Linear } from '../layers/linear.js';
 import { Flatten, MergeDims } from '../layers/merge-dims.js';
 import { Pool2D } from '../layers/pool2d.js';
 import { Rec } from '../layers/rec/rec.js';
+import { ReduceOut } from '../layers/reduce-out.js';
 import { RnnCell } from '../layers/rec/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
@@ -86,6 +88,8 @@ export const ctxOf = (row: Row): CallContext => (row.training ? { training: true
 export const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 export const inputValues = (row: Row): Float32Array[] => row.inputs.map((s, i) => row.input?.(i, size(s)) ?? randomValues(size(s), 11 + i));
 export const positive = (n: number, seed: number): Float32Array => randomValues(n, seed).map((v) => Math.abs(v) + 0.5);
+/** Values in {-1, -0.5, 0, 0.5, 1}: comparisons meet equal values. */
+export const halves = (n: number, seed: number): Float32Array => randomValues(n, seed).map((v) => Math.round(v * 2) / 2);
 /** The layer's argument: the one tensor, or the list (inputs, then seqLens). */
 export const unwrap = <T>(row: Row, xs: T[]): T | T[] => (row.inputs.length === 1 && !row.seqLens ? xs[0]! : xs);
 /** Indices (into the inputs) of the float32 inputs, the ones differentiated. */
@@ -154,6 +158,56 @@ export const rows: Row[] = [
     inputs: [[2, 3, 4], [2, 1, 4], [4]],
     refFn: ([a, b, c]) => tf.tanh(tf.add(tf.add(a!, b!), c!)),
   },
+  // Compare: bool outputs (no gradient); inputs on a grid of halves, so that equal values occur.
+  {
+    name: 'Compare equal to a value, int32 class indices',
+    make: () => new Compare({ value: 2 }),
+    inputs: [[2, 5]],
+    intInputs: { 0: [0, 2, 1, 2, 3, 2, 2, 0, 4, 1] },
+    refFn: ([x]) => tf.equal(x!, 2),
+    forwardOnly: true,
+  },
+  {
+    name: 'Compare greater_equal a value',
+    make: () => new Compare({ kind: 'greater_equal', value: 0 }),
+    inputs: [[3, 4]],
+    input: (i, n) => halves(n, 70 + i),
+    refFn: ([x]) => tf.greaterEqual(x!, 0),
+    forwardOnly: true,
+  },
+  {
+    name: 'Compare less chain x1 < x2 < 0.5',
+    make: () => new Compare({ kind: 'less', value: 0.5 }),
+    inputs: [[3, 4], [3, 4]],
+    input: (i, n) => halves(n, 72 + i),
+    refFn: ([a, b]) => tf.logicalAnd(tf.less(a!, b!), tf.less(b!, 0.5)),
+    forwardOnly: true,
+  },
+  {
+    name: 'Compare not_equal, broadcast, no value',
+    make: () => new Compare({ kind: 'not_equal' }),
+    inputs: [[2, 3, 4], [2, 1, 4]],
+    input: (i, n) => halves(n, 74 + i),
+    refFn: ([a, b]) => tf.notEqual(a!, b!),
+    forwardOnly: true,
+  },
+  {
+    name: 'Compare less_equal',
+    make: () => new Compare({ kind: 'less_equal' }),
+    inputs: [[3, 5], [3, 5]],
+    input: (i, n) => halves(n, 76 + i),
+    refFn: ([a, b]) => tf.lessEqual(a!, b!),
+    forwardOnly: true,
+  },
+  // ReduceOut: groups of consecutive features reduced (maxout).
+  {
+    name: 'ReduceOut max, 2 pieces',
+    make: () => new ReduceOut({ mode: 'max', numPieces: 2 }),
+    inputs: [[2, 3, 6]],
+    refFn: ([x]) => tf.max(tf.reshape(x!, [2, 3, 3, 2]), -1),
+  },
+  { name: 'ReduceOut sum, 3 pieces, rank 2', make: () => new ReduceOut({ mode: 'sum', numPieces: 3 }), inputs: [[4, 6]], refFn: ([x]) => tf.sum(tf.reshape(x!, [4, 2, 3]), -1) },
+  { name: 'ReduceOut mean, 2 pieces', make: () => new ReduceOut({ mode: 'mean', numPieces: 2 }), inputs: [[2, 2, 4]], refFn: ([x]) => tf.mean(tf.reshape(x!, [2, 2, 2, 2]), -1) },
   { name: 'Dropout inference', make: () => new Dropout({ rate: 0.5 }), inputs: [[4, 6]], refFn: ([x]) => tf.clone(x!) },
   {
     name: 'Dropout training (seeded)',

@@ -9,14 +9,17 @@ import { Linear } from '../layers/linear.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { DotAttention } from '../layers/seq/dot-attention.js';
 import { Gather } from '../layers/seq/gather.js';
+import { GenericAttention } from '../layers/seq/generic-attention.js';
 import { LayerNorm } from '../layers/seq/layer-norm.js';
 import { Length } from '../layers/seq/length.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { PostfixInTime } from '../layers/seq/postfix-in-time.js';
 import { PrefixInTime } from '../layers/seq/prefix-in-time.js';
 import { Reduce, type ReduceMode } from '../layers/seq/reduce.js';
+import { Resize } from '../layers/seq/resize.js';
 import { SelfAttention } from '../layers/seq/self-attention.js';
 import { Slice } from '../layers/seq/slice.js';
+import { SoftmaxOverSpatial } from '../layers/seq/softmax-over-spatial.js';
 import { Window } from '../layers/seq/window.js';
 import type { Row } from './layer-rows.js';
 
@@ -319,6 +322,82 @@ export const seqRows: Row[] = [
     paddedInputs: [1, 2],
     refFn: ([q, k, v]) => attentionRef(q!, k!, v!, 2, keysAllowed([3, 5], 3, 5)),
   },
+  // ---- SoftmaxOverSpatial ----
+  {
+    name: 'SoftmaxOverSpatial energies [batch, time, 1] [x, seqLens]',
+    make: () => new SoftmaxOverSpatial(),
+    inputs: [[2, 5, 1]],
+    seqLens: [5, 2],
+    refFn: ([x]) => perSeq(x!, [5, 2], (seq) => padTo(softmaxOverFirst(seq), 5)),
+  },
+  {
+    name: 'SoftmaxOverSpatial energyFactor 2, an empty sequence [x, seqLens]',
+    make: () => new SoftmaxOverSpatial({ energyFactor: 2 }),
+    inputs: [[3, 4, 2]],
+    seqLens: [4, 0, 3],
+    refFn: ([x]) => perSeq(tf.mul(x!, 2), [4, 0, 3], (seq) => padTo(softmaxOverFirst(seq), 4)),
+  },
+  {
+    name: 'SoftmaxOverSpatial energyFactor 0.5, no seqLens',
+    make: () => new SoftmaxOverSpatial({ energyFactor: 0.5 }),
+    inputs: [[2, 3, 2]],
+    refFn: ([x]) => tf.stack([0, 1].map((b) => softmaxOverFirst(tf.mul(tf.squeeze(tf.slice(x!, [b], [1]), [0]), 0.5)))),
+  },
+  // ---- GenericAttention ----
+  {
+    name: 'GenericAttention weights [batch, time] (tfjs-layers dot over time)',
+    make: () => new GenericAttention(),
+    inputs: [[2, 4], [2, 4, 3]],
+    refLayer: () => tfl.layers.dot({ axes: 1 }),
+  },
+  {
+    name: 'GenericAttention weights [batch, time, 1]',
+    make: () => new GenericAttention(),
+    inputs: [[2, 5, 1], [2, 5, 3]],
+    refFn: ([w, base]) => tf.sum(tf.mul(w!, base!), 1),
+  },
+  {
+    name: 'GenericAttention weights [batch, time, heads, 1], base [batch, time, heads, features]',
+    make: () => new GenericAttention(),
+    inputs: [[2, 4, 3, 1], [2, 4, 3, 2]],
+    // Per sequence and head: the weights [time] times base [time, features] (a matMul).
+    refFn: ([w, base]) => {
+      const head = (b: number, h: number) =>
+        tf.matMul(tf.reshape(tf.slice(w!, [b, 0, h, 0], [1, 4, 1, 1]), [1, 4]), tf.reshape(tf.slice(base!, [b, 0, h, 0], [1, 4, 1, 2]), [4, 2]));
+      return tf.reshape(tf.stack([0, 1].map((b) => tf.stack([0, 1, 2].map((h) => head(b, h))))), [2, 3, 2]);
+    },
+  },
+  // ---- Resize ----
+  {
+    name: 'Resize nn factor 2 [x, seqLens]',
+    make: () => new Resize({ factor: 2 }),
+    inputs: [[2, 3, 2]],
+    seqLens: [3, 1],
+    refFn: ([x]) => maskBy(framesAt(x!, [0, 0, 1, 1, 2, 2]), [6, 2]),
+  },
+  {
+    // Batch 1: tfjs-cpu's ResizeNearestNeighborGrad mixes up the entries of a larger batch (tfjs 4.22).
+    name: 'Resize nn factor 3, batch 1 (tfjs-layers upSampling2d)',
+    make: () => new Resize({ factor: 3 }),
+    inputs: [[1, 4, 3]],
+    refLayer: () => tfl.layers.upSampling2d({ size: [3, 1] }),
+    refInput: ([x]) => tf.reshape(x!, [1, 4, 1, 3]),
+    refOutput: (y) => tf.reshape(y, [1, 12, 3]),
+  },
+  { name: 'Resize nn factor 3, rank 2', make: () => new Resize({ factor: 3 }), inputs: [[2, 2]], refFn: ([x]) => tf.squeeze(framesAt(tf.expandDims(x!, 2), [0, 0, 0, 1, 1, 1]), [2]) },
+  {
+    name: 'Resize fill factor 3, fillValue -1',
+    make: () => new Resize({ factor: 3, kind: 'fill', fillValue: -1 }),
+    inputs: [[2, 2, 3]],
+    refFn: ([x]) => framesAt(x!, [0, 2, 2, 1, 2, 2], -1),
+  },
+  {
+    name: 'Resize fill factor 2, fillValue 0.5 [x, seqLens]',
+    make: () => new Resize({ factor: 2, kind: 'fill', fillValue: 0.5 }),
+    inputs: [[2, 3, 2]],
+    seqLens: [3, 2],
+    refFn: ([x]) => maskBy(framesAt(x!, [0, 3, 1, 3, 2, 3], 0.5), [6, 4]),
+  },
   {
     name: 'DotAttention query sequence, querySeqLens',
     make: () => new DotAttention(),
@@ -327,6 +406,18 @@ export const seqRows: Row[] = [
     refFn: ([q, k, v]) => maskBy(attentionRef(q!, k!, v!, 1, keysAllowed([4, 2], 3, 4)), [1, 3]),
   },
 ];
+
+/** Softmax of `seq` `[len, ...]` over its first axis (each feature on its own); an empty sequence stays empty. */
+const softmaxOverFirst = (seq: tf.Tensor): tf.Tensor => {
+  if (seq.shape[0] === 0) return seq;
+  const last = seq.shape.length - 1;
+  const perm = seq.shape.map((_, i) => (i === 0 ? last : i === last ? 0 : i));
+  return tf.transpose(tf.softmax(tf.transpose(seq, perm)), perm);
+};
+
+/** `x` `[batch, time, ...]` with frames gathered by index along time; index `time` is an extra frame of `fill`. */
+const framesAt = (x: tf.Tensor, idx: number[], fill = 0): tf.Tensor =>
+  tf.gather(tf.concat([x, tf.fill([x.shape[0]!, 1, ...x.shape.slice(2)], fill)], 1), tf.tensor1d(idx, 'int32'), 1);
 
 /** The sinusoids `[1, time, channels]` written from the paper's formula (sin block, then cos block; odd last channel 0). */
 function sinusoidsRef(time: number, channels: number): tf.Tensor {

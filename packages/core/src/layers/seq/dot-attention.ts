@@ -1,9 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import { keyMask, maskedAttention, mergeHeads, splitHeads } from './attention.js';
+import { checkAttentionNOut, requireRefs } from './generic-attention.js';
 import { checkSeqLens } from './seq-inputs.js';
 
 /** Arguments of {@link DotAttention}. */
@@ -12,12 +14,23 @@ export interface DotAttentionArgs extends LayerArgs {
   numHeads?: number;
   /** Energies are multiplied by this (RETURNN `energy_factor`; `1 / sqrt(keyDim)` in Vaswani et al.). Default 1. */
   energyFactor?: number;
+  /**
+   * Net dicts only: the layer of the values (RETURNN `base`, the encoder),
+   * the layer's third input. The layer itself ignores it: it takes `[query, keys, values]` as inputs.
+   */
+  base?: string;
+  /** Net dicts only: the layer of the keys (RETURNN `base_ctx`), the layer's second input. */
+  baseCtx?: string;
 }
 
-/** DotAttention's arguments (RETURNN's `DotAttentionLayer` has `energy_factor`, no heads). */
+const LAYER_NAME = 'must be the name of a layer (e.g. "base:encoder" in a rec unit)';
+
+/** DotAttention's arguments (RETURNN's `DotAttentionLayer` has `energy_factor`, `base` and `base_ctx`, no heads). */
 const DOT_ATTENTION_OPTIONS = {
   numHeads: option(schemas.positiveInt(), { default: 1 }),
   energyFactor: option(schemas.number(), { default: 1, returnn: 'energy_factor' }),
+  base: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'base' }),
+  baseCtx: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'base_ctx' }),
 } satisfies LayerOptions;
 
 /**
@@ -114,8 +127,27 @@ export class DotAttention extends Layer {
 }
 
 /**
- * DotAttention's spec: its arguments for `layerFromConfig`, no net-dict class
- * (a net dict's `dot_attention`, with `base` and `base_ctx`, is made by the
- * network, not by this layer).
+ * RETURNN's `dot_attention` (`DotAttentionLayer`): the source is the query
+ * (`[batch, keyDim]` in a rec unit's frame), `base_ctx` names the keys' layer
+ * and `base` the values' (`base:<layer>` inside a rec unit), `energy_factor`
+ * scales the energies (RETURNN's None: 1). The inputs are `[query, keys, values,
+ * seqLens]`, the lengths those of `base`'s time axis, as RETURNN masks; `n_out`,
+ * if given, must be base's features. One head.
  */
-export const dotAttentionLayer: LayerSpec = { cls: DotAttention, options: DOT_ATTENTION_OPTIONS };
+export const dotAttentionLayer: LayerSpec = {
+  cls: DotAttention,
+  options: DOT_ATTENTION_OPTIONS,
+  netDict: {
+    names: ['dot_attention'],
+    sources: 'concat',
+    refKeys: ['base_ctx', 'base'],
+    seqLens: true,
+    seqLensFrom: 'base',
+    // Optional for the class (TypeScript passes the tensors as inputs), required in a net dict.
+    derive: (c, a) => {
+      requireRefs(a, [['baseCtx', 'base_ctx'], ['base', 'base']], LAYER_NAME);
+      checkAttentionNOut(c);
+      return {};
+    },
+  },
+};

@@ -1,6 +1,7 @@
 export { Conv1D, type Conv1DArgs, conv1dLayer } from './conv1d.js';
 export { DotAttention, type DotAttentionArgs, dotAttentionLayer } from './dot-attention.js';
 export { Gather, type GatherArgs, gatherLayer } from './gather.js';
+export { GenericAttention, type GenericAttentionArgs, genericAttentionLayer } from './generic-attention.js';
 export { LayerNorm, type LayerNormArgs, layerNormLayer } from './layer-norm.js';
 export { Length, lengthLayer } from './length.js';
 export { PositionalEncoding, type PositionalEncodingArgs, positionalEncodingLayer, sinusoidalEncoding } from './positional-encoding.js';
@@ -8,6 +9,8 @@ export { PostfixInTime, type PostfixInTimeArgs, postfixInTimeLayer } from './pos
 export { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
 export { PrefixInTime, type PrefixInTimeArgs, prefixInTimeLayer } from './prefix-in-time.js';
 export { REDUCE_MODES, Reduce, type ReduceArgs, type ReduceMode, reduceLayer } from './reduce.js';
+export { RESIZE_KINDS, Resize, type ResizeArgs, type ResizeKind, resizeLayer } from './resize.js';
 export { SelfAttention, type SelfAttentionArgs, selfAttentionLayer } from './self-attention.js';
 export { Slice, type SliceArgs, sliceLayer } from './slice.js';
+export { SoftmaxOverSpatial, type SoftmaxOverSpatialArgs, softmaxOverSpatialLayer } from './softmax-over-spatial.js';
 export { Window, type WindowArgs, windowLayer } from './window.js';

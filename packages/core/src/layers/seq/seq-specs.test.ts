@@ -6,16 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { LayerArgumentError } from '../../errors.js';
 import { argsFromEntry, checkEntryArgs, type LayerSpec } from '../../layer-spec.js';
 import { layerFromConfig, layerSpecsFor, netDictLayerNames, serializeLayer } from '../registry.js';
+import { compareLayer } from '../compare.js';
+import { reduceOutLayer } from '../reduce-out.js';
 import { DotAttention, dotAttentionLayer } from './dot-attention.js';
 import { gatherLayer } from './gather.js';
+import { genericAttentionLayer } from './generic-attention.js';
 import { layerNormLayer } from './layer-norm.js';
 import { lengthLayer } from './length.js';
 import { positionalEncodingLayer } from './positional-encoding.js';
 import { postfixInTimeLayer } from './postfix-in-time.js';
 import { prefixInTimeLayer } from './prefix-in-time.js';
 import { Reduce, reduceLayer } from './reduce.js';
+import { Resize, resizeLayer } from './resize.js';
 import { selfAttentionLayer } from './self-attention.js';
 import { sliceLayer } from './slice.js';
+import { softmaxOverSpatialLayer } from './softmax-over-spatial.js';
 import { Window, windowLayer } from './window.js';
 
 const returnnKeys = (spec: LayerSpec): string[] => Object.values(spec.options).flatMap((o) => (o.returnn ? [o.returnn] : []));
@@ -48,11 +53,28 @@ describe('sequence layer specs', () => {
     });
   }
 
-  it('DotAttention has a spec for configs but no net-dict class (the net dict\'s dot_attention is the network\'s)', () => {
-    expect(dotAttentionLayer.netDict).toBeUndefined();
-    expect(netDictLayerNames()).not.toContain('dot_attention');
+  // The layers of RETURNN's attention decoders: the references (base, weights) are inputs of their own after the source.
+  const decoderTable: [LayerSpec, string, string[], { refKeys?: string[]; seqLens?: true; seqLensFrom?: string; sources: string }][] = [
+    [compareLayer, 'compare', ['kind', 'value'], { sources: 'list' }],
+    [reduceOutLayer, 'reduce_out', ['mode', 'num_pieces'], { sources: 'concat' }],
+    [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask'], { sources: 'concat', seqLens: true }],
+    [dotAttentionLayer, 'dot_attention', ['energy_factor', 'base', 'base_ctx'], { sources: 'concat', refKeys: ['base_ctx', 'base'], seqLens: true, seqLensFrom: 'base' }],
+    [genericAttentionLayer, 'generic_attention', ['weights', 'base'], { sources: 'none', refKeys: ['weights', 'base'] }],
+    [resizeLayer, 'resize', ['factor', 'axis', 'kind', 'fill_value'], { sources: 'concat', seqLens: true }],
+  ];
+  for (const [spec, name, keys, nd] of decoderTable) {
+    it(`${name}: registered under its RETURNN name, with RETURNN's option keys, its inputs ${JSON.stringify(nd)}`, () => {
+      expect(layerSpecsFor(name)).toEqual([spec]);
+      expect(returnnKeys(spec)).toEqual(keys);
+      const { sources, refKeys, seqLens, seqLensFrom } = spec.netDict!;
+      expect({ sources, refKeys, seqLens, seqLensFrom }).toEqual({ refKeys: undefined, seqLens: undefined, seqLensFrom: undefined, ...nd });
+    });
+  }
+
+  it('DotAttention is the net dict\'s dot_attention (base_ctx the keys, base the values); its config has no net-dict references', () => {
     const att = new DotAttention({ numHeads: 2, energyFactor: 0.5, name: 'att' });
     expect(layerFromConfig(serializeLayer(att)).getConfig()).toEqual(att.getConfig());
+    expect(new DotAttention({ base: 'enc', baseCtx: 'enc_ctx' }).getConfig()).not.toHaveProperty('base');
     expect(() => new DotAttention({ energyFactor: Number.POSITIVE_INFINITY })).toThrow('DotAttention: energyFactor must be a number. Received: energyFactor=Infinity.');
   });
 
@@ -64,6 +86,19 @@ describe('sequence layer specs', () => {
     // n_out left out: null, for the spec's derive to choose (not the target's class count the adapter fills in otherwise).
     expect(fromEntry(selfAttentionLayer, { num_heads: 1, total_key_dim: 2 })).toEqual({ numHeads: 1, totalKeyDim: 2, units: null });
     expect(fromEntry(positionalEncodingLayer, { add_to_input: true })).toEqual({ addToInput: true, units: null });
+  });
+
+  it("maps RETURNN's spellings and defaults of the attention-decoder layers", () => {
+    expect(fromEntry(compareLayer, { kind: '<=', value: 0 })).toEqual({ kind: 'less_equal', value: 0 });
+    expect(fromEntry(compareLayer, { kind: '<>' })).toEqual({ kind: 'not_equal' });
+    expect(fromEntry(reduceOutLayer, { mode: 'avg', num_pieces: 2 })).toEqual({ mode: 'mean', numPieces: 2 });
+    expect(fromEntry(softmaxOverSpatialLayer, { energy_factor: null, use_time_mask: null })).toEqual({ energyFactor: 1, useTimeMask: true });
+    expect(fromEntry(resizeLayer, { factor: 2, axis: 'time', kind: 'nearest_neighbor' })).toEqual({ factor: 2, axis: 'T', kind: 'nn' });
+    expect(fromEntry(resizeLayer, { factor: 3, axis: 'T', kind: 'fill', fill_value: 0 })).toEqual({ factor: 3, axis: 'T', kind: 'fill', fillValue: 0 });
+    expect(() => fromEntry(resizeLayer, { factor: 2, kind: 'linear' })).toThrow("kind must be one of 'nn' (or 'nearest_neighbor'), 'fill' ('linear' and 'cubic' are not supported). Received: kind=\"linear\".");
+    expect(() => fromEntry(resizeLayer, { factor: 2, axis: 'F' })).toThrow("axis must be 'T' (time): only the time axis is resized. Received: axis=\"F\".");
+    expect(() => fromEntry(resizeLayer, { factor: 2, kind: 'fill' })).toThrow('kind \'fill\' needs fill_value, the value of the added frames. Received: kind="fill", fill_value=undefined.');
+    expect(() => new Resize({ factor: 2, kind: 'fill' })).toThrow('Resize: kind \'fill\' needs fillValue, the value of the added frames. Received: kind="fill", fillValue=undefined.');
   });
 
   it('cross-argument checks name the arguments in each vocabulary', () => {
