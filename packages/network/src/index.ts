@@ -61,15 +61,12 @@ export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDi
 export { type LayerDescription, type NetDict } from './net-dict/schema.js';
 export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './net-dict/layer-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
-export { maskedSoftmaxOverTime, registerRecClasses } from './net-dict/rec-classes.js';
+export { registerRecClasses } from './net-dict/rec-classes.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
-export { registerTimeClasses } from './net-dict/time-classes.js';
 
 import { registerRecClasses } from './net-dict/rec-classes.js';
-import { registerTimeClasses } from './net-dict/time-classes.js';
 
 registerRecClasses();
-registerTimeClasses();
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {
   InvalidNetworkNameError,

@@ -75,7 +75,7 @@ describe('constructFromDict (seed 003)', () => {
 
   it('an unknown class lists the known ones', () => {
     expect(() => build({ output: { class: 'lstm_fancy', loss: 'ce' } })).toThrow(UnknownLayerClassError);
-    expect(() => build({ output: { class: 'lstm_fancy', loss: 'ce' } })).toThrow(/Known classes: activation, batch_norm, combine, conv, copy/);
+    expect(() => build({ output: { class: 'lstm_fancy', loss: 'ce' } })).toThrow(/Known classes: activation, batch_norm, combine, compare, conv, copy/);
   });
 
   it('empty sources raise CannotHandleUndefinedSourcesError', () => {

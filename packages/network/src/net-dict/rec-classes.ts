@@ -1,31 +1,21 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Copy, Data, type RnnCell, rnnCellLayer, sequenceMask, UNIT_ALIASES } from '@strata/core';
+import { Copy, Data, type RnnCell, rnnCellLayer, UNIT_ALIASES } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import { type EvalEnv, firstSourceLens, type LayerCreateContext, type LayerOutput, sourceLens } from './layer-node.js';
+import type { LayerOutput } from './layer-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
-import { nOutOf } from './n-out.js';
 import { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';
 import { netDictClassOf } from './spec-class.js';
 import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
 
-/** Lengths of the time axis of the first source that has them. */
-
-/** Softmax over axis 1 (time) where padded frames get probability 0. */
-export function maskedSoftmaxOverTime(x: Tensor, lens: Tensor | undefined): Tensor {
-  if (!lens) return ops.softmax(x, 1);
-  const mask = ops.reshape(sequenceMask(lens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
-  const masked = ops.where(ops.greater(mask, 0), x, ops.fill(x.shape, -1e30));
-  return ops.mul(ops.softmax(masked, 1), mask);
-}
-
-const frameTemplate = (name: string, shape: (number | null)[], dtype: Data['dtype'] = 'float32') => new Data({ name, dims: [], dtype: 'float32' }).withShape(name, shape, dtype);
-
 /**
- * Registers the sequence classes of RETURNN nets: `rec` (a cell over time,
- * or a unit net dict), `rnn_cell`, `choice`, `decide`, `compare`,
- * `softmax_over_spatial`, `dot_attention`, `generic_attention`, `reduce_out`.
+ * Registers the classes of RETURNN nets that drive a rec layer's frame loop
+ * and search: `rec` with a unit net dict (with a cell name it is core's
+ * `Rec`), `rnn_cell` (its state passed from frame to frame), `choice` and
+ * `decide`. The other layers of RETURNN's attention decoders (`compare`,
+ * `softmax_over_spatial`, `dot_attention`, `generic_attention`, `reduce_out`)
+ * are ordinary layers of @strata/core with their net-dict specs.
  */
 export function registerRecClasses(): void {
   // `rec` with a unit net dict (a sub-network per frame); with a cell name (`"lstm"`) it is core's `Rec` (recLayer).
@@ -103,23 +93,6 @@ export function registerRecClasses(): void {
     },
   });
 
-  registerNetDictClass('compare', {
-    sources: 'concat',
-    acceptsSparse: true,
-    options: z.strictObject({ value: z.number(), kind: z.enum(['equal', 'not_equal', 'less', 'greater']).optional() }),
-    create: (c) => new Copy({ name: c.name }),
-    outputData: (c) => c.sources[0]!.copy({ name: c.name, dtype: 'bool', sparseDim: undefined }),
-    evaluate: ({ node, sources }) => {
-      const x = sources[0]!.value;
-      const v = ops.fill([], (node.entry as { value?: number }).value ?? 0, x.dtype as 'float32');
-      const kind = (node.entry as { kind?: string }).kind ?? 'equal';
-      const eq = () => ops.equal(x, v);
-      const value =
-        kind === 'less' ? ops.less(x, v) : kind === 'greater' ? ops.greater(x, v) : kind === 'not_equal' ? ops.equal(ops.cast(eq(), 'int32'), ops.scalar(0, 'int32')) : eq();
-      return { value };
-    },
-  });
-
   registerNetDictClass('decide', {
     sources: 'concat',
     acceptsSparse: true,
@@ -129,61 +102,5 @@ export function registerRecClasses(): void {
     outputData: (c) => c.sources[0]!.copy({ name: c.name }),
     // The rec layer's search already returns the best hypothesis per sequence; in training it is the target.
     evaluate: ({ sources }) => ({ value: sources[0]!.value }),
-  });
-
-  registerNetDictClass('softmax_over_spatial', {
-    sources: 'concat',
-    create: (c) => new Copy({ name: c.name }),
-    outputData: (c) => c.sources[0]!.copy({ name: c.name }),
-    evaluate: (env) => ({ value: maskedSoftmaxOverTime(env.sources[0]!.value, firstSourceLens(env)) }),
-  });
-
-  registerNetDictClass('dot_attention', {
-    sources: 'concat',
-    refKeys: ['base', 'base_ctx'],
-    options: z.strictObject({ base: z.string(), base_ctx: z.string() }),
-    create: (c) => new Copy({ name: c.name }),
-    outputData: (c) => frameTemplate(c.name, [c.sources[1]!.dim]),
-    evaluate: (env) => {
-      const [query, values, keys] = env.sources as [LayerOutput, LayerOutput, LayerOutput];
-      const q = ops.reshape(query.value, [query.value.shape[0]!, 1, query.value.shape[query.value.shape.length - 1]!]);
-      const energy = ops.sum(ops.mul(keys.value, q), [-1]);
-      const weights = maskedSoftmaxOverTime(energy, sourceLens(env, 2) ?? sourceLens(env, 1));
-      return { value: ops.sum(ops.mul(ops.reshape(weights, [...weights.shape, 1]), values.value), [1]) };
-    },
-  });
-
-  registerNetDictClass('generic_attention', {
-    sources: 'none',
-    refKeys: ['weights', 'base'],
-    options: z.strictObject({ weights: z.string(), base: z.string() }),
-    create: (c) => new Copy({ name: c.name }),
-    outputData: (c) => frameTemplate(c.name, c.sources[1]!.shape.slice(1)),
-    evaluate: ({ sources }) => {
-      const [w, base] = sources as [LayerOutput, LayerOutput];
-      let weights = w.value;
-      while (weights.shape.length < base.value.shape.length) weights = ops.reshape(weights, [...weights.shape, 1]);
-      return { value: ops.sum(ops.mul(weights, base.value), [1]) };
-    },
-  });
-
-  registerNetDictClass('reduce_out', {
-    sources: 'concat',
-    options: z.strictObject({ mode: z.enum(['max', 'sum']), num_pieces: z.number().int().positive() }),
-    create: (c) => new Copy({ name: c.name }),
-    outputData: (c) => {
-      const f = c.sources[0]!.dim ?? 0;
-      const p = c.entry.num_pieces as number;
-      if (f % p !== 0) throw new NetDictError(`reduce_out '${c.name}': ${f} features do not split into ${p} pieces.`);
-      return frameTemplate(c.name, [...c.sources[0]!.shape.slice(0, -1), f / p]);
-    },
-    evaluate: (env) => {
-      const { node, sources } = env;
-      const x = sources[0]!.value;
-      const p = (node.entry as { num_pieces?: number }).num_pieces!;
-      const split = ops.reshape(x, [...x.shape.slice(0, -1), x.shape[x.shape.length - 1]! / p, p]);
-      const mode = (node.entry as { mode?: string }).mode;
-      return { value: mode === 'max' ? ops.max(split, [-1]) : ops.sum(split, [-1]), seqLens: sourceLens(env) };
-    },
   });
 }
