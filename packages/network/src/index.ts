@@ -41,7 +41,7 @@ export { type ExportableNetwork, type ExportedModel, exportOnnx, type ExportOnnx
 export { type Batch, type ComputedLosses, isModel, type LayerOutput, type Model } from './model.js';
 export { LayerModel, type LayerModelLoss, type LayerModelOptions } from './layer-model.js';
 export {
-  type LayerNode,
+  type NetDictNode,
   NetDictNetwork,
   type NetDictNetworkArgs,
   type RecStepInfo,
@@ -59,7 +59,7 @@ export type { SearchChoicesOptions } from './net-dict/search-choices.js';
 export { summarizeTensor } from './net-dict/forward.js';
 export { getNetDictClass, type LayerCreateContext, type NetDictLayerClass, netDictClassNames, registerNetDictClass } from './net-dict/registry.js';
 export { type LayerDescription, type NetDict } from './net-dict/schema.js';
-export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './net-dict/layer-node.js';
+export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './net-dict/net-dict-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { registerRecClasses } from './net-dict/rec-classes.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';

@@ -5,7 +5,7 @@ import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, Ne
 import { ExternDataKeyError } from '../extern-data/errors.js';
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
-import type { LayerNode, SourceRef } from './layer-node.js';
+import type { NetDictNode, SourceRef } from './net-dict-node.js';
 import { checkLossTarget } from './loss-target.js';
 import { checkNOut } from './n-out.js';
 import { withCurrentNetwork } from './network-stack.js';
@@ -21,15 +21,15 @@ export interface ConstructLayerHooks {
    * `constructLayer` with the same hooks. Called once per `from` (and class
    * key such as `base`) naming a layer of this network.
    */
-  getLayer?: (name: string) => LayerNode;
+  getLayer?: (name: string) => NetDictNode;
   /** Creates and registers the node once its sources exist. Default: {@link NetDictNetwork.addLayer}. */
-  addLayer?: (name: string, layerClass: NetDictLayerClass, desc: LayerDescription) => LayerNode;
+  addLayer?: (name: string, layerClass: NetDictLayerClass, desc: LayerDescription) => NetDictNode;
   /** Return an existing node of that name instead of constructing (default true). */
   checkExisting?: boolean;
 }
 
 /** Construction order of every node (across networks): `getSearchChoices` returns the latest of several. */
-export const nodeOrder = new WeakMap<LayerNode, number>();
+export const nodeOrder = new WeakMap<NetDictNode, number>();
 let nextOrder = 0;
 
 const EXTRA_REF = /^extra\.([^:]+):(.+)$/;
@@ -81,7 +81,7 @@ function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayer
 }
 
 /** The node `name` of `net`, constructed if needed; in an extra net, layers it does not own come from its parent net. */
-export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
   const extraParent = net.extraParent;
   if (extraParent && !net.ownsLayer(name)) return getOrConstruct(extraParent, name);
   return net.nodes.get(name) ?? constructLayer(net, undefined, name, hooks);
@@ -91,7 +91,7 @@ export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLa
  * Seed `construct_layer`: constructs the sources of `name` first (through
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
-export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
   if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...netDict };
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
@@ -123,7 +123,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
  *
  * @throws NetworkArgumentError if the network already has a layer `name`.
  */
-export function addLayer(net: LayerGraph, name: string, layerClass: string | NetDictLayerClass, raw: LayerDescription): LayerNode {
+export function addLayer(net: LayerGraph, name: string, layerClass: string | NetDictLayerClass, raw: LayerDescription): NetDictNode {
   if (net.nodes.has(name)) {
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
@@ -139,7 +139,7 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
   }
 }
 
-function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): LayerNode {
+function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): NetDictNode {
   const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
   const sourceData = sources.map((s) => templateOf(net, s, name));
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
@@ -175,7 +175,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   }
   const output = cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer);
   const isOutputLayer = entry.is_output_layer ?? name === 'output';
-  const node: LayerNode = { name, entry, cls, layer, sources, nFrom, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
+  const node: NetDictNode = { name, entry, cls, layer, sources, nFrom, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
     checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
     node.target = target;
@@ -345,7 +345,7 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
  * created in it, sharing layer objects (weights) with the base's layers of
  * the same name. Returns their nodes.
  */
-export function constructExtraNet(g: LayerGraph, netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): LayerNode[] {
+export function constructExtraNet(g: LayerGraph, netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): NetDictNode[] {
   const base = g.base;
   const { prefix, searchFlag } = extraNetIdentity(opts);
   let extra = base.extraNets.get(prefix);
@@ -369,7 +369,7 @@ export function constructExtraNet(g: LayerGraph, netDict: NetDict, layerList: re
 }
 
 /** The node `name` of extra net `prefix` of `g`'s base (created on first reference: `extra.<prefix>:<name>`). */
-export function extraNetLayer(g: LayerGraph, prefix: string, name: string): LayerNode {
+export function extraNetLayer(g: LayerGraph, prefix: string, name: string): NetDictNode {
   const base = g.base;
   return base.extraNets.get(prefix)?.nodes.get(name) ?? constructExtraNet(base, base.netDict, [name], { prefixName: prefix })[0]!;
 }

@@ -163,8 +163,9 @@ describe("attention-decoder layers and resize: RETURNN's keys in net dicts", () 
     expect(read(lensOf(filled, 'l'))).toEqual([15, 9]);
   });
 
-  it('resize: kind "fill" without fill_value (written by earlier Strata configs; RETURNN rejects it) repeats frames', () => {
-    const r = layerOf<Resize>({ class: 'resize', factor: 2, axis: 'T', kind: 'fill' });
-    expect([r.kind, r.fillValue]).toEqual(['nn', undefined]);
+  it('resize: kind "fill" without fill_value is an error, as in RETURNN (repeated frames are kind "nn")', () => {
+    expect(() => layerOf<Resize>({ class: 'resize', factor: 2, axis: 'T', kind: 'fill' })).toThrow(
+      `Net dict entry 'l' (class 'resize'): kind 'fill' needs fill_value, the value of the added frames. Received: kind="fill", fill_value=undefined.`,
+    );
   });
 });

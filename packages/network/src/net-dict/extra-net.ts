@@ -2,7 +2,7 @@ import type { Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { runNodes } from './forward.js';
-import type { LayerOutput, SourceRef } from './layer-node.js';
+import type { LayerOutput, SourceRef } from './net-dict-node.js';
 import type { LayerGraph } from './graph.js';
 
 /** Options of `constructExtraNet` (seed 003 `construct_extra_net`). */

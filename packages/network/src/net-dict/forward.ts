@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
-import { type EvalEnv, type EvalResult, firstSourceLens, type LayerNode, type LayerOutput, refSourceIndex, type SourceRef, sourceLens } from './layer-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, type NetDictNode, type LayerOutput, refSourceIndex, type SourceRef, sourceLens } from './net-dict-node.js';
 
 
 /**
@@ -61,7 +61,7 @@ export function evaluateDefault(env: EvalEnv): EvalResult {
 }
 
 /** Whether the node's output has a time axis of its own (not one of its sources'): its sizes are set when it runs. */
-export const ownsTimeDim = (node: LayerNode): boolean => {
+export const ownsTimeDim = (node: NetDictNode): boolean => {
   const t = node.output.timeDim;
   return t !== undefined && !node.sourceData.some((d) => d.dims.includes(t));
 };
@@ -101,7 +101,7 @@ const sourceName = (s: SourceRef): string => (s.kind === 'data' ? `data:${s.key}
  *   are rethrown as they are, the same facts attached (`layerFailureOf`).
  */
 export function runNodes(
-  nodes: Iterable<LayerNode>,
+  nodes: Iterable<NetDictNode>,
   resolve: (s: SourceRef, outs: Map<string, LayerOutput>) => LayerOutput,
   inputs: Readonly<Record<string, Tensor>>,
   ctx: CallContext,

@@ -2,7 +2,7 @@ import type { Tensor } from '@strata/backend';
 import type { Layer } from '@strata/core';
 import { LayerNotFoundError } from '../errors.js';
 import type { ExternData } from '../extern-data.js';
-import type { LayerNode } from './layer-node.js';
+import type { NetDictNode } from './net-dict-node.js';
 import type { NetDict } from './schema.js';
 
 /** The state of the current frame of a running rec unit (seed 003 `set_rec_step_info`). */
@@ -56,7 +56,7 @@ export class LayerGraph {
   readonly externData: ExternData;
   readonly owner: Layer;
   /** The constructed layers, in construction (dependency) order. */
-  readonly nodes = new Map<string, LayerNode>();
+  readonly nodes = new Map<string, NetDictNode>();
   /** The net dict being constructed (entries added by `addLayer` included). */
   netDict: NetDict = {};
   /** Names of the layers under construction (dependency-loop detection). */
@@ -132,7 +132,7 @@ export class LayerGraph {
    * enclosing graph, `extra.<prefix>:<name>` in an extra net.
    * @throws LayerNotFoundError listing the layers.
    */
-  node(name: string): LayerNode {
+  node(name: string): NetDictNode {
     if (name.startsWith('base:')) {
       if (!this.parent) throw new LayerNotFoundError(`Network '${this.name}' has no parent network, so '${name}' names nothing. "base:" works inside a rec unit.`);
       return this.parent.node(name.slice(5));
@@ -149,7 +149,7 @@ export class LayerGraph {
   }
 
   /** The output layers (`output`, or `is_output_layer`), in construction order. */
-  outputNodes(): LayerNode[] {
+  outputNodes(): NetDictNode[] {
     return [...this.nodes.values()].filter((n) => n.isOutputLayer);
   }
   /** `output` if present, else the only output layer, else the first, else undefined (seed `get_default_output_layer_name`). */
@@ -164,10 +164,10 @@ export class LayerGraph {
    * without `only_on_eval` layers; `eval`: without layers meaningful only
    * under search (`decide`).
    */
-  lossNodes(mode: 'all' | 'train' | 'eval' = 'all'): LayerNode[] {
+  lossNodes(mode: 'all' | 'train' | 'eval' = 'all'): NetDictNode[] {
     const all = [...this.nodes.values()].flatMap((n) => [
       ...(n.lossHolder ? [n] : []),
-      ...((n.layer as { unitLossNodes?: () => LayerNode[] }).unitLossNodes?.() ?? []),
+      ...((n.layer as { unitLossNodes?: () => NetDictNode[] }).unitLossNodes?.() ?? []),
     ]);
     for (const [prefix, extra] of this.extraNets) all.push(...extra.lossNodes('all').map((n) => ({ ...n, name: `extra.${prefix}:${n.name}` })));
     if (mode === 'train') return all.filter((n) => !n.entry.only_on_eval);

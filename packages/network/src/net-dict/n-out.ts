@@ -1,5 +1,5 @@
 import { NetDictError } from '../errors.js';
-import type { LayerCreateContext } from './layer-node.js';
+import type { LayerCreateContext } from './net-dict-node.js';
 
 /**
  * The output size of an entry: its `n_out`, else (as in RETURNN, for a layer

@@ -9,7 +9,7 @@ import { addLayer, type ConstructLayerHooks, constructExtraNet, constructFromDic
 import { batchDim, seqTags } from './batch-info.js';
 import type { ExtraNetOptions } from './extra-net.js';
 import { LayerGraph, type RecStepInfo } from './graph.js';
-import type { LayerNode } from './layer-node.js';
+import type { NetDictNode } from './net-dict-node.js';
 import { computeLosses, fetchesDict, type FetchesOptions, lastLosses } from './losses.js';
 import { NetDictHooks } from './hooks.js';
 import { describeFailure, networkInfo } from './network-info.js';
@@ -23,7 +23,7 @@ import { searchChoices, type SearchChoicesOptions } from './search-choices.js';
 
 export type { RecStepInfo } from './graph.js';
 export type { NetDictNetworkArgs } from './network-args.js';
-export type { LayerNode, SourceRef } from './layer-node.js';
+export type { NetDictNode, SourceRef } from './net-dict-node.js';
 
 /**
  * A network built from a RETURNN-style net dict (seed 003 `TFNetwork`), e.g.
@@ -90,7 +90,7 @@ export class NetDictNetwork extends Network implements Model {
     return this.graph.externData;
   }
   /** The constructed layers by entry name (RETURNN's `layers`): each node's layer, sources, output Data and loss. */
-  get nodes(): ReadonlyMap<string, LayerNode> {
+  get nodes(): ReadonlyMap<string, NetDictNode> {
     return this.graph.nodes;
   }
   inputKeys(): string[] {
@@ -138,7 +138,7 @@ export class NetDictNetwork extends Network implements Model {
    * extra nets (`extra.search:<layer>`); `train` leaves out `only_on_eval`,
    * `eval` the layers meaningful only under search (`decide`).
    */
-  lossNodes(mode: 'all' | 'train' | 'eval' = 'all'): LayerNode[] {
+  lossNodes(mode: 'all' | 'train' | 'eval' = 'all'): NetDictNode[] {
     return this.graph.lossNodes(mode);
   }
   /** Runs the net on the default input and returns the default output layer's value. */
@@ -167,16 +167,16 @@ export class NetDictNetwork extends Network implements Model {
     this.built = true;
   }
   /** Seed `construct_layer`: layer `name` of `netDict` (merged into this network's), its sources first, through `hooks`. */
-  constructLayer(netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): LayerNode {
+  constructLayer(netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
     return withCurrentNetwork(this, () => constructLayer(this.graph, netDict, name, hooks));
   }
   /** Seed `add_layer`: one layer from its description. @throws NetworkArgumentError if `name` exists. */
-  addLayer(name: string, layerClass: string | NetDictLayerClass, desc: Omit<LayerDescription, 'class'> & { class?: string }): LayerNode {
+  addLayer(name: string, layerClass: string | NetDictLayerClass, desc: Omit<LayerDescription, 'class'> & { class?: string }): NetDictNode {
     const full = { ...desc, class: desc.class ?? (typeof layerClass === 'string' ? layerClass : 'custom') } as LayerDescription;
     return withCurrentNetwork(this, () => addLayer(this.graph, name, layerClass, full));
   }
   /** Seed `construct_extra_net`: `layerList` made in an extra net with other flags, sharing weights with this one's layers of the same name. */
-  constructExtraNet(netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): LayerNode[] {
+  constructExtraNet(netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): NetDictNode[] {
     return constructExtraNet(this.graph, netDict, layerList, opts);
   }
   /** Seed `get_network_stack`: the networks under construction, outermost first. */
@@ -232,7 +232,7 @@ export class NetDictNetwork extends Network implements Model {
     return found ?? (opts.fallbackEmpty !== false ? {} : undefined);
   }
   /** Seed `get_output_layers`. */
-  getOutputLayers(): LayerNode[] {
+  getOutputLayers(): NetDictNode[] {
     return this.graph.outputNodes();
   }
   /** Seed `get_default_output_layer_name`: `output`, else the first output layer. */
@@ -240,7 +240,7 @@ export class NetDictNetwork extends Network implements Model {
     return this.graph.defaultOutputName();
   }
   /** Seed `get_default_output_layer(must_exist)`. @throws LayerNotFoundError when there is none and `mustExist` (default true). */
-  getDefaultOutputLayer(opts: { mustExist?: boolean } = {}): LayerNode | undefined {
+  getDefaultOutputLayer(opts: { mustExist?: boolean } = {}): NetDictNode | undefined {
     const name = this.graph.defaultOutputName();
     if (name !== undefined) return this.graph.nodes.get(name);
     if (opts.mustExist === false) return undefined;
@@ -255,7 +255,7 @@ export class NetDictNetwork extends Network implements Model {
     return this.externData.defaultTarget;
   }
   /** The node of a layer (RETURNN's layer object: layer, sources, output Data, loss): `name`, `base:<name>`, `extra.<prefix>:<name>`. @throws LayerNotFoundError */
-  node(name: string): LayerNode {
+  node(name: string): NetDictNode {
     return this.graph.node(name);
   }
   /** Seed `get_layer`: a layer by net-dict name (see {@link node}), or by `{ name }`/`{ index }` as a tfe.Network. */
@@ -309,7 +309,7 @@ export class NetDictNetwork extends Network implements Model {
     return training ? fnTrain() : fnEval();
   }
   /** Seed `get_search_choices`. */
-  getSearchChoices(opts: SearchChoicesOptions): LayerNode | null {
+  getSearchChoices(opts: SearchChoicesOptions): NetDictNode | null {
     return searchChoices(this.graph, opts);
   }
   /** Seed `debug_search_choices`: logs the search from `src`; returns false. */
@@ -341,7 +341,7 @@ export class NetDictNetwork extends Network implements Model {
     return this.graph.insideRec;
   }
   /** Seed `get_rec_parent_layer`: the node of the rec layer this network is (or is inside of) the unit of. */
-  getRecParentLayer(): LayerNode | undefined {
+  getRecParentLayer(): NetDictNode | undefined {
     const g = this.graph;
     if (!g.enclosing) return this.parentNet?.getRecParentLayer();
     return g.enclosing.graph.nodes.get(this.name);

@@ -2,12 +2,12 @@ import { sizeOf, type Tensor } from '@strata/backend';
 import { LayerExecutionError, layerFailureOf, type TensorSummary } from '../errors.js';
 import { summarizeTensor } from './forward.js';
 import type { LayerGraph } from './graph.js';
-import type { LayerNode } from './layer-node.js';
+import type { NetDictNode } from './net-dict-node.js';
 import { paramsList } from './params.js';
 
 const fmt = (x: number | null): string => (x === null ? '?' : Number.isInteger(x) ? String(x) : x.toPrecision(4));
 const summaryText = (s: TensorSummary): string => `[${s.shape.join(', ')}] ${s.dtype} min=${fmt(s.min)} max=${fmt(s.max)} mean=${fmt(s.mean)}`;
-const sourceText = (n: LayerNode): string =>
+const sourceText = (n: NetDictNode): string =>
   n.sources.map((s) => (s.kind === 'data' ? `data:${s.key}` : s.kind === 'layer' ? s.name : s.kind === 'extra' ? `extra.${s.net}:${s.name}` : `${s.kind}:${s.name}`)).join(', ') || '-';
 
 /**
@@ -30,7 +30,7 @@ export function networkInfo(net: LayerGraph, title = 'Network'): string {
 }
 
 /** The node named by a failing layer's path (`dec/s` in rec unit `dec`, `extra.search:out` in an extra net). */
-function findNode(net: LayerGraph, path: string): LayerNode | undefined {
+function findNode(net: LayerGraph, path: string): NetDictNode | undefined {
   const extra = /^extra\.([^:]+):(.+)$/.exec(path);
   if (extra) {
     const en = net.extraNets.get(extra[1]!);

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { Copy, Data, type RnnCell, rnnCellLayer, UNIT_ALIASES } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import type { LayerOutput } from './layer-node.js';
+import type { LayerOutput } from './net-dict-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';

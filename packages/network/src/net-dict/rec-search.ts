@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Dim } from '@strata/core';
 import { NetDictError } from '../errors.js';
-import type { EvalEnv, EvalResult, LayerNode, LayerOutput } from './layer-node.js';
+import type { EvalEnv, EvalResult, NetDictNode, LayerOutput } from './net-dict-node.js';
 import type { RecUnit } from './rec-unit.js';
 import { runGraph } from './run-graph.js';
 
@@ -84,7 +84,7 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
 }
 
 /** The unit's choice layer and its end-of-sequence token (from an `end` compare layer, RETURNN's convention). */
-function searchSetup(unit: RecUnit): { choice: LayerNode; eos: number | undefined } {
+function searchSetup(unit: RecUnit): { choice: NetDictNode; eos: number | undefined } {
   const choices = [...unit.unitGraph.nodes.values()].filter((n) => n.entry.class === 'choice');
   if (choices.length !== 1) {
     throw new NetDictError(`Search in rec layer '${unit.name}' needs exactly one "choice" layer in its unit; found ${choices.length}.`);

@@ -3,7 +3,7 @@ import { type CallContext, Data, Dim, Layer, type SymbolicShape, untracked } fro
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import type { LayerGraph } from './graph.js';
-import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type LayerNode, type LayerOutput } from './layer-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { runGraph } from './run-graph.js';
 import type { NetDict } from './schema.js';
@@ -118,7 +118,7 @@ export class RecUnit extends Layer {
   }
 
   /** The losses inside the unit, as nodes of the enclosing network named `<rec>/<layer>`, their outputs stacked over the rec's time axis. */
-  unitLossNodes(): LayerNode[] {
+  unitLossNodes(): NetDictNode[] {
     return [...this.unitGraph.nodes.values()]
       .filter((n) => n.lossHolder)
       .map((n) => ({ ...n, name: `${this.name}/${n.name}`, output: n.output.copy({ name: `${this.name}/${n.name}`, dims: [this.timeDim, ...n.output.dims] }) }));

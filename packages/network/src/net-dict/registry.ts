@@ -1,6 +1,6 @@
 import { layerSpecsFor, netDictLayerNames, reserveNetDictNames } from '@strata/core';
 import { UnknownLayerClassError } from '../errors.js';
-import type { NetDictLayerClass } from './layer-node.js';
+import type { NetDictLayerClass } from './net-dict-node.js';
 import { netDictClassOf } from './spec-class.js';
 
 const classes = new Map<string, NetDictLayerClass>();
@@ -34,4 +34,4 @@ export function getNetDictClass(name: string, layerName: string, entry: Readonly
   return c;
 }
 
-export type { LayerCreateContext, NetDictLayerClass } from './layer-node.js';
+export type { LayerCreateContext, NetDictLayerClass } from './net-dict-node.js';

@@ -4,7 +4,7 @@ import { LayerNotFoundError } from '../errors.js';
 import { type ExtraRuns, runExtraNet } from './extra-net.js';
 import { runNodes } from './forward.js';
 import type { LayerGraph } from './graph.js';
-import type { LayerOutput, SourceRef } from './layer-node.js';
+import type { LayerOutput, SourceRef } from './net-dict-node.js';
 
 /**
  * Computes every layer's output of graph `g` for a batch, in construction

@@ -1,5 +1,5 @@
 import { nodeOrder } from './construct.js';
-import type { LayerNode } from './layer-node.js';
+import type { NetDictNode } from './net-dict-node.js';
 import type { LayerGraph } from './graph.js';
 
 /** Options of `NetDictNetwork.getSearchChoices`. */
@@ -13,7 +13,7 @@ export interface SearchChoicesOptions {
 }
 
 /** True if the node makes search choices: its class declares them and its network searches. */
-export function hasSearchChoices(net: LayerGraph, node: LayerNode): boolean {
+export function hasSearchChoices(net: LayerGraph, node: NetDictNode): boolean {
   const f = node.cls.searchChoices;
   return net.searchFlag && (typeof f === 'function' ? f(node.layer) : f === true);
 }
@@ -24,9 +24,9 @@ export function hasSearchChoices(net: LayerGraph, node: LayerNode): boolean {
  * `src`/`sources` and returns the last constructed layer with search
  * choices, or null. Each layer is visited once (loops through `prev:` end).
  */
-export function searchChoices(net: LayerGraph, opts: SearchChoicesOptions): LayerNode | null {
+export function searchChoices(net: LayerGraph, opts: SearchChoicesOptions): NetDictNode | null {
   const visited = new Set<string>();
-  let best: LayerNode | null = null;
+  let best: NetDictNode | null = null;
   const visit = (n: LayerGraph, name: string): void => {
     const owner = n.extraParent && !n.nodes.has(name) ? n.extraParent : n;
     const key = `${owner.absoluteNamePrefix}${owner.name}|${name}`;

@@ -1,6 +1,6 @@
 import { argsFromEntry, checkEntryArgs, type LayerSpec } from '@strata/core';
 import { z } from 'zod';
-import type { LayerCreateContext, NetDictLayerClass } from './layer-node.js';
+import type { LayerCreateContext, NetDictLayerClass } from './net-dict-node.js';
 import { nOutOf } from './n-out.js';
 import { COMMON_KEYS } from './schema.js';
 
@@ -32,7 +32,6 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
     seqLensFrom: nd.seqLensFrom,
     // The own keys are checked by the spec when the layer is created (argsFromEntry).
     options: z.looseObject({}),
-    fromSpec: true,
     outputData: nd.outputData,
     create: (c: LayerCreateContext) => {
       // `activation` is the class's own option where it has one (RETURNN: no LayerBase option); `n_out` is common, and an argument where mapped.

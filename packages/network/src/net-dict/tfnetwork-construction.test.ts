@@ -4,7 +4,7 @@ import { Copy, INFERENCE } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError, NoCurrentNetworkError } from '../errors.js';
 import { thrownBy } from '../test-utils/thrown.js';
-import type { LayerNode } from './layer-node.js';
+import type { NetDictNode } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import { registerRecClasses } from './rec-classes.js';
 import type { RecUnit } from './rec-unit.js';
@@ -53,11 +53,11 @@ describe('TFNetwork construction (seed 003)', () => {
     const got: string[] = [];
     const added: string[] = [];
     const hooks = {
-      getLayer: (name: string): LayerNode => {
+      getLayer: (name: string): NetDictNode => {
         got.push(name);
         return n.constructLayer(d, name, hooks);
       },
-      addLayer: (name: string, cls: NetDictLayerClass, desc: LayerDescription): LayerNode => {
+      addLayer: (name: string, cls: NetDictLayerClass, desc: LayerDescription): NetDictNode => {
         added.push(`${name}:${desc.class}`);
         return n.addLayer(name, cls, desc);
       },

@@ -118,11 +118,8 @@ export class Resize extends Layer {
  * (`"T"` or `"time"`; RETURNN requires it, here `"T"` when left out), `kind`
  * (`"nn"`/`"nearest_neighbor"`, RETURNN's default, or `"fill"` with
  * `fill_value`), `fill_value`. The output has a time axis of its own, its
- * lengths the source's times `factor`.
- *
- * Strata's earlier net dicts wrote `kind: "fill"` without `fill_value` for
- * repeated frames (RETURNN rejects that entry): such an entry still repeats
- * frames (`nn`), so that those configs keep their meaning.
+ * lengths the source's times `factor`. `kind: "fill"` without `fill_value`
+ * is an error, as in RETURNN (repeated frames are `"nn"`).
  */
 export const resizeLayer: LayerSpec = {
   cls: Resize,
@@ -132,6 +129,5 @@ export const resizeLayer: LayerSpec = {
     names: ['resize'],
     sources: 'concat',
     seqLens: true,
-    derive: (_c, a) => (a.kind === 'fill' && a.fillValue === undefined ? { kind: 'nn' } : {}),
   },
 };

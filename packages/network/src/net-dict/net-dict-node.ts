@@ -22,8 +22,13 @@ export type SourceRef =
   /** A layer of an extra net (`extra.search:output`, see `NetDictNetwork.constructExtraNet`). */
   | { kind: 'extra'; net: string; name: string };
 
-/** A constructed net-dict layer: its entry, layer, sources, output template and loss. */
-export interface LayerNode {
+/**
+ * A constructed net-dict entry, one node of the network's `LayerGraph`
+ * (RETURNN's `LayerBase` instance in a `TFNetwork`): its entry, layer,
+ * sources, output template and loss. Not `@strata/core`'s `LayerNode`, which
+ * records one call of a layer (Keras' `Node`).
+ */
+export interface NetDictNode {
   name: string;
   entry: LayerDescription;
   cls: NetDictLayerClass;
@@ -52,7 +57,7 @@ export interface LayerNode {
 /** What a net-dict class's own evaluation sees (see `NetDictLayerClass.evaluate`). */
 export interface EvalEnv {
   /** The node being evaluated. */
-  node: LayerNode;
+  node: NetDictNode;
   /** Its sources' outputs, in `from` order. */
   sources: LayerOutput[];
   /** Outputs computed so far in this forward pass (a class may add side outputs such as `rec/output_prob`). */
@@ -76,7 +81,7 @@ export const sourceLens = (env: EvalEnv, i = 0): Tensor | undefined => env.node.
 export const firstSourceLens = (env: EvalEnv): Tensor | undefined => env.node.sourceData.find((d) => d.timeDim?.dynSize)?.timeDim?.dynSize;
 
 /** The index into `node.sources` of the source `refKey` names (after the `from` sources), or -1 when the entry does not name one. */
-export function refSourceIndex(node: LayerNode, refKey: string): number {
+export function refSourceIndex(node: NetDictNode, refKey: string): number {
   const given = (node.cls.refKeys ?? []).filter((k) => typeof (node.entry as Record<string, unknown>)[k] === 'string');
   const i = given.indexOf(refKey);
   return i < 0 ? -1 : node.nFrom + i;
@@ -108,8 +113,6 @@ export interface LayerCreateContext {
  */
 export interface NetDictLayerClass {
   sources: 'concat' | 'list' | 'none';
-  /** Made from a layer spec (`netDictClassOf`): its errors already name the entry's keys. */
-  fromSpec?: boolean;
   /** Schema of the class's own keys (beyond the common ones). */
   options?: z.ZodType;
   /** Creates the (unbuilt) layer. */
