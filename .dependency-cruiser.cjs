@@ -1,6 +1,5 @@
 // Architecture checks (README "Packages", ARCHITECTURE.md floors), run in CI
-// by `pnpm check:deps`. Known violations live in
-// .dependency-cruiser-known-violations.json (see README "Development").
+// by `pnpm check:deps`; any violation fails it (see README "Development").
 //
 // Floors, lowest first. A package imports only from packages on lower floors
 // and from itself; packages on the same floor do not import each other.

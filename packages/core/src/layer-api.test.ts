@@ -10,7 +10,8 @@ import { BatchNorm } from './layers/batch-norm.js';
 import { Linear } from './layers/linear.js';
 import { MergeDims } from './layers/merge-dims.js';
 import { layerFromConfig, registeredLayerClasses, serializeLayer } from './layers/registry.js';
-import { buildOurs, ctxOf, rows, unwrap } from './test-utils/layer-rows.js';
+import { rows } from './test-utils/layer-rows.js';
+import { buildOurs, ctxOf, unwrap } from './test-utils/row.js';
 import { expectClose, randomTensor, useBackend } from './test-utils/setup.js';
 
 beforeAll(() => useBackend('tfjs-cpu'));

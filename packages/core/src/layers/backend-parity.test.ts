@@ -8,7 +8,8 @@
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOurs, ctxOf, type Row, rows, unwrap } from '../test-utils/layer-rows.js';
+import { rows } from '../test-utils/layer-rows.js';
+import { buildOurs, ctxOf, type Row, unwrap } from '../test-utils/row.js';
 import { expectClose, useBackend } from '../test-utils/setup.js';
 
 registerOnnxruntimeBackends();

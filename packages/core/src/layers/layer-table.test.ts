@@ -8,7 +8,8 @@ import { ops, type Tensor } from '@strata/backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INFERENCE } from '../layer.js';
-import { buildOurs, ctxOf, floatInputs, type Row, rows, splitInputs, unwrap } from '../test-utils/layer-rows.js';
+import { rows } from '../test-utils/layer-rows.js';
+import { buildOurs, ctxOf, floatInputs, type Row, splitInputs, unwrap } from '../test-utils/row.js';
 import { expectClose, gradsOfMany, refVariables, useBackend } from '../test-utils/setup.js';
 import { layerFromConfig, serializeLayer } from './registry.js';
 

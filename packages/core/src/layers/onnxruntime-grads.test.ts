@@ -29,7 +29,8 @@
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOurs, ctxOf, floatInputs, inputValues, type Row, rows, SEED, size, splitInputs, unwrap } from '../test-utils/layer-rows.js';
+import { rows } from '../test-utils/layer-rows.js';
+import { buildOurs, ctxOf, floatInputs, inputValues, type Row, SEED, size, splitInputs, unwrap } from '../test-utils/row.js';
 import { randomTensor, randomValues, useBackend } from '../test-utils/setup.js';
 
 registerOnnxruntimeBackends({ intraOpNumThreads: 1 });

@@ -7,90 +7,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Linear } from '../layers/linear.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
-import { DotAttention } from '../layers/seq/dot-attention.js';
 import { Gather } from '../layers/seq/gather.js';
-import { GenericAttention } from '../layers/seq/generic-attention.js';
 import { LayerNorm } from '../layers/seq/layer-norm.js';
 import { Length } from '../layers/seq/length.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { PostfixInTime } from '../layers/seq/postfix-in-time.js';
 import { PrefixInTime } from '../layers/seq/prefix-in-time.js';
-import { Reduce, type ReduceMode } from '../layers/seq/reduce.js';
+import { Reduce } from '../layers/seq/reduce.js';
 import { Resize } from '../layers/seq/resize.js';
-import { SelfAttention } from '../layers/seq/self-attention.js';
 import { Slice } from '../layers/seq/slice.js';
-import { SoftmaxOverSpatial } from '../layers/seq/softmax-over-spatial.js';
 import { Window } from '../layers/seq/window.js';
-import type { Row } from './layer-rows.js';
-
-/** `y` `[batch, time, ...]` with frames `t >= lens[b]` zeroed, by a mask built from the numbers. */
-function maskBy(y: tf.Tensor, lens: number[]): tf.Tensor {
-  const [batch, time] = y.shape;
-  const mask = Float32Array.from({ length: batch! * time! }, (_, i) => (i % time! < lens[Math.floor(i / time!)]! ? 1 : 0));
-  return tf.mul(y, tf.tensor(mask, [batch!, time!, ...new Array<number>(y.shape.length - 2).fill(1)]));
-}
-
-/** `f` applied to each sequence `x[b, :lens[b]]` (features after), results stacked over the batch. */
-const perSeq = (x: tf.Tensor, lens: number[], f: (seq: tf.Tensor, b: number) => tf.Tensor): tf.Tensor =>
-  tf.stack(lens.map((len, b) => f(tf.slice(tf.squeeze(tf.slice(x, [b], [1]), [0]), [0], [len]), b)));
-
-/** Pads axis 0 of `seq` with zeros up to `time` entries. */
-const padTo = (seq: tf.Tensor, time: number): tf.Tensor => tf.pad(seq, seq.shape.map((s, i): [number, number] => (i === 0 ? [0, time - s] : [0, 0])));
-
-const reduceRef = (mode: ReduceMode, seq: tf.Tensor, axis: number, keepDims = false): tf.Tensor =>
-  mode === 'sum' ? tf.sum(seq, axis, keepDims) : mode === 'mean' ? tf.mean(seq, axis, keepDims) : mode === 'max' ? tf.max(seq, axis, keepDims) : tf.min(seq, axis, keepDims);
-
-/** Window reference: out[b, t, w] = x[b, t - left + w] inside the sequence, else 0; gathered by index from x plus a zero frame. */
-function windowRef(x: tf.Tensor, lens: number[], size: number, left: number, outTime: number, valid: boolean): tf.Tensor {
-  const [, time, ...feat] = x.shape;
-  return tf.stack(
-    lens.map((len, b) => {
-      const seq = tf.concat([tf.squeeze(tf.slice(x, [b], [1]), [0]), tf.zeros([1, ...feat])]);
-      const idx: number[] = [];
-      for (let t = 0; t < outTime; t++) {
-        for (let w = 0; w < size; w++) {
-          const src = valid ? t + w : t - left + w;
-          const ok = src >= 0 && src < len && t < (valid ? len - size + 1 : len);
-          idx.push(ok ? src : time!);
-        }
-      }
-      return tf.reshape(tf.gather(seq, tf.tensor1d(idx, 'int32')), [outTime, size, ...feat]);
-    }),
-  );
-}
-
-/** Per-head attention with an explicit boolean mask [batch, queries, keys] and -inf energies, heads concatenated. */
-function attentionRef(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, allowed: boolean[][][]): tf.Tensor {
-  const dk = q.shape[2]! / heads;
-  const dv = v.shape[2]! / heads;
-  const mask = tf.tensor3d(allowed.map((m) => m.map((r) => r.map(Number))), undefined, 'bool');
-  const out = Array.from({ length: heads }, (_, h) => {
-    const head = (t: tf.Tensor, d: number) => tf.slice(t, [0, 0, h * d], [-1, -1, d]);
-    const energy = tf.matMul(head(q, dk), head(k, dk), false, true);
-    const weights = tf.softmax(tf.where(mask, energy, tf.fill(energy.shape, -Infinity)));
-    return tf.matMul(weights, head(v, dv));
-  });
-  return tf.concat(out, -1);
-}
-
-const keysAllowed = (lens: number[], queries: number, keys: number, causal = false): boolean[][][] =>
-  lens.map((len) => Array.from({ length: queries }, (_, i) => Array.from({ length: keys }, (_, j) => j < len && (!causal || j <= i))));
-
-/** SelfAttention reference: projections written out per head from RETURNN's QKV layout. */
-function selfAttentionRef(x: tf.Tensor, w: tf.Tensor, lens: number[], heads: number, keyDim: number, valueDim: number, causal: boolean): tf.Tensor {
-  const [batch, time, features] = x.shape as [number, number, number];
-  const dk = keyDim / heads;
-  const dv = valueDim / heads;
-  const block = 2 * dk + dv;
-  const proj = tf.reshape(tf.matMul(tf.reshape(x, [batch * time, features]), w), [batch, time, heads, block]);
-  const part = (begin: number, size: number) => tf.reshape(tf.slice(proj, [0, 0, 0, begin], [-1, -1, -1, size]), [batch, time, heads * size]);
-  const q = tf.div(part(0, dk), Math.sqrt(dk));
-  const y = attentionRef(q, part(dk, dk), part(2 * dk, dv), heads, keysAllowed(lens, time, time, causal));
-  return maskBy(y, lens);
-}
-
-const T5 = [2, 5, 4];
-const range = (start: number, end: number, step: number): number[] => Array.from({ length: Math.max(0, Math.ceil((end - start) / step)) }, (_, i) => start + i * step);
+import { framesAt, maskBy, padTo, perSeq, range, reduceRef, sinusoidsRef, T5, windowRef } from './seq-refs.js';
+import type { Row } from './row.js';
 
 export const seqRows: Row[] = [
   // ---- Linear on sparse input (embedding) ----
@@ -284,89 +212,6 @@ export const seqRows: Row[] = [
     intInputs: { 1: [3, 1, 0, 0] },
     refFn: ([x]) => tf.stack([[3, 1], [0, 0]].map((p, b) => tf.gather(tf.squeeze(tf.slice(x!, [b], [1]), [0]), p, 1))),
   },
-  // ---- SelfAttention ----
-  {
-    name: 'SelfAttention 2 heads [x, seqLens]',
-    make: () => new SelfAttention({ numHeads: 2, totalKeyDim: 4, units: 6 }),
-    inputs: [[2, 5, 3]],
-    seqLens: [5, 3],
-    refFn: ([x], [w]) => selfAttentionRef(x!, w!, [5, 3], 2, 4, 6, false),
-  },
-  {
-    name: 'SelfAttention 1 head, attentionLeftOnly [x, seqLens]',
-    make: () => new SelfAttention({ numHeads: 1, totalKeyDim: 2, units: 3, attentionLeftOnly: true }),
-    inputs: [[2, 4, 3]],
-    seqLens: [4, 2],
-    refFn: ([x], [w]) => selfAttentionRef(x!, w!, [4, 2], 1, 2, 3, true),
-  },
-  {
-    name: 'SelfAttention 2 heads, no seqLens',
-    make: () => new SelfAttention({ numHeads: 2, totalKeyDim: 2, units: 4 }),
-    inputs: [[1, 3, 2]],
-    refFn: ([x], [w]) => selfAttentionRef(x!, w!, [3], 2, 2, 4, false),
-  },
-  // ---- DotAttention ----
-  {
-    name: 'DotAttention query [batch, K], energyFactor 0.5',
-    make: () => new DotAttention({ energyFactor: 0.5 }),
-    inputs: [[2, 4], [2, 5, 4], [2, 5, 3]],
-    seqLens: [5, 2],
-    paddedInputs: [1, 2],
-    refFn: ([q, k, v]) => tf.squeeze(attentionRef(tf.mul(tf.expandDims(q!, 1), 0.5), k!, v!, 1, keysAllowed([5, 2], 1, 5)), [1]),
-  },
-  {
-    name: 'DotAttention query sequence, 2 heads',
-    make: () => new DotAttention({ numHeads: 2 }),
-    inputs: [[2, 3, 4], [2, 5, 4], [2, 5, 6]],
-    seqLens: [3, 5],
-    paddedInputs: [1, 2],
-    refFn: ([q, k, v]) => attentionRef(q!, k!, v!, 2, keysAllowed([3, 5], 3, 5)),
-  },
-  // ---- SoftmaxOverSpatial ----
-  {
-    name: 'SoftmaxOverSpatial energies [batch, time, 1] [x, seqLens]',
-    make: () => new SoftmaxOverSpatial(),
-    inputs: [[2, 5, 1]],
-    seqLens: [5, 2],
-    refFn: ([x]) => perSeq(x!, [5, 2], (seq) => padTo(softmaxOverFirst(seq), 5)),
-  },
-  {
-    name: 'SoftmaxOverSpatial energyFactor 2, an empty sequence [x, seqLens]',
-    make: () => new SoftmaxOverSpatial({ energyFactor: 2 }),
-    inputs: [[3, 4, 2]],
-    seqLens: [4, 0, 3],
-    refFn: ([x]) => perSeq(tf.mul(x!, 2), [4, 0, 3], (seq) => padTo(softmaxOverFirst(seq), 4)),
-  },
-  {
-    name: 'SoftmaxOverSpatial energyFactor 0.5, no seqLens',
-    make: () => new SoftmaxOverSpatial({ energyFactor: 0.5 }),
-    inputs: [[2, 3, 2]],
-    refFn: ([x]) => tf.stack([0, 1].map((b) => softmaxOverFirst(tf.mul(tf.squeeze(tf.slice(x!, [b], [1]), [0]), 0.5)))),
-  },
-  // ---- GenericAttention ----
-  {
-    name: 'GenericAttention weights [batch, time] (tfjs-layers dot over time)',
-    make: () => new GenericAttention(),
-    inputs: [[2, 4], [2, 4, 3]],
-    refLayer: () => tfl.layers.dot({ axes: 1 }),
-  },
-  {
-    name: 'GenericAttention weights [batch, time, 1]',
-    make: () => new GenericAttention(),
-    inputs: [[2, 5, 1], [2, 5, 3]],
-    refFn: ([w, base]) => tf.sum(tf.mul(w!, base!), 1),
-  },
-  {
-    name: 'GenericAttention weights [batch, time, heads, 1], base [batch, time, heads, features]',
-    make: () => new GenericAttention(),
-    inputs: [[2, 4, 3, 1], [2, 4, 3, 2]],
-    // Per sequence and head: the weights [time] times base [time, features] (a matMul).
-    refFn: ([w, base]) => {
-      const head = (b: number, h: number) =>
-        tf.matMul(tf.reshape(tf.slice(w!, [b, 0, h, 0], [1, 4, 1, 1]), [1, 4]), tf.reshape(tf.slice(base!, [b, 0, h, 0], [1, 4, 1, 2]), [4, 2]));
-      return tf.reshape(tf.stack([0, 1].map((b) => tf.stack([0, 1, 2].map((h) => head(b, h))))), [2, 3, 2]);
-    },
-  },
   // ---- Resize ----
   {
     name: 'Resize nn factor 2 [x, seqLens]',
@@ -398,33 +243,4 @@ export const seqRows: Row[] = [
     seqLens: [3, 2],
     refFn: ([x]) => maskBy(framesAt(x!, [0, 3, 1, 3, 2, 3], 0.5), [6, 4]),
   },
-  {
-    name: 'DotAttention query sequence, querySeqLens',
-    make: () => new DotAttention(),
-    inputs: [[2, 3, 2], [2, 4, 2], [2, 4, 3], [2], [2]],
-    intInputs: { 3: [4, 2], 4: [1, 3] },
-    refFn: ([q, k, v]) => maskBy(attentionRef(q!, k!, v!, 1, keysAllowed([4, 2], 3, 4)), [1, 3]),
-  },
 ];
-
-/** Softmax of `seq` `[len, ...]` over its first axis (each feature on its own); an empty sequence stays empty. */
-const softmaxOverFirst = (seq: tf.Tensor): tf.Tensor => {
-  if (seq.shape[0] === 0) return seq;
-  const last = seq.shape.length - 1;
-  const perm = seq.shape.map((_, i) => (i === 0 ? last : i === last ? 0 : i));
-  return tf.transpose(tf.softmax(tf.transpose(seq, perm)), perm);
-};
-
-/** `x` `[batch, time, ...]` with frames gathered by index along time; index `time` is an extra frame of `fill`. */
-const framesAt = (x: tf.Tensor, idx: number[], fill = 0): tf.Tensor =>
-  tf.gather(tf.concat([x, tf.fill([x.shape[0]!, 1, ...x.shape.slice(2)], fill)], 1), tf.tensor1d(idx, 'int32'), 1);
-
-/** The sinusoids `[1, time, channels]` written from the paper's formula (sin block, then cos block; odd last channel 0). */
-function sinusoidsRef(time: number, channels: number): tf.Tensor {
-  const half = Math.floor(channels / 2);
-  const pos = tf.reshape(tf.range(0, time), [time, 1]);
-  const inv = tf.exp(tf.mul(tf.range(0, half), -Math.log(10000) / Math.max(half - 1, 1)));
-  const angles = tf.mul(pos, tf.reshape(inv, [1, half]));
-  const parts = [tf.sin(angles), tf.cos(angles), ...(channels % 2 ? [tf.zeros([time, 1])] : [])];
-  return tf.reshape(tf.concat(parts, 1), [1, time, channels]);
-}

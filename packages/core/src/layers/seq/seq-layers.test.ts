@@ -8,7 +8,7 @@ import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import type { Layer } from '../../layer.js';
 import { Rng } from '../../rng.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
-import { rowTensors, unwrap } from '../../test-utils/layer-rows.js';
+import { rowTensors, unwrap } from '../../test-utils/row.js';
 import { seqRows } from '../../test-utils/seq-rows.js';
 import { expectClose, randomTensor, useBackend } from '../../test-utils/setup.js';
 import { Linear } from '../linear.js';
