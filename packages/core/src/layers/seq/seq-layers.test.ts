@@ -9,6 +9,7 @@ import type { Layer } from '../../layer.js';
 import { Rng } from '../../rng.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
 import { rowTensors, unwrap } from '../../test-utils/row.js';
+import { attentionRows } from '../../test-utils/attention-rows.js';
 import { seqRows } from '../../test-utils/seq-rows.js';
 import { expectClose, randomTensor, useBackend } from '../../test-utils/setup.js';
 import { Linear } from '../linear.js';
@@ -129,8 +130,8 @@ describe('each sequence of a padded batch gives what it gives alone (random leng
   }
 });
 
-describe('computeOutputShape matches the computed output of every sequence row', () => {
-  for (const row of seqRows) {
+describe('computeOutputShape matches the computed output of every sequence and attention row', () => {
+  for (const row of [...seqRows, ...attentionRows]) {
     it(row.name, () => {
       const layer = row.make();
       const xs = rowTensors(row);
