@@ -131,6 +131,14 @@ function issueText(key: string, value: unknown, error: z.ZodError): string {
   return `${key}${at} ${issue.message}. Received: ${key}${at}=${show(got)}.`;
 }
 
+const undefinedOk = new WeakMap<z.ZodType, boolean>();
+/** Whether `schema` accepts `undefined` (an optional argument), computed once per schema. */
+function acceptsUndefined(schema: z.ZodType): boolean {
+  let ok = undefinedOk.get(schema);
+  if (ok === undefined) undefinedOk.set(schema, (ok = schema.safeParse(undefined).success));
+  return ok;
+}
+
 /**
  * The constructor's arguments, checked against `options` (and `checks`) with
  * the defaults filled in: what a layer's constructor calls first. Keys not in
@@ -141,12 +149,17 @@ function issueText(key: string, value: unknown, error: z.ZodError): string {
 export function resolveArgs<A extends object>(layer: string, options: LayerOptions, args: A, checks: readonly LayerCheck[] = []): A {
   const given = (args ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...given };
-  for (const [key, opt] of Object.entries(options)) {
-    const value = given[key] === undefined ? opt.default : given[key];
-    if (value === undefined && opt.schema.safeParse(undefined).success) continue;
+  for (const key in options) {
+    const opt = options[key]!;
+    const value = given[key];
+    if (value === undefined) {
+      // Defaults are valid by construction (registerLayer checks them once per spec); a missing required argument is an error.
+      if (opt.default !== undefined) out[key] = opt.default;
+      else if (!acceptsUndefined(opt.schema)) throw new LayerArgumentError(`${layer}: ${issueText(key, undefined, opt.schema.safeParse(undefined).error!)}`);
+      continue;
+    }
     const r = opt.schema.safeParse(value);
     if (!r.success) throw new LayerArgumentError(`${layer}: ${issueText(key, value, r.error)}`);
-    out[key] = value;
   }
   for (const check of checks) {
     const problem = check(out, (k) => k);

@@ -17,6 +17,7 @@ export {
   registerLayer,
   registerLayerClass,
   registeredLayerClasses,
+  registeredLayerSpecs,
   reserveNetDictNames,
   type SerializedLayer,
   serializeLayer,

@@ -11,7 +11,9 @@ import { Conv2D } from './conv2d.js';
 import { Linear } from './linear.js';
 import { Flatten, MergeDims } from './merge-dims.js';
 import { Pool2D } from './pool2d.js';
-import { layerFromConfig, registeredLayerClasses, registerLayerClass, serializeLayer } from './registry.js';
+import { option } from '../layer-spec.js';
+import { z } from 'zod';
+import { layerFromConfig, registeredLayerClasses, registeredLayerSpecs, registerLayer, registerLayerClass, serializeLayer } from './registry.js';
 
 beforeAll(() => useBackend('tfjs-cpu'));
 
@@ -65,6 +67,30 @@ describe('layer registry', () => {
     expect(() => registerLayerClass(Impostor)).toThrow(LayerArgumentError);
     expect(() => registerLayerClass(Impostor)).toThrow('Received: Impostor.');
     expect(layerFromConfig(serializeLayer(new Linear({ units: 2 })))).toBeInstanceOf(Linear);
+  });
+
+  it("every registered spec's option defaults pass their own schema (constructors take defaults unchecked)", () => {
+    const specs = registeredLayerSpecs();
+    expect(specs.length).toBeGreaterThan(30);
+    let checked = 0;
+    for (const spec of specs) {
+      for (const [key, opt] of Object.entries(spec.options)) {
+        if (opt.default === undefined) continue;
+        expect(opt.schema.safeParse(opt.default).success, `${spec.cls.className}.${key} default ${JSON.stringify(opt.default)}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+  });
+
+  it('refuses a spec whose default fails its schema, naming the option', () => {
+    class Bad extends Scale {
+      static override readonly className = 'TestBadDefault';
+    }
+    expect(() => registerLayer({ cls: Bad, options: { units: option(z.number().int().positive(), { default: 0 }) } })).toThrow(
+      /TestBadDefault: the default of option 'units' fails its schema .*default=0/,
+    );
+    expect(registeredLayerClasses()).not.toContain('TestBadDefault');
   });
 
   it('keeps a Linear with custom initializers equal through JSON', () => {

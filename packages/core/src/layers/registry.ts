@@ -68,6 +68,7 @@ const BUILT_IN: readonly LayerSpec[] = [
 ];
 
 const classes = new Map<string, LayerClass>();
+const specs = new Set<LayerSpec>();
 const byNetDictName = new Map<string, LayerSpec[]>();
 /** Net-dict class names held by classes of @strata/network (`rec`, `choice`, ...), which a spec may take only with `override`. */
 const reserved = new Set<string>();
@@ -91,10 +92,12 @@ export function reserveNetDictNames(names: readonly string[]): void {
  * dicts, training, checkpoints and export like a built-in one.
  * Registering the same spec (or class) again is a no-op.
  * @throws LayerArgumentError if another class holds the class name, or another spec a net-dict
- *   name without a `when` to choose between them, and `override` is not set.
+ *   name without a `when` to choose between them, and `override` is not set; if an option's
+ *   `default` fails its own schema (constructors take defaults unchecked).
  */
 export function registerLayer(spec: LayerSpec, options: { override?: boolean } = {}): void {
   const { cls } = spec;
+  checkDefaults(spec);
   const existing = classes.get(cls.className);
   if (existing && existing !== cls && !options.override) {
     throw new LayerArgumentError(
@@ -120,6 +123,20 @@ export function registerLayer(spec: LayerSpec, options: { override?: boolean } =
     byNetDictName.set(name, clash && options.override ? specs.filter((s) => s !== clash).concat(spec) : [...specs, spec]);
   }
   classes.set(cls.className, cls);
+  specs.add(spec);
+}
+
+function checkDefaults(spec: LayerSpec): void {
+  for (const [key, opt] of Object.entries(spec.options)) {
+    if (opt.default === undefined) continue;
+    const r = opt.schema.safeParse(opt.default);
+    if (!r.success) {
+      throw new LayerArgumentError(
+        `Layer ${spec.cls.className}: the default of option '${key}' fails its schema (${r.error.issues[0]?.message ?? 'invalid'}). ` +
+          `Fix the spec's default or schema. Received: default=${JSON.stringify(opt.default)}.`,
+      );
+    }
+  }
 }
 
 /** Registers a class for {@link layerFromConfig} only (no net-dict names): `registerLayer({ cls, options: {} })`. */
@@ -134,6 +151,11 @@ for (const spec of BUILT_IN) registerLayer(spec);
 /** Names of the registered layer classes. */
 export function registeredLayerClasses(): string[] {
   return [...classes.keys()];
+}
+
+/** Every registered spec (built-in and users'), in registration order. */
+export function registeredLayerSpecs(): LayerSpec[] {
+  return [...specs];
 }
 
 /** The specs registered under RETURNN class name `name` (several only when each has a `netDict.when`), in registration order. */
