@@ -154,6 +154,14 @@ export class CallReturnedNothingError extends LayerError {
  */
 export class MaskNotSupportedError extends LayerError {
   override name = 'MaskNotSupportedError';
+
+  /** The error for layer `layer` (class `className`) given `masks`: their shapes and the two fixes. */
+  static forLayer(layer: string, className: string, masks: readonly ({ readonly shape: readonly number[] } | null)[]): MaskNotSupportedError {
+    return new MaskNotSupportedError(
+      `Layer '${layer}' (${className}) does not support masking, but was passed an input mask ` +
+        `(shapes ${masks.map((m) => (m ? `[${m.shape.join(', ')}]` : 'none')).join(', ')}). Remove the mask (pass { mask: null }), or use a layer with supportsMasking.`,
+    );
+  }
 }
 
 /**
@@ -172,4 +180,14 @@ export class TrackingCycleError extends LayerError {
 /** Thrown by `trackLayer` for a value that is not a Layer (seed `track_layer`: TypeError). */
 export class NotALayerError extends LayerError {
   override name = 'NotALayerError';
+}
+
+/**
+ * Misuse of a functional graph's symbolic tensors (`input(...)`, Keras'
+ * KerasTensor): a bad input shape, a list mixing symbolic and real tensors,
+ * or a graph that does not connect its outputs to its inputs (Keras:
+ * "Graph disconnected"). The message names the tensor or layer and the fix.
+ */
+export class SymbolicTensorError extends LayerError {
+  override name = 'SymbolicTensorError';
 }

@@ -19,6 +19,7 @@ export {
   MaskNotSupportedError,
   NodeIndexError,
   NotALayerError,
+  SymbolicTensorError,
   TensorReleasedError,
   TrackingCycleError,
   VariableSynchronizationError,
@@ -51,6 +52,7 @@ export {
   type SpecLayerClass,
 } from './layer-spec.js';
 export { LayerLosses } from './layer-losses.js';
+export { LayerTracking } from './layer-tracking.js';
 export { LayerNode, type LayerNodeOptions, type Mask, maskOf, NodeHistory, type NodeHistoryOptions, type NodeLayer } from './layer-node.js';
 export * from './layers/index.js';
 export { classNameOf, describeValue, NameScope, toSnakeCase } from './naming.js';
@@ -65,7 +67,7 @@ export {
 export { registerRegularizer, type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 export { hashString, Rng } from './rng.js';
 export { maskedSoftmaxOverTime, maskFrames, sequenceMask } from './sequence-mask.js';
-export { untracked } from './tracking.js';
+export { input, type InputOptions, SymbolicNode, SymbolicTensor } from './symbolic-tensor.js';
 export {
   type Constraint,
   type Regularizer,

@@ -1,6 +1,6 @@
 import type { Tensor } from '@strata/backend';
 import { AmbiguousLayerNodeError, LayerNotConnectedError } from './errors.js';
-import { type LayerNode, type Mask, type NodeLayer, NodeHistory } from './layer-node.js';
+import { LayerNode, type Mask, type NodeLayer, NodeHistory, producerOf, recordOutput } from './layer-node.js';
 
 /**
  * The seed's node accessors of a layer (`inbound_nodes`, `input`,
@@ -10,9 +10,10 @@ import { type LayerNode, type Mask, type NodeLayer, NodeHistory } from './layer-
  * the last {@link LayerConnectivity.maxNodes} calls, tensors and masks of the
  * current pass only).
  *
- * Strata computes eagerly or traces, and has no symbolic graph: the seed's
- * "RuntimeError: if called in Eager mode" does not apply, these accessors
- * work in every mode.
+ * Strata computes eagerly or traces, and nodes record real calls (a call on
+ * symbolic tensors records a `SymbolicNode` of a functional graph instead):
+ * the seed's "RuntimeError: if called in Eager mode" does not apply, these
+ * accessors work in every mode.
  */
 export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLayer {
   /**
@@ -111,6 +112,16 @@ export abstract class LayerConnectivity<L extends NodeLayer> implements NodeLaye
   clearNodes(): void {
     this.inbound.clear();
     this.outbound.clear();
+  }
+
+  /** Records one call of this layer: a node in its inbound nodes and in its producers' outbound nodes; the output remembers its producer and mask. */
+  protected recordNode(xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask, inputs: Tensor | Tensor[]): void {
+    const self = this as unknown as L;
+    const producers = xs.map((x) => producerOf<L>(x));
+    const node = new LayerNode<L>({ outboundLayer: self, index: this.inbound.count, inboundLayers: producers, inputs, output, inputMasks, outputMask });
+    this.inbound.push(node);
+    for (const p of new Set(producers)) if (p && p !== self) (p as unknown as LayerConnectivity<L>).outbound.push(node);
+    recordOutput(output, self, outputMask);
   }
 
   private onlyNode(attribute: string, atMethod: string): LayerNode<L> {

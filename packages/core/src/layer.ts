@@ -2,16 +2,15 @@ import type { DType, Tensor, TensorData } from '@strata/backend';
 import { type AddWeightOptions, createWeight, resolveWeightOptions } from './add-weight.js';
 import { type CallContext, INFERENCE } from './call-context.js';
 import { calls } from './call-records.js';
-import { CallReturnedNothingError, DuplicateNameError, LayerNotBuiltError, MaskNotSupportedError, NotALayerError } from './errors.js';
+import { CallReturnedNothingError, LayerNotBuiltError, MaskNotSupportedError } from './errors.js';
 import type { ApplyOptions, LayerArgs, LayerConfig, SymbolicShape } from './layer-args.js';
-import { LayerLosses } from './layer-losses.js';
-import { LayerNode, type Mask, maskOf, producerOf, recordOutput } from './layer-node.js';
+import { type Mask, maskOf } from './layer-node.js';
 import { cloneLayer, setLayerWeights } from './layer-weights.js';
-import { classNameOf, describeValue, NameScope, toSnakeCase } from './naming.js';
+import { classNameOf } from './naming.js';
+import { LayerTracking } from './layer-tracking.js';
 import { serializeRegularizer, toRegularizer } from './regularizers.js';
 import { hashString, Rng } from './rng.js';
-import { PartitionedVariable } from './partitioned-variable.js';
-import { autoTracking, checkNoCycle } from './tracking.js';
+import { isSymbolicInput, symbolicCall, type SymbolicTensor } from './symbolic-tensor.js';
 import type { Regularizer, Variable } from './variable.js';
 
 export { type AddWeightOptions } from './add-weight.js';
@@ -27,27 +26,16 @@ export type { ApplyOptions, LayerArgs, LayerConfig, SymbolicShape } from './laye
  * there with {@link Layer.addWeight}) → {@link Layer.call} computes the output.
  * Each `apply` records a {@link LayerNode} (see {@link LayerConnectivity}).
  *
- * Naming: a layer without an explicit name gets its class name in snake_case,
- * made unique within its parent when it is tracked (`dense`, `dense_1`; the
- * counters belong to the parent). Weights are named by their scope path plus
- * `:0` (`net/dense/kernel:0`).
- *
- * Losses and updates: see {@link LayerLosses} (functions persist, tensors
- * added during a call belong to the current pass). Nodes: see {@link LayerConnectivity}.
- *
- * Tracking (Keras 3 / PyTorch): layers and {@link Variable}s assigned to
- * properties (class fields, `this.x = ...`), also inside arrays and plain
- * objects, are owned by this layer (see `autoTracking`): their weights,
- * losses and updates appear in this layer's lists, in assignment order.
- * {@link Layer.trackLayer} does the same explicitly (the seed's way);
- * `untracked(value)` stores a reference without owning it.
+ * Names, scope paths, sub-layers and variables, tracked from properties as
+ * in Keras 3 / PyTorch: see {@link LayerTracking}. Losses and updates: see
+ * {@link LayerLosses}. Nodes: see {@link LayerConnectivity}.
  *
  * Training mode: {@link Layer.apply} without a context inherits the context of
  * the layer call it runs in (Keras' call-context rule), so a sub-layer called
  * inside a training step trains; only a call outside any layer call defaults
  * to inference.
  */
-export abstract class Layer extends LayerLosses<Layer> {
+export abstract class Layer extends LayerTracking<Layer> {
   /** Registry name of the class for `getConfig`/`fromConfig`; subclasses set it. */
   static readonly className: string = 'Layer';
 
@@ -62,46 +50,16 @@ export abstract class Layer extends LayerLosses<Layer> {
   built = false;
   /** The input shape the layer was built for (batch axis `null`). */
   builtInputShape: SymbolicShape | SymbolicShape[] | undefined;
-  /** The layer that tracks this one, if any. */
-  parent: Layer | null = null;
-
-  private assignedName: string | undefined;
-  private readonly explicitName: boolean;
   private readonly explicitDtype: DType | undefined;
   private inferredDtype: DType | undefined;
-  private readonly ownVariables: Variable[] = [];
-  private readonly subLayers: Layer[] = [];
-  private readonly scope = new NameScope();
 
   constructor(args: LayerArgs = {}) {
-    super();
-    this.assignedName = args.name;
-    this.explicitName = args.name !== undefined;
+    super(args.name);
     this.trainable = args.trainable ?? true;
     this.explicitDtype = args.dtype ?? undefined;
     this.seed = args.seed;
     this.activityRegularizer = args.activityRegularizer ? toRegularizer(args.activityRegularizer, `Layer '${args.name ?? 'unnamed'}'`) : undefined;
-    // Subclass field initialisers and constructor bodies run on the returned proxy, so their members are tracked too.
-    return autoTracking(this, isLayer);
-  }
-
-  /** Default name base: the class name in snake_case (`Dense` → `dense`). */
-  get baseName(): string {
-    return toSnakeCase((this.constructor as typeof Layer).className ?? this.constructor.name);
-  }
-
-  /** The layer's name, unique within its parent. */
-  get name(): string {
-    return (this.assignedName ??= this.baseName);
-  }
-
-  /**
-   * The scope path: parent path plus own name, e.g. `net/dense_1` (seed
-   * `scope_name`). It prefixes the layer's variable names; it replaces the
-   * seed's variable scopes (and its `scope` keyword of `__call__`).
-   */
-  get scopeName(): string {
-    return this.parent ? `${this.parent.scopeName}/${this.name}` : this.name;
+    this.firstOwnKey = Object.keys(this).length;
   }
 
   /** The explicit dtype, else (once called) the first input's floating dtype or float32, else `null` (seed `dtype`). */
@@ -112,65 +70,6 @@ export abstract class Layer extends LayerLosses<Layer> {
   /** False if this layer or any ancestor is frozen. */
   get effectiveTrainable(): boolean {
     return this.trainable && (this.parent?.effectiveTrainable ?? true);
-  }
-
-  /** Layers tracked by this one, in tracking order. */
-  get layers(): Layer[] {
-    return [...this.subLayers];
-  }
-
-  /**
-   * Makes `layer` a sub-layer: names it uniquely within this layer and
-   * includes its weights in this layer's lists. Returns `layer`. Assigning a
-   * layer to a property does the same (auto-tracking).
-   *
-   * A layer already tracked by another parent is *shared* (seeds 000–002):
-   * it keeps its first parent and its name, and its weights also appear here.
-   *
-   * @throws NotALayerError if `layer` is not a Layer (seed: TypeError).
-   * @throws DuplicateNameError if `layer` has an explicit name already used here, naming both layers.
-   * @throws TrackingCycleError if `layer` is this layer or contains it.
-   */
-  trackLayer<L extends Layer>(layer: L): L {
-    if (!(layer instanceof Layer)) {
-      throw new NotALayerError(`trackLayer expects a Layer. Received: ${describeValue(layer)}. Wrap plain functions in a Layer subclass.`);
-    }
-    if (this.subLayers.includes(layer)) return layer;
-    checkNoCycle(this, layer);
-    if (layer.parent) {
-      this.subLayers.push(layer);
-      return layer;
-    }
-    if (layer.explicitName) {
-      if (this.scope.has(layer.name)) {
-        const other = this.subLayers.find((l) => l.name === layer.name);
-        throw new DuplicateNameError(
-          `Cannot track layer '${layer.name}' (${classNameOf(layer)}) in '${this.scopeName}': ` +
-            `the name is already used by ${other ? `'${other.scopeName}' (${classNameOf(other)})` : 'another layer'}. ` +
-            `Give one of them another name, or omit the name to get a unique default.`,
-        );
-      }
-      this.scope.reserve(layer.name);
-    } else {
-      layer.assignedName = this.scope.unique(layer.baseName);
-    }
-    layer.parent = this;
-    this.subLayers.push(layer);
-    return layer;
-  }
-
-  /**
-   * Lists `variable` among this layer's own weights (what assigning a
-   * Variable to a property does; a partitioned one as its parts). A free
-   * variable (no owner) is adopted: its name gets this layer's scope
-   * (`net/w:0`); an owned one is shared and keeps its name.
-   */
-  trackVariable(variable: Variable): void {
-    // A partitioned weight is listed as its parts (what addWeight lists).
-    if (variable instanceof PartitionedVariable) return variable.parts.forEach((p) => this.trackVariable(p));
-    if (this.ownVariables.includes(variable)) return;
-    variable.adopt(this);
-    this.ownVariables.push(variable);
   }
 
   /**
@@ -202,7 +101,7 @@ export abstract class Layer extends LayerLosses<Layer> {
   computeMask(_inputs: Tensor | Tensor[], mask: Mask | Mask[] | null): Mask {
     const masks = Array.isArray(mask) ? mask : [mask];
     if (!masks.some((m) => m)) return null;
-    if (!this.supportsMasking) throw this.maskError(masks);
+    if (!this.supportsMasking) throw MaskNotSupportedError.forLayer(this.name, classNameOf(this), masks);
     return masks.find((m) => m) ?? null;
   }
 
@@ -223,8 +122,19 @@ export abstract class Layer extends LayerLosses<Layer> {
    * @throws MaskNotSupportedError if an input has a mask and the layer does not support masking.
    * @throws CallReturnedNothingError if `call` returned `undefined` or `null`.
    */
-  apply(inputs: Tensor | Tensor[], ctx?: CallContext, options: ApplyOptions = {}): Tensor {
-    return this.applyWithLogits(inputs, ctx, options).value;
+  apply(inputs: Tensor | Tensor[], ctx?: CallContext, options?: ApplyOptions): Tensor;
+  /**
+   * Called on symbolic tensors (from `input(...)` or earlier such calls), the
+   * layer computes nothing: it records the call and returns its symbolic
+   * output, a step of a functional graph (Keras' functional API; see `Functional`).
+   * @throws SymbolicTensorError if a list mixes symbolic and real tensors.
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor<Layer>;
+  apply(inputs: Tensor | Tensor[] | SymbolicTensor | readonly SymbolicTensor[], ctx?: CallContext, options: ApplyOptions = {}): Tensor | SymbolicTensor<Layer> {
+    if (isSymbolicInput(inputs, () => this.name)) {
+      return symbolicCall<Layer>(this, this.baseName, inputs as SymbolicTensor<Layer> | readonly SymbolicTensor<Layer>[]);
+    }
+    return this.applyWithLogits(inputs as Tensor | Tensor[], ctx, options).value;
   }
 
   /**
@@ -238,8 +148,9 @@ export abstract class Layer extends LayerLosses<Layer> {
     const given = options.mask !== undefined ? (Array.isArray(options.mask) ? options.mask : [options.mask]) : xs.map(maskOf);
     const inputMasks = xs.map((_, i) => given[i] ?? null);
     const hasMask = inputMasks.some((m) => m);
-    if (hasMask && !this.supportsMasking) throw this.maskError(inputMasks);
+    if (hasMask && !this.supportsMasking) throw MaskNotSupportedError.forLayer(this.name, classNameOf(this), inputMasks);
     const mask = Array.isArray(inputs) ? inputMasks : inputMasks[0]!;
+    this.trackHeld();
     this.startCallRecords(calls.enter(xs, context));
     let out: { value: Tensor; logits?: Tensor };
     try {
@@ -312,6 +223,7 @@ export abstract class Layer extends LayerLosses<Layer> {
 
   /** All weights: own first, then sub-layers', in creation/tracking order (parts of a partitioned weight each). */
   get weights(): Variable[] {
+    this.trackHeld();
     // A shared layer can be reached twice; list each variable once.
     return [...new Set([...this.ownVariables, ...this.subLayers.flatMap((l) => l.weights)])];
   }
@@ -379,20 +291,5 @@ export abstract class Layer extends LayerLosses<Layer> {
     for (const v of this.weights) v.dispose();
   }
 
-  private maskError(masks: Mask[]): MaskNotSupportedError {
-    return new MaskNotSupportedError(
-      `Layer '${this.name}' (${classNameOf(this)}) does not support masking, but was passed an input mask ` +
-        `(shapes ${masks.map((m) => (m ? `[${m.shape.join(', ')}]` : 'none')).join(', ')}). Remove the mask (pass { mask: null }), or use a layer with supportsMasking.`,
-    );
-  }
-
-  private recordNode(xs: Tensor[], output: Tensor, inputMasks: Mask[], outputMask: Mask, inputs: Tensor | Tensor[]): void {
-    const producers = xs.map((x) => producerOf<Layer>(x));
-    const node = new LayerNode<Layer>({ outboundLayer: this, index: this.inbound.count, inboundLayers: producers, inputs, output, inputMasks, outputMask });
-    this.inbound.push(node);
-    for (const p of new Set(producers)) if (p && p !== this) p.outbound.push(node);
-    recordOutput(output, this, outputMask);
-  }
 }
 
-const isLayer = (v: unknown): boolean => v instanceof Layer;

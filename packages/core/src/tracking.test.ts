@@ -10,7 +10,6 @@ import { Dropout } from './layers/dropout.js';
 import { Linear } from './layers/linear.js';
 import { Rng } from './rng.js';
 import { useBackend } from './test-utils/setup.js';
-import { untracked } from './tracking.js';
 import { Variable } from './variable.js';
 
 beforeAll(() => useBackend('tfjs-cpu'));
@@ -51,7 +50,7 @@ describe('auto-tracking in every Layer', () => {
     expect(paths(outer)).toEqual(['outer/block/dense/kernel', 'outer/block/dense/bias', 'outer/dense/kernel', 'outer/dense/bias']);
   });
 
-  it('arrays: items, items pushed into an empty array later, nested arrays, in assignment order', () => {
+  it('arrays: items, items pushed into an empty array later, nested arrays, in property order', () => {
     class Stack extends Layer {
       static override readonly className: string = 'Stack';
       blocks: Linear[] = [];
@@ -66,10 +65,16 @@ describe('auto-tracking in every Layer', () => {
       }
     }
     const s = new Stack();
-    expect(s.layers.map((l) => l.name)).toEqual(['g0', 'dense', 'dense_1', 'g1']);
+    expect(s.layers.map((l) => l.name)).toEqual(['dense', 'dense_1', 'g0', 'g1']);
+    expect(s.layers.map((l) => l.scopeName)).toEqual(['stack/dense', 'stack/dense_1', 'stack/g0', 'stack/g1']);
     s.apply(ops.ones([1, 3]));
     expect(s.blocks.map((b) => b.kernel.shape)).toEqual([[3, 4], [4, 4]]);
     expect(Array.isArray(s.blocks)).toBe(true);
+    // The property holds the very array assigned (nothing is wrapped).
+    const list: Linear[] = [];
+    const t = new Stack();
+    t.blocks = list;
+    expect(t.blocks).toBe(list);
   });
 
   it('plain objects (dicts): values, keys added later, objects nested in arrays and objects', () => {
@@ -84,7 +89,7 @@ describe('auto-tracking in every Layer', () => {
     const h = new Heads({ name: 'heads' });
     h.heads.b = new Linear({ units: 1, name: 'b' });
     h.nested.deep.list.push(new Linear({ units: 1, name: 'deeper' }));
-    expect(h.layers.map((l) => l.scopeName)).toEqual(['heads/a', 'heads/deep', 'heads/b', 'heads/deeper']);
+    expect(h.layers.map((l) => l.scopeName)).toEqual(['heads/a', 'heads/b', 'heads/deep', 'heads/deeper']);
   });
 
   it('variables assigned to fields are weights; a free variable is adopted under the layer scope', () => {
@@ -119,13 +124,13 @@ describe('auto-tracking in every Layer', () => {
     expect(tied.variables[0]).toBe(block.inner.kernel);
   });
 
-  it('untracked(...) stores a reference without owning it; containers of primitives stay the same object', () => {
+  it('this.untracked(...) marks a reference the layer holds without owning it; containers stay the same object', () => {
     const shared = new Linear({ units: 1, name: 'shared' });
     const shape = [3, 4];
     class Ref extends Layer {
       static override readonly className: string = 'Ref';
-      link = untracked(shared);
-      links = untracked({ to: shared });
+      link = this.untracked(shared);
+      links = this.untracked({ to: shared });
       shape = shape;
       override call(x: Tensor | Tensor[]): Tensor {
         return x as Tensor;
@@ -137,9 +142,21 @@ describe('auto-tracking in every Layer', () => {
     expect(r.links.to).toBe(shared);
     expect(shared.parent).toBeNull();
     expect(r.shape).toBe(shape);
+    expect(r.weights).toEqual([]);
+    // The mark is this layer's: another layer holding the same layer owns it.
+    class Owner extends Layer {
+      static override readonly className: string = 'Owner';
+      mine = shared;
+      override call(x: Tensor | Tensor[]): Tensor {
+        return x as Tensor;
+      }
+    }
+    const o = new Owner({ name: 'owner' });
+    expect(o.layers).toEqual([shared]);
+    expect(shared.scopeName).toBe('owner/shared');
   });
 
-  it('a clash or a cycle throws before the property is set', () => {
+  it('a clash or a cycle throws when the layer lists its layers or weights, or is applied, naming the property', () => {
     class Two extends Layer {
       static override readonly className: string = 'Two';
       a = new Linear({ units: 1, name: 'fc' });
@@ -150,10 +167,15 @@ describe('auto-tracking in every Layer', () => {
       }
     }
     const t = new Two({ name: 'two' });
-    expect(() => (t.b = new Linear({ units: 1, name: 'fc' }))).toThrow(DuplicateNameError);
-    expect(t.b).toBeUndefined();
-    expect(() => (t.self = t)).toThrow(TrackingCycleError);
-    expect(t.self).toBeUndefined();
+    t.b = new Linear({ units: 1, name: 'fc' });
+    expect(() => t.layers).toThrow(DuplicateNameError);
+    expect(() => t.weights).toThrow("Cannot track layer 'fc' (Dense) in 'two' (held in its property b): the name is already used by 'two/fc' (Dense).");
+    t.b = undefined;
+    t.self = t;
+    expect(() => t.apply(ops.ones([1, 1]))).toThrow(TrackingCycleError);
+    expect(() => t.layers).toThrow("Cannot track Two 'two' in 'two' (held in its property self): it is the layer itself");
+    t.self = undefined;
+    expect(t.layers.map((l) => l.name)).toEqual(['fc']);
   });
 });
 

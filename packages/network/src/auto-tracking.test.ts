@@ -47,12 +47,12 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     expect(Array.from(yKeras)).toEqual(Array.from(ySeed));
   });
 
-  it('order is assignment order, fields and constructor assignments and trackLayer calls interleaved', () => {
+  it('order: assignment order (a trackLayer call first tracks what the properties hold so far; later assignments at the next listing)', () => {
     class Mixed extends Network {
       a = new Linear({ units: 1 });
       b = this.trackLayer(new Linear({ units: 1 }));
       c: Linear;
-      untracked = 7;
+      count = 7;
       constructor() {
         super({ name: 'mixed' });
         this.trackLayer(new Linear({ units: 1, name: 'kept_by_call_only' }));
@@ -62,6 +62,7 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     const net = new Mixed();
     expect(names(net)).toEqual(['dense', 'dense_1', 'kept_by_call_only', 'dense_2']);
     expect(net.layers[0]).toBe(net.a);
+    expect(net.layers[1]).toBe(net.b);
     expect(net.layers[3]).toBe(net.c);
     expect(net.c.scopeName).toBe('mixed/dense_2');
   });
@@ -93,13 +94,17 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     expect(Array.isArray(net.blocks)).toBe(true);
     net.blocks.push(new Linear({ units: 3 }));
     net.blocks[3] = new Linear({ units: 1 });
-    expect(names(net)).toEqual(['dense', 'dense_1', 'g00', 'g10', 'dense_2', 'dense_3']);
+    expect(names(net)).toEqual(['dense', 'dense_1', 'dense_2', 'dense_3', 'g00', 'g10']);
+    expect(net.blocks[2]!.name).toBe('dense_2');
     const y = net.apply(ops.ones([2, 5]));
     expect(y.shape).toEqual([2, 1]);
     expect(net.trainableVariables.map((v) => v.path)).toEqual([
       'stack/dense/kernel', 'stack/dense/bias', 'stack/dense_1/kernel', 'stack/dense_1/bias',
       'stack/dense_2/kernel', 'stack/dense_2/bias', 'stack/dense_3/kernel', 'stack/dense_3/bias',
     ]);
+    // A layer pushed after the network listed its layers is appended (names are never reused).
+    net.grid[0]!.push(new Linear({ units: 2 }));
+    expect(names(net)).toEqual(['dense', 'dense_1', 'dense_2', 'dense_3', 'g00', 'g10', 'dense_4']);
     expect(net.blocks.map((b) => b.kernel.shape)).toEqual([[5, 4], [4, 4], [4, 3], [3, 1]]);
   });
 
@@ -116,15 +121,17 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
     expect(net.lookup.get('x')!.parent).toBeNull();
   });
 
-  it('a failed auto-track (explicit name taken) throws before the property is set', () => {
+  it('two held layers with the same explicit name: DuplicateNameError when the network lists its layers, weights or is called', () => {
     class Clash extends Network {
       a = new Linear({ units: 1, name: 'fc' });
       b?: Linear;
     }
     const net = new Clash({ name: 'clash' });
-    expect(() => (net.b = new Linear({ units: 2, name: 'fc' }))).toThrow(DuplicateNameError);
-    expect(net.b).toBeUndefined();
     expect(names(net)).toEqual(['fc']);
+    net.b = new Linear({ units: 2, name: 'fc' });
+    expect(() => names(net)).toThrow(DuplicateNameError);
+    expect(() => net.weights).toThrow("Cannot track layer 'fc' (Dense) in 'clash' (held in its property b): the name is already used by 'clash/fc' (Dense).");
+    expect(() => net.apply(ops.ones([1, 2]))).toThrow(DuplicateNameError);
   });
 
   it('a reference to an enclosing network in a property is a TrackingCycleError, not an endless weight list', () => {
@@ -135,10 +142,18 @@ describe('auto-tracking: layers assigned to properties (tf.keras.Model, the seed
       child = new Child();
     }
     const parent = new Parent({ name: 'p' });
-    expect(() => (parent.child.owner = parent)).toThrow(TrackingCycleError);
-    expect(() => (parent.child.owner = parent)).toThrow(/contains this layer/);
-    expect(parent.child.owner).toBeUndefined();
-    expect(() => parent.trackLayer(parent)).toThrow(/the layer itself/);
+    parent.child.owner = parent;
+    expect(() => parent.weights).toThrow(TrackingCycleError);
+    expect(() => parent.layers).toThrow(
+      "Cannot track Child 'child' in 'p' (held in its property child): it contains this layer, so the layer would contain itself. " +
+        "Keep references to enclosing layers out of the layer's properties (pass them as call arguments), or mark them: this.x = this.untracked(layer).",
+    );
+    expect(() => parent.child.layers).toThrow("Cannot track Parent 'p' in 'child' (held in its property owner): it contains this layer");
+    // Marked as a reference, the link is fine.
+    parent.child.owner = parent.child.untracked(parent);
+    expect(names(parent)).toEqual(['child']);
+    expect(parent.child.layers).toEqual([]);
+    expect(() => parent.trackLayer(parent)).toThrow(/it is the layer itself/);
   });
 
   it('a layer built before it is assigned still gets the network path in its variable names', () => {

@@ -67,6 +67,7 @@ export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-se
 import { registerRecClasses } from './net-dict/rec-classes.js';
 
 registerRecClasses();
+export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {
   InvalidNetworkNameError,

@@ -61,6 +61,10 @@ describe('Network naming (seeds 000–002 `__init__(name)`)', () => {
     }
     const p = new Pair({ name: 'pair' });
     const q = new Pair({ name: 'other' });
+    // Held members are tracked (named) when the holder lists its layers or weights, or is called.
+    expect([p.a.name, p.b.name]).toEqual(['my_network', 'my_network']);
+    expect(p.layers.map((l) => l.name)).toEqual(['my_network', 'my_network_1']);
+    expect(q.layers).toEqual([q.a, q.b]);
     expect([p.a.name, p.b.name]).toEqual(['my_network', 'my_network_1']);
     // Counters belong to the parent: another parent starts again at my_network.
     expect([q.a.name, q.b.name]).toEqual(['my_network', 'my_network_1']);
@@ -170,6 +174,7 @@ describe('Network naming (seeds 000–002 `__init__(name)`)', () => {
     }
     const a = new TaskA({ name: 'task_a' });
     const b = new TaskB({ name: 'task_b' });
+    expect([a.layers, b.layers]).toEqual([[encoder], [encoder]]); // task_a tracks it first: it owns it
     encoder.apply(x());
     expect(a.variables.map((v) => v.name)).toEqual(['task_a/encoder/dense/kernel:0', 'task_a/encoder/dense/bias:0']);
     expect(b.variables.map((v) => v.name)).toEqual(['task_a/encoder/dense/kernel:0', 'task_a/encoder/dense/bias:0']);
@@ -189,6 +194,8 @@ describe('Network naming (seeds 000–002 `__init__(name)`)', () => {
       b?: Inner;
     }
     const net = new Clash({ name: 'net' });
-    expect(() => (net.b = new Inner({ name: 'block' }))).toThrow(/Cannot track layer 'block' \(Network\) in 'net': the name is already used by 'net\/block'/);
+    net.b = new Inner({ name: 'block' });
+    expect(() => net.layers).toThrow(DuplicateNameError);
+    expect(() => net.variables).toThrow(/Cannot track layer 'block' \(Network\) in 'net' \(held in its property b\): the name is already used by 'net\/block'/);
   });
 });

@@ -117,18 +117,12 @@ export class Network extends Layer {
           `Create networks with \`new\` (a subclass constructor calls super(args) first).`,
       );
     }
-    if (layer instanceof Network && layer.calledAtTopLevel && !layer.parent && !this.layers.includes(layer)) {
-      // Layer.trackLayer lists a layer with a parent as shared and leaves its name alone;
-      // a network named at top level must stay parentless so that its variable names stay.
-      layer.parent = this;
-      try {
-        super.trackLayer(layer);
-      } finally {
-        layer.parent = null;
-      }
-      return layer;
-    }
     return super.trackLayer(layer);
+  }
+
+  /** A network first called at top level keeps its name when tracked later: it is shared, parentless (see {@link Layer.trackLayer}). */
+  protected override namedAtTopLevel(): boolean {
+    return this.calledAtTopLevel;
   }
 
   /**
@@ -167,15 +161,10 @@ export class Network extends Layer {
   }
 
   /**
-   * Calls the network (seed `__call__`); a first call without a parent makes
-   * it top-level (named in its {@link TopLevelScope}). Arguments as {@link Layer.apply}.
+   * What every call goes through ({@link Layer.apply} and `applyWithLogits`,
+   * seed `__call__`): a first call without a parent makes the network
+   * top-level (named in its {@link TopLevelScope}). Arguments as {@link Layer.applyWithLogits}.
    */
-  override apply(...args: Parameters<Layer['apply']>): Tensor {
-    this.finalizeTopLevel();
-    return super.apply(...args);
-  }
-
-  /** As {@link Network.apply}, also returning the logits (see {@link Layer.applyWithLogits}). */
   override applyWithLogits(...args: Parameters<Layer['applyWithLogits']>): ReturnType<Layer['applyWithLogits']> {
     this.finalizeTopLevel();
     return super.applyWithLogits(...args);

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, type Data, INFERENCE, type Layer, untracked } from '@strata/core';
+import { type CallContext, type Data, INFERENCE, type Layer } from '@strata/core';
 import type { LossHolder } from '@strata/losses';
 import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetworkError, RecStepInfoNotAvailableError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
@@ -52,7 +52,7 @@ export class NetDictNetwork extends Network implements Model {
 
   constructor(args: NetDictNetworkArgs) {
     super({ name: 'network', ...args, seed: args.seed ?? args.rndSeed });
-    this.args = untracked(args);
+    this.args = this.untracked(args);
     const ext = args.externData ?? (args.config?.extern_data as Record<string, unknown> | undefined);
     if (!ext) throw new NetDictError(`Network '${this.name}' needs extern data: give externData, or a config with extern_data.`);
     const parent = args.enclosing?.network ?? args.parentNet;

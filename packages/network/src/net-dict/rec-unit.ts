@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Data, Dim, Layer, type SymbolicShape, untracked } from '@strata/core';
+import { type CallContext, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import type { LayerGraph } from './graph.js';
@@ -74,7 +74,7 @@ export class RecUnit extends Layer {
     ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;
     super({ name: args.name });
     this.timeDim = new Dim({ description: `${args.name}:time` });
-    this.net = untracked(new NetDictNetwork({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` }, owner: this }));
+    this.net = this.untracked(new NetDictNetwork({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` }, owner: this }));
     this.target = args.target;
     this.maxSeqLen = args.maxSeqLen;
     this.hasSources = args.sources.length > 0;

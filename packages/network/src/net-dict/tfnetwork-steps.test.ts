@@ -1,6 +1,6 @@
 import { ops, setBackend, ShapeError, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
-import { Copy, INFERENCE, Rng, trainingContext, untracked } from '@strata/core';
+import { Copy, INFERENCE, Rng, trainingContext } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LayerExecutionError, layerFailureOf, LayerNotFoundError, LossesNotComputedError, NetDictError, NetworkArgumentError, RecStepInfoNotAvailableError } from '../errors.js';
 import { thrownBy } from '../test-utils/thrown.js';
@@ -19,7 +19,10 @@ beforeAll(async () => {
 // Test classes: the rec step index of the network that created the layer, and a layer that throws.
 registerNetDictClass('step_index', {
   sources: 'concat',
-  create: (c) => Object.assign(new Copy({ name: c.name }), { net: untracked(c.network as NetDictNetwork) }),
+  create: (c) => {
+    const layer = new Copy({ name: c.name });
+    return Object.assign(layer, { net: layer.untracked(c.network as NetDictNetwork) });
+  },
   evaluate: ({ node, sources }) => {
     const net = (node.layer as unknown as { net: NetDictNetwork }).net;
     return { value: ops.fill([sources[0]!.value.shape[0]!, 1], net.getRecStepIndex()) };
