@@ -104,7 +104,7 @@ export abstract class LayerTracking<L extends LayerTracking<L>> extends LayerLos
   /**
    * Tracks the layers and variables this layer's properties hold that are not
    * tracked yet (Keras 3 / PyTorch attribute tracking; see `heldMembers`).
-   * @throws DuplicateNameError, TrackingCycleError as {@link Layer.trackLayer}.
+   * @throws DuplicateNameError, TrackingCycleError as {@link LayerTracking.trackLayer}.
    */
   protected trackHeld(): void {
     const { layers, variables } = heldMembers(this, this.firstOwnKey, this.references ?? NO_REFERENCES, isLayer);
@@ -131,7 +131,7 @@ export abstract class LayerTracking<L extends LayerTracking<L>> extends LayerLos
     return this.trackLayerHeldAt(layer, undefined);
   }
 
-  /** {@link Layer.trackLayer}, its errors naming the property `heldAt` (`blocks[2]`) when the layer was found there. */
+  /** {@link LayerTracking.trackLayer}, its errors naming the property `heldAt` (`blocks[2]`) when the layer was found there. */
   private trackLayerHeldAt<T extends L>(layer: T, heldAt: string | undefined): T {
     if (!(layer instanceof LayerTracking)) {
       throw new NotALayerError(`trackLayer expects a Layer. Received: ${describeValue(layer)}. Wrap plain functions in a Layer subclass.`);
