@@ -77,3 +77,21 @@ export {
   TrackingCycleError,
 } from './network-errors.js';
 export { TopLevelScope } from './top-level-scope.js';
+export {
+  type ConfigLocation,
+  type ConfigNote,
+  findOpaque,
+  isPyDict,
+  OpaqueValue,
+  parseReturnnConfig,
+  type PyDict,
+  type PyValue,
+  pyRepr,
+  readReturnnConfig,
+  type ReturnnConfig,
+  type ReturnnConfigEntry,
+  ReturnnConfigError,
+  type ReturnnConfigErrorOptions,
+  toPlain,
+} from './returnn-config/index.js';
+export { dataConfigsFromConfig } from './extern-data/config.js';
