@@ -1,4 +1,5 @@
 export { Adam, type AdamOptions } from './adam.js';
+export { checkGradientClipOptions, clipGradients, type GradientClipOptions } from './gradient-clipping.js';
 export { OptimizerArgumentError, OptimizerError, OptimizerStateError, UnknownOptimizerError, type UnknownOptimizerErrorOptions } from './errors.js';
 export {
   checkPositive,

@@ -1,9 +1,10 @@
 import { getBackend, ops, shapesEqual, type Tensor } from '@strata/backend';
 import type { Variable } from '@strata/core';
 import { OptimizerArgumentError, OptimizerStateError } from './errors.js';
+import { checkGradientClipOptions, clipGradients, type GradientClipOptions } from './gradient-clipping.js';
 
-/** Options every optimizer takes. */
-export interface OptimizerOptions {
+/** Options every optimizer takes (clipping: {@link GradientClipOptions}). */
+export interface OptimizerOptions extends GradientClipOptions {
   /** Step size. Settable later through {@link Optimizer.learningRate} (schedules). */
   learningRate?: number;
   /**
@@ -79,6 +80,8 @@ export abstract class Optimizer {
   static readonly className: string = 'optimizer';
 
   readonly weightDecay: number;
+  /** Gradient clipping applied in {@link Optimizer.apply} before the update. */
+  readonly clipping: GradientClipOptions;
   private lr: number;
   private iterationsVar: Tensor | null = null;
   private lrVar: Tensor | null = null;
@@ -93,6 +96,8 @@ export abstract class Optimizer {
     checkNonNegative('learningRate', this.lr);
     this.weightDecay = options.weightDecay ?? 0;
     checkNonNegative('weightDecay', this.weightDecay);
+    this.clipping = { clipValue: options.clipValue, globalClipNorm: options.globalClipNorm };
+    checkGradientClipOptions(this.clipping);
   }
 
   /** Names of the slots each variable gets, e.g. `['momentum', 'velocity']`. */
@@ -158,13 +163,14 @@ export abstract class Optimizer {
       const b = getBackend();
       const next = ops.add(iterationsVar, ops.scalar(1, 'int32'));
       const step = ops.cast(next, 'float32');
+      const clipped = clipGradients(grads, this.clipping);
       variables.forEach((variable, i) => {
         const slotName = (s: string): string => `${variable.path}/${s}`;
         let value = variable.value;
         if (this.weightDecay > 0) value = ops.sub(value, ops.mul(ops.mul(value, lrVar), this.weightDecay));
         let updated = this.update({
           value,
-          grad: grads[i]!,
+          grad: clipped[i]!,
           lr: lrVar,
           step,
           slot: (s) => this.slotVars.get(slotName(s))!,
