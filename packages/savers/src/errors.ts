@@ -172,6 +172,48 @@ export class UnsafeEntryPathError extends CheckpointFileError {
   }
 }
 
+/** Options of {@link CheckpointCrcError}. */
+export interface CheckpointCrcErrorOptions {
+  /** The file whose bytes do not match (a `.index` file, or the data shard holding the tensor). */
+  file: string;
+  /** The format name (`tf-bundle`). */
+  format: string;
+  /** What the checksum covers: `tensor 'net/W'`, `SSTable block at byte 0 (524 bytes)`. */
+  entry: string;
+  /** The CRC32C recorded in the file (unmasked), 8 hex digits. */
+  expected: string;
+  /** The CRC32C of the bytes as read, 8 hex digits. */
+  actual: string;
+}
+
+/**
+ * Thrown when bytes of a TensorFlow tensor bundle do not match the CRC32C
+ * recorded for them (`BundleEntryProto.crc32c` for a tensor's bytes, the
+ * trailer of an SSTable block in the `.index` file): the file was damaged or
+ * modified after TF wrote it. Nothing is returned.
+ */
+export class CheckpointCrcError extends CheckpointFileError {
+  override name = 'CheckpointCrcError';
+  /** What the checksum covers: `tensor 'net/W'`, `SSTable block at byte 0 (524 bytes)`. */
+  readonly entry: string;
+  /** The CRC32C recorded in the file (unmasked), 8 hex digits. */
+  readonly expected: string;
+  /** The CRC32C of the bytes as read, 8 hex digits. */
+  readonly actual: string;
+  constructor(options: CheckpointCrcErrorOptions) {
+    const { file, format, entry, expected, actual } = options;
+    super({
+      file,
+      format,
+      problem: `CRC32C mismatch for ${entry}: the bytes hash to ${actual}, the checkpoint records ${expected}; the file was damaged or modified after it was written.`,
+      fix: 'restore the checkpoint from a backup or save it again; a partial copy (all files of the prefix copied?) is a common cause.',
+    });
+    this.entry = entry;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /** Options of {@link UnknownCheckpointFormatError}. */
 export interface UnknownCheckpointFormatErrorOptions {
   /** The file to read or write. */
@@ -203,10 +245,10 @@ export class UnknownCheckpointFormatError extends CheckpointError {
       requested !== undefined
         ? `${file}: unknown checkpoint format '${requested}'. Known formats: ${known.join(', ')}.`
         : purpose === 'write'
-          ? `${file}: cannot tell which format to write from the file name. Use the extension .safetensors or .json (tfjs model.json), or pass the format: ${known.join(', ')}.`
+          ? `${file}: cannot tell which format to write from the file name. Use the extension .safetensors, .json (tfjs model.json) or .index (TF tensor bundle), or pass the format: ${known.join(', ')}.`
           : `${file}: not a checkpoint format Strata reads (tried ${known.join(', ')} by content, then by extension). ` +
             `Its first bytes are none of: a safetensors header (8-byte length, then '{'), a tfjs model.json (JSON with weightsManifest), ` +
-            `a zip (.keras), the HDF5 signature (.weights.h5, .h5), an ONNX model. Check that the file is complete and is a checkpoint, or pass the format explicitly.`,
+            `a zip (.keras), the HDF5 signature (.weights.h5, .h5), an ONNX model, a TF tensor bundle's .index (or its prefix: model.ckpt for model.ckpt.index). Check that the file is complete and is a checkpoint, or pass the format explicitly.`,
     );
     this.file = file;
     this.known = known;
