@@ -50,6 +50,8 @@ export interface CheckpointInfo {
   epoch: number;
   step: number;
   configHash: string;
+  /** The learning-rate control's state (`LearningRateControl.toJSON`), when training uses one. */
+  learningRateControl?: string;
 }
 
 /**
@@ -62,7 +64,8 @@ export interface CheckpointInfo {
  *   CheckpointWriteError if the file system refuses the write (see `save`).
  */
 export async function saveTrainingCheckpoint(path: string, variables: Variable[], optimizer: Optimizer | undefined, info: CheckpointInfo): Promise<void> {
-  const metadata = { epoch: String(info.epoch), step: String(info.step), configHash: info.configHash };
+  const metadata: Record<string, string> = { epoch: String(info.epoch), step: String(info.step), configHash: info.configHash };
+  if (info.learningRateControl !== undefined) metadata.learningRateControl = info.learningRateControl;
   await save({ variables }, path, { optimizer, metadata });
 }
 
@@ -78,5 +81,5 @@ export async function saveTrainingCheckpoint(path: string, variables: Variable[]
  */
 export async function loadTrainingCheckpoint(path: string, variables: Variable[], optimizer?: Optimizer): Promise<CheckpointInfo> {
   const { metadata: m } = await load({ variables }, path, { optimizer });
-  return { epoch: Number(m.epoch ?? 0), step: Number(m.step ?? 0), configHash: m.configHash ?? '' };
+  return { epoch: Number(m.epoch ?? 0), step: Number(m.step ?? 0), configHash: m.configHash ?? '', ...(m.learningRateControl ? { learningRateControl: m.learningRateControl } : {}) };
 }

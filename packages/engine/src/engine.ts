@@ -6,6 +6,7 @@ import { BatchPlanner } from './batch-planner.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { EngineConfigError } from './errors.js';
+import { epochScores, LearningRateControl, type LearningRateControlOptions } from './learning-rate-control.js';
 import { nonFiniteLossError, snapshotTraining } from './nan-guard.js';
 import { getOptimizer, type OptimizerConfig } from './optimizers/index.js';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -32,8 +33,14 @@ export interface EngineOptions {
   seed?: number;
   /** Optimizer and learning rate (`optimizer`, `learning_rate`). */
   optimizer: OptimizerConfig;
-  /** Multiply the learning rate by this after every epoch. Default 1. */
+  /** Multiply the learning rate by this after every epoch. Default 1. Not with `learningRateControl`. */
   learningRateDecay?: number;
+  /**
+   * RETURNN's learning-rate control (`learning_rate_control`, `learning_rates`, `newbob_*`): each epoch's
+   * rate from the scores of the epochs before (see {@link LearningRateControl}); `learningRate` defaults
+   * to the optimizer's. Its state is saved in checkpoints.
+   */
+  learningRateControl?: Omit<LearningRateControlOptions, 'learningRate'> & { learningRate?: number };
   /** Directory for one checkpoint per epoch (`model`); training resumes from the newest one. */
   modelDir?: string;
   /**
@@ -118,6 +125,8 @@ export class Engine {
   private readonly compiled = new Map<string, unknown>();
   private compiledFor: Backend | undefined;
   private readonly planner: BatchPlanner;
+  /** RETURNN's learning-rate control, when `learningRateControl` is given. */
+  readonly learningRateControl: LearningRateControl | undefined;
 
   /**
    * @throws EngineConfigError for a bad batch size, eval batch size or epoch count, or a model without a loss.
@@ -148,6 +157,11 @@ export class Engine {
     }
     this.optimizer = getOptimizer(options.optimizer);
     this.baseLr = this.optimizer.learningRate;
+    if (options.learningRateControl && options.learningRateDecay !== undefined && options.learningRateDecay !== 1) {
+      throw new EngineConfigError('learningRateDecay (a per-epoch factor) and learningRateControl both set the learning rate; give one of them.');
+    }
+    const lrc = options.learningRateControl;
+    this.learningRateControl = lrc ? new LearningRateControl({ ...lrc, learningRate: lrc.learningRate ?? this.baseLr }) : undefined;
     this.seed = options.seed ?? 42;
     this.planner = new BatchPlanner(this.seed, options.maxSeqs ?? 200);
     this.log = options.log ?? ((l) => console.log(l));
@@ -196,6 +210,7 @@ export class Engine {
       }
       start = info.epoch;
       this.step = info.step;
+      if (info.learningRateControl) this.learningRateControl?.restore(info.learningRateControl);
       this.log(`resuming from ${last.path} (epoch ${start} done)`);
     } else if (this.options.preloadFromFiles) {
       for (const line of await this.preload(true)) this.log(line);
@@ -205,7 +220,7 @@ export class Engine {
     const trainStep = this.trainSteps.get(model, this.optimizer);
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
-      this.optimizer.learningRate = this.baseLr * decay ** (epoch - 1);
+      this.optimizer.learningRate = this.learningRateControl?.learningRateForEpoch(epoch) ?? this.baseLr * decay ** (epoch - 1);
       const batches = this.planner.batchesOf(train, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
       // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
@@ -243,12 +258,14 @@ export class Engine {
       const seconds = (performance.now() - t0) / 1000;
       const trainRes = acc.result();
       const devRes = dev ? this.evaluate(dev) : null;
+      this.learningRateControl?.setEpochError(epoch, { ...epochScores('train', trainRes), ...(devRes ? epochScores('dev', devRes) : {}) });
       this.log(formatEpochLine(epoch, epochs, trainRes, devRes, seconds));
       if (modelDir) {
         await saveTrainingCheckpoint(checkpointPath(modelDir, epoch), this.variables, this.optimizer, {
           epoch,
           step: this.step,
           configHash: this.options.configHash ?? '',
+          learningRateControl: this.learningRateControl?.toJSON(),
         });
       }
       result.epochsRun++;

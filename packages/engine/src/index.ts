@@ -13,6 +13,14 @@ export type { Dataset, Example } from './dataset.js';
 export { Engine, type EngineOptions, type PredictResult, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError, type NonFiniteLossErrorOptions } from './errors.js';
 export * from './optimizers/index.js';
+export {
+  type EpochData,
+  epochScores,
+  LEARNING_RATE_CONTROL_KINDS,
+  LearningRateControl,
+  type LearningRateControlKind,
+  type LearningRateControlOptions,
+} from './learning-rate-control.js';
 export { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 export { EpochProgress, type EpochProgressOptions } from './progress.js';
 export { type EvalStepFn, makeEvalStep, makeTrainStep, type StepMetrics, type TrainContext, type TrainStepFn, trainStep } from './step.js';
