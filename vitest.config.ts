@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // so `pnpm test` prints one summary. `pnpm --filter @strata/core test` runs one package.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'examples', 'examples/custom-layer', 'tools/onnx-check', 'tools/seed-api-check', 'tools/fuzz', 'tools/bench'],
+    projects: ['packages/*', 'apps/*', 'examples', 'examples/custom-layer', 'tools/onnx-check', 'tools/returnn-ref', 'tools/seed-api-check', 'tools/fuzz', 'tools/bench'],
     reporters: ['default', './tools/vitest-summary-reporter.ts'],
   },
 });

@@ -1,0 +1,122 @@
+"""Cases: conv, pool, reduce and the classes that move, cut or make axes."""
+from .basic import SEQ5, SEQ6, SPARSE, c
+
+IMG = {"data": {"shape": (5, 6, 2)}}  # static image [B, 5, 6, 2], like MNIST's (28, 28, 1)
+SPEC = {"data": {"shape": (None, 6, 1)}}  # time x frequency x channel
+SEQ43 = {"data": {"shape": (None, 4, 3)}}
+
+CASES = [
+    c("conv1d_same", {"output": {"class": "conv", "filter_size": (3,), "padding": "same", "n_out": 4, "activation": "relu", "from": "data"}}),
+    c("conv1d_valid_strides", {"output": {"class": "conv", "filter_size": (3,), "padding": "valid", "strides": 2, "n_out": 4, "activation": None, "from": "data"}},
+      n_time=7, seq_lens={"data:size1": [7, 6, 3]}),
+    c("conv1d_dilation", {"output": {"class": "conv", "filter_size": (3,), "padding": "same", "dilation_rate": 2, "n_out": 3, "with_bias": True, "from": "data"}}),
+    c("conv1d_in_spatial_dims", {"output": {"class": "conv", "filter_size": (2,), "padding": "same", "in_spatial_dims": ["T"], "n_out": 3, "from": "data"}}),
+    c("conv1d_no_bias_v12", {"output": {"class": "conv", "filter_size": (3,), "padding": "same", "n_out": 4, "from": "data"}}, behavior_version=12),
+    c("conv2d_image_same", {"output": {"class": "conv", "filter_size": (3, 3), "padding": "same", "n_out": 4, "activation": "relu", "from": "data"}},
+      extern_data=IMG),
+    c("conv2d_image_valid_strides", {"output": {"class": "conv", "filter_size": (3, 2), "padding": "valid", "strides": (2, 2), "n_out": 3, "from": "data"}},
+      extern_data=IMG),
+    c("conv2d_image_dilation", {"output": {"class": "conv", "filter_size": (2, 2), "padding": "same", "dilation_rate": (2, 1), "n_out": 3, "from": "data"}},
+      extern_data=IMG),
+    c("conv2d_time_freq", {"output": {"class": "conv", "filter_size": (3, 3), "padding": "same", "n_out": 4, "activation": "relu", "from": "data"}},
+      extern_data=SPEC),
+    c("conv2d_input_add_feature_dim", {"output": {"class": "conv", "filter_size": (3, 3), "padding": "same", "n_out": 2,
+                                                  "input_add_feature_dim": True, "from": "data"}}),
+    c("conv2d_in_spatial_dims", {"output": {"class": "conv", "filter_size": (2, 3), "padding": "valid", "in_spatial_dims": ["T", "dim:6"],
+                                            "n_out": 2, "from": "data"}}, extern_data=SPEC),
+    c("transposed_conv_1d", {"output": {"class": "transposed_conv", "activation": None, "filter_size": [3], "n_out": 4, "strides": [2], "from": "data"}}),
+    c("transposed_conv_1d_valid", {"output": {"class": "transposed_conv", "activation": "relu", "filter_size": [2], "n_out": 3, "strides": [2],
+                                              "padding": "valid", "from": "data"}}),
+    c("pool1d_max_same", {"output": {"class": "pool", "mode": "max", "pool_size": (2,), "padding": "same", "from": "data"}}),
+    c("pool1d_avg_valid_strides", {"output": {"class": "pool", "mode": "avg", "pool_size": (3,), "strides": (2,), "padding": "valid", "from": "data"}}),
+    c("pool2d_image_max", {"output": {"class": "pool", "mode": "max", "pool_size": (2, 2), "padding": "valid", "from": "data"}}, extern_data=IMG),
+    c("pool2d_image_avg_same", {"output": {"class": "pool", "mode": "avg", "pool_size": (2, 3), "strides": (1, 2), "padding": "same", "from": "data"}},
+      extern_data=IMG),
+    c("pool2d_time_freq", {"output": {"class": "pool", "mode": "max", "pool_size": (1, 2), "padding": "same", "from": "data"}}, extern_data=SPEC),
+    c("reduce_modes", {
+        "mean_t": {"class": "reduce", "mode": "mean", "axis": "T", "from": "data"},
+        "max_t": {"class": "reduce", "mode": "max", "axes": "T", "from": "data"},
+        "sum_t": {"class": "reduce", "mode": "sum", "axis": "T", "from": "data"},
+        "max_f": {"class": "reduce", "mode": "max", "axis": "F", "from": "data"},
+        "mean_f_keep": {"class": "reduce", "mode": "mean", "axis": "F", "keep_dims": True, "from": "data"},
+        "output": {"class": "reduce", "mode": "min", "axis": "T", "from": "data"},
+    }, outputs=["mean_t", "max_t", "sum_t", "max_f", "mean_f_keep", "output"]),
+    c("reduce_out_max", {"output": {"class": "reduce_out", "mode": "max", "num_pieces": 2, "from": "data"}}, extern_data=SEQ6),
+    c("reduce_out_sum", {"output": {"class": "reduce_out", "mode": "sum", "num_pieces": 3, "from": "data"}}, extern_data=SEQ6),
+    c("merge_dims_static", {"output": {"class": "merge_dims", "axes": "static", "from": "data"}}, extern_data=SEQ43),
+    c("merge_dims_image", {"output": {"class": "merge_dims", "axes": "except_batch", "from": "data"}}, extern_data=IMG),
+    c("combine_dims", {"output": {"class": "combine_dims", "axes": ["dim:4", "F"], "from": "data"}}, extern_data=SEQ43),
+    c("split_dims_f", {"output": {"class": "split_dims", "axis": "F", "dims": (2, -1), "from": "data"}}, extern_data=SEQ6),
+    c("split_dims_f_3", {"output": {"class": "split_dims", "axis": "F", "dims": (3, 2), "from": "data"}}, extern_data=SEQ6),
+    c("flatten_batch", {"output": {"class": "flatten_batch", "from": "data"}}),
+    c("slice_t", {"output": {"class": "slice", "axis": "T", "slice_start": 1, "slice_end": -1, "from": "data"}}),
+    c("slice_f_step", {"output": {"class": "slice", "axis": "F", "slice_start": 1, "slice_step": 2, "from": "data"}}),
+    c("slice_nd", {
+        "start": {"class": "constant", "value": 1},
+        "output": {"class": "slice_nd", "from": "data", "start": "start", "size": 3},
+    }),
+    c("gather_f", {"output": {"class": "gather", "from": "data", "axis": "F", "position": 2}}),
+    c("gather_t_by_layer", {
+        "pos": {"class": "constant", "value": 1},
+        "output": {"class": "gather", "from": "data", "axis": "T", "position": "pos"},
+    }),
+    c("window", {"output": {"class": "window", "window_size": 3, "from": "data"}}),
+    c("window_merged", {
+        "win": {"class": "window", "window_size": 3, "window_right": 0, "from": "data"},
+        "output": {"class": "merge_dims", "axes": "static", "from": "win"},
+    }, extern_data={"data": {"shape": (None, 2)}}),
+    c("prefix_postfix_in_time", {
+        "pre": {"class": "prefix_in_time", "prefix": 0.5, "repeat": 2, "from": "data"},
+        "output": {"class": "postfix_in_time", "postfix": -1.0, "repeat": 1, "from": "pre"},
+    }, outputs=["pre", "output"]),
+    c("constant_scalar", {
+        "const": {"class": "constant", "value": 2.5},
+        "output": {"class": "combine", "kind": "mul", "from": ["data", "const"]},
+    }, outputs=["const", "output"]),
+    c("pad_time", {"output": {"class": "pad", "axes": "T", "padding": (1, 2), "value": 0.5, "from": "data"}}),
+    c("pad_feature", {"output": {"class": "pad", "axes": "F", "padding": (2, 1), "from": "data"}}),
+    c("range", {"output": {"class": "range", "limit": 5, "start": 1, "delta": 1}}),
+    c("range_in_axis", {
+        "range_t": {"class": "range_in_axis", "from": "data", "axis": "T"},
+        "output": {"class": "range_in_axis", "from": "data", "axis": "F"},
+    }, outputs=["range_t", "output"]),
+    c("length", {"output": {"class": "length", "from": "data"}}),
+    c("compare_switch", {
+        "cond": {"class": "compare", "kind": "greater", "value": 0.0, "from": "data"},
+        "neg": {"class": "eval", "eval": "-source(0)", "from": "data"},
+        "output": {"class": "switch", "condition": "cond", "true_from": "data", "false_from": "neg"},
+    }, outputs=["cond", "output"]),
+    c("compare_two_sources", {
+        "a": {"class": "linear", "activation": None, "n_out": 5, "from": "data"},
+        "output": {"class": "compare", "kind": "less_equal", "from": ["data", "a"]},
+    }),
+    c("switch_constant", {
+        "cond": {"class": "compare", "kind": "less", "value": 0.0, "from": "data"},
+        "output": {"class": "switch", "condition": "cond", "true_from": 0.0, "false_from": "data"},
+    }),
+    c("cumsum", {"output": {"class": "cumsum", "from": "data"}}),
+    c("cumsum_reverse", {"output": {"class": "cumsum", "reverse": True, "axis": "T", "from": "data"}}),
+    c("squeeze_expand_dims", {
+        "ex": {"class": "expand_dims", "axis": "spatial", "from": "data"},
+        "output": {"class": "squeeze", "axis": "dim:1", "from": "ex"},
+    }, outputs=["ex", "output"]),
+    c("repeat_t", {"output": {"class": "repeat", "repetitions": 2, "axis": "T", "from": "data"}}),
+    c("repeat_f", {"output": {"class": "repeat", "repetitions": 3, "axis": "F", "from": ["data"]}}),
+    c("tile_f", {"output": {"class": "tile", "multiples": {"F": 3}, "from": ["data"]}}),
+    c("shift_axis_t", {"output": {"class": "shift_axis", "from": ["data"], "amount": 2, "pad": True, "axis": "T", "adjust_size_info": False}}),
+    c("shift_axis_f", {"output": {"class": "shift_axis", "from": "data", "amount": -1, "pad": True, "axis": "F", "adjust_size_info": False}}),
+    c("reinterpret_data_sparse", {
+        "argmax": {"class": "reduce", "mode": "argmax", "axis": "F", "from": "data"},
+        "output": {"class": "reinterpret_data", "from": "argmax", "set_sparse": True, "set_sparse_dim": 5},
+    }),
+    c("time_chunking", {"output": {"class": "time_chunking", "chunk_size": 3, "chunk_step": 2, "from": "data"}}),
+    c("variable", {
+        "var": {"class": "variable", "shape": (5,)},
+        "output": {"class": "combine", "kind": "add", "from": ["data", "var"]},
+    }, outputs=["var", "output"]),
+    c("variable_with_time", {
+        "var": {"class": "variable", "shape": (5,), "add_time_axis": True},
+        "output": {"class": "copy", "from": "var"},
+    }),
+    c("seq_len_mask", {"output": {"class": "seq_len_mask", "mask_value": 0.0, "from": "data"}}),
+]

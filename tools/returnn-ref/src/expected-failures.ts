@@ -1,0 +1,103 @@
+/**
+ * RETURNN fixtures Strata cannot yet build or match, each with the stage it
+ * fails at ({@link FailureKind}) and why. The test asserts each of these
+ * indeed fails that way, so when support lands the entry must go: this list
+ * is the work list. Every fixture not listed must match.
+ */
+import type { FailureKind } from './run-fixture.js';
+
+/** An expected failure: how it fails and why. */
+export interface ExpectedFailure {
+  readonly kind: FailureKind;
+  readonly reason: string;
+}
+
+const unknown = (cls: string, more = ''): ExpectedFailure => ({ kind: 'unknown-class', reason: `no net-dict class '${cls}'${more}` });
+const rejected = (reason: string): ExpectedFailure => ({ kind: 'rejected-key', reason });
+const mapping = (reason: string): ExpectedFailure => ({ kind: 'name-mapping', reason });
+const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', reason });
+
+/** Fixture name → expected failure. */
+export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
+  // Classes Strata does not have.
+  combine_dims: unknown('combine_dims', " (RETURNN's deprecated alias of merge_dims)"),
+  compare_switch: unknown('eval', ' (also switch)'),
+  constant_scalar: unknown('constant'),
+  cumsum: unknown('cumsum'),
+  cumsum_reverse: unknown('cumsum'),
+  dot_matmul: unknown('dot'),
+  attention_decoder_dot: unknown('dot'),
+  eval_expressions: unknown('eval', ' (needs a safe evaluator of RETURNN eval strings, no Python)'),
+  rec_unit_explicit_lstm: unknown('eval', ' (inside a rec unit)'),
+  flatten_batch: unknown('flatten_batch', " (Strata's 'flatten' is not a RETURNN class)"),
+  gather_t_by_layer: unknown('constant'),
+  slice_nd: unknown('constant', ' (and slice_nd)'),
+  get_last_hidden_state: unknown('get_last_hidden_state'),
+  norm_f: unknown('norm'),
+  pad_feature: unknown('pad'),
+  pad_time: unknown('pad'),
+  range: unknown('range'),
+  range_in_axis: unknown('range_in_axis'),
+  scatter_nd: unknown('range_in_axis', ' (and scatter_nd)'),
+  relative_positional_encoding: unknown('relative_positional_encoding'),
+  relative_positional_encoding_fixed: unknown('relative_positional_encoding'),
+  repeat_f: unknown('repeat'),
+  repeat_t: unknown('repeat'),
+  seq_len_mask: unknown('seq_len_mask'),
+  shift_axis_f: unknown('shift_axis'),
+  shift_axis_t: unknown('shift_axis'),
+  squeeze_expand_dims: unknown('expand_dims', ' (and squeeze)'),
+  subnetwork: unknown('subnetwork'),
+  subnetwork_sublayer_ref: unknown('subnetwork'),
+  switch_constant: unknown('switch'),
+  tile_f: unknown('tile'),
+  time_chunking: unknown('time_chunking'),
+  transposed_conv_1d: unknown('transposed_conv'),
+  transposed_conv_1d_valid: unknown('transposed_conv'),
+  unflatten_nd: unknown('unflatten_nd'),
+  variable: unknown('variable'),
+  variable_with_time: unknown('variable'),
+
+  // Keys or values RETURNN accepts and Strata refuses.
+  attention_decoder_dot_attention: rejected('"prev:att" in a rec unit needs n_out in Strata; RETURNN infers the shape of a prev: layer from its template'),
+  attention_decoder_generic: rejected('"prev:att" in a rec unit needs n_out in Strata; RETURNN infers the shape of a prev: layer from its template'),
+  rec_unit_cumulative: rejected('"prev:acc" in a rec unit needs n_out in Strata (RETURNN infers it)'),
+  rec_unit_simple_rnn: rejected('"prev:output" in a rec unit needs n_out in Strata (RETURNN infers it)'),
+  batch_norm_after_linear: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),
+  batch_norm_options: rejected("batch_norm keys 'masked_time', 'param_version'"),
+  batch_norm_v12: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),
+  combine_eval: rejected("combine key 'eval' (kind 'eval')"),
+  combine_kinds: rejected("combine kind 'squared_difference'"),
+  combine_logical: rejected("combine kinds 'logical_and', 'logical_or'"),
+  conv1d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
+  conv2d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
+  conv2d_input_add_feature_dim: rejected("conv key 'input_add_feature_dim'"),
+  gather_f: rejected("gather with an int 'position' (only a layer name is taken)"),
+  merge_dims_static: rejected("merge_dims axes 'static' (only 'except_batch')"),
+  window_merged: rejected("merge_dims axes 'static' (only 'except_batch')"),
+  pool1d_avg_valid_strides: rejected('1-D pool (pool_size of one entry)'),
+  pool1d_max_same: rejected('1-D pool (pool_size of one entry)'),
+  rec_LSTMBlockFused: rejected("rec unit 'LSTMBlockFused' (RETURNN on TF 2 runs it as NativeLSTM2)"),
+  rec_LSTMBlock_unroll: rejected("rec key 'unroll'"),
+  rec_lstm_forward_weights_init: rejected("forward_weights_init as a RETURNN initializer string ('random_normal_initializer(stddev=0.1)')"),
+  reinterpret_data_sparse: rejected("reduce mode 'argmax' (and no reinterpret_data class)"),
+
+  // RETURNN's params do not map onto Strata's variables.
+  batch_norm_v0: mapping("RETURNN's batch-norm params '<layer>/batch_norm/<prefix>_mean|variance|gamma|beta' of shape [1,1,C] (param_version 0)"),
+  conv1d_same: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  conv1d_valid_strides: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  conv2d_image_dilation: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  conv2d_image_same: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  conv2d_image_valid_strides: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  conv2d_time_freq: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
+  rec_basiclstm: mapping("TF1 BasicLSTMCell under 'rec/basic_lstm_cell/' (kernel [in+u, 4u]) is not looked for"),
+  rec_basicrnn: mapping("TF1 BasicRNNCell 'rec/basic_rnn_cell/kernel' [in+u, u] is not split into kernel and recurrent_kernel"),
+  rec_gru: mapping("TF1 GRUCell 'rec/gru_cell/gates|candidate/kernel|bias' is not converted to Strata's GRU layout"),
+  rec_unit_rnn_cell: mapping("rec-unit sub-layers are '<rec>/rec/<sub>/...' in RETURNN ('output/rec/cell/rec/lstm_cell/kernel'), '<rec>/<sub>/...' in Strata"),
+
+  // Built and run, other numbers.
+  activation_gelu: numbers("activation 'gelu': RETURNN uses the exact erf form (tf.nn.gelu approximate=False), Strata differs by 4.6e-4"),
+  conv1d_dilation: numbers('1-D conv with dilation_rate 2: other numbers (dilation not applied, or padding differs)'),
+  conv1d_no_bias_v12: numbers('1-D conv with behavior_version 12: other numbers (RETURNN masks the padded frames of its input, Strata does not)'),
+  window: numbers("window (window_size 3, padding 'same'): the frames past each length are taken as they are in Strata; RETURNN pads with zeros"),
+};

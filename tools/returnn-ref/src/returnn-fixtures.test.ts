@@ -1,0 +1,53 @@
+// Every fixture of tools/returnn-ref/fixtures (net dicts built in the real
+// RETURNN, see generate.py) is built in Strata from its unmodified dict, loaded
+// with RETURNN's params by their RETURNN names, run on the same inputs and
+// compared: outputs within 1e-5 on the valid frames, and the same lengths.
+// Fixtures Strata cannot yet build or match are in EXPECTED_FAILURES and must
+// fail exactly that way.
+import { setBackend } from '@strata/backend';
+import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPECTED_FAILURES } from './expected-failures.js';
+import { fixtureNames, readFixture } from './fixture.js';
+import { type FailureKind, runFixture, TOLERANCE } from './run-fixture.js';
+
+const ROOT = join(import.meta.dirname, '..', 'fixtures');
+const names = fixtureNames(ROOT);
+const matched: string[] = [];
+const failedAsExpected = new Map<FailureKind, string[]>();
+
+beforeAll(async () => {
+  registerTfjsBackends();
+  await setBackend('tfjs-cpu');
+});
+
+afterAll(() => {
+  const byKind = [...failedAsExpected].map(([k, v]) => `${k} ${v.length}`).join(', ');
+  const failures = [...failedAsExpected.values()].reduce((n, v) => n + v.length, 0);
+  console.log(`RETURNN fixtures: ${matched.length} match, ${failures} expected failures (${byKind})`);
+});
+
+describe('RETURNN reference fixtures on tfjs-cpu', () => {
+  it('has at least 60 fixtures, and every expected failure names one', () => {
+    expect(names.length).toBeGreaterThanOrEqual(60);
+    expect(Object.keys(EXPECTED_FAILURES).filter((n) => !names.includes(n))).toEqual([]);
+  });
+
+  for (const name of names) {
+    const expected = EXPECTED_FAILURES[name];
+    it(expected ? `${name} fails: ${expected.kind} (${expected.reason})` : `${name} matches RETURNN`, () => {
+      const result = runFixture(readFixture(join(ROOT, name)));
+      if (!expected) {
+        expect(result, result.ok ? '' : `${result.kind}: ${result.detail}`).toMatchObject({ ok: true });
+        if (result.ok) expect(result.maxDiff).toBeLessThanOrEqual(TOLERANCE);
+        matched.push(name);
+        return;
+      }
+      // Still failing, and for the stated reason: once it matches, remove it from EXPECTED_FAILURES.
+      expect(result.ok ? 'matches now' : result.kind, result.ok ? '' : result.detail).toBe(expected.kind);
+      if (!failedAsExpected.has(expected.kind)) failedAsExpected.set(expected.kind, []);
+      failedAsExpected.get(expected.kind)!.push(name);
+    });
+  }
+});

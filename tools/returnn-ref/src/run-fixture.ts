@@ -1,0 +1,128 @@
+/**
+ * Builds one RETURNN fixture's net dict in Strata, loads RETURNN's params by
+ * their RETURNN names, runs the forward pass on the fixture's inputs and
+ * compares every recorded output (valid frames only) and its lengths.
+ */
+import { ops, type Tensor } from '@strata/backend';
+import { LayerArgumentError } from '@strata/core';
+import { NetDictError, NetDictNetwork, UnknownLayerClassError } from '@strata/network';
+import { CheckpointLoader, CheckpointMappingError } from '@strata/savers';
+import type { Fixture } from './fixture.js';
+
+/** Largest allowed |Strata − RETURNN| of a float output. */
+export const TOLERANCE = 1e-5;
+
+/**
+ * Why a fixture does not match, by the first stage that failed:
+ * `unknown-class` (the net dict names a class Strata lacks), `rejected-key`
+ * (Strata refuses a key or value RETURNN accepts), `build-error` (any other
+ * construction error), `name-mapping` (RETURNN's params cannot be mapped onto
+ * Strata's variables), `forward-error` (the forward pass throws),
+ * `missing-output` (a recorded layer has no output), `wrong-shape`,
+ * `wrong-numbers` (max abs diff above {@link TOLERANCE}), `wrong-seq-lens`.
+ */
+export type FailureKind =
+  | 'unknown-class'
+  | 'rejected-key'
+  | 'build-error'
+  | 'name-mapping'
+  | 'forward-error'
+  | 'missing-output'
+  | 'wrong-shape'
+  | 'wrong-numbers'
+  | 'wrong-seq-lens';
+
+/** What {@link runFixture} found. */
+export type FixtureResult = { readonly ok: true; readonly maxDiff: number } | { readonly ok: false; readonly kind: FailureKind; readonly detail: string };
+
+const firstLine = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!.slice(0, 300);
+
+function buildKind(e: unknown): FailureKind {
+  if (e instanceof UnknownLayerClassError) return 'unknown-class';
+  if (e instanceof LayerArgumentError || e instanceof NetDictError) return 'rejected-key';
+  return 'build-error';
+}
+
+/** Valid positions of a stored output: all but the frames past each sequence's length on its dynamic axes. */
+function validMask(shape: readonly number[], sizeAxes: readonly number[], sizes: readonly (Int32Array | undefined)[]): Uint8Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const mask = new Uint8Array(n).fill(1);
+  if (!sizeAxes.length) return mask;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  for (let i = 0; i < n; i++) {
+    const b = Math.floor(i / strides[0]!) % shape[0]!;
+    sizeAxes.forEach((axis, k) => {
+      const lens = sizes[k];
+      if (!lens) return;
+      const pos = Math.floor(i / strides[axis]!) % shape[axis]!;
+      const len = lens.length === 1 ? lens[0]! : lens[b]!;
+      if (pos >= len) mask[i] = 0;
+    });
+  }
+  return mask;
+}
+
+/**
+ * Runs one fixture on the active backend (the test sets `tfjs-cpu`).
+ * Never throws for a Strata failure: it is returned as a {@link FixtureResult} with its kind.
+ */
+export function runFixture(fx: Fixture): FixtureResult {
+  let net: NetDictNetwork;
+  try {
+    net = NetDictNetwork.fromDict(fx.net.network as never, { externData: fx.net.extern_data as never, seed: 1 });
+  } catch (e) {
+    return { ok: false, kind: buildKind(e), detail: firstLine(e) };
+  }
+  const batch: Record<string, Tensor> = {};
+  for (const [name, t] of fx.inputs) batch[name] = ops.tensor(t.data, t.shape, t.dtype);
+  try {
+    // Build lazily-built layers before loading, as RETURNN has all params once constructed.
+    if (fx.params.size) net.forward(batch);
+    const variables = net.variables;
+    if (fx.params.size || variables.length) {
+      new CheckpointLoader({ tensors: fx.params, variables, loadIfPrefix: `${net.name}/`, source: `${fx.dir}/params.safetensors` }).loadNow();
+    }
+  } catch (e) {
+    return { ok: false, kind: e instanceof CheckpointMappingError ? 'name-mapping' : 'forward-error', detail: firstLine(e) };
+  }
+  let outs;
+  try {
+    outs = net.forward(batch);
+  } catch (e) {
+    return { ok: false, kind: 'forward-error', detail: firstLine(e) };
+  }
+  let maxDiff = 0;
+  for (const name of fx.net.outputs) {
+    const ref = fx.outputs.get(name)!;
+    const meta = fx.meta[name]!;
+    const got = outs.get(name)?.value;
+    if (!got) return { ok: false, kind: 'missing-output', detail: `'${name}': no output in Strata's forward pass (it has ${[...outs.keys()].join(', ')}).` };
+    if (got.shape.join() !== ref.shape.join()) {
+      return { ok: false, kind: 'wrong-shape', detail: `'${name}': Strata [${got.shape}] vs RETURNN [${ref.shape}] (${meta.returnn_data.repr}).` };
+    }
+    const sizes = meta.size_axes.map((a) => fx.outputs.get(`${name}:size${a}`)?.data as Int32Array | undefined);
+    const mask = validMask(ref.shape, meta.size_axes, sizes);
+    const a = ops.readSync(got);
+    const r = ref.data;
+    let worst = 0;
+    let at = -1;
+    for (let i = 0; i < r.length; i++) {
+      if (!mask[i]) continue;
+      const d = Math.abs(Number(a[i]) - Number(r[i]));
+      if (!(d <= worst)) [worst, at] = [Number.isNaN(d) ? Infinity : d, i];
+    }
+    if (worst > TOLERANCE) {
+      return { ok: false, kind: 'wrong-numbers', detail: `'${name}': max abs diff ${worst.toExponential(2)} at flat index ${at} (Strata ${a[at]}, RETURNN ${r[at]}).` };
+    }
+    maxDiff = Math.max(maxDiff, worst);
+    if (meta.size_axes.length) {
+      const refLens = Array.from(sizes[0] ?? []);
+      const lens = net.outputData(name).timeDim?.dynSize;
+      const gotLens = lens ? Array.from(ops.readSync(lens)) : undefined;
+      if (!gotLens || gotLens.join() !== refLens.join()) {
+        return { ok: false, kind: 'wrong-seq-lens', detail: `'${name}': lengths Strata ${gotLens ? `[${gotLens}]` : 'none'} vs RETURNN [${refLens}] (axis ${meta.size_axes[0]}).` };
+      }
+    }
+  }
+  return { ok: true, maxDiff };
+}
