@@ -45,11 +45,14 @@ def clean_dir(path):
 
 
 def save_graph(prefix, build, sharded=False):
-    """Builds variables with `build()` in a fresh graph, initialises them and saves them with Saver."""
+    """Builds variables with `build()` in a fresh graph, initialises them and saves them with Saver.
+
+    `build` may return {checkpoint name: variable} to save under names that are not valid graph names.
+    """
     graph = tf.Graph()
     with graph.as_default():
-        build()
-        saver = tf1.train.Saver(sharded=sharded, write_version=tf1.train.SaverDef.V2)
+        var_list = build()
+        saver = tf1.train.Saver(var_list=var_list, sharded=sharded, write_version=tf1.train.SaverDef.V2)
         config = tf1.ConfigProto(device_count={'CPU': 2})
         with tf1.Session(graph=graph, config=config) as sess:
             sess.run(tf1.global_variables_initializer())
@@ -160,6 +163,15 @@ def build_many():
     tf1.Variable(big, name='big/W')
 
 
+def build_int64_range():
+    tf1.Variable(np.array([1, 2**40], np.int64), name='offsets')
+
+
+def build_string():
+    tf1.Variable(np.float32(1), name='a')
+    tf1.Variable(np.array([b'x', b'yz']), name='vocab')
+
+
 def make():
     # Only the TF-written fixtures are remade; strata-written*/ come from a Strata test run.
     for name in ('basic', 'sharded', 'many', 'int64-range', 'string'):
@@ -182,9 +194,9 @@ def make():
 
     # Bundles Strata must refuse with a typed error.
     prefix = os.path.join(OUT, 'int64-range', 'model.ckpt')
-    save_graph(prefix, lambda: tf1.Variable(np.array([1, 2**40], np.int64), name='offsets'))
+    save_graph(prefix, build_int64_range)
     prefix = os.path.join(OUT, 'string', 'model.ckpt')
-    save_graph(prefix, lambda: (tf1.Variable(np.float32(1), name='a'), tf1.Variable(np.array([b'x', b'yz']), name='vocab')))
+    save_graph(prefix, build_string)
     print('TF', tf.__version__, '->', OUT)
 
 
@@ -200,8 +212,9 @@ def check_strata():
         clean_dir(resaved)
 
         def build():
-            for name, (dtype, value) in values.items():
-                tf1.Variable(np.asarray(value), name=name, dtype=tf.as_dtype(dtype))
+            # Graph names may not start with '_' (Strata's _STRATA_METADATA): name the variables v<i>, save them by key.
+            return {name: tf1.Variable(np.asarray(value), name=f'v{i}', dtype=tf.as_dtype(dtype))
+                    for i, (name, (dtype, value)) in enumerate(values.items())}
 
         save_graph(os.path.join(resaved, 'model.ckpt'), build)
         print('checked', prefix, len(values), 'tensors')

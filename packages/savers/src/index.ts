@@ -77,6 +77,8 @@ export { CELL_SUBSCOPES, LOCAL_NAME_CLASSES, renameCandidates } from './loader/r
 export {
   CheckpointChecksumError,
   type CheckpointChecksumErrorOptions,
+  CheckpointCrcError,
+  type CheckpointCrcErrorOptions,
   CheckpointFileError,
   type CheckpointFileErrorOptions,
   CheckpointWriteError,
@@ -111,5 +113,9 @@ export {
 } from './formats/registry.js';
 export { safetensorsFormat } from './formats/safetensors.js';
 export { tfjsFormat } from './formats/tfjs.js';
+export { tfBundleFormat } from './formats/tf-bundle/bundle-format.js';
+export { readTfBundle } from './formats/tf-bundle/bundle-reader.js';
+export { type EncodedTfBundle, encodeTfBundle, type TfBundleWriteOptions, writeTfBundle } from './formats/tf-bundle/bundle-writer.js';
+export { STRATA_METADATA_KEY } from './formats/tf-bundle/string-tensor.js';
 export { assignVariableValue, type CustomPostInitTarget, setAsCustomInit } from './loader/custom-init.js';
 export { CustomParamImporter, type CustomParamImporterOptions, type ParamValuesSetter } from './loader/custom-param-importer.js';

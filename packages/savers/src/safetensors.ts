@@ -290,7 +290,7 @@ function isPlainObject(x: unknown): boolean {
 }
 
 /** The little-endian bytes of `data` (a view on little-endian hosts, a swapped copy otherwise). */
-function littleEndianBytes(data: TensorData): Uint8Array {
+export function littleEndianBytes(data: TensorData): Uint8Array {
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (LITTLE_ENDIAN_HOST || data.BYTES_PER_ELEMENT === 1) return view;
   const out = new Uint8Array(data.byteLength);

@@ -62,10 +62,13 @@ export interface SaveOptions extends WriteCheckpointOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /**
    * `safetensors` (default, Strata's native format: one file with a SHA-256
-   * of its data) or `tfjs` (`model.json` + weight shards; a path not ending
-   * in `.json` is a directory that gets a `model.json`).
+   * of its data), `tfjs` (`model.json` + weight shards; a path not ending
+   * in `.json` is a directory that gets a `model.json`) or `tf-bundle` (a
+   * TensorFlow checkpoint `<path>.index` + `<path>.data-00000-of-00001`, `path`
+   * being the prefix as TF's Saver takes it; the metadata goes into a string
+   * tensor `_STRATA_METADATA`).
    */
-  readonly format?: 'safetensors' | 'tfjs';
+  readonly format?: 'safetensors' | 'tfjs' | 'tf-bundle';
 }
 
 /**
@@ -109,7 +112,7 @@ export interface LoadOptions {
 export interface LoadResult {
   /** The file's string metadata (`epoch`, `step`, `configHash`, `global_train_step`, ...; `{}` for most foreign files). */
   readonly metadata: Record<string, string>;
-  /** The format found from the content: `safetensors`, `tfjs`, `keras`, `keras-h5`, `onnx`. */
+  /** The format found from the content: `safetensors`, `tfjs`, `keras`, `keras-h5`, `onnx`, `tf-bundle`. */
   readonly format: string;
   /** When the file was mapped (not a Strata checkpoint, or `mapping` given): where each variable's value came from. */
   readonly report?: LoadReport;
@@ -133,7 +136,7 @@ export interface LoadResult {
  *   first), two variables share a path, or the metadata is not strings or uses
  *   a reserved key. Nothing is written.
  * @throws UnknownCheckpointFormatError, CheckpointWriteUnsupportedError for a
- *   `format` other than `safetensors` and `tfjs`. Nothing is written.
+ *   `format` other than `safetensors`, `tfjs` and `tf-bundle`. Nothing is written.
  * @throws CheckpointWriteError if the file system refuses the write (disk
  *   full, ...): the file at `path` keeps its previous contents.
  */
@@ -158,7 +161,8 @@ export async function load(model: Checkpointable, path: string, options: LoadOpt
  *
  * The format is found from the file's content, not its name (see
  * `detectCheckpointFormat`): safetensors, tfjs `model.json` (or a directory
- * holding one), Keras `.keras`/`.weights.h5`/`.h5`, ONNX. Reading never runs
+ * holding one), Keras `.keras`/`.weights.h5`/`.h5`, ONNX, TF tensor bundles
+ * (`path` the prefix, e.g. RETURNN's `model.001`, or the `.index`). Reading never runs
  * code from the file and never reads outside the file's directory (archive
  * entries and shard paths that escape it are refused).
  *

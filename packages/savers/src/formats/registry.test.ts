@@ -31,9 +31,9 @@ function expectSameTensors(got: Map<string, NamedTensorData>): void {
 }
 
 describe('the format registry', () => {
-  it('lists the formats; safetensors and tfjs are writable', () => {
-    expect(CHECKPOINT_FORMATS.map((f) => f.name)).toEqual(['safetensors', 'tfjs', 'keras', 'keras-h5', 'onnx']);
-    expect(WRITABLE_CHECKPOINT_FORMATS).toEqual(['safetensors', 'tfjs']);
+  it('lists the formats; safetensors, tfjs and tf-bundle are writable', () => {
+    expect(CHECKPOINT_FORMATS.map((f) => f.name)).toEqual(['safetensors', 'tfjs', 'keras', 'keras-h5', 'onnx', 'tf-bundle']);
+    expect(WRITABLE_CHECKPOINT_FORMATS).toEqual(['safetensors', 'tfjs', 'tf-bundle']);
   });
 
   it('detects a tfjs model directory, and files by content whether or not the extension says anything', async () => {
@@ -119,7 +119,7 @@ describe('the format registry', () => {
   it('refuses to write formats it only reads, or a name without a known extension', async () => {
     const keras = await writeCheckpointFile(p('m.keras'), tensors).catch((e: unknown) => e);
     expect(keras).toBeInstanceOf(CheckpointWriteUnsupportedError);
-    expect((keras as Error).message).toMatch(/m\.keras: Strata reads the keras format but does not write it\. Write one of: safetensors, tfjs \(e\.g\. .*m\.safetensors\)/);
+    expect((keras as Error).message).toMatch(/m\.keras: Strata reads the keras format but does not write it\. Write one of: safetensors, tfjs, tf-bundle \(e\.g\. .*m\.safetensors\)/);
     await expect(writeCheckpointFile(p('weights.bin'), tensors)).rejects.toThrow(/weights\.bin: cannot tell which format to write.*safetensors, tfjs/);
     expect(fs.readdirSync(dir())).toEqual([]);
   });

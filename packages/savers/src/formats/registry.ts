@@ -7,13 +7,16 @@ import { kerasFormat, kerasH5Format } from './keras.js';
 import { onnxFormat } from './onnx.js';
 import { safetensorsFormat } from './safetensors.js';
 import { tfjsFormat } from './tfjs.js';
+import { tfBundleFormat } from './tf-bundle/bundle-format.js';
+import { namesBundleByPrefix } from './tf-bundle/paths.js';
 
 /**
  * Every format Strata reads. Detection tries their content checks in this
  * order (safetensors, tfjs JSON, zip, HDF5: signatures that exclude each
- * other; the ONNX check, the weakest, last), then their extensions.
+ * other; then the ONNX check, the weakest, and a TF tensor bundle's index,
+ * whose empty-key header entry no other format starts with), then their extensions.
  */
-export const CHECKPOINT_FORMATS: readonly CheckpointFormat[] = [safetensorsFormat, tfjsFormat, kerasFormat, kerasH5Format, onnxFormat];
+export const CHECKPOINT_FORMATS: readonly CheckpointFormat[] = [safetensorsFormat, tfjsFormat, kerasFormat, kerasH5Format, onnxFormat, tfBundleFormat];
 
 /** How many leading bytes of a file {@link detectCheckpointFormat} reads. */
 const HEAD_BYTES = 4096;
@@ -44,17 +47,24 @@ export function checkpointFormat(name: string, file = '<file>'): CheckpointForma
  *    `weightsManifest`, `format`, ...) or that names `"weightsManifest"`;
  * 3. Keras `.keras`: a zip (`PK\x03\x04`, or `PK\x05\x06` for an empty archive);
  * 4. Keras `.weights.h5`/`.h5`: the HDF5 signature `\x89HDF\r\n\x1a\n`;
- * 5. ONNX: a ModelProto's first field, `ir_version` (byte 0 `0x08`, byte 1 in 1–20).
+ * 5. ONNX: a ModelProto's first field, `ir_version` (byte 0 `0x08`, byte 1 in 1–20);
+ * 6. a TF tensor bundle's `.index`: an SSTable whose first entry is the empty
+ *    key holding a `BundleHeaderProto` (bytes `00 00 <length> 08|10|1a ...`).
+ *
+ * A TF tensor bundle is also found by its prefix (`model.ckpt`, RETURNN's
+ * `model.001`: nothing at `path`, a file at `path.index`) or by one of its
+ * data shards (`model.ckpt.data-00000-of-00001`), before any content check.
  *
  * A directory is a tfjs model when it holds `model.json`. Only when the
  * content matches none is the extension used (`.safetensors`, `.json`,
- * `.keras`, `.weights.h5`/`.h5`/`.hdf5`, `.onnx`), so that the format's
+ * `.keras`, `.weights.h5`/`.h5`/`.hdf5`, `.onnx`, `.index`), so that the format's
  * reader reports what is wrong with a damaged file of that type.
  *
  * @throws CheckpointNotFoundError if nothing exists at `path`.
  * @throws UnknownCheckpointFormatError if neither content nor extension is recognised.
  */
 export async function detectCheckpointFormat(path: string): Promise<CheckpointFormat> {
+  if (await namesBundleByPrefix(path)) return tfBundleFormat;
   const isDirectory = (await orNotFound(path, stat(path))).isDirectory();
   const names = CHECKPOINT_FORMATS.map((f) => f.name);
   if (isDirectory) {
@@ -86,7 +96,8 @@ export interface CheckpointFile extends CheckpointContents {
 
 /**
  * Reads the tensors of a checkpoint in any format Strata knows: safetensors,
- * tfjs `model.json` (+ shards), Keras `.keras`/`.weights.h5`/`.h5`, ONNX.
+ * tfjs `model.json` (+ shards), Keras `.keras`/`.weights.h5`/`.h5`, ONNX,
+ * TF tensor bundles (`<prefix>.index` + data shards).
  *
  * @param options.format - a format name, to skip detection.
  * @throws CheckpointNotFoundError, UnknownCheckpointFormatError, or the
@@ -102,7 +113,7 @@ export async function readCheckpointFile(path: string, options: { format?: strin
 
 /** Options of {@link writeCheckpointFile}. */
 export interface WriteCheckpointFileOptions extends WriteCheckpointOptions {
-  /** `safetensors` or `tfjs`; default from the extension (`.safetensors`, `.json`). */
+  /** `safetensors`, `tfjs` or `tf-bundle`; default from the extension (`.safetensors`, `.json`, `.index`). */
   readonly format?: string;
   readonly metadata?: Readonly<Record<string, string>>;
 }
@@ -110,7 +121,7 @@ export interface WriteCheckpointFileOptions extends WriteCheckpointOptions {
 /**
  * Writes tensors atomically in a format Strata writes, chosen by
  * `options.format` or the extension of `path` (`.safetensors`, `.json` for a
- * tfjs `model.json` + shards).
+ * tfjs `model.json` + shards, `.index` for a TF tensor bundle).
  *
  * @returns the name of the format written.
  * @throws UnknownCheckpointFormatError if neither names a known format.
