@@ -6,7 +6,8 @@ import { CheckpointMappingError, type MappedMismatch, type UnmappedParam, type U
 import type { NamedTensorData } from '../safetensors.js';
 import { assignAll } from '../checkpoint-entries.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
-import { renameCandidates, splitName } from './renames.js';
+import { renameCandidates, returnnRecUnitScopes, splitName } from './renames.js';
+import { BATCH_NORM_LOCALS, matchReturnnBatchNorm } from './returnn-batch-norm.js';
 
 /** Checkpoint tensors by name (`Checkpoint.tensors`, or any reader's map), or a list of them (keyed by `name`). */
 export type CheckpointTensors = ReadonlyMap<string, NamedTensorData> | Iterable<NamedTensorData>;
@@ -67,9 +68,10 @@ export interface CheckpointLoaderOptions extends CheckpointLoaderMappingOptions 
 
 /**
  * How a param got its value: `exact` (its checkpoint name), `nameMap`,
- * `renamed` (`renames.ts`), `lstm-<layout>` (converted, `lstm-match.ts`), `custom` (`customMissingLoader`).
+ * `renamed` (`renames.ts`), `lstm-<layout>` (converted, `lstm-match.ts`), `returnn-batch-norm`
+ * (`returnn-batch-norm.ts`), `custom` (`customMissingLoader`).
  */
-export type ValueOrigin = 'exact' | 'nameMap' | 'renamed' | `lstm-${LstmLayout}` | 'custom';
+export type ValueOrigin = 'exact' | 'nameMap' | 'renamed' | `lstm-${LstmLayout}` | 'returnn-batch-norm' | 'custom';
 
 /** The value one variable will be assigned (RETURNN's `VariableValue`). */
 export interface VariableValue {
@@ -120,7 +122,10 @@ interface Plan {
  * three params are not all in the checkpoint under their names is first
  * looked for as a whole in the Keras (with a cell sub-scope), TF1
  * `LSTMCell`/`LSTMBlockCell`, ONNX or RETURNN `NativeLstm2` layout, and
- * converted (`lstm-match.ts`, `lstm-layouts.ts`). Every other param takes, in
+ * converted (`lstm-match.ts`, `lstm-layouts.ts`); likewise a Strata
+ * `BatchNorm` in RETURNN's layout (`<layer>/batch_norm/<prefix>_mean`, ...,
+ * `[C]` or `[1, 1, C]`; `returnn-batch-norm.ts`). Both, and the renames, also
+ * look under RETURNN's rec-unit scope (`<rec>/rec/<sub-layer>/`). Every other param takes, in
  * this order: the tensor `nameMap` names, or the tensor under its checkpoint
  * name (`paramsPrefix + name`); a known rename (`kernel`/`weights`/`W`,
  * `bias`/`biases`/`b`, cell sub-scopes, `renames.ts`) with equal shape and
@@ -234,11 +239,27 @@ export class CheckpointLoader {
       const [k, rk, b] = g.params;
       if (g.params.every((p) => this.tensors.has(p.checkpointName) && fits(p, this.tensors.get(p.checkpointName)!))) continue;
       const scope = splitName(k.checkpointName)[0];
-      const m = matchLstm(scope, g.inputSize, g.units, unusedTensor, { forgetBias: o.forgetBias ?? 1 });
+      const m = [scope, ...returnnRecUnitScopes(scope)].reduce<ReturnType<typeof matchLstm>>(
+        (found, s) => found ?? matchLstm(s, g.inputSize, g.units, unusedTensor, { forgetBias: o.forgetBias ?? 1 }),
+        undefined,
+      );
       if (!m) continue;
       take(k, m.value.kernel, `lstm-${m.layout}`, [...m.sources]);
       take(rk, m.value.recurrentKernel, `lstm-${m.layout}`, [...m.sources]);
       take(b, m.value.bias, `lstm-${m.layout}`, [...m.sources]);
+    }
+    // RETURNN's batch norms (`<layer>/batch_norm/<prefix>_mean` ..., maybe [1, 1, C]) for Strata's whose params are not found by name.
+    for (const g of batchNormGroups(params.filter((p) => !p.mapped && !values.has(p.variable)))) {
+      if (g.params.every((p) => this.tensors.has(p.checkpointName) && fits(p, this.tensors.get(p.checkpointName)!))) continue;
+      const scope = splitName(g.params[0]!.checkpointName)[0];
+      const free = [...this.tensors.values()].filter((t) => !used.has(t.name));
+      const locals = g.params.map((p) => splitName(p.checkpointName)[1]);
+      for (const s of [scope, ...returnnRecUnitScopes(scope)]) {
+        const m = matchReturnnBatchNorm(s, g.channels, locals, free);
+        if (!m) continue;
+        g.params.forEach((p, i) => take(p, m.get(locals[i]!)!.data, 'returnn-batch-norm', [m.get(locals[i]!)!.name]));
+        break;
+      }
     }
     for (const p of params) {
       if (values.has(p.variable)) continue;
@@ -337,6 +358,20 @@ function lstmGroups(params: readonly Param[]): { params: [Param, Param, Param]; 
     }
   }
   return groups;
+}
+
+/** Strata batch norms among `params`: `scope/moving_mean`, `scope/moving_variance` and those of `scope/gamma`, `scope/beta` present, all `[C]`. */
+function batchNormGroups(params: readonly Param[]): { params: Param[]; channels: number }[] {
+  const byScope = new Map<string, Param[]>();
+  for (const p of params) {
+    const [scope, local] = splitName(p.variable.path);
+    if (!BATCH_NORM_LOCALS.includes(local) || p.variable.shape.length !== 1) continue;
+    byScope.set(scope, [...(byScope.get(scope) ?? []), p]);
+  }
+  return [...byScope.values()]
+    .filter((ps) => ['moving_mean', 'moving_variance'].every((l) => ps.some((p) => splitName(p.variable.path)[1] === l)))
+    .filter((ps) => ps.every((p) => p.variable.shape[0] === ps[0]!.variable.shape[0]))
+    .map((ps) => ({ params: ps, channels: ps[0]!.variable.shape[0]! }));
 }
 
 function hintFor(unmapped: readonly UnmappedParam[], mismatched: readonly MappedMismatch[], o: CheckpointLoaderMappingOptions): string {

@@ -43,6 +43,7 @@ export const CELL_SUBSCOPES: readonly string[] = [
   'rnn/basic_lstm_cell/',
   'basic_lstm_cell/',
   'rec/lstm_cell/',
+  'rec/basic_lstm_cell/',
   'rec/rnn/lstm_cell/',
   'lstm_block_wrapper/',
   'rnn/gru_cell/',
@@ -51,6 +52,21 @@ export const CELL_SUBSCOPES: readonly string[] = [
   'rnn/basic_rnn_cell/',
   'rec/',
 ];
+
+/**
+ * RETURNN's `RecLayer` puts the params of its unit's sub-layers under
+ * `<rec layer>/rec/<sub-layer>/` (`output/rec/cell/rec/lstm_cell/kernel`,
+ * `dec/rec/readout/W`), where Strata has `<rec layer>/<sub-layer>/`. Returns
+ * `scope` with `rec/` inserted after one of its components (all but the
+ * last), for scopes of two or more components without a `rec/` component.
+ * Source: returnn/tf/layers/rec.py (`RecLayer`: the unit's sub-network is built
+ * in the variable scope `rec`).
+ */
+export function returnnRecUnitScopes(scope: string): string[] {
+  const parts = scope.split('/').filter(Boolean);
+  if (parts.length < 2 || parts.includes('rec')) return [];
+  return parts.slice(0, -1).map((_, i) => [...parts.slice(0, i + 1), 'rec', ...parts.slice(i + 1)].join('/') + '/');
+}
 
 /** `a/b/kernel` → `['a/b/', 'kernel']`. */
 export function splitName(name: string): [scope: string, local: string] {
@@ -69,7 +85,8 @@ export function localAliases(local: string): string[] {
  * order they are tried, `name` itself excluded: first the local-name aliases
  * (`x/weights`, `x/W` for `x/kernel`), then each cell sub-scope added
  * (`x/rnn/lstm_cell/kernel`, ...) or, if `name` has one, removed (`x/kernel`
- * for `x/lstm_cell/kernel`), each with every alias.
+ * for `x/lstm_cell/kernel`), each with every alias; last RETURNN's rec-unit
+ * scopes ({@link returnnRecUnitScopes}: `a/rec/b/W` for `a/b/kernel`), with and without cell sub-scopes.
  */
 export function renameCandidates(name: string): string[] {
   const [scope, local] = splitName(name);
@@ -82,6 +99,7 @@ export function renameCandidates(name: string): string[] {
   } else {
     scopes.push(...CELL_SUBSCOPES.map((s) => scope + s));
   }
+  for (const r of returnnRecUnitScopes(scope)) scopes.push(r, ...CELL_SUBSCOPES.map((s) => r + s));
   const out: string[] = [];
   for (const s of scopes) for (const a of aliases) if (s + a !== name && !out.includes(s + a)) out.push(s + a);
   return out;
