@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { LEARNING_RATE_CONTROL_KINDS } from '@strata/engine';
+import { readReturnnConfig, ReturnnConfigError } from '@strata/network';
 import { z } from 'zod';
+import { mapReturnnConfig } from './returnn-config.js';
 
 /** A config error: names the file, the key, what was expected and what was received. */
 export class ConfigError extends Error {
@@ -19,7 +22,10 @@ export const configSchema = z.strictObject({
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: z.number().int().nonnegative().default(42),
   /** The corpus: `mnist` (8,000 train / 2,000 dev digits, seeded split) or `cmudict` (`{"name": "cmudict", "eos": true}` for attention decoders). */
-  dataset: z.union([z.string(), z.strictObject({ name: z.string(), seed: z.number().int().optional(), eos: z.boolean().optional() })]),
+  dataset: z.union([z.string(), z.strictObject({ name: z.string(), seed: z.number().int().optional(), eos: z.boolean().optional() })]).optional(),
+  /** RETURNN dataset dicts (`{"class": "Task12AXDataset", "num_seqs": 1000}`), when no `dataset` names a Strata corpus. */
+  train: z.record(z.string(), z.unknown()).optional(),
+  dev: z.record(z.string(), z.unknown()).optional(),
   /** Most sequences per batch when the data are sequences (RETURNN `max_seqs`); `batch_size` then counts frames. */
   max_seqs: z.number().int().positive().optional(),
   extern_data: z.record(z.string(), z.record(z.string(), z.unknown())),
@@ -42,6 +48,17 @@ export const configSchema = z.strictObject({
   optimizer: z.looseObject({ class: z.string() }).default({ class: 'adam' }),
   learning_rate: z.number().positive().optional(),
   learning_rate_decay: z.number().positive().max(1).optional(),
+  /**
+   * RETURNN's learning-rate control: a kind (`constant`, `newbob`, `newbob_abs`, `newbob_multi_epoch`, ...)
+   * or `{kind, learningRates, decay, relativeErrorThreshold, ...}` (the engine's LearningRateControlOptions).
+   */
+  learning_rate_control: z
+    .union([z.enum(LEARNING_RATE_CONTROL_KINDS), z.looseObject({ kind: z.enum(LEARNING_RATE_CONTROL_KINDS).optional() })])
+    .optional(),
+  /** Clip every gradient element to [-v, v] (RETURNN `gradient_clip`). 0: off. */
+  gradient_clip: z.number().nonnegative().optional(),
+  /** Scale gradients to at most this global norm (RETURNN `gradient_clip_global_norm`). 0: off. */
+  gradient_clip_global_norm: z.number().nonnegative().optional(),
   /** Checkpoint directory; default `runs/<config name>`. */
   model: z.string().optional(),
   /** Free-form notes; ignored. */
@@ -68,34 +85,47 @@ export const configSchema = z.strictObject({
 });
 
 /** A validated config plus where it came from. */
-export type Config = z.infer<typeof configSchema> & { path: string; name: string; hash: string };
+export type Config = z.infer<typeof configSchema> & {
+  path: string;
+  name: string;
+  hash: string;
+  /** RETURNN .config files: options accepted but not used, helper variables, imports (one line each). */
+  notes?: string[];
+};
 
 /**
  * Loads and validates a config file (`.json`, `.js`, `.mjs`, `.ts`, `.mts`).
  * @throws ConfigError listing every problem with its key.
  */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string, opts: { modelGiven?: boolean } = {}): Promise<Config> {
   const abs = resolve(path);
   let raw: unknown;
+  let returnn: ReturnType<typeof mapReturnnConfig> | undefined;
   try {
-    raw = extname(abs) === '.json' ? JSON.parse(readFileSync(abs, 'utf8')) : await importDefault(abs);
+    if (extname(abs) === '.config') {
+      returnn = mapReturnnConfig(readReturnnConfig(abs), opts);
+      raw = returnn.raw;
+    } else raw = extname(abs) === '.json' ? JSON.parse(readFileSync(abs, 'utf8')) : await importDefault(abs);
   } catch (e) {
+    if (e instanceof ReturnnConfigError) throw e;
     const why = e instanceof Error ? e.message : String(e);
     throw new ConfigError(`Cannot read config '${path}': ${why}`);
   }
   const r = configSchema.safeParse(raw);
   if (!r.success) {
-    const lines = r.error.issues.map((i) =>
-      i.code === 'unrecognized_keys'
+    const lines = r.error.issues.map((i) => {
+      const at = returnn?.lineOf(String(i.path[0]));
+      const where = at ? ` (line ${at.line})` : '';
+      return i.code === 'unrecognized_keys'
         ? `unknown key(s) ${i.keys.map((k) => `'${k}'`).join(', ')}; known keys: ${Object.keys(configSchema.shape).join(', ')}`
-        : `${formatPath(i.path) || '(root)'}: ${i.message}`,
-    );
+        : `${formatPath(i.path) || '(root)'}${where}: ${i.message}`;
+    });
     throw new ConfigError(`Config '${path}' is invalid:\n  - ${lines.join('\n  - ')}`);
   }
   const model = r.data.network ?? (r.data.get_model ? String(r.data.get_model) : null);
   const hash = createHash('sha256').update(JSON.stringify({ network: model, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
   const name = basename(abs, extname(abs));
-  return { ...r.data, path: abs, name, hash };
+  return { ...r.data, path: abs, name, hash, ...(returnn ? { notes: returnn.notes } : {}) };
 }
 
 /** A config path as JS would write it: `network.out.n_out`, `network["my layer"]`, `dims[0]`. */

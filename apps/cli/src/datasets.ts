@@ -17,6 +17,7 @@ export interface Corpus {
  * with an end-of-sequence label, id 39, as attention decoders need).
  */
 export function datasetsFor(config: Config): Corpus {
+  if (config.dataset === undefined) return returnnDatasets(config);
   const spec = typeof config.dataset === 'string' ? { name: config.dataset } : config.dataset;
   switch (spec.name) {
     case 'mnist':
@@ -30,4 +31,20 @@ export function datasetsFor(config: Config): Corpus {
     default:
       throw new ConfigError(`Unknown dataset '${spec.name}'. Known datasets: mnist, cmudict.`);
   }
+}
+
+/**
+ * The corpus of RETURNN dataset dicts (`train = {"class": "Task12AXDataset", ...}`, `dev = {...}`).
+ * RETURNN's generated datasets are not in @strata/datasets yet: each class is an error naming it.
+ * @throws ConfigError naming the class (or saying that neither `dataset` nor `train` is given).
+ */
+function returnnDatasets(config: Config): Corpus {
+  if (!config.train) {
+    throw new ConfigError(`Config '${config.path}' names no data: give "dataset" (a Strata corpus: mnist, cmudict) or RETURNN's "train" (and "dev") dataset dicts.`);
+  }
+  const cls = String(config.train.class ?? '(no "class")');
+  throw new ConfigError(
+    `Config '${config.path}': the RETURNN dataset class '${cls}' (train = ${JSON.stringify(config.train)}) is not one Strata has yet. ` +
+      'Strata knows these corpora: mnist, cmudict; set dataset = "mnist" (or another) in the config, or add the class to @strata/datasets.',
+  );
 }

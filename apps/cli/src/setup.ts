@@ -62,6 +62,9 @@ export async function buildEngine(config: Config, overrides: { epochs?: number; 
   const model = await buildModel(config, overrides.modelModule);
   const optimizer = camelKeys(config.optimizer);
   if (config.learning_rate !== undefined) optimizer.learningRate = config.learning_rate;
+  if (config.gradient_clip) optimizer.clipValue = config.gradient_clip;
+  if (config.gradient_clip_global_norm) optimizer.globalClipNorm = config.gradient_clip_global_norm;
+  const lrc = config.learning_rate_control;
   return new Engine(model, {
     batchSize: config.batch_size,
     maxSeqs: config.max_seqs,
@@ -69,6 +72,7 @@ export async function buildEngine(config: Config, overrides: { epochs?: number; 
     seed: config.seed,
     optimizer: optimizer as never,
     learningRateDecay: config.learning_rate_decay,
+    learningRateControl: lrc === undefined ? undefined : typeof lrc === 'string' ? { kind: lrc } : (lrc as never),
     modelDir: resolve(overrides.model ?? config.model ?? `runs/${config.name}`),
     configHash: config.hash,
     progress: overrides.progress,

@@ -8,7 +8,9 @@ export async function trainCommand(
   configPath: string,
   opts: { backend?: string; epochs?: number; model?: string; progress?: boolean; modelModule?: string },
 ): Promise<void> {
-  const config = await loadConfig(configPath);
+  const config = await loadConfig(configPath, { modelGiven: opts.model !== undefined });
+  // RETURNN .config: what was read but not used (logging, device, helper variables, imports).
+  if (config.notes?.length) console.log(`${config.name}: not used from the RETURNN config:\n  ${config.notes.join('\n  ')}`);
   const backend = opts.backend ?? config.backend;
   await activateBackend(backend);
   const engine = await buildEngine(config, opts);
