@@ -8,6 +8,8 @@
 import type { DType, TensorData } from '@strata/backend';
 import { DT, dataTypeName } from './protos.js';
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Bytes per element of the TF dtypes Strata reads. */
 export const DTYPE_BYTES: Readonly<Record<number, number>> = {
   [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.HALF]: 2, [DT.BFLOAT16]: 2,
@@ -50,6 +52,11 @@ export function decodeValues(bytes: Uint8Array, dtype: number, count: number, li
     return out;
   };
   const conv = (data: TensorData, to: DType) => ({ dtype: to, data, converted: `${dataTypeName(dtype)}→${to}` });
+  // The common case, little-endian float32/int32 on a little-endian host: the bytes are the array (no per-element copy).
+  if (littleEndian && LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0 && (dtype === DT.FLOAT || dtype === DT.INT32)) {
+    const data = dtype === DT.FLOAT ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
+    return { dtype: dtype === DT.FLOAT ? 'float32' : 'int32', data };
+  }
   switch (dtype) {
     case DT.FLOAT: return { dtype: 'float32', data: each(new Float32Array(count), (i) => view.getFloat32(4 * i, littleEndian)) };
     case DT.INT32: return { dtype: 'int32', data: each(new Int32Array(count), (i) => view.getInt32(4 * i, littleEndian)) };
