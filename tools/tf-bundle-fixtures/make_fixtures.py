@@ -174,7 +174,7 @@ def build_string():
 
 def make():
     # Only the TF-written fixtures are remade; strata-written*/ come from a Strata test run.
-    for name in ('basic', 'sharded', 'many', 'int64-range', 'string'):
+    for name in ('basic', 'sharded', 'many', 'int64-range', 'string', 'tf2-checkpoint'):
         clean_dir(os.path.join(OUT, name))
     fixtures = {'basic': (build_basic, False), 'sharded': (build_sharded, True)}
     for name, (build, sharded) in fixtures.items():
@@ -197,6 +197,17 @@ def make():
     save_graph(prefix, build_int64_range)
     prefix = os.path.join(OUT, 'string', 'model.ckpt')
     save_graph(prefix, build_string)
+    # TF 2's object-based checkpoint (eager): keys <path>/.ATTRIBUTES/VARIABLE_VALUE plus the object graph.
+    prefix = os.path.join(OUT, 'tf2-checkpoint', 'model.ckpt')
+    model = tf.Module()
+    model.dense = tf.Module()
+    model.dense.kernel = tf.Variable(np.arange(6, dtype=np.float32).reshape(3, 2) / 4)
+    model.dense.bias = tf.Variable(np.array([0.5, -0.5], np.float32))
+    ckpt = tf.train.Checkpoint(model=model, step=tf.Variable(np.int64(5)))
+    written = ckpt.write(prefix)
+    assert written == prefix, written
+    write_json(os.path.join(OUT, 'tf2-checkpoint', 'expected.json'),
+               to_json({k: v for k, v in read_back(prefix).items() if k != '_CHECKPOINTABLE_OBJECT_GRAPH'}))
     print('TF', tf.__version__, '->', OUT)
 
 

@@ -111,6 +111,12 @@ describe('readTfBundle on TF-written checkpoints', () => {
     expect(Array.from(tensors.get('01399/' + 'encoder_block_with_a_rather_long_scope_name/'.repeat(4) + 'bias')!.data)).toEqual([699.5]);
   });
 
+  it("reads TF 2's object-based checkpoint (tf.train.Checkpoint.write), skipping its object graph", async () => {
+    const { tensors, details } = await readTfBundle(fixture('tf2-checkpoint'));
+    expectMatches(tensors, expectedOf('tf2-checkpoint'));
+    expect(details!['skipped']).toBe('_CHECKPOINTABLE_OBJECT_GRAPH (TF 2 object graph)');
+  });
+
   it('decodes TF string tensors with TF\'s checksum (the layout Strata\'s metadata uses)', async () => {
     const prefix = fixture('string');
     const entry = readSstable(new Uint8Array(fs.readFileSync(`${prefix}.index`)), 'x').find((e) => new TextDecoder().decode(e.key) === 'vocab')!;

@@ -32,7 +32,7 @@ describe('CRC32C', () => {
 
 describe('reading TF-written SSTables', () => {
   it('reads every entry of each fixture index: the header under the empty key first, then keys in order', () => {
-    const expected: Record<string, number> = { basic: 17, sharded: 5, many: 1402, string: 3, 'int64-range': 2 };
+    const expected: Record<string, number> = { basic: 17, sharded: 5, many: 1402, string: 3, 'int64-range': 2, 'tf2-checkpoint': 5 };
     for (const [name, count] of Object.entries(expected)) {
       const entries = readSstable(tfIndex(name), name);
       expect(entries.length, name).toBe(count);
@@ -56,7 +56,7 @@ describe('reading TF-written SSTables', () => {
 
 describe('writing SSTables as TF does', () => {
   it("rebuilds every TF fixture index byte for byte (prefix compression, restarts, index separators, footer)", () => {
-    for (const name of ['basic', 'sharded', 'many', 'string', 'int64-range']) {
+    for (const name of ['basic', 'sharded', 'many', 'string', 'int64-range', 'tf2-checkpoint']) {
       const bytes = tfIndex(name);
       expect(Buffer.from(buildSstable(readSstable(bytes, name))).equals(Buffer.from(bytes)), name).toBe(true);
     }
