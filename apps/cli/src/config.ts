@@ -6,6 +6,9 @@ import { LEARNING_RATE_CONTROL_KINDS } from '@strata/engine';
 import { readReturnnConfig, ReturnnConfigError } from '@strata/network';
 import { z } from 'zod';
 import { mapReturnnConfig } from './returnn-config.js';
+import { formatPath } from './format-path.js';
+
+export { formatPath } from './format-path.js';
 
 /** A config error: names the file, the key, what was expected and what was received. */
 export class ConfigError extends Error {
@@ -126,18 +129,6 @@ export async function loadConfig(path: string, opts: { modelGiven?: boolean } = 
   const hash = createHash('sha256').update(JSON.stringify({ network: model, extern_data: r.data.extern_data })).digest('hex').slice(0, 16);
   const name = basename(abs, extname(abs));
   return { ...r.data, path: abs, name, hash, ...(returnn ? { notes: returnn.notes } : {}) };
-}
-
-/** A config path as JS would write it: `network.out.n_out`, `network["my layer"]`, `dims[0]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((k, i) => {
-      if (typeof k === 'number') return `[${k}]`;
-      const key = String(k);
-      if (/^[A-Za-z_$][\w$]*$/.test(key)) return i === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
-    })
-    .join('');
 }
 
 /**

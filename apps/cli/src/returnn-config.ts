@@ -1,5 +1,5 @@
 import { dataConfigsFromConfig, findOpaque, isPyDict, type PyValue, pyRepr, type ReturnnConfig, ReturnnConfigError, toPlain } from '@strata/network';
-import { formatPath } from './config.js';
+import { formatPath } from './format-path.js';
 import { IGNORED_OPTIONS, IGNORED_PREFIXES, UNSUPPORTED_OPTIONS } from './returnn-options.js';
 
 /** A RETURNN config mapped onto Strata's config keys, with what was left aside. */

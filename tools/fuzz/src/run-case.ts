@@ -85,7 +85,7 @@ async function runConfig(k: ConfigCase, index: number, workDir: string): Promise
   // Only unknown backend names are activated (to see their error); the fuzzer itself stays on tfjs-cpu.
   if (!KNOWN_BACKENDS.has(config.backend)) await activateBackend(config.backend);
   await buildEngine(config, { model: join(workDir, 'model'), progress: false });
-  const name = typeof config.dataset === 'string' ? config.dataset : config.dataset.name;
+  const name = config.dataset === undefined ? undefined : typeof config.dataset === 'string' ? config.dataset : config.dataset.name;
   if (name !== 'mnist' && name !== 'cmudict') datasetsFor(config);
 }
 

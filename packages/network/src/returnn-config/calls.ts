@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '@lezer/common';
-import { type EvalEnv, evaluate, errorAt, opaqueAt, quote } from './expressions.js';
+import { type EvalEnv, errorAt, opaqueAt, quote } from './eval-env.js';
 import { children } from './tree.js';
 import { isPyDict, ModuleValue, newDict, OpaqueValue, type PyDict, type PyValue, pyRepr, pyStr, pyTruth, shallowCopy } from './values.js';
 
@@ -18,15 +18,15 @@ function argsOf(env: EvalEnv, argList: SyntaxNode): Args | OpaqueValue {
     const n = cs[i]!;
     if (n.name === ',') continue;
     if (n.name === '*' || n.name === '**') {
-      const v = evaluate(env, cs[++i]!);
+      const v = env.evaluate(env, cs[++i]!);
       if (v instanceof OpaqueValue) return v;
       if (n.name === '*' && Array.isArray(v)) positional.push(...v);
       else if (n.name === '**' && isPyDict(v)) Object.assign(keywords, v);
       else throw errorAt(env, n, `${n.name}${quote(env, cs[i]!)}`, `cannot spread ${pyRepr(v)} here.`, 'spread a list with * or a dict with **.');
     } else if (cs[i + 1]?.name === 'AssignOp') {
-      keywords[env.tree.text(n)] = evaluate(env, cs[i + 2]!);
+      keywords[env.tree.text(n)] = env.evaluate(env, cs[i + 2]!);
       i += 2;
-    } else positional.push(evaluate(env, n));
+    } else positional.push(env.evaluate(env, n));
   }
   const opaque = [...positional, ...Object.values(keywords)].find((v) => v instanceof OpaqueValue);
   return opaque instanceof OpaqueValue ? opaque : { positional, keywords };
@@ -173,7 +173,7 @@ export function callExpression(env: EvalEnv, node: SyntaxNode): PyValue {
         return a instanceof OpaqueValue ? a : OS_PATH[method]!(a.positional);
       }
       if (module !== undefined) return opaqueAt(env, node, `call of ${module}.${method}()`);
-      const obj = evaluate(env, objNode);
+      const obj = env.evaluate(env, objNode);
       if (obj instanceof OpaqueValue) return obj;
       const a = argsOf(env, argList!);
       if (a instanceof OpaqueValue) return a;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ReturnnConfigError } from './errors.js';
-import type { Binding, ConfigNote, EvalEnv } from './expressions.js';
+import type { Binding, ConfigNote, EvalEnv } from './eval-env.js';
+import { evaluate } from './expressions.js';
 import { runStatements } from './statements.js';
 import { children, firstError, SourceTree } from './tree.js';
 import { ModuleValue, type PyValue } from './values.js';
@@ -79,6 +80,7 @@ export function parseReturnnConfig(source: string, file: string): ReturnnConfig 
       ['__name__', '__returnn_config__'],
     ]),
     notes: [],
+    evaluate,
   };
   const predefined = new Map(env.scope);
   const entries = new Map<string, ReturnnConfigEntry>();

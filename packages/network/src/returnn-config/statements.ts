@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
-import { type Binding, dictKey, type EvalEnv, errorAt, evaluate, opaqueAt, quote, sequence, subscript } from './expressions.js';
+import { type Binding, type EvalEnv, errorAt, opaqueAt, quote } from './eval-env.js';
+import { dictKey, evaluate, sequence, subscript } from './expressions.js';
 import { binaryOp, OperatorError } from './operators.js';
 import { children } from './tree.js';
 import { isPyDict, ModuleValue, OpaqueValue, type PyValue, pyRepr, pyTruth } from './values.js';
