@@ -26,7 +26,7 @@ beforeAll(async () => {
   await setBackend('onnxruntime');
 });
 
-const externData = { data: { dim: 784 }, classes: { dim: 10, sparse: true } };
+const externData = { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } };
 const head = (d: Dataset, size: number): Dataset => ({ name: `${d.name}[:${size}]`, size, extern: d.extern, example: (i) => d.example(i) });
 
 describe('the MNIST MLP as a Functional graph', () => {

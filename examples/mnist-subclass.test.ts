@@ -24,7 +24,7 @@ beforeAll(async () => {
   await setBackend('onnxruntime');
 });
 
-const externData = { data: { dim: 784 }, classes: { dim: 10, sparse: true } };
+const externData = { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } };
 const newModel = () => new LayerModel({ layer: new MnistMlp({ name: 'mlp' }), externData, loss: 'ce' });
 
 describe('the README subclass example through the engine', () => {

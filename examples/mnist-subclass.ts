@@ -6,7 +6,7 @@ import { MnistMlp } from './models/mnist-mlp.js';
 export default {
   backend: 'onnxruntime',
   dataset: 'mnist',
-  extern_data: { data: { dim: 784 }, classes: { dim: 10, sparse: true } },
+  extern_data: { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } },
   get_model: () => new MnistMlp({ name: 'mlp' }),
   loss: 'ce',
   target: 'classes',

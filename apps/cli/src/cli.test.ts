@@ -39,7 +39,7 @@ describe('config files', () => {
     const path = join(dir, 'tiny.config.ts');
     writeFileSync(
       path,
-      `const hidden: number = 8;\nexport default { dataset: 'mnist', extern_data: { data: { dim: 784 }, classes: { dim: 10, sparse: true } },\n` +
+      `const hidden: number = 8;\nexport default { dataset: 'mnist', extern_data: { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } },\n` +
         `network: { h: { class: 'linear', n_out: hidden, activation: 'relu' }, output: { class: 'softmax', loss: 'ce', from: 'h' } }, batch_size: 32, num_epochs: 1 };\n`,
     );
     const c = await loadConfig(path);
@@ -62,7 +62,7 @@ describe('config files', () => {
   });
 
   it('passes optimizer options in snake_case or camelCase; top-level learning_rate wins', async () => {
-    const base = { dataset: 'mnist', extern_data: { data: { dim: 784 }, classes: { dim: 10, sparse: true } }, network: { output: { class: 'softmax', loss: 'ce' } }, batch_size: 8, num_epochs: 1 };
+    const base = { dataset: 'mnist', extern_data: { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } }, network: { output: { class: 'softmax', loss: 'ce' } }, batch_size: 8, num_epochs: 1 };
     const write = (name: string, extra: object) => {
       const path = join(dir, `${name}.json`);
       writeFileSync(path, JSON.stringify({ ...base, ...extra }));
@@ -95,7 +95,7 @@ describe('a net dict written by someone else, on real MNIST digits', () => {
       bn: { class: 'batch_norm', from: ['drop'] },
       output: { class: 'softmax', loss: 'ce', target: 'classes', from: ['bn'] },
     };
-    const network = NetDictNetwork.fromDict(net, { externData: { data: { dim: 784 }, classes: { dim: 10, sparse: true } }, seed: 1 });
+    const network = NetDictNetwork.fromDict(net, { externData: { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } }, seed: 1 });
     const engine = new Engine(network, { batchSize: 32, epochs: 1, optimizer: { class: 'adam', learningRate: 1e-3 }, progress: false, log: () => {} });
     const { train, dev } = datasetsFor({ dataset: 'mnist' } as never);
     const before = engine.evaluate(subset(dev, 500));

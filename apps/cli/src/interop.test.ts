@@ -22,7 +22,7 @@ const NET = {
   hidden: { class: 'linear', activation: 'relu', n_out: 32, from: 'data' },
   output: { class: 'softmax', loss: 'ce', from: 'hidden', target: 'classes' },
 };
-const EXTERN = { data: { dim: 784 }, classes: { dim: 10, sparse: true } };
+const EXTERN = { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } };
 
 function tfjsModel(): tfl.Sequential {
   const m = tfl.sequential();

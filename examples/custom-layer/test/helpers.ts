@@ -29,7 +29,7 @@ export function mnistSubset(): { train: Dataset; dev: Dataset } {
   return { train: head(train, 2000), dev: head(dev, 500) };
 }
 
-export const MNIST_EXTERN = { data: { dim: 784 }, classes: { dim: 10, sparse: true } };
+export const MNIST_EXTERN = { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } };
 
 /** The largest |a - b| over two arrays of the same length. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

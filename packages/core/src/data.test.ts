@@ -9,7 +9,7 @@ const from = (c: unknown) => () => Data.fromConfig('data', c as never);
 describe('Data.fromConfig input checks', () => {
   it('a valid entry still gives its Data', () => {
     expect(Data.fromConfig('data', { shape: [null, 40] }).shape).toEqual([null, 40]);
-    expect(Data.fromConfig('classes', { dim: 5, sparse: true }).dim).toBe(5);
+    expect(Data.fromConfig('classes', { shape: [], dim: 5, sparse: true }).dim).toBe(5);
     const tags = Data.fromConfig('x', { dim_tags: [{ kind: 'batch' }, { description: 'time' }, { dimension: 3, kind: 'feature' }] });
     expect(tags.shape).toEqual([null, 3]);
   });
@@ -19,7 +19,7 @@ describe('Data.fromConfig input checks', () => {
     expect(from({ shape: 'T' })).toThrow(`extern_data 'data': shape must be a list of positive integers or null (dynamic axes), e.g. [null, 40]. Received: shape="T".`);
     expect(from({ shape: [0] })).toThrow(/shape must be .* Received: shape=\[0\]/);
     expect(from({ shape: [null, 1.5] })).toThrow(/Received: shape=\[null,1\.5\]/);
-    expect(from(null)).toThrow(`extern_data 'data': the entry must be an object like {"dim": 10} or {"shape": [null, 40]}. Received: the entry=null.`);
+    expect(from(null)).toThrow(`extern_data 'data': the entry must be an object like {"shape": [10]} or {"shape": [null, 40]}. Received: the entry=null.`);
     expect(from([3])).toThrow(/the entry must be an object/);
     expect(from({ dim: 1e308 })).toThrow(/dim must be a positive integer \(a safe integer, at most 2\^53 - 1\)\. Received: dim=1e\+308/);
     expect(from({ dim: 2 ** 53 })).toThrow(/Received: dim=9007199254740992/);
@@ -31,5 +31,30 @@ describe('Data.fromConfig input checks', () => {
     expect(from({ dim_tags: [{ kind: 'batch' }, { dimension: -2 }] })).toThrow(/dim_tags\[1\]\.dimension must be a positive integer or null\. Received: dim_tags\[1\]\.dimension=-2/);
     expect(from({ dim_tags: [{ kind: 'batch' }, { kind: 'time' }] })).toThrow(/dim_tags\[1\]\.kind must be one of batch, spatial, feature/);
     expect(from({ dim_tags: [{ kind: 'batch' }], sparse_dim: { dimension: 1e12, description: 7 } })).toThrow(/sparse_dim\.description must be a string/);
+  });
+});
+
+describe("Data.fromConfig reads RETURNN's Data kwargs as RETURNN does (infer_dim_tags)", () => {
+  it('without shape an entry is a sequence: [batch, time, dim] dense, [batch, time] sparse; time_dim_axis null removes the time axis', () => {
+    const dense = Data.fromConfig('data', { dim: 6 });
+    expect(dense.shape).toEqual([null, 6]);
+    expect(dense.timeDim?.description).toBe('data:time');
+    expect(dense.dim).toBe(6);
+    const labels = Data.fromConfig('classes', { dim: 5, sparse: true });
+    expect(labels.shape).toEqual([null]);
+    expect([labels.sparse, labels.dim, labels.dtype]).toEqual([true, 5, 'int32']);
+    expect(Data.fromConfig('data', { dim: 6, time_dim_axis: null }).shape).toEqual([6]);
+    expect(Data.fromConfig('classes', { dim: 5, sparse: true, time_dim_axis: null }).shape).toEqual([]);
+    // With shape, the axes are exactly those (MNIST-style fixed-size data).
+    expect(Data.fromConfig('data', { shape: [784] }).timeDim).toBeUndefined();
+    expect(Data.fromConfig('data', { shape: [null, 40], time_dim_axis: 1, feature_dim_axis: 2, batch_dim_axis: 0, available_for_inference: true }).shape).toEqual([null, 40]);
+  });
+
+  it('refuses what it cannot honour, naming the key: unknown keys, another batch, time or feature axis', () => {
+    expect(from({ dim: 6, same_dim_tags_as: { t: 'x' } })).toThrow(/extern_data 'data': unknown key 'same_dim_tags_as'\. Strata reads RETURNN's Data keys dim, shape, .*remove 'same_dim_tags_as'/);
+    expect(from({ dim: 6, batch_dim_axis: 1 })).toThrow(/batch_dim_axis must be 0 .* Received: batch_dim_axis=1/);
+    expect(from({ dim: 6, time_dim_axis: 2 })).toThrow(/time_dim_axis must be null \(no time axis\) or 1 .* Received: time_dim_axis=2/);
+    expect(from({ shape: [7, null, 3], time_dim_axis: 1 })).toThrow(/time_dim_axis 1 names the first axis of shape \[7,null,3\], which is static/);
+    expect(from({ shape: [null, 40], feature_dim_axis: 1 })).toThrow(/feature_dim_axis 1 is not supported: Strata keeps the feature axis last \(2 with the batch axis, or -1\)/);
   });
 });

@@ -31,7 +31,37 @@ export interface DataConfig {
   dim_tags?: DimTagConfig[];
   /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); replaces `dim` and `sparse`. */
   sparse_dim?: DimTagConfig;
+  /**
+   * Without `shape`: `null` for no time axis (`[batch, dim]`, `[batch]` if
+   * sparse); `1` (the default, RETURNN's) puts a time axis right after the
+   * batch axis. With `shape`: the first dynamic axis is the time axis; `1`
+   * must name it. RETURNN `time_dim_axis` (counted with the batch axis).
+   */
+  time_dim_axis?: number | null;
+  /** RETURNN `batch_dim_axis`: only `0` (the batch axis first) is supported. */
+  batch_dim_axis?: number;
+  /** RETURNN `feature_dim_axis`: only the last axis (`-1` or its index with the batch axis) is supported for dense data. */
+  feature_dim_axis?: number | null;
+  /** RETURNN `available_for_inference`: whether the data is fed at inference (inputs: yes, targets: no). Kept, not used for numbers. */
+  available_for_inference?: boolean;
+  /** RETURNN `vocab` (a vocabulary file or options): labels for display; does not change numbers. */
+  vocab?: unknown;
 }
+
+/** The Data kwargs RETURNN's `extern_data` entries may hold that Strata reads. Others are refused with their name. */
+const DATA_KEYS: readonly string[] = [
+  'dim',
+  'shape',
+  'sparse',
+  'dtype',
+  'dim_tags',
+  'sparse_dim',
+  'time_dim_axis',
+  'batch_dim_axis',
+  'feature_dim_axis',
+  'available_for_inference',
+  'vocab',
+];
 
 const DATA_DTYPES: readonly string[] = ['float32', 'int32', 'bool'];
 const DIM_KINDS: readonly string[] = ['batch', 'spatial', 'feature'];
@@ -50,8 +80,18 @@ export function checkDataConfig(name: string, c: unknown): asserts c is DataConf
   const bad = (field: string, want: string, got: unknown): never => {
     throw new LayerArgumentError(`extern_data '${name}': ${field} must be ${want}. Received: ${field}=${JSON.stringify(got) ?? String(got)}.`);
   };
-  if (!isObject(c)) bad('the entry', 'an object like {"dim": 10} or {"shape": [null, 40]}', c);
+  if (!isObject(c)) bad('the entry', 'an object like {"shape": [10]} or {"shape": [null, 40]}', c);
   const o = c as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!DATA_KEYS.includes(key)) {
+      throw new LayerArgumentError(
+        `extern_data '${name}': unknown key '${key}'. Strata reads RETURNN's Data keys ${DATA_KEYS.join(', ')}; remove '${key}' or write it as one of those.`,
+      );
+    }
+  }
+  if (o.batch_dim_axis !== undefined && o.batch_dim_axis !== 0) bad('batch_dim_axis', '0 (Strata keeps the batch axis first; transpose such data when it is read)', o.batch_dim_axis);
+  if (o.time_dim_axis !== undefined && o.time_dim_axis !== null && o.time_dim_axis !== 1) bad('time_dim_axis', 'null (no time axis) or 1 (right after the batch axis)', o.time_dim_axis);
+  if (o.available_for_inference !== undefined && typeof o.available_for_inference !== 'boolean') bad('available_for_inference', 'true or false', o.available_for_inference);
   if (o.dim !== undefined && !isSize(o.dim)) bad('dim', 'a positive integer (a safe integer, at most 2^53 - 1)', o.dim);
   if (o.shape !== undefined && (!Array.isArray(o.shape) || o.shape.some((s) => s !== null && !isSize(s)))) {
     bad('shape', 'a list of positive integers or null (dynamic axes), e.g. [null, 40]', o.shape);
@@ -106,23 +146,39 @@ export class Data {
   }
 
   /**
-   * Builds a Data from a config entry. Without `shape`, the data has one
-   * feature axis of size `dim` (dense) or no axis (sparse): Strata adds no
-   * implicit time axis (RETURNN does); write `shape: [null, dim]` for sequences.
-   * @throws LayerArgumentError for an inconsistent entry or a field of the
-   *   wrong type or range (see {@link checkDataConfig}), saying what to write.
+   * Builds a Data from a config entry, as RETURNN's `Data(**kwargs)` does.
+   * Without `shape` (and `dim_tags`) the data is a sequence: `[batch, time,
+   * dim]` (dense) or `[batch, time]` (sparse), unless `time_dim_axis: null`
+   * (`[batch, dim]`, `[batch]`). With `shape` (without the batch axis), the
+   * axes are exactly those: `[784]`, `[28, 28, 1]`, `[null, 40]`, `[]` for
+   * one class index per batch entry.
+   * Source: RETURNN `returnn/tensor/_tensor_extra.py` `infer_dim_tags`,
+   * `_infer_default_shape_and_time`.
+   * @throws LayerArgumentError for an inconsistent entry, an unknown key or a
+   *   field of the wrong type or range (see {@link checkDataConfig}), saying what to write.
    */
   static fromConfig(name: string, c: DataConfig, shared: Map<string, Dim> = new Map()): Data {
     checkDataConfig(name, c);
     if (c.dim_tags !== undefined) return Data.fromDimTags(name, c, shared);
     const sparse = c.sparse ?? false;
     if (sparse && c.dim === undefined) {
-      throw new LayerArgumentError(`extern_data '${name}': sparse data needs "dim" (the number of classes), e.g. {"dim": 10, "sparse": true}.`);
+      throw new LayerArgumentError(`extern_data '${name}': sparse data needs "dim" (the number of classes), e.g. {"shape": [], "dim": 10, "sparse": true}.`);
     }
     if (!sparse && c.dim === undefined && c.shape === undefined) {
-      throw new LayerArgumentError(`extern_data '${name}': give "dim" or "shape", e.g. {"dim": 784} or {"shape": [28, 28, 1]}.`);
+      throw new LayerArgumentError(`extern_data '${name}': give "dim" or "shape", e.g. {"shape": [784]} or {"shape": [28, 28, 1]}.`);
     }
-    const shape = c.shape ?? (sparse ? [] : [c.dim!]);
+    const time = c.time_dim_axis === null ? [] : [null];
+    const shape = c.shape ?? (sparse ? time : [...time, c.dim!]);
+    if (c.shape !== undefined && c.time_dim_axis === 1 && shape[0] !== null) {
+      throw new LayerArgumentError(`extern_data '${name}': time_dim_axis 1 names the first axis of shape ${JSON.stringify(shape)}, which is static. Make it null (dynamic) or drop time_dim_axis.`);
+    }
+    const fa = c.feature_dim_axis;
+    if (fa !== undefined && !(fa === -1 || fa === shape.length || (fa === null && sparse))) {
+      throw new LayerArgumentError(
+        `extern_data '${name}': feature_dim_axis ${JSON.stringify(fa)} is not supported: Strata keeps the feature axis last (${shape.length} with the batch axis, or -1). ` +
+          `Reorder the data's axes so that the features come last, or drop feature_dim_axis.`,
+      );
+    }
     if (!sparse && c.dim !== undefined && shape.length > 0 && shape[shape.length - 1] !== c.dim) {
       throw new LayerArgumentError(
         `extern_data '${name}': the last axis of shape ${JSON.stringify(shape)} must equal dim=${c.dim}. Fix one of them.`,

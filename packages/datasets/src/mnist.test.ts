@@ -12,7 +12,7 @@ describe('loadMnist', () => {
     expect(dev.size).toBe(2000);
     expect(train.name).toBe('mnist/train');
     expect(dev.name).toBe('mnist/dev');
-    expect(train.extern).toEqual({ data: { dim: 784 }, classes: { dim: 10, sparse: true } });
+    expect(train.extern).toEqual({ data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } });
     expect(dev.extern).toEqual(train.extern);
   });
 

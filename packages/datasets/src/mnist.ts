@@ -106,8 +106,8 @@ export function mnistSplit(seed: number = MNIST_DEFAULT_SEED): { train: Int32Arr
 }
 
 const EXTERN = Object.freeze({
-  data: Object.freeze({ dim: MNIST_PIXELS }),
-  classes: Object.freeze({ dim: MNIST_CLASSES, sparse: true }),
+  data: Object.freeze({ shape: [MNIST_PIXELS] }),
+  classes: Object.freeze({ shape: [], dim: MNIST_CLASSES, sparse: true }),
 });
 
 /** A Dataset over some canonical indices; pixels are loaded on the first `example()`. */
@@ -136,7 +136,7 @@ class MnistDataset implements Dataset {
  *
  * Each example: `data`, a `Float32Array(784)` of pixels in [0, 1], row-major
  * 28×28 (a view into one shared array: do not write to it); `classes`, the
- * digit 0..9. `extern` is `{data: {dim: 784}, classes: {dim: 10, sparse: true}}`.
+ * digit 0..9. `extern` is `{data: {shape: [784]}, classes: {shape: [], dim: 10, sparse: true}}`.
  *
  * Cheap to call: the package is read on the first `example()` of either
  * split, once per process.

@@ -12,7 +12,7 @@ export type Example = Record<string, Float32Array | Int32Array | number>;
  * and collates; a dataset only answers `example(i)`.
  *
  * Each key's value must match its `extern` description: a dense key's array
- * has the size of its shape (e.g. 784 floats for `{dim: 784}`), a sparse key
+ * has the size of its shape (e.g. 784 floats for `{shape: [784]}`), a sparse key
  * without axes is a single class index in `[0, dim)`. A sequence key (a
  * dynamic axis, `shape: [null]` or `[null, dim]`) holds any number of frames:
  * `Int32Array` class ids (sparse) or `time·dim` floats (dense), row-major.

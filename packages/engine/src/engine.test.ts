@@ -29,7 +29,7 @@ function blobs(name: string, n: number, seed: number, corrupt?: (i: number, e: E
   return {
     name,
     size: n,
-    extern: { data: { dim: 6 }, classes: { dim: 3, sparse: true } },
+    extern: { data: { shape: [6] }, classes: { shape: [], dim: 3, sparse: true } },
     example: (i) => (corrupt ? corrupt(i, { data: xs[i]!, classes: ys[i]! }) : { data: xs[i]!, classes: ys[i]! }),
   };
 }
@@ -40,7 +40,7 @@ const netDict: NetDict = {
   norm: { class: 'batch_norm', from: 'drop' },
   output: { class: 'softmax', loss: 'ce', from: 'norm', target: 'classes' },
 };
-const externData = { data: { dim: 6 }, classes: { dim: 3, sparse: true } };
+const externData = { data: { shape: [6] }, classes: { shape: [], dim: 3, sparse: true } };
 const dirs: string[] = [];
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'strata-engine-'));
@@ -126,7 +126,7 @@ describe('Engine', () => {
   });
 
   it('rejects a dataset that does not match extern_data', async () => {
-    const other: Dataset = { ...blobs('other', 30, 1), extern: { data: { dim: 7 }, classes: { dim: 3, sparse: true } } };
+    const other: Dataset = { ...blobs('other', 30, 1), extern: { data: { shape: [7] }, classes: { shape: [], dim: 3, sparse: true } } };
     await expect(makeEngine().train(other)).rejects.toThrow(NetDictError);
     await expect(makeEngine().train(other)).rejects.toThrow(/'data': dataset has .*feature:7.* extern_data expects .*feature:6/);
   });

@@ -10,9 +10,9 @@ import type { Dataset, Example } from './dataset.js';
 import { DataError, EngineConfigError } from './errors.js';
 import { checkExampleValue, describeValue, exampleAt } from './example-value.js';
 
-const dense = Data.fromConfig('data', { dim: 2 });
+const dense = Data.fromConfig('data', { shape: [2] });
 const seq = Data.fromConfig('data', { dim: 2, shape: [null, 2] });
-const dataset = (examples: unknown[]): Dataset => ({ name: 'ds', size: examples.length, extern: { data: { dim: 2 } }, example: (i) => examples[i] as Example });
+const dataset = (examples: unknown[]): Dataset => ({ name: 'ds', size: examples.length, extern: { data: { shape: [2] } }, example: (i) => examples[i] as Example });
 const good = { data: Float32Array.of(1, 2) };
 
 describe('checkExampleValue', () => {

@@ -16,7 +16,7 @@ import type { Dataset } from './dataset.js';
 import { Engine, type EngineOptions } from './engine.js';
 
 const [IN, HID] = [6, 8];
-const externData = { data: { dim: IN }, classes: { dim: 3, sparse: true } };
+const externData = { data: { shape: [IN] }, classes: { shape: [], dim: 3, sparse: true } };
 const netDict: NetDict = {
   pre_hidden: { class: 'linear', activation: 'relu', n_out: HID, from: 'data', trainable: false },
   output: { class: 'softmax', loss: 'ce', from: 'pre_hidden', target: 'classes' },

@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import { batchDim, Data, type DataConfig, type Dim, LayerArgumentError, sizeKey } from '@strata/core';
 import { NetDictError } from './errors.js';
-import { dataConfigsFromConfig, type ExternDataConfig, withImplicitTime } from './extern-data/config.js';
+import { dataConfigsFromConfig, type ExternDataConfig } from './extern-data/config.js';
 import {
   checkMatchedDataset,
   type DataKwargs,
@@ -36,7 +36,7 @@ export interface QueueArgs {
 export interface ExternDataOptions {
   /**
    * The entries, key → description (a config's `extern_data`), e.g.
-   * `{"data": {"dim": 784}, "classes": {"dim": 10, "sparse": true}}`. Default `{}` (register keys later).
+   * `{"data": {"shape": [784]}, "classes": {"shape": [], "dim": 10, "sparse": true}}`. Default `{}` (register keys later).
    */
   data?: Record<string, DataConfig>;
   /** The key of the default input (RETURNN `default_input`). Default `'data'`. */
@@ -48,9 +48,9 @@ export interface ExternDataOptions {
 /**
  * Descriptions of a network's input and target data (seed 003 `ExternData`),
  * built from a config's `extern_data`, e.g.
- * `{"data": {"dim": 784}, "classes": {"dim": 10, "sparse": true}}`.
+ * `{"data": {"shape": [784]}, "classes": {"shape": [], "dim": 10, "sparse": true}}`.
  *
- * Sequences: `{"data": {"dim": 40, "shape": [null, 40]}, "classes": {"dim": 61, "sparse": true}}`
+ * Sequences: `{"data": {"dim": 40, "shape": [null, 40]}, "classes": {"shape": [], "dim": 61, "sparse": true}}`
  * (a sparse entry without `shape` is a label sequence when other entries
  * have a time axis, RETURNN's default), or the dim-tag form
  * `{"data": {"dim_tags": [{"kind": "batch"}, {"description": "time"}, {"description": "feature", "dimension": 40}]}}`
@@ -146,9 +146,8 @@ export class ExternData {
    */
   checkMatchesDataset(datasetName: string, extern: Readonly<Record<string, DataConfig>>, usedKeys: string[] = this.keys): void {
     const problems: string[] = [];
-    // The dataset's entries are read with the same defaults as extern_data's (a sparse entry
-    // without `shape` is a label sequence when other entries have a time axis).
-    const given = new Map(withImplicitTime(extern));
+    // The dataset's entries are read with the same defaults as extern_data's (RETURNN's: no shape means a sequence).
+    const given = new Map(Object.entries(extern));
     for (const key of usedKeys) {
       const want = this.getData(key);
       const c = given.get(key);
@@ -168,12 +167,12 @@ export class ExternData {
 
   /**
    * Registers `key -> Data kwargs` entries (seed `register_data_from_dict`).
-   * Sparse entries without `shape` become label sequences when other entries have a time axis.
+   * An entry without `shape` is a sequence, as in RETURNN (see `Data.fromConfig`).
    * @throws LayerArgumentError for a malformed entry; DuplicateDataKeyError for a known key unless `replace`.
    */
   registerDataFromDict(config: Readonly<Record<string, DataConfig>>, opts: { replace?: boolean } = {}): void {
     const shared = new Map<string, Dim>();
-    for (const [key, c] of withImplicitTime(config)) this.registerData(Data.fromConfig(key, c, shared), opts);
+    for (const [key, c] of Object.entries(config)) this.registerData(Data.fromConfig(key, c, shared), opts);
   }
 
   /**

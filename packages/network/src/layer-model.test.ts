@@ -31,7 +31,7 @@ class Tagger extends Network {
 
 describe('LayerModel', () => {
   it('is a Model: builds the layer, names its variables by scope, one output and loss named output', () => {
-    const model = new LayerModel({ layer: new Tagger({ name: 'tagger' }), externData: { data: { dim: 2 }, classes: { dim: 3, sparse: true } }, loss: 'ce' });
+    const model = new LayerModel({ layer: new Tagger({ name: 'tagger' }), externData: { data: { shape: [2] }, classes: { shape: [], dim: 3, sparse: true } }, loss: 'ce' });
     expect(isModel(model)).toBe(true);
     expect(model.variables.map((v) => v.name)).toEqual(['tagger/dense/kernel:0', 'tagger/dense/bias:0']);
     expect(model.outputNames()).toEqual(['output']);
@@ -74,6 +74,6 @@ describe('LayerModel', () => {
     expect(y.shape).toEqual([1, 3, 3]);
     expect(() => model.forward({ classes: ops.ones([1, 3], 'int32') }, INFERENCE)).toThrow(NetworkArgumentError);
     expect(() => model.computeLosses({ data: ops.ones([1, 3, 2]) }, INFERENCE)).toThrow(/no target 'classes'/);
-    expect(() => new LayerModel({ layer: new Plain({ name: 'q' }), externData: { data: { dim: 2 } }, input: 'image' })).toThrow(/input 'image' is not in extern_data/);
+    expect(() => new LayerModel({ layer: new Plain({ name: 'q' }), externData: { data: { shape: [2] } }, input: 'image' })).toThrow(/input 'image' is not in extern_data/);
   });
 });

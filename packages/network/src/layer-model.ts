@@ -48,7 +48,7 @@ const OUTPUT = 'output';
  * ```ts
  * const model = new LayerModel({
  *   layer: new TwoLayerNetwork({ name: 'net' }),
- *   externData: { data: { dim: 784 }, classes: { dim: 10, sparse: true } },
+ *   externData: { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } },
  *   loss: 'ce',
  * });
  * await new Engine(model, { batchSize: 64, epochs: 3, optimizer: { class: 'adam' } }).train(train, dev);

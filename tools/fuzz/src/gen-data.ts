@@ -35,7 +35,7 @@ export function generateDataCase(c: Choices, corrupt: boolean): DataCase {
   const sequence = c.chance(0.3);
   const externData = sequence
     ? { data: { dim: DIM, shape: [null, DIM] }, classes: { dim: CLASSES, sparse: true, shape: [null] } }
-    : { data: { dim: DIM }, classes: { dim: CLASSES, sparse: true } };
+    : { data: { shape: [DIM] }, classes: { shape: [], dim: CLASSES, sparse: true } };
   const netDict = {
     hidden: { class: 'linear', activation: 'relu', n_out: 5, from: 'data' },
     output: { class: 'softmax', loss: 'ce', from: 'hidden', target: 'classes' },

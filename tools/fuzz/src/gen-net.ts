@@ -42,7 +42,7 @@ function mlp(c: Choices): NetCase {
     prev = name;
   }
   net.output = { class: 'softmax', loss: 'ce', from: prev, target: 'classes', ...(c.chance(0.5) ? { n_out: classes } : {}) };
-  return { kind: 'net', externData: { data: { dim }, classes: { dim: classes, sparse: true } }, netDict: net, mutations: [], mentions: [] };
+  return { kind: 'net', externData: { data: { shape: [dim] }, classes: { shape: [], dim: classes, sparse: true } }, netDict: net, mutations: [], mentions: [] };
 }
 
 function convnet(c: Choices): NetCase {
@@ -55,7 +55,7 @@ function convnet(c: Choices): NetCase {
     flat: { class: 'flatten', from: 'pool' },
     output: { class: 'softmax', loss: 'ce', from: 'flat', target: 'classes' },
   };
-  return { kind: 'net', externData: { data: { shape: [side, side, ch] }, classes: { dim: classes, sparse: true } }, netDict: net, mutations: [], mentions: [] };
+  return { kind: 'net', externData: { data: { shape: [side, side, ch] }, classes: { shape: [], dim: classes, sparse: true } }, netDict: net, mutations: [], mentions: [] };
 }
 
 function sequenceNet(c: Choices): NetCase {

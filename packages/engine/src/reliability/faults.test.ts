@@ -145,7 +145,7 @@ describe('a full disk while saving an epoch checkpoint', () => {
   it('keeps the previous checkpoint, writes no partial file, and throws CheckpointWriteError saying so', async () => {
     registerTfjsBackends();
     await setBackend('tfjs-cpu');
-    const externData = { data: { dim: 4 }, classes: { dim: 2, sparse: true } };
+    const externData = { data: { shape: [4] }, classes: { shape: [], dim: 2, sparse: true } };
     const makeEngine = (epochs: number, dir: string) =>
       new Engine(
         NetDictNetwork.fromDict(

@@ -3,7 +3,7 @@ import { Rng } from '@strata/core';
 import type { Dataset } from '../dataset.js';
 
 /** The extern data of {@link blobs}: 6 features, a class index in [0, 3). */
-export const blobsExtern = { data: { dim: 6 }, classes: { dim: 3, sparse: true } };
+export const blobsExtern = { data: { shape: [6] }, classes: { shape: [], dim: 3, sparse: true } };
 
 /**
  * The features of `n` examples in 3 Gaussian blobs: example `i` has class

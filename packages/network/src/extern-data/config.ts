@@ -30,7 +30,7 @@ export function dataConfigsFromConfig(config: ExternDataConfig): Record<string, 
   if (config.extern_data !== undefined) return config.extern_data;
   if (config.num_inputs === undefined && config.num_outputs === undefined) {
     throw new NetDictError(
-      'The config describes no extern data: give "extern_data", e.g. {"data": {"dim": 784}, "classes": {"dim": 10, "sparse": true}}, ' +
+      'The config describes no extern data: give "extern_data", e.g. {"data": {"shape": [784]}, "classes": {"shape": [], "dim": 10, "sparse": true}}, ' +
         'or the legacy "num_inputs"/"num_outputs".',
     );
   }
@@ -44,23 +44,4 @@ export function dataConfigsFromConfig(config: ExternDataConfig): Record<string, 
     else throw new NetDictError(`num_outputs['${key}'] = ${JSON.stringify(v)}: ndim must be 1 (sparse labels) or 2 (dense frames).`);
   }
   return out;
-}
-
-/**
- * RETURNN's default: a sparse entry without `shape` is a sequence of labels
- * (`shape: [null]`) when other entries have a time axis. Returns the entries
- * with that default applied.
- */
-export function withImplicitTime(config: Readonly<Record<string, DataConfig>>): [string, DataConfig][] {
-  const entries = Object.entries(config).map(([key, c]) => [key, c ?? {}] as [string, DataConfig]);
-  // Entries of the wrong type are left as they are, for Data.fromConfig to refuse with a typed error.
-  const sequences = entries.some(
-    ([, c]) =>
-      (Array.isArray(c.shape) && c.shape.includes(null)) ||
-      (Array.isArray(c.dim_tags) && c.dim_tags.some((t) => typeof t === 'object' && t !== null && t.kind !== 'batch' && (t.dimension ?? null) === null)),
-  );
-  return entries.map(([key, c]) => {
-    const implicitTime = sequences && c.sparse === true && c.shape === undefined && c.dim_tags === undefined;
-    return [key, implicitTime ? { ...c, shape: [null] } : c];
-  });
 }

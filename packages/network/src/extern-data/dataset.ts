@@ -1,5 +1,4 @@
 import { Data, type DataConfig } from '@strata/core';
-import { withImplicitTime } from './config.js';
 import { DatasetMismatchError, type DataMismatch, ExternDataKeyError } from './errors.js';
 
 /**
@@ -58,7 +57,7 @@ export function checkMatchedDataset(
   extraAddedKeys: ReadonlySet<string>,
 ): void {
   const mismatches: DataMismatch[] = [];
-  const given = new Map(withImplicitTime(dataset.extern));
+  const given = new Map(Object.entries(dataset.extern));
   for (const key of [...usedDataKeys].sort()) {
     if (SPECIAL_KEYS.has(key) || extraAddedKeys.has(key)) continue;
     const want = lookup(key);

@@ -11,7 +11,7 @@ const TIMIT = {
 
 describe('ExternData (seed 003)', () => {
   it('constructor: data, default_input, default_target; getData/hasData; unknown keys list the known ones', () => {
-    const ext = new ExternData({ data: { feats: { dim: 3 }, labels: { dim: 5, sparse: true } }, defaultInput: 'feats', defaultTarget: 'labels' });
+    const ext = new ExternData({ data: { feats: { shape: [3] }, labels: { shape: [], dim: 5, sparse: true } }, defaultInput: 'feats', defaultTarget: 'labels' });
     expect(ext.defaultInputData.shape).toEqual([3]);
     expect(ext.defaultTargetData.dim).toBe(5);
     expect(ext.hasData('feats')).toBe(true);
@@ -22,7 +22,7 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('initFromConfig: extern_data and target; legacy num_inputs/num_outputs; a config without data is refused', () => {
-    const ext = new ExternData().initFromConfig({ extern_data: { data: { dim: 2 }, phones: { dim: 4, sparse: true } }, target: 'phones' });
+    const ext = new ExternData().initFromConfig({ extern_data: { data: { shape: [2] }, phones: { shape: [], dim: 4, sparse: true } }, target: 'phones' });
     expect(ext.keys).toEqual(['data', 'phones']);
     expect(ext.defaultTarget).toBe('phones');
     const legacy = new ExternData().initFromConfig({ num_inputs: 13, num_outputs: { classes: [10, 1], align: [5, 2] } });
@@ -49,7 +49,7 @@ describe('ExternData (seed 003)', () => {
     expect(ext.availableForInference('data')).toBe(true);
     expect(ext.availableForInference('speaker')).toBe(false);
     // Without targetKeys every key but "data" is a target; without "classes" the first target is the default.
-    const other = new ExternData().initFromDataset({ name: 'x', extern: { feats: { dim: 2 }, phones: { dim: 3, sparse: true } }, targetKeys: ['phones'] });
+    const other = new ExternData().initFromDataset({ name: 'x', extern: { feats: { shape: [2] }, phones: { shape: [], dim: 3, sparse: true } }, targetKeys: ['phones'] });
     expect([other.defaultInput, other.defaultTarget]).toEqual(['feats', 'phones']);
   });
 
@@ -85,16 +85,16 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('registerData once per key (replace on request); registerDataFromDict', () => {
-    const ext = new ExternData({ data: { data: { dim: 3 } } });
+    const ext = new ExternData({ data: { data: { shape: [3] } } });
     expect(() => ext.registerData(new Data({ name: 'data', dims: [], dtype: 'float32' }))).toThrow(DuplicateDataKeyError);
     ext.registerData(new Data({ name: 'data', dims: [new Dim({ description: 'f', size: 4, kind: 'feature' })], dtype: 'float32' }), { replace: true });
     expect(ext.getData('data').dim).toBe(4);
-    ext.registerDataFromDict({ lm: { dim: 9, sparse: true } });
+    ext.registerDataFromDict({ lm: { shape: [], dim: 9, sparse: true } });
     expect(ext.getData('lm').sparse).toBe(true);
   });
 
   it('getDataDescription, getSortedDataItems (default input first), getQueueArgs (sizes of dynamic axes)', () => {
-    const ext = new ExternData({ data: { classes: { dim: 4, sparse: true, shape: [null] }, data: { dim: 2, shape: [null, 2] }, aux: { dim: 1 } } });
+    const ext = new ExternData({ data: { classes: { dim: 4, sparse: true, shape: [null] }, data: { dim: 2, shape: [null, 2] }, aux: { shape: [1] } } });
     expect(ext.getDataDescription()).toBe(
       "classes: Data{'classes', [B,classes:time:?], int32, sparse classes=4}, data: Data{'data', [B,data:time:?,data:feature:2], float32}, aux: Data{'aux', [B,aux:feature:1], float32}",
     );
@@ -108,7 +108,7 @@ describe('ExternData (seed 003)', () => {
   });
 
   it('getAllDimensionTags: batch, one time Dim per sequence key (shared through dim_tags), feature Dims', () => {
-    const ext = new ExternData({ data: { data: { dim: 2, shape: [null, 2] }, classes: { dim: 4, sparse: true, shape: [null] }, spk: { dim: 2 } } });
+    const ext = new ExternData({ data: { data: { dim: 2, shape: [null, 2] }, classes: { dim: 4, sparse: true, shape: [null] }, spk: { shape: [2] } } });
     const tags = ext.getAllDimensionTags();
     expect(tags[0]).toBe(batchDim);
     expect(tags.map((d) => d.toString())).toEqual(['batch:?', 'data:time:?', 'data:feature:2', 'classes:time:?', 'spk:feature:2']);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   await setBackend('tfjs-cpu');
 });
 
-const extern = { data: { dim: 4 }, classes: { dim: 3, sparse: true } };
+const extern = { data: { shape: [4] }, classes: { shape: [], dim: 3, sparse: true } };
 const build = (net: NetDict, ext: Record<string, unknown> = extern) => NetDictNetwork.fromDict(net, { externData: ext, seed: 1 });
 const mlp = (output: Record<string, unknown>, hidden: Record<string, unknown> = {}): NetDict =>
   ({ h: { class: 'linear', n_out: 5, from: 'data', ...hidden }, output: { class: 'softmax', loss: 'ce', from: 'h', target: 'classes', ...output } }) as NetDict;
@@ -30,7 +30,7 @@ describe('net-dict construction errors name the referring entry', () => {
     expect(() => build(mlp({ target: '' }))).toThrow(`Layer 'output' takes "target": "", but extern_data has no key ''. Known keys: data, classes.`);
     expect(() => build(mlp({ target: 'labels' }))).toThrow(ExternDataKeyError);
     const noTarget = mlp({ target: undefined });
-    expect(() => build(noTarget, { data: { dim: 4 } })).toThrow(
+    expect(() => build(noTarget, { data: { shape: [4] } })).toThrow(
       `Layer 'output' has a "loss" but no "target", so its target is the default 'classes', but extern_data has no key 'classes'. Known keys: data.`,
     );
   });
@@ -45,7 +45,7 @@ describe('net-dict construction errors name the referring entry', () => {
   });
 
   it('a target without a class count: NetDictError naming the entry and the target key', () => {
-    const dimTags = { data: { dim: 4 }, classes: { dim_tags: [{ kind: 'batch' }, { description: 'time' }] } };
+    const dimTags = { data: { shape: [4] }, classes: { dim_tags: [{ kind: 'batch' }, { description: 'time' }] } };
     expect(() => build(mlp({}), dimTags)).toThrow(NetDictError);
     expect(() => build(mlp({}), dimTags)).toThrow(
       /^Net dict entry 'output' \(class 'softmax'\) has no "n_out", and its target 'classes' \(Data\{'classes', \[B,time:\?\], float32\}\) has no class count to take it from\. Give "n_out", or describe extern_data 'classes' with its number of classes/,
@@ -59,7 +59,7 @@ describe('net-dict construction errors name the referring entry', () => {
     expect(() => build(mlp({}, { n_out: 2 ** 31 }))).toThrow(/Layer 'h', weight 'kernel': shape \[4,2147483648\] has 8\.59e\+9 elements, more than the limit/);
     expect(() => build(mlp({}), { data: { dim: 1e12 }, classes: { dim: 3, sparse: true } })).toThrow(/'h'.*weight 'kernel': shape \[1000000000000,5\]/s);
     expect(() => build(mlp({}), { data: { dim: 1e308 }, classes: { dim: 3, sparse: true } })).toThrow(/extern_data 'data': dim must be a positive integer .* Received: dim=1e\+308/);
-    expect(() => build(mlp({}), { data: { shape: 'T' }, classes: { dim: 3, sparse: true } })).toThrow(/extern_data 'data': shape must be a list/);
+    expect(() => build(mlp({}), { data: { shape: 'T' }, classes: { shape: [], dim: 3, sparse: true } })).toThrow(/extern_data 'data': shape must be a list/);
     expect(performance.now() - t0).toBeLessThan(2_000);
   });
 

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 const read = (t: Tensor) => Array.from(ops.readSync(t));
-const image = { data: { shape: [6, 6, 2] }, classes: { dim: 3, sparse: true } };
+const image = { data: { shape: [6, 6, 2] }, classes: { shape: [], dim: 3, sparse: true } };
 const frames = { data: { dim: 3, shape: [null, 3] }, classes: { dim: 4, sparse: true, shape: [null] } };
 /** A net of one entry `l` (with `output` copying it). */
 const one = (entry: Record<string, unknown>, ext: Record<string, unknown> = image) =>
@@ -127,7 +127,7 @@ describe('merge_dims, flatten, split_dims', () => {
   });
 
   it('split_dims splits "F" (the default) or an axis index counting the batch axis', () => {
-    const ext = { data: { shape: [4, 6] }, classes: { dim: 3, sparse: true } };
+    const ext = { data: { shape: [4, 6] }, classes: { shape: [], dim: 3, sparse: true } };
     expect((layerOf({ class: 'split_dims', dims: [2, -1], axis: 'F' }, ext) as SplitDims).axis).toBe(-1);
     expect(one({ class: 'split_dims', dims: [2, -1] }, ext).node('l').output.batchShape).toEqual([null, 4, 2, 3]);
     expect(one({ class: 'split_dims', dims: [2, 2], axis: 1 }, ext).node('l').output.batchShape).toEqual([null, 2, 2, 6]);

@@ -18,7 +18,7 @@ export function nOutOf(ctx: LayerCreateContext, extra = 0): number {
   if (ctx.target) {
     throw new NetDictError(
       `${what} has no "n_out", and its target '${ctx.target.name}' (${ctx.target.toString()}) has no class count to take it from. ` +
-        `Give "n_out", or describe extern_data '${ctx.target.name}' with its number of classes: {"dim": N, "sparse": true} ` +
+        `Give "n_out", or describe extern_data '${ctx.target.name}' with its number of classes: {"shape": [], "dim": N, "sparse": true} ` +
         `(with "shape": [null] for label sequences), or "sparse_dim": {"dimension": N} next to "dim_tags".`,
     );
   }

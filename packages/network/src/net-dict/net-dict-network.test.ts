@@ -18,7 +18,7 @@ beforeAll(async () => {
   await setBackend('tfjs-cpu');
 });
 
-const mnistExtern = { data: { dim: 784 }, classes: { dim: 10, sparse: true } };
+const mnistExtern = { data: { shape: [784] }, classes: { shape: [], dim: 10, sparse: true } };
 const build = (net: NetDict, extern: Record<string, unknown> = mnistExtern) => NetDictNetwork.fromDict(net, { externData: extern, seed: 1 });
 
 describe('constructFromDict (seed 003)', () => {

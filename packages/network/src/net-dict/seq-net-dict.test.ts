@@ -112,7 +112,7 @@ describe('extern_data for sequences', () => {
     expect(net.externData.getData('classes').dim).toBe(61);
     expect(net.node('output').output.batchShape).toEqual([null, null, 61]);
     // Without sequences, the same entry stays one label per example (MNIST).
-    const flat = NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce' } } as never, { externData: { data: { dim: 4 }, classes: { dim: 3, sparse: true } } });
+    const flat = NetDictNetwork.fromDict({ output: { class: 'softmax', loss: 'ce' } } as never, { externData: { data: { shape: [4] }, classes: { shape: [], dim: 3, sparse: true } } });
     expect(flat.externData.getData('classes').shape).toEqual([]);
   });
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   registerRecClasses();
 });
 
-const extern = { data: { dim: 4 }, classes: { dim: 3, sparse: true } };
+const extern = { data: { shape: [4] }, classes: { shape: [], dim: 3, sparse: true } };
 const net = (args: Record<string, unknown> = {}) => new NetDictNetwork({ externData: extern, seed: 1, ...args });
 const seen: { name: string; stack: string[] }[] = [];
 // A test class that reports the flags it runs under and the network stack at creation.

@@ -16,7 +16,7 @@ beforeAll(async () => {
   registerRecClasses();
 });
 
-const extern = { data: { dim: 4 }, classes: { dim: 3, sparse: true } };
+const extern = { data: { shape: [4] }, classes: { shape: [], dim: 3, sparse: true } };
 const dict: NetDict = { hidden: { class: 'linear', n_out: 5, from: 'data' }, output: { class: 'softmax', loss: 'ce', from: 'hidden' } };
 const build = (seed = 1) => NetDictNetwork.fromDict(dict, { externData: extern, seed });
 const flat = (net: NetDictNetwork) => net.getWeights().map((w) => Array.from(w));

@@ -44,12 +44,12 @@ registerNetDictClass('typed_boom', {
   },
 });
 
-const extern = { data: { dim: 4 }, classes: { dim: 3, sparse: true } };
+const extern = { data: { shape: [4] }, classes: { shape: [], dim: 3, sparse: true } };
 const rows = (t: Tensor, n: number) => Array.from({ length: t.shape[0]! }, (_, r) => Array.from(ops.readSync(t).slice(r * n, r * n + n)));
 
 describe('TFNetwork data keys and batches (seed 003)', () => {
   it('getExternData marks keys used; getSeqTags gives the batch tags (or seq-<i>), repeated per beam', () => {
-    const net = NetDictNetwork.fromDict({ output: { class: 'softmax', n_out: 3, from: 'data', is_output_layer: true } }, { externData: { ...extern, weights: { dim: 1 } } });
+    const net = NetDictNetwork.fromDict({ output: { class: 'softmax', n_out: 3, from: 'data', is_output_layer: true } }, { externData: { ...extern, weights: { shape: [1] } } });
     expect(net.getUsedDataKeys()).toEqual(['data']);
     expect(net.getExternData('weights').dim).toBe(1);
     expect(net.getUsedDataKeys().sort()).toEqual(['data', 'weights']);

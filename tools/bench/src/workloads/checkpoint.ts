@@ -30,7 +30,7 @@ import { deepNetDict } from './construct.js';
 
 const WIDTH = 2048;
 const HIDDEN = 6;
-const EXTERN = { data: { dim: WIDTH }, classes: { dim: 10, sparse: true } };
+const EXTERN = { data: { shape: [WIDTH] }, classes: { shape: [], dim: 10, sparse: true } };
 const BACKENDS = ['tfjs-wasm', 'onnxruntime'] as const;
 type StrataBackend = (typeof BACKENDS)[number];
 const LAYERS = 'tfjs-layers wasm';

@@ -23,7 +23,7 @@ export function deepNetDict(layers = CONSTRUCT_LAYERS, width = CONSTRUCT_WIDTH):
   return dict as unknown as NetDict;
 }
 
-const EXTERN = { data: { dim: CONSTRUCT_WIDTH }, classes: { dim: 10, sparse: true } };
+const EXTERN = { data: { shape: [CONSTRUCT_WIDTH] }, classes: { shape: [], dim: 10, sparse: true } };
 
 function strataConstruct(name: string, backendName: string): Contender {
   let net: NetDictNetwork | null = null;
