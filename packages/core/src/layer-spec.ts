@@ -20,6 +20,12 @@ export interface LayerOption {
   readonly returnn?: string;
   /** The value when a net-dict entry leaves the key out, where RETURNN's default differs from the class's. */
   readonly returnnDefault?: unknown;
+  /**
+   * RETURNN's default when it depends on the net's `behavior_version`
+   * (RETURNN `BehaviorVersion.get()`, 0 when unset): the value for that
+   * version, or `undefined` for none. Takes precedence over `returnnDefault`.
+   */
+  readonly returnnDefaultFor?: (behaviorVersion: number) => unknown;
   /** Maps a net-dict value to the argument (after checking it with `returnnSchema` or `schema`), e.g. RETURNN's `"SAME"` to `"same"`. */
   readonly fromReturnn?: (value: unknown) => unknown;
   /** Checks the net-dict value when RETURNN writes it differently from the argument (before `fromReturnn`). Default `schema`. */
@@ -57,6 +63,8 @@ export interface LayerBuildContext {
   readonly target?: Data;
   /** The network being constructed (typed loosely: core does not know networks). */
   readonly network: unknown;
+  /** The net's RETURNN `behavior_version` (0 when unset, RETURNN's default). */
+  readonly behaviorVersion?: number;
 }
 
 /** How a net dict makes a layer of this class (RETURNN's layer class). */
@@ -172,11 +180,19 @@ export function resolveArgs<A extends object>(layer: string, options: LayerOptio
  * The constructor arguments of a net-dict entry's own keys (the keys beyond
  * the common ones), in RETURNN's vocabulary: each key is checked with its
  * option's schema and mapped to the argument; RETURNN's defaults filled in.
- * Returns the args and the RETURNN keys the spec knows.
+ * Returns the args and the RETURNN keys the spec knows. `behaviorVersion`
+ * (RETURNN's `behavior_version`, default 0 as in RETURNN) picks the defaults
+ * that depend on it (`returnnDefaultFor`).
  * @throws LayerArgumentError naming the key in RETURNN's spelling: `where` + `n_out must be a positive integer. Received: n_out=0.`,
  *   or an unknown key with the keys the class takes.
  */
-export function argsFromEntry(spec: Pick<LayerSpec, 'options'>, own: Readonly<Record<string, unknown>>, where: string, commonKeys: readonly string[]): Record<string, unknown> {
+export function argsFromEntry(
+  spec: Pick<LayerSpec, 'options'>,
+  own: Readonly<Record<string, unknown>>,
+  where: string,
+  commonKeys: readonly string[],
+  behaviorVersion = 0,
+): Record<string, unknown> {
   const byKey = new Map(Object.entries(spec.options).flatMap(([arg, o]) => (o.returnn ? [[o.returnn, [arg, o] as const]] : [])));
   const unknown = Object.keys(own).filter((k) => !byKey.has(k));
   if (unknown.length) {
@@ -186,7 +202,7 @@ export function argsFromEntry(spec: Pick<LayerSpec, 'options'>, own: Readonly<Re
   }
   const args: Record<string, unknown> = {};
   for (const [key, [arg, o]] of byKey) {
-    const value = own[key] === undefined ? o.returnnDefault : own[key];
+    const value = own[key] !== undefined ? own[key] : o.returnnDefaultFor ? o.returnnDefaultFor(behaviorVersion) : o.returnnDefault;
     if (value === undefined) continue;
     const r = (o.returnnSchema ?? o.schema).safeParse(value);
     if (!r.success) throw new LayerArgumentError(`${where}${issueText(key, value, r.error)}`);

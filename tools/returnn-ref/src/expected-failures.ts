@@ -83,18 +83,9 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   reinterpret_data_sparse: rejected("reduce mode 'argmax' (and no reinterpret_data class)"),
 
   // RETURNN's params do not map onto Strata's variables.
-  conv1d_same: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
-  conv1d_valid_strides: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
-  conv2d_image_dilation: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
-  conv2d_image_same: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
-  conv2d_image_valid_strides: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
-  conv2d_time_freq: mapping("Strata's conv has a bias by default; RETURNN's conv has none before behavior_version 10 (with_bias default)"),
   rec_basicrnn: mapping("TF1 BasicRNNCell 'rec/basic_rnn_cell/kernel' [in+u, u] is not split into kernel and recurrent_kernel"),
   rec_gru: mapping("TF1 GRUCell 'rec/gru_cell/gates|candidate/kernel|bias' is not converted to Strata's GRU layout"),
 
   // Built and run, other numbers.
   activation_gelu: numbers("activation 'gelu': RETURNN uses the exact erf form (tf.nn.gelu approximate=False), Strata differs by 4.6e-4"),
-  conv1d_dilation: numbers("1-D conv: the last valid frames differ; RETURNN's conv (use_time_mask False) reads the padded frames past each length as they are, Strata zeroes them"),
-  conv1d_no_bias_v12: numbers("1-D conv: the last valid frame differs; RETURNN's conv (use_time_mask False) reads the padded frames past each length as they are, Strata zeroes them"),
-  window: numbers("window (padding 'same'): RETURNN's window of the last valid frame holds the padded input frames past the length as they are (checked: window[2,3,2] = data[2,4]), Strata zeroes them"),
 };

@@ -69,7 +69,7 @@ function validMask(shape: readonly number[], sizeAxes: readonly number[], sizes:
 export function runFixture(fx: Fixture): FixtureResult {
   let net: NetDictNetwork;
   try {
-    net = NetDictNetwork.fromDict(fx.net.network as never, { externData: fx.net.extern_data as never, seed: 1 });
+    net = NetDictNetwork.fromDict(fx.net.network as never, { externData: fx.net.extern_data as never, seed: 1, behaviorVersion: fx.net.behavior_version ?? undefined });
   } catch (e) {
     return { ok: false, kind: buildKind(e), detail: firstLine(e) };
   }

@@ -73,7 +73,7 @@ const CONV2D_OPTIONS = {
   padding: option(schemas.oneOf(PADDINGS), { default: 'valid', returnn: 'padding', returnnDefault: 'same', ...RETURNN_PADDING }),
   dilationRate: option(schemas.pair(), { default: 1, returnn: 'dilation_rate' }),
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
-  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
+  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;

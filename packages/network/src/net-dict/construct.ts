@@ -149,7 +149,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     target === undefined
       ? undefined
       : externDataOf(net, target, entry.target === undefined ? `Layer '${name}' has a "loss" but no "target", so its target is the default '${target}', but` : `Layer '${name}' takes "target": ${JSON.stringify(target)}, but`);
-  const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net.network };
+  const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net.network, behaviorVersion: net.behaviorVersion };
   const shared = net.sharedLayer(name);
   let layer: ReturnType<NetDictLayerClass['create']>;
   try {

@@ -38,6 +38,8 @@ export interface LayerGraphOptions {
   insideRec?: boolean;
   /** Seed `absolute_name_prefix` (`output/` in rec unit `output`, `extra.search:` in an extra net). */
   absoluteNamePrefix?: string;
+  /** RETURNN's `behavior_version` (see {@link NetDictNetworkArgs.behaviorVersion}). Default: the enclosing graph's, else 0. */
+  behaviorVersion?: number;
 }
 
 /**
@@ -70,6 +72,8 @@ export class LayerGraph {
   readonly searchFlag: boolean;
   readonly insideRec: boolean;
   readonly absoluteNamePrefix: string;
+  /** RETURNN's `behavior_version` the layers' defaults follow (0 when unset, RETURNN's default). */
+  readonly behaviorVersion: number;
   /** The running frame of a rec unit (seed `get_rec_step_info`). */
   recStepInfo: RecStepInfo | undefined;
   /** Extern-data keys layers asked for (seed `get_extern_data(mark_data_key_as_used)`). */
@@ -93,6 +97,7 @@ export class LayerGraph {
     this.evalFlag = this.trainFlag === true ? true : (o.evalFlag ?? up?.evalFlag ?? true);
     this.searchFlag = o.searchFlag ?? up?.searchFlag ?? false;
     this.insideRec = o.insideRec ?? (o.enclosing !== undefined || (this.parent?.insideRec ?? false));
+    this.behaviorVersion = o.behaviorVersion ?? up?.behaviorVersion ?? 0;
     this.absoluteNamePrefix = o.absoluteNamePrefix ?? (o.enclosing ? `${o.enclosing.graph.absoluteNamePrefix}${o.enclosing.lossPrefix}` : '');
   }
 

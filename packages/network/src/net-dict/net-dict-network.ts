@@ -13,7 +13,7 @@ import type { NetDictNode } from './net-dict-node.js';
 import { computeLosses, fetchesDict, type FetchesOptions, lastLosses } from './losses.js';
 import { NetDictHooks } from './hooks.js';
 import { describeFailure, networkInfo } from './network-info.js';
-import type { NetDictNetworkArgs } from './network-args.js';
+import { behaviorVersionOf, type NetDictNetworkArgs } from './network-args.js';
 import { currentNetwork, networkStack, withCurrentNetwork } from './network-stack.js';
 import { NetworkParams } from './params-api.js';
 import type { NetDictLayerClass } from './registry.js';
@@ -68,6 +68,7 @@ export class NetDictNetwork extends Network implements Model {
       searchFlag: args.searchFlag,
       insideRec: args.isInsideRecLayer,
       absoluteNamePrefix: args.absoluteNamePrefix,
+      behaviorVersion: behaviorVersionOf(args),
     });
     this.params = new NetworkParams({ graph: this.graph, hooks: this.hooks, fresh: () => this.freshCopy() });
   }

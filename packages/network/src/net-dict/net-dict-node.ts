@@ -102,6 +102,8 @@ export interface LayerCreateContext {
   target?: Data;
   /** The network being constructed (a `NetDictNetwork`; typed loosely to keep this module free of import cycles). */
   network: unknown;
+  /** The net's RETURNN `behavior_version` (0 when unset): RETURNN's defaults that depend on it follow it. */
+  behaviorVersion?: number;
 }
 
 /**

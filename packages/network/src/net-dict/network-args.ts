@@ -1,4 +1,5 @@
 import type { Layer, LayerArgs } from '@strata/core';
+import { NetworkArgumentError } from '../errors.js';
 import type { ExternData } from '../extern-data.js';
 import type { LayerGraph } from './graph.js';
 
@@ -33,4 +34,28 @@ export interface NetDictNetworkArgs extends LayerArgs {
   enclosing?: { network: NetDictNetworkRef; lossPrefix: string };
   /** The layer that tracks this network's layers (a rec unit's rec layer). Default: the network itself. */
   owner?: Layer;
+  /**
+   * RETURNN's `behavior_version` (RETURNN `BehaviorVersion`, set from the
+   * config): the defaults of layer keys that changed between versions follow
+   * it, e.g. `conv`'s `with_bias` (false before 10) and `batch_norm`'s
+   * `momentum`/`param_version` (0.99/0 before 12, 0.1/2 from 12). Default:
+   * `config.behavior_version`, else the enclosing network's, else 0 (RETURNN's
+   * value when the config does not set it). A non-negative integer.
+   */
+  behaviorVersion?: number;
+}
+
+/**
+ * The `behavior_version` a network's layers follow: `args.behaviorVersion`,
+ * else `args.config.behavior_version`, else undefined (the enclosing
+ * network's, else 0).
+ * @throws NetworkArgumentError if it is not a non-negative integer.
+ */
+export function behaviorVersionOf(args: NetDictNetworkArgs): number | undefined {
+  const [v, where] = args.behaviorVersion !== undefined ? [args.behaviorVersion, 'behaviorVersion'] : [args.config?.behavior_version, 'config behavior_version'];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new NetworkArgumentError(`${where} must be a non-negative integer (RETURNN's BehaviorVersion). Received: ${JSON.stringify(v)}.`);
+  }
+  return v;
 }

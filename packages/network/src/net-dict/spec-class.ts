@@ -37,7 +37,7 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
       // `activation` is the class's own option where it has one (RETURNN: no LayerBase option); `n_out` is common, and an argument where mapped.
       const ownKey = (k: string) => !COMMON_KEYS.has(k) || k === 'activation' || (k === 'n_out' && nOutArg !== undefined);
       const own = Object.fromEntries(Object.entries(c.entry).filter(([k, v]) => v !== undefined && ownKey(k)));
-      const args = argsFromEntry(spec, own, '', common);
+      const args = argsFromEntry(spec, own, '', common, c.behaviorVersion ?? 0);
       if (nOutArg && args[nOutArg] === undefined) args[nOutArg] = nOutOf(c, c.entry.loss === 'ctc' ? 1 : 0);
       Object.assign(args, nd.derive?.(c, args));
       checkEntryArgs(spec, args, '');

@@ -28,8 +28,17 @@ export interface Conv1DArgs extends LayerArgs {
   dilationRate?: number;
   /** Activation name applied to the output (default linear). */
   activation?: string | null;
-  /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true. */
+  /**
+   * Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true; a net dict without
+   * `with_bias` follows RETURNN: true from `behavior_version` 10, false before.
+   */
   withBias?: boolean;
+  /**
+   * Zero the input frames past each sequence's length before the convolution (RETURNN `use_time_mask`,
+   * mask value 0). Default true; a net dict without `use_time_mask` gets RETURNN's default false: the
+   * window of a frame near the end reads the padded frames as they are.
+   */
+  useTimeMask?: boolean;
   /** Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
   /** Default `zeros`. */
@@ -53,7 +62,8 @@ const CONV1D_OPTIONS = {
     fromReturnn: first,
   }),
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
-  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
+  withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
+  useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
@@ -64,9 +74,11 @@ const CONV1D_OPTIONS = {
  * convolution of a height-1 image: `y = activation(conv(x, kernel) + bias)`.
  *
  * Inputs: `x` float32 `[batch, time, inFeatures]`, or `[x, seqLens]` with
- * `seqLens` int32 `[batch]`. Padded input frames are zeroed before the
- * convolution, so they act like the zero padding of `same` and never reach
- * valid outputs; output frames `t >= outputSeqLens(seqLens)[b]` are zero.
+ * `seqLens` int32 `[batch]`. With `useTimeMask` (the default in code)
+ * padded input frames are zeroed before the convolution, so they act like
+ * the zero padding of `same` and never reach valid outputs; without it (a
+ * net dict's default, RETURNN's `use_time_mask=False`) the last valid
+ * outputs read them as they are. Output frames `t >= outputSeqLens(seqLens)[b]` are zero.
  * (With `same` and strides > 1, TF centres the padding on the padded length
  * `time`, not on each sequence's length; RETURNN behaves the same.)
  *
@@ -88,6 +100,7 @@ export class Conv1D extends Layer {
   readonly padding: 'same' | 'valid';
   readonly dilationRate: number;
   readonly withBias: boolean;
+  readonly useTimeMask: boolean;
   readonly activationName: string | null;
   protected readonly activationFn: Activation;
   private readonly kernelInit: Initializer;
@@ -104,6 +117,7 @@ export class Conv1D extends Layer {
     this.dilationRate = a.dilationRate;
     this.padding = a.padding;
     this.withBias = a.withBias;
+    this.useTimeMask = a.useTimeMask;
     this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
     this.kernelInit = getInitializer(a.kernelInitializer);
@@ -129,7 +143,7 @@ export class Conv1D extends Layer {
       throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${this.kernel.shape[1]}]`, received: x.shape });
     }
     const outTime = this.computeOutputShape(x.shape)[1]!;
-    const image = ops.reshape(seqLens ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
+    const image = ops.reshape(seqLens && this.useTimeMask ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
     const kernel = ops.reshape(this.kernel.value, [1, ...this.kernel.shape]);
     const options = { strides: [1, this.strides] as [number, number], padding: this.padding, dilations: [1, this.dilationRate] as [number, number] };
     // The activation acts per element or on the last (filters) axis, which the reshape keeps.
@@ -168,6 +182,7 @@ export class Conv1D extends Layer {
       dilationRate: this.dilationRate,
       activation: this.activationName,
       withBias: this.withBias,
+      useTimeMask: this.useTimeMask,
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
     };
@@ -180,6 +195,8 @@ export class Conv1D extends Layer {
  * given the sequence lengths to mask padded frames. `strides` and
  * `dilation_rate` may be `k` or `[k]`. Without `padding` an entry pads `same`
  * (Strata's net-dict default; RETURNN requires the key); `"SAME"`/`"VALID"` are accepted.
+ * `with_bias` defaults to RETURNN's per `behavior_version` (false before 10),
+ * `use_time_mask` to false (RETURNN's `ConvLayer`).
  */
 export const conv1dLayer: LayerSpec = {
   cls: Conv1D,

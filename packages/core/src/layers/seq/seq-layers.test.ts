@@ -95,7 +95,6 @@ describe('each sequence of a padded batch gives what it gives alone (random leng
   const cases: [string, () => Layer, number][] = [
     ['Conv1D same k3', () => new Conv1D({ filters: 2, kernelSize: 3, padding: 'same' }), 3],
     ['Conv1D valid k2 stride 2', () => new Conv1D({ filters: 2, kernelSize: 2, strides: 2 }), 3],
-    ['Window 3 centred', () => new Window({ windowSize: 3 }), 3],
     ['Window 2 valid', () => new Window({ windowSize: 2, padding: 'valid' }), 3],
     ['Reduce mean T', () => new Reduce({ mode: 'mean', axis: 'T' }), 3],
     ['Reduce min T keepDims', () => new Reduce({ mode: 'min', axis: 'T', keepDims: true }), 3],
@@ -128,6 +127,34 @@ describe('each sequence of a padded batch gives what it gives alone (random leng
       });
     });
   }
+});
+
+describe("RETURNN's window and conv (use_time_mask false) read the padded frames past a length as they are", () => {
+  const lens = [5, 3, 2];
+  const x = () => randomTensor([3, 5, 2], 8);
+  it('Window 3 centred: the last valid frame of each sequence holds the input frame after it, unmasked', () => {
+    const xs = read(x());
+    const y = read(new Window({ windowSize: 3 }).apply([x(), lensTensor(lens)]));
+    // out[b, t, w, f] = x[b, t - 1 + w, f]; frame t = len - 1, tap w = 2 reads x[b, len] (zero only past the padded axis).
+    lens.forEach((len, b) => {
+      const got = y.slice(((b * 5 + len - 1) * 3 + 2) * 2, ((b * 5 + len - 1) * 3 + 3) * 2);
+      const want = len < 5 ? xs.slice((b * 5 + len) * 2, (b * 5 + len + 1) * 2) : new Float32Array(2);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      if (len < 5) expect(want.some((v) => v !== 0)).toBe(true);
+    });
+  });
+  it('Conv1D useTimeMask false: the valid frames are those of the unmasked convolution; useTimeMask true differs at the last frame', () => {
+    const conv = new Conv1D({ filters: 2, kernelSize: 3, padding: 'same', useTimeMask: false, seed: 2 });
+    const masked = new Conv1D({ filters: 2, kernelSize: 3, padding: 'same', seed: 2 });
+    const y = read(conv.apply([x(), lensTensor(lens)]));
+    const ym = read(masked.apply([x(), lensTensor(lens)]));
+    const full = read(conv.apply(x()));
+    lens.forEach((len, b) => {
+      const valid = (t: ArrayLike<number>) => Array.from(t).slice(b * 10, b * 10 + len * 2);
+      expectClose(new Float32Array(valid(y)), new Float32Array(valid(full)));
+      if (len < 5) expect(Math.abs(ym[b * 10 + (len - 1) * 2]! - full[b * 10 + (len - 1) * 2]!)).toBeGreaterThan(1e-4);
+    });
+  });
 });
 
 describe('computeOutputShape matches the computed output of every sequence and attention row', () => {

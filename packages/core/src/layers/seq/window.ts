@@ -56,8 +56,10 @@ const WINDOW_CHECKS: readonly LayerCheck[] = [
  * 1; PyTorch `unfold`): a new window axis after the time axis.
  *
  * `same`: `out[b, t, w] = x[b, t - windowLeft + w]`, zero where that frame is
- * before the start or at/after the sequence's end (padded input frames are
- * zeroed first, so they never enter a window); `out` has the input's time axis.
+ * before the start or past the padded time axis; `out` has the input's time
+ * axis. As in RETURNN's `WindowLayer`, the padded input frames past a
+ * sequence's length are not masked: the windows of its last frames hold them
+ * as they are (mask the input first to get zeros there).
  * `valid`: `out[b, t, w] = x[b, t + w]` for `t < time - windowSize + 1`, and
  * {@link Window.outputSeqLens} is `max(0, len - windowSize + 1)`.
  * Output frames past the (output) length are zero.
@@ -88,8 +90,8 @@ export class Window extends Layer {
     const { x, seqLens } = seqInput(inputs, this.name);
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const rest = x.shape.slice(2);
-    const masked = seqLens ? maskFrames(x, seqLens) : x;
-    const padded = this.padding === 'same' ? padTime(masked, this.windowLeft, this.windowRight) : masked;
+    // RETURNN's WindowLayer reads the padded frames as they are (no input mask).
+    const padded = this.padding === 'same' ? padTime(x, this.windowLeft, this.windowRight) : x;
     // Window tap w of every frame is one shifted slice of the padded input.
     const taps = Array.from({ length: this.windowSize }, (_, w) => {
       const tap = ops.slice(padded, x.shape.map((_, i) => (i === 1 ? w : 0)), x.shape.map((_, i) => (i === 1 ? outTime : -1)));
@@ -123,7 +125,7 @@ export class Window extends Layer {
 /**
  * RETURNN's `window` (`WindowLayer` on the time axis, stride 1): `window_size`,
  * `window_left`, `window_right`, `padding` (`"same"` or `"valid"`, default
- * `"same"` as in RETURNN); the input's lengths mask padded frames.
+ * `"same"` as in RETURNN); the input's lengths give the output's, whose padded frames are zeroed.
  */
 export const windowLayer: LayerSpec = {
   cls: Window,
