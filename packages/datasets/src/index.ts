@@ -22,3 +22,8 @@ export {
 } from './cmudict.js';
 export { type G2pScore, scoreG2p } from './g2p-score.js';
 export { withEndOfSequence } from './end-of-sequence.js';
+export { NumpyRandomState } from './returnn/numpy-random-state.js';
+export { epochSeed, type GeneratingDatasetOptions, ReturnnDatasetError } from './returnn/generating-dataset.js';
+export { Task12AXDataset, TASK_12AX_INPUT_CLASSES, TASK_12AX_OUTPUT_CLASSES, task12axTargets } from './returnn/task-12ax.js';
+export { DummyDataset, type DummyDatasetOptions } from './returnn/dummy.js';
+export { type StaticArray, StaticDataset, type StaticDatasetOptions } from './returnn/static.js';
