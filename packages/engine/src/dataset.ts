@@ -26,4 +26,10 @@ export interface Dataset {
   readonly extern: Readonly<Record<string, DataConfig>>;
   /** The example at `index` (0 ≤ index < size). */
   example(index: number): Example;
+  /**
+   * The dataset of training epoch `epoch` (1-based), for datasets whose
+   * examples change per epoch (RETURNN's generated datasets seed their
+   * sequences with the epoch). Absent: the same examples every epoch.
+   */
+  forEpoch?(epoch: number): Dataset;
 }

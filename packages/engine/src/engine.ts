@@ -221,12 +221,13 @@ export class Engine {
 
     for (let epoch = start + 1; epoch <= epochs; epoch++) {
       this.optimizer.learningRate = this.learningRateControl?.learningRateForEpoch(epoch) ?? this.baseLr * decay ** (epoch - 1);
-      const batches = this.planner.batchesOf(train, templates, batchSize, epoch);
+      const epochTrain = train.forEpoch?.(epoch) ?? train;
+      const batches = this.planner.batchesOf(epochTrain, templates, batchSize, epoch);
       const acc = new MetricsAccumulator();
       // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
       const snapshot = snapshotTraining(model, this.optimizer);
       // Step `b` of the epoch: its host batch and its context (dropout seeded by `hash(seed, epoch, b)`); the guard replays with the same.
-      const hostAt = (b: number) => this.planner.collateOf(train, batches[b]!, templates);
+      const hostAt = (b: number) => this.planner.collateOf(epochTrain, batches[b]!, templates);
       const ctxAt = (b: number) => trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
