@@ -20,20 +20,15 @@ const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', r
 /** Fixture name → expected failure. */
 export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
-  combine_dims: unknown('combine_dims', " (RETURNN's deprecated alias of merge_dims)"),
   compare_switch: unknown('eval', ' (also switch)'),
   constant_scalar: unknown('constant'),
   cumsum: unknown('cumsum'),
   cumsum_reverse: unknown('cumsum'),
-  dot_matmul: unknown('dot'),
-  attention_decoder_dot: unknown('dot'),
   eval_expressions: unknown('eval', ' (needs a safe evaluator of RETURNN eval strings, no Python)'),
   rec_unit_explicit_lstm: unknown('eval', ' (inside a rec unit)'),
-  flatten_batch: unknown('flatten_batch', " (Strata's 'flatten' is not a RETURNN class)"),
   gather_t_by_layer: unknown('constant'),
   slice_nd: unknown('constant', ' (and slice_nd)'),
   get_last_hidden_state: unknown('get_last_hidden_state'),
-  norm_f: unknown('norm'),
   pad_feature: unknown('pad'),
   pad_time: unknown('pad'),
   range: unknown('range'),
@@ -43,7 +38,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   relative_positional_encoding_fixed: unknown('relative_positional_encoding'),
   repeat_f: unknown('repeat'),
   repeat_t: unknown('repeat'),
-  seq_len_mask: unknown('seq_len_mask'),
   shift_axis_f: unknown('shift_axis'),
   shift_axis_t: unknown('shift_axis'),
   squeeze_expand_dims: unknown('expand_dims', ' (and squeeze)'),
@@ -52,8 +46,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   switch_constant: unknown('switch'),
   tile_f: unknown('tile'),
   time_chunking: unknown('time_chunking'),
-  transposed_conv_1d: unknown('transposed_conv'),
-  transposed_conv_1d_valid: unknown('transposed_conv'),
   unflatten_nd: unknown('unflatten_nd'),
   variable: unknown('variable'),
   variable_with_time: unknown('variable'),
@@ -80,7 +72,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   rec_LSTMBlockFused: rejected("rec unit 'LSTMBlockFused' (RETURNN on TF 2 runs it as NativeLSTM2)"),
   rec_LSTMBlock_unroll: rejected("rec key 'unroll'"),
   rec_lstm_forward_weights_init: rejected("forward_weights_init as a RETURNN initializer string ('random_normal_initializer(stddev=0.1)')"),
-  reinterpret_data_sparse: rejected("reduce mode 'argmax' (and no reinterpret_data class)"),
 
   // RETURNN's params do not map onto Strata's variables.
   rec_basicrnn: mapping("TF1 BasicRNNCell 'rec/basic_rnn_cell/kernel' [in+u, u] is not split into kernel and recurrent_kernel"),

@@ -26,3 +26,5 @@ export { Reshape, type ReshapeArgs, reshapeLayer, SplitDims, type SplitDimsArgs,
 export { Softmax, type SoftmaxArgs, softmaxLayer } from './softmax.js';
 export * from './rec/index.js';
 export * from './seq/index.js';
+export * from './axes/index.js';
+export { TransposedConv, type TransposedConvArgs, transposedConvLayer, transposedConvLength } from './transposed-conv.js';

@@ -31,6 +31,8 @@ import {
   windowLayer,
 } from './seq/index.js';
 import { softmaxLayer } from './softmax.js';
+import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, seqLenMaskLayer } from './axes/index.js';
+import { transposedConvLayer } from './transposed-conv.js';
 import { reshapeLayer, splitDimsLayer } from './split-dims.js';
 
 /** A layer class that can be recreated from its config (see {@link LayerSpec.cls}). */
@@ -62,6 +64,8 @@ const BUILT_IN: readonly LayerSpec[] = [
   layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).
   softmaxOverSpatialLayer, genericAttentionLayer, resizeLayer,
+  // RETURNN's axis-wise classes (dot, norm, seq_len_mask, combine_dims, flatten_batch, reinterpret_data) and transposed_conv.
+  dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer,
   // Recurrent family.
   recLayer,
   rnnCellLayer,

@@ -1,17 +1,18 @@
 import { ops, type Tensor } from '@strata/backend';
+import { Dim } from '../../dim.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
 import { int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** The reductions of {@link Reduce} (RETURNN `mode`). */
-export const REDUCE_MODES = ['sum', 'mean', 'max', 'min'] as const;
+export const REDUCE_MODES = ['sum', 'mean', 'max', 'min', 'argmax', 'argmin'] as const;
 /** A {@link Reduce} mode. */
 export type ReduceMode = (typeof REDUCE_MODES)[number];
 
 /** Arguments of {@link Reduce}. */
 export interface ReduceArgs extends LayerArgs {
-  /** `sum`, `mean`, `max` or `min` (RETURNN `mode`). */
+  /** `sum`, `mean`, `max`, `min`, `argmax` or `argmin` (RETURNN `mode`; the arg modes give int32 indices). */
   mode: ReduceMode;
   /** `'T'` (axis 1, masked by seqLens), `'F'` (the last axis) or an axis index >= 1 (negative from the end) (RETURNN `axis`). */
   axis: SeqAxis;
@@ -89,6 +90,7 @@ export class Reduce extends Layer {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
     const axis = this.axisIndex(x.shape.length);
+    if (this.mode === 'argmax' || this.mode === 'argmin') return argReduce(x, axis, this.mode, seqLens, this.keepDims);
     if (axis !== 1 || !seqLens) {
       const y = this.reduce(x, axis);
       // The time axis is kept: padded frames output zeros, as every per-frame output.
@@ -112,6 +114,7 @@ export class Reduce extends Layer {
   }
 
   private reduce(x: Tensor, axis: number): Tensor {
+    if (this.mode === 'argmax' || this.mode === 'argmin') return argReduce(x, axis, this.mode, undefined, this.keepDims);
     if (this.mode === 'sum') return ops.sum(x, [axis], this.keepDims);
     if (this.mode === 'mean') return ops.mean(x, [axis], this.keepDims);
     if (this.mode === 'max') return ops.max(x, [axis], this.keepDims);
@@ -130,6 +133,21 @@ export class Reduce extends Layer {
 }
 
 /**
+ * The index of the largest (`argmax`) or smallest (`argmin`) entry along
+ * `axis`, int32; over time with `seqLens`, among valid frames only (an empty
+ * sequence gives 0); with `seqLens` and the time axis kept, padded frames give 0.
+ */
+function argReduce(x: Tensor, axis: number, mode: 'argmax' | 'argmin', seqLens: Tensor | undefined, keepDims: boolean): Tensor {
+  const signed = mode === 'argmax' ? x : ops.neg(x);
+  const ones = (n: number): number[] => new Array<number>(n).fill(1);
+  const time = x.shape[1]!;
+  const mask = seqLens ? ops.reshape(ops.greater(sequenceMask(seqLens, time), 0), [-1, time, ...ones(x.shape.length - 2)]) : undefined;
+  let y = ops.argMax(axis === 1 && mask ? ops.where(mask, signed, LOWEST) : signed, axis);
+  if (axis !== 1 && seqLens) y = ops.where(ops.reshape(ops.greater(sequenceMask(seqLens, time), 0), [-1, time, ...ones(y.shape.length - 2)]), y, int(0));
+  return keepDims ? ops.reshape(y, x.shape.map((s, i) => (i === axis ? 1 : s))) : y;
+}
+
+/**
  * RETURNN's `reduce` (`ReduceLayer` over one axis): `mode` (`sum`, `mean` or
  * `avg`, `max`, `min`, in any letter case), `axis` or `axes` (one axis:
  * `"T"`, `"F"`, `"time"`, `"feature"` or an index; `"T"` when neither is
@@ -145,5 +163,13 @@ export const reduceLayer: LayerSpec = {
     sources: 'concat',
     seqLens: true,
     derive: (_c, a) => (a.axis === undefined && a.axes === undefined ? { axis: 'T' } : {}),
+    // argmax/argmin: int32 indices, sparse over the reduced axis (RETURNN's output sparse_dim).
+    outputData: ({ layer, sources, name }) => {
+      const r = layer as Reduce;
+      if (r.mode !== 'argmax' && r.mode !== 'argmin') return undefined;
+      const src = sources[0]!;
+      const a = r.axisIndex(src.dims.length + 1) - 1;
+      return src.copy({ name, dtype: 'int32', dims: r.keepDims ? src.dims.map((d, i) => (i === a ? new Dim({ description: `${name}:reduced`, size: 1 }) : d)) : src.dims.filter((_, i) => i !== a), sparseDim: src.dims[a] });
+    },
   },
 };

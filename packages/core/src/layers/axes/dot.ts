@@ -1,0 +1,169 @@
+import { ops, type Tensor } from '@strata/backend';
+import { Data } from '../../data.js';
+import { InputShapeError } from '../../errors.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
+import { sequenceMask } from '../../sequence-mask.js';
+import { checkSeqLens } from '../seq/seq-inputs.js';
+import { type ReturnnAxes, returnnAxes, returnnAxesSchema, timeAxisOf } from './returnn-axes.js';
+
+/** Arguments of {@link Dot}. */
+export interface DotArgs extends LayerArgs {
+  /** Reduced axes of the first source (RETURNN `red1`), e.g. `"F"`. */
+  red1?: ReturnnAxes;
+  /** Reduced axes of the second source (RETURNN `red2`). */
+  red2?: ReturnnAxes;
+  /** RETURNN `reduce`: `red1` and `red2` at once. */
+  reduce?: ReturnnAxes;
+  /** Kept axes of the first source (RETURNN `var1`), `null` for none. Required. */
+  var1: ReturnnAxes;
+  /** Kept axes of the second source (RETURNN `var2`), `null` for none. Required. */
+  var2: ReturnnAxes;
+  /** Zero the padded frames of a reduced time axis (RETURNN `use_mask`). Default true. */
+  useMask?: boolean;
+}
+
+const DOT_OPTIONS = {
+  red1: option(returnnAxesSchema().optional(), { returnn: 'red1' }),
+  red2: option(returnnAxesSchema().optional(), { returnn: 'red2' }),
+  reduce: option(returnnAxesSchema().optional(), { returnn: 'reduce' }),
+  var1: option(returnnAxesSchema(true), { returnn: 'var1' }),
+  var2: option(returnnAxesSchema(true), { returnn: 'var2' }),
+  useMask: option(schemas.boolean(), { default: true, returnn: 'use_mask' }),
+  debug: option(schemas.boolean().optional(), { returnn: 'debug' }),
+} satisfies LayerOptions;
+
+const DOT_CHECKS: readonly LayerCheck[] = [
+  (a, name) =>
+    a.reduce !== undefined && (a.red1 !== undefined || a.red2 !== undefined)
+      ? `give ${name('reduce')} or ${name('red1')}/${name('red2')}, not both.`
+      : a.reduce === undefined && (a.red1 === undefined || a.red2 === undefined)
+        ? `give the reduced axes: ${name('red1')} and ${name('red2')} (or ${name('reduce')}), e.g. "F" (RETURNN's defaults depend on behavior_version; Strata takes them explicitly). Received: ${name('red1')}=${JSON.stringify(a.red1)}, ${name('red2')}=${JSON.stringify(a.red2)}.`
+        : undefined,
+];
+
+interface Plan {
+  rem: [number[], number[]];
+  vars: [number[], number[]];
+  red: [number[], number[]];
+}
+
+/**
+ * A dot product of two sources over `red1`/`red2`, keeping `var1`/`var2`
+ * (RETURNN `DotLayer`): `(rem..., I, J) · (rem..., J, K) → (rem..., I, K)`,
+ * where J are the reduced axes, I and K the var axes (each possibly several
+ * or none), and the remaining axes (the batch axis first) are shared, paired
+ * in order. When a reduced axis is the first source's time axis, its padded
+ * frames are zeroed first (`useMask`), so the sum runs over valid frames.
+ *
+ * Inputs: `[a, b]` or `[a, b, seqLens]` (the lengths of `a`'s time axis).
+ * Shape: `[rem..., a's var axes..., b's var axes...]`, e.g. `[B,T,F]·[B,T,F]`
+ * with red F, var T, T → `[B, T, T]`. float32. No weights.
+ * @throws LayerArgumentError without `red1`/`red2` (or `reduce`) or `var1`/`var2`.
+ * @throws InputShapeError if an axis does not exist, the reduced sizes differ, or the remaining axes do not pair up.
+ */
+export class Dot extends Layer {
+  static override readonly className: string = 'Dot';
+  readonly red1: ReturnnAxes;
+  readonly red2: ReturnnAxes;
+  readonly var1: ReturnnAxes;
+  readonly var2: ReturnnAxes;
+  readonly useMask: boolean;
+  private planned: Plan | undefined;
+  private ranks: [number, number] | undefined;
+
+  constructor(args: DotArgs) {
+    super(args);
+    const a = resolveArgs('Dot', DOT_OPTIONS, args, DOT_CHECKS);
+    this.red1 = (a.reduce ?? a.red1)!;
+    this.red2 = (a.reduce ?? a.red2)!;
+    this.var1 = a.var1;
+    this.var2 = a.var2;
+    this.useMask = a.useMask!;
+  }
+
+  /** Resolves the axes on the symbolic shapes (where the time axis is known). */
+  plan(aShape: SymbolicShape, bShape: SymbolicShape): Plan {
+    const red: [number[], number[]] = [returnnAxes(this.red1, aShape, this.name), returnnAxes(this.red2, bShape, this.name)];
+    const vars: [number[], number[]] = [returnnAxes(this.var1, aShape, this.name), returnnAxes(this.var2, bShape, this.name)];
+    const rest = (shape: SymbolicShape, k: 0 | 1) => shape.map((_, i) => i).filter((i) => !red[k].includes(i) && !vars[k].includes(i));
+    const rem: [number[], number[]] = [rest(aShape, 0), rest(bShape, 1)];
+    const bad = (why: string): never => {
+      throw new InputShapeError({ layer: this.name, expected: `${why} (red1=${JSON.stringify(this.red1)}, red2=${JSON.stringify(this.red2)}, var1=${JSON.stringify(this.var1)}, var2=${JSON.stringify(this.var2)}); the second source is [${bShape.join(', ')}], the first`, received: aShape });
+    };
+    if (red[0].length !== red[1].length || red[0].length === 0) bad('the reduced axes must be as many in both sources, at least one');
+    red[0].forEach((a, i) => { const x = aShape[a], y = bShape[red[1][i]!]; if (x !== null && y !== null && x !== y) bad('the reduced axes must have the same sizes'); });
+    if (red[0].some((a) => vars[0].includes(a)) || red[1].some((a) => vars[1].includes(a))) bad('an axis cannot be both reduced and kept');
+    if (rem[0].length !== rem[1].length || rem[0][0] !== 0 || rem[1][0] !== 0) bad('the remaining axes (the batch axis first) must pair up');
+    return { rem, vars, red };
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const [a, b] = inputShape as SymbolicShape[];
+    this.planned = this.plan(a!, b!);
+    this.ranks = [a!.length, b!.length];
+    super.build(inputShape);
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const [a1, b1, seqLens] = inputs as Tensor[];
+    // A net dict aligns list sources' ranks (a per-frame [B, F] next to [B, T, F] gets a size-1 axis 1): undone here.
+    const unalign = (t: Tensor, rank: number | undefined): Tensor =>
+      rank !== undefined && t.shape.length === rank + 1 && t.shape[1] === 1 ? ops.reshape(t, [t.shape[0]!, ...t.shape.slice(2)]) : t;
+    const a0 = unalign(a1!, this.ranks?.[0]);
+    const b = unalign(b1!, this.ranks?.[1]);
+    const p = this.planned ?? this.plan(a0.shape, b.shape);
+    let a = a0;
+    const ta = this.timeAxisA;
+    if (seqLens && this.useMask && ta !== undefined && p.red[0].includes(ta)) {
+      checkSeqLens(seqLens, a.shape[0]!, this.name);
+      const mask = sequenceMask(seqLens, a.shape[ta]!);
+      a = ops.mul(a, ops.reshape(mask, a.shape.map((s, i) => (i === 0 || i === ta ? s : 1))));
+    }
+    const prod = (t: Tensor, axes: number[]) => axes.reduce((n, i) => n * t.shape[i]!, 1);
+    const remDims = p.rem[0].map((i) => a.shape[i]!);
+    const at = ops.reshape(ops.transpose(a, [...p.rem[0], ...p.vars[0], ...p.red[0]]), [...remDims, prod(a, p.vars[0]), prod(a, p.red[0])]);
+    const bt = ops.reshape(ops.transpose(b!, [...p.rem[1], ...p.red[1], ...p.vars[1]]), [...remDims, prod(b!, p.red[1]), prod(b!, p.vars[1])]);
+    const y = ops.matMul(at, bt);
+    return ops.reshape(y, [...remDims, ...p.vars[0].map((i) => a.shape[i]!), ...p.vars[1].map((i) => b!.shape[i]!)]);
+  }
+
+  /** The first source's time axis, as seen at build. */
+  private timeAxisA: number | undefined;
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [a, b] = inputShape as SymbolicShape[];
+    const p = this.plan(a!, b!);
+    const t = timeAxisOf(a!);
+    this.timeAxisA = t < 0 ? undefined : t;
+    return [...p.rem[0].map((i) => a![i]!), ...p.vars[0].map((i) => a![i]!), ...p.vars[1].map((i) => b![i]!)];
+  }
+
+  /** The output template: the sources' own Dims (shared time axes keep their lengths). */
+  outputTemplate(name: string, a: Data, b: Data): Data {
+    const p = this.plan(a.batchShape, b.batchShape);
+    const dims = [...p.rem[0].slice(1).map((i) => a.dims[i - 1]!), ...p.vars[0].map((i) => a.dims[i - 1]!), ...p.vars[1].map((i) => b.dims[i - 1]!)];
+    return new Data({ name, dims, dtype: 'float32' });
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), red1: this.red1, red2: this.red2, var1: this.var1, var2: this.var2, useMask: this.useMask };
+  }
+}
+
+/**
+ * RETURNN's `dot` (`DotLayer`): two sources, `red1`/`red2` (or `reduce`),
+ * `var1`/`var2` (explicit; `null` for none), `use_mask`, `debug` (ignored).
+ * `add_var2_if_empty` and integer axes (refused by RETURNN since behavior version 3) are errors.
+ */
+export const dotLayer: LayerSpec = {
+  cls: Dot,
+  options: DOT_OPTIONS,
+  checks: DOT_CHECKS,
+  netDict: {
+    names: ['dot'],
+    sources: 'list',
+    seqLens: true,
+    outputData: ({ layer, sources, name }) => (layer as Dot).outputTemplate(name, sources[0]!, sources[1]!),
+  },
+};
