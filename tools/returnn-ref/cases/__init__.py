@@ -1,6 +1,8 @@
 """All fixture cases: each a dict with name, extern_data, network (the net dict as a RETURNN user writes it),
 outputs (layer names to record), and optional behavior_version, n_time, seq_lens, input_values, description."""
 from . import basic, seq, shape
+from . import rec_templates
 
 ALL_CASES = basic.CASES + shape.CASES + seq.CASES
+ALL_CASES += rec_templates.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -51,10 +51,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   variable_with_time: unknown('variable'),
 
   // Keys or values RETURNN accepts and Strata refuses.
-  attention_decoder_dot_attention: rejected('"prev:att" in a rec unit needs n_out in Strata; RETURNN infers the shape of a prev: layer from its template'),
-  attention_decoder_generic: rejected('"prev:att" in a rec unit needs n_out in Strata; RETURNN infers the shape of a prev: layer from its template'),
-  rec_unit_cumulative: rejected('"prev:acc" in a rec unit needs n_out in Strata (RETURNN infers it)'),
-  rec_unit_simple_rnn: rejected('"prev:output" in a rec unit needs n_out in Strata (RETURNN infers it)'),
   batch_norm_after_linear: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),
   batch_norm_options: rejected("batch_norm keys 'masked_time', 'param_version'"),
   batch_norm_v12: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),

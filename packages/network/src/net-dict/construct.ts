@@ -9,7 +9,9 @@ import type { NetDictNode, SourceRef } from './net-dict-node.js';
 import { checkLossTarget } from './loss-target.js';
 import { checkNOut } from './n-out.js';
 import { withCurrentNetwork } from './network-stack.js';
+import { checkPrevTemplate, type DryOutput, inferPrevTemplate } from './prev-template.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
+import { splitSubLayerRef } from './sub-layer.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
 
 /**
@@ -57,7 +59,8 @@ export function parseSource(net: LayerGraph, ref: string, owner: string): Source
     }
     return { kind, name };
   }
-  if (!(ref in net.netDict)) {
+  const sub = splitSubLayerRef(ref);
+  if (!(ref in net.netDict) && !(sub && sub[0] in net.netDict)) {
     throw new LayerNotFoundError(
       `Layer '${owner}' takes "from": "${ref}", but there is no such layer. Layers: ${Object.keys(net.netDict).join(', ')}; ` +
         `extern data: ${net.externData.keys.map((k) => `"data:${k}"`).join(', ')} ("data" is "data:${net.externData.defaultInput}").`,
@@ -84,6 +87,11 @@ function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayer
 export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
   const extraParent = net.extraParent;
   if (extraParent && !net.ownsLayer(name)) return getOrConstruct(extraParent, name);
+  const sub = name in net.netDict ? undefined : splitSubLayerRef(name);
+  if (sub) {
+    getOrConstruct(net, sub[0], hooks);
+    return net.node(name);
+  }
   return net.nodes.get(name) ?? constructLayer(net, undefined, name, hooks);
 }
 
@@ -105,7 +113,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   stack.push(name);
   try {
     for (const s of sources) {
-      if (s.kind === 'layer') getLayer(s.name);
+      if (s.kind === 'layer') (s.name in net.netDict ? getLayer : (n: string) => getOrConstruct(net, n, hooks))(s.name);
       else if (s.kind === 'base') getOrConstruct(net.parent!, s.name);
       else if (s.kind === 'extra') extraNetLayer(net, s.net, s.name);
     }
@@ -187,6 +195,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
       scale: entry.loss_scale,
     });
   }
+  checkPrevTemplate(net, name, output);
   net.nodes.set(name, node);
   nodeOrder.set(node, nextOrder++);
   return node;
@@ -201,6 +210,8 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
  * derived from the source's, whose sizes it sets when it runs.
  */
 function outputTemplate(name: string, outShape: SymbolicShape, sources: readonly Data[], layer: Layer): Data {
+  // Sources without a batch axis (constant, variable): so is the output, every axis of outShape its own.
+  if (sources.length > 0 && sources.every((d) => !d.hasBatch)) return new Data({ name, dims: [], dtype: 'float32' }).withShape(name, outShape).copy({ hasBatch: false });
   const fresh = new Data({ name, dims: [], dtype: 'float32' }).withShape(name, outShape.slice(1));
   const t = fresh.dims.findIndex((d) => d.isDynamic);
   const src = sources.find((d) => d.timeDim !== undefined);
@@ -211,30 +222,62 @@ function outputTemplate(name: string, outShape: SymbolicShape, sources: readonly
 }
 
 /**
- * The template of a source. `prev:x` is `x`'s own output (from its `n_out`
- * when `x` is still being constructed, as a recurrent dependency allows);
- * `base:x` is constructed in the enclosing network, `extra.search:x` in the extra net.
+ * The template of a source. `prev:x` is `x`'s own output; while `x` is still
+ * being constructed (a recurrent dependency), from its entry (`n_out`, a
+ * choice's target), else inferred from its sources as RETURNN's templates
+ * are (see {@link inferPrevTemplate}); `base:x` is constructed in the
+ * enclosing network, `extra.search:x` in the extra net.
  */
 function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   if (s.kind === 'data') return externDataOf(net, s.key, `Layer '${owner}' reads "data:${s.key}", but`);
   if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
   if (s.kind === 'base') return getOrConstruct(net.parent!, s.name).output;
   if (s.kind === 'extra') return extraNetLayer(net, s.net, s.name).output;
-  const done = net.nodes.get(s.name);
-  if (done) return done.output;
-  // A recurrent dependency: the shape comes from the entry (a choice's target, or n_out), as RETURNN's templates do.
-  const entry = net.netDict[s.name]!;
-  if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name: s.name });
-  if (entry.n_out !== undefined) return new Data({ name: s.name, dims: [], dtype: 'float32' }).withShape(s.name, [checkNOut(entry.n_out, `Net dict entry '${s.name}' (class '${entry.class}')`)]);
+  const given = net.nodes.get(s.name)?.output ?? entryTemplate(net, s.name) ?? (net.constructing.includes(s.name) ? undefined : constructPrev(net, s.name)?.output);
+  if (given) return given;
+  const known = (r: SourceRef) => (r.kind === 'prev' ? entryTemplate(net, r.name) : r.kind === 'layer' ? undefined : templateOf(net, r, owner));
+  const inferred = inferPrevTemplate(net, s.name, dryOutput, known);
+  if (inferred) return inferred;
+  throw new NetDictError(`Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, and its shape cannot be inferred from its sources: give it "n_out".`);
+}
+
+/** Constructs `prev:name`'s layer, or undefined when it depends on a layer under construction (a recurrent dependency). */
+function constructPrev(net: LayerGraph, name: string) {
   try {
-    return constructLayer(net, undefined, s.name).output;
+    return constructLayer(net, undefined, name);
   } catch (e) {
-    if (!(e instanceof NetworkConstructionDependencyLoopError)) throw e;
-    throw new NetDictError(
-      `Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, so its shape must be known in advance: give it "n_out".`,
-    );
+    if (e instanceof NetworkConstructionDependencyLoopError || (e instanceof NetDictError && e.message.includes('in a recurrent dependency'))) return undefined;
+    throw e;
   }
 }
+
+/** The template the entry of `name` gives by itself: a choice's target, or `n_out` features. */
+function entryTemplate(net: LayerGraph, name: string): Data | undefined {
+  const entry = net.netDict[name]!;
+  if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name });
+  if (entry.n_out !== undefined) return new Data({ name, dims: [], dtype: 'float32' }).withShape(name, [checkNOut(entry.n_out, `Net dict entry '${name}' (class '${entry.class}')`)]);
+  return undefined;
+}
+
+/** See {@link DryOutput}: the layer is created (not tracked, not built) only to compute its output shape. */
+const dryOutput: DryOutput = (net, name, resolve) => {
+  const raw = net.netDict[name];
+  try {
+    const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
+    const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
+    const data = sources.map(resolve);
+    const from = data.slice(0, nFrom).filter((d): d is Data => d !== undefined);
+    const refs = data.slice(nFrom);
+    if ((nFrom > 0 && from.length === 0) || refs.some((d) => d === undefined)) return undefined;
+    const t = entry.target ?? (entry.loss ? net.externData.defaultTarget : undefined);
+    const ctx = { name, entry: { ...entry, ...own }, sources: [...from, ...(refs as Data[])], target: t && net.externData.hasData(t) ? net.externData.getData(t) : undefined, network: net.network };
+    const layer = cls.create(ctx);
+    const outShape = layer.computeOutputShape(inputShapeFor(name, entry.class, cls, from, refs as Data[]) as SymbolicShape);
+    return cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, from, layer);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * The input shape(s) a layer is built for: its `from` sources joined as its

@@ -4,6 +4,7 @@ import { LayerNotFoundError } from '../errors.js';
 import type { ExternData } from '../extern-data.js';
 import type { NetDictNode } from './net-dict-node.js';
 import type { NetDict } from './schema.js';
+import { splitSubLayerRef, subLayersOf } from './sub-layer.js';
 
 /** The state of the current frame of a running rec unit (seed 003 `set_rec_step_info`). */
 export interface RecStepInfo {
@@ -148,9 +149,16 @@ export class LayerGraph {
       if (!en) throw new LayerNotFoundError(`Network '${this.name}' has no extra net '${extra[1]}' for '${name}'. Extra nets: ${[...this.base.extraNets.keys()].join(', ') || 'none'}.`);
       return en.node(extra[2]!);
     }
-    const n = this.nodes.get(name) ?? (this.extraParent && !this.ownsLayer(name) ? this.extraParent.nodes.get(name) : undefined);
+    const n = this.nodes.get(name) ?? (this.extraParent && !this.ownsLayer(name) ? this.extraParent.nodes.get(name) : undefined) ?? this.subLayerNode(name);
     if (!n) throw new LayerNotFoundError(`No layer '${name}' in network '${this.name}'. Layers: ${[...this.nodes.keys()].join(', ')}.`);
     return n;
+  }
+
+  /** The node of a sub-layer reference `<layer>/<sub>` of a constructed layer (see `HasSubLayers`), or undefined. */
+  subLayerNode(ref: string): NetDictNode | undefined {
+    const split = splitSubLayerRef(ref);
+    const owner = split && this.nodes.get(split[0]);
+    return owner ? subLayersOf(owner.layer)?.subLayerNode(split[1]) : undefined;
   }
 
   /** The output layers (`output`, or `is_output_layer`), in construction order. */

@@ -124,6 +124,31 @@ export class RecUnit extends Layer {
       .map((n) => ({ ...n, name: `${this.name}/${n.name}`, output: n.output.copy({ name: `${this.name}/${n.name}`, dims: [this.timeDim, ...n.output.dims] }) }));
   }
 
+  private readonly subNodes = new Map<string, NetDictNode>();
+
+  /**
+   * Sub-layer `sub` of the unit as `<rec>/<sub>` outside (RETURNN's
+   * `RecLayer.get_sub_layer`): its frames stacked over the rec's time axis,
+   * `[B, T, ...]`, which {@link RecUnit.run} then collects. See `HasSubLayers`.
+   * @throws NetDictError when `sub` is neither an output layer (`is_output_layer`) nor has a loss.
+   */
+  subLayerNode(sub: string): NetDictNode | undefined {
+    const n = this.unitGraph.nodes.get(sub);
+    if (!n) return undefined;
+    if (!n.isOutputLayer && !n.lossHolder) {
+      throw new NetDictError(
+        `Layer '${this.name}/${sub}' is referenced from outside rec layer '${this.name}', but '${sub}' is only computed inside its frame loop: add "is_output_layer": true to unit entry '${sub}' (as RETURNN requires).`,
+      );
+    }
+    let node = this.subNodes.get(sub);
+    if (!node) {
+      const name = `${this.name}/${sub}`;
+      node = { ...n, name, lossHolder: undefined, output: n.output.copy({ name, dims: [this.timeDim, ...n.output.dims] }) };
+      this.subNodes.set(sub, node);
+    }
+    return node;
+  }
+
   /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
   initialOutput(name: string, batch: number): Tensor {
     const node = this.unitGraph.node(name);
@@ -213,7 +238,7 @@ export class RecUnit extends Layer {
     const base = this.baseInputs(outs);
     let state = this.initialFrameState(batch);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
-    const collect = ['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1))];
+    const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);
     for (const name of collect) stacked.set(name, { value: [], logits: [] });
     const dataFrame = this.frameInputs(inputs, parentExtern);
     const sourceFrames = source ? ops.unstack(source, 1) : undefined;
@@ -232,7 +257,7 @@ export class RecUnit extends Layer {
     const stack = (xs: Tensor[]) => ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1);
     const lens = seqLens ?? fullSeqLens(batch, time);
     for (const [name, acc] of stacked) {
-      if (name === 'output' && !this.unitGraph.node('output').lossHolder) continue;
+      if (name === 'output' && !this.unitGraph.node('output').lossHolder && !this.subNodes.has(name)) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined });
     }
     this.unitGraph.recStepInfo = undefined;

@@ -1,0 +1,21 @@
+"""Cases: rec units whose prev: layers have no n_out (RETURNN infers their templates), sub-layer references
+"<rec>/<layer>" from outside a rec layer, and subnetwork variants."""
+from .basic import c
+
+CASES = [
+    # A prev: chain of two layers: h1 reads prev:h2, h2 is made from h1; neither has n_out.
+    c("rec_unit_prev_chain", {"output": {"class": "rec", "from": "data", "unit": {
+        "h1": {"class": "combine", "kind": "add", "from": ["data:source", "prev:h2"]},
+        "h2": {"class": "activation", "activation": "tanh", "from": "h1"},
+        "output": {"class": "linear", "activation": None, "n_out": 3, "from": ["h2", "prev:output"]},
+    }}}),
+    # A unit layer referenced from outside the rec layer: its frames over the rec's time axis (RETURNN needs
+    # is_output_layer (or a loss) for a layer that stays inside the loop).
+    c("rec_sublayer_ref", {
+        "loop": {"class": "rec", "from": "data", "unit": {
+            "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": ["data:source", "prev:output"], "is_output_layer": True},
+            "output": {"class": "combine", "kind": "add", "from": ["lin", "prev:output"]},
+        }},
+        "output": {"class": "combine", "kind": "mul", "from": ["loop/lin", "loop"]},
+    }),
+]
