@@ -28,6 +28,8 @@ export interface TransposedConvArgs extends LayerArgs {
   withBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  /** Zero padded input frames first (RETURNN `use_time_mask`). Default true in code, false in a net dict (RETURNN's default). */
+  useTimeMask?: boolean;
 }
 
 const LIST = 'must be a list of 1 or 2 positive integers';
@@ -49,7 +51,7 @@ const TRANSPOSED_CONV_OPTIONS = {
   outSpatialDims: refused('out_spatial_dims'),
   filter: refused('filter'),
   bias: refused('bias'),
-  useTimeMask: refused('use_time_mask'),
+  useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
 } satisfies LayerOptions;
 
 /**
@@ -69,8 +71,10 @@ export function transposedConvLength(n: number, k: number, s: number, padding: '
  * `floor(max((in - 1) * stride + k - L, 0) / 2)` (`same`), 0 (`valid`); then
  * `removePadding` frames are cut from both ends, the bias added and the
  * activation applied. Computed as a convolution of the zero-upsampled input
- * with the flipped kernel. Padded input frames are used as they are (RETURNN:
- * `use_time_mask=False`); output frames past each new length are zero.
+ * with the flipped kernel. With `useTimeMask` padded input frames are zeroed
+ * first; without it (a net dict's default, RETURNN's `use_time_mask=False`)
+ * they are used as they are, and reach valid output frames where a window
+ * overlaps the sequence end. Output frames past each new length are zero.
  *
  * Inputs: `x` float32 `[batch, time, inFeatures]` (1-D) or `[batch, h, w, inFeatures]` (2-D), or `[x, seqLens]`.
  * Shape: `[batch, L(time), filters]` / `[batch, L(h), L(w), filters]`; lengths `L(len) - 2 * removePadding`.
@@ -88,6 +92,7 @@ export class TransposedConv extends Layer {
   readonly outputPadding: (number | null)[];
   readonly activationName: string | null;
   readonly withBias: boolean;
+  readonly useTimeMask: boolean;
   private readonly init: { kernel: InitializerSpec; bias: InitializerSpec };
   kernel!: Variable;
   bias: Variable | undefined;
@@ -106,6 +111,7 @@ export class TransposedConv extends Layer {
     this.padding = a.padding;
     this.activationName = a.activation;
     this.withBias = a.withBias;
+    this.useTimeMask = a.useTimeMask;
     this.init = { kernel: a.kernelInitializer, bias: a.biasInitializer };
   }
 
@@ -138,7 +144,7 @@ export class TransposedConv extends Layer {
     const batch = x.shape[0]!;
     const c = x.shape[x.shape.length - 1]!;
     const [h, w] = this.spatial(x.shape) as [number, number];
-    let img = ops.reshape(x, [batch, h, w, c]);
+    let img = ops.reshape(seqLens && this.useTimeMask ? maskFrames(x, seqLens) : x, [batch, h, w, c]);
     // Zero-upsample: stride - 1 zeros after each frame, then cut the trailing ones.
     const upsample = (t: Tensor, axis: 1 | 2, n: number, s: number): Tensor => {
       if (s === 1) return t;
@@ -152,8 +158,8 @@ export class TransposedConv extends Layer {
     const [kh, kw] = this.filterSize as [number, number];
     img = ops.pad(img, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
     // W [kh, kw, out, in] → flipped HWIO [kh, kw, in, out].
-    const rev = (n: number) => ops.tensor(Int32Array.from({ length: n }, (_, i) => n - 1 - i), [n], 'int32');
-    const filt = ops.gather(ops.gather(ops.transpose(this.kernel.value, [0, 1, 3, 2]), rev(kh), 0), rev(kw), 1);
+    const flip = (t: Tensor, n: number, axis: number): Tensor => (n === 1 ? t : ops.gather(t, ops.tensor(Int32Array.from({ length: n }, (_, i) => n - 1 - i), [n], 'int32'), axis));
+    const filt = flip(flip(ops.transpose(this.kernel.value, [0, 1, 3, 2]), kh, 0), kw, 1);
     let y = ops.conv2d(img, filt, { padding: 'valid' });
     // Crop to the output length (TF's padding), zero-pad where the output is longer than the full result.
     const crop = (t: Tensor, axis: 1 | 2, n: number, i: number): Tensor => {
@@ -197,6 +203,7 @@ export class TransposedConv extends Layer {
       outputPadding: this.is1d ? this.outputPadding.slice(0, 1) : this.outputPadding,
       activation: this.activationName,
       withBias: this.withBias,
+      useTimeMask: this.useTimeMask,
     };
   }
 }
@@ -204,6 +211,7 @@ export class TransposedConv extends Layer {
 /**
  * RETURNN's `transposed_conv` (`TransposedConvLayer`, 1-D and 2-D): `n_out`,
  * `filter_size`, `strides`, `padding`, `remove_padding`, `output_padding`,
- * `activation`, `with_bias`, `forward_weights_init`, `bias_init`.
+ * `activation`, `with_bias`, `forward_weights_init`, `bias_init`, `use_time_mask`
+ * (default false). `in_spatial_dims`, `out_spatial_dims`, `filter`, `bias` are errors.
  */
 export const transposedConvLayer: LayerSpec = { cls: TransposedConv, options: TRANSPOSED_CONV_OPTIONS, netDict: { names: ['transposed_conv'], sources: 'concat', seqLens: true } };

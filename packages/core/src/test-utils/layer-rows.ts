@@ -21,6 +21,7 @@ import { RnnCell } from '../layers/rec/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { attentionRows } from './attention-rows.js';
+import { axesRows } from './axes-rows.js';
 import { halves, positive, type RefLayer, type Row, SEED, size } from './row.js';
 import { seqRows } from './seq-rows.js';
 import { randomValues } from './setup.js';
@@ -262,4 +263,5 @@ export const rows: Row[] = [
   },
   ...seqRows,
   ...attentionRows,
+  ...axesRows,
 ];
