@@ -1,7 +1,7 @@
 import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { Rng, sizeKey } from '@strata/core';
-import { CrossEntropyLoss, ctcLoss, editDistance } from '@strata/losses';
+import { CrossEntropyLoss, ctcBeamSearchDecode, ctcLoss, editDistance } from '@strata/losses';
 import { type NetDict, NetDictNetwork } from '@strata/network';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from './dataset.js';
@@ -206,11 +206,14 @@ describe('Engine with a CTC loss (output lengths from the network)', () => {
   };
   const labels = (ds: { labels: number[][] }) => ds.labels.reduce((a, l) => a + l.length, 0);
 
-  it('evaluate: cost = sum of CTC NLLs / target labels, error = best-path label errors / target labels', () => {
+  it('evaluate: cost = sum of CTC NLLs / target labels, error = beam-search (beam_width 100) label errors / target labels, greedy with beam_width 1', () => {
     const net = NetDictNetwork.fromDict(CTC_NET, { externData: externOf(dev), seed: 5 });
     const r = new Engine(net, { ...BASE, batchSize: 50 }).evaluate(dev);
+    const greedyNet = NetDictNetwork.fromDict({ ...CTC_NET, output: { ...CTC_NET.output, loss_opts: { beam_width: 1 } } }, { externData: externOf(dev), seed: 5 });
+    const greedy = new Engine(greedyNet, { ...BASE, batchSize: 50 }).evaluate(dev);
     let nll = 0;
     let errors = 0;
+    let beamErrors = 0;
     ops.tidy(() => {
       for (let i = 0; i < dev.size; i++) {
         const frames = dev.example(i).data as Float32Array;
@@ -226,11 +229,15 @@ describe('Engine with a CTC loss (output lengths from the network)', () => {
         });
         const hyp = path.filter((k, t) => k !== V && (t === 0 || path[t - 1] !== k));
         errors += editDistance(label, hyp);
+        // RETURNN's CtcLoss.get_error outside training: tf.nn.ctc_beam_search_decoder(beam_width=100) (checked against TF in @strata/losses).
+        beamErrors += editDistance(label, ctcBeamSearchDecode({ logits, shape: [1, len, V + 1], seqLens: [len] }, { beamWidth: 100 }).paths[0]!);
       }
     });
     expect(r.losses.output!.frames).toBe(labels(dev));
     expect(r.loss).toBeCloseTo(nll / labels(dev), 4);
-    expect(r.errorRate).toBeCloseTo(errors / labels(dev), 10);
+    expect(r.errorRate).toBeCloseTo(beamErrors / labels(dev), 10);
+    expect(greedy.errorRate).toBeCloseTo(errors / labels(dev), 10);
+    expect(beamErrors).not.toBe(errors); // the dev set tells the decoders apart
   });
 
   it('trains: CTC cost per label falls', async () => {

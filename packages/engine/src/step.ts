@@ -1,4 +1,4 @@
-import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
+import { type Backend, getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
 import type { Model } from '@strata/network';
 import type { Optimizer } from './optimizers/optimizer.js';
@@ -20,7 +20,9 @@ export interface StepMetrics {
 function lossesOf(model: Model, batch: Record<string, Tensor>, ctx: CallContext) {
   const c = model.computeLosses(batch, ctx);
   const aux: Tensor[] = [...c.losses.values()].flatMap((h) => [h.values.sum, h.values.error ?? ops.scalar(0), h.values.numFrames]);
-  return { objective: c.objective, aux };
+  // Errors only the host can compute (CTC beam search in evaluation): their inputs are read back after the step.
+  const host = [...c.losses.values()].map((h, i) => ({ i, err: h.values.hostError })).filter((x) => x.err !== undefined);
+  return { objective: c.objective, aux, host: host.map(({ i, err }) => ({ i, finish: err!.finish, tensors: err!.tensors })) };
 }
 
 function readMetrics(names: string[], objective: Tensor, aux: Tensor[]): StepMetrics {
@@ -136,16 +138,27 @@ export type EvalStepFn = (batch: Record<string, Tensor>) => StepMetrics;
 export function makeEvalStep(model: Model): EvalStepFn {
   const names = model.lossNames('eval');
   let keys: string[] = [];
+  // The host errors' layout of the traced graph: loss index, finish, number of tensors (fixed per trace).
+  let host: { i: number; finish: (v: readonly TensorData[]) => number; n: number }[] = [];
   const compiled = getBackend().compile((...tensors: Tensor[]) => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
     const r = lossesOf(model, batch, INFERENCE);
-    return [r.objective, ...r.aux];
+    host = r.host.map(({ i, finish, tensors: t }) => ({ i, finish, n: t.length }));
+    return [r.objective, ...r.aux, ...r.host.flatMap((h) => h.tensors)];
   });
   return (batch) => {
     keys = Object.keys(batch).sort();
     return ops.tidy(() => {
-      const [objective, ...aux] = compiled(...keys.map((k) => batch[k]!));
-      return readMetrics(names, objective!, aux);
+      const [objective, ...rest] = compiled(...keys.map((k) => batch[k]!));
+      const aux = rest.slice(0, 3 * names.length);
+      const metrics = readMetrics(names, objective!, aux);
+      let at = aux.length;
+      for (const h of host) {
+        const values = rest.slice(at, at + h.n).map((t) => ops.readSync(t));
+        at += h.n;
+        metrics.losses[names[h.i]!]!.error = h.finish(values);
+      }
+      return metrics;
     });
   };
 }

@@ -22,6 +22,8 @@ export interface CtcBeamSearchOptions {
    * TF 2's `tf.nn.ctc_beam_search_decoder`, which RETURNN's `CtcLoss` calls.
    */
   mergeRepeated?: boolean;
+  /** The blank's class index; default the last class (`classes - 1`, TF's decoders and RETURNN). */
+  blankIndex?: number;
 }
 
 /** Decoded label sequences (blank-free) and the log-probability of each, per sequence. */
@@ -87,8 +89,12 @@ class Leaves {
   }
 }
 
-function checkInput(input: CtcDecodeInput): void {
+function checkInput(input: CtcDecodeInput, blankIndex: number | undefined): number {
   const [batch, time, classes] = input.shape;
+  const blank = blankIndex ?? classes - 1;
+  if (!Number.isInteger(blank) || blank < 0 || blank >= classes) {
+    throw new LossArgumentError(`ctc: blankIndex must be an integer in [0, ${classes}) for ${classes} classes. Received: blankIndex=${blank}`);
+  }
   if (input.logits.length !== batch * time * classes || input.seqLens.length !== batch || classes < 1) {
     throw new LossShapeError({
       lossName: 'ctc',
@@ -97,6 +103,7 @@ function checkInput(input: CtcDecodeInput): void {
       expected: `the decoders take logits [batch, time, classes] (${batch * time * classes} values, got ${input.logits.length}) and seqLens [batch]`,
     });
   }
+  return blank;
 }
 
 /** Frames of sequence `b`: `seqLens[b]` clipped to `[0, time]`. */
@@ -113,8 +120,8 @@ const framesOf = (input: CtcDecodeInput, b: number): number => Math.max(0, Math.
  * from the parent's total); then every prefix whose previous total beats the
  * beam's worst (or the beam is not full) is extended by every non-blank label
  * in ascending order, a new prefix entering the beam when its probability
- * beats the worst (which is dropped). The blank is the last class
- * (`classes - 1`), as in TF and RETURNN.
+ * beats the worst (which is dropped). The blank is `blankIndex`, default
+ * the last class (`classes - 1`), as in TF and RETURNN.
  *
  * Runs on the host in float64 (TF: float32), so a prefix whose probability
  * ties another's to within float32 rounding may rank differently.
@@ -123,7 +130,7 @@ const framesOf = (input: CtcDecodeInput, b: number): number => Math.max(0, Math.
  * Used by `CtcLoss` for the evaluation error (RETURNN's `CtcLoss.get_error`:
  * `tf.nn.ctc_beam_search_decoder(beam_width)` outside training).
  *
- * @throws LossArgumentError if `beamWidth` is not an integer `>= 1`.
+ * @throws LossArgumentError if `beamWidth` is not an integer `>= 1`, or `blankIndex` not a class.
  * @throws LossShapeError if `logits` and `seqLens` do not match `shape`.
  */
 export function ctcBeamSearchDecode(input: CtcDecodeInput, options: CtcBeamSearchOptions = {}): CtcDecoded {
@@ -131,9 +138,8 @@ export function ctcBeamSearchDecode(input: CtcDecodeInput, options: CtcBeamSearc
   if (!Number.isInteger(beamWidth) || beamWidth < 1) {
     throw new LossArgumentError(`ctc: beam_width must be an integer >= 1 (TF's ctc_beam_search_decoder). Received: beam_width=${beamWidth}`);
   }
-  checkInput(input);
+  const blank = checkInput(input, options.blankIndex);
   const [batch, time, classes] = input.shape;
-  const blank = classes - 1;
   const paths: number[][] = [];
   const logProbs: number[] = [];
   const row = new Float64Array(classes);
@@ -221,14 +227,15 @@ function labelSeq(e: BeamEntry, mergeRepeated: boolean): number[] {
 /**
  * Greedy (best-path) CTC decoding, TF's `tf.nn.ctc_greedy_decoder` with
  * `merge_repeated=True`: the argmax class per valid frame (the first on ties),
- * a class equal to the previous frame's argmax dropped, blanks (the last
- * class) dropped. `logProbs[b]` is `-sum_t max_c log softmax(x_t)[c]`'s negation,
- * i.e. the best path's log-probability.
+ * a class equal to the previous frame's argmax dropped, blanks (`blankIndex`,
+ * default the last class) dropped. `logProbs[b]` is the best path's
+ * log-probability, `sum_t max_c log softmax(x_t)[c]`.
  *
+ * @throws LossArgumentError if `blankIndex` is not a class.
  * @throws LossShapeError if `logits` and `seqLens` do not match `shape`.
  */
-export function ctcGreedyDecode(input: CtcDecodeInput): CtcDecoded {
-  checkInput(input);
+export function ctcGreedyDecode(input: CtcDecodeInput, options: { blankIndex?: number } = {}): CtcDecoded {
+  const blank = checkInput(input, options.blankIndex);
   const [batch, time, classes] = input.shape;
   const paths: number[][] = [];
   const logProbs: number[] = [];
@@ -243,7 +250,7 @@ export function ctcGreedyDecode(input: CtcDecodeInput): CtcDecoded {
       for (let c = 0; c < classes; c++) if (input.logits[base + c]! > input.logits[base + best]!) best = c;
       for (let c = 0; c < classes; c++) sum += Math.exp(input.logits[base + c]! - input.logits[base + best]!);
       logProb -= Math.log(sum);
-      if (best !== classes - 1 && best !== prev) path.push(best);
+      if (best !== blank && best !== prev) path.push(best);
       prev = best;
     }
     paths.push(path);

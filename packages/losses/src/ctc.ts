@@ -16,6 +16,24 @@ export interface CtcLossOptions {
    * `labelLength > maxLabelLength`. Default `false`.
    */
   zeroInfinity?: boolean;
+  /**
+   * TF's `ctc_merge_repeated` (`tf.compat.v1.nn.ctc_loss`), default `true`:
+   * a label repeated over adjacent frames is one label. `false`: each frame
+   * that emits a label is one label (no label self-loops in the topology; two
+   * equal adjacent labels need no blank between them).
+   */
+  mergeRepeated?: boolean;
+  /**
+   * Best path instead of the full sum (RETURNN's `use_viterbi`, `ctc_loss_viterbi`):
+   * `-max over alignments log p(alignment | x)`. Default `false`.
+   */
+  viterbi?: boolean;
+  /**
+   * TF's `ignore_longer_outputs_than_inputs`: a sequence whose label is longer
+   * than its input (`labelLength > logitLength`) gets loss 0 and zero gradient.
+   * Default `false` (TF then fails at run time; here the loss is about `1e30`).
+   */
+  ignoreLongerOutputsThanInputs?: boolean;
 }
 
 /**
@@ -104,15 +122,17 @@ export function ctcLoss(
   const S = ext.shape[1]!;
   // emit[b, t, s] = logProbs[b, t, l'[b, s]], by a one-hot product (gather has no batch axis).
   const emit = unstackTime(ops.transpose(ops.matMul(logProbs, ops.oneHot(ext, classes), false, true), [1, 0, 2]));
-  const { skip, repeats } = labelTopology(ext, blank);
+  const merge = options.mergeRepeated ?? true;
+  const { skip, repeats, selfLoop } = labelTopology(ext, blank, merge);
+  const combine = options.viterbi ? max3 : logSumExp3;
 
   // α_{-1} = log [1, 0, 0, ...]: one step of the recursion from it gives Graves' α_1.
   let alpha = ops.pad(ops.fill([batch, 1], 0), [[0, 0], [0, S - 1]], NEG);
   for (let t = 0; t < time; t++) {
-    const fromSame = alpha;
+    const fromSame = selfLoop ? ops.where(selfLoop, alpha, NEG) : alpha;
     const fromPrev = shiftRight(alpha, 1);
     const fromSkip = ops.where(skip, shiftRight(alpha, 2), NEG);
-    const next = ops.add(logSumExp3(fromSame, fromPrev, fromSkip), emit[t]!);
+    const next = ops.add(combine(fromSame, fromPrev, fromSkip), emit[t]!);
     alpha = ops.where(ops.slice(frameValid, [0, t], [batch, 1]), next, alpha);
   }
 
@@ -123,12 +143,14 @@ export function ctcLoss(
     ops.add(ops.cast(ops.equal(pos, twiceLen), 'float32'), ops.cast(ops.equal(ops.add(pos, ops.scalar(1, 'int32')), twiceLen), 'float32')),
     0.5,
   );
-  const logLik = logSumExpRows(ops.where(isEnd, alpha, NEG)); // [batch]
-  const loss = ops.sub(0, logLik); // not neg: -log 1 is +0
-  if (!options.zeroInfinity) return loss;
+  const ends = ops.where(isEnd, alpha, NEG);
+  const logLik = options.viterbi ? ops.max(ends, [1]) : logSumExpRows(ends); // [batch]
+  let loss = ops.sub(0, logLik); // not neg: -log 1 is +0
   // Decided from the lengths, not from logLik: comparisons have no gradient on tfjs, even after stopGradient.
   const frames = ops.minimum(logitLen, ops.scalar(time, 'int32'));
-  const needed = ops.add(labelLen, repeats); // a label per frame, plus a blank between repeats
+  if (options.ignoreLongerOutputsThanInputs) loss = ops.where(ops.reshape(ops.greater(labelLen, frames), [batch]), 0, loss);
+  if (!options.zeroInfinity) return loss;
+  const needed = merge ? ops.add(labelLen, repeats) : labelLen; // a label per frame, plus a blank between merged repeats
   const maxLen = ops.scalar(labels.shape[1]!, 'int32');
   const impossible = ops.add(ops.cast(ops.less(frames, needed), 'float32'), ops.cast(ops.greater(labelLen, maxLen), 'float32'));
   return ops.where(ops.reshape(ops.greater(impossible, 0.5), [batch]), 0, loss);
@@ -204,16 +226,24 @@ function extendedLabels(labels: Tensor, labelLen: Tensor, blank: number): Tensor
  * - `skip`: `[batch, S]` bool, the transition `s-2 → s` is allowed (`l'[s] != blank`, `l'[s] != l'[s-2]`);
  * - `repeats`: int32 `[batch, 1]`, adjacent equal labels, each of which needs a blank frame between.
  */
-function labelTopology(ext: Tensor, blank: number): { skip: Tensor; repeats: Tensor } {
+function labelTopology(ext: Tensor, blank: number, merge: boolean): { skip: Tensor; repeats: Tensor; selfLoop: Tensor | null } {
   const [batch, S] = ext.shape as [number, number];
   // -1 is no class, so positions 0 and 1 compare unequal; their shifted α is NEG anyway.
   const twoBack = ops.slice(ops.pad(ext, [[0, 0], [2, 0]], -1), [0, 0], [batch, S]);
-  const notBlank = ops.sub(1, ops.cast(ops.equal(ext, ops.scalar(blank, 'int32')), 'float32'));
+  const isBlank = ops.equal(ext, ops.scalar(blank, 'int32'));
+  const notBlank = ops.sub(1, ops.cast(isBlank, 'float32'));
   const same = ops.cast(ops.equal(ext, twoBack), 'float32');
   return {
-    skip: ops.greater(ops.mul(notBlank, ops.sub(1, same)), 0.5),
+    // Without merging, equal adjacent labels are distinct labels: the skip is allowed (TF's `matching_labels_merge`).
+    skip: ops.greater(merge ? ops.mul(notBlank, ops.sub(1, same)) : notBlank, 0.5),
     repeats: ops.cast(ops.sum(ops.mul(notBlank, same), [1], true), 'int32'),
+    selfLoop: merge ? null : isBlank,
   };
+}
+
+/** `max(a, b, c)`: the Viterbi (best path) form of {@link logSumExp3}. */
+function max3(a: Tensor, b: Tensor, c: Tensor): Tensor {
+  return ops.maximum(ops.maximum(a, b), c);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { Data } from '@strata/core';
 import { LossArgumentError, LossError } from './errors.js';
-import type { Loss, LossInput } from './loss.js';
+import type { HostError, Loss, LossInput } from './loss.js';
 
 /** The raw values of one loss on one batch, all float32 scalars `[]`. */
 export interface LossValues {
@@ -11,6 +11,12 @@ export interface LossValues {
   error: Tensor | null;
   /** Number of frames the sums run over. */
   numFrames: Tensor;
+  /**
+   * In evaluation (`compute(..., { training: false })`): the error computed on
+   * the host instead of `error` ({@link Loss.computeHostError}, e.g. CTC beam
+   * search), to be finished on the read-back tensors; absent otherwise.
+   */
+  hostError?: HostError;
 }
 
 /** Options of {@link LossHolder} (seed 003 `LossHolder(name, loss, layer_output, reduce_func, layer, loss_value, error_value, norm_factor, only_on_eval, network)`). */
@@ -151,10 +157,15 @@ export class LossHolder {
    * @param target the target, as the loss expects it (see the loss class).
    * @param targetSeqLens int32 `[batch]`, the target's lengths when it is a
    *   padded sequence `[batch, time, ...]` (the target's time Dim sizes; the batch key `<target>:size1`).
+   * @param opts `training` (default true): false in evaluation, where losses
+   *   with a host-side error ({@link Loss.computeHostError}) add `hostError`
+   *   to the values (RETURNN's `cond_on_train` in `CtcLoss.get_error`).
    */
-  compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor): LossValues {
+  compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor, opts: { training?: boolean } = {}): LossValues {
     this.inputs = { output, target, targetSeqLens };
+    const hostError = opts.training === false ? this.loss.computeHostError(output, target, targetSeqLens) : null;
     this.last = {
+      ...(hostError ? { hostError } : {}),
       sum: this.loss.computeSum(output, target, targetSeqLens),
       error: this.loss.computeError(output, target, targetSeqLens),
       numFrames: this.loss.normalization === 'sequences' ? ops.scalar(target.shape[0] ?? 1) : this.loss.numFrames(target, targetSeqLens),

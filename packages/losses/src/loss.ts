@@ -1,4 +1,4 @@
-import { ops, type Tensor } from '@strata/backend';
+import { ops, type Tensor, type TensorData } from '@strata/backend';
 import { LayerArgumentError, type LayerOptions, option, resolveArgs, schemas } from '@strata/core';
 import { z } from 'zod';
 import { LossArgumentError } from './errors.js';
@@ -20,6 +20,20 @@ export interface LossInput {
   output: Tensor;
   logits?: Tensor;
   seqLens?: Tensor;
+}
+
+/**
+ * An error that only the host can compute (e.g. CTC beam-search decoding,
+ * RETURNN's `tf.nn.ctc_beam_search_decoder`, which has no backend-op form):
+ * the tensors to read back, and the error sum from their values. A compiled
+ * evaluation step returns `tensors` as extra outputs and calls `finish` on
+ * their data; the result replaces the in-graph {@link Loss.computeError}.
+ */
+export interface HostError {
+  /** Tensors to read back, in the order `finish` takes their data. */
+  tensors: Tensor[];
+  /** The error summed over the batch (same units as {@link Loss.computeError}) from the tensors' data. */
+  finish(values: readonly TensorData[]): number;
 }
 
 /** Options every loss takes. */
@@ -121,6 +135,15 @@ export abstract class Loss {
    * (RETURNN's unreduced loss with `reduce_func=identity`).
    */
   computeFrameValues(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): Tensor | null {
+    return null;
+  }
+
+  /**
+   * The error of an evaluation (not training) step when it must be computed
+   * on the host, or `null` (the default) when {@link Loss.computeError} is the
+   * error in evaluation too. Arguments as {@link Loss.computeSum}.
+   */
+  computeHostError(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): HostError | null {
     return null;
   }
 

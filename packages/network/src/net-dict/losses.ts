@@ -23,7 +23,7 @@ export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Te
     const out = outputs.get(n.name)!;
     try {
       const targetLens = net.externData.getData(n.target!).timeDim?.dynSize;
-      h.compute({ output: out.value, logits: out.logits, seqLens: n.output.timeDim?.dynSize }, batch[n.target!]!, targetLens);
+      h.compute({ output: out.value, logits: out.logits, seqLens: n.output.timeDim?.dynSize }, batch[n.target!]!, targetLens, { training: ctx.training });
     } catch (e) {
       // Typed loss errors keep their class; the message gains the layer and target they came from.
       if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;
