@@ -70,8 +70,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   rec_lstm_forward_weights_init: rejected("forward_weights_init as a RETURNN initializer string ('random_normal_initializer(stddev=0.1)')"),
 
   // RETURNN's params do not map onto Strata's variables.
-  rec_basicrnn: mapping("TF1 BasicRNNCell 'rec/basic_rnn_cell/kernel' [in+u, u] is not split into kernel and recurrent_kernel"),
-  rec_gru: mapping("TF1 GRUCell 'rec/gru_cell/gates|candidate/kernel|bias' is not converted to Strata's GRU layout"),
 
   // Built and run, other numbers.
   activation_gelu: numbers("activation 'gelu': RETURNN uses the exact erf form (tf.nn.gelu approximate=False), Strata differs by 4.6e-4"),

@@ -6,6 +6,7 @@ import { CheckpointMappingError, type MappedMismatch, type UnmappedParam, type U
 import type { NamedTensorData } from '../safetensors.js';
 import { assignAll } from '../checkpoint-entries.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
+import { matchTf1Rnn, type Tf1RnnLayout } from './tf1-rnn-match.js';
 import { renameCandidates, returnnRecUnitScopes, splitName } from './renames.js';
 import { BATCH_NORM_LOCALS, matchReturnnBatchNorm } from './returnn-batch-norm.js';
 
@@ -71,7 +72,7 @@ export interface CheckpointLoaderOptions extends CheckpointLoaderMappingOptions 
  * `renamed` (`renames.ts`), `lstm-<layout>` (converted, `lstm-match.ts`), `returnn-batch-norm`
  * (`returnn-batch-norm.ts`), `custom` (`customMissingLoader`).
  */
-export type ValueOrigin = 'exact' | 'nameMap' | 'renamed' | `lstm-${LstmLayout}` | 'returnn-batch-norm' | 'custom';
+export type ValueOrigin = 'exact' | 'nameMap' | 'renamed' | `lstm-${LstmLayout}` | Tf1RnnLayout | 'returnn-batch-norm' | 'custom';
 
 /** The value one variable will be assigned (RETURNN's `VariableValue`). */
 export interface VariableValue {
@@ -122,7 +123,9 @@ interface Plan {
  * three params are not all in the checkpoint under their names is first
  * looked for as a whole in the Keras (with a cell sub-scope), TF1
  * `LSTMCell`/`LSTMBlockCell`, ONNX or RETURNN `NativeLstm2` layout, and
- * converted (`lstm-match.ts`, `lstm-layouts.ts`); likewise a Strata
+ * converted (`lstm-match.ts`, `lstm-layouts.ts`); a Strata GRU or SimpleRNN
+ * likewise in TF1's `GRUCell` / `BasicRNNCell` layout (RETURNN units `gru`,
+ * `basicrnn`; `tf1-rnn-match.ts`, `tf1-rnn-layouts.ts`); likewise a Strata
  * `BatchNorm` in RETURNN's layout (`<layer>/batch_norm/<prefix>_mean`, ...,
  * `[C]` or `[1, 1, C]`; `returnn-batch-norm.ts`). Both, and the renames, also
  * look under RETURNN's rec-unit scope (`<rec>/rec/<sub-layer>/`). Every other param takes, in
@@ -235,7 +238,7 @@ export class CheckpointLoader {
 
     const unusedTensor = (n: string) => (used.has(n) ? undefined : this.tensors.get(n));
     // LSTMs first, so that a TF1 `scope/bias` (same shape as Strata's) is converted along with its fused `scope/kernel`.
-    for (const g of lstmGroups(params.filter((p) => !p.mapped))) {
+    for (const g of rnnGroups(params.filter((p) => !p.mapped), 4)) {
       const [k, rk, b] = g.params;
       if (g.params.every((p) => this.tensors.has(p.checkpointName) && fits(p, this.tensors.get(p.checkpointName)!))) continue;
       const scope = splitName(k.checkpointName)[0];
@@ -247,6 +250,15 @@ export class CheckpointLoader {
       take(k, m.value.kernel, `lstm-${m.layout}`, [...m.sources]);
       take(rk, m.value.recurrentKernel, `lstm-${m.layout}`, [...m.sources]);
       take(b, m.value.bias, `lstm-${m.layout}`, [...m.sources]);
+    }
+    // TF1 GRUCell / BasicRNNCell (RETURNN units "gru", "basicrnn") for Strata's GRUs and SimpleRNNs not found by name.
+    for (const gates of [3, 1] as const) {
+      for (const g of rnnGroups(params.filter((p) => !p.mapped && !values.has(p.variable)), gates)) {
+        if (g.params.every((p) => this.tensors.has(p.checkpointName) && fits(p, this.tensors.get(p.checkpointName)!))) continue;
+        const scope = splitName(g.params[0].checkpointName)[0];
+        const m = [scope, ...returnnRecUnitScopes(scope)].reduce<ReturnType<typeof matchTf1Rnn>>((found, s) => found ?? matchTf1Rnn(s, gates, g.inputSize, g.units, unusedTensor), undefined);
+        if (m) [m.value.kernel, m.value.recurrentKernel, m.value.bias].forEach((v, i) => take(g.params[i]!, v, m.layout, [...m.sources]));
+      }
     }
     // RETURNN's batch norms (`<layer>/batch_norm/<prefix>_mean` ..., maybe [1, 1, C]) for Strata's whose params are not found by name.
     for (const g of batchNormGroups(params.filter((p) => !p.mapped && !values.has(p.variable)))) {
@@ -339,8 +351,8 @@ function dtypeOf(a: TensorData): DType {
   return a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : 'bool';
 }
 
-/** Strata LSTMs among `params`: `scope/kernel` `[in, 4u]`, `scope/recurrent_kernel` `[u, 4u]`, `scope/bias` `[4u]`. */
-function lstmGroups(params: readonly Param[]): { params: [Param, Param, Param]; inputSize: number; units: number }[] {
+/** Strata recurrent layers of `gates` blocks among `params` (LSTM 4, GRU 3, SimpleRNN 1): `scope/kernel` `[in, G·u]`, `scope/recurrent_kernel` `[u, G·u]`, `scope/bias` `[G·u]`. */
+function rnnGroups(params: readonly Param[], gates: number): { params: [Param, Param, Param]; inputSize: number; units: number }[] {
   const byScope = new Map<string, Map<string, Param>>();
   for (const p of params) {
     const [scope, local] = splitName(p.variable.path);
@@ -353,7 +365,7 @@ function lstmGroups(params: readonly Param[]): { params: [Param, Param, Param]; 
     if (!k || !rk || !b) continue;
     const [ks, rs, bs] = [k.variable.shape, rk.variable.shape, b.variable.shape];
     const u = rs[0]!;
-    if (ks.length === 2 && rs.length === 2 && bs.length === 1 && rs[1] === 4 * u && ks[1] === 4 * u && bs[0] === 4 * u) {
+    if (ks.length === 2 && rs.length === 2 && bs.length === 1 && rs[1] === gates * u && ks[1] === gates * u && bs[0] === gates * u) {
       groups.push({ params: [k, rk, b], inputSize: ks[0]!, units: u });
     }
   }
