@@ -191,7 +191,7 @@ def run_case(case: dict, out_dir: str):
                 v = v.astype(np.int32)
             if np.issubdtype(v.dtype, np.floating):
                 assert np.all(np.isfinite(v)), f"{name}: {lname} has non-finite values"
-            out_arrays[lname] = np.ascontiguousarray(v)
+            out_arrays[lname] = np.ascontiguousarray(v).reshape(v.shape)  # ascontiguousarray makes 0-d arrays 1-d
             metas[lname]["shape"] = list(v.shape)
             metas[lname]["size_axes"] = []
             for k in values:

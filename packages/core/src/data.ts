@@ -121,6 +121,8 @@ export interface DataOptions {
   dtype: DType;
   /** For sparse data (class indices): the class axis, whose size is the number of classes. Default: none (dense data). */
   sparseDim?: Dim;
+  /** False for data without a batch axis (RETURNN's `constant`, `range`, `variable` outputs): `dims` are all its axes. Default true. */
+  hasBatch?: boolean;
 }
 
 /**
@@ -137,12 +139,15 @@ export class Data {
   readonly dtype: DType;
   /** For sparse data: the class axis (its size is the number of classes). */
   readonly sparseDim: Dim | undefined;
+  /** False for data without a batch axis (see {@link DataOptions.hasBatch}). */
+  readonly hasBatch: boolean;
 
   constructor(options: DataOptions) {
     this.name = options.name;
     this.dims = options.dims;
     this.dtype = options.dtype;
     this.sparseDim = options.sparseDim;
+    this.hasBatch = options.hasBatch ?? true;
   }
 
   /**
@@ -225,9 +230,9 @@ export class Data {
   get shape(): (number | null)[] {
     return this.dims.map((d) => d.size);
   }
-  /** Shape with the batch axis first (`null`). */
+  /** Shape with the batch axis first (`null`); without a batch axis ({@link Data.hasBatch} false), the shape. */
   get batchShape(): (number | null)[] {
-    return [null, ...this.shape];
+    return this.hasBatch ? [null, ...this.shape] : this.shape;
   }
   /** The time axis: the first dynamic axis after the batch axis, if any (RETURNN `Data.get_time_dim_tag`). Its sizes are {@link Dim.dynSize}. */
   get timeDim(): Dim | undefined {
@@ -244,12 +249,13 @@ export class Data {
     return last ? last.size : null;
   }
   /** A copy with another name (and optionally other axes/dtype). */
-  copy(changes: { name?: string; dims?: readonly Dim[]; dtype?: DType; sparseDim?: Dim | undefined } = {}): Data {
+  copy(changes: { name?: string; dims?: readonly Dim[]; dtype?: DType; sparseDim?: Dim | undefined; hasBatch?: boolean } = {}): Data {
     return new Data({
       name: changes.name ?? this.name,
       dims: changes.dims ?? this.dims,
       dtype: changes.dtype ?? this.dtype,
       sparseDim: 'sparseDim' in changes ? changes.sparseDim : this.sparseDim,
+      hasBatch: changes.hasBatch ?? this.hasBatch,
     });
   }
   /** A copy whose axes are `[...shape]` (feature axis last), e.g. the output of a layer. */
@@ -260,7 +266,7 @@ export class Data {
     return new Data({ name, dims, dtype });
   }
   toString(): string {
-    const axes = ['B', ...this.dims.map((d) => d.toString())].join(',');
+    const axes = [...(this.hasBatch ? ['B'] : []), ...this.dims.map((d) => d.toString())].join(',');
     return `Data{'${this.name}', [${axes}], ${this.dtype}${this.sparse ? `, sparse classes=${this.dim}` : ''}}`;
   }
 }

@@ -26,5 +26,7 @@ export { Reshape, type ReshapeArgs, reshapeLayer, SplitDims, type SplitDimsArgs,
 export { Softmax, type SoftmaxArgs, softmaxLayer } from './softmax.js';
 export * from './rec/index.js';
 export * from './seq/index.js';
+export * from './shape/index.js';
+export * from './value/index.js';
 export * from './axes/index.js';
 export { TransposedConv, type TransposedConvArgs, transposedConvLayer, transposedConvLength } from './transposed-conv.js';

@@ -65,10 +65,12 @@ export class Gather extends Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const [x, positions] = Array.isArray(inputs) ? inputs : [inputs];
-    if (!Array.isArray(inputs) || inputs.length !== 2 || !x || !positions) {
-      throw new InputShapeError({ layer: this.name, expected: 'expected the inputs [x, positions]; x is', received: (x ?? positions)?.shape ?? [] });
+    const [x, given] = Array.isArray(inputs) ? inputs : [inputs];
+    if (!Array.isArray(inputs) || inputs.length !== 2 || !x || !given) {
+      throw new InputShapeError({ layer: this.name, expected: 'expected the inputs [x, positions]; x is', received: (x ?? given)?.shape ?? [] });
     }
+    // A scalar position (RETURNN's `constant` layer, no batch axis) is the same for every sequence.
+    const positions = given.shape.length === 0 && given.dtype === 'int32' ? ops.add(ops.fill([x.shape[0]!], 0, 'int32'), given) : given;
     if (positions.dtype !== 'int32' || positions.shape[0] !== x.shape[0]) {
       throw new InputShapeError({ layer: this.name, expected: `expected int32 positions [${x.shape[0]}, ...] (batch first, as x), got ${positions.dtype}`, received: positions.shape });
     }

@@ -1,0 +1,87 @@
+import { type DType, ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
+import { Data } from '../../data.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
+import { axisFromSource, axisIndex, inputOf, returnnAxisOption } from '../shape/axis-ops.js';
+import type { SeqAxis } from '../seq/seq-inputs.js';
+import { xShapeOf } from '../seq/seq-inputs.js';
+
+/** Arguments of {@link RangeInAxis}. */
+export interface RangeInAxisArgs extends LayerArgs {
+  /** The axis of the input whose positions are output: `'T'`, `'F'` or an index >= 1 counted with the batch axis (RETURNN `axis`). */
+  axis: SeqAxis;
+  /** `int32` or `float32` (RETURNN `dtype`). Default int32. */
+  dtype?: DType;
+}
+
+const RANGE_IN_AXIS_OPTIONS = {
+  axis: returnnAxisOption('axis'),
+  dtype: option(z.enum(['float32', 'int32'], { error: "must be 'float32' or 'int32'" }).optional(), { returnn: 'dtype' }),
+  // RETURNN raises for unbroadcast/keepdims set ("do not use"); sparse needs a class dim Strata does not template.
+  unbroadcast: option(z.literal(false, { error: 'must be false (RETURNN: deprecated and unsupported)' }).optional(), { returnn: 'unbroadcast' }),
+  keepdims: option(z.literal(false, { error: 'must be false (RETURNN: deprecated and unsupported)' }).optional(), { returnn: 'keepdims' }),
+  sparse: option(z.literal(false, { error: 'must be false (a sparse range is not supported)' }).optional(), { returnn: 'sparse' }),
+} satisfies LayerOptions;
+
+/**
+ * The positions `0, 1, ..., n - 1` of one axis of the input (RETURNN
+ * `RangeInAxisLayer`), without a batch axis: `[n]`. In a net dict the output
+ * axis is the input's axis itself (same Dim), so over time it carries the
+ * input's lengths.
+ *
+ * Inputs: `x` `[batch, ...]`. Shape: `[x.shape[axis]]`, int32 (or float32). No weights.
+ * @throws LayerArgumentError for a bad `axis` or `dtype`.
+ * @throws InputShapeError if the axis is not a non-batch axis of `x`.
+ */
+export class RangeInAxis extends Layer {
+  static override readonly className: string = 'RangeInAxis';
+  readonly axis: SeqAxis;
+  readonly outDType: DType;
+
+  constructor(args: RangeInAxisArgs) {
+    super({ ...args, dtype: undefined });
+    const a = resolveArgs('RangeInAxis', RANGE_IN_AXIS_OPTIONS, args);
+    this.axis = a.axis;
+    this.outDType = args.dtype ?? 'int32';
+  }
+
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const n = x.shape[axisIndex(this.axis, x.shape.length, this.name)]!;
+    const values = Array.from({ length: n }, (_, i) => i);
+    return ops.tensor(this.outDType === 'int32' ? Int32Array.from(values) : Float32Array.from(values), [n], this.outDType);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = xShapeOf(inputShape);
+    return [shape[axisIndex(this.axis, shape.length, this.name)] ?? null];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), axis: this.axis, dtype: this.outDType };
+  }
+}
+
+/**
+ * RETURNN's `range_in_axis`: `axis` (any RETURNN description), `dtype`;
+ * `unbroadcast`, `keepdims`, `sparse` only False. The output's one axis is
+ * the input's (its Dim, with its lengths); no batch axis.
+ */
+export const rangeInAxisLayer: LayerSpec = {
+  cls: RangeInAxis,
+  options: RANGE_IN_AXIS_OPTIONS,
+  netDict: {
+    names: ['range_in_axis'],
+    sources: 'concat',
+    acceptsSparse: true,
+    derive: (c, a) => axisFromSource(c, a, 'axis'),
+    outputData: (c) => {
+      const d = inputOf(c);
+      if (!d) return undefined;
+      const l = c.layer as RangeInAxis;
+      const a = axisIndex(l.axis, d.batchShape.length, c.name) - (d.hasBatch ? 1 : 0);
+      return new Data({ name: c.name, dims: [d.dims[a]!], dtype: l.outDType, hasBatch: false });
+    },
+  },
+};
