@@ -34,9 +34,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   unflatten_nd: unknown('unflatten_nd'),
 
   // Keys or values RETURNN accepts and Strata refuses.
-  batch_norm_after_linear: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),
-  batch_norm_options: rejected("batch_norm keys 'masked_time', 'param_version'"),
-  batch_norm_v12: rejected("batch_norm key 'masked_time' (required by RETURNN since behavior_version 12)"),
   combine_eval: rejected("combine key 'eval' (kind 'eval')"),
   combine_kinds: rejected("combine kind 'squared_difference'"),
   combine_logical: rejected("combine kinds 'logical_and', 'logical_or'"),
@@ -48,9 +45,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   window_merged: rejected("merge_dims axes 'static' (only 'except_batch')"),
   pool1d_avg_valid_strides: rejected('1-D pool (pool_size of one entry)'),
   pool1d_max_same: rejected('1-D pool (pool_size of one entry)'),
-  rec_LSTMBlockFused: rejected("rec unit 'LSTMBlockFused' (RETURNN on TF 2 runs it as NativeLSTM2)"),
-  rec_LSTMBlock_unroll: rejected("rec key 'unroll'"),
-  rec_lstm_forward_weights_init: rejected("forward_weights_init as a RETURNN initializer string ('random_normal_initializer(stddev=0.1)')"),
 
   // RETURNN's params do not map onto Strata's variables.
 
