@@ -180,6 +180,16 @@ def run_case(case: dict, out_dir: str):
             for a, t in size_axes.items():
                 fetches[f"{lname}:size{a}"] = t
             metas[lname] = {"returnn_data": describe_data(data), "perm": perm}
+        # The params as they are before the forward pass: evaluation may update some (batch_norm before
+        # behavior_version 12 moves its statistics in evaluation too), and Strata runs from these.
+        saveable = net.get_saveable_params_list()  # what RETURNN's checkpoints hold (with global_step)
+        params = net.get_params_list()  # the model's params
+        param_values = session.run({p.op.name: p for p in params}) if params else {}
+
+        os.makedirs(out_dir, exist_ok=True)
+        if saveable:
+            saver = tf.compat.v1.train.Saver(var_list=saveable, write_version=tf.compat.v1.train.SaverDef.V2)
+            saver.save(session, os.path.join(out_dir, "model"), write_meta_graph=False, write_state=False)
         values = session.run(fetches, feed_dict=feed)
         out_arrays = {}
         for lname in case["outputs"]:
@@ -199,14 +209,6 @@ def run_case(case: dict, out_dir: str):
                     a = int(k[len(lname) + 5 :])
                     out_arrays[k] = np.asarray(values[k]).astype(np.int32)
                     metas[lname]["size_axes"].append(a)
-        saveable = net.get_saveable_params_list()  # what RETURNN's checkpoints hold (with global_step)
-        params = net.get_params_list()  # the model's params
-        param_values = session.run({p.op.name: p for p in params}) if params else {}
-
-        os.makedirs(out_dir, exist_ok=True)
-        if saveable:
-            saver = tf.compat.v1.train.Saver(var_list=saveable, write_version=tf.compat.v1.train.SaverDef.V2)
-            saver.save(session, os.path.join(out_dir, "model"), write_meta_graph=False, write_state=False)
         save_file({k: np.ascontiguousarray(v) for k, v in param_values.items()}, os.path.join(out_dir, "params.safetensors"))
     save_file(in_arrays, os.path.join(out_dir, "inputs.safetensors"))
     save_file(out_arrays, os.path.join(out_dir, "outputs.safetensors"))

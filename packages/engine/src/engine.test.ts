@@ -37,7 +37,8 @@ function blobs(name: string, n: number, seed: number, corrupt?: (i: number, e: E
 const netDict: NetDict = {
   hidden: { class: 'linear', activation: 'relu', n_out: 16, from: 'data' },
   drop: { class: 'dropout', dropout: 0.2, from: 'hidden' },
-  norm: { class: 'batch_norm', from: 'drop' },
+  // behavior_version 12 (makeEngine): evaluation leaves the moving statistics alone (RETURNN's default since 12).
+  norm: { class: 'batch_norm', masked_time: false, from: 'drop' },
   output: { class: 'softmax', loss: 'ce', from: 'norm', target: 'classes' },
 };
 const externData = { data: { shape: [6] }, classes: { shape: [], dim: 3, sparse: true } };
@@ -48,7 +49,7 @@ const tempDir = () => {
   return d;
 };
 function makeEngine(opts: Partial<EngineOptions> = {}): Engine {
-  const net = NetDictNetwork.fromDict(netDict, { externData, seed: 7 });
+  const net = NetDictNetwork.fromDict(netDict, { externData, seed: 7, behaviorVersion: 12 });
   return new Engine(net, { batchSize: 16, epochs: 3, seed: 3, optimizer: { class: 'adam', learningRate: 0.01 }, progress: false, log: () => {}, ...opts });
 }
 

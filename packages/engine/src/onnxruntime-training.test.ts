@@ -18,7 +18,7 @@ import { blobs, blobsExtern as externData } from './test-utils/blobs.js';
 /** No dropout: both backends must compute the same numbers up to float32 rounding. */
 const deterministic: NetDict = {
   hidden: { class: 'linear', activation: 'tanh', n_out: 12, from: 'data' },
-  norm: { class: 'batch_norm', from: 'hidden' },
+  norm: { class: 'batch_norm', masked_time: false, from: 'hidden' },
   hidden2: { class: 'linear', activation: 'relu', n_out: 8, from: 'norm' },
   output: { class: 'softmax', loss: 'ce', from: 'hidden2', target: 'classes' },
 };
@@ -38,7 +38,7 @@ const tempDir = () => {
 
 async function trainOn(backend: string, netDict: NetDict, epochs: number, modelDir?: string): Promise<{ result: TrainResult; weights: Float32Array[] }> {
   await setBackend(backend);
-  const net = NetDictNetwork.fromDict(netDict, { externData, seed: 7 });
+  const net = NetDictNetwork.fromDict(netDict, { externData, seed: 7, behaviorVersion: 12 });
   const engine = new Engine(net, {
     batchSize: 16,
     epochs,

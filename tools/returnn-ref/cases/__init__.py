@@ -1,10 +1,12 @@
 """All fixture cases: each a dict with name, extern_data, network (the net dict as a RETURNN user writes it),
 outputs (layer names to record), and optional behavior_version, n_time, seq_lens, input_values, description."""
 from . import basic, seq, shape
+from . import behavior
 from . import rec_templates
 from . import shape_value
 
 ALL_CASES = basic.CASES + shape.CASES + seq.CASES
+ALL_CASES += behavior.CASES
 ALL_CASES += rec_templates.CASES
 ALL_CASES += shape_value.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -16,7 +16,9 @@ import {
   type VarianceScalingDistribution,
   Zeros,
 } from './standard.js';
+import { initializerOfReturnnCall, parseReturnnInitializer } from './returnn-initializer.js';
 
+export { initializerOfReturnnCall, parseReturnnInitializer, type ReturnnInitializerCall, ReturnnInitializerError } from './returnn-initializer.js';
 export { computeFans, type Initializer } from './initializer.js';
 export * from './standard.js';
 
@@ -91,8 +93,11 @@ export function initializerFromConfig(className: string, config: Record<string, 
 /**
  * An initializer by name (Keras' snake_case or camelCase: `glorot_uniform`,
  * `glorotUniform`), by its serialized form (`{className, config}`, see
- * {@link initializerFromConfig}), or the instance itself.
+ * {@link initializerFromConfig}), the instance itself, or RETURNN's string
+ * form (`"random_normal_initializer(stddev=0.1)"`, `"zeros_initializer"`: see
+ * {@link parseReturnnInitializer}; parsed, never run).
  * @throws LayerArgumentError for an unknown name, listing the known ones.
+ * @throws ReturnnInitializerError for a RETURNN initializer string Strata cannot read.
  */
 export function getInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec !== 'string') {
@@ -102,6 +107,7 @@ export function getInitializer(spec: InitializerSpec): Initializer {
   }
   const key = spec.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   const make = byName[key];
+  if (!make && (spec.includes('(') || key.endsWith('_initializer'))) return initializerOfReturnnCall(spec, parseReturnnInitializer(spec) ?? { name: spec, args: {} });
   if (!make) {
     throw new LayerArgumentError(`Unknown initializer. Expected one of: ${INITIALIZER_NAMES.join(', ')}. Received: '${spec}'.`);
   }

@@ -103,3 +103,55 @@ describe('BatchNorm', () => {
     expect(() => bn.apply(ops.tensor(randomValues(10, 1), [2, 5]))).toThrow('Received: input shape [2, 5]');
   });
 });
+
+describe("BatchNorm with RETURNN's masked_time, update_sample_only_in_training and delay_sample_update", () => {
+  const lens = [3, 1, 2, 3, 2, 1];
+  const lensT = () => ops.tensor(Int32Array.from(lens), [6], 'int32');
+  /** Mean and biased variance over the valid frames (t < lens[b]) only. */
+  function maskedStats(): { mean: number[]; variance: number[] } {
+    const valid = xValues.filter((_, i) => Math.floor(i / C) % 3 < lens[Math.floor(i / (3 * C))]!);
+    const n = valid.length / C;
+    const mean = new Array(C).fill(0);
+    const variance = new Array(C).fill(0);
+    valid.forEach((v, i) => (mean[i % C] += v / n));
+    valid.forEach((v, i) => (variance[i % C] += (v - mean[i % C]) ** 2 / n));
+    return { mean, variance };
+  }
+  const normalize = (m: ArrayLike<number>, v: ArrayLike<number>) => xValues.map((x, i) => ((x - m[i % C]!) / Math.sqrt(v[i % C]! + 1e-3)) * weights[0]![i % C]! + weights[1]![i % C]!);
+  function make(args: ConstructorParameters<typeof BatchNorm>[0]): BatchNorm {
+    const bn = new BatchNorm(args);
+    bn.apply([ops.tensor(xValues, shape), lensT()], INFERENCE);
+    bn.setWeights(weights);
+    return bn;
+  }
+
+  it('maskedTime: training normalises with the statistics of the valid frames and moves towards them', () => {
+    const bn = make({ maskedTime: true, momentum: 0.3 });
+    const { mean, variance } = maskedStats();
+    const y = ops.readSync(bn.apply([ops.tensor(xValues, shape), lensT()], training));
+    expectClose(y, normalize(mean, variance), 1e-4);
+    expectClose(bn.movingMean.readSync(), weights[2]!.map((m, i) => 0.7 * m + 0.3 * mean[i]!));
+    expect(maskedStats().mean.some((m, i) => Math.abs(m - batchStats().mean[i]!) > 1e-3)).toBe(true);
+  });
+
+  it('updateSampleOnlyInTraining false: evaluation moves the statistics; delaySampleUpdate false uses the moved ones', () => {
+    const bn = make({ maskedTime: true, momentum: 0.99, updateSampleOnlyInTraining: false, delaySampleUpdate: false });
+    const { mean, variance } = maskedStats();
+    const m = weights[2]!.map((w, i) => 0.01 * w + 0.99 * mean[i]!);
+    const v = weights[3]!.map((w, i) => 0.01 * w + 0.99 * variance[i]!);
+    expectClose(ops.readSync(bn.apply([ops.tensor(xValues, shape), lensT()], INFERENCE)), normalize(m, v), 1e-4);
+    expectClose(bn.movingMean.readSync(), m);
+    expectClose(bn.movingVariance.readSync(), v);
+  });
+
+  it('delaySampleUpdate true: evaluation uses the statistics from before the update, and still updates them', () => {
+    const bn = make({ maskedTime: false, momentum: 0.5, updateSampleOnlyInTraining: false, delaySampleUpdate: true });
+    const { mean } = batchStats();
+    expectClose(ops.readSync(bn.apply([ops.tensor(xValues, shape), lensT()], INFERENCE)), normalize(weights[2]!, weights[3]!), 1e-4);
+    expectClose(bn.movingMean.readSync(), weights[2]!.map((w, i) => 0.5 * w + 0.5 * mean[i]!));
+  });
+
+  it('rejects a param_version other than 0, 1, 2', () => {
+    expect(() => new BatchNorm({ paramVersion: 3 as never })).toThrow('paramVersion must be 0, 1 or 2. Received: paramVersion=3.');
+  });
+});

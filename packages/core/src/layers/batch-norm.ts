@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { InputShapeError } from '../errors.js';
 import { Ones, Zeros } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
+import { LayerArgumentError } from '../errors.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
+import { sequenceMask } from '../sequence-mask.js';
 import type { Variable } from '../variable.js';
-import { single } from './util.js';
+import { xShapeOf } from './seq/seq-inputs.js';
 
 /** Arguments of {@link BatchNorm}. */
 export interface BatchNormArgs extends LayerArgs {
@@ -22,16 +24,55 @@ export interface BatchNormArgs extends LayerArgs {
   center?: boolean;
   /** Learn a scale `gamma` (RETURNN `use_std`, Keras `scale`). Default true. */
   scale?: boolean;
+  /**
+   * Batch statistics over the valid frames only (RETURNN `masked_time`): with
+   * `[x, seqLens]`, frames `t >= seqLens[b]` of `x` `[batch, time, ..., features]`
+   * do not count. Default false (every frame counts). A net dict must give it
+   * from `behavior_version` 12 (RETURNN's rule); before, it defaults to true.
+   */
+  maskedTime?: boolean;
+  /**
+   * Update the moving statistics only in training (RETURNN `update_sample_only_in_training`).
+   * Default true; false (RETURNN's default before `behavior_version` 12): evaluation also
+   * computes the batch statistics and moves the moving ones towards them.
+   */
+  updateSampleOnlyInTraining?: boolean;
+  /**
+   * Normalize with the moving statistics as they were before this batch's update
+   * (RETURNN `delay_sample_update`). Default true; false (RETURNN's default before
+   * `behavior_version` 12): where statistics are updated and used (evaluation with
+   * `updateSampleOnlyInTraining` false), the updated ones are used.
+   */
+  delaySampleUpdate?: boolean;
+  /**
+   * RETURNN's `param_version` (0, 1 or 2): only the names and shapes of RETURNN's
+   * params (`<layer>_<layer>_output_mean` `[1,1,C]`, `mean` `[1,1,C]`, `v2_mean` `[C]`),
+   * which the checkpoint loader maps onto `moving_mean`...; no effect on numbers.
+   * Default 2 (RETURNN's from `behavior_version` 12; 0 before).
+   */
+  paramVersion?: 0 | 1 | 2;
 }
 
 const MOMENTUM = "must be a number in [0, 1] (the weight of the new batch, RETURNN's convention: Keras' momentum 0.9 is 0.1 here)";
 
 /** BatchNorm's arguments in both vocabularies (RETURNN `BatchNormLayer`'s keys; the defaults are RETURNN's, behavior version >= 12). */
 const BATCH_NORM_OPTIONS = {
-  momentum: option(z.number({ error: MOMENTUM }).min(0, { error: MOMENTUM }).max(1, { error: MOMENTUM }), { default: 0.1, returnn: 'momentum' }),
+  momentum: option(z.number({ error: MOMENTUM }).min(0, { error: MOMENTUM }).max(1, { error: MOMENTUM }), {
+    default: 0.1,
+    returnn: 'momentum',
+    returnnDefaultFor: (v) => (v >= 12 ? 0.1 : 0.99),
+  }),
   epsilon: option(schemas.positive(), { default: 1e-3, returnn: 'epsilon' }),
   center: option(schemas.boolean(), { default: true, returnn: 'use_shift' }),
   scale: option(schemas.boolean(), { default: true, returnn: 'use_std' }),
+  maskedTime: option(schemas.boolean(), { default: false, returnn: 'masked_time', returnnDefaultFor: (v) => (v >= 12 ? undefined : true) }),
+  updateSampleOnlyInTraining: option(schemas.boolean(), { default: true, returnn: 'update_sample_only_in_training', returnnDefaultFor: (v) => v >= 12 }),
+  delaySampleUpdate: option(schemas.boolean(), { default: true, returnn: 'delay_sample_update', returnnDefaultFor: (v) => v >= 12 }),
+  paramVersion: option(z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' }), {
+    default: 2,
+    returnn: 'param_version',
+    returnnDefaultFor: (v) => (v >= 12 ? 2 : 0),
+  }),
 } satisfies LayerOptions;
 
 /**
@@ -60,6 +101,10 @@ export class BatchNorm extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  readonly maskedTime: boolean;
+  readonly updateSampleOnlyInTraining: boolean;
+  readonly delaySampleUpdate: boolean;
+  readonly paramVersion: 0 | 1 | 2;
   gamma: Variable | undefined;
   beta: Variable | undefined;
   movingMean!: Variable;
@@ -72,9 +117,14 @@ export class BatchNorm extends Layer {
     this.epsilon = a.epsilon;
     this.center = a.center;
     this.scale = a.scale;
+    this.maskedTime = a.maskedTime;
+    this.updateSampleOnlyInTraining = a.updateSampleOnlyInTraining;
+    this.delaySampleUpdate = a.delaySampleUpdate;
+    this.paramVersion = a.paramVersion;
   }
 
-  override build(inputShape: SymbolicShape): void {
+  override build(shapes: SymbolicShape | SymbolicShape[]): void {
+    const inputShape = xShapeOf(shapes);
     const features = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || features === null || features === undefined) {
       throw new InputShapeError({ layer: this.name, expected: 'expected rank >= 2 input [batch, ..., features] with a known feature axis', received: inputShape });
@@ -84,23 +134,50 @@ export class BatchNorm extends Layer {
     if (this.center) this.beta = this.addWeight('beta', { shape, initializer: new Zeros() });
     this.movingMean = this.addWeight('moving_mean', { shape, initializer: new Zeros(), trainable: false });
     this.movingVariance = this.addWeight('moving_variance', { shape, initializer: new Ones(), trainable: false });
-    super.build(inputShape);
+    super.build(shapes);
   }
 
   override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
-    const x = single(inputs);
-    const rank = x.shape.length;
-    if (rank < 2 || x.shape[rank - 1] !== this.movingMean.shape[0]) {
-      throw new InputShapeError({ layer: this.name, expected: `expected rank >= 2 input [batch, ..., ${this.movingMean.shape[0]}]`, received: x.shape });
+    const [x, seqLens] = Array.isArray(inputs) ? inputs : [inputs];
+    const rank = x!.shape.length;
+    if (rank < 2 || x!.shape[rank - 1] !== this.movingMean.shape[0]) {
+      throw new InputShapeError({ layer: this.name, expected: `expected rank >= 2 input [batch, ..., ${this.movingMean.shape[0]}]`, received: x!.shape });
     }
-    if (!ctx.training) return this.normalize(ops.sub(x, this.movingMean.value), this.movingVariance.value);
+    const training = ctx.training === true;
+    if (!training && this.updateSampleOnlyInTraining) return this.normalize(ops.sub(x!, this.movingMean.value), this.movingVariance.value);
+    const { mean, variance } = this.moments(x!, this.maskedTime && rank >= 3 ? seqLens : undefined);
+    const newMean = this.moved(this.movingMean, mean);
+    const newVariance = this.moved(this.movingVariance, variance);
+    // Training: the batch statistics. RETURNN's evaluation with update_sample_only_in_training false: the moving
+    // statistics, updated unless delayed. Computed before the update (which may be applied at once).
+    const y = training
+      ? this.normalize(ops.sub(x!, mean), variance)
+      : this.delaySampleUpdate
+        ? this.normalize(ops.sub(x!, this.movingMean.value), this.movingVariance.value)
+        : this.normalize(ops.sub(x!, newMean), newVariance);
+    this.addUpdate({ variable: this.movingMean, value: newMean }, x!);
+    this.addUpdate({ variable: this.movingVariance, value: newVariance }, x!);
+    return y;
+  }
+
+  /**
+   * Mean and biased variance `[features]` over every axis but the last; with
+   * `seqLens` (`maskedTime`), over the valid frames of axis 1 only (RETURNN's
+   * `copy_time_flattened` before `tf.nn.moments`).
+   */
+  private moments(x: Tensor, seqLens: Tensor | undefined): { mean: Tensor; variance: Tensor } {
+    const rank = x.shape.length;
     const axes = [...Array(rank - 1).keys()];
-    const mean = ops.mean(x, axes);
-    const centered = ops.sub(x, mean);
-    const variance = ops.mean(ops.square(centered), axes);
-    this.updateMoving(this.movingMean, mean, x);
-    this.updateMoving(this.movingVariance, variance, x);
-    return this.normalize(centered, variance);
+    if (!seqLens) {
+      const mean = ops.mean(x, axes);
+      return { mean, variance: ops.mean(ops.square(ops.sub(x, mean)), axes) };
+    }
+    const mask = ops.reshape(sequenceMask(seqLens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...new Array<number>(rank - 2).fill(1)]);
+    const perFrame = x.shape.slice(2, -1).reduce((a, b) => a * b, 1);
+    const count = ops.mul(ops.sum(mask), perFrame);
+    const mean = ops.div(ops.sum(ops.mul(x, mask), axes), count);
+    const variance = ops.div(ops.sum(ops.mul(ops.square(ops.sub(x, mean)), mask), axes), count);
+    return { mean, variance };
   }
 
   /** `gamma * centered / sqrt(variance + epsilon) + beta`, with the `[features]` factor computed first. */
@@ -112,24 +189,54 @@ export class BatchNorm extends Layer {
   }
 
   /**
-   * `moving = (1 - momentum) * moving + momentum * batchStat`, through
-   * {@link Layer.addUpdate} (seed: batch-norm moving averages are updates,
-   * conditional on the input): handed to `ctx.addUpdate` when the context
-   * collects updates (applied after the step), else applied at once.
+   * `(1 - momentum) * moving + momentum * batchStat`: the new value of a moving
+   * statistic, assigned through {@link Layer.addUpdate} in `call` (seed: batch-norm
+   * moving averages are updates, conditional on the input): handed to `ctx.addUpdate`
+   * when the context collects updates (applied after the step), else applied at once.
    */
-  private updateMoving(variable: Variable, batchStat: Tensor, input: Tensor): void {
-    const value = ops.add(ops.mul(variable.value, 1 - this.momentum), ops.mul(ops.stopGradient(batchStat), this.momentum));
-    this.addUpdate({ variable, value }, input);
+  private moved(variable: Variable, batchStat: Tensor): Tensor {
+    return ops.add(ops.mul(variable.value, 1 - this.momentum), ops.mul(ops.stopGradient(batchStat), this.momentum));
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      maskedTime: this.maskedTime,
+      updateSampleOnlyInTraining: this.updateSampleOnlyInTraining,
+      delaySampleUpdate: this.delaySampleUpdate,
+      paramVersion: this.paramVersion,
+    };
   }
 }
 
 /**
- * RETURNN's `batch_norm` (`BatchNormLayer`): `momentum` (weight of the new
- * batch, default 0.1), `epsilon` (1e-3), `use_shift` and `use_std` (true):
- * {@link BatchNorm}.
+ * RETURNN's `batch_norm` (`BatchNormLayer`, returnn/tf/layers/base.py
+ * `LayerBase.batch_norm`): `momentum`, `epsilon` (1e-3), `use_shift` and
+ * `use_std` (true), `masked_time`, `update_sample_only_in_training`,
+ * `delay_sample_update`, `param_version`, with RETURNN's defaults per
+ * `behavior_version` (before 12: momentum 0.99, masked_time true, no
+ * sample-update restriction or delay, param_version 0; from 12: 0.1, false,
+ * true, true, 2, and `masked_time` must be given): {@link BatchNorm}, given
+ * the input's lengths when `masked_time`.
  */
-export const batchNormLayer: LayerSpec = { cls: BatchNorm, options: BATCH_NORM_OPTIONS, netDict: { names: ['batch_norm'], sources: 'concat' } };
+export const batchNormLayer: LayerSpec = {
+  cls: BatchNorm,
+  options: BATCH_NORM_OPTIONS,
+  netDict: {
+    names: ['batch_norm'],
+    sources: 'concat',
+    seqLens: (layer) => (layer as BatchNorm).maskedTime,
+    derive: (ctx) => {
+      if ((ctx.behaviorVersion ?? 0) >= 12 && ctx.entry.masked_time === undefined) {
+        throw new LayerArgumentError(
+          'masked_time must be given from behavior_version 12 (RETURNN: "batch_norm masked_time should be specified explicitly"): true to take the statistics over the valid frames only, false over all. Received: no masked_time.',
+        );
+      }
+      return {};
+    },
+  },
+};

@@ -147,10 +147,20 @@ describe('merge_dims, flatten, split_dims', () => {
 });
 
 describe('batch_norm', () => {
-  it("RETURNN's defaults (momentum 0.1 as the weight of the new batch, epsilon 1e-3) and keys momentum, epsilon, use_shift, use_std", () => {
+  it("RETURNN's defaults per behavior_version (momentum as the weight of the new batch, epsilon 1e-3) and keys momentum, epsilon, use_shift, use_std", () => {
     const bn = layerOf({ class: 'batch_norm' }) as BatchNorm;
     expect(bn).toBeInstanceOf(BatchNorm);
-    expect([bn.momentum, bn.epsilon, bn.center, bn.scale]).toEqual([0.1, 1e-3, true, true]);
+    // behavior_version 0 (unset): RETURNN's old defaults (returnn/tf/layers/base.py batch_norm).
+    const old = [bn.momentum, bn.epsilon, bn.center, bn.scale, bn.maskedTime, bn.updateSampleOnlyInTraining, bn.delaySampleUpdate, bn.paramVersion];
+    expect(old).toEqual([0.99, 1e-3, true, true, true, false, false, 0]);
+    const v12 = NetDictNetwork.fromDict({ l: { class: 'batch_norm', masked_time: false, from: 'data' }, output: { class: 'copy', from: 'l' } } as never, {
+      externData: image,
+      behaviorVersion: 12,
+    }).node('l').layer as BatchNorm;
+    expect([v12.momentum, v12.maskedTime, v12.updateSampleOnlyInTraining, v12.delaySampleUpdate, v12.paramVersion]).toEqual([0.1, false, true, true, 2]);
+    expect(() => NetDictNetwork.fromDict({ output: { class: 'batch_norm', from: 'data' } } as never, { externData: image, behaviorVersion: 12 })).toThrow(
+      "masked_time must be given from behavior_version 12",
+    );
     const net = one({ class: 'batch_norm', momentum: 0.2, epsilon: 1e-5, use_shift: false, use_std: true });
     const custom = net.node('l').layer as BatchNorm;
     expect([custom.momentum, custom.epsilon, custom.center, custom.scale]).toEqual([0.2, 1e-5, false, true]);

@@ -1,5 +1,5 @@
 import { sizeOf, type Shape } from '@strata/backend';
-import { getInitializer, type Initializer, type InitializerSpec } from '../../initializers/index.js';
+import { getInitializer, type Initializer, type InitializerSpec, parseReturnnInitializer, ReturnnInitializerError } from '../../initializers/index.js';
 import type { Rng } from '../../rng.js';
 
 /**
@@ -48,12 +48,18 @@ export class Orthogonal implements Initializer {
 
 /**
  * {@link getInitializer} plus `orthogonal` (by name, camelCase name, instance
- * or `{className: 'orthogonal', config: {gain}}`), which the shared
+ * or `{className: 'orthogonal', config: {gain}}`, or RETURNN's `"orthogonal_initializer(gain=2.0)"`), which the shared
  * initializer registry does not list yet.
  */
 export function recInitializer(spec: InitializerSpec): Initializer {
   if (spec instanceof Orthogonal) return spec;
   const name = typeof spec === 'string' ? spec : 'generate' in spec ? undefined : spec.className;
+  const call = typeof spec === 'string' && (spec.includes('(') || spec.toLowerCase().endsWith('_initializer')) ? parseReturnnInitializer(spec) : undefined;
+  if (call?.name === 'orthogonal') {
+    const gain = call.args.gain;
+    if (typeof gain !== 'number' || !Number.isFinite(gain)) throw new ReturnnInitializerError(spec as string, `gain must be a number. Received: gain=${JSON.stringify(gain)}.`);
+    return new Orthogonal(gain);
+  }
   if (name?.toLowerCase() === 'orthogonal') {
     const gain = typeof spec === 'object' && 'config' in spec ? spec.config.gain : undefined;
     return new Orthogonal(typeof gain === 'number' ? gain : 1);

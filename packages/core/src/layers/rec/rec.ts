@@ -12,12 +12,15 @@ import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs
 export interface RecArgs extends RecurrentArgs {
   /** 1: forward in time; -1: backward, each sequence from its own last valid frame (RETURNN `direction`). Default 1. */
   direction?: 1 | -1;
+  /** RETURNN `unroll`: unroll the loop where possible, an implementation detail with no effect on the numbers. Accepted, not used. Default false. */
+  unroll?: boolean;
 }
 
 /** Rec's arguments: the recurrent ones, and the direction. */
 const REC_OPTIONS = {
   ...RECURRENT_OPTIONS,
   direction: option(z.union([z.literal(1), z.literal(-1)], { error: 'must be 1 (forward) or -1 (backward)' }), { default: 1, returnn: 'direction' }),
+  unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
 } satisfies LayerOptions;
 
 /**

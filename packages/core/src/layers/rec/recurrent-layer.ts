@@ -18,7 +18,9 @@ export type RecUnit = (typeof REC_UNITS)[number];
 /**
  * RETURNN unit names and the cell they run. RETURNN's LSTM variants
  * (`nativelstm2`, `lstmblock`, `cudnnlstm`, ...) are implementations of the
- * same function; `lstmp` runs as a plain LSTM (no projection). Case-insensitive.
+ * same function (RETURNN on TF 2 runs `LSTMBlock`/`LSTMBlockFused` as
+ * `NativeLSTM2`, `cudnnlstm` on CPU as `LSTMBlockFused`; the checkpoint loader
+ * maps each one's params); `lstmp` runs as a plain LSTM (no projection). Case-insensitive.
  */
 export const UNIT_ALIASES: Readonly<Record<string, RecUnit>> = {
   lstm: 'lstm',
@@ -28,6 +30,7 @@ export const UNIT_ALIASES: Readonly<Record<string, RecUnit>> = {
   standardlstm: 'lstm',
   basiclstm: 'lstm',
   lstmblock: 'lstm',
+  lstmblockfused: 'lstm',
   blocklstm: 'lstm',
   cudnnlstm: 'lstm',
   lstmcell: 'lstm',
