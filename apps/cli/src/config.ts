@@ -29,6 +29,8 @@ export const configSchema = z.strictObject({
   /** RETURNN dataset dicts (`{"class": "Task12AXDataset", "num_seqs": 1000}`), when no `dataset` names a Strata corpus. */
   train: z.record(z.string(), z.unknown()).optional(),
   dev: z.record(z.string(), z.unknown()).optional(),
+  /** RETURNN `chunking` ("size:step"): accepted when no training sequence is longer than size (then it changes nothing); see checkChunking. */
+  chunking: z.union([z.string(), z.number()]).optional(),
   /** Most sequences per batch when the data are sequences (RETURNN `max_seqs`); `batch_size` then counts frames. */
   max_seqs: z.number().int().positive().optional(),
   extern_data: z.record(z.string(), z.record(z.string(), z.unknown())),

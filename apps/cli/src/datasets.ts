@@ -1,6 +1,7 @@
 import { type CmudictSplit, loadCmudict, loadMnist, type Vocabulary, withEndOfSequence } from '@strata/datasets';
 import type { Dataset } from '@strata/engine';
 import { ConfigError, type Config } from './config.js';
+import { checkChunking, returnnDataset } from './returnn-datasets.js';
 
 /** A config's corpus: train and dev sets, a test set where the corpus has one, and for CMUdict its vocabularies. */
 export interface Corpus {
@@ -34,17 +35,16 @@ export function datasetsFor(config: Config): Corpus {
 }
 
 /**
- * The corpus of RETURNN dataset dicts (`train = {"class": "Task12AXDataset", ...}`, `dev = {...}`).
- * RETURNN's generated datasets are not in @strata/datasets yet: each class is an error naming it.
- * @throws ConfigError naming the class (or saying that neither `dataset` nor `train` is given).
+ * The corpus of RETURNN dataset dicts (`train = {"class": "Task12AXDataset", "num_seqs": 1000}`,
+ * `dev = {...}`): RETURNN's generated datasets built by {@link returnnDataset}, `chunking` checked by {@link checkChunking}.
+ * @throws ConfigError when neither `dataset` nor `train` is given, `dev` is missing, or a dict or `chunking` is bad.
  */
 function returnnDatasets(config: Config): Corpus {
   if (!config.train) {
     throw new ConfigError(`Config '${config.path}' names no data: give "dataset" (a Strata corpus: mnist, cmudict) or RETURNN's "train" (and "dev") dataset dicts.`);
   }
-  const cls = String(config.train.class ?? '(no "class")');
-  throw new ConfigError(
-    `Config '${config.path}': the RETURNN dataset class '${cls}' (train = ${JSON.stringify(config.train)}) is not one Strata has yet. ` +
-      'Strata knows these corpora: mnist, cmudict; set dataset = "mnist" (or another) in the config, or add the class to @strata/datasets.',
-  );
+  if (!config.dev) throw new ConfigError(`Config '${config.path}' has train but no dev dataset: strata train reports dev scores every epoch. Fix: add dev = {"class": ..., "fixed_random_seed": 1, ...}.`);
+  const train = returnnDataset(config, 'train', config.train);
+  checkChunking(config, train);
+  return { train, dev: returnnDataset(config, 'dev', config.dev) };
 }

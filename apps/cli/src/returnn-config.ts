@@ -37,7 +37,7 @@ const NEWBOB_OPTIONS: Record<string, string> = {
 /** Options handled below (beyond the tables). */
 const MAPPED = new Set([
   'network', 'extern_data', 'num_outputs', 'batch_size', 'max_seqs', 'num_epochs', 'learning_rate', 'optimizer', 'optimizer_epsilon', 'adam',
-  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', ...Object.keys(NEWBOB_OPTIONS),
+  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', 'chunking', ...Object.keys(NEWBOB_OPTIONS),
 ]);
 
 /**
@@ -118,6 +118,8 @@ export function mapReturnnConfig(rc: ReturnnConfig, opts: { modelGiven?: boolean
 
   if (at('model') && !opts.modelGiven) raw.model = get('model');
   for (const split of ['train', 'dev'] as const) if (at(split)) raw[split] = get(split);
+  // Checked against the training data (checkChunking): Strata accepts it where RETURNN's chunking changes nothing.
+  if (at('chunking')) raw.chunking = get('chunking');
   if (at('eval')) notes.push(`eval (line ${at('eval')!.line}): not used by strata train`);
 
   for (const [name, e] of rc.entries) {

@@ -33,7 +33,6 @@ export const IGNORED_PREFIXES = ['debug_', 'tf_log_', 'log_'];
  * option, unless the value is RETURNN's default (given here), which means "off".
  */
 export const UNSUPPORTED_OPTIONS: Record<string, { off: unknown[]; why: string }> = {
-  chunking: { off: ['0', 0, '', null], why: 'Strata does not split sequences into chunks' },
   max_seq_length: { off: [0, null], why: 'Strata does not drop long sequences from batches' },
   min_seq_length: { off: [0, null], why: 'Strata does not drop short sequences from batches' },
   max_pad_size: { off: [null], why: 'Strata does not limit padding per batch' },
