@@ -23,15 +23,11 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   compare_switch: unknown('eval', ' (also switch)'),
   eval_expressions: unknown('eval', ' (needs a safe evaluator of RETURNN eval strings, no Python)'),
   rec_unit_explicit_lstm: unknown('eval', ' (inside a rec unit)'),
-  slice_nd: unknown('constant', ' (and slice_nd)'),
   get_last_hidden_state: unknown('get_last_hidden_state'),
   scatter_nd: unknown('range_in_axis', ' (and scatter_nd)'),
-  relative_positional_encoding: unknown('relative_positional_encoding'),
-  relative_positional_encoding_fixed: unknown('relative_positional_encoding'),
   subnetwork: unknown('subnetwork'),
   subnetwork_sublayer_ref: unknown('subnetwork'),
   time_chunking: unknown('time_chunking'),
-  unflatten_nd: unknown('unflatten_nd'),
 
   // Keys or values RETURNN accepts and Strata refuses.
   combine_eval: rejected("combine key 'eval' (kind 'eval')"),

@@ -9,7 +9,10 @@ import { FlattenBatch } from '../layers/axes/flatten-batch.js';
 import { Norm } from '../layers/axes/norm.js';
 import { ReinterpretData } from '../layers/axes/reinterpret-data.js';
 import { SeqLenMask } from '../layers/axes/seq-len-mask.js';
+import { SliceNd } from '../layers/axes/slice-nd.js';
+import { UnflattenNd } from '../layers/axes/unflatten-nd.js';
 import { Reduce } from '../layers/seq/reduce.js';
+import { RelativePositionalEncoding } from '../layers/seq/relative-positional-encoding.js';
 import { TransposedConv } from '../layers/transposed-conv.js';
 import type { Row } from './row.js';
 import { maskBy } from './seq-refs.js';
@@ -29,7 +32,64 @@ const deconv1d = (x: tf.Tensor, w: tf.Tensor, outLen: number, stride: number, pa
   return tf.reshape(y, [b, outLen, f]);
 };
 
+/** `E[clip(k - q, -c, c) + c]` for every query q and key k of `time` frames, the index matrix from tfjs ops. */
+const relPosRef = (table: tf.Tensor, time: number, c: number): tf.Tensor => {
+  const pos = tf.range(0, time, 1, 'int32');
+  const idx = tf.cast(tf.add(tf.clipByValue(tf.sub(tf.expandDims(pos, 0), tf.expandDims(pos, 1)), -c, c), c), 'int32');
+  return tf.gather(table, idx);
+};
+
+/** Tensor2Tensor's sinusoids of positions 0 .. n-1 over `ch` channels (sin half, cos half), in tfjs ops. */
+const sinusoidsTf = (n: number, ch: number): tf.Tensor => {
+  const half = Math.floor(ch / 2);
+  const inv = tf.exp(tf.mul(tf.range(0, half), -Math.log(1e4) / Math.max(half - 1, 1)));
+  const angles = tf.mul(tf.expandDims(tf.range(0, n), 1), tf.expandDims(inv, 0));
+  return tf.concat([tf.sin(angles), tf.cos(angles)], 1);
+};
+
+/** `x[b, t0 : t0 + n]` as a `[n, ...]` tensor. */
+const frames = (x: tf.Tensor, b: number, t0: number, n: number): tf.Tensor => tf.squeeze(tf.slice(x, [b, t0], [1, n]), [0]);
+
 export const axesRows: Row[] = [
+  // ---- SliceNd ----
+  {
+    name: 'SliceNd start per sequence [1, 3], size 3 [x, start, seqLens] (past the end: zeros)',
+    make: () => new SliceNd({ size: 3 }),
+    inputs: [[2, 5, 3], [2]],
+    intInputs: { 1: [1, 3] },
+    seqLens: [5, 4],
+    refFn: ([x]) => tf.stack([frames(x!, 0, 1, 3), tf.concat([frames(x!, 1, 3, 1), tf.zeros([2, 3])])]),
+  },
+  {
+    name: 'SliceNd fixed start 2, size 2',
+    make: () => new SliceNd({ size: 2, start: 2 }),
+    inputs: [[2, 5, 3]],
+    refFn: ([x]) => tf.slice(x!, [0, 2], [-1, 2]),
+  },
+  // ---- UnflattenNd ----
+  {
+    name: 'UnflattenNd 2 axes, sizes [[2, 3], [1, 2]] ([B,6,2] → [B,2,3,2])',
+    make: () => new UnflattenNd({ numAxes: 2 }),
+    inputs: [[2, 6, 2], [2, 2]],
+    intInputs: { 1: [2, 3, 1, 2] },
+    refFn: ([x]) => tf.stack([tf.reshape(frames(x!, 0, 0, 6), [2, 3, 2]), tf.pad(tf.reshape(frames(x!, 1, 0, 2), [1, 2, 2]), [[0, 1], [0, 1], [0, 0]])]),
+  },
+  // ---- RelativePositionalEncoding ----
+  {
+    name: 'RelativePositionalEncoding learned, clipping 2 ([B,5,3] → [5,5,4])',
+    make: () => new RelativePositionalEncoding({ units: 4, clipping: 2 }),
+    inputs: [[2, 5, 3]],
+    intInputs: { 0: new Array<number>(30).fill(0) },
+    refFn: (_xs, [table]) => relPosRef(table!, 5, 2),
+  },
+  {
+    name: 'RelativePositionalEncoding fixed (sinusoids), clipping 3',
+    make: () => new RelativePositionalEncoding({ units: 6, clipping: 3, fixed: true }),
+    inputs: [[2, 4, 3]],
+    intInputs: { 0: new Array<number>(24).fill(0) },
+    forwardOnly: true,
+    refFn: () => relPosRef(sinusoidsTf(7, 6), 4, 3),
+  },
   // ---- Dot ----
   {
     name: 'Dot red F/F, var dim:3/dim:5 ([B,3,4]·[B,5,4] → [B,3,5])',

@@ -5,3 +5,5 @@ export { Norm, type NormArgs, normLayer } from './norm.js';
 export { ReinterpretData, type ReinterpretDataArgs, reinterpretDataLayer } from './reinterpret-data.js';
 export { type ReturnnAxes, returnnAxes, returnnAxis, returnnAxesSchema, timeAxisOf } from './returnn-axes.js';
 export { SeqLenMask, type SeqLenMaskArgs, seqLenMaskLayer } from './seq-len-mask.js';
+export { SliceNd, type SliceNdArgs, sliceNdLayer } from './slice-nd.js';
+export { UnflattenNd, type UnflattenNdArgs, unflattenNdLayer } from './unflatten-nd.js';

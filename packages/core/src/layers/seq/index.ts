@@ -14,3 +14,4 @@ export { SelfAttention, type SelfAttentionArgs, selfAttentionLayer } from './sel
 export { Slice, type SliceArgs, sliceLayer } from './slice.js';
 export { SoftmaxOverSpatial, type SoftmaxOverSpatialArgs, softmaxOverSpatialLayer } from './softmax-over-spatial.js';
 export { Window, type WindowArgs, windowLayer } from './window.js';
+export { RelativePositionalEncoding, type RelativePositionalEncodingArgs, relativePositionalEncodingLayer } from './relative-positional-encoding.js';
