@@ -18,11 +18,14 @@ import * as tf from '@tensorflow/tfjs-core';
 // (tfjs-core's own ESM registration file uses directory imports that Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { avgPoolSameExactGrad, samePadsSomething } from './avg-pool-grad.js';
+import { registerComparisonGrads } from './comparison-grads.js';
 import { conv2dWithFilterGradFromForwardConv } from './conv2d-grad.js';
 import { gatherWithMatMulGrad } from './gather-grad.js';
 import { matMulExplicitTranspose, transposeLast2 } from './mat-mul.js';
 import { maxPoolPositiveGrad } from './max-pool-grad.js';
 import { recordingGradients } from './tape.js';
+
+registerComparisonGrads();
 
 type T = tf.Tensor;
 const u = (x: Tensor): T => x as unknown as T;

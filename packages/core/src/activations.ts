@@ -1,4 +1,5 @@
 import { type FusedActivation, ops, type Tensor } from '@strata/backend';
+import { erf } from './erf.js';
 import { LayerArgumentError } from './errors.js';
 
 /** An elementwise (or, for softmax, last-axis) nonlinearity. */
@@ -15,9 +16,25 @@ const activations: Record<string, Activation> = {
   /** `x * sigmoid(x)` (Ramachandran et al. 2017; also SiLU). */
   swish: (x) => ops.mul(x, ops.sigmoid(x)),
   silu: (x) => ops.mul(x, ops.sigmoid(x)),
-  /** `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, the tanh form of GELU (Hendrycks & Gimpel 2016). */
-  gelu: (x) =>
+  /**
+   * `0.5 x (1 + erf(x / sqrt(2)))`, the exact GELU (Hendrycks & Gimpel 2016), as RETURNN's `"gelu"` (`tf.nn.gelu`,
+   * `approximate=False`), Keras' and PyTorch's default; erf from {@link erf} (error below 1.2e-7).
+   */
+  gelu: (x) => ops.mul(ops.mul(x, 0.5), ops.add(1, erf(ops.mul(x, Math.SQRT1_2)))),
+  /** `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, the tanh form of GELU (`tf.nn.gelu(approximate=True)`, Keras `gelu_new`). */
+  gelu_new: (x) =>
     ops.mul(ops.mul(x, 0.5), ops.add(1, ops.tanh(ops.mul(Math.sqrt(2 / Math.PI), ops.add(x, ops.mul(0.044715, ops.mul(x, ops.square(x)))))))),
+  /** `log(sigmoid(x)) = -softplus(-x)` (TF `tf.math.log_sigmoid`, RETURNN's `"log_sigmoid"`). */
+  log_sigmoid: (x) => ops.neg(ops.softplus(ops.neg(x))),
+  /** `x / (1 + |x|)` (`tf.nn.softsign`). */
+  softsign: (x) => ops.div(x, ops.add(1, ops.abs(x))),
+  /** `min(max(x, 0), 6)` (`tf.nn.relu6`). */
+  relu6: (x) => ops.minimum(ops.relu(x), 6),
+  /** `-x` (RETURNN's `"neg"`, TF `tf.negative`). */
+  negative: ops.neg,
+  neg: ops.neg,
+  log: ops.log,
+  erf,
   softmax: (x) => ops.softmax(x, -1),
   log_softmax: (x) => ops.logSoftmax(x, -1),
   abs: ops.abs,

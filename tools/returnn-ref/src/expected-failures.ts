@@ -20,9 +20,6 @@ const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', r
 /** Fixture name → expected failure. */
 export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
-  compare_switch: unknown('eval', ' (also switch)'),
-  eval_expressions: unknown('eval', ' (needs a safe evaluator of RETURNN eval strings, no Python)'),
-  rec_unit_explicit_lstm: unknown('eval', ' (inside a rec unit)'),
   get_last_hidden_state: unknown('get_last_hidden_state'),
   scatter_nd: unknown('range_in_axis', ' (and scatter_nd)'),
   subnetwork: unknown('subnetwork'),
@@ -30,9 +27,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   time_chunking: unknown('time_chunking'),
 
   // Keys or values RETURNN accepts and Strata refuses.
-  combine_eval: rejected("combine key 'eval' (kind 'eval')"),
-  combine_kinds: rejected("combine kind 'squared_difference'"),
-  combine_logical: rejected("combine kinds 'logical_and', 'logical_or'"),
   conv1d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
   conv2d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
   conv2d_input_add_feature_dim: rejected("conv key 'input_add_feature_dim'"),
@@ -45,5 +39,4 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // RETURNN's params do not map onto Strata's variables.
 
   // Built and run, other numbers.
-  activation_gelu: numbers("activation 'gelu': RETURNN uses the exact erf form (tf.nn.gelu approximate=False), Strata differs by 4.6e-4"),
 };

@@ -2,11 +2,19 @@ import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
 import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
-import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
+import type { Data } from '../data.js';
+import { Dim } from '../dim.js';
+import { z } from 'zod';
+import { EvalExpressionError } from './eval/eval-error.js';
+import { floorDiv, floorMod, logical } from './eval/values.js';
+import { type EvalLocal, EvalProgram } from './eval/program.js';
 import { many } from './util.js';
 
-/** The kinds of {@link Combine}. */
-export const COMBINE_KINDS = ['add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average'] as const;
+/** The kinds of {@link Combine} (RETURNN's `CombineLayer` kinds; `eval` evaluates the `eval` string). */
+export const COMBINE_KINDS = [
+  'add', 'sub', 'mul', 'truediv', 'maximum', 'minimum', 'average', 'squared_difference', 'floordiv', 'mod', 'pow', 'logical_and', 'logical_or', 'eval',
+] as const;
 /** One of {@link COMBINE_KINDS}. */
 export type CombineKind = (typeof COMBINE_KINDS)[number];
 
@@ -16,20 +24,60 @@ export interface CombineArgs extends LayerArgs {
   kind: CombineKind;
   /** Activation name applied to the result (default linear). */
   activation?: string | null;
+  /** With `kind: 'eval'`: the RETURNN eval string, e.g. `"source(0) * 2 + source(1)"` ({@link EvalProgram}). */
+  eval?: string;
+  /** RETURNN's `eval_locals`: names the eval string reads. */
+  evalLocals?: Record<string, EvalLocal>;
+  /** RETURNN's `out_type` (partial): `dtype`, `dim` (a new feature size), `shape` (without batch), when the result differs from the sources. */
+  outType?: CombineOutType;
+  /** Run-config values the eval string reads (`self.network.get_config().typed_value(k)`); a net dict fills these in. */
+  evalConfig?: Record<string, unknown>;
 }
 
-const binary: Record<Exclude<CombineKind, 'average'>, (a: Tensor, b: Tensor) => Tensor> = {
+/** The part of RETURNN's `out_type` Strata takes. */
+export interface CombineOutType {
+  dtype?: 'float32' | 'int32' | 'bool';
+  dim?: number;
+  shape?: (number | null)[];
+}
+
+const binary: Record<Exclude<CombineKind, 'average' | 'eval'>, (a: Tensor, b: Tensor) => Tensor> = {
   add: ops.add,
   sub: ops.sub,
   mul: ops.mul,
   truediv: ops.div,
   maximum: ops.maximum,
   minimum: ops.minimum,
+  squared_difference: (a, b) => ops.square(ops.sub(a, b)),
+  floordiv: floorDiv,
+  mod: floorMod,
+  pow: ops.pow,
+  logical_and: logical.and,
+  logical_or: logical.or,
 };
+
+/** The eval options of `combine` and `eval` (RETURNN `eval`, `eval_locals`, `out_type`). */
+export const EVAL_OPTIONS = {
+  eval: option(z.string({ error: 'must be a Python expression string' }).optional(), { returnn: 'eval' }),
+  evalLocals: option(z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]), { error: 'must be a dict of numbers, str, bool or None' }).optional(), { returnn: 'eval_locals' }),
+  outType: option(
+    z.strictObject(
+      {
+        dtype: z.enum(['float32', 'int32', 'bool']).optional(),
+        dim: z.number().int().positive().optional(),
+        shape: z.array(z.number().int().positive().nullable()).optional(),
+      },
+      { error: "must be a dict with dtype ('float32', 'int32', 'bool'), dim (a positive int) or shape (a list of sizes without batch); other out_type keys are not supported" },
+    ).optional(),
+    { returnn: 'out_type' },
+  ),
+  evalConfig: option(z.record(z.string(), z.unknown()).optional()),
+} satisfies LayerOptions;
 
 const COMBINE_OPTIONS = {
   kind: option(schemas.oneOf(COMBINE_KINDS), { returnn: 'kind' }),
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
+  ...EVAL_OPTIONS,
 } satisfies LayerOptions;
 
 /** numpy's broadcast of two shapes (`null`: unknown size), or `undefined` if they do not broadcast. */
@@ -65,6 +113,10 @@ export class Combine extends Layer {
   static override readonly className: string = 'Combine';
   readonly kind: CombineKind;
   readonly activationName: string | null;
+  readonly evalLocals: Record<string, EvalLocal> | undefined;
+  readonly outType: CombineOutType | undefined;
+  /** The parsed eval string (kind `eval`). */
+  readonly program: EvalProgram | undefined;
   private readonly activationFn: Activation;
 
   constructor(args: CombineArgs) {
@@ -73,10 +125,17 @@ export class Combine extends Layer {
     this.kind = a.kind;
     this.activationName = a.activation ?? null;
     this.activationFn = getActivation(this.activationName);
+    this.evalLocals = a.evalLocals;
+    this.outType = a.outType;
+    if ((a.kind === 'eval') !== (a.eval !== undefined)) {
+      throw new LayerArgumentError(`Combine '${this.name}': kind='eval' and eval go together (RETURNN's assertion). Received: kind='${a.kind}', eval=${JSON.stringify(a.eval)}.`);
+    }
+    this.program = a.eval === undefined ? undefined : new EvalProgram({ expression: a.eval, entry: `network.${this.name}.eval`, locals: a.evalLocals, config: a.evalConfig });
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
     this.computeOutputShape(inputShape);
+    this.program?.checkSources(Array.isArray(inputShape[0]) ? inputShape.length : 1);
     super.build(inputShape);
   }
 
@@ -84,9 +143,23 @@ export class Combine extends Layer {
     const xs = many(inputs);
     this.computeOutputShape(xs.map((x) => x.shape));
     let y: Tensor;
-    if (this.kind === 'average') y = xs.length === 1 ? xs[0]! : ops.div(xs.slice(1).reduce(ops.add, xs[0]!), xs.length);
-    else y = xs.slice(1).reduce(binary[this.kind], xs[0]!);
+    if (this.program) y = this.evalOn(xs);
+    else if (this.kind === 'average') y = xs.length === 1 ? xs[0]! : ops.div(xs.slice(1).reduce(ops.add, xs[0]!), xs.length);
+    else y = xs.slice(1).reduce(binary[this.kind as keyof typeof binary], xs[0]!);
     return this.activationFn(y);
+  }
+
+  private evalOn(xs: Tensor[]): Tensor {
+    const y = this.program!.run(xs);
+    const want = this.outType?.dtype ?? xs[0]?.dtype;
+    if (want !== undefined && y.dtype !== want) {
+      throw new EvalExpressionError({
+        entry: this.program!.entry, expression: this.program!.expression, offset: 0, construct: 'the result',
+        problem: `it is ${y.dtype}, but the output template (RETURNN's: the sources' dtype, or out_type) is ${want}.`,
+        fix: `give "out_type": {"dtype": "${y.dtype}"}, or tf.cast the result.`,
+      });
+    }
+    return y;
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -106,13 +179,42 @@ export class Combine extends Layer {
       }
       out = next;
     }
+    if (this.outType?.shape) return [out[0] ?? null, ...this.outType.shape];
+    if (this.outType?.dim !== undefined) return [...out.slice(0, -1), this.outType.dim];
     return out;
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), kind: this.kind, activation: this.activationName };
+    const evalArgs = this.program ? { eval: this.program.expression, evalLocals: this.evalLocals, outType: this.outType } : {};
+    return { ...super.getConfig(), kind: this.kind, activation: this.activationName, ...evalArgs };
   }
 }
 
-/** RETURNN's `combine`. */
-export const combineLayer: LayerSpec = { cls: Combine, options: COMBINE_OPTIONS, netDict: { names: ['combine'], sources: 'list' } };
+/**
+ * The template of a combine/eval entry (RETURNN's `Data.get_common_data` of the sources, then `out_type`):
+ * the widest source's axes and dtype, with `out_type`'s dtype, feature `dim` or `shape`.
+ */
+export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data | undefined {
+  const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.dims.length > w.dims.length ? s : w), undefined);
+  const o = (c.layer as Combine).outType;
+  if (!widest || o?.shape) return undefined;
+  let out = widest.copy({ name: c.name, dtype: o?.dtype ?? widest.dtype, sparseDim: undefined });
+  if (o?.dim !== undefined) out = out.copy({ dims: [...out.dims.slice(0, -1), new Dim({ description: `${c.name}:feature`, size: o.dim, kind: 'feature' })] });
+  return out;
+}
+
+/** The run-config values an eval string reads, from the network under construction (`getRunConfig`, RETURNN's `get_config`). */
+export function evalConfigOf(c: LayerBuildContext, expression: unknown): Record<string, unknown> | undefined {
+  if (typeof expression !== 'string') return undefined;
+  const keys = EvalProgram.configKeys(expression);
+  const net = c.network as { getRunConfig?: () => Readonly<Record<string, unknown>> | undefined } | undefined;
+  const config = keys.length ? net?.getRunConfig?.() : undefined;
+  return config ? Object.fromEntries(keys.filter((k) => Object.hasOwn(config, k)).map((k) => [k, config[k]])) : undefined;
+}
+
+/** RETURNN's `combine`: `kind` (and `eval`, `eval_locals`, `out_type` for `kind: "eval"`), `activation`. */
+export const combineLayer: LayerSpec = {
+  cls: Combine,
+  options: COMBINE_OPTIONS,
+  netDict: { names: ['combine'], sources: 'list', outputData: combineOutput, derive: (c) => ({ evalConfig: evalConfigOf(c, c.entry.eval) }) },
+};

@@ -1,6 +1,10 @@
 export { ActivationLayer, type ActivationLayerArgs, activationLayer } from './activation.js';
 export { BatchNorm, type BatchNormArgs, batchNormLayer } from './batch-norm.js';
-export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind, combineLayer } from './combine.js';
+export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind, type CombineOutType, combineLayer } from './combine.js';
+export { EvalLayer, type EvalLayerArgs, evalLayer } from './eval-layer.js';
+export { EvalExpressionError } from './eval/eval-error.js';
+export { EVAL_FUNCTIONS, type EvalFunction } from './eval/functions.js';
+export { EvalProgram, type EvalProgramOptions, type EvalLocal } from './eval/program.js';
 export { COMPARE_KINDS, Compare, type CompareArgs, type CompareKind, compareLayer } from './compare.js';
 export { Conv2D, type Conv2DArgs, conv2dLayer } from './conv2d.js';
 export { concatShape, Copy, copyLayer, dropoutCopyLayer } from './copy.js';

@@ -25,7 +25,7 @@ const badArgs: [string, () => unknown, string][] = [
   ['Softmax activation=relu', () => new Softmax({ units: 2, activation: 'relu' as 'softmax' }), 'Received: activation="relu".'],
   ['Activation unknown', () => new ActivationLayer({ activation: 'nope' }), 'Received: activation="nope".'],
   ['Activation missing', () => new ActivationLayer({} as { activation: string }), 'Received: activation=undefined.'],
-  ['Combine kind', () => new Combine({ kind: 'pow' as CombineKind }), 'Received: kind="pow".'],
+  ['Combine kind', () => new Combine({ kind: 'power' as CombineKind }), 'Received: kind="power".'],
   ['Combine activation', () => new Combine({ kind: 'add', activation: 'bogus' }), 'Received: activation="bogus".'],
   ['Dropout rate', () => new Dropout({ rate: 1 }), 'Received: rate=1.'],
   ['Conv2D filters', () => new Conv2D({ filters: 2.5, kernelSize: 3 }), 'Conv2D: filters must be a positive integer. Received: filters=2.5.'],

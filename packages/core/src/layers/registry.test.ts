@@ -45,6 +45,7 @@ describe('layer registry', () => {
         ...['Activation', 'BatchNorm', 'Combine', 'Compare', 'ReduceOut', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
         ...['LayerNorm', 'Conv1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
         ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
+        ...['Eval'],
       ].sort(),
     );
   });

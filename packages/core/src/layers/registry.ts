@@ -5,6 +5,7 @@ import { activationLayer } from './activation.js';
 import { batchNormLayer } from './batch-norm.js';
 import { combineLayer } from './combine.js';
 import { compareLayer } from './compare.js';
+import { evalLayer } from './eval-layer.js';
 import { conv2dLayer } from './conv2d.js';
 import { copyLayer, dropoutCopyLayer } from './copy.js';
 import { dropoutLayer } from './dropout.js';
@@ -59,6 +60,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   dropoutCopyLayer,
   combineLayer,
   compareLayer,
+  evalLayer,
   reduceOutLayer,
   dropoutLayer,
   // Convolution, pooling and shape family.

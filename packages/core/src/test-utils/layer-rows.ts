@@ -21,6 +21,7 @@ import { RnnCell } from '../layers/rec/rnn-cell.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { attentionRows } from './attention-rows.js';
+import { evalRows } from './eval-rows.js';
 import { axesRows } from './axes-rows.js';
 import { halves, positive, type RefLayer, type Row, SEED, size } from './row.js';
 import { seqRows } from './seq-rows.js';
@@ -44,7 +45,7 @@ export const rows: Row[] = [
     inputs: [[3, 4, 5]],
     refLayer: () => tfl.layers.activation({ activation: a }),
   })),
-  { name: 'Activation gelu (tanh form)', make: () => new ActivationLayer({ activation: 'gelu' }), inputs: [[3, 6]], refLayer: () => tfl.layers.activation({ activation: 'gelu_new' }) },
+  { name: 'Activation gelu_new (tanh form)', make: () => new ActivationLayer({ activation: 'gelu_new' }), inputs: [[3, 6]], refLayer: () => tfl.layers.activation({ activation: 'gelu_new' }) },
   { name: 'Activation log_softmax', make: () => new ActivationLayer({ activation: 'log_softmax' }), inputs: [[3, 6]], refFn: ([x]) => tf.logSoftmax(x!) },
   { name: 'Copy one input', make: () => new Copy(), inputs: [[3, 4]], refFn: ([x]) => tf.clone(x!) },
   {
@@ -263,5 +264,6 @@ export const rows: Row[] = [
   },
   ...seqRows,
   ...attentionRows,
+  ...evalRows,
   ...axesRows,
 ];
