@@ -6,7 +6,9 @@
 // fail exactly that way.
 import { setBackend } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTfBundle } from '@strata/savers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPECTED_FAILURES } from './expected-failures.js';
 import { fixtureNames, readFixture } from './fixture.js';
@@ -48,6 +50,26 @@ describe('RETURNN reference fixtures on tfjs-cpu', () => {
       expect(result.ok ? 'matches now' : result.kind, result.ok ? '' : result.detail).toBe(expected.kind);
       if (!failedAsExpected.has(expected.kind)) failedAsExpected.set(expected.kind, []);
       failedAsExpected.get(expected.kind)!.push(name);
+    });
+  }
+});
+
+// The same fixtures with RETURNN's own TF checkpoint (model.index / model.data-00000-of-00001, written by
+// tf.compat.v1.train.Saver, with global_step) read by @strata/savers' tf-bundle reader instead of params.safetensors.
+describe("RETURNN's TF checkpoints (tf-bundle) load to the same outputs", () => {
+  const withCheckpoint = names.filter((n) => !EXPECTED_FAILURES[n] && existsSync(join(ROOT, n, 'model.index')));
+  it('most matching fixtures have a checkpoint', () => {
+    expect(withCheckpoint.length).toBeGreaterThanOrEqual(40);
+  });
+  for (const name of withCheckpoint) {
+    it(`${name}: model.index`, async () => {
+      const fx = readFixture(join(ROOT, name));
+      const file = join(ROOT, name, 'model.index');
+      const bundle = await readTfBundle(file);
+      // The checkpoint holds every param of params.safetensors, with the same values, plus global_step.
+      expect([...fx.params.keys()].filter((k) => !bundle.tensors.has(k))).toEqual([]);
+      const result = runFixture(fx, { tensors: bundle.tensors, file });
+      expect(result, result.ok ? '' : `${result.kind}: ${result.detail}`).toMatchObject({ ok: true });
     });
   }
 });

@@ -6,8 +6,15 @@
 import { ops, type Tensor } from '@strata/backend';
 import { LayerArgumentError } from '@strata/core';
 import { NetDictError, NetDictNetwork, UnknownLayerClassError } from '@strata/network';
-import { CheckpointLoader, CheckpointMappingError } from '@strata/savers';
+import { CheckpointLoader, CheckpointMappingError, type NamedTensorData } from '@strata/savers';
 import type { Fixture } from './fixture.js';
+
+/** Where the params come from: `params.safetensors` (default), or RETURNN's own TF checkpoint (`model.index`, read by the caller). */
+export interface ParamsSource {
+  readonly tensors: ReadonlyMap<string, NamedTensorData>;
+  /** The file named in mapping errors. */
+  readonly file: string;
+}
 
 /** Largest allowed |Strata − RETURNN| of a float output. */
 export const TOLERANCE = 1e-5;
@@ -65,8 +72,9 @@ function validMask(shape: readonly number[], sizeAxes: readonly number[], sizes:
 /**
  * Runs one fixture on the active backend (the test sets `tfjs-cpu`).
  * Never throws for a Strata failure: it is returned as a {@link FixtureResult} with its kind.
+ * `params`: the params to load instead of `params.safetensors` (e.g. RETURNN's TF checkpoint, with `global_step`).
  */
-export function runFixture(fx: Fixture): FixtureResult {
+export function runFixture(fx: Fixture, params: ParamsSource = { tensors: fx.params, file: `${fx.dir}/params.safetensors` }): FixtureResult {
   let net: NetDictNetwork;
   try {
     net = NetDictNetwork.fromDict(fx.net.network as never, { externData: fx.net.extern_data as never, seed: 1, behaviorVersion: fx.net.behavior_version ?? undefined });
@@ -80,7 +88,7 @@ export function runFixture(fx: Fixture): FixtureResult {
     if (fx.params.size) net.forward(batch);
     const variables = net.variables;
     if (fx.params.size || variables.length) {
-      new CheckpointLoader({ tensors: fx.params, variables, loadIfPrefix: `${net.name}/`, source: `${fx.dir}/params.safetensors` }).loadNow();
+      new CheckpointLoader({ tensors: params.tensors, variables, loadIfPrefix: `${net.name}/`, source: params.file }).loadNow();
     }
   } catch (e) {
     return { ok: false, kind: e instanceof CheckpointMappingError ? 'name-mapping' : 'forward-error', detail: firstLine(e) };
