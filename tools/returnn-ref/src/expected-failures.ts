@@ -21,7 +21,6 @@ const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', r
 export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
   get_last_hidden_state: unknown('get_last_hidden_state'),
-  scatter_nd: unknown('range_in_axis', ' (and scatter_nd)'),
   subnetwork: unknown('subnetwork'),
   subnetwork_sublayer_ref: unknown('subnetwork'),
   time_chunking: unknown('time_chunking'),

@@ -34,9 +34,9 @@ import {
 import { softmaxLayer } from './softmax.js';
 import { cumsumLayer, expandDimsLayer, padLayer, repeatLayer, shiftAxisLayer, squeezeLayer, tileLayer } from './shape/index.js';
 import { constantLayer, rangeInAxisLayer, rangeLayer, switchLayer, variableLayer } from './value/index.js';
-import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, seqLenMaskLayer, sliceNdLayer, unflattenNdLayer } from './axes/index.js';
-import { relativePositionalEncodingLayer } from './seq/relative-positional-encoding.js';
+import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, scatterNdLayer, seqLenMaskLayer, sliceNdLayer, unflattenNdLayer } from './axes/index.js';
 import { transposedConvLayer } from './transposed-conv.js';
+import { relativePositionalEncodingLayer } from './seq/relative-positional-encoding.js';
 import { reshapeLayer, splitDimsLayer } from './split-dims.js';
 
 /** A layer class that can be recreated from its config (see {@link LayerSpec.cls}). */
@@ -70,7 +70,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).
   softmaxOverSpatialLayer, genericAttentionLayer, resizeLayer,
   // RETURNN's axis-wise classes (dot, norm, seq_len_mask, combine_dims, flatten_batch, reinterpret_data) and transposed_conv.
-  dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer, relativePositionalEncodingLayer, sliceNdLayer, unflattenNdLayer,
+  dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer, relativePositionalEncodingLayer, sliceNdLayer, unflattenNdLayer, scatterNdLayer,
   // RETURNN's shape and value classes (cumsum, pad, repeat, tile, shift_axis, expand_dims, squeeze; constant, range, range_in_axis, variable, switch).
   cumsumLayer, padLayer, repeatLayer, tileLayer, shiftAxisLayer, expandDimsLayer, squeezeLayer, constantLayer, rangeLayer, rangeInAxisLayer, variableLayer, switchLayer,
   // Recurrent family.

@@ -8,6 +8,7 @@ import { Dot } from '../layers/axes/dot.js';
 import { FlattenBatch } from '../layers/axes/flatten-batch.js';
 import { Norm } from '../layers/axes/norm.js';
 import { ReinterpretData } from '../layers/axes/reinterpret-data.js';
+import { ScatterNd } from '../layers/axes/scatter-nd.js';
 import { SeqLenMask } from '../layers/axes/seq-len-mask.js';
 import { SliceNd } from '../layers/axes/slice-nd.js';
 import { UnflattenNd } from '../layers/axes/unflatten-nd.js';
@@ -65,6 +66,18 @@ export const axesRows: Row[] = [
     make: () => new SliceNd({ size: 2, start: 2 }),
     inputs: [[2, 5, 3]],
     refFn: ([x]) => tf.slice(x!, [0, 2], [-1, 2]),
+  },
+  // ---- ScatterNd ----
+  {
+    name: 'ScatterNd positions [[2,0,5,1],[3,3,-1,0]] into 4 frames (out of range dropped, repeats added)',
+    make: () => new ScatterNd({ outTime: 4, filterInvalidIndices: true }),
+    inputs: [[2, 4, 3], [2, 4]],
+    intInputs: { 1: [2, 0, 5, 1, 3, 3, -1, 0] },
+    refFn: ([x]) => {
+      const f = (b: number, t: number) => frames(x!, b, t, 1).reshape([3]);
+      const zero = tf.zeros([3]);
+      return tf.stack([tf.stack([f(0, 1), f(0, 3), f(0, 0), zero]), tf.stack([f(1, 3), zero, zero, tf.add(f(1, 0), f(1, 1))])]);
+    },
   },
   // ---- UnflattenNd ----
   {
