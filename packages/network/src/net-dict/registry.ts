@@ -1,5 +1,6 @@
 import { layerSpecsFor, netDictLayerNames, reserveNetDictNames } from '@strata/core';
 import { UnknownLayerClassError } from '../errors.js';
+import { unsupportedReason } from './returnn-classes.js';
 import type { NetDictLayerClass } from './net-dict-node.js';
 import { netDictClassOf } from './spec-class.js';
 
@@ -26,6 +27,13 @@ export function getNetDictClass(name: string, layerName: string, entry: Readonly
   const spec = layerSpecsFor(name).find((s) => !s.netDict?.when || s.netDict.when(entry));
   const c = spec ? netDictClassOf(spec) : classes.get(name);
   if (!c) {
+    const why = unsupportedReason(name);
+    if (why) {
+      throw new UnknownLayerClassError(
+        `Net dict entry '${layerName}' has class '${name}', a RETURNN layer class Strata does not support: ${why}. ` +
+          `docs/returnn-classes.md lists RETURNN's classes and what Strata builds; a layer of your own can take the name with registerLayer(spec) of @strata/core.`,
+      );
+    }
     throw new UnknownLayerClassError(
       `Net dict entry '${layerName}' has unknown class '${name}'. Known classes: ${netDictClassNames().join(', ')}. ` +
         `Register your own layer with registerLayer(spec) of @strata/core (see LayerSpec).`,
