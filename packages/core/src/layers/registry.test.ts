@@ -46,6 +46,7 @@ describe('layer registry', () => {
         ...['LayerNorm', 'Conv1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
         ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
         ...['Eval'],
+        ...['Cumsum', 'Pad', 'Repeat', 'Tile', 'ShiftAxis', 'ExpandDims', 'Squeeze', 'Constant', 'Range', 'RangeInAxis', 'Variable', 'Switch'],
       ].sort(),
     );
   });

@@ -25,6 +25,7 @@ import { evalRows } from './eval-rows.js';
 import { axesRows } from './axes-rows.js';
 import { halves, positive, type RefLayer, type Row, SEED, size } from './row.js';
 import { seqRows } from './seq-rows.js';
+import { shapeRows } from './shape-rows.js';
 import { randomValues } from './setup.js';
 
 const combineRef: Partial<Record<CombineKind, () => RefLayer>> = {
@@ -263,6 +264,7 @@ export const rows: Row[] = [
     refOutput: (y: tf.Tensor) => tf.reverse(y, 1),
   },
   ...seqRows,
+  ...shapeRows,
   ...attentionRows,
   ...evalRows,
   ...axesRows,

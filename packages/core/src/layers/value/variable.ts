@@ -29,7 +29,7 @@ const VARIABLE_OPTIONS = {
   }),
   init: option(z.union([z.number().refine(Number.isFinite), schemas.initializer()], { error: INIT }).nullable(), { default: 0, returnn: 'init', fromReturnn: (v) => v ?? 0 }),
   paramName: option(z.string({ error: 'must be a string or None' }).min(1).nullable(), { default: null, returnn: 'param_name' }),
-  dtype: option(z.literal('float32', { error: "must be 'float32'" }).optional(), { returnn: 'dtype' }),
+  dtype: option(z.literal('float32', { error: "must be 'float32'" }).nullable().optional(), { returnn: 'dtype' }),
   saveable: option(z.literal(true, { error: 'must be true (every Strata weight is saved)' }).optional(), { returnn: 'saveable' }),
 } satisfies LayerOptions;
 
