@@ -141,6 +141,8 @@ def randomize_constant_params(session, net: TFNetwork, rnd: np.random.RandomStat
 
 def run_case(case: dict, out_dir: str):
     name = case["name"]
+    # RETURNN adds entries to a subnetwork's dict in place ("data:data" for several sources); net.json gets the user's dict.
+    network_as_given = json.loads(json.dumps(case["network"]))
     BehaviorVersion._behavior_version = None
     bv = case.get("behavior_version")
     config_dict = {"extern_data": case["extern_data"], "random_seed": SEED}
@@ -216,7 +218,7 @@ def run_case(case: dict, out_dir: str):
         "name": name,
         "description": case.get("description", ""),
         "extern_data": case["extern_data"],
-        "network": case["network"],
+        "network": network_as_given,
         "behavior_version": bv,
         "outputs": case["outputs"],
         "returnn_commit": RETURNN_COMMIT,

@@ -62,11 +62,14 @@ export { type LayerDescription, type NetDict } from './net-dict/schema.js';
 export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './net-dict/net-dict-node.js';
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { registerRecClasses } from './net-dict/rec-classes.js';
+export { registerSubnetworkClass, Subnetwork, type SubnetworkArgs } from './net-dict/subnetwork.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
 import { registerRecClasses } from './net-dict/rec-classes.js';
+import { registerSubnetworkClass } from './net-dict/subnetwork.js';
 
 registerRecClasses();
+registerSubnetworkClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

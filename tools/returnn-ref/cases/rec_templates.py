@@ -19,3 +19,23 @@ CASES = [
         "output": {"class": "combine", "kind": "mul", "from": ["loop/lin", "loop"]},
     }),
 ]
+
+CASES += [
+    # A subnetwork of two sources (concatenated as "data" inside) reading a layer of the enclosing network via base:.
+    c("subnetwork_sources_base", {
+        "a": {"class": "linear", "activation": None, "n_out": 4, "from": "data"},
+        "sub": {"class": "subnetwork", "from": ["data", "a"], "subnetwork": {
+            "h": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data"},
+            "output": {"class": "combine", "kind": "add", "from": ["h", "base:a"]},
+        }},
+        "output": {"class": "linear", "activation": None, "n_out": 3, "from": ["sub", "sub/h"]},
+    }),
+    # A subnetwork inside a rec unit, fed with the frame and prev:output.
+    c("rec_unit_subnetwork", {"output": {"class": "rec", "from": "data", "unit": {
+        "sub": {"class": "subnetwork", "from": ["data:source", "prev:output"], "subnetwork": {
+            "h": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "data"},
+            "output": {"class": "linear", "activation": None, "n_out": 3, "from": ["h", "data"]},
+        }},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["sub", "prev:output"]},
+    }}}),
+]
