@@ -9,4 +9,6 @@ ALL_CASES = basic.CASES + shape.CASES + seq.CASES
 ALL_CASES += behavior.CASES
 ALL_CASES += rec_templates.CASES
 ALL_CASES += shape_value.CASES
+from . import eval_strings
+ALL_CASES += eval_strings.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -123,7 +123,7 @@ export function evaluateEval(node: EvalNode, scope: EvalScope, used: Set<number>
     if (name === 'source') {
       const [i, , , asData, asLayer] = bind(n, { params: SOURCE_PARAMS, defaults: { auto_convert: true, enforce_batch_major: false, as_data: false, as_layer: false }, fn: () => null }).map(ev);
       if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= scope.nSources) {
-        return fail(n, `\`${n.text}\``, `source index ${describe(i!)} is not one of the ${scope.nSources} sources (0 to ${scope.nSources - 1}).`, 'use an index into "from".');
+        return fail(n, `\`${n.text}\``, `source index ${typeof i === 'number' ? i : describe(i!)} is not one of the ${scope.nSources} sources (0 to ${scope.nSources - 1}).`, 'use an index into "from".');
       }
       if (asData === true || asLayer === true) return fail(n, `\`${n.text}\``, "as_data/as_layer give RETURNN's Python Data/layer objects, which Strata has no eval form of.", 'use source(i) (a tensor).');
       used.add(i);

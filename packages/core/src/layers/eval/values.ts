@@ -56,7 +56,7 @@ export function asTensors(a: EvalValue, b: EvalValue, op: string): [Tensor, Tens
 /** `v` as a tensor of `dtype` (a number or bool becomes a scalar; a tensor must already have that dtype). */
 export function toTensor(v: EvalValue, dtype: DType, op: string): Tensor {
   if (isTensor(v)) {
-    if (v.dtype !== dtype) throw new EvalOperandError(`${op} of a ${v.dtype} and a ${dtype} tensor (TensorFlow does not mix dtypes; cast one with tf.cast)`);
+    if (v.dtype !== dtype) throw new EvalOperandError(`${op} of ${v.dtype} and ${dtype} tensors (TensorFlow does not mix dtypes; cast one with tf.cast)`);
     return v;
   }
   if (typeof v === 'boolean') v = v ? 1 : 0;
