@@ -11,4 +11,6 @@ ALL_CASES += rec_templates.CASES
 ALL_CASES += shape_value.CASES
 from . import eval_strings
 ALL_CASES += eval_strings.CASES
+from . import axes_layers
+ALL_CASES += axes_layers.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

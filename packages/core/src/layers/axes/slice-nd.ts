@@ -27,7 +27,8 @@ const SLICE_ND_OPTIONS = {
  * `x[b, start_b : start_b + size]` along time with a start per sequence
  * (RETURNN `SliceNdLayer` with a static `size`): output frame `i` of
  * sequence `b` is `x[b, start_b + i]` where `0 <= start_b + i < len_b`, else 0
- * (RETURNN's pad mask). `start` is a scalar or one per sequence.
+ * (RETURNN's pad mask). `start` is a scalar or one per sequence (an input),
+ * or a fixed int: then, as RETURNN, a plain slice `x[:, start:start + size]` without the pad mask.
  *
  * Inputs: `[x, start]` or `[x, start, seqLens]` (`start` int32 `[]` or `[batch]`), or with a fixed `start`: `x` or `[x, seqLens]`.
  * Shape: `[batch, size, ...]` (a static axis). Any float dtype; gradient to `x`.
@@ -58,7 +59,12 @@ export class SliceNd extends Layer {
       throw new InputShapeError({ layer: this.name, expected: `expected [x, start] with start int32 [] or [${batch}]; start is ${startT?.dtype} [${startT?.shape ?? ''}], x`, received: x.shape });
     }
     if (seqLens) checkSeqLens(seqLens, batch!, this.name);
-    const start = ops.reshape(startT ?? int(this.start!), [-1, 1]); // [batch|1, 1]
+    if (this.start !== undefined) {
+      // RETURNN slices a fixed start plainly (x[:, start:start + size]), with no pad mask.
+      if (this.start + this.size > time!) throw new InputShapeError({ layer: this.name, expected: `the slice [${this.start}:${this.start + this.size}] does not fit in ${time} frames`, received: x.shape });
+      return ops.slice(x, x.shape.map((_, i) => (i === 1 ? this.start! : 0)), x.shape.map((_, i) => (i === 1 ? this.size : -1)));
+    }
+    const start = ops.reshape(startT!, [-1, 1]); // [batch|1, 1]
     const range = ops.tensor(Int32Array.from({ length: this.size }, (_, i) => i), [1, this.size], 'int32');
     const pos = ops.add(start, range); // [batch|1, size]
     const lens = ops.reshape(seqLens ?? ops.fill([batch!], time!, 'int32'), [-1, 1]);
