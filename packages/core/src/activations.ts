@@ -1,4 +1,5 @@
 import { type FusedActivation, ops, type Tensor } from '@strata/backend';
+import { activationFromReturnn } from './activation-expression.js';
 import { erf } from './erf.js';
 import { LayerArgumentError } from './errors.js';
 
@@ -54,17 +55,21 @@ export function fusedActivation(name: string | null | undefined): FusedActivatio
   return name === 'relu' ? 'relu' : undefined;
 }
 
-/** Names accepted by {@link getActivation}. */
+/** Names accepted by {@link getActivation} (it also takes RETURNN's activation expressions). */
 export const ACTIVATION_NAMES = Object.keys(activations);
 
 /**
  * An activation by name (RETURNN/Keras names: `relu`, `tanh`, `softmax`, ...);
- * `null`/`undefined`/`"linear"` is the identity.
- * @throws LayerArgumentError for an unknown name, listing the known ones.
+ * `null`/`undefined`/`"linear"`/`"none"` is the identity. Beyond the names,
+ * what RETURNN's `get_activation_function` takes: an expression of `x`
+ * (`"tf.nn.relu(x) * 2"`), an operator form (`"2 * sigmoid"`), or a unary
+ * function of `tf.nn`/`tf`/`tf.math` in the eval allowlist (`"selu"`); see
+ * `activationFromReturnn`.
+ * @throws LayerArgumentError for an unknown name, listing the known ones; EvalExpressionError for an expression Strata cannot evaluate.
  */
 export function getActivation(name: string | null | undefined): Activation {
-  if (name === null || name === undefined) return activations.linear!;
-  const f = activations[name];
+  if (name === null || name === undefined || name === 'none') return activations.linear!;
+  const f = activations[name] ?? activationFromReturnn(name, (n) => (n === 'none' ? activations.linear : activations[n]));
   if (!f) {
     throw new LayerArgumentError(
       `Unknown activation. Expected one of: ${ACTIVATION_NAMES.join(', ')}. Received: activation='${name}'.`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isReturnnActivation } from './activation-expression.js';
 import { ACTIVATION_NAMES } from './activations.js';
 import type { Data } from './data.js';
 import { LayerArgumentError } from './errors.js';
@@ -258,7 +259,10 @@ export const schemas = {
     z
       .string({ error: `must be an activation name (${ACTIVATION_NAMES.join(', ')}) or null` })
       .nullable()
-      .refine((a) => a === null || ACTIVATION_NAMES.includes(a), { error: `must be one of ${ACTIVATION_NAMES.join(', ')} (or null)` }),
+      // RETURNN's activation expressions ("tf.nn.relu(x) * 2", "2 * sigmoid", "selu") are checked where they are made (getActivation).
+      .refine((a) => a === null || ACTIVATION_NAMES.includes(a) || a === 'none' || isReturnnActivation(a), {
+        error: `must be one of ${ACTIVATION_NAMES.join(', ')} (or null), or a RETURNN activation expression such as 'tf.nn.relu(x) * 2'`,
+      }),
   /** An initializer: a name (`glorot_uniform`, `zeros`, ...), its JSON form, or an Initializer. */
   initializer: () =>
     z.custom((v) => {

@@ -59,4 +59,13 @@ CASES = [
         "sq_diff3": {"class": "combine", "kind": "squared_difference", "from": ["a", "p"], "activation": "tanh"},
         "output": {"class": "combine", "kind": "eval", "from": ["a", "p", "q"], "eval": "tf.where(source(0) > 0, source(1), -source(2))"},
     }, outputs=["floordiv", "mod", "pow", "sq_diff3", "output"]),
+    c("activation_expressions", {
+        "relu6": {"class": "activation", "activation": "relu6", "from": "data"},
+        "selu": {"class": "activation", "activation": "selu", "from": "data"},
+        "log_sigmoid": {"class": "activation", "activation": "log_sigmoid", "from": "data"},
+        "neg": {"class": "activation", "activation": "neg", "from": "data"},
+        "scaled_sigmoid": {"class": "activation", "activation": "2 * sigmoid", "from": "data"},
+        "lambda_x": {"class": "activation", "activation": "tf.minimum(tf.nn.relu(x), 0.5) * 2 - x", "from": "data"},
+        "output": {"class": "linear", "activation": "1 + tanh", "n_out": 4, "from": "data"},
+    }, outputs=["relu6", "selu", "log_sigmoid", "neg", "scaled_sigmoid", "lambda_x", "output"]),
 ]
