@@ -39,6 +39,11 @@ CASES = [
         "var": {"class": "variable", "shape": (4, 3), "param_name": "weights", "init": "glorot_uniform"},
         "output": {"class": "combine", "kind": "mul", "from": ["data", "var"]},
     }, outputs=["var", "output"], extern_data=SEQ43),
+    c("variable_batch_time", {
+        "var": {"class": "variable", "shape": (5,), "add_batch_axis": True, "add_time_axis": True},
+        "output": {"class": "copy", "from": "var"},
+    }, outputs=["var", "output"]),
+    c("constant_with_batch_dim", {"output": {"class": "constant", "value": 2.5, "shape": (3,), "with_batch_dim": True}}),
     c("switch_layers", {
         "cond": {"class": "compare", "kind": "greater", "value": 0.2, "from": "data"},
         "alt": {"class": "linear", "activation": None, "n_out": 5, "from": "data"},

@@ -33,7 +33,7 @@ import {
 } from './seq/index.js';
 import { softmaxLayer } from './softmax.js';
 import { cumsumLayer, expandDimsLayer, padLayer, repeatLayer, shiftAxisLayer, squeezeLayer, tileLayer } from './shape/index.js';
-import { constantLayer, rangeInAxisLayer, rangeLayer, switchLayer, variableLayer } from './value/index.js';
+import { constantBatchLayer, constantLayer, rangeInAxisLayer, rangeLayer, switchLayer, variableBatchLayer, variableLayer } from './value/index.js';
 import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, scatterNdLayer, seqLenMaskLayer, sliceNdLayer, unflattenNdLayer } from './axes/index.js';
 import { transposedConvLayer } from './transposed-conv.js';
 import { relativePositionalEncodingLayer } from './seq/relative-positional-encoding.js';
@@ -72,7 +72,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // RETURNN's axis-wise classes (dot, norm, seq_len_mask, combine_dims, flatten_batch, reinterpret_data) and transposed_conv.
   dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer, relativePositionalEncodingLayer, sliceNdLayer, unflattenNdLayer, scatterNdLayer,
   // RETURNN's shape and value classes (cumsum, pad, repeat, tile, shift_axis, expand_dims, squeeze; constant, range, range_in_axis, variable, switch).
-  cumsumLayer, padLayer, repeatLayer, tileLayer, shiftAxisLayer, expandDimsLayer, squeezeLayer, constantLayer, rangeLayer, rangeInAxisLayer, variableLayer, switchLayer,
+  cumsumLayer, padLayer, repeatLayer, tileLayer, shiftAxisLayer, expandDimsLayer, squeezeLayer, constantLayer, constantBatchLayer, rangeLayer, rangeInAxisLayer, variableLayer, variableBatchLayer, switchLayer,
   // Recurrent family.
   recLayer,
   rnnCellLayer,

@@ -88,5 +88,13 @@ export const shapeRows: Row[] = [
   { name: 'RangeInAxis T', make: () => new RangeInAxis({ axis: 'T' }), inputs: [[2, 5, 3]], forwardOnly: true, refFn: ([x]) => tf.range(0, x!.shape[1]!) },
   { name: 'Variable [3, 4]', make: () => new VariableLayer({ shape: [3, 4] }), inputs: [], refFn: (_, [w]) => tf.mul(w!, 1) },
   { name: 'Variable [4] with time axis', make: () => new VariableLayer({ shape: [4], addTimeAxis: true }), inputs: [], refFn: (_, [w]) => tf.reshape(w!, [1, 4]) },
+  {
+    name: 'Variable [4] with time and batch axes (batch from an int32 input)',
+    make: () => new VariableLayer({ shape: [4], addTimeAxis: true, addBatchAxis: true }),
+    inputs: [[3]],
+    intInputs: { 0: [0, 1, 2] },
+    refFn: (_, [w]) => tf.tile(tf.reshape(w!, [1, 1, 4]), [3, 1, 1]),
+  },
+  { name: 'Constant with batch dim', make: () => new ConstantLayer({ value: -2, shape: [3], withBatchDim: true, dtype: 'float32' }), inputs: [[2]], intInputs: { 0: [0, 1] }, forwardOnly: true, refFn: () => tf.fill([2, 3], -2) },
   { name: 'Switch static false: falseFrom layer', make: () => new Switch({ condition: false, trueFrom: 2, falseFrom: 'x' }), inputs: [[2, 3]], refFn: ([x]) => tf.mul(x!, 1) },
 ];

@@ -7,7 +7,7 @@ import { ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../index.js';
-import { NetDictError } from '../errors.js';
+import { CannotHandleUndefinedSourcesError, NetDictError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import type { NetDict } from './schema.js';
 
@@ -34,7 +34,6 @@ describe('RETURNN errors as typed errors naming the key', () => {
     ['a float range (len(range()) in RETURNN)', { output: { class: 'range', start: 0.5, limit: 3 } }, /start must be an integer/],
     ['an axis that names no axis', { output: { class: 'cumsum', axis: 'dim:9', from: 'data' } }, /0 axes .* have size 9/],
     ['a value layer for pad', { output: { class: 'pad', axes: 'F', padding: 1, value: 'data', from: 'data' } }, /value must be a number/],
-    ['constant with a batch dim', { output: { class: 'constant', value: 1, with_batch_dim: true } }, /with_batch_dim must be false/],
   ];
   for (const [what, network, message] of cases) {
     it(what, () => {
@@ -42,6 +41,10 @@ describe('RETURNN errors as typed errors naming the key', () => {
       expect(() => build(network)).toThrow(message);
     });
   }
+});
+
+it('a variable with a batch axis and "from": [] has no batch to take: a typed error', () => {
+  expect(() => build({ output: { class: 'variable', shape: [2], add_batch_axis: true, from: [] } })).toThrow(CannotHandleUndefinedSourcesError);
 });
 
 describe('templates and lengths', () => {
@@ -64,6 +67,7 @@ describe('templates and lengths', () => {
     const net = build({
       pos: { class: 'range_in_axis', axis: 'T', from: 'data' },
       c: { class: 'constant', value: 2 },
+      cb: { class: 'constant', value: true, shape: [2], with_batch_dim: true },
       v: { class: 'variable', shape: [5], trainable: false },
       output: { class: 'combine', kind: 'add', from: ['data', 'v'] },
     });
@@ -73,6 +77,9 @@ describe('templates and lengths', () => {
     expect(read(outs.get('pos')!.value)).toEqual([0, 1, 2, 3]);
     expect(net.outputData('c').batchShape).toEqual([]);
     expect(net.outputData('c').dtype).toBe('int32');
+    expect(net.outputData('cb').batchShape).toEqual([null, 2]);
+    expect(outs.get('cb')!.value.dtype).toBe('bool');
+    expect(read(outs.get('cb')!.value)).toEqual([1, 1, 1, 1]);
     expect(net.outputData('v').batchShape).toEqual([5]);
     expect(net.outputData('output').batchShape).toEqual([null, null, 5]);
     expect(net.trainableWeights.length).toBe(0);

@@ -1,5 +1,5 @@
-export { ConstantLayer, type ConstantArgs, constantDType, constantLayer, staticData } from './constant.js';
+export { ConstantLayer, type ConstantArgs, constantBatchLayer, constantDType, constantLayer, staticData, withBatchAxis } from './constant.js';
 export { Range, type RangeArgs, rangeLayer } from './range.js';
 export { RangeInAxis, type RangeInAxisArgs, rangeInAxisLayer } from './range-in-axis.js';
 export { Switch, type SwitchArgs, switchLayer } from './switch.js';
-export { VariableLayer, type VariableLayerArgs, variableLayer } from './variable.js';
+export { VariableLayer, type VariableLayerArgs, variableBatchLayer, variableLayer } from './variable.js';

@@ -6,7 +6,7 @@ import { Constant as ConstantInit } from '../../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import type { Variable } from '../../variable.js';
-import { staticData } from './constant.js';
+import { staticData, withBatchAxis } from './constant.js';
 
 /** Arguments of {@link VariableLayer}. */
 export interface VariableLayerArgs extends LayerArgs {
@@ -14,6 +14,13 @@ export interface VariableLayerArgs extends LayerArgs {
   shape: number[];
   /** Put a time axis of size 1 in front (RETURNN `add_time_axis`). Default false. */
   addTimeAxis?: boolean;
+  /**
+   * Put a batch axis in front, the value repeated for every sequence
+   * (RETURNN `add_batch_axis`, `expand_dims_unbroadcast`): the layer then
+   * takes one input whose axis 0 is the batch (a net dict gives it `from`,
+   * default `"data"`, the global batch RETURNN uses). Default false.
+   */
+  addBatchAxis?: boolean;
   /** Initial values: an initializer (name, JSON form) or a number for a constant (RETURNN `init`). Default 0. */
   init?: InitializerSpec | number;
   /** The weight's name (RETURNN `param_name`). Default: the layer's name, as RETURNN (`<layer>/<layer>`). */
@@ -24,9 +31,7 @@ const INIT = 'must be a number or an initializer name such as glorot_uniform, ze
 const VARIABLE_OPTIONS = {
   shape: option(z.array(z.number().int().positive(), { error: 'must be a list of positive integers (static dims)' }), { returnn: 'shape' }),
   addTimeAxis: option(schemas.boolean(), { default: false, returnn: 'add_time_axis' }),
-  addBatchAxis: option(z.literal(false, { error: 'must be false: a variable has no input to take the batch size from; let broadcasting add the batch axis' }).optional(), {
-    returnn: 'add_batch_axis',
-  }),
+  addBatchAxis: option(schemas.boolean(), { default: false, returnn: 'add_batch_axis' }),
   init: option(z.union([z.number().refine(Number.isFinite), schemas.initializer()], { error: INIT }).nullable(), { default: 0, returnn: 'init', fromReturnn: (v) => v ?? 0 }),
   paramName: option(z.string({ error: 'must be a string or None' }).min(1).nullable(), { default: null, returnn: 'param_name' }),
   dtype: option(z.literal('float32', { error: "must be 'float32'" }).nullable().optional(), { returnn: 'dtype' }),
@@ -36,16 +41,19 @@ const VARIABLE_OPTIONS = {
 /**
  * A trainable parameter as a layer's output (RETURNN `VariableLayer`): the
  * weight `paramName` (default the layer's name: RETURNN's `<layer>/<layer>`)
- * of `shape`, with a time axis of size 1 in front if `addTimeAxis`; no batch
- * axis (other layers broadcast it). `trainable: false` freezes it.
+ * of `shape`, with a time axis of size 1 in front if `addTimeAxis`, and a
+ * batch axis before that if `addBatchAxis` (else none: other layers
+ * broadcast it). `trainable: false` freezes it.
  *
- * Inputs: none. Shape: `shape` (or `[1, ...shape]`), float32. Weights: `<paramName>` `shape`.
+ * Inputs: none; with `addBatchAxis` one tensor whose axis 0 is the batch.
+ * Shape: `[batch?, 1?, ...shape]`, float32. Weights: `<paramName>` `shape`.
  * @throws LayerArgumentError for a bad shape, init or param name.
  */
 export class VariableLayer extends Layer {
   static override readonly className: string = 'Variable';
   readonly shape: number[];
   readonly addTimeAxis: boolean;
+  readonly addBatchAxis: boolean;
   readonly init: InitializerSpec | number;
   readonly paramName: string | null;
   var: Variable | undefined;
@@ -55,6 +63,7 @@ export class VariableLayer extends Layer {
     const a = resolveArgs('Variable', VARIABLE_OPTIONS, args) as Required<VariableLayerArgs>;
     this.shape = a.shape;
     this.addTimeAxis = a.addTimeAxis;
+    this.addBatchAxis = a.addBatchAxis;
     this.init = a.init;
     this.paramName = a.paramName;
   }
@@ -65,35 +74,46 @@ export class VariableLayer extends Layer {
     super.build(inputShape);
   }
 
-  override call(_inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const v = this.var!.value;
-    return this.addTimeAxis ? ops.reshape(v, [1, ...this.shape]) : v;
+    const y = this.addTimeAxis ? ops.reshape(v, [1, ...this.shape]) : v;
+    return this.addBatchAxis ? withBatchAxis(y, inputs, this.name) : y;
   }
 
   override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return this.addTimeAxis ? [1, ...this.shape] : this.shape;
+    const shape = this.addTimeAxis ? [1, ...this.shape] : this.shape;
+    return this.addBatchAxis ? [null, ...shape] : shape;
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), shape: this.shape, addTimeAxis: this.addTimeAxis, init: this.init, paramName: this.paramName };
+    return { ...super.getConfig(), shape: this.shape, addTimeAxis: this.addTimeAxis, addBatchAxis: this.addBatchAxis, init: this.init, paramName: this.paramName };
   }
 }
 
+const variableOutput = (c: { name: string; layer: Layer }): Data => {
+  const l = c.layer as VariableLayer;
+  const d = staticData(c.name, l.shape, 'float32');
+  const dims = l.addTimeAxis ? [new Dim({ description: `${c.name}:dummy-time`, size: 1 }), ...d.dims] : d.dims;
+  return new Data({ name: c.name, dims, dtype: 'float32', hasBatch: l.addBatchAxis });
+};
+
 /**
  * RETURNN's `variable`: `shape`, `add_time_axis`, `init` (a number or an
- * initializer name), `param_name`, `trainable` (common key), `dtype` float32;
- * `add_batch_axis` only False, `saveable` only True. No batch axis.
+ * initializer name), `param_name`, `trainable` (common key), `dtype` float32,
+ * `saveable` only True; without `add_batch_axis` no batch axis (no sources).
  */
 export const variableLayer: LayerSpec = {
   cls: VariableLayer,
   options: VARIABLE_OPTIONS,
-  netDict: {
-    names: ['variable'],
-    sources: 'none',
-    outputData: (c) => {
-      const l = c.layer as VariableLayer;
-      const d = staticData(c.name, l.shape, 'float32');
-      return l.addTimeAxis ? new Data({ name: c.name, dims: [new Dim({ description: `${c.name}:dummy-time`, size: 1 }), ...d.dims], dtype: 'float32', hasBatch: false }) : d;
-    },
-  },
+  netDict: { names: ['variable'], when: (e) => e.add_batch_axis !== true, sources: 'none', outputData: variableOutput },
+};
+
+/**
+ * RETURNN's `variable` with `add_batch_axis`: the batch size comes from its
+ * `from` (default `"data"`, the network's batch as RETURNN's global batch).
+ */
+export const variableBatchLayer: LayerSpec = {
+  cls: VariableLayer,
+  options: VARIABLE_OPTIONS,
+  netDict: { names: ['variable'], when: (e) => e.add_batch_axis === true, sources: 'concat', acceptsSparse: true, outputData: variableOutput },
 };
