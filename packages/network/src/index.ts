@@ -63,13 +63,16 @@ export { type EvalEnv, type EvalResult, firstSourceLens, sourceLens } from './ne
 export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { registerRecClasses } from './net-dict/rec-classes.js';
 export { registerSubnetworkClass, Subnetwork, type SubnetworkArgs } from './net-dict/subnetwork.js';
+export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
 import { registerRecClasses } from './net-dict/rec-classes.js';
 import { registerSubnetworkClass } from './net-dict/subnetwork.js';
+import { registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
 
 registerRecClasses();
 registerSubnetworkClass();
+registerGetLastHiddenStateClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

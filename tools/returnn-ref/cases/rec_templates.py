@@ -39,3 +39,18 @@ CASES += [
         "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["sub", "prev:output"]},
     }}}),
 ]
+
+CASES += [
+    # The last hidden states of a forward and a backward LSTM (frame len-1 and frame 0), concatenated.
+    c("get_last_hidden_state_blstm", {
+        "fwd": {"class": "rec", "unit": "LSTMBlock", "direction": 1, "n_out": 3, "from": "data"},
+        "bwd": {"class": "rec", "unit": "LSTMBlock", "direction": -1, "n_out": 3, "from": "data"},
+        "output": {"class": "get_last_hidden_state", "from": ["fwd", "bwd"], "key": "h", "n_out": 6},
+    }),
+    # GRU states (one tensor each: key "*"), added.
+    c("get_last_hidden_state_gru_add", {
+        "g1": {"class": "rec", "unit": "gru", "n_out": 4, "from": "data"},
+        "g2": {"class": "rec", "unit": "gru", "n_out": 4, "from": "data"},
+        "output": {"class": "get_last_hidden_state", "from": ["g1", "g2"], "key": "*", "combine": "add", "n_out": 4},
+    }),
+]

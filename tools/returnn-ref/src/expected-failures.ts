@@ -20,7 +20,6 @@ const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', r
 /** Fixture name → expected failure. */
 export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
-  get_last_hidden_state: unknown('get_last_hidden_state'),
   time_chunking: unknown('time_chunking'),
 
   // Keys or values RETURNN accepts and Strata refuses.
