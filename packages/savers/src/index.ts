@@ -119,3 +119,4 @@ export { type EncodedTfBundle, encodeTfBundle, type TfBundleWriteOptions, writeT
 export { STRATA_METADATA_KEY } from './formats/tf-bundle/string-tensor.js';
 export { assignVariableValue, type CustomPostInitTarget, setAsCustomInit } from './loader/custom-init.js';
 export { CustomParamImporter, type CustomParamImporterOptions, type ParamValuesSetter } from './loader/custom-param-importer.js';
+export { type NamedLayer, returnnParamsOf } from './loader/returnn-export.js';

@@ -22,8 +22,13 @@ import { compareBytes, type SstableEntry } from './sstable-reader.js';
 import { buildSstable, type SstableWriterOptions } from './sstable-writer.js';
 import { encodeStringTensor, STRATA_METADATA_KEY } from './string-tensor.js';
 
-/** Options of {@link encodeTfBundle} and {@link writeTfBundle}: the SSTable's block layout (TF's defaults). */
-export type TfBundleWriteOptions = SstableWriterOptions;
+/**
+ * Options of {@link encodeTfBundle} and {@link writeTfBundle}: the SSTable's
+ * block layout (TF's defaults), and `int64`: names of int32 tensors to store
+ * as DT_INT64 (8 bytes each, sign-extended), for TF's int64 variables such as
+ * `global_step`, which TF restores only from an int64 tensor.
+ */
+export type TfBundleWriteOptions = SstableWriterOptions & { readonly int64?: readonly string[] };
 
 /** The two files of a one-shard bundle. */
 export interface EncodedTfBundle {
@@ -61,8 +66,10 @@ export function encodeTfBundle(tensors: TensorsInput, metadata: Readonly<Record<
     const want = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
     if (!(data instanceof want)) fail(`tensor '${name}': dtype ${dtype} needs a ${want.name}, got ${(data as object | undefined)?.constructor?.name ?? typeof data}.`);
     if (data.length !== sizeOf(shape)) fail(`tensor '${name}': data has ${data.length} elements, shape [${shape.join(', ')}] needs ${sizeOf(shape)}.`);
-    const bytes = dtype === 'bool' ? Uint8Array.from(data as Uint8Array, (b) => (b ? 1 : 0)) : littleEndianBytes(data);
-    items.push({ key: utf8.encode(name), dtype: TF_DTYPE[dtype], shape, bytes, crc: crc32c(bytes) });
+    const asInt64 = options.int64?.includes(name) ?? false;
+    if (asInt64 && dtype !== 'int32') fail(`tensor '${name}': only int32 tensors can be stored as int64; it is ${dtype}.`);
+    const bytes = dtype === 'bool' ? Uint8Array.from(data as Uint8Array, (b) => (b ? 1 : 0)) : asInt64 ? int64Bytes(data as Int32Array) : littleEndianBytes(data);
+    items.push({ key: utf8.encode(name), dtype: asInt64 ? DT.INT64 : TF_DTYPE[dtype], shape, bytes, crc: crc32c(bytes) });
   }
   const meta = Object.entries(metadata);
   for (const [k, v] of meta) if (typeof v !== 'string') fail(`metadata value '${k}' is a ${typeof v}; metadata values must be strings (use String(x)).`);
@@ -82,6 +89,13 @@ export function encodeTfBundle(tensors: TensorsInput, metadata: Readonly<Record<
     offset += it.bytes.length;
   }
   return { index: buildSstable(entries, options), data };
+}
+
+/** int32 values as little-endian int64 (sign-extended). */
+function int64Bytes(values: Int32Array): Uint8Array {
+  const out = new DataView(new ArrayBuffer(values.length * 8));
+  values.forEach((v, i) => out.setBigInt64(i * 8, BigInt(v), true));
+  return new Uint8Array(out.buffer);
 }
 
 /**
