@@ -44,6 +44,10 @@ CASES = [
         "output": {"class": "copy", "from": "var"},
     }, outputs=["var", "output"]),
     c("constant_with_batch_dim", {"output": {"class": "constant", "value": 2.5, "shape": (3,), "with_batch_dim": True}}),
+    c("switch_condition_constant", {
+        "cond": {"class": "constant", "value": False},
+        "output": {"class": "switch", "condition": "cond", "true_from": 1.0, "false_from": "data"},
+    }),
     c("switch_layers", {
         "cond": {"class": "compare", "kind": "greater", "value": 0.2, "from": "data"},
         "alt": {"class": "linear", "activation": None, "n_out": 5, "from": "data"},
