@@ -57,6 +57,12 @@ export interface Row {
    * and tfjs-wasm (and, in onnxruntime-grads.test.ts, finite differences).
    */
   noRefGrad?: { cpu?: true };
+  /**
+   * Layers whose output size depends on input values (flatten_batch,
+   * unflatten_nd read lengths or sizes on the host) cannot be traced into one
+   * graph: compiled on onnxruntime with symbolic inputs they must throw this error.
+   */
+  compiledError?: RegExp;
 }
 
 // tfjs-backend-wasm 4.22's MaxPoolGrad drops the gradient of all-negative windows;
