@@ -38,6 +38,8 @@ CASES = [
                                                        "remove_padding": 1, "n_out": 3, "with_bias": False, "from": "data"}}),
     c("transposed_conv_1d_default_strides", {"output": {"class": "transposed_conv", "filter_size": [2], "n_out": 3, "activation": "tanh",
                                                         "from": "data"}}),
+    c("transposed_conv_1d_output_padding", {"output": {"class": "transposed_conv", "filter_size": [3], "strides": [2], "padding": "valid",
+                                                       "output_padding": [1], "n_out": 2, "from": "data"}}),
     c("transposed_conv_2d", {"output": {"class": "transposed_conv", "filter_size": [3, 2], "strides": [2, 2], "n_out": 3, "from": "data"}},
       extern_data=IMG),
     c("transposed_conv_2d_valid", {"output": {"class": "transposed_conv", "filter_size": [2, 3], "strides": [1, 2], "padding": "valid",
