@@ -2,6 +2,7 @@
 // _SubnetworkRecCell._construct_template does), and unit layers referenced from outside as "<rec>/<layer>".
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { INFERENCE } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NetDictError } from '../errors.js';
 import '../index.js';
@@ -123,6 +124,30 @@ describe('"<rec>/<layer>" from outside the rec layer', () => {
   it('needs is_output_layer on a layer that only exists inside the loop, as RETURNN does', () => {
     const inner = { ...unit, acc: { class: 'combine', kind: 'add', from: ['prev:acc', 'data:source'] } };
     expect(() => build({ loop: { class: 'rec', from: 'data', unit: inner }, output: { class: 'copy', from: 'loop/acc' } } as never)).toThrow(/add "is_output_layer": true to unit entry 'acc'/);
+  });
+
+  it('is the teacher-forced frames of a decoder layer; under search it is an error that says so', () => {
+    const dec = {
+      class: 'rec',
+      from: [],
+      target: 'classes',
+      max_seq_len: 3,
+      unit: {
+        embed: { class: 'linear', activation: null, with_bias: false, from: 'prev:output', n_out: 2 },
+        prob: { class: 'softmax', from: 'embed', target: 'classes', loss: 'ce' },
+        output: { class: 'choice', from: 'prob', target: 'classes', beam_size: 2, initial_output: 0 },
+        end: { class: 'compare', from: 'output', value: 0 },
+      },
+    };
+    const net = NetDictNetwork.fromDict({ dec, probs: { class: 'copy', from: 'dec/prob', is_output_layer: true } } as never, {
+      externData: { data: { shape: [null, F] }, classes: { dim: 3, sparse: true, shape: [null] } },
+      seed: 5,
+    });
+    const classes = ops.tensor([1, 2, 0, 2, 0, 0], [B, 3], 'int32');
+    const outs = net.forward({ ...batch(), classes, 'classes:size1': ops.tensor([3, 2], [B], 'int32') });
+    expect(outs.get('probs')!.value.shape).toEqual([B, 3, 3]);
+    read(ops.sum(outs.get('probs')!.value, [-1])).forEach((v) => expect(v).toBeCloseTo(1, 5));
+    expect(() => net.forward(batch(), { ...INFERENCE, search: true } as typeof INFERENCE)).toThrow(/'dec\/prob' is referenced from outside rec layer 'dec', but its search does not collect/);
   });
 
   it('names a missing sub-layer', () => {

@@ -49,7 +49,10 @@ export function registerRecClasses(): void {
     evaluate: (env) => {
       const unit = env.node.layer as RecUnit;
       const search = (env.ctx as { search?: boolean }).search ?? false;
-      return search && !unit.hasSources ? runSearch(unit, env) : unit.run(env);
+      if (!(search && !unit.hasSources)) return unit.run(env);
+      const result = runSearch(unit, env);
+      unit.checkSubLayerOutputs(env.outs);
+      return result;
     },
   });
 

@@ -149,6 +149,18 @@ export class RecUnit extends Layer {
     return node;
   }
 
+  /**
+   * Checks that every unit layer referenced from outside (`<rec>/<layer>`) has its value in `outs`.
+   * @throws NetDictError naming the first one missing (a search collects only the rec layer's output and its losses).
+   */
+  checkSubLayerOutputs(outs: ReadonlyMap<string, unknown>): void {
+    for (const sub of this.subNodes.keys()) {
+      if (!outs.has(`${this.name}/${sub}`)) {
+        throw new NetDictError(`'${this.name}/${sub}' is referenced from outside rec layer '${this.name}', but its search does not collect unit layer '${sub}' over frames; reference '${this.name}' (its output) instead.`);
+      }
+    }
+  }
+
   /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
   initialOutput(name: string, batch: number): Tensor {
     const node = this.unitGraph.node(name);
