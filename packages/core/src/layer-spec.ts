@@ -107,6 +107,18 @@ export interface NetDictSpec {
   readonly derive?: (ctx: LayerBuildContext, args: Readonly<Record<string, unknown>>) => Record<string, unknown>;
   /** The output template, where `computeOutputShape` is not enough (a sparse or int32 output). */
   readonly outputData?: (ctx: LayerBuildContext & { layer: Layer }) => Data | undefined;
+  /**
+   * `from` entries may be `(layer, axis)` pairs (RETURNN's `ConcatLayer`): the
+   * layer names are the sources, the axes reach `derive`/`create` as `entry.from`.
+   */
+  readonly fromAxes?: boolean;
+  /**
+   * Sub-layers `<layer>/<sub>` (RETURNN's `get_sub_layer`, e.g. `split`'s `"0"`,
+   * `top_k`'s `"indices"`): the template of sub-layer `sub` named `name`, given
+   * the layer and its (joined) input's template; undefined if there is none.
+   * The values come from the layer's `subOutputs` (see `SubOutputLayer`).
+   */
+  readonly subOutputData?: (layer: Layer, input: Data, name: string, sub: string) => Data | undefined;
 }
 
 /**

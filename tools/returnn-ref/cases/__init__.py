@@ -13,4 +13,6 @@ from . import eval_strings
 ALL_CASES += eval_strings.CASES
 from . import axes_layers
 ALL_CASES += axes_layers.CASES
+from . import structure
+ALL_CASES += structure.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

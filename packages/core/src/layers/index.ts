@@ -34,3 +34,4 @@ export * from './shape/index.js';
 export * from './value/index.js';
 export * from './axes/index.js';
 export { TransposedConv, type TransposedConvArgs, transposedConvLayer, transposedConvLength } from './transposed-conv.js';
+export * from './structure/index.js';

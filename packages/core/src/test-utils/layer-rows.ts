@@ -26,6 +26,7 @@ import { axesRows } from './axes-rows.js';
 import { halves, positive, type RefLayer, type Row, SEED, size } from './row.js';
 import { seqRows } from './seq-rows.js';
 import { shapeRows } from './shape-rows.js';
+import { structureRows } from './structure-rows.js';
 import { randomValues } from './setup.js';
 
 const combineRef: Partial<Record<CombineKind, () => RefLayer>> = {
@@ -265,6 +266,7 @@ export const rows: Row[] = [
   },
   ...seqRows,
   ...shapeRows,
+  ...structureRows,
   ...attentionRows,
   ...evalRows,
   ...axesRows,

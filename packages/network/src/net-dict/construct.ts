@@ -69,12 +69,24 @@ export function parseSource(net: LayerGraph, ref: string, owner: string): Source
   return { kind: 'layer', name: ref };
 }
 
+/** The layer names of `from`: `(layer, axis)` pairs only for a class with `fromAxes` (RETURNN's `concat`), which reads the axes from the entry. */
+function fromNames(list: readonly (string | readonly [string, string | number])[], name: string, cls: NetDictLayerClass): string[] {
+  return list.map((f) => {
+    if (typeof f === 'string') {
+      if (cls.fromAxes) throw new NetDictError(`Layer '${name}': "from" entries of this class are (layer, axis) pairs, as RETURNN's concat takes, e.g. [["a", "F"], ["b", "F"]]. Received: "${f}".`);
+      return f;
+    }
+    if (!cls.fromAxes) throw new NetDictError(`Layer '${name}': "from" takes layer names; (layer, axis) pairs are for class "concat". Received: ${JSON.stringify(f)}.`);
+    return f[0];
+  });
+}
+
 /** The entry parsed with the common and the class's own schema, its class, and its sources. */
 function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayerClass) {
   const entry = parseEntry(commonEntrySchema, raw, name);
   const ownKeys = Object.fromEntries(Object.entries(raw as object).filter(([k]) => !COMMON_KEYS.has(k)));
   const own = parseEntry(cls.options ?? z.strictObject({}), ownKeys, name) as Record<string, unknown>;
-  const fromList = entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from];
+  const fromList = fromNames(entry.from === undefined ? (cls.sources === 'none' ? [] : ['data']) : Array.isArray(entry.from) ? entry.from : [entry.from], name, cls);
   const sources = fromList.map((r) => parseSource(net, r, name));
   if (sources.length === 0 && cls.sources !== 'none' && !cls.optionalSources) {
     throw new CannotHandleUndefinedSourcesError({ layerName: name, layerDesc: raw as Record<string, unknown>, extendedInfo: `Network '${net.name}'.` });

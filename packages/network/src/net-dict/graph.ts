@@ -158,7 +158,7 @@ export class LayerGraph {
   subLayerNode(ref: string): NetDictNode | undefined {
     const split = splitSubLayerRef(ref);
     const owner = split && this.nodes.get(split[0]);
-    return owner ? subLayersOf(owner.layer)?.subLayerNode(split[1]) : undefined;
+    return owner ? (subLayersOf(owner.layer)?.subLayerNode(split[1]) ?? owner.cls.subLayerNode?.(owner, split[1])) : undefined;
   }
 
   /** The output layers (`output`, or `is_output_layer`), in construction order. */

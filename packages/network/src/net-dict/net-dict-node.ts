@@ -119,6 +119,10 @@ export interface NetDictLayerClass {
   options?: z.ZodType;
   /** Creates the (unbuilt) layer. */
   create(ctx: LayerCreateContext): Layer;
+  /** `from` entries are `(layer, axis)` pairs (RETURNN's `concat`); the class reads the axes from the entry. */
+  fromAxes?: boolean;
+  /** The node of sub-layer `<node>/<sub>` (RETURNN's `get_sub_layer`) for a class whose layer has sub-outputs; undefined if none. */
+  subLayerNode?(node: NetDictNode, sub: string): NetDictNode | undefined;
   /**
    * `input`: the layer takes the sequence lengths of its input's time axis
    * as its last input (`[x, seqLens]`), for masking (rec, reduce over time,

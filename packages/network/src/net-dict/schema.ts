@@ -7,7 +7,8 @@ import { NetDictError } from '../errors.js';
  */
 export const commonEntrySchema = z.looseObject({
   class: z.string({ error: '"class" is required and must be a string, e.g. "linear"' }),
-  from: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Layer names; RETURNN's `concat` takes `(layer, axis)` pairs (classes with `fromAxes`). */
+  from: z.union([z.string(), z.array(z.union([z.string(), z.tuple([z.string(), z.union([z.string(), z.number()])])]))]).optional(),
   /** The output size; checked by the class that takes it (its option's schema), so the message names the class. */
   n_out: z.unknown().optional(),
   activation: z.string().nullable().optional(),

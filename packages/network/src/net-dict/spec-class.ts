@@ -1,6 +1,7 @@
 import { argsFromEntry, checkEntryArgs, type LayerSpec } from '@strata/core';
 import { z } from 'zod';
 import type { LayerCreateContext, NetDictLayerClass } from './net-dict-node.js';
+import { withSubOutputs } from './spec-sub-outputs.js';
 import { nOutOf } from './n-out.js';
 import { COMMON_KEYS } from './schema.js';
 
@@ -44,6 +45,7 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
       return new spec.cls({ ...args, name: c.name });
     },
   };
-  adapters.set(spec, cls);
-  return cls;
+  const full = nd.subOutputData || nd.fromAxes ? withSubOutputs(cls, nd) : cls;
+  adapters.set(spec, full);
+  return full;
 }

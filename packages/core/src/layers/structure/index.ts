@@ -1,0 +1,5 @@
+export { Cast, type CastArgs, castLayer } from './cast.js';
+export { Concat, type ConcatArgs, concatLayer } from './concat.js';
+export { Split, type SplitArgs, splitLayer } from './split.js';
+export { type SubOutputLayer, subOutputLayerOf } from './sub-outputs.js';
+export { TopK, type TopKArgs, topKLayer } from './top-k.js';
