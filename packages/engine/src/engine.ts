@@ -14,6 +14,7 @@ import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 import { EpochProgress } from './progress.js';
 import { type EvalStepFn, makeEvalStep, TrainStepCache } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
+import { concatRows, type PredictedRow, sequenceRows } from './predict-rows.js';
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
 export interface EngineOptions {
@@ -329,13 +330,7 @@ export class Engine {
       });
       ops.dispose(Object.values(inputs));
     }
-    const values = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      values.set(p, o);
-      o += p.length;
-    }
-    return { values, shape: [dataset.size, ...rowShape] };
+    return { values: concatRows(parts), shape: [dataset.size, ...rowShape] };
   }
 
   /**
@@ -370,7 +365,7 @@ export class Engine {
       return lens ? [out.value, lens] : [out.value];
     });
     const hasTime = model.outputData(layer).shape[0] === null;
-    const rows: { values: Float32Array; len: number | undefined }[] = new Array(dataset.size);
+    const rows: PredictedRow[] = new Array(dataset.size);
     let rowShape: number[] = [];
     let maxTime = 0;
     for (const idx of this.planner.batchesOf(dataset, templates, batchSize, undefined, true)) {
@@ -389,18 +384,7 @@ export class Engine {
       });
       ops.dispose(Object.values(inputs));
     }
-    if (!hasTime) {
-      const per = rows[0]?.values.length ?? 0;
-      const values = new Float32Array(dataset.size * per);
-      rows.forEach((r, i) => values.set(r.values, i * per));
-      return { values, shape: [dataset.size, ...rowShape] };
-    }
-    const frame = rowShape.slice(1).reduce((a, d) => a * d, 1);
-    const values = new Float32Array(dataset.size * maxTime * frame);
-    // Frames past an example's length stay 0 (not the layer's values on padding).
-    rows.forEach((r, i) => values.set(r.len === undefined ? r.values : r.values.subarray(0, r.len * frame), i * maxTime * frame));
-    const known = rows.every((r) => r.len !== undefined);
-    return { values, shape: [dataset.size, maxTime, ...rowShape.slice(1)], ...(known ? { seqLens: Int32Array.from(rows, (r) => r.len!) } : {}) };
+    return sequenceRows(rows, rowShape, hasTime ? maxTime : undefined);
   }
 
   /**
