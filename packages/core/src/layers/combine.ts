@@ -32,6 +32,8 @@ export interface CombineArgs extends LayerArgs {
   outType?: CombineOutType;
   /** Run-config values the eval string reads (`self.network.get_config().typed_value(k)`); a net dict fills these in. */
   evalConfig?: Record<string, unknown>;
+  /** Where the eval string is, for errors; a net dict gives `network.<prefix><layer>.eval` (`network.dec/c.eval` in rec unit `dec`). Default `network.<name>.eval`. */
+  evalEntry?: string;
 }
 
 /** The part of RETURNN's `out_type` Strata takes. */
@@ -72,6 +74,7 @@ export const EVAL_OPTIONS = {
     { returnn: 'out_type' },
   ),
   evalConfig: option(z.record(z.string(), z.unknown()).optional()),
+  evalEntry: option(z.string().optional()),
 } satisfies LayerOptions;
 
 const COMBINE_OPTIONS = {
@@ -130,7 +133,7 @@ export class Combine extends Layer {
     if ((a.kind === 'eval') !== (a.eval !== undefined)) {
       throw new LayerArgumentError(`Combine '${this.name}': kind='eval' and eval go together (RETURNN's assertion). Received: kind='${a.kind}', eval=${JSON.stringify(a.eval)}.`);
     }
-    this.program = a.eval === undefined ? undefined : new EvalProgram({ expression: a.eval, entry: `network.${this.name}.eval`, locals: a.evalLocals, config: a.evalConfig });
+    this.program = a.eval === undefined ? undefined : new EvalProgram({ expression: a.eval, entry: a.evalEntry ?? `network.${this.name}.eval`, locals: a.evalLocals, config: a.evalConfig });
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -203,18 +206,24 @@ export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data |
   return out;
 }
 
-/** The run-config values an eval string reads, from the network under construction (`getRunConfig`, RETURNN's `get_config`). */
-export function evalConfigOf(c: LayerBuildContext, expression: unknown): Record<string, unknown> | undefined {
-  if (typeof expression !== 'string') return undefined;
+/**
+ * What a net dict derives for an eval string: the run-config values it reads, from the network under construction
+ * (`getRunConfig`, RETURNN's `get_config`), and its entry path with the network's prefix (`getAbsoluteNamePrefix`).
+ */
+export function evalArgsOf(c: LayerBuildContext, expression: unknown): { evalConfig?: Record<string, unknown>; evalEntry?: string } {
+  if (typeof expression !== 'string') return {};
+  const net = c.network as { getRunConfig?: () => Readonly<Record<string, unknown>> | undefined; getAbsoluteNamePrefix?: () => string } | undefined;
   const keys = EvalProgram.configKeys(expression);
-  const net = c.network as { getRunConfig?: () => Readonly<Record<string, unknown>> | undefined } | undefined;
   const config = keys.length ? net?.getRunConfig?.() : undefined;
-  return config ? Object.fromEntries(keys.filter((k) => Object.hasOwn(config, k)).map((k) => [k, config[k]])) : undefined;
+  return {
+    evalConfig: config ? Object.fromEntries(keys.filter((k) => Object.hasOwn(config, k)).map((k) => [k, config[k]])) : undefined,
+    evalEntry: `network.${net?.getAbsoluteNamePrefix?.() ?? ''}${c.name}.eval`,
+  };
 }
 
 /** RETURNN's `combine`: `kind` (and `eval`, `eval_locals`, `out_type` for `kind: "eval"`), `activation`. */
 export const combineLayer: LayerSpec = {
   cls: Combine,
   options: COMBINE_OPTIONS,
-  netDict: { names: ['combine'], sources: 'list', outputData: combineOutput, derive: (c) => ({ evalConfig: evalConfigOf(c, c.entry.eval) }) },
+  netDict: { names: ['combine'], sources: 'list', outputData: combineOutput, derive: (c) => evalArgsOf(c, c.entry.eval) },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type LayerOptions, type LayerSpec, option, schemas } from '../layer-spec.js';
-import { Combine, type CombineArgs, combineOutput, EVAL_OPTIONS, evalConfigOf } from './combine.js';
+import { Combine, type CombineArgs, combineOutput, EVAL_OPTIONS, evalArgsOf } from './combine.js';
 
 /** Arguments of {@link EvalLayer}: {@link CombineArgs} without `kind`, `eval` required. */
 export interface EvalLayerArgs extends Omit<CombineArgs, 'kind' | 'eval'> {
@@ -48,5 +48,5 @@ export class EvalLayer extends Combine {
 export const evalLayer: LayerSpec = {
   cls: EvalLayer,
   options: EVAL_LAYER_OPTIONS,
-  netDict: { names: ['eval'], sources: 'list', acceptsSparse: true, outputData: combineOutput, derive: (c) => ({ evalConfig: evalConfigOf(c, c.entry.eval) }) },
+  netDict: { names: ['eval'], sources: 'list', acceptsSparse: true, outputData: combineOutput, derive: (c) => evalArgsOf(c, c.entry.eval) },
 };

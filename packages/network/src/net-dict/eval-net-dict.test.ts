@@ -1,0 +1,55 @@
+// RETURNN's eval strings in net dicts: the run config they read, and the entry their errors name.
+import { ops, setBackend } from '@strata/backend';
+import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { EvalExpressionError } from '@strata/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NetDictError } from '../errors.js';
+import '../index.js';
+import { thrownBy } from '../test-utils/thrown.js';
+import { NetDictNetwork } from './net-dict-network.js';
+
+beforeAll(async () => {
+  registerTfjsBackends();
+  await setBackend('tfjs-cpu');
+});
+
+const externData = { data: { shape: [null, 3] } };
+const xOf = () => ops.tensor(Float32Array.from([1, -2, 3, 0.5, 0, -1, 2, 4, -3, 1, 1, 1]), [2, 2, 3]);
+
+describe('eval strings in net dicts', () => {
+  let x: ReturnType<typeof xOf>;
+  beforeAll(() => {
+    x = xOf();
+  });
+  it("read the run config through self.network.get_config().typed_value, RETURNN's way", () => {
+    const net = NetDictNetwork.fromDict(
+      { output: { class: 'eval', from: 'data', eval: "source(0) * self.network.get_config().typed_value('scale') + self.network.get_config().typed_value('shift', 0.5)" } },
+      { externData, config: { scale: 3 }, seed: 1 },
+    );
+    const got = Array.from(ops.readSync(net.forward({ data: x }).get('output')!.value));
+    expect(got).toEqual(Array.from(ops.readSync(x)).map((v) => v * 3 + 0.5));
+  });
+
+  it('name the entry with its network prefix, inside a rec unit too', () => {
+    const top = thrownBy<Error>(() => NetDictNetwork.fromDict({ output: { class: 'eval', from: 'data', eval: 'tf.nn.dropout(source(0), 0.5)' } }, { externData, seed: 1 }));
+    expect(top).toBeInstanceOf(NetDictError);
+    expect(top.message).toMatch(/Net dict entry 'output' \(class 'eval'\): network\.output\.eval: function `tf\.nn\.dropout`/);
+    const inRec = thrownBy<Error>(() =>
+      NetDictNetwork.fromDict(
+        { output: { class: 'rec', from: 'data', unit: { output: { class: 'eval', from: 'data:source', eval: 'tf.nn.crelu(source(0))' } } } },
+        { externData, seed: 1 },
+      ),
+    );
+    expect(inRec.message).toMatch(/network\.output\/output\.eval: function `tf\.nn\.crelu`/);
+  });
+
+  it('a combine entry with kind eval takes eval_locals', () => {
+    const net = NetDictNetwork.fromDict(
+      { a: { class: 'eval', from: 'data', eval: 'tf.abs(source(0))' }, output: { class: 'combine', kind: 'eval', from: ['data', 'a'], eval: 'source(0) * w + source(1)', eval_locals: { w: -2 } } },
+      { externData, seed: 1 },
+    );
+    const got = Array.from(ops.readSync(net.forward({ data: x }).get('output')!.value));
+    expect(got).toEqual(Array.from(ops.readSync(x)).map((v) => v * -2 + Math.abs(v)));
+    expect(() => new EvalExpressionError({ entry: 'e', expression: 's', offset: 0, construct: 'c', problem: 'p.', fix: 'f.' })).not.toThrow();
+  });
+});
