@@ -12,6 +12,10 @@ CASES = [
     c("pad_reflect_f", {"output": {"class": "pad", "axes": "F", "padding": (2, 3), "mode": "reflect", "from": "data"}}),
     c("pad_symmetric_f", {"output": {"class": "pad", "axes": "F", "padding": (3, 1), "mode": "SYMMETRIC", "from": "data"}}),
     c("pad_replication_f", {"output": {"class": "pad", "axes": "F", "padding": [(1, 4)], "mode": "replication", "from": "data"}}),
+    c("pad_value_layer", {
+        "v": {"class": "constant", "value": 0.75},
+        "output": {"class": "pad", "axes": "T", "padding": (2, 1), "value": "v", "handle_dynamic_dims": True, "from": "data"},
+    }),
     c("pad_two_axes", {"output": {"class": "pad", "axes": ["dim:4", "F"], "padding": [(1, 0), (0, 2)], "value": 0.25, "from": "data"}},
       extern_data=SEQ43),
     c("tile_dim4", {"output": {"class": "tile", "multiples": {"dim:4": 2, "F": 1}, "from": "data"}}, extern_data=SEQ43),

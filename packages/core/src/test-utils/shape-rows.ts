@@ -44,6 +44,12 @@ export const shapeRows: Row[] = [
   { name: 'Pad F symmetric (3, 2)', make: () => new Pad({ axes: 'F', padding: [3, 2], mode: 'symmetric' }), inputs: [[2, 3, 4]], refFn: ([x]) => take(x!, [2, 1, 0, 0, 1, 2, 3, 3, 2], 2) },
   { name: 'Pad F replication (1, 3)', make: () => new Pad({ axes: 'F', padding: [1, 3], mode: 'replication' }), inputs: [[2, 3, 4]], refFn: ([x]) => replicate(x!, 2, 1, 3) },
   {
+    name: 'Pad F (1, 2) with a scalar value input',
+    make: () => new Pad({ axes: 'F', padding: [1, 2], value: 'v' }),
+    inputs: [[2, 3, 4], []],
+    refFn: ([x, v]) => tf.concat([tf.broadcastTo(v!, [2, 3, 1]), x!, tf.broadcastTo(v!, [2, 3, 2])], 2),
+  },
+  {
     name: 'Pad two axes, one pair each',
     make: () => new Pad({ axes: [2, 'F'], padding: [[1, 0], [0, 2]], value: -1 }),
     inputs: [[2, 3, 2, 4]],

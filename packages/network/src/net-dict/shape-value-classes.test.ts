@@ -33,7 +33,7 @@ describe('RETURNN errors as typed errors naming the key', () => {
     ['shift_axis on a static axis adjusting sizes', { output: { class: 'shift_axis', axis: 'F', amount: 1, from: 'data' } }, /set adjust_size_info to False/],
     ['a float range (len(range()) in RETURNN)', { output: { class: 'range', start: 0.5, limit: 3 } }, /start must be an integer/],
     ['an axis that names no axis', { output: { class: 'cumsum', axis: 'dim:9', from: 'data' } }, /0 axes .* have size 9/],
-    ['a value layer for pad', { output: { class: 'pad', axes: 'F', padding: 1, value: 'data', from: 'data' } }, /value must be a number/],
+    ['a pad mode RETURNN does not have', { output: { class: 'pad', axes: 'F', padding: 1, mode: 'circular', from: 'data' } }, /mode must be one of 'constant', 'reflect', 'symmetric', 'replication'/],
   ];
   for (const [what, network, message] of cases) {
     it(what, () => {

@@ -19,8 +19,12 @@ export interface PadArgs extends LayerArgs {
   axes: SeqAxis | SeqAxis[];
   /** `n` (both sides), `[left, right]` (every axis) or one `[left, right]` per axis (RETURNN `padding`). Non-negative. */
   padding: number | [number, number] | [number, number][];
-  /** The value of padded entries in mode `constant` (RETURNN `value`). Default 0. */
-  value?: number;
+  /**
+   * The value of padded entries in mode `constant` (RETURNN `value`): a
+   * number, or the name of a layer giving a scalar (then an input after `x`).
+   * Default 0.
+   */
+  value?: number | string;
   /** `constant`, `reflect` (mirror without the edge), `symmetric` (mirror with the edge), `replication` (repeat the edge) (RETURNN `mode`). Default `constant`. */
   mode?: PadMode;
   /**
@@ -40,7 +44,7 @@ const axesSchema = z.union([seqAxisSchema, z.array(seqAxisSchema).min(1)], { err
 const PAD_OPTIONS = {
   axes: option(axesSchema, { returnn: 'axes', returnnSchema: z.union([axisDescSchema, z.array(axisDescSchema).min(1)]) }),
   padding: option(z.union([nonNeg, pair, z.array(pair).min(1)], { error: PADDING }), { returnn: 'padding' }),
-  value: option(schemas.number(), { default: 0, returnn: 'value', returnnSchema: z.number({ error: 'must be a number (a layer as the value is not supported)' }) }),
+  value: option(z.union([z.number().refine(Number.isFinite), z.string().min(1)], { error: 'must be a number or the name of a layer giving a scalar' }), { default: 0, returnn: 'value' }),
   mode: option(schemas.oneOf(PAD_MODES), { default: 'constant', returnn: 'mode', returnnSchema: schemas.oneOfAnyCase([...PAD_MODES]), fromReturnn: (m) => (m as string).toLowerCase() }),
   handleDynamicDims: option(schemas.boolean(), { default: false, returnn: 'handle_dynamic_dims', returnnSchema: schemas.boolean().nullable() }),
 } satisfies LayerOptions;
@@ -55,7 +59,8 @@ const PAD_OPTIONS = {
  * padded input frames. Reflect/symmetric/replication take the axis' entries
  * through a constant 0/1 matrix (differentiable everywhere).
  *
- * Inputs: `x` float32 `[batch, ...]`, or `[x, seqLens]` (int32 `[batch]`).
+ * Inputs: `x` float32 `[batch, ...]`, or `[x, seqLens]` (int32 `[batch]`);
+ * with a layer-valued `value`, its scalar after `x`: `[x, value]`, `[x, value, seqLens]`.
  * Shape: `x` with each padded axis `left + size + right` long.
  * @throws LayerArgumentError for bad `axes`, `padding` (not one pair per axis), `mode` or `value`.
  * @throws InputShapeError if an axis is not a non-batch axis of `x`, a mirror is longer than the axis
@@ -65,7 +70,7 @@ export class Pad extends Layer {
   static override readonly className: string = 'Pad';
   readonly axes: SeqAxis[];
   readonly padding: [number, number][];
-  readonly value: number;
+  readonly value: number | string;
   readonly mode: PadMode;
   readonly handleDynamicDims: boolean;
 
@@ -88,14 +93,28 @@ export class Pad extends Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const { x, seqLens } = seqInput(inputs, this.name, { minRank: 1 });
+    const list = Array.isArray(inputs) ? [...inputs] : [inputs];
+    // A layer-valued `value` is the input after x (RETURNN: a scalar).
+    const given = typeof this.value === 'string' ? list.splice(1, 1)[0] : undefined;
+    if (typeof this.value === 'string' && (!given || given.shape.length !== 0)) {
+      throw new InputShapeError({ layer: this.name, expected: `expected the scalar value (layer '${this.value}') as the input after x, got`, received: given?.shape ?? [] });
+    }
+    const value: Tensor | number = given ?? (this.value as number);
+    const { x, seqLens } = seqInput(list.length === 1 ? list[0]! : list, this.name, { minRank: 1 });
     const axes = this.resolved(x.shape.length);
     let y = x;
     axes.forEach((a, k) => {
       const [l, r] = this.padding[k]!;
       if (l === 0 && r === 0) return;
+      const paddings = y.shape.map((_, i): [number, number] => (i === a ? [l, r] : [0, 0]));
+      if (this.mode === 'constant' && typeof value === 'number') {
+        y = ops.pad(y, paddings, value);
+        return;
+      }
       if (this.mode === 'constant') {
-        y = ops.pad(y, y.shape.map((_, i): [number, number] => (i === a ? [l, r] : [0, 0])), this.value);
+        // pad(x, 0) + value where padded: the mask of padded entries is 1 - pad(ones, 0).
+        const padded = ops.sub(1, ops.pad(ops.ones(y.shape), paddings, 0));
+        y = ops.add(ops.pad(y, paddings, 0), ops.mul(padded, value));
         return;
       }
       const n = y.shape[a]!;
@@ -121,7 +140,7 @@ export class Pad extends Layer {
     // Frames at or after left + len get the value (RETURNN: mask of range(out) < left + len).
     const valid = sequenceMask(ops.add(seqLens, int(l)), y.shape[1]!);
     const mask = ops.greater(ops.reshape(valid, [-1, y.shape[1]!, ...new Array<number>(y.shape.length - 2).fill(1)]), 0);
-    return ops.where(mask, y, this.value);
+    return ops.where(mask, y, value);
   }
 
   /** Over time: `len + left + right`; padding other axes keeps the lengths. int32 `[batch]`. */
@@ -157,12 +176,12 @@ function derivePad(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): 
 
 /**
  * RETURNN's `pad`: `axes` (a RETURNN description or a list), `padding`,
- * `value` (a number), `mode` (`constant`, `reflect`, `symmetric`,
+ * `value` (a number or a layer giving a scalar), `mode` (`constant`, `reflect`, `symmetric`,
  * `replication`, any letter case), `handle_dynamic_dims` (default: true from
  * behavior version 21). The output time axis has lengths `len + left + right`.
  */
 export const padLayer: LayerSpec = {
   cls: Pad,
   options: PAD_OPTIONS,
-  netDict: { names: ['pad'], sources: 'concat', seqLens: true, derive: derivePad },
+  netDict: { names: ['pad'], sources: 'concat', seqLens: true, refKeys: ['value'], derive: derivePad },
 };
