@@ -46,7 +46,7 @@ const badArgs: [string, () => unknown, string][] = [
   ['Pool2D mode', () => new Pool2D({ mode: 'min' as 'max', poolSize: 2 }), `Pool2D: mode must be one of 'max', 'avg'. Received: mode="min".`],
   ['Pool2D poolSize', () => new Pool2D({ mode: 'max', poolSize: -2 }), 'Pool2D: poolSize must be a positive integer or a pair [height, width] of them. Received: poolSize=-2.'],
   ['Pool2D padding', () => new Pool2D({ mode: 'avg', poolSize: 2, padding: 'causal' as 'same' }), `Pool2D: padding must be one of 'same', 'valid'. Received: padding="causal".`],
-  ['MergeDims axes', () => new MergeDims({ axes: 'T' as 'except_batch' }), `MergeDims: axes must be 'except_batch' (Strata merges every axis after the batch axis). Received: axes="T".`],
+  ['MergeDims axes', () => new MergeDims({ axes: 3 as never }), 'MergeDims: axes must be a RETURNN axis description ("T", "F", "B", "TF", "spatial", "static", "except_batch", "except_time", "dim:N", "stag:name", ...) or a list of them. Received: axes=3.'],
   ['SplitDims two -1', () => new SplitDims({ dims: [-1, -1] }), 'SplitDims: dims must be a non-empty list of positive integers with at most one -1. Received: dims=[-1,-1].'],
   ['SplitDims zero', () => new SplitDims({ dims: [0, 3] }), 'SplitDims: dims[0] must be a positive integer or -1. Received: dims[0]=0.'],
   [
@@ -106,5 +106,25 @@ describe('inputs of the wrong shape throw InputShapeError naming the shape', () 
     const xs = [1, 2, 3].map((s) => randomTensor([2, 3], s));
     expect(() => new Combine({ kind: 'sub' }).apply(xs)).toThrow(LayerArgumentError);
     expect(() => new Combine({ kind: 'sub' }).apply(xs)).toThrow('Received: 3 inputs with shapes');
+  });
+});
+
+describe("MergeDims with RETURNN's axis descriptions (MergeDimsLayer)", () => {
+  it("'static' on [batch, time, 4, 3] merges the two static axes in place of the feature axis; data moves row-major", () => {
+    const md = new MergeDims({ axes: 'static' });
+    md.build([null, null, 4, 3]);
+    expect(md.computeOutputShape([null, null, 4, 3])).toEqual([null, null, 12]);
+    const x = Float32Array.from({ length: 2 * 5 * 12 }, (_, i) => i);
+    expect(Array.from(ops.readSync(md.apply(ops.tensor(x, [2, 5, 4, 3]))))).toEqual(Array.from(x));
+  });
+  it("['F', 'dim:4'] with keepOrder merges in the order named (a transpose); without, in axis order", () => {
+    const x = Float32Array.from({ length: 4 * 3 }, (_, i) => i);
+    const named = new MergeDims({ axes: ['F', 'dim:4'] });
+    named.build([null, 4, 3]);
+    // out[b, f * 4 + d] = x[b, d, f]
+    expect(Array.from(ops.readSync(named.apply(ops.tensor(x, [1, 4, 3]))))).toEqual([0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
+    const sorted = new MergeDims({ axes: ['F', 'dim:4'], keepOrder: false });
+    sorted.build([null, 4, 3]);
+    expect(Array.from(ops.readSync(sorted.apply(ops.tensor(x, [1, 4, 3]))))).toEqual(Array.from(x));
   });
 });
