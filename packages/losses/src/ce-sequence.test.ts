@@ -38,7 +38,9 @@ function ceByHand(ls = 0): number {
   LOGITS.forEach((seq, b) =>
     seq.forEach((z, t) => {
       if (!valid(b, t)) return;
-      logSoftmaxRow(z).forEach((l, c) => (s -= ((1 - ls) * (c === TARGET[b]![t] ? 1 : 0) + ls / C) * l));
+      // RETURNN's smoothing_cross_entropy: 1 - ε on the target, ε/(C-1) elsewhere, minus the best value.
+      logSoftmaxRow(z).forEach((l, c) => (s -= (c === TARGET[b]![t] ? 1 - ls : ls / (C - 1)) * l));
+      if (ls) s += (1 - ls) * Math.log(1 - ls) + ls * Math.log(ls / (C - 1) + 1e-20);
     }),
   );
   return s;
@@ -111,7 +113,11 @@ describe('CrossEntropyLoss over sequences (targetSeqLens)', () => {
     const logits = logitsT(true);
     h.compute({ output: ops.softmax(logits), logits }, targetT(true), lensT());
     expectClose([ops.item(h.lossForReport)], [ceByHand() / 7]);
-    expectClose([ops.item(h.lossForObjective)], [(2 * ceByHand()) / 7]);
+    // RETURNN's objective: the sum times scale (use_normalized_loss false); normalised with it.
+    expectClose([ops.item(h.lossForObjective)], [2 * ceByHand()]);
+    const hn = new LossHolder({ layerName: 'output', loss: new CrossEntropyLoss({ scale: 2, useNormalizedLoss: true }) });
+    hn.compute({ output: ops.softmax(logits), logits }, targetT(true), lensT());
+    expectClose([ops.item(hn.lossForObjective)], [(2 * ceByHand()) / 7]);
     expectClose([ops.item(h.errorRate!)], [2 / 7]);
   });
 

@@ -1,6 +1,6 @@
 import { ops } from '@strata/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CrossEntropyLoss, PROBABILITY_EPSILON } from './ce.js';
+import { CrossEntropyLoss, SAFE_LOG_EPS } from './ce.js';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { LossHolder } from './loss-holder.js';
 import { expectClose, logSoftmaxRow, softmaxRow, useBackend, valueAndGradOf } from './test-utils/setup.js';
@@ -23,7 +23,10 @@ function ceByHand(logits: number[][], q: number[][]): number {
   return s;
 }
 const oneHot = (t: number[], depth = C): number[][] => t.map((k) => Array.from({ length: depth }, (_, c) => (c === k ? 1 : 0)));
-const smooth = (q: number[][], ls: number): number[][] => q.map((r) => r.map((v) => (1 - ls) * v + ls / r.length));
+/** RETURNN's smoothing_cross_entropy targets: 1 - ε on the target, ε / (classes - 1) elsewhere. */
+const smooth = (q: number[][], ls: number): number[][] => q.map((r) => r.map((v) => (v === 1 ? 1 - ls : ls / (r.length - 1))));
+/** The constant RETURNN subtracts per frame: the best cross entropy with the smoothed targets. */
+const normalizing = (ls: number, classes = C): number => -((1 - ls) * Math.log(1 - ls) + ls * Math.log(ls / (classes - 1) + 1e-20));
 
 const logitsT = () => ops.tensor(LOGITS.flat(), [N, C]);
 const targetT = () => ops.tensor(TARGET, [N], 'int32');
@@ -48,21 +51,21 @@ describe('CrossEntropyLoss', () => {
     expectClose([ops.item(sum)], [ceByHand(LOGITS, q)]);
   });
 
-  it('from probabilities (no logits) equals the logits form, and clips zeros at 1e-7', () => {
+  it('from probabilities (no logits) equals the logits form, and floors zeros at 1e-20 (RETURNN safe_log)', () => {
     const logits = logitsT();
     const viaProbs = new CrossEntropyLoss().computeSum({ output: ops.softmax(logits) }, targetT());
     expectClose([ops.item(viaProbs)], [ceByHand(LOGITS, oneHot(TARGET))], 1e-5, 1e-5);
 
     const probs = ops.tensor([0, 1, 0.5, 0.5], [2, 2]);
     const clipped = new CrossEntropyLoss().computeSum({ output: probs }, ops.tensor([0, 1], [2], 'int32'));
-    expectClose([ops.item(clipped)], [-Math.log(PROBABILITY_EPSILON) - Math.log(0.5)], 1e-4, 1e-5);
+    expectClose([ops.item(clipped)], [-Math.log(SAFE_LOG_EPS) - Math.log(0.5)], 1e-4, 1e-5);
   });
 
-  it('label smoothing uses (1 - ε)·onehot + ε/classes', () => {
+  it('label smoothing is RETURNN\'s: 1 - ε on the target, ε/(classes - 1) elsewhere, minus the best value', () => {
     const ls = 0.1;
     const logits = logitsT();
     const sum = new CrossEntropyLoss({ labelSmoothing: ls }).computeSum({ output: ops.softmax(logits), logits }, targetT());
-    expectClose([ops.item(sum)], [ceByHand(LOGITS, smooth(oneHot(TARGET), ls))]);
+    expectClose([ops.item(sum)], [ceByHand(LOGITS, smooth(oneHot(TARGET), ls)) - N * normalizing(ls)]);
   });
 
   it('is finite and exact for logits of ±1000', () => {
@@ -75,7 +78,7 @@ describe('CrossEntropyLoss', () => {
     const logits = ops.tensor(big.flat(), [2, 3]);
     const value = ops.item(loss.computeSum({ output: ops.softmax(logits), logits }, ops.tensor(target, [2], 'int32')));
     expect(Number.isFinite(value)).toBe(true);
-    const want = ceByHand(big, smooth(oneHot(target, 3), 0.2));
+    const want = ceByHand(big, smooth(oneHot(target, 3), 0.2)) - 2 * normalizing(0.2, 3);
     expectClose([value], [want], 1e-3, 1e-6);
 
     const { value: v, grad } = valueAndGradOf(
@@ -90,13 +93,13 @@ describe('CrossEntropyLoss', () => {
   it('gradient w.r.t. logits of the normalised, scaled loss is scale·(softmax - q)/N', () => {
     const scale = 0.7;
     const ls = 0.1;
-    const holder = new LossHolder({ layerName: 'output', loss: new CrossEntropyLoss({ labelSmoothing: ls, scale }) });
+    const holder = new LossHolder({ layerName: 'output', loss: new CrossEntropyLoss({ labelSmoothing: ls, scale, useNormalizedLoss: true }) });
     const { value, grad } = valueAndGradOf((z) => {
       holder.compute({ output: ops.softmax(z), logits: z }, targetT());
       return holder.lossForObjective;
     }, logitsT());
     const q = smooth(oneHot(TARGET), ls);
-    expectClose([value], [(scale * ceByHand(LOGITS, q)) / N]);
+    expectClose([value], [(scale * (ceByHand(LOGITS, q) - N * normalizing(ls))) / N]);
     const want = LOGITS.flatMap((z, i) => softmaxRow(z).map((p, c) => (scale * (p - q[i]![c]!)) / N));
     expectClose(grad, want);
   });

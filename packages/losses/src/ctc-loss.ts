@@ -1,6 +1,7 @@
 import { ops, type Tensor, type TensorData } from '@strata/backend';
 import { type LayerOptions, option, schemas } from '@strata/core';
 import { z } from 'zod';
+import { safeLog } from './ce.js';
 import { ctcLossSum, type CtcLossOptions } from './ctc.js';
 import { ctcBeamSearchDecode, ctcGreedyDecode } from './ctc-decode.js';
 import { autoClipTargetLens, collapseRepeatedLabels } from './ctc-labels.js';
@@ -9,9 +10,6 @@ import { editDistanceOps } from './edit-distance-ops.js';
 import { LossArgumentError, LossShapeError } from './errors.js';
 import { type HostError, Loss, LOSS_OPTIONS, type LossInput, type LossOptions } from './loss.js';
 import { seqLensOrFull, targetFrameCount } from './sequence-mask.js';
-
-/** RETURNN's `safe_log` floor: probabilities become `log(max(p, 1e-20))` when no logits are given. */
-export const SAFE_LOG_EPSILON = 1e-20;
 
 /** The `tf.compat.v1.nn.ctc_loss` keyword arguments RETURNN's `ctc_opts` forwards (others are a TypeError there). */
 export interface CtcOpts {
@@ -198,7 +196,7 @@ export class CtcLoss extends Loss {
   }
 
   private prepare(input: LossInput, target: Tensor, targetSeqLens?: Tensor): { logits: Tensor; seqLens: Tensor; labels: Tensor; labelLens: Tensor } {
-    const logits = this.outputInLogSpace ? input.output : input.logits ?? ops.log(ops.maximum(input.output, SAFE_LOG_EPSILON));
+    const logits = this.outputInLogSpace ? input.output : input.logits ?? safeLog(input.output);
     if (logits.shape.length !== 3 || target.shape.length !== 2 || target.dtype !== 'int32') {
       throw new LossShapeError({
         lossName: this.name,

@@ -1,4 +1,4 @@
-export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON } from './ce.js';
+export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON, SAFE_LOG_EPS, safeLog } from './ce.js';
 export { MaxNorm, NonNeg } from './constraints.js';
 export { LossArgumentError, LossError, LossShapeError, type LossShapeErrorOptions, UnknownLossError, type UnknownLossErrorOptions } from './errors.js';
 export { frameErrorCount, frameErrors } from './frame-error.js';

@@ -29,7 +29,7 @@ const PER_POS = [
 const SUM = PER_POS.flat().reduce((a, b) => a + b, 0);
 
 function sequenceHolder(scale = 0.5, reduceFunc?: (x: import('@strata/backend').Tensor) => import('@strata/backend').Tensor) {
-  const holder = new LossHolder({ name: 'dec/output:ce', layerName: 'output', loss: new CrossEntropyLoss({ scale }), reduceFunc });
+  const holder = new LossHolder({ name: 'dec/output:ce', layerName: 'output', loss: new CrossEntropyLoss({ useNormalizedLoss: true, scale }), reduceFunc });
   const logits = ops.tensor(LOGITS.flat(2), [2, 3, 2]);
   holder.compute({ output: ops.softmax(logits), logits }, ops.tensor(TARGET.flat(), [2, 3], 'int32'), ops.tensor(SEQ_LENS, [2], 'int32'));
   return holder;
@@ -69,7 +69,7 @@ describe('LossHolder, the seed 003 getters', () => {
   });
 
   it('init sets the layer and onlyOnEval; opName has no "/"', () => {
-    const h = new LossHolder({ name: 'dec/output:ce', loss: new CrossEntropyLoss() });
+    const h = new LossHolder({ name: 'dec/output:ce', loss: new CrossEntropyLoss({ useNormalizedLoss: true }) });
     expect(() => h.layerName).toThrow(LossError);
     expect(() => h.layerName).toThrow(/call init\(layerName\)/);
     expect(h.onlyOnEval).toBe(false);
@@ -77,13 +77,13 @@ describe('LossHolder, the seed 003 getters', () => {
     expect(h.layerName).toBe('output');
     expect(h.onlyOnEval).toBe(true);
     expect(h.opName).toBe('dec_output_ce');
-    const explicit = new LossHolder({ layerName: 'x', loss: new CrossEntropyLoss(), onlyOnEval: false }).init('y', { onlyOnEval: true });
+    const explicit = new LossHolder({ layerName: 'x', loss: new CrossEntropyLoss({ useNormalizedLoss: true }), onlyOnEval: false }).init('y', { onlyOnEval: true });
     expect(explicit.onlyOnEval).toBe(false);
-    expect(() => new LossHolder({ loss: new CrossEntropyLoss() })).toThrow(LossArgumentError);
+    expect(() => new LossHolder({ loss: new CrossEntropyLoss({ useNormalizedLoss: true }) })).toThrow(LossArgumentError);
   });
 
   it('given loss value, error value and norm factor (computed elsewhere)', () => {
-    const h = new LossHolder({ name: 'ext', loss: new L1Loss(), lossValue: ops.scalar(6), errorValue: ops.scalar(2), normFactor: 0.25 });
+    const h = new LossHolder({ name: 'ext', loss: new L1Loss({ useNormalizedLoss: true }), lossValue: ops.scalar(6), errorValue: ops.scalar(2), normFactor: 0.25 });
     expectClose([ops.item(h.lossForReport)], [1.5]);
     expectClose([ops.item(h.errorRate!)], [0.5]);
     expectClose([ops.item(h.normFactor)], [0.25]);
@@ -107,15 +107,15 @@ describe('LossHolder, the seed 003 getters', () => {
   });
 
   it('lossValueForFetch refuses a non-finite value, naming the loss', () => {
-    const h = new LossHolder({ name: 'bad', loss: new L1Loss(), lossValue: ops.scalar(Number.NaN) });
+    const h = new LossHolder({ name: 'bad', loss: new L1Loss({ useNormalizedLoss: true }), lossValue: ops.scalar(Number.NaN) });
     expect(() => h.lossValueForFetch).toThrow(/LossHolder "bad": loss value is NaN/);
   });
 
   it('mse per frame sums the feature axis; a loss without per-frame values says so', () => {
-    const h = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss() });
+    const h = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true }) });
     h.compute({ output: ops.tensor([1, 2, 3, 4], [2, 2]) }, ops.zeros([2, 2]));
     expectClose(Array.from(ops.readSync(h.normalizedLossValuePerSeq)), [5, 25]);
-    const l1 = new LossHolder({ layerName: 'out', loss: new L1Loss() });
+    const l1 = new LossHolder({ layerName: 'out', loss: new L1Loss({ useNormalizedLoss: true }) });
     l1.compute({ output: ops.tensor([1, 2], [2, 1]) }, ops.zeros([2, 1]));
     expect(() => l1.normalizedLossValuePerSeq).toThrow(/has no per-frame loss values/);
   });

@@ -24,7 +24,7 @@ const ceSum = LOGITS.reduce((a, z, i) => a - logSoftmaxRow(z)[TARGET[i]!]!, 0);
 
 describe('LossHolder', () => {
   it('normalises by frames: objective scaled, report unscaled, error rate', () => {
-    const holder = new LossHolder({ name: 'output/ce', layerName: 'output', loss: new CrossEntropyLoss({ scale: 0.5 }) });
+    const holder = new LossHolder({ name: 'output/ce', layerName: 'output', loss: new CrossEntropyLoss({ useNormalizedLoss: true, scale: 0.5 }) });
     expect(holder.scale).toBe(0.5);
     const logits = ops.tensor(LOGITS.flat(), [4, 3]);
     const v = holder.compute({ output: ops.softmax(logits), logits }, ops.tensor(TARGET, [4], 'int32'));
@@ -38,7 +38,7 @@ describe('LossHolder', () => {
   });
 
   it('an explicit scale overrides the loss scale; no error rate without an error', () => {
-    const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ scale: 2 }), scale: 4 });
+    const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true, scale: 2 }), scale: 4 });
     expect(holder.name).toBe('out');
     holder.compute({ output: ops.tensor([1, 2, 3, 4], [2, 2]) }, ops.zeros([2, 2]));
     expectClose([ops.item(holder.lossForObjective)], [(4 * 30) / 2]);
@@ -47,14 +47,14 @@ describe('LossHolder', () => {
   });
 
   it('throws before compute', () => {
-    expect(() => new LossHolder({ layerName: 'x', loss: new L1Loss() }).lossForReport).toThrow(/call compute/);
+    expect(() => new LossHolder({ layerName: 'x', loss: new L1Loss({ useNormalizedLoss: true }) }).lossForReport).toThrow(/call compute/);
   });
 });
 
 describe('objective', () => {
   it('sums scaled normalised losses and regularization terms; gradient includes 2·l2·w', () => {
-    const ce = new LossHolder({ layerName: 'a', loss: new CrossEntropyLoss({ scale: 2 }) });
-    const mse = new LossHolder({ layerName: 'b', loss: new MeanSquaredErrorLoss() });
+    const ce = new LossHolder({ layerName: 'a', loss: new CrossEntropyLoss({ useNormalizedLoss: true, scale: 2 }) });
+    const mse = new LossHolder({ layerName: 'b', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true }) });
     const l2 = new L2({ l2: 0.1 });
     const w0 = [1, -2, 0.5];
     const { value, grad } = valueAndGradOf((w) => {
@@ -120,7 +120,7 @@ describe('regularizers and constraints', () => {
   it('leaks no tensors inside tidy', () => {
     const before = getBackend().memory().numTensors;
     ops.tidy(() => {
-      const h = new LossHolder({ layerName: 'x', loss: new CrossEntropyLoss() });
+      const h = new LossHolder({ layerName: 'x', loss: new CrossEntropyLoss({ useNormalizedLoss: true }) });
       const z = ops.tensor(LOGITS.flat(), [4, 3]);
       h.compute({ output: ops.softmax(z), logits: z }, ops.tensor(TARGET, [4], 'int32'));
       return totalObjective([h]);

@@ -66,8 +66,9 @@ interface ComputeInputs {
  * {@link LossHolder.compute} evaluates the loss on one batch and keeps the
  * values; the getters derive, without further reduction:
  *
- * - {@link LossHolder.lossForObjective}: `sum · scale / numFrames`, what the
- *   optimizer minimises (RETURNN's `get_loss_value_for_objective`);
+ * - {@link LossHolder.lossForObjective}: `sum · scale` (divided by `numFrames`
+ *   with `useNormalizedLoss`), what the optimizer minimises (RETURNN's
+ *   `get_loss_value_for_objective`);
  * - {@link LossHolder.lossForReport}: `sum / numFrames`, unscaled, the
  *   `cost:<name>` value RETURNN prints (`get_loss_value_for_fetch` normalised);
  * - {@link LossHolder.errorRate}: `error / numFrames`, e.g. the frame error rate;
@@ -163,12 +164,16 @@ export class LossHolder {
    */
   compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor, opts: { training?: boolean } = {}): LossValues {
     this.inputs = { output, target, targetSeqLens };
+    // RETURNN's `_check_output_before_softmax = False`: the loss sees the output only.
+    if (!this.loss.checkOutputBeforeSoftmax && output.logits) output = { output: output.output, seqLens: output.seqLens };
     const hostError = opts.training === false ? this.loss.computeHostError(output, target, targetSeqLens) : null;
     this.last = {
       ...(hostError ? { hostError } : {}),
       sum: this.loss.computeSum(output, target, targetSeqLens),
       error: this.loss.computeError(output, target, targetSeqLens),
-      numFrames: this.loss.normalization === 'sequences' ? ops.scalar(target.shape[0] ?? 1) : this.loss.numFrames(target, targetSeqLens),
+      numFrames: this.loss.customNormFactor !== null
+        ? ops.scalar(1 / this.loss.customNormFactor)
+        : this.loss.normalization === 'sequences' ? ops.scalar(target.shape[0] ?? 1) : this.loss.numFrames(target, targetSeqLens),
     };
     return this.last;
   }
@@ -181,10 +186,15 @@ export class LossHolder {
     return this.last;
   }
 
-  /** `sum · scale / numFrames`, float32 `[]`: the term of this loss in the objective. */
+  /**
+   * The term of this loss in the objective, float32 `[]`: `sum · scale`, divided
+   * by `numFrames` when the loss has `useNormalizedLoss` (RETURNN's
+   * `get_loss_value_for_objective`; `use_normalized_loss` defaults to false).
+   */
   get lossForObjective(): Tensor {
     const { sum, numFrames } = this.values;
-    return ops.div(this.scale === 1 ? sum : ops.mul(sum, this.scale), numFrames);
+    const scaled = this.scale === 1 ? sum : ops.mul(sum, this.scale);
+    return this.loss.useNormalizedLoss ? ops.div(scaled, numFrames) : scaled;
   }
 
   /** `sum / numFrames`, float32 `[]`, unscaled: the reported `cost:` value. */
@@ -228,7 +238,7 @@ export class LossHolder {
   get lossValueForObjective(): Tensor | null {
     if (this.scale === 0) return null;
     const v = this.scale === 1 ? this.lossValue : ops.mul(this.lossValue, this.scale);
-    return ops.mul(v, this.normFactor);
+    return this.loss.useNormalizedLoss ? ops.mul(v, this.normFactor) : v;
   }
 
   /** The error value (RETURNN `get_error_value`): the error sum, or `reduceFunc(perFrame)`; `null` if the loss has no error. */

@@ -49,6 +49,25 @@ export interface LossOptions {
    * of a sum per sequence averaged over the batch).
    */
   normalization?: 'frames' | 'sequences';
+  /**
+   * RETURNN `use_normalized_loss`: the objective (what the optimizer
+   * minimises) is the loss divided by its frames; default `false`, as in
+   * RETURNN: the objective is the summed loss times `scale`. Reports
+   * (`cost:`, `error:`) are normalised either way.
+   */
+  useNormalizedLoss?: boolean;
+  /** RETURNN `custom_norm_factor`: the norm factor (`1 / frames` by default) replaced by this number. */
+  customNormFactor?: number | null;
+  /** RETURNN `custom_inv_norm_factor` (a layer whose summed output is the frame count): not supported, an error when given. */
+  customInvNormFactor?: unknown;
+  /** RETURNN `use_flatten_frames` (default true): how RETURNN lays out frames internally; the sums are the same either way. */
+  useFlattenFrames?: boolean;
+  /**
+   * RETURNN `_check_output_before_softmax`: `false` ignores the layer's logits
+   * (the loss sees only the output). Default: the class's (true; `ce` with
+   * `input_type: 'logits'` false).
+   */
+  checkOutputBeforeSoftmax?: boolean | null;
 }
 
 /** The options of every loss, in both vocabularies (the `loss_opts` keys are RETURNN's where RETURNN has them). */
@@ -56,6 +75,11 @@ export const LOSS_OPTIONS = {
   scale: option(schemas.number(), { default: 1, returnn: 'scale' }),
   name: option(z.string({ error: 'must be a string' }).optional()),
   normalization: option(schemas.oneOf(['frames', 'sequences']), { default: 'frames', returnn: 'normalization' }),
+  useNormalizedLoss: option(schemas.boolean(), { default: false, returnn: 'use_normalized_loss' }),
+  customNormFactor: option(schemas.number().nullable().optional(), { returnn: 'custom_norm_factor' }),
+  customInvNormFactor: option(z.unknown(), { returnn: 'custom_inv_norm_factor' }),
+  useFlattenFrames: option(schemas.boolean(), { default: true, returnn: 'use_flatten_frames' }),
+  checkOutputBeforeSoftmax: option(schemas.boolean().nullable().optional(), { returnn: '_check_output_before_softmax' }),
 } satisfies LayerOptions;
 
 /**
@@ -64,8 +88,9 @@ export const LOSS_OPTIONS = {
  * A loss returns **sums** over all frames (examples, or time frames of all
  * sequences): {@link Loss.computeSum} and {@link Loss.computeError}. The
  * normalisation is done by the {@link LossHolder}: RETURNN divides by the
- * number of frames ({@link Loss.numFrames}) for both the objective and the
- * reported `cost:`/`error:` values, so numbers do not depend on the batch size.
+ * number of frames ({@link Loss.numFrames}) the reported `cost:`/`error:`
+ * values, so they do not depend on the batch size, and the objective only
+ * with `use_normalized_loss` (else the objective is the sum times `scale`).
  *
  * All math goes through `ops.*` of `@strata/backend`, so a loss runs on every
  * backend, eager or graph.
@@ -80,6 +105,14 @@ export abstract class Loss {
   readonly name: string;
   /** `frames` or `sequences`, see {@link LossOptions.normalization}. */
   readonly normalization: 'frames' | 'sequences';
+  /** See {@link LossOptions.useNormalizedLoss}. */
+  readonly useNormalizedLoss: boolean;
+  /** See {@link LossOptions.customNormFactor}; `null`: `1 / frames`. */
+  readonly customNormFactor: number | null;
+  /** See {@link LossOptions.useFlattenFrames}. */
+  readonly useFlattenFrames: boolean;
+  /** Whether the loss reads the layer's logits (RETURNN `_check_output_before_softmax`); the {@link LossHolder} drops them when false. */
+  readonly checkOutputBeforeSoftmax: boolean;
 
   /**
    * The loss's options in both vocabularies: the constructor's (camelCase)
@@ -100,6 +133,24 @@ export abstract class Loss {
     this.scale = a.scale;
     this.name = a.name ?? cls.className;
     this.normalization = a.normalization;
+    if (opts.customInvNormFactor !== undefined && opts.customInvNormFactor !== null) {
+      throw new LossArgumentError(
+        `${cls.className}: custom_inv_norm_factor names a layer whose output is summed into the frame count; Strata's losses cannot read other layers. ` +
+          `Received: custom_inv_norm_factor=${JSON.stringify(opts.customInvNormFactor)}; use custom_norm_factor (a number) instead.`,
+      );
+    }
+    if (opts.customNormFactor !== undefined && opts.customNormFactor !== null && opts.normalization === 'sequences') {
+      throw new LossArgumentError(`${cls.className}: custom_norm_factor and normalization: 'sequences' both set the norm factor; give one.`);
+    }
+    this.useNormalizedLoss = a.useNormalizedLoss ?? false;
+    this.customNormFactor = a.customNormFactor ?? null;
+    this.useFlattenFrames = a.useFlattenFrames ?? true;
+    this.checkOutputBeforeSoftmax = a.checkOutputBeforeSoftmax ?? this.defaultCheckOutputBeforeSoftmax(opts);
+  }
+
+  /** The class's `_check_output_before_softmax` when the options leave it open (RETURNN: true; `ce` with `input_type: 'logits'`: false). */
+  protected defaultCheckOutputBeforeSoftmax(_opts: LossOptions): boolean {
+    return true;
   }
 
   /**

@@ -14,13 +14,13 @@ const N = 2;
 
 describe('MeanSquaredErrorLoss', () => {
   it('sums (output - target)^2 over frames and features', () => {
-    const sum = new MeanSquaredErrorLoss().computeSum({ output: ops.tensor(OUT, [N, 3]) }, ops.tensor(TGT, [N, 3]));
+    const sum = new MeanSquaredErrorLoss({ useNormalizedLoss: true }).computeSum({ output: ops.tensor(OUT, [N, 3]) }, ops.tensor(TGT, [N, 3]));
     const want = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0);
     expectClose([ops.item(sum)], [want]);
   });
 
   it('normalises per frame (summed over features); gradient 2·scale·(o - t)/N', () => {
-    const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss(), scale: 3 });
+    const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true }), scale: 3 });
     const { value, grad } = valueAndGradOf((o) => {
       holder.compute({ output: o }, ops.tensor(TGT, [N, 3]));
       return holder.lossForObjective;
@@ -31,7 +31,7 @@ describe('MeanSquaredErrorLoss', () => {
   });
 
   it('one-hot encodes a sparse target and reports the frame error', () => {
-    const loss = new MeanSquaredErrorLoss();
+    const loss = new MeanSquaredErrorLoss({ useNormalizedLoss: true });
     const out = ops.tensor([0.9, 0.1, 0.2, 0.3], [2, 2]);
     const tgt = ops.tensor([0, 0], [2], 'int32');
     expectClose([ops.item(loss.computeSum({ output: out }, tgt))], [0.01 + 0.01 + 0.64 + 0.09]);
@@ -40,13 +40,13 @@ describe('MeanSquaredErrorLoss', () => {
   });
 
   it('throws LossShapeError for mismatched shapes', () => {
-    expect(() => new MeanSquaredErrorLoss().computeSum({ output: ops.zeros([2, 3]) }, ops.zeros([3, 2]))).toThrow(LossShapeError);
+    expect(() => new MeanSquaredErrorLoss({ useNormalizedLoss: true }).computeSum({ output: ops.zeros([2, 3]) }, ops.zeros([3, 2]))).toThrow(LossShapeError);
   });
 });
 
 describe('L1Loss', () => {
   it('sums |output - target|; gradient sign(o - t)/N when normalised', () => {
-    const holder = new LossHolder({ layerName: 'out', loss: new L1Loss() });
+    const holder = new LossHolder({ layerName: 'out', loss: new L1Loss({ useNormalizedLoss: true }) });
     const { value, grad } = valueAndGradOf((o) => {
       holder.compute({ output: o }, ops.tensor(TGT, [N, 3]));
       return holder.lossForObjective;

@@ -87,7 +87,7 @@ describe('TFNetwork losses and fetches (seed 003)', () => {
   const dict: NetDict = { output: { class: 'softmax', loss: 'ce', from: 'data', L2: 0.01 } };
   const mkBatch = () => ({ data: ops.tensor(Float32Array.from([1, 0, 0, 0, 0, 2, 0, 1, 0, 0, -1, 3]), [3, 4]), classes: ops.tensor(Int32Array.from([0, 1, 2]), [3], 'int32') });
 
-  it('computeLosses gives total loss (mean CE), constraints (L2) and objective; getFetchesDict names them as RETURNN', () => {
+  it('computeLosses gives total loss (summed CE: use_normalized_loss false, as RETURNN), constraints (L2) and objective; getFetchesDict names them as RETURNN', () => {
     const net = NetDictNetwork.fromDict(dict, { externData: extern, seed: 3 });
     const batch = mkBatch();
     expect(() => net.getObjective()).toThrow(LossesNotComputedError);
@@ -97,14 +97,14 @@ describe('TFNetwork losses and fetches (seed 003)', () => {
     const errors = probs.filter((p, i) => p.indexOf(Math.max(...p)) !== i).length / 3;
     const l2 = 0.01 * net.getWeights().flatMap((w) => Array.from(w)).reduce((a, v) => a + v * v, 0);
     net.computeLosses(batch);
-    expect(ops.item(net.getTotalLoss())).toBeCloseTo(ce, 5);
+    expect(ops.item(net.getTotalLoss())).toBeCloseTo(3 * ce, 5);
     expect(ops.item(net.getTotalConstraints())).toBeCloseTo(l2, 6);
-    expect(ops.item(net.getObjective())).toBeCloseTo(ce + l2, 5);
+    expect(ops.item(net.getObjective())).toBeCloseTo(3 * ce + l2, 5);
     const { totalLoss } = net.getLossesInitialized({ withTotal: true });
-    expect(ops.item(totalLoss!)).toBeCloseTo(ce, 5);
+    expect(ops.item(totalLoss!)).toBeCloseTo(3 * ce, 5);
     const f = net.getFetchesDict(batch, { withSize: true });
     expect(Object.keys(f).sort()).toEqual(['cost:output', 'error:output', 'loss', 'loss_norm_factor:output']);
-    expect(ops.item(f.loss!)).toBeCloseTo(ce + l2, 5);
+    expect(ops.item(f.loss!)).toBeCloseTo(3 * ce + l2, 5);
     expect(ops.item(f['cost:output']!)).toBeCloseTo(ce, 5);
     expect(ops.item(f['error:output']!)).toBeCloseTo(errors, 6);
     expect(ops.item(f['loss_norm_factor:output']!)).toBeCloseTo(1 / 3, 6);
