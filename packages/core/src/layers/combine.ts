@@ -3,7 +3,7 @@ import { type Activation, getActivation } from '../activations.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
-import type { Data } from '../data.js';
+import { Data } from '../data.js';
 import { Dim } from '../dim.js';
 import { z } from 'zod';
 import { EvalExpressionError } from './eval/eval-error.js';
@@ -200,8 +200,15 @@ export class Combine extends Layer {
 export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data | undefined {
   const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.dims.length > w.dims.length ? s : w), undefined);
   const o = (c.layer as Combine).outType;
-  if (!widest || o?.shape) return undefined;
-  let out = widest.copy({ name: c.name, dtype: o?.dtype ?? widest.dtype, sparseDim: undefined });
+  if (!widest) return undefined;
+  const dtype = o?.dtype ?? widest.dtype;
+  if (o?.shape) {
+    // A new shape: fresh axes, except a dynamic one where the source has its time axis (so its lengths carry over).
+    const fresh = new Data({ name: c.name, dims: [], dtype }).withShape(c.name, o.shape, dtype);
+    const t = widest.timeDim === undefined ? -1 : widest.dims.indexOf(widest.timeDim);
+    return t >= 0 && fresh.dims[t]?.isDynamic ? fresh.copy({ dims: fresh.dims.map((d, i) => (i === t ? widest.timeDim! : d)) }) : fresh;
+  }
+  let out = widest.copy({ name: c.name, dtype, sparseDim: undefined });
   if (o?.dim !== undefined) out = out.copy({ dims: [...out.dims.slice(0, -1), new Dim({ description: `${c.name}:feature`, size: o.dim, kind: 'feature' })] });
   return out;
 }

@@ -52,4 +52,23 @@ describe('eval strings in net dicts', () => {
     expect(got).toEqual(Array.from(ops.readSync(x)).map((v) => v * -2 + Math.abs(v)));
     expect(() => new EvalExpressionError({ entry: 'e', expression: 's', offset: 0, construct: 'c', problem: 'p.', fix: 'f.' })).not.toThrow();
   });
+
+  it("out_type gives the template's dtype and shape (the time axis stays the source's, with its lengths)", () => {
+    const net = NetDictNetwork.fromDict(
+      {
+        pos: { class: 'eval', from: 'data', eval: 'source(0) > 0', out_type: { dtype: 'bool' } },
+        output: { class: 'eval', from: 'data', eval: 'tf.cast(source(0) > 0, tf.int32)', out_type: { shape: [null, 3], dtype: 'int32' } },
+      },
+      { externData, seed: 1 },
+    );
+    const data = net.externData.getData('data');
+    for (const [name, dtype] of [['pos', 'bool'], ['output', 'int32']] as const) {
+      const t = net.outputData(name);
+      expect(t.dtype).toBe(dtype);
+      expect(t.timeDim).toBe(data.timeDim);
+      expect(t.shape).toEqual([null, 3]);
+    }
+    const got = net.forward({ data: x });
+    expect(Array.from(ops.readSync(got.get('output')!.value))).toEqual(Array.from(ops.readSync(x)).map((v) => (v > 0 ? 1 : 0)));
+  });
 });
