@@ -19,6 +19,10 @@ CASES = [
     c("pad_two_axes", {"output": {"class": "pad", "axes": ["dim:4", "F"], "padding": [(1, 0), (0, 2)], "value": 0.25, "from": "data"}},
       extern_data=SEQ43),
     c("tile_dim4", {"output": {"class": "tile", "multiples": {"dim:4": 2, "F": 1}, "from": "data"}}, extern_data=SEQ43),
+    c("repeat_t_by_layer", {
+        "reps": {"class": "reduce", "mode": "argmax", "axis": "F", "from": "data"},
+        "output": {"class": "repeat", "repetitions": "reps", "axis": "T", "from": "data"},
+    }),
     c("repeat_t_3", {"output": {"class": "repeat", "repetitions": 3, "axis": "stag:time", "from": "data"}}),
     c("shift_axis_t_left_adjust", {"output": {"class": "shift_axis", "axis": "T", "amount": -2, "from": "data"}}),
     c("shift_axis_t_right_nopad", {"output": {"class": "shift_axis", "axis": "T", "amount": 2, "pad": False, "from": "data"}}),

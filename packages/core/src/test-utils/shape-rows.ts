@@ -70,6 +70,16 @@ export const shapeRows: Row[] = [
     seqLens: [4, 3],
     refFn: ([x]) => perSeq(x!, [4, 3], (seq) => padTo(take(seq, [...Array(seq.shape[0]! * 2).keys()].map((j) => Math.floor(j / 2)), 0), 8)),
   },
+  {
+    name: 'Repeat T by int32 counts [x, counts, seqLens] (host-read sizes)',
+    make: () => new Repeat({ repetitions: 'counts', axis: 'T' }),
+    inputs: [[2, 4, 3], [2, 4]],
+    intInputs: { 1: [1, 0, 3, 2, 2, 1, 1, 5] },
+    seqLens: [4, 3],
+    // Sequence 0: frames 0, 2, 2, 2, 3, 3 (6); sequence 1: 0, 0, 1, 2 (counts of padded frame 3 ignored), then zeros.
+    refFn: ([x]) => tf.stack([take(tf.squeeze(tf.slice(x!, [0], [1]), [0]), [0, 2, 2, 2, 3, 3], 0), padTo(take(tf.squeeze(tf.slice(x!, [1], [1]), [0]), [0, 0, 1, 2], 0), 6)]),
+    compiledError: /cannot run 'readSync'/,
+  },
   { name: 'Repeat F x3', make: () => new Repeat({ repetitions: 3, axis: 'F' }), inputs: [[2, 3, 4]], refFn: ([x]) => take(x!, [...Array(12).keys()].map((j) => Math.floor(j / 3)), 2) },
   // ---- Tile ----
   { name: 'Tile F x3', make: () => new Tile({ multiples: [['F', 3]] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.tile(x!, [1, 1, 3]) },
