@@ -26,7 +26,8 @@ const REPEAT_OPTIONS = {
 
 /**
  * Repeats each entry of one axis `repetitions` times in place (RETURNN
- * `RepeatLayer` with an int, `tf.repeat`): `y[..., j, ...] = x[..., floor(j / r), ...]`.
+ * `RepeatLayer`, `tf.repeat`): `y[..., j, ...] = x[..., floor(j / r), ...]`
+ * for an int; per-frame counts from a layer over time (see `repeatByCounts`).
  *
  * Over time with `[x, seqLens]`: sequence `b` becomes `len_b * r` frames
  * ({@link Repeat.outputSeqLens}) and frames after them are 0, as RETURNN's
@@ -36,7 +37,8 @@ const REPEAT_OPTIONS = {
  * keeps it in place (RETURNN fixtures store the feature axis last, so `F`
  * compares equal).
  *
- * Inputs: `x` float32 `[batch, ...]`, or `[x, seqLens]`. Shape: `x` with the axis `r` times longer.
+ * Inputs: `x` float32 `[batch, ...]`, or `[x, seqLens]`; layer-valued: `[x, counts]` or `[x, counts, seqLens]`.
+ * Shape: `x` with the axis `r` times longer (counts: the longest sum of a sequence's counts).
  * @throws LayerArgumentError for a non-positive or non-integer `repetitions` or a bad `axis`.
  * @throws InputShapeError if the axis is not a non-batch axis of `x`.
  */
@@ -110,7 +112,7 @@ export class Repeat extends Layer {
   }
 }
 
-/** RETURNN's `repeat` with an int `repetitions`: `axis` (any RETURNN description; required, as RETURNN's template needs it); over time the lengths are multiplied. */
+/** RETURNN's `repeat`: `repetitions` (an int or a layer of int32 counts), `axis` (any RETURNN description; required, as RETURNN's template needs it); over time the lengths are multiplied. */
 export const repeatLayer: LayerSpec = {
   cls: Repeat,
   options: REPEAT_OPTIONS,
