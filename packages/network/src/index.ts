@@ -64,15 +64,19 @@ export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { registerRecClasses } from './net-dict/rec-classes.js';
 export { registerSubnetworkClass, Subnetwork, type SubnetworkArgs } from './net-dict/subnetwork.js';
 export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
+export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
 import { registerRecClasses } from './net-dict/rec-classes.js';
 import { registerSubnetworkClass } from './net-dict/subnetwork.js';
 import { registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
+import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 
 registerRecClasses();
 registerSubnetworkClass();
 registerGetLastHiddenStateClass();
+registerTimeChunkingClass();
+registerTimeUnchunkingClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

@@ -54,3 +54,18 @@ CASES += [
         "output": {"class": "get_last_hidden_state", "from": ["g1", "g2"], "key": "*", "combine": "add", "n_out": 4},
     }),
 ]
+
+CASES += [
+    # Chunks through a per-frame layer and back: overlapping frames are the mean of their chunks.
+    c("time_unchunking_linear", {
+        "chunks": {"class": "time_chunking", "chunk_size": 3, "chunk_step": 2, "from": "data"},
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "chunks"},
+        "output": {"class": "time_unchunking", "chunking_layer": "chunks", "from": "lin"},
+    }),
+    # An LSTM run on each chunk on its own (chunk lengths mask it), then unchunked.
+    c("time_unchunking_rec", {
+        "chunks": {"class": "time_chunking", "chunk_size": 4, "chunk_step": 3, "from": "data"},
+        "lstm": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "chunks"},
+        "output": {"class": "time_unchunking", "chunking_layer": "chunks", "from": "lstm"},
+    }),
+]

@@ -20,7 +20,6 @@ const numbers = (reason: string): ExpectedFailure => ({ kind: 'wrong-numbers', r
 /** Fixture name → expected failure. */
 export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
-  time_chunking: unknown('time_chunking'),
 
   // Keys or values RETURNN accepts and Strata refuses.
   conv1d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
