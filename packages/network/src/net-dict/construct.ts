@@ -282,7 +282,7 @@ const dryOutput: DryOutput = (net, name, resolve) => {
     const refs = data.slice(nFrom);
     if ((nFrom > 0 && from.length === 0) || refs.some((d) => d === undefined)) return undefined;
     const t = entry.target ?? (entry.loss ? net.externData.defaultTarget : undefined);
-    const ctx = { name, entry: { ...entry, ...own }, sources: [...from, ...(refs as Data[])], target: t && net.externData.hasData(t) ? net.externData.getData(t) : undefined, network: net.network };
+    const ctx = { name, entry: { ...entry, ...own }, sources: [...from, ...(refs as Data[])], target: t && net.externData.hasData(t) ? net.externData.getData(t) : undefined, network: net.network, behaviorVersion: net.behaviorVersion };
     const layer = cls.create(ctx);
     const outShape = layer.computeOutputShape(inputShapeFor(name, entry.class, cls, from, refs as Data[]) as SymbolicShape);
     return cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, from, layer);
