@@ -35,4 +35,21 @@ CASES = [
         "top": {"class": "top_k", "axis": "dim:4", "k": 2, "from": "data"},
         "output": {"class": "combine", "kind": "add", "from": ["top", "top"]},
     }, outputs=["top", "top/indices", "output"], extern_data=SEQ43),
+    c("swap_axes_t_spatial", {
+        "output": {"class": "swap_axes", "axis1": "T", "axis2": "dim:4", "from": "data"},
+    }, extern_data=SEQ43),
+    c("transpose_list", {
+        "output": {"class": "transpose", "perm": ["B", "dim:4", "T", "F"], "from": "data"},
+    }, extern_data=SEQ43),
+    c("transpose_dict", {
+        "output": {"class": "transpose", "perm": {"T": "dim:4"}, "from": "data"},
+    }, extern_data=SEQ43),
+    c("train_flag", {
+        "flag": {"class": "train_flag"},
+        "output": {"class": "switch", "condition": "flag", "true_from": "data", "false_from": 0.5},
+    }, outputs=["flag", "output"]),
+    c("range_from_length", {
+        "len": {"class": "length", "from": "data"},
+        "output": {"class": "range_from_length", "from": "len"},
+    }),
 ]

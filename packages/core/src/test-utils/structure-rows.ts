@@ -3,7 +3,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Cast } from '../layers/structure/cast.js';
 import { Concat } from '../layers/structure/concat.js';
+import { RangeFromLength } from '../layers/structure/range-from-length.js';
 import { Split } from '../layers/structure/split.js';
+import { SwapAxes } from '../layers/structure/swap-axes.js';
+import { TrainFlag } from '../layers/structure/train-flag.js';
+import { Transpose } from '../layers/structure/transpose.js';
 import { TopK } from '../layers/structure/top-k.js';
 import type { Row } from './row.js';
 import { randomValues } from './setup.js';
@@ -35,4 +39,17 @@ export const structureRows: Row[] = [
   },
   { name: 'TopK k=3 over F', make: () => new TopK({ axis: 2, k: 3 }), inputs: [[2, 3, 5]], refFn: ([x]) => topKRef(x!, 2, 3) },
   { name: 'TopK k=2 over a middle axis', make: () => new TopK({ axis: 1, k: 2 }), inputs: [[2, 4, 3]], refFn: ([x]) => topKRef(x!, 1, 2) },
+  { name: 'SwapAxes 1 and 2', make: () => new SwapAxes({ axis1: 1, axis2: 2 }), inputs: [[2, 5, 4, 3]], refFn: ([x]) => tf.transpose(x!, [0, 2, 1, 3]) },
+  { name: 'SwapAxes 1 and 3', make: () => new SwapAxes({ axis1: 3, axis2: 1 }), inputs: [[2, 5, 4, 3]], refFn: ([x]) => tf.transpose(x!, [0, 3, 2, 1]) },
+  { name: 'Transpose [0, 3, 1, 2]', make: () => new Transpose({ perm: [0, 3, 1, 2] }), inputs: [[2, 5, 4, 3]], refFn: ([x]) => tf.transpose(x!, [0, 3, 1, 2]) },
+  { name: 'TrainFlag in inference (false)', make: () => new TrainFlag(), inputs: [], forwardOnly: true, refFn: () => tf.scalar(0) },
+  { name: 'TrainFlag in training (true)', make: () => new TrainFlag(), inputs: [], forwardOnly: true, training: true, refFn: () => tf.scalar(1) },
+  {
+    name: 'RangeFromLength of lengths [4, 2, 5]',
+    make: () => new RangeFromLength(),
+    inputs: [[3]],
+    intInputs: { 0: [4, 2, 5] },
+    forwardOnly: true,
+    refFn: ([lens]) => tf.range(0, tf.max(lens!).dataSync()[0]!, 1, 'int32'),
+  },
 ];
