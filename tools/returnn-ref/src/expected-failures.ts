@@ -22,9 +22,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
 
   // Keys or values RETURNN accepts and Strata refuses.
-  conv1d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
-  conv2d_in_spatial_dims: rejected("conv key 'in_spatial_dims'"),
-  conv2d_input_add_feature_dim: rejected("conv key 'input_add_feature_dim'"),
   gather_f: rejected("gather with an int 'position' (only a layer name is taken)"),
   pool1d_avg_valid_strides: rejected('1-D pool (pool_size of one entry)'),
   pool1d_max_same: rejected('1-D pool (pool_size of one entry)'),

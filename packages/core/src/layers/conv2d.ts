@@ -1,12 +1,18 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { type Activation, getActivation } from '../activations.js';
-import { InputShapeError } from '../errors.js';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
-import { type LayerCheck, type LayerOption, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
+import { type LayerBuildContext, type LayerCheck, type LayerOption, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import type { Variable } from '../variable.js';
+import { returnnAxes } from './axes/returnn-axes.js';
+import { ceilDiv, clampLens, int } from './seq/seq-inputs.js';
 import { convWithEpilogue, PADDINGS, single, toPair, windowOutputSize } from './util.js';
+
+const IN_SPATIAL_DIMS = 'must be a list of RETURNN axis descriptions such as ["T", "dim:6"]';
+/** Schema of RETURNN's `in_spatial_dims` (a list of axis descriptions). */
+export const IN_SPATIAL_DIMS_SCHEMA = z.array(z.string({ error: IN_SPATIAL_DIMS }), { error: IN_SPATIAL_DIMS });
 
 /** Arguments of {@link Conv2D}. */
 export interface Conv2DArgs extends LayerArgs {
@@ -25,8 +31,15 @@ export interface Conv2DArgs extends LayerArgs {
   dilationRate?: number | [number, number];
   /** Activation name applied to the output (default linear). */
   activation?: string | null;
-  /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true. */
+  /** Whether to add a bias (RETURNN `with_bias`, Keras `use_bias`). Default true; a net dict follows RETURNN: true from `behavior_version` 10, false before. */
   withBias?: boolean;
+  /** Take a rank-3 input `[batch, height, width]` as `[batch, height, width, 1]` (RETURNN `input_add_feature_dim`). Default false. */
+  inputAddFeatureDim?: boolean;
+  /**
+   * RETURNN `in_spatial_dims`: the axes the window moves over, as RETURNN descriptions (`["T", "dim:6"]`).
+   * Strata convolves over axes 1 and 2 (after the batch axis); a net dict may name them, other axes are an error.
+   */
+  inSpatialDims?: readonly string[];
   /** Default `glorot_uniform` (fans include the receptive field, as in Keras). */
   kernelInitializer?: InitializerSpec;
   /** Default `zeros`. */
@@ -74,6 +87,8 @@ const CONV2D_OPTIONS = {
   dilationRate: option(schemas.pair(), { default: 1, returnn: 'dilation_rate' }),
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
   withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
+  inputAddFeatureDim: option(schemas.boolean(), { default: false, returnn: 'input_add_feature_dim' }),
+  inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
@@ -100,6 +115,7 @@ export class Conv2D extends Layer {
   readonly padding: 'same' | 'valid';
   readonly dilationRate: [number, number];
   readonly withBias: boolean;
+  readonly inputAddFeatureDim: boolean;
   readonly activationName: string | null;
   protected readonly activationFn: Activation;
   private readonly kernelInit: Initializer;
@@ -116,14 +132,21 @@ export class Conv2D extends Layer {
     this.dilationRate = toPair(a.dilationRate, 1, 'Conv2D', 'dilationRate');
     this.padding = a.padding;
     this.withBias = a.withBias;
+    this.inputAddFeatureDim = a.inputAddFeatureDim;
     this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
     this.kernelInit = getInitializer(a.kernelInitializer);
     this.biasInit = getInitializer(a.biasInitializer);
   }
 
-  override build(inputShape: SymbolicShape): void {
-    this.computeOutputShape(inputShape);
+  /** The input as the convolution sees it: with `inputAddFeatureDim`, a channels axis of 1 appended. */
+  private image<T extends SymbolicShape>(shape: T): SymbolicShape {
+    return this.inputAddFeatureDim ? [...shape, 1] : shape;
+  }
+
+  override build(shape: SymbolicShape): void {
+    const inputShape = this.image(shape);
+    this.computeOutputShape(shape);
     const inChannels = inputShape[3];
     if (inChannels === null || inChannels === undefined) {
       throw new InputShapeError({ layer: this.name, expected: 'the channels axis (last) must be known', received: inputShape });
@@ -131,11 +154,12 @@ export class Conv2D extends Layer {
     const [kh, kw] = this.kernelSize;
     this.kernel = this.addWeight('kernel', { shape: [kh, kw, inChannels, this.filters], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInit });
-    super.build(inputShape);
+    super.build(shape);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const x = single(inputs);
+    const input = single(inputs);
+    const x = this.inputAddFeatureDim ? ops.reshape(input, [...input.shape, 1]) : input;
     if (x.shape.length !== 4) {
       throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: x.shape });
     }
@@ -143,7 +167,18 @@ export class Conv2D extends Layer {
     return convWithEpilogue(x, this.kernel.value, options, this.bias?.value, this.activationName, this.activationFn);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+  /**
+   * The lengths of axis 1 (the time axis of `[batch, time, freq, channels]`) after the window, TF's rule per
+   * length: `ceil(len / stride)` (`same`) or `max(0, ceil((len - (k - 1) * dilation) / stride))` (`valid`), int32 `[batch]`.
+   */
+  override outputSeqLens(seqLens: Tensor): Tensor {
+    const [k, s, d] = [this.kernelSize[0], this.strides[0], this.dilationRate[0]];
+    if (this.padding === 'same') return ceilDiv(seqLens, s);
+    return clampLens(ceilDiv(ops.sub(seqLens, int((k - 1) * d)), s));
+  }
+
+  override computeOutputShape(shape: SymbolicShape): SymbolicShape {
+    const inputShape = this.image(shape);
     if (inputShape.length !== 4) {
       throw new InputShapeError({ layer: this.name, expected: 'expected rank 4 input [batch, height, width, channels]', received: inputShape });
     }
@@ -170,6 +205,7 @@ export class Conv2D extends Layer {
       dilationRate: [...this.dilationRate],
       activation: this.activationName,
       withBias: this.withBias,
+      inputAddFeatureDim: this.inputAddFeatureDim,
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
     };
@@ -190,5 +226,27 @@ export const conv2dLayer: LayerSpec = {
   cls: Conv2D,
   options: CONV2D_OPTIONS,
   checks: CONV_CHECKS,
-  netDict: { names: ['conv'], when: (entry) => !isConv1DEntry(entry), sources: 'concat' },
+  netDict: { names: ['conv'], when: (entry) => !isConv1DEntry(entry), sources: 'concat', derive: (ctx, args) => checkInSpatialDims(ctx, args, [1, 2]) },
 };
+
+/**
+ * A net dict's `in_spatial_dims` must name the axes Strata's convolution
+ * moves over (`expected`, counted with the batch axis on the source's
+ * batch-major shape); RETURNN's default spatial axes are those. Returns no
+ * derived arguments.
+ * @throws LayerArgumentError naming the key, what it resolved to and what is supported.
+ */
+export function checkInSpatialDims(ctx: LayerBuildContext, args: Readonly<Record<string, unknown>>, expected: readonly number[]): Record<string, unknown> {
+  const dims = args.inSpatialDims as readonly string[] | undefined;
+  const source = ctx.sources[0];
+  if (!dims || !source) return {};
+  const shape = source.batchShape;
+  const axes = dims.map((d) => returnnAxes(d, shape, ctx.name));
+  if (axes.length !== expected.length || axes.some((a, i) => a.length !== 1 || a[0] !== expected[i])) {
+    throw new LayerArgumentError(
+      `in_spatial_dims ${JSON.stringify(dims)} names axes [${axes.map((a) => a.join('|')).join(', ')}] of the input [${shape.join(', ')}]; ` +
+        `Strata convolves over axes [${expected.join(', ')}] (after the batch axis, in order): name those, or transpose the input first. Received: in_spatial_dims=${JSON.stringify(dims)}.`,
+    );
+  }
+  return {};
+}

@@ -31,6 +31,14 @@ const MERGE_DIMS_OPTIONS = {
   keepOrder: option(z.boolean({ error: 'must be true or false' }), { default: true, returnn: 'keep_order', returnnDefaultFor: (v) => v >= 6 }),
 } satisfies LayerOptions;
 
+/** Flatten's arguments (Keras' `Flatten`, not a RETURNN class): every axis after the batch axis only. */
+const FLATTEN_OPTIONS = {
+  axes: option(z.literal('except_batch', { error: "must be 'except_batch' (Strata merges every axis after the batch axis)" }), {
+    default: 'except_batch',
+    returnn: 'axes',
+  }),
+} satisfies LayerOptions;
+
 /**
  * Merges axes into one, row-major (RETURNN `MergeDimsLayer`; Keras `Flatten`
  * for `except_batch`). No weights. `except_batch`: all axes but the batch
@@ -46,6 +54,8 @@ const MERGE_DIMS_OPTIONS = {
  */
 export class MergeDims extends Layer {
   static override readonly className: string = 'MergeDims';
+  /** The arguments this class takes (Flatten: `except_batch` only). */
+  static readonly options: LayerOptions = MERGE_DIMS_OPTIONS;
   readonly axes: ReturnnAxes;
   readonly keepOrder: boolean;
   /** The plan made at build time from the symbolic shape (where the time axis is dynamic: `null`). */
@@ -53,7 +63,7 @@ export class MergeDims extends Layer {
 
   constructor(args: MergeDimsArgs = {}) {
     super(args);
-    const a = resolveArgs((new.target as typeof MergeDims).className, MERGE_DIMS_OPTIONS, args);
+    const a = resolveArgs((new.target as typeof MergeDims).className, (new.target as typeof MergeDims).options, args) as MergeDimsArgs;
     this.axes = a.axes ?? 'except_batch';
     this.keepOrder = a.keepOrder ?? true;
   }
@@ -109,10 +119,11 @@ export class MergeDims extends Layer {
 /** Keras' name for {@link MergeDims} (same behaviour, default name `flatten`). */
 export class Flatten extends MergeDims {
   static override readonly className: string = 'Flatten';
+  static override readonly options: LayerOptions = FLATTEN_OPTIONS;
 }
 
 /** RETURNN's `merge_dims` (`MergeDimsLayer`): `axes` (any description of static axes, or `except_batch`; the default here, RETURNN requires the key), `keep_order`. */
 export const mergeDimsLayer: LayerSpec = { cls: MergeDims, options: MERGE_DIMS_OPTIONS, netDict: { names: ['merge_dims'], sources: 'concat' } };
 
 /** `flatten` in a net dict: Strata's (Keras') name for `merge_dims` with `axes: "except_batch"`, making a {@link Flatten}. Not a RETURNN class. */
-export const flattenLayer: LayerSpec = { cls: Flatten, options: MERGE_DIMS_OPTIONS, netDict: { names: ['flatten'], sources: 'concat' } };
+export const flattenLayer: LayerSpec = { cls: Flatten, options: FLATTEN_OPTIONS, netDict: { names: ['flatten'], sources: 'concat' } };

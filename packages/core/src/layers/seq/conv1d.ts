@@ -7,7 +7,7 @@ import { type CallContext, Layer, type LayerArgs, type LayerConfig, type Symboli
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { CONV_CHECKS, isConv1DEntry, RETURNN_PADDING } from '../conv2d.js';
+import { CONV_CHECKS, checkInSpatialDims, IN_SPATIAL_DIMS_SCHEMA, isConv1DEntry, RETURNN_PADDING } from '../conv2d.js';
 import { convWithEpilogue, PADDINGS, windowOutputSize } from '../util.js';
 import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
 
@@ -39,6 +39,8 @@ export interface Conv1DArgs extends LayerArgs {
    * window of a frame near the end reads the padded frames as they are.
    */
   useTimeMask?: boolean;
+  /** RETURNN `in_spatial_dims`: a net dict may name the time axis (`["T"]`), the axis Strata convolves over; other axes are an error. */
+  inSpatialDims?: readonly string[];
   /** Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
   /** Default `zeros`. */
@@ -64,6 +66,7 @@ const CONV1D_OPTIONS = {
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
   withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
   useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
+  inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
@@ -202,5 +205,5 @@ export const conv1dLayer: LayerSpec = {
   cls: Conv1D,
   options: CONV1D_OPTIONS,
   checks: CONV_CHECKS,
-  netDict: { names: ['conv'], when: isConv1DEntry, sources: 'concat', seqLens: true },
+  netDict: { names: ['conv'], when: isConv1DEntry, sources: 'concat', seqLens: true, derive: (ctx, args) => checkInSpatialDims(ctx, args, [1]) },
 };
