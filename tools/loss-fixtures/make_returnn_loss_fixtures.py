@@ -54,18 +54,19 @@ CE_PROB_VARIANTS = [
 ]
 
 
-def run(loss, loss_opts, activation, logits, classes):
+def run(loss, loss_opts, activation, logits, classes, target='classes', dense=None):
     BehaviorVersion._behavior_version = None
     config = Config({
         'extern_data': {
             'data': {'shape': (None, V)},
             'classes': {'shape': (None,), 'sparse': True, 'dim': V},
+            'dense': {'shape': (None, V)},
         },
     })
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         net = TFNetwork(config=config, train_flag=False, eval_flag=True)
         layer = {'class': 'activation', 'activation': activation} if activation else {'class': 'copy'}
-        net.construct_from_dict({'output': dict(layer, **{'from': 'data', 'loss': loss, 'target': 'classes', 'loss_opts': loss_opts})})
+        net.construct_from_dict({'output': dict(layer, **{'from': 'data', 'loss': loss, 'target': target, 'loss_opts': loss_opts})})
         losses, _, _ = net.get_losses_initialized()
         h = list(losses.values())[0]
         fetches = {'sum': h.get_loss_value(), 'norm_factor': h.get_norm_factor()}
@@ -76,10 +77,10 @@ def run(loss, loss_opts, activation, logits, classes):
         if obj is not None:
             fetches['objective'] = obj
         data = net.extern_data.data['data']
-        cls = net.extern_data.data['classes']
+        cls = net.extern_data.data[target]
         feed = {
             data.placeholder: logits, data.get_sequence_lengths(): SEQ_LENS,
-            cls.placeholder: classes, cls.get_sequence_lengths(): SEQ_LENS,
+            cls.placeholder: classes if target == 'classes' else dense, cls.get_sequence_lengths(): SEQ_LENS,
         }
         return {k: float(v) for k, v in session.run(fetches, feed_dict=feed).items()}
 
@@ -102,6 +103,12 @@ def main():
     probs[0, 1, classes[0, 1]] = 0.0  # a zero target probability: -log(eps)
     out['probs'] = probs.tolist()
     out['ceProbs'] = [{'loss_opts': opts, **run('ce', dict(opts), None, probs, classes)} for opts in CE_PROB_VARIANTS]
+    dense = rnd.rand(B, T, V).astype(np.float32)
+    out['dense'] = dense.tolist()
+    out['regression'] = []
+    for loss, target, opts in [('mse', 'classes', {}), ('mse', 'dense', {}), ('mse', 'dense', {'use_normalized_loss': True, 'scale': 2.0}),
+                               ('l1', 'dense', {}), ('mean_l1', 'dense', {})]:
+        out['regression'].append({'loss': loss, 'target': target, 'loss_opts': opts, **run(loss, dict(opts), 'softmax', logits, classes, target, dense)})
     with open(OUT, 'w') as f:
         json.dump(out, f, indent=0)
 

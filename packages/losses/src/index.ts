@@ -2,10 +2,10 @@ export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON, SA
 export { MaxNorm, NonNeg } from './constraints.js';
 export { LossArgumentError, LossError, LossShapeError, type LossShapeErrorOptions, UnknownLossError, type UnknownLossErrorOptions } from './errors.js';
 export { frameErrorCount, frameErrors } from './frame-error.js';
-export { L1Loss } from './l1.js';
+export { L1Loss, MeanL1Loss } from './l1.js';
 export { frameCountOf, type HostError, isSparse, Loss, LOSS_OPTIONS, type LossInput, type LossOptions } from './loss.js';
 export { LossHolder, type LossHolderOptions, type LossValues } from './loss-holder.js';
-export { denseTarget, MeanSquaredErrorLoss } from './mse.js';
+export { denseFrameErrors, denseTarget, MeanSquaredErrorLoss } from './mse.js';
 export { type Objective, objectiveParts, type ObjectiveOptions, totalObjective } from './objective.js';
 export { getLoss, type LossClass, lossClass, LOSS_NAMES, type LossName, type LossOptionsByName } from './registry.js';
 export { L2 } from './regularizers.js';

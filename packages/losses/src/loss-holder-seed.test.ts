@@ -1,3 +1,4 @@
+import { EditDistanceLoss } from './edit-distance-loss.js';
 import { ops } from '@strata/backend';
 import { Data, Dim } from '@strata/core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -111,12 +112,15 @@ describe('LossHolder, the seed 003 getters', () => {
     expect(() => h.lossValueForFetch).toThrow(/LossHolder "bad": loss value is NaN/);
   });
 
-  it('mse per frame sums the feature axis; a loss without per-frame values says so', () => {
+  it('mse per frame is the mean over the feature axis (RETURNN); a loss without per-frame values says so', () => {
     const h = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true }) });
     h.compute({ output: ops.tensor([1, 2, 3, 4], [2, 2]) }, ops.zeros([2, 2]));
-    expectClose(Array.from(ops.readSync(h.normalizedLossValuePerSeq)), [5, 25]);
+    expectClose(Array.from(ops.readSync(h.normalizedLossValuePerSeq)), [2.5, 12.5]);
     const l1 = new LossHolder({ layerName: 'out', loss: new L1Loss({ useNormalizedLoss: true }) });
     l1.compute({ output: ops.tensor([1, 2], [2, 1]) }, ops.zeros([2, 1]));
-    expect(() => l1.normalizedLossValuePerSeq).toThrow(/has no per-frame loss values/);
+    expectClose(Array.from(ops.readSync(l1.normalizedLossValuePerSeq)), [1, 2]);
+    const ed = new LossHolder({ layerName: 'out', loss: new EditDistanceLoss() });
+    ed.compute({ output: ops.tensor([1, 2], [1, 2], 'int32') }, ops.tensor([1, 2], [1, 2], 'int32'));
+    expect(() => ed.normalizedLossValuePerSeq).toThrow(/has no per-frame loss values/);
   });
 });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CrossEntropyLoss } from './ce.js';
 import { MaxNorm, NonNeg } from './constraints.js';
 import { UnknownLossError } from './errors.js';
-import { L1Loss } from './l1.js';
+import { L1Loss, MeanL1Loss } from './l1.js';
 import { LossHolder } from './loss-holder.js';
 import { MeanSquaredErrorLoss } from './mse.js';
 import { objectiveParts, totalObjective } from './objective.js';
@@ -37,13 +37,14 @@ describe('LossHolder', () => {
     expectClose([ops.item(holder.errorRate!)], [0.75]);
   });
 
-  it('an explicit scale overrides the loss scale; no error rate without an error', () => {
+  it('an explicit scale overrides the loss scale; mse reports the frame error against the target\'s argmax', () => {
     const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true, scale: 2 }), scale: 4 });
     expect(holder.name).toBe('out');
     holder.compute({ output: ops.tensor([1, 2, 3, 4], [2, 2]) }, ops.zeros([2, 2]));
-    expectClose([ops.item(holder.lossForObjective)], [(4 * 30) / 2]);
-    expectClose([ops.item(holder.lossForReport)], [30 / 2]);
-    expect(holder.errorRate).toBeNull();
+    // mse per frame is the mean over features (RETURNN): (1 + 4) / 2 + (9 + 16) / 2 = 15.
+    expectClose([ops.item(holder.lossForObjective)], [(4 * 15) / 2]);
+    expectClose([ops.item(holder.lossForReport)], [15 / 2]);
+    expect(ops.item(holder.errorRate!)).toBe(1);
   });
 
   it('throws before compute', () => {
@@ -62,12 +63,12 @@ describe('objective', () => {
       ce.compute({ output: ops.softmax(logits), logits }, ops.tensor(TARGET, [4], 'int32'));
       mse.compute({ output: ops.reshape(w, [1, 3]) }, ops.zeros([1, 3]));
       const parts = objectiveParts([ce, mse], { regularization: [l2.apply(w)] });
-      expectClose([ops.item(parts.loss)], [(2 * ceSum) / 4 + 5.25]);
+      expectClose([ops.item(parts.loss)], [(2 * ceSum) / 4 + 5.25 / 3]);
       expectClose([ops.item(parts.constraints)], [0.1 * 5.25]);
       return totalObjective([ce, mse], { regularization: [l2.apply(w)] });
     }, ops.tensor(w0, [3]));
-    expectClose([value], [(2 * ceSum) / 4 + 5.25 + 0.525]);
-    expectClose(grad, w0.map((w) => 2 * w + 2 * 0.1 * w));
+    expectClose([value], [(2 * ceSum) / 4 + 5.25 / 3 + 0.525]);
+    expectClose(grad, w0.map((w) => (2 * w) / 3 + 2 * 0.1 * w));
   });
 
   it('is zero with no holders and no terms', () => {
@@ -81,7 +82,8 @@ describe('registry', () => {
     expect((getLoss('ce', { labelSmoothing: 0.1 }) as CrossEntropyLoss).labelSmoothing).toBe(0.1);
     expect(getLoss('mse', { scale: 3 }).scale).toBe(3);
     expect(getLoss('l1').name).toBe('l1');
-    expect(LOSS_NAMES).toEqual(['ce', 'mse', 'l1', 'ctc', 'edit_distance']);
+    expect(LOSS_NAMES).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance']);
+    expect(getLoss('mean_l1')).toBeInstanceOf(MeanL1Loss);
   });
 
   it('throws UnknownLossError listing the known names', () => {
@@ -94,8 +96,8 @@ describe('registry', () => {
       return null;
     })();
     expect(err).toBeInstanceOf(UnknownLossError);
-    expect(err!.knownNames).toEqual(['ce', 'mse', 'l1', 'ctc', 'edit_distance']);
-    expect(err!.message).toMatch(/"ce", "mse", "l1", "ctc", "edit_distance"/);
+    expect(err!.knownNames).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance']);
+    expect(err!.message).toMatch(/"ce", "mse", "l1", "mean_l1", "ctc", "edit_distance"/);
     expect(() => getLoss('toString')).toThrow(UnknownLossError);
   });
 });

@@ -13,30 +13,31 @@ const TGT = [1.0, -1.5, 1.0, 0.5, 1.0, 0.0];
 const N = 2;
 
 describe('MeanSquaredErrorLoss', () => {
-  it('sums (output - target)^2 over frames and features', () => {
+  it('sums over frames the mean over features of (output - target)^2 (RETURNN)', () => {
     const sum = new MeanSquaredErrorLoss({ useNormalizedLoss: true }).computeSum({ output: ops.tensor(OUT, [N, 3]) }, ops.tensor(TGT, [N, 3]));
-    const want = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0);
+    const want = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0) / 3;
     expectClose([ops.item(sum)], [want]);
   });
 
-  it('normalises per frame (summed over features); gradient 2·scale·(o - t)/N', () => {
+  it('normalises per frame (mean over features); gradient 2·scale·(o - t)/(3N)', () => {
     const holder = new LossHolder({ layerName: 'out', loss: new MeanSquaredErrorLoss({ useNormalizedLoss: true }), scale: 3 });
     const { value, grad } = valueAndGradOf((o) => {
       holder.compute({ output: o }, ops.tensor(TGT, [N, 3]));
       return holder.lossForObjective;
     }, ops.tensor(OUT, [N, 3]));
     const sse = OUT.reduce((a, o, i) => a + (o - TGT[i]!) ** 2, 0);
-    expectClose([value], [(3 * sse) / N]);
-    expectClose(grad, OUT.map((o, i) => (2 * 3 * (o - TGT[i]!)) / N));
+    expectClose([value], [(3 * sse) / 3 / N]);
+    expectClose(grad, OUT.map((o, i) => (2 * 3 * (o - TGT[i]!)) / 3 / N));
   });
 
   it('one-hot encodes a sparse target and reports the frame error', () => {
     const loss = new MeanSquaredErrorLoss({ useNormalizedLoss: true });
     const out = ops.tensor([0.9, 0.1, 0.2, 0.3], [2, 2]);
     const tgt = ops.tensor([0, 0], [2], 'int32');
-    expectClose([ops.item(loss.computeSum({ output: out }, tgt))], [0.01 + 0.01 + 0.64 + 0.09]);
+    expectClose([ops.item(loss.computeSum({ output: out }, tgt))], [(0.01 + 0.01 + 0.64 + 0.09) / 2]);
     expect(ops.item(loss.computeError({ output: out }, tgt)!)).toBe(1);
-    expect(loss.computeError({ output: out }, ops.zeros([2, 2]))).toBeNull();
+    // A dense target: the frame error against its argmax (RETURNN's Loss.get_error).
+    expect(ops.item(loss.computeError({ output: out }, ops.tensor([1, 0, 1, 0], [2, 2]))!)).toBe(1);
   });
 
   it('throws LossShapeError for mismatched shapes', () => {

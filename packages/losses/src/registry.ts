@@ -2,7 +2,7 @@ import { CrossEntropyLoss, type CrossEntropyLossOptions } from './ce.js';
 import { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
 import { EditDistanceLoss } from './edit-distance-loss.js';
 import { UnknownLossError } from './errors.js';
-import { L1Loss } from './l1.js';
+import { L1Loss, MeanL1Loss } from './l1.js';
 import type { LayerOptions } from '@strata/core';
 import type { Loss, LossOptions } from './loss.js';
 import { MeanSquaredErrorLoss } from './mse.js';
@@ -12,6 +12,7 @@ export interface LossOptionsByName {
   ce: CrossEntropyLossOptions;
   mse: LossOptions;
   l1: LossOptions;
+  mean_l1: LossOptions;
   ctc: CtcLossArgs;
   edit_distance: LossOptions;
 }
@@ -23,6 +24,7 @@ const FACTORIES: { [N in LossName]: (opts: LossOptionsByName[N]) => Loss } = {
   ce: (o) => new CrossEntropyLoss(o),
   mse: (o) => new MeanSquaredErrorLoss(o),
   l1: (o) => new L1Loss(o),
+  mean_l1: (o) => new MeanL1Loss(o),
   ctc: (o) => new CtcLoss(o),
   edit_distance: (o) => new EditDistanceLoss(o),
 };
@@ -34,6 +36,7 @@ const CLASSES: Record<LossName, LossClass> = {
   ce: CrossEntropyLoss,
   mse: MeanSquaredErrorLoss,
   l1: L1Loss,
+  mean_l1: MeanL1Loss,
   ctc: CtcLoss,
   edit_distance: EditDistanceLoss,
 };
