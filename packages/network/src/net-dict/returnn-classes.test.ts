@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnknownLayerClassError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
+import { registerGetLastHiddenStateClass } from './get-last-hidden-state.js';
 import { registerRecClasses } from './rec-classes.js';
 import { netDictClassNames } from './registry.js';
 import { RETURNN_LAYER_CLASSES, UNSUPPORTED_RETURNN_CLASSES, unsupportedReason } from './returnn-classes.js';
+import { registerSubnetworkClass } from './subnetwork.js';
+import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-chunking.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -35,6 +38,10 @@ function docText(known: ReadonlySet<string>): string {
 
 // The network-level classes (rec units, choice, decide, subnetwork), as the package's entry point registers them.
 registerRecClasses();
+registerSubnetworkClass();
+registerGetLastHiddenStateClass();
+registerTimeChunkingClass();
+registerTimeUnchunkingClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());
