@@ -52,4 +52,10 @@ CASES = [
         "len": {"class": "length", "from": "data"},
         "output": {"class": "range_from_length", "from": "len"},
     }),
+    c("reshape_static_dims", {
+        "output": {"class": "reshape", "in_dims": ["dim:4", "dim:6"], "out_dims": ["dim:6", "dim:4"], "from": "data"},
+    }, extern_data={"data": {"shape": (None, 4, 6, 2)}}),
+    c("reshape_static_dims_reordered", {
+        "output": {"class": "reshape", "in_dims": ["dim:6", "dim:4"], "out_dims": ["dim:4", "dim:6"], "from": "data"},
+    }, extern_data={"data": {"shape": (None, 4, 6, 2)}}),
 ]

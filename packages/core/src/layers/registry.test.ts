@@ -48,7 +48,7 @@ describe('layer registry', () => {
         ...['Eval'],
         ...['Cumsum', 'Pad', 'Repeat', 'Tile', 'ShiftAxis', 'ExpandDims', 'Squeeze', 'Constant', 'Range', 'RangeInAxis', 'Variable', 'Switch'],
         ...['Dot', 'Norm', 'SeqLenMask', 'CombineDims', 'FlattenBatch', 'ReinterpretData', 'TransposedConv', 'RelativePositionalEncoding', 'SliceNd', 'UnflattenNd', 'ScatterNd'],
-        ...['Concat', 'Split', 'Cast', 'TopK', 'SwapAxes', 'Transpose', 'TrainFlag', 'RangeFromLength'],
+        ...['Concat', 'Split', 'Cast', 'TopK', 'SwapAxes', 'Transpose', 'TrainFlag', 'RangeFromLength', 'ReshapeDims'],
       ].sort(),
     );
   });

@@ -38,7 +38,7 @@ import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDa
 import { transposedConvLayer } from './transposed-conv.js';
 import { relativePositionalEncodingLayer } from './seq/relative-positional-encoding.js';
 import { reshapeLayer, splitDimsLayer } from './split-dims.js';
-import { castLayer, concatLayer, rangeFromLengthLayer, splitLayer, swapAxesLayer, topKLayer, trainFlagLayer, transposeLayer } from './structure/index.js';
+import { castLayer, concatLayer, rangeFromLengthLayer, reshapeDimsLayer, splitLayer, swapAxesLayer, topKLayer, trainFlagLayer, transposeLayer } from './structure/index.js';
 
 /** A layer class that can be recreated from its config (see {@link LayerSpec.cls}). */
 export type LayerClass = SpecLayerClass;
@@ -75,7 +75,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // RETURNN's shape and value classes (cumsum, pad, repeat, tile, shift_axis, expand_dims, squeeze; constant, range, range_in_axis, variable, switch).
   cumsumLayer, padLayer, repeatLayer, tileLayer, shiftAxisLayer, expandDimsLayer, squeezeLayer, constantLayer, constantBatchLayer, rangeLayer, rangeInAxisLayer, variableLayer, variableBatchLayer, switchLayer,
   // RETURNN's structure classes (concat, split, cast, top_k, swap_axes, transpose, train_flag).
-  concatLayer, splitLayer, castLayer, topKLayer, swapAxesLayer, transposeLayer, trainFlagLayer, rangeFromLengthLayer,
+  concatLayer, splitLayer, castLayer, topKLayer, swapAxesLayer, transposeLayer, trainFlagLayer, rangeFromLengthLayer, reshapeDimsLayer,
   // Recurrent family.
   recLayer,
   rnnCellLayer,

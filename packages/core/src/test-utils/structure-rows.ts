@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Cast } from '../layers/structure/cast.js';
 import { Concat } from '../layers/structure/concat.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
+import { ReshapeDims } from '../layers/structure/reshape-dims.js';
 import { Split } from '../layers/structure/split.js';
 import { SwapAxes } from '../layers/structure/swap-axes.js';
 import { TrainFlag } from '../layers/structure/train-flag.js';
@@ -51,5 +52,12 @@ export const structureRows: Row[] = [
     intInputs: { 0: [4, 2, 5] },
     forwardOnly: true,
     refFn: ([lens]) => tf.range(0, tf.max(lens!).dataSync()[0]!, 1, 'int32'),
+  },
+  { name: 'ReshapeDims [4, 6] -> [6, 4] in place', make: () => new ReshapeDims({ inAxes: [2, 3], outSizes: [6, 4] }), inputs: [[2, 3, 4, 6, 2]], refFn: ([x]) => tf.reshape(x!, [2, 3, 6, 4, 2]) },
+  {
+    name: 'ReshapeDims axes read in reverse order (transpose, then reshape)',
+    make: () => new ReshapeDims({ inAxes: [3, 1], outSizes: [2, 12] }),
+    inputs: [[2, 4, 3, 6]],
+    refFn: ([x]) => tf.reshape(tf.transpose(x!, [0, 3, 1, 2]), [2, 2, 12, 3]),
   },
 ];

@@ -7,3 +7,4 @@ export { SwapAxes, type SwapAxesArgs, swapAxesLayer } from './swap-axes.js';
 export { TrainFlag, trainFlagLayer } from './train-flag.js';
 export { Transpose, type TransposeArgs, transposeLayer } from './transpose.js';
 export { RangeFromLength, type RangeFromLengthArgs, rangeFromLengthLayer } from './range-from-length.js';
+export { ReshapeDims, type ReshapeDimsArgs, reshapeDimsLayer } from './reshape-dims.js';
