@@ -24,6 +24,8 @@ export const configSchema = z.strictObject({
   backend: z.string().default('tfjs-wasm'),
   /** Seed of weight initialisation, shuffling and dropout. */
   seed: z.number().int().nonnegative().default(42),
+  /** RETURNN's `behavior_version`: the net dict's layer defaults follow it (0 when unset, as RETURNN). */
+  behavior_version: z.number().int().nonnegative().optional(),
   /** The corpus: `mnist` (8,000 train / 2,000 dev digits, seeded split) or `cmudict` (`{"name": "cmudict", "eos": true}` for attention decoders). */
   dataset: z.union([z.string(), z.strictObject({ name: z.string(), seed: z.number().int().optional(), eos: z.boolean().optional() })]).optional(),
   /** RETURNN dataset dicts (`{"class": "Task12AXDataset", "num_seqs": 1000}`), when no `dataset` names a Strata corpus. */

@@ -65,6 +65,9 @@ describe('RETURNN .config → Strata config', () => {
       learningRates: [0.1, 0.2],
       decay: 0.3,
     });
+    // behavior_version reaches the net dict (the layers' RETURNN defaults follow it); unset, RETURNN's 0 applies.
+    expect(map(`${base}behavior_version = 12`).raw.behavior_version).toBe(12);
+    expect(map(base).raw.behavior_version).toBeUndefined();
   });
 
   it.each([

@@ -37,7 +37,7 @@ const NEWBOB_OPTIONS: Record<string, string> = {
 /** Options handled below (beyond the tables). */
 const MAPPED = new Set([
   'network', 'extern_data', 'num_outputs', 'batch_size', 'max_seqs', 'num_epochs', 'learning_rate', 'optimizer', 'optimizer_epsilon', 'adam',
-  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', 'chunking', ...Object.keys(NEWBOB_OPTIONS),
+  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', 'chunking', 'behavior_version', ...Object.keys(NEWBOB_OPTIONS),
 ]);
 
 /**
@@ -101,6 +101,7 @@ export function mapReturnnConfig(rc: ReturnnConfig, opts: { modelGiven?: boolean
   else raw.max_seqs = 2 ** 31 - 1;
   raw.num_epochs = get('num_epochs') ?? 5;
   if (at('random_seed')) raw.seed = get('random_seed');
+  if (at('behavior_version')) raw.behavior_version = get('behavior_version');
   const batching = get('batching');
   if (batching !== undefined && batching !== 'random') fail('batching', `batching = ${JSON.stringify(batching)}; Strata shuffles the sequences of each epoch with its seed, as "random" does.`, 'remove it or set batching = "random".');
 

@@ -19,7 +19,6 @@ export const IGNORED_OPTIONS: Record<string, string> = {
   save_interval: 'checkpoint frequency (Strata saves every epoch)',
   cleanup_old_models: 'checkpoint cleanup (Strata keeps every epoch)',
   learning_rate_file: 'the learning-rate history file (Strata keeps it in the checkpoints)',
-  behavior_version: 'behaviour version (Strata follows the newest RETURNN behaviour)',
   start_epoch: 'start epoch (Strata resumes after the newest checkpoint)',
   optimize_move_layers_out: 'graph optimisation',
   num_inputs: 'extern data (read with num_outputs)',

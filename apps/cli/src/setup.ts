@@ -43,7 +43,7 @@ export async function buildModel(config: Config, modelModule?: string): Promise<
     );
   }
   const source = sources[0]!;
-  if (config.network) return NetDictNetwork.fromDict(config.network as NetDict, { externData: config.extern_data, seed: config.seed });
+  if (config.network) return NetDictNetwork.fromDict(config.network as NetDict, { externData: config.extern_data, seed: config.seed, behaviorVersion: config.behavior_version });
   const v = source.value;
   const made =
     typeof v !== 'function' ? v : (v as { prototype?: unknown }).prototype instanceof Layer ? new (v as new () => Layer)() : (v as (a: object) => unknown)({ epoch: 0, step: 0 });
