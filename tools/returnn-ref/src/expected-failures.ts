@@ -22,7 +22,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
 
   // Keys or values RETURNN accepts and Strata refuses.
-  gather_f: rejected("gather with an int 'position' (only a layer name is taken)"),
   pool1d_avg_valid_strides: rejected('1-D pool (pool_size of one entry)'),
   pool1d_max_same: rejected('1-D pool (pool_size of one entry)'),
 

@@ -12,17 +12,18 @@ export interface GatherArgs extends LayerArgs {
   /**
    * Net dicts only: the layer (or `data:<key>`) whose output holds the
    * positions (RETURNN `position`), made the layer's second input. The layer
-   * itself ignores it: it takes the positions as its second input.
+   * itself ignores a name: it takes the positions as its second input. An int (RETURNN's int `position`) is
+   * the one index taken along the axis, which is removed; the layer then takes only `x`.
    */
-  position?: string;
+  position?: string | number;
 }
 
-const POSITION = 'must be the name of a layer (or "data:<key>") giving int32 positions';
+const POSITION = 'must be the name of a layer (or "data:<key>") giving int32 positions, or a non-negative integer';
 
 /** Gather's arguments in both vocabularies. */
 const GATHER_OPTIONS = {
   axis: seqAxisOption('axis'),
-  position: option(z.string({ error: POSITION }).optional(), { returnn: 'position' }),
+  position: option(z.union([z.string(), z.number().int().min(0)], { error: POSITION }).optional(), { returnn: 'position' }),
 } satisfies LayerOptions;
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -53,10 +54,14 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 export class Gather extends Layer {
   static override readonly className: string = 'Gather';
   readonly axis: SeqAxis;
+  /** RETURNN's int `position`: the one index taken along the axis (the layer has then one input, `x`). */
+  readonly index: number | undefined;
 
   constructor(args: GatherArgs) {
     super(args);
-    this.axis = resolveArgs('Gather', GATHER_OPTIONS, args).axis;
+    const a = resolveArgs('Gather', GATHER_OPTIONS, args);
+    this.axis = a.axis;
+    this.index = typeof a.position === 'number' ? a.position : undefined;
   }
 
   /** The gathered axis as an index into `x`'s axes. */
@@ -65,6 +70,14 @@ export class Gather extends Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    if (this.index !== undefined) {
+      // An int position: the entry at that index of the axis, the axis removed (RETURNN: tf.gather with a scalar).
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      const a = this.axisIndex(x.shape.length);
+      this.computeOutputShape(x.shape);
+      const taken = ops.slice(x, x.shape.map((_, i) => (i === a ? this.index! : 0)), x.shape.map((s, i) => (i === a ? 1 : s)));
+      return ops.reshape(taken, x.shape.filter((_, i) => i !== a));
+    }
     const [x, given] = Array.isArray(inputs) ? inputs : [inputs];
     if (!Array.isArray(inputs) || inputs.length !== 2 || !x || !given) {
       throw new InputShapeError({ layer: this.name, expected: 'expected the inputs [x, positions]; x is', received: (x ?? given)?.shape ?? [] });
@@ -93,6 +106,15 @@ export class Gather extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    if (this.index !== undefined) {
+      const x = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
+      const a = this.axisIndex(x.length);
+      const size = x[a];
+      if (size !== null && size !== undefined && this.index >= size) {
+        throw new InputShapeError({ layer: this.name, expected: `position ${this.index} must be less than the size ${size} of the gathered axis`, received: x });
+      }
+      return x.filter((_, i) => i !== a);
+    }
     if (!Array.isArray(inputShape[0]) || inputShape.length !== 2) {
       throw new InputShapeError({ layer: this.name, expected: 'expected the shapes of [x, positions]', received: inputShape as SymbolicShape });
     }
@@ -107,9 +129,9 @@ export class Gather extends Layer {
 }
 
 /**
- * RETURNN's `gather` (`GatherLayer` with a `position` layer): `axis` (`"T"`,
- * `"F"`, `"time"`, `"feature"` or an index) and `position`, the name of the
- * layer giving the positions (a source after `from`).
+ * RETURNN's `gather` (`GatherLayer`): `axis` (`"T"`, `"F"`, `"time"`,
+ * `"feature"` or an index) and `position`, the name of the layer giving the
+ * positions (a source after `from`), or an int (that one index, the axis removed).
  */
 export const gatherLayer: LayerSpec = {
   cls: Gather,

@@ -221,3 +221,14 @@ describe('typed errors', () => {
     });
   }
 });
+
+describe("Gather with RETURNN's int position", () => {
+  it("axis 'F', position 2 of [2, 3, 4]: x[:, :, 2], the axis removed; out of range is an InputShapeError", () => {
+    const x = Float32Array.from({ length: 24 }, (_, i) => i);
+    const g = new Gather({ axis: 'F', position: 2 });
+    expect(Array.from(ops.readSync(g.apply(ops.tensor(x, [2, 3, 4]))))).toEqual([2, 6, 10, 14, 18, 22]);
+    expect(g.computeOutputShape([null, null, 4])).toEqual([null, null]);
+    expect(Array.from(ops.readSync(new Gather({ axis: 'T', position: 1 }).apply(ops.tensor(x, [2, 3, 4]))))).toEqual([4, 5, 6, 7, 16, 17, 18, 19]);
+    expect(() => new Gather({ axis: 'F', position: 4 }).computeOutputShape([null, 3, 4])).toThrow(InputShapeError);
+  });
+});
