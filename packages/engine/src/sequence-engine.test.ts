@@ -240,6 +240,20 @@ describe('Engine with a CTC loss (output lengths from the network)', () => {
     expect(beamErrors).not.toBe(errors); // the dev set tells the decoders apart
   });
 
+  it('edit_distance with ctc_decode: its error is the beam-search label error, in evaluation and (on the host) in training', async () => {
+    const dict: NetDict = { ...CTC_NET, ed: { class: 'copy', from: 'output', loss: 'edit_distance', target: 'classes', loss_opts: { ctc_decode: true } } };
+    const net = NetDictNetwork.fromDict(dict, { externData: externOf(dev), seed: 5 });
+    const engine = new Engine(net, { ...BASE, batchSize: 50 });
+    const r = engine.evaluate(dev);
+    // Both decode the same scores with TF's beam search of width 100, against the same labels.
+    expect(r.losses.ed!.errorRate).toBe(r.losses.output!.errorRate);
+    expect(r.losses.ed!.errorRate).toBeGreaterThan(0);
+    const t = await engine.train(train);
+    const trainEd = t.history[0]!.train.losses.ed!;
+    expect(trainEd.errorRate).toBeGreaterThan(0);
+    expect(trainEd.errorRate).toBeLessThanOrEqual(2);
+  });
+
   it('trains: CTC cost per label falls', async () => {
     const net = NetDictNetwork.fromDict(CTC_NET, { externData: externOf(train), seed: 5 });
     const engine = new Engine(net, { ...BASE, batchSize: 60, epochs: 3 });

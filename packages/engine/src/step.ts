@@ -65,15 +65,19 @@ export function makeTrainStep(model: Model, optimizer: Optimizer, compiled = tru
   optimizer.createSlots(trainable);
   let keys: string[] = [];
   let ctx: TrainContext | undefined;
+  // Host-side errors (edit_distance with ctc_decode): their tensors follow the aux outputs, finished after the run.
+  let host: { i: number; finish: (v: readonly TensorData[]) => number; n: number }[] = [];
   const step = (...tensors: Tensor[]): Tensor[] => {
     const batch = Object.fromEntries(keys.map((k, i) => [k, tensors[i]!]));
     const c = ctx!;
     let nAux = 0;
     const { value, grads, aux } = backend.valueAndGrads(() => {
       const r = lossesOf(model, batch, c);
-      nAux = r.aux.length;
+      host = r.host.map(({ i, finish, tensors: t }) => ({ i, finish, n: t.length }));
+      const hostTensors = r.host.flatMap((h) => h.tensors);
+      nAux = r.aux.length + hostTensors.length;
       // State updates are extra outputs of the differentiated function; applied after the gradient step.
-      return { value: r.objective, aux: [...r.aux, ...c.updates.map(([, t]) => t)] };
+      return { value: r.objective, aux: [...r.aux, ...hostTensors, ...c.updates.map(([, t]) => t)] };
     }, trainable.map((v) => v.value));
     optimizer.apply(trainable, grads);
     c.updates.forEach(([v], i) => v.assign(aux[nAux + i]!));
@@ -89,7 +93,13 @@ export function makeTrainStep(model: Model, optimizer: Optimizer, compiled = tru
     try {
       return ops.tidy(() => {
         const out = run(...keys.map((k) => batch[k]!));
-        const metrics = readMetrics(names, out[0]!, out.slice(1));
+        const metrics = readMetrics(names, out[0]!, out.slice(1, 1 + 3 * names.length));
+        let at = 1 + 3 * names.length;
+        for (const h of host) {
+          const values = out.slice(at, at + h.n).map((t) => ops.readSync(t));
+          at += h.n;
+          metrics.losses[names[h.i]!]!.error = h.finish(values);
+        }
         backend.dispose(out);
         // RETURNN's post-control dependencies: host functions registered on the network, run after each step.
         model.afterStep?.();

@@ -155,11 +155,22 @@ describe('EditDistanceLoss', () => {
     expectClose([ops.item(h.errorRate!), ops.item(h.lossForReport)], [8 / 9, 0]);
   });
 
-  it('takes argmax of float scores per frame (no collapse)', () => {
-    const scores = ops.oneHot(ints([1, 1, 2, 0], [1, 4]), 3); // labels 1 1 2 (0 is padding)
-    const err = new EditDistanceLoss().computeError({ output: scores, seqLens: ints([3], [1]) }, ints([1, 2], [1, 2]), ints([2], [1]));
-    expect(ops.item(err)).toBe(1);
+  it('dense scores need ctc_decode (RETURNN asserts); with it, TF\'s beam search decodes them (host error)', () => {
+    const scores = ops.oneHot(ints([1, 1, 2, 0], [1, 4]), 3); // one-hot frames 1 1 2 0; class 2 is the blank
+    expect(() => new EditDistanceLoss().computeError({ output: scores, seqLens: ints([3], [1]) }, ints([1, 2], [1, 2]), ints([2], [1]))).toThrow(/set ctc_decode: true/);
+    const loss = new EditDistanceLoss({ ctcDecode: true, outputInLogSpace: true });
+    const h = loss.computeHostError({ output: ops.mul(scores, 10), seqLens: ints([3], [1]) }, ints([1, 0], [1, 2]), ints([2], [1]))!;
+    // Frames 1 1 blank decode to [1]; the target [1, 0] needs one insertion.
+    expect(h.finish(h.tensors.map((t) => ops.readSync(t)))).toBe(1);
     expect(() => new EditDistanceLoss().computeError({ output: ops.zeros([2, 3]) }, ints([1, 2], [1, 2]))).toThrow(LossShapeError);
+  });
+
+  it('label_map maps output and target labels before the distance; debug_print is an error', () => {
+    const out = ints([1, 2, 3], [1, 3]);
+    const tgt = ints([1, 2, 4], [1, 3]);
+    expect(ops.item(new EditDistanceLoss().computeError({ output: out }, tgt))).toBe(1);
+    expect(ops.item(new EditDistanceLoss({ labelMap: { 3: 4 } }).computeError({ output: out }, tgt))).toBe(0);
+    expect(() => new EditDistanceLoss({ debugPrint: true })).toThrow(/debug_print/);
   });
 });
 

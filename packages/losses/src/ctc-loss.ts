@@ -166,8 +166,8 @@ export class CtcLoss extends Loss {
    * outside training): the scores, lengths and target are read back and decoded
    * by {@link ctcBeamSearchDecode}; `null` for `beamWidth <= 1` (greedy, {@link CtcLoss.computeError}).
    */
-  override computeHostError(input: LossInput, target: Tensor, targetSeqLens?: Tensor): HostError | null {
-    if (this.beamWidth <= 1) return null;
+  override computeHostError(input: LossInput, target: Tensor, targetSeqLens?: Tensor, training = false): HostError | null {
+    if (training || this.beamWidth <= 1) return null;
     const x = this.prepare(input, target, targetSeqLens);
     const shape = x.logits.shape as [number, number, number];
     const maxLen = x.labels.shape[1]!;

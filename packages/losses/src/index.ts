@@ -12,7 +12,7 @@ export { L2 } from './regularizers.js';
 export { editDistance, type LabelErrorCount, labelErrorRate, labelErrors } from './edit-distance.js';
 export { ctcLoss, type CtcLossOptions, ctcLossSum } from './ctc.js';
 export { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
-export { EditDistanceLoss } from './edit-distance-loss.js';
+export { EditDistanceLoss, type EditDistanceLossOptions } from './edit-distance-loss.js';
 export { editDistanceOps } from './edit-distance-ops.js';
 export { maskForRank, targetFrameCount } from './sequence-mask.js';
 export { ctcBeamSearchDecode, type CtcBeamSearchOptions, type CtcDecoded, type CtcDecodeInput, ctcGreedyDecode } from './ctc-decode.js';

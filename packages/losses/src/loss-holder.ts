@@ -12,9 +12,9 @@ export interface LossValues {
   /** Number of frames the sums run over. */
   numFrames: Tensor;
   /**
-   * In evaluation (`compute(..., { training: false })`): the error computed on
-   * the host instead of `error` ({@link Loss.computeHostError}, e.g. CTC beam
-   * search), to be finished on the read-back tensors; absent otherwise.
+   * The error computed on the host instead of `error` ({@link Loss.computeHostError},
+   * e.g. CTC beam search in evaluation), to be finished on the read-back
+   * tensors; absent when `error` is the error.
    */
   hostError?: HostError;
 }
@@ -158,15 +158,15 @@ export class LossHolder {
    * @param target the target, as the loss expects it (see the loss class).
    * @param targetSeqLens int32 `[batch]`, the target's lengths when it is a
    *   padded sequence `[batch, time, ...]` (the target's time Dim sizes; the batch key `<target>:size1`).
-   * @param opts `training` (default true): false in evaluation, where losses
-   *   with a host-side error ({@link Loss.computeHostError}) add `hostError`
-   *   to the values (RETURNN's `cond_on_train` in `CtcLoss.get_error`).
+   * @param opts `training` (default true): false in evaluation. Losses with a
+   *   host-side error for this kind of step ({@link Loss.computeHostError}: `ctc`
+   *   in evaluation, `edit_distance` with `ctc_decode`) add `hostError` to the values.
    */
   compute(output: LossInput, target: Tensor, targetSeqLens?: Tensor, opts: { training?: boolean } = {}): LossValues {
     this.inputs = { output, target, targetSeqLens };
     // RETURNN's `_check_output_before_softmax = False`: the loss sees the output only.
     if (!this.loss.checkOutputBeforeSoftmax && output.logits) output = { output: output.output, seqLens: output.seqLens };
-    const hostError = opts.training === false ? this.loss.computeHostError(output, target, targetSeqLens) : null;
+    const hostError = this.loss.computeHostError(output, target, targetSeqLens, opts.training ?? true);
     this.last = {
       ...(hostError ? { hostError } : {}),
       sum: this.loss.computeSum(output, target, targetSeqLens),

@@ -190,11 +190,12 @@ export abstract class Loss {
   }
 
   /**
-   * The error of an evaluation (not training) step when it must be computed
-   * on the host, or `null` (the default) when {@link Loss.computeError} is the
-   * error in evaluation too. Arguments as {@link Loss.computeSum}.
+   * The error of a step when it must be computed on the host, or `null` (the
+   * default) when {@link Loss.computeError} is the error. Arguments as
+   * {@link Loss.computeSum}; `training` says which step (RETURNN's losses
+   * may decode differently in training, `cond_on_train`).
    */
-  computeHostError(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor): HostError | null {
+  computeHostError(_output: LossInput, _target: Tensor, _targetSeqLens?: Tensor, _training = false): HostError | null {
     return null;
   }
 

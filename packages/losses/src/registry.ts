@@ -1,6 +1,6 @@
 import { CrossEntropyLoss, type CrossEntropyLossOptions } from './ce.js';
 import { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
-import { EditDistanceLoss } from './edit-distance-loss.js';
+import { EditDistanceLoss, type EditDistanceLossOptions } from './edit-distance-loss.js';
 import { UnknownLossError } from './errors.js';
 import { L1Loss, MeanL1Loss } from './l1.js';
 import type { LayerOptions } from '@strata/core';
@@ -14,7 +14,7 @@ export interface LossOptionsByName {
   l1: LossOptions;
   mean_l1: LossOptions;
   ctc: CtcLossArgs;
-  edit_distance: LossOptions;
+  edit_distance: EditDistanceLossOptions;
 }
 
 /** A registered loss name (RETURNN's `loss` value in a net dict). */
