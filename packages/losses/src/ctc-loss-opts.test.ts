@@ -121,6 +121,8 @@ describe('CtcLoss beam_width: the evaluation error decodes like tf.nn.ctc_beam_s
         const got = evalValues.hostError ? evalValues.hostError.finish(evalValues.hostError.tensors.map((t) => ops.readSync(t))) : ops.item(evalValues.error!);
         expect(evalValues.hostError === undefined).toBe(beamWidth <= 1);
         expect(got).toBe(want);
+        // The holder's error rate finishes the host error too (eager values).
+        expect(ops.item(holder.errorRate!)).toBeCloseTo(want / total(c.labelLens), 6);
         const trainValues = holder.compute(out, tgt, tgtLens, { training: true });
         expect(trainValues.hostError).toBeUndefined();
         expect(ops.item(trainValues.error!)).toBe(total(c.decoded.greedy!.errors));

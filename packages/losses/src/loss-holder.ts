@@ -203,10 +203,22 @@ export class LossHolder {
     return ops.div(sum, numFrames);
   }
 
-  /** `error / numFrames`, float32 `[]`, or `null` if the loss has no error. */
+  /** `error / numFrames`, float32 `[]`, or `null` if the loss has no error. A host error is finished here (eager values only). */
   get errorRate(): Tensor | null {
-    const { error, numFrames } = this.values;
+    const { numFrames } = this.values;
+    const error = this.errorSum();
     return error ? ops.div(error, numFrames) : null;
+  }
+
+  /**
+   * The error sum: `values.error`, or the host error ({@link LossValues.hostError})
+   * finished on its tensors' values, read back now (so not inside a compiled
+   * graph; the engine's steps finish it themselves).
+   */
+  private errorSum(): Tensor | null {
+    const { error, hostError } = this.values;
+    if (!hostError) return error;
+    return ops.scalar(hostError.finish(hostError.tensors.map((t) => ops.readSync(t))));
   }
 
   /**
@@ -244,7 +256,7 @@ export class LossHolder {
   /** The error value (RETURNN `get_error_value`): the error sum, or `reduceFunc(perFrame)`; `null` if the loss has no error. */
   get errorValue(): Tensor | null {
     if (this.values.error === null) return null;
-    return this.reduceFunc ? this.reduceFunc(this.perFrame('error')) : this.values.error;
+    return this.reduceFunc ? this.reduceFunc(this.perFrame('error')) : this.errorSum();
   }
 
   /** `1 / numFrames`, float32 `[]` (RETURNN `get_norm_factor`), or the constructor's `normFactor`. */
