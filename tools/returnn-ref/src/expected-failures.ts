@@ -22,8 +22,6 @@ export const EXPECTED_FAILURES: Readonly<Record<string, ExpectedFailure>> = {
   // Classes Strata does not have.
 
   // Keys or values RETURNN accepts and Strata refuses.
-  pool1d_avg_valid_strides: rejected('1-D pool (pool_size of one entry)'),
-  pool1d_max_same: rejected('1-D pool (pool_size of one entry)'),
 
   // RETURNN's params do not map onto Strata's variables.
 

@@ -97,4 +97,8 @@ export class Pool2D extends Layer {
  * height, width, channels]`: {@link Pool2D}. `mode` and `padding` may be
  * written in RETURNN's upper case (`"MAX"`, `"SAME"`); `strides` defaults to `pool_size`.
  */
-export const pool2dLayer: LayerSpec = { cls: Pool2D, options: POOL2D_OPTIONS, netDict: { names: ['pool'], sources: 'concat' } };
+export const pool2dLayer: LayerSpec = {
+  cls: Pool2D,
+  options: POOL2D_OPTIONS,
+  netDict: { names: ['pool'], when: (entry) => !(Array.isArray(entry.pool_size) && entry.pool_size.length === 1), sources: 'concat' },
+};

@@ -15,6 +15,7 @@ import { pool2dLayer } from './pool2d.js';
 import { recLayer, rnnCellLayer } from './rec/index.js';
 import { reduceOutLayer } from './reduce-out.js';
 import { conv1dLayer } from './seq/conv1d.js';
+import { pool1dLayer } from './seq/pool1d.js';
 import {
   dotAttentionLayer,
   gatherLayer,
@@ -65,7 +66,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   reduceOutLayer,
   dropoutLayer,
   // Convolution, pooling and shape family.
-  conv2dLayer, conv1dLayer, pool2dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
+  conv2dLayer, conv1dLayer, pool2dLayer, pool1dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
   layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Linear } from '../layers/linear.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
+import { Pool1D } from '../layers/seq/pool1d.js';
 import { Gather } from '../layers/seq/gather.js';
 import { LayerNorm } from '../layers/seq/layer-norm.js';
 import { Length } from '../layers/seq/length.js';
@@ -46,6 +47,19 @@ export const seqRows: Row[] = [
     seqLens: [5, 2],
     refLayer: () => tfl.layers.layerNormalization({ epsilon: 1e-6 }),
     refOutput: (y) => maskBy(y, [5, 2]),
+  },
+  // ---- Pool1D (RETURNN pool with pool_size [k]) ----
+  {
+    name: 'Pool1D max k2 same',
+    make: () => new Pool1D({ mode: 'max', poolSize: 2, padding: 'same' }),
+    inputs: [[2, 7, 3]],
+    refLayer: () => tfl.layers.maxPooling1d({ poolSize: 2, padding: 'same' }),
+  },
+  {
+    name: 'Pool1D avg k3 stride 2 valid',
+    make: () => new Pool1D({ mode: 'avg', poolSize: 3, strides: 2 }),
+    inputs: [[2, 7, 3]],
+    refLayer: () => tfl.layers.averagePooling1d({ poolSize: 3, strides: 2 }),
   },
   // ---- Conv1D ----
   {

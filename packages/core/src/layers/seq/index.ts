@@ -1,4 +1,5 @@
 export { Conv1D, type Conv1DArgs, conv1dLayer } from './conv1d.js';
+export { isPool1DEntry, Pool1D, type Pool1DArgs, pool1dLayer } from './pool1d.js';
 export { DotAttention, type DotAttentionArgs, dotAttentionLayer } from './dot-attention.js';
 export { Gather, type GatherArgs, gatherLayer } from './gather.js';
 export { GenericAttention, type GenericAttentionArgs, genericAttentionLayer } from './generic-attention.js';
