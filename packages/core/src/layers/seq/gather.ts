@@ -23,7 +23,7 @@ const POSITION = 'must be the name of a layer (or "data:<key>") giving int32 pos
 /** Gather's arguments in both vocabularies. */
 const GATHER_OPTIONS = {
   axis: seqAxisOption('axis'),
-  position: option(z.union([z.string(), z.number().int().min(0)], { error: POSITION }).optional(), { returnn: 'position' }),
+  position: option(z.union([z.string(), z.number()], { error: POSITION }).refine((v) => typeof v === 'string' || (Number.isInteger(v) && v >= 0), { error: POSITION }).optional(), { returnn: 'position' }),
 } satisfies LayerOptions;
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
