@@ -40,7 +40,7 @@ describe('sequence layers: errors name the entry and the RETURNN key', () => {
       'window_left + window_right + 1 must equal window_size, both non-negative integers. Received: window_size=3, window_left=3, window_right=undefined.',
     ],
     ['window padding', { class: 'window', window_size: 3, padding: 'full' }, `padding must be one of 'same', 'valid'. Received: padding="full".`],
-    ['reduce mode', { class: 'reduce', mode: 'prod', axis: 'T' }, `mode must be one of 'sum', 'mean', 'max', 'min', 'avg' (in any letter case). Received: mode="prod".`],
+    ['reduce mode', { class: 'reduce', mode: 'prod', axis: 'T' }, `mode must be one of 'sum', 'mean', 'max', 'min', 'argmax', 'argmin', 'avg' (in any letter case). Received: mode="prod".`],
     ['reduce axis and axes', { class: 'reduce', mode: 'sum', axis: 'T', axes: 'F' }, 'give axis or axes, not both. Received: axis="T", axes="F".'],
     ['reduce keep_dims', { class: 'reduce', mode: 'sum', keep_dims: 1 }, 'keep_dims must be true or false. Received: keep_dims=1.'],
     ['layer_norm epsilon', { class: 'layer_norm', epsilon: -1 }, 'epsilon must be a non-negative number. Received: epsilon=-1.'],

@@ -132,15 +132,18 @@ describe('each sequence of a padded batch gives what it gives alone (random leng
 describe("RETURNN's window and conv (use_time_mask false) read the padded frames past a length as they are", () => {
   const lens = [5, 3, 2];
   const x = () => randomTensor([3, 5, 2], 8);
-  it('Window 3 centred: the last valid frame of each sequence holds the input frame after it, unmasked', () => {
+  it('Window 3 centred with maskPadding false (the net-dict default): the last valid frame of each sequence holds the input frame after it, unmasked; by default it holds 0', () => {
     const xs = read(x());
-    const y = read(new Window({ windowSize: 3 }).apply([x(), lensTensor(lens)]));
+    const y = read(new Window({ windowSize: 3, maskPadding: false }).apply([x(), lensTensor(lens)]));
+    const masked = read(new Window({ windowSize: 3 }).apply([x(), lensTensor(lens)]));
     // out[b, t, w, f] = x[b, t - 1 + w, f]; frame t = len - 1, tap w = 2 reads x[b, len] (zero only past the padded axis).
     lens.forEach((len, b) => {
       const got = y.slice(((b * 5 + len - 1) * 3 + 2) * 2, ((b * 5 + len - 1) * 3 + 3) * 2);
       const want = len < 5 ? xs.slice((b * 5 + len) * 2, (b * 5 + len + 1) * 2) : new Float32Array(2);
       expect(Array.from(got)).toEqual(Array.from(want));
       if (len < 5) expect(want.some((v) => v !== 0)).toBe(true);
+      const gotMasked = masked.slice(((b * 5 + len - 1) * 3 + 2) * 2, ((b * 5 + len - 1) * 3 + 3) * 2);
+      expect(Array.from(gotMasked).every((v) => v === 0)).toBe(true);
     });
   });
   it('Conv1D useTimeMask false: the valid frames are those of the unmasked convolution; useTimeMask true differs at the last frame', () => {

@@ -16,6 +16,12 @@ export interface WindowArgs extends LayerArgs {
   windowRight?: number;
   /** `same`: one window per frame, zero padded; `valid`: only windows inside the input (RETURNN `padding`). Default `same`. */
   padding?: 'same' | 'valid';
+  /**
+   * Zero the input frames past each sequence's length before windowing, so
+   * that they never enter a window. Default true; a net dict gets false, as
+   * RETURNN's `WindowLayer` reads the padded frames as they are (it has no such option).
+   */
+  maskPadding?: boolean;
 }
 
 /** Window's arguments in both vocabularies. */
@@ -24,6 +30,7 @@ const WINDOW_OPTIONS = {
   windowLeft: option(schemas.nonNegativeInt().optional(), { returnn: 'window_left' }),
   windowRight: option(schemas.nonNegativeInt().optional(), { returnn: 'window_right' }),
   padding: option(schemas.oneOf(PADDINGS), { default: 'same', returnn: 'padding' }),
+  maskPadding: option(schemas.boolean(), { default: true }),
 } satisfies LayerOptions;
 
 /**
@@ -56,10 +63,10 @@ const WINDOW_CHECKS: readonly LayerCheck[] = [
  * 1; PyTorch `unfold`): a new window axis after the time axis.
  *
  * `same`: `out[b, t, w] = x[b, t - windowLeft + w]`, zero where that frame is
- * before the start or past the padded time axis; `out` has the input's time
- * axis. As in RETURNN's `WindowLayer`, the padded input frames past a
- * sequence's length are not masked: the windows of its last frames hold them
- * as they are (mask the input first to get zeros there).
+ * before the start or at/after the sequence's end (padded input frames are
+ * zeroed first, so they never enter a window; with `maskPadding: false`, a
+ * net dict's default as in RETURNN's `WindowLayer`, the windows of the last
+ * frames hold the padded frames as they are); `out` has the input's time axis.
  * `valid`: `out[b, t, w] = x[b, t + w]` for `t < time - windowSize + 1`, and
  * {@link Window.outputSeqLens} is `max(0, len - windowSize + 1)`.
  * Output frames past the (output) length are zero.
@@ -77,6 +84,7 @@ export class Window extends Layer {
   readonly windowLeft: number;
   readonly windowRight: number;
   readonly padding: 'same' | 'valid';
+  readonly maskPadding: boolean;
 
   constructor(args: WindowArgs) {
     super(args);
@@ -84,14 +92,16 @@ export class Window extends Layer {
     this.windowSize = a.windowSize;
     [this.windowLeft, this.windowRight] = windowSides(a.windowSize, a.windowLeft, a.windowRight);
     this.padding = a.padding;
+    this.maskPadding = a.maskPadding ?? true;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const rest = x.shape.slice(2);
-    // RETURNN's WindowLayer reads the padded frames as they are (no input mask).
-    const padded = this.padding === 'same' ? padTime(x, this.windowLeft, this.windowRight) : x;
+    // RETURNN's WindowLayer reads the padded frames as they are (maskPadding false, a net dict's default).
+    const source = seqLens && this.maskPadding ? maskFrames(x, seqLens) : x;
+    const padded = this.padding === 'same' ? padTime(source, this.windowLeft, this.windowRight) : source;
     // Window tap w of every frame is one shifted slice of the padded input.
     const taps = Array.from({ length: this.windowSize }, (_, w) => {
       const tap = ops.slice(padded, x.shape.map((_, i) => (i === 1 ? w : 0)), x.shape.map((_, i) => (i === 1 ? outTime : -1)));
@@ -118,7 +128,7 @@ export class Window extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), windowSize: this.windowSize, windowLeft: this.windowLeft, windowRight: this.windowRight, padding: this.padding };
+    return { ...super.getConfig(), windowSize: this.windowSize, windowLeft: this.windowLeft, windowRight: this.windowRight, padding: this.padding, maskPadding: this.maskPadding };
   }
 }
 
@@ -131,5 +141,5 @@ export const windowLayer: LayerSpec = {
   cls: Window,
   options: WINDOW_OPTIONS,
   checks: WINDOW_CHECKS,
-  netDict: { names: ['window'], sources: 'concat', seqLens: true },
+  netDict: { names: ['window'], sources: 'concat', seqLens: true, derive: () => ({ maskPadding: false }) },
 };
