@@ -14,7 +14,7 @@ import { preloadFromFiles, type PreloadFileOptions } from './preload.js';
 import { EpochProgress } from './progress.js';
 import { type EvalStepFn, makeEvalStep, TrainStepCache } from './step.js';
 import { type EvalResult, formatEpochLine, MetricsAccumulator } from './summary.js';
-import { concatRows, type PredictedRow, sequenceRows } from './predict-rows.js';
+import { concatRows, type PredictedRow, type PredictResult, sequenceRows } from './predict-rows.js';
 
 /** Options of {@link Engine} (RETURNN config names in brackets). */
 export interface EngineOptions {
@@ -73,24 +73,7 @@ export interface TrainResult {
   history: { epoch: number; train: EvalResult; dev: EvalResult | null; seconds: number }[];
 }
 
-/** What {@link Engine.predict} returns. */
-export interface PredictResult {
-  /**
-   * The output layer's values, row-major `[examples, ...outputShape]`, in
-   * dataset order. For an output with a time axis on sequence data,
-   * `[examples, maxTime, ...]` padded with 0 to the longest output (frames
-   * past `seqLens[i]` are 0 when the lengths are known).
-   */
-  values: Float32Array;
-  shape: number[];
-  /**
-   * Sequence data with a time axis in the output: valid output frames per
-   * example, int32 `[examples]`: the sizes of the output's time Dim, or, if the
-   * layer gives none and its time axis has the padded size of the first
-   * sequence input, that input's lengths (frame-synchronous layers).
-   */
-  seqLens?: Int32Array;
-}
+export type { PredictResult } from './predict-rows.js';
 
 /**
  * Trains, evaluates and runs any {@link Model} on the active backend

@@ -1,4 +1,21 @@
-import type { PredictResult } from './engine.js';
+/** What `Engine.predict` returns. */
+export interface PredictResult {
+  /**
+   * The output layer's values, row-major `[examples, ...outputShape]`, in
+   * dataset order. For an output with a time axis on sequence data,
+   * `[examples, maxTime, ...]` padded with 0 to the longest output (frames
+   * past `seqLens[i]` are 0 when the lengths are known).
+   */
+  values: Float32Array;
+  shape: number[];
+  /**
+   * Sequence data with a time axis in the output: valid output frames per
+   * example, int32 `[examples]`: the sizes of the output's time Dim, or, if the
+   * layer gives none and its time axis has the padded size of the first
+   * sequence input, that input's lengths (frame-synchronous layers).
+   */
+  seqLens?: Int32Array;
+}
 
 /** One example's predicted values (row-major, its output without the batch axis) and its output length, if known. */
 export interface PredictedRow {
