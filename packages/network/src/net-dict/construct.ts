@@ -1,13 +1,13 @@
-import { argsFromEntry, concatShape, Data, Dim, Layer, LayerError, type SymbolicShape } from '@strata/core';
-import { getLoss, L2, type Loss, lossClass, LossError, LossHolder } from '@strata/losses';
+import { concatShape, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
+import { L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
-import { ExternDataKeyError } from '../extern-data/errors.js';
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
 import { checkLossTarget } from './loss-target.js';
 import { checkNOut } from './n-out.js';
+import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
 import { checkPrevTemplate, type DryOutput, inferPrevTemplate } from './prev-template.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
@@ -314,65 +314,6 @@ function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, sources:
   if (c.sources === 'list') return sources.map((s) => s.batchShape);
   if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
   return concatShape(sources.map((s) => s.batchShape), name);
-}
-
-/**
- * A layer's argument error (LayerError) as a NetDictError naming entry
- * `name`: layers made from a spec already speak RETURNN's keys (their
- * options carry them), so the message is kept as it is; other errors are
- * returned unchanged.
- */
-function entryError(e: unknown, name: string, entry: Record<string, unknown>, suffix: string): unknown {
-  if (!(e instanceof LayerError)) return e;
-  return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${e.message}${suffix}`);
-}
-
-/**
- * The `from` chain of a layer, for messages: each source with its shape, and
- * back from the first one through first sources to the extern data, e.g.
- * `'l2' [B, T, T, 5] <- 'l1' [B, T, T, 5] <- "data:data" [B, T, T, 3]` (where an axis came from).
- */
-function sourceChain(net: LayerGraph, sources: readonly SourceRef[]): string {
-  const fmt = (d: Data) => `[B${d.shape.map((a) => `, ${a ?? 'T'}`).join('')}]`;
-  const label = (s: SourceRef): string | undefined => {
-    if (s.kind === 'data') return net.externData.hasData(s.key) ? `"data:${s.key}" ${fmt(net.externData.getData(s.key))}` : undefined;
-    const node = s.kind === 'layer' ? net.nodes.get(s.name) : undefined;
-    return node ? `'${s.name}' ${fmt(node.output)}` : `'${s.name}'`;
-  };
-  const parts = sources.map(label).filter((l): l is string => l !== undefined);
-  let s: SourceRef | undefined = sources[0];
-  for (let depth = 0; s?.kind === 'layer' && depth < 8; depth++) {
-    s = net.nodes.get(s.name)?.sources[0];
-    const l = s && label(s);
-    if (l) parts[0] = `${parts[0]} <- ${l}`;
-  }
-  return parts.join(', ');
-}
-
-/**
- * The extern data `key`, for a layer's source or target.
- * @param where how the layer refers to it, the start of the message (`Layer 'x' takes "target": "y", but`).
- * @throws ExternDataKeyError naming the layer, the key and the known keys.
- */
-function externDataOf(net: LayerGraph, key: string, where: string): Data {
-  if (!net.externData.hasData(key)) throw new ExternDataKeyError({ key, known: net.externData.keys, where: `${where} extern_data` });
-  return net.externData.getData(key);
-}
-
-/**
- * The loss of entry `name` (`"loss"` with its `"loss_opts"`): the options
- * are checked against the loss class's own (their RETURNN keys, such as
- * `label_smoothing`), so an unknown or bad key is an error, not ignored.
- * @throws NetDictError naming the entry, the loss and the option in its `loss_opts` spelling.
- */
-function lossOf(name: string, loss: string, opts: Record<string, unknown> | undefined): Loss {
-  try {
-    const cls = lossClass(loss);
-    return getLoss(loss, argsFromEntry(cls, opts ?? {}, '', []) as never);
-  } catch (e) {
-    if (!(e instanceof LossError) && !(e instanceof LayerError)) throw e;
-    throw new NetDictError(`Net dict entry '${name}': "loss": ${JSON.stringify(loss)} with "loss_opts": ${JSON.stringify(opts ?? {})}: ${e.message}`);
-  }
 }
 
 /**
