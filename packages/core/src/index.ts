@@ -67,6 +67,7 @@ export {
 export { registerRegularizer, type SerializedRegularizer, serializeRegularizer, toRegularizer } from './regularizers.js';
 export { hashString, Rng } from './rng.js';
 export { maskedSoftmaxOverTime, maskFrames, sequenceMask } from './sequence-mask.js';
+export { fixTrailingDotFloats } from './python-source.js';
 export { input, type InputOptions, SymbolicNode, SymbolicTensor } from './symbolic-tensor.js';
 export {
   type Constraint,

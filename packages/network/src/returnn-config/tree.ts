@@ -1,4 +1,5 @@
 import type { SyntaxNode, Tree } from '@lezer/common';
+import { fixTrailingDotFloats } from '@strata/core';
 import { parser } from '@lezer/python';
 import type { ConfigLocation } from './errors.js';
 
@@ -60,24 +61,3 @@ export function firstError(node: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-/** `10.` → `10 `, `5.e-15` → `5e-15 `, `1.j` → `1j `: same length, outside strings and comments (found by a first parse). */
-function fixTrailingDotFloats(source: string): string {
-  const spots: number[] = [];
-  parser.parse(source).iterate({
-    enter: (n) => {
-      if (n.name !== 'MemberExpression') return undefined;
-      const first = n.node.firstChild;
-      const dot = first?.nextSibling;
-      if (first?.name === 'Number' && dot?.name === '.' && dot.from === first.to && /^\d[\d_]*$/.test(source.slice(first.from, first.to))) spots.push(first.from);
-      return undefined;
-    },
-  });
-  if (spots.length === 0) return source;
-  let out = source;
-  for (const at of spots) {
-    const m = /^(\d[\d_]*)\.((?:[eE][+-]?\d[\d_]*)?[jJ]?)/.exec(out.slice(at))!;
-    const fixed = `${m[1]}${m[2]}`.padEnd(m[0].length, ' ');
-    out = out.slice(0, at) + fixed + out.slice(at + m[0].length);
-  }
-  return out;
-}

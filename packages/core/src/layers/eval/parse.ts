@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@lezer/python';
+import { fixTrailingDotFloats } from '../../python-source.js';
 import { EvalExpressionError } from './eval-error.js';
 
 /** A node of a parsed eval string (a Python expression; `at` is its offset in the string). */
@@ -138,24 +139,3 @@ function stringLiteral(t: string): string | undefined {
   return m[2]!.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', "'": "'", '"': '"' })[c] ?? `\\${c}`);
 }
 
-/**
- * `10.` → `10 `, `5.e-3` → `5e-3 `: @lezer/python reads a float with a trailing dot as an attribute access, so such
- * literals (found by a first parse) are rewritten to forms of the same length, keeping every offset.
- */
-function fixTrailingDotFloats(source: string): string {
-  const spots: number[] = [];
-  parser.parse(source).iterate({
-    enter: (n) => {
-      if (n.name !== 'MemberExpression') return;
-      const first = n.node.firstChild;
-      const dot = first?.nextSibling;
-      if (first?.name === 'Number' && dot?.name === '.' && dot.from === first.to && /^\d[\d_]*$/.test(source.slice(first.from, first.to))) spots.push(first.from);
-    },
-  });
-  let out = source;
-  for (const at of spots) {
-    const m = /^(\d[\d_]*)\.([eE][+-]?\d[\d_]*)?/.exec(out.slice(at))!;
-    out = out.slice(0, at) + `${m[1]}${m[2] ?? ''}`.padEnd(m[0].length, ' ') + out.slice(at + m[0].length);
-  }
-  return out;
-}
