@@ -2,11 +2,9 @@
 // the subclassed one: the same variables, the same training run step for step
 // through the engine, checkpoints that load into either, and the strata
 // command's --model-module (train, export).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ops, setBackend } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
@@ -15,6 +13,7 @@ import { type Dataset, Engine } from '@strata/engine';
 import { LayerModel } from '@strata/network';
 import { load, save } from '@strata/savers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strata } from './strata-cli.js';
 import { mnistFunctional } from './models/mnist-functional.js';
 import { MnistMlp } from './models/mnist-mlp.js';
 
@@ -55,18 +54,6 @@ describe('the MNIST MLP as a Functional graph', () => {
     expect(new Engine(intoSubclass, options).evaluate(dev).accuracy).toBe(a.history.at(-1)!.dev!.accuracy);
   });
 });
-
-/** Runs the strata command from its TypeScript sources (no build needed). */
-function strata(...args: string[]): { status: number | null; out: string } {
-  const main = join(__dirname, '../apps/cli/src/main.ts');
-  const tsx = pathToFileURL(join(__dirname, 'node_modules/tsx/dist/loader.mjs')).href;
-  const r = spawnSync(process.execPath, ['--conditions=strata-source', '--import', tsx, main, ...args], {
-    cwd: join(__dirname, '..'),
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 describe('the Functional graph through the strata command', () => {
   it('--model-module trains it and exports it to ONNX', () => {

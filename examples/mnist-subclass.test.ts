@@ -1,11 +1,9 @@
 // The README's subclassed model (a Network with its sub-layers in fields),
 // trained, evaluated, saved and reloaded through the engine, and through the
 // strata command (a TS config with get_model, and --model-module).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setBackend } from '@strata/backend';
 import { registerOnnxruntimeBackends } from '@strata/backend-onnxruntime';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
@@ -14,6 +12,7 @@ import { checkpointPath, Engine } from '@strata/engine';
 import { LayerModel } from '@strata/network';
 import { load } from '@strata/savers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strata } from './strata-cli.js';
 import { MnistMlp } from './models/mnist-mlp.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-subclass-'));
@@ -66,18 +65,6 @@ describe('the README subclass example through the engine', () => {
     }
   });
 });
-
-/** Runs the strata command from its TypeScript sources (no build needed). */
-function strata(...args: string[]): { status: number | null; out: string } {
-  const main = join(__dirname, '../apps/cli/src/main.ts');
-  const tsx = pathToFileURL(join(__dirname, 'node_modules/tsx/dist/loader.mjs')).href;
-  const r = spawnSync(process.execPath, ['--conditions=strata-source', '--import', tsx, main, ...args], {
-    cwd: join(__dirname, '..'),
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
 
 describe('the README subclass example through the strata command', () => {
   it('a TS config with get_model trains, evaluates (same numbers), infers and exports', () => {
