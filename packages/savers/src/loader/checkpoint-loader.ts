@@ -8,7 +8,8 @@ import { assignAll } from '../checkpoint-entries.js';
 import { type LstmLayout, matchLstm } from './lstm-match.js';
 import { matchTf1Rnn, type Tf1RnnLayout } from './tf1-rnn-match.js';
 import { renameCandidates, returnnRecUnitScopes, splitName } from './renames.js';
-import { BATCH_NORM_LOCALS, matchReturnnBatchNorm } from './returnn-batch-norm.js';
+import { matchReturnnBatchNorm } from './returnn-batch-norm.js';
+import { batchNormGroups, type Param, rnnGroups } from './param-groups.js';
 
 /** Checkpoint tensors by name (`Checkpoint.tensors`, or any reader's map), or a list of them (keyed by `name`). */
 export type CheckpointTensors = ReadonlyMap<string, NamedTensorData> | Iterable<NamedTensorData>;
@@ -98,12 +99,6 @@ export interface LoadReport {
   readonly unused: readonly UnusedTensor[];
 }
 
-interface Param {
-  readonly variable: Variable;
-  readonly name: string;
-  readonly checkpointName: string;
-  readonly mapped: boolean;
-}
 
 interface Plan {
   readonly values: Map<Variable, VariableValue>;
@@ -349,41 +344,6 @@ export function tensorsByName(tensors: CheckpointTensors, source: string): Map<s
 
 function dtypeOf(a: TensorData): DType {
   return a instanceof Float32Array ? 'float32' : a instanceof Int32Array ? 'int32' : 'bool';
-}
-
-/** Strata recurrent layers of `gates` blocks among `params` (LSTM 4, GRU 3, SimpleRNN 1): `scope/kernel` `[in, G·u]`, `scope/recurrent_kernel` `[u, G·u]`, `scope/bias` `[G·u]`. */
-function rnnGroups(params: readonly Param[], gates: number): { params: [Param, Param, Param]; inputSize: number; units: number }[] {
-  const byScope = new Map<string, Map<string, Param>>();
-  for (const p of params) {
-    const [scope, local] = splitName(p.variable.path);
-    if (!byScope.has(scope)) byScope.set(scope, new Map());
-    byScope.get(scope)!.set(local, p);
-  }
-  const groups: { params: [Param, Param, Param]; inputSize: number; units: number }[] = [];
-  for (const locals of byScope.values()) {
-    const [k, rk, b] = [locals.get('kernel'), locals.get('recurrent_kernel'), locals.get('bias')];
-    if (!k || !rk || !b) continue;
-    const [ks, rs, bs] = [k.variable.shape, rk.variable.shape, b.variable.shape];
-    const u = rs[0]!;
-    if (ks.length === 2 && rs.length === 2 && bs.length === 1 && rs[1] === gates * u && ks[1] === gates * u && bs[0] === gates * u) {
-      groups.push({ params: [k, rk, b], inputSize: ks[0]!, units: u });
-    }
-  }
-  return groups;
-}
-
-/** Strata batch norms among `params`: `scope/moving_mean`, `scope/moving_variance` and those of `scope/gamma`, `scope/beta` present, all `[C]`. */
-function batchNormGroups(params: readonly Param[]): { params: Param[]; channels: number }[] {
-  const byScope = new Map<string, Param[]>();
-  for (const p of params) {
-    const [scope, local] = splitName(p.variable.path);
-    if (!BATCH_NORM_LOCALS.includes(local) || p.variable.shape.length !== 1) continue;
-    byScope.set(scope, [...(byScope.get(scope) ?? []), p]);
-  }
-  return [...byScope.values()]
-    .filter((ps) => ['moving_mean', 'moving_variance'].every((l) => ps.some((p) => splitName(p.variable.path)[1] === l)))
-    .filter((ps) => ps.every((p) => p.variable.shape[0] === ps[0]!.variable.shape[0]))
-    .map((ps) => ({ params: ps, channels: ps[0]!.variable.shape[0]! }));
 }
 
 function hintFor(unmapped: readonly UnmappedParam[], mismatched: readonly MappedMismatch[], o: CheckpointLoaderMappingOptions): string {
