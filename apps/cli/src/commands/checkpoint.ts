@@ -31,7 +31,8 @@ export async function openCheckpoint(
   configPath: string,
   opts: CheckpointOptions,
 ): Promise<{ config: Config; backend: string; engine: Engine; path: string; epoch: number }> {
-  const config = await loadConfig(configPath);
+  // A RETURNN .config whose `model` is an expression (e.g. a login name in a path) needs --model, as for train.
+  const config = await loadConfig(configPath, { modelGiven: opts.model !== undefined });
   const backend = opts.backend ?? config.backend;
   await activateBackend(backend);
   const engine = await buildEngine(config, { model: opts.model, progress: false, modelModule: opts.modelModule });
