@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ratioChartSvg } from './chart.js';
 import type { Contender } from './contender.js';
 import { groupMarkdown, ratio, targetsMarkdown } from './markdown.js';
@@ -38,7 +38,10 @@ describe('readOptions', () => {
   });
 });
 
-/** A contender whose pass takes about `ms` milliseconds (busy wait), or throws. */
+/** The clock the fake contenders advance: `measure` reads it through `performance.now`, so timings are exact. */
+let clock = 0;
+
+/** A contender whose pass takes exactly `ms` milliseconds on the mocked clock, or throws. */
 function fake(name: string, ms: number, extra: Partial<Contender> = {}, fail = false): Contender & { passes: number } {
   const c = {
     name,
@@ -49,8 +52,7 @@ function fake(name: string, ms: number, extra: Partial<Contender> = {}, fail = f
       if (fail) throw new TypeError(`${name} cannot run here`);
       c.passes++;
       out[0] = ms;
-      const end = performance.now() + ms;
-      while (performance.now() < end);
+      clock += ms;
     },
     dispose: async () => {},
     ...extra,
@@ -59,20 +61,22 @@ function fake(name: string, ms: number, extra: Partial<Contender> = {}, fail = f
 }
 
 describe('measure', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('times every available contender per round, per unit, and reports the others as unavailable', async () => {
     const a = fake('a', 20);
     const b = fake('b', 40, { units: 2 });
     const slow = fake('slow', 30, { maxRounds: 1, skipWarmup: true });
     const broken = fake('broken', 1, {}, true);
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
     const m = await measure([a, b, slow, broken], 1, 3);
     expect(a.passes).toBe(4); // warm-up + 3 rounds
     expect(slow.passes).toBe(1); // no warm-up, one round
     expect(m[0]!.timing!.samples).toHaveLength(3);
-    expect(m[0]!.timing!.median).toBeGreaterThanOrEqual(20);
-    expect(m[0]!.timing!.median).toBeLessThan(35);
-    // 40 ms over 2 units: ~20 ms per unit.
-    expect(m[1]!.timing!.median).toBeGreaterThanOrEqual(20);
-    expect(m[1]!.timing!.median).toBeLessThan(35);
+    expect(m[0]!.timing!.samples).toEqual([20, 20, 20]);
+    // 40 ms over 2 units: 20 ms per unit.
+    expect(m[1]!.timing!.samples).toEqual([20, 20, 20]);
+    expect(m[1]!.warmupMs).toBe(20);
     expect(m[2]!.timing!.samples).toHaveLength(1);
     expect(m[2]!.output[0]).toBe(30); // the first timed pass filled the outputs
     expect(Number.isNaN(m[2]!.warmupMs)).toBe(true);
