@@ -8,6 +8,9 @@ Writes ../../packages/datasets/src/fixtures/returnn-generated.json from the real
   * Task12AXDataset: the input/target sequences RETURNN generates (dev: fixed_random_seed 1;
     train: epochs 1 and 2, RETURNN's default seed = epoch);
   * DummyDataset and StaticDataset: the sequences RETURNN yields for given options.
+Also writes ../../packages/datasets/src/fixtures/returnn-tasks.json: RETURNN's CopyTaskDataset,
+TaskXmlModelingDataset, TaskNumberBaseConvertDataset and TaskEpisodicCopyDataset sequences (the
+options of RETURNN's demo configs and a few others), with each dataset's num_outputs.
 
 Run: RETURNN_SRC=/work/returnn-src /work/venv-ref/bin/python make_fixtures.py
 """
@@ -20,9 +23,18 @@ import numpy
 
 sys.path.insert(0, os.environ.get("RETURNN_SRC", "/work/returnn-src"))
 
-from returnn.datasets.generating import DummyDataset, StaticDataset, Task12AXDataset  # noqa: E402
+from returnn.datasets.generating import (  # noqa: E402
+    CopyTaskDataset,
+    DummyDataset,
+    StaticDataset,
+    Task12AXDataset,
+    TaskEpisodicCopyDataset,
+    TaskNumberBaseConvertDataset,
+    TaskXmlModelingDataset,
+)
 
 OUT = os.path.join(os.path.dirname(__file__), "../../packages/datasets/src/fixtures/returnn-generated.json")
+OUT_TASKS = os.path.join(os.path.dirname(__file__), "../../packages/datasets/src/fixtures/returnn-tasks.json")
 
 
 def numpy_draws():
@@ -106,6 +118,57 @@ def static():
     }
 
 
+def task_cases():
+    """Per case: the dataset class, its options, and per epoch the first n sequences (one-hot data as ids)."""
+    cases = [
+        # demo-tf-att-copy.config train/dev; lengths grow with the epoch (maxlen_epoch_factor)
+        (CopyTaskDataset, dict(nsymbols=10, num_seqs=1000, minlen=1, maxlen_epoch_factor=20), [1, 2, 5], 8),
+        (CopyTaskDataset, dict(nsymbols=10, num_seqs=50, minlen=1, maxlen_epoch_factor=20), [1], 50),
+        # demo-tf-hard-att-copy.config train/dev
+        (CopyTaskDataset, dict(nsymbols=10, num_seqs=10000, minlen=5, maxlen=5), [1, 2], 8),
+        (CopyTaskDataset, dict(nsymbols=10, num_seqs=50, minlen=20, maxlen=20, fixed_random_seed=42), [1, 3], 50),
+        # float epoch factors: RETURNN truncates with int()
+        (CopyTaskDataset, dict(nsymbols=128, num_seqs=20, minlen=2, maxlen=3, minlen_epoch_factor=0.5, maxlen_epoch_factor=2.5), [1, 3], 20),
+        # demo-tf-attention.config train/dev
+        (TaskXmlModelingDataset, dict(num_seqs=1000), [1, 2], 8),
+        (TaskXmlModelingDataset, dict(num_seqs=100, fixed_random_seed=42), [1], 100),
+        (TaskXmlModelingDataset, dict(num_seqs=30, limit_stack_depth=2, random_seed_offset=5), [1], 30),
+        # demo-tf-enc-dec.config train/dev
+        (TaskNumberBaseConvertDataset, dict(num_seqs=10000), [1, 2], 20),
+        (TaskNumberBaseConvertDataset, dict(num_seqs=1000, fixed_random_seed=42), [1], 200),
+        # numbers above 2**53
+        (TaskNumberBaseConvertDataset, dict(num_seqs=30, input_base=10, output_base=16, min_input_seq_len=12, max_input_seq_len=40), [1], 30),
+        # demo-tf-attention.config's commented-out alternative
+        (TaskEpisodicCopyDataset, dict(num_seqs=1000), [1, 2], 8),
+        (TaskEpisodicCopyDataset, dict(num_seqs=100, fixed_random_seed=42), [1], 100),
+    ]
+    out = []
+    for cls, opts, epochs, n in cases:
+        d = cls(**opts)
+        dense = {k for k, (dim, ndim) in d.num_outputs.items() if ndim == 2}
+
+        def ids(key, v):
+            return [int(numpy.argmax(r)) for r in v] if key in dense else [int(x) for x in v]
+
+        per_epoch = []
+        for ep in epochs:
+            per_epoch.append(
+                {
+                    "epoch": ep,
+                    "seqs": [{"corpus_seq_idx": s["corpus_seq_idx"], "data": ids("data", s["data"]), "classes": ids("classes", s["classes"])} for s in seqs(d, ep, n)],
+                }
+            )
+        out.append(
+            {
+                "class": cls.__name__,
+                "options": opts,
+                "num_outputs": {k: list(v) for k, v in d.num_outputs.items()},
+                "epochs": per_epoch,
+            }
+        )
+    return out
+
+
 def main():
     out = {
         "numpy_version": numpy.__version__,
@@ -118,6 +181,9 @@ def main():
     with open(OUT, "w") as f:
         json.dump(out, f, separators=(",", ":"))
     print("wrote", OUT, os.path.getsize(OUT), "bytes")
+    with open(OUT_TASKS, "w") as f:
+        json.dump({"numpy_version": numpy.__version__, "cases": task_cases()}, f, separators=(",", ":"))
+    print("wrote", OUT_TASKS, os.path.getsize(OUT_TASKS), "bytes")
 
 
 if __name__ == "__main__":

@@ -27,3 +27,7 @@ export { epochSeed, type GeneratingDatasetOptions, ReturnnDatasetError } from '.
 export { Task12AXDataset, TASK_12AX_INPUT_CLASSES, TASK_12AX_OUTPUT_CLASSES, task12axTargets } from './returnn/task-12ax.js';
 export { DummyDataset, type DummyDatasetOptions } from './returnn/dummy.js';
 export { type StaticArray, StaticDataset, type StaticDatasetOptions } from './returnn/static.js';
+export { CopyTaskDataset, type CopyTaskDatasetOptions } from './returnn/copy-task.js';
+export { TASK_XML_MODELING_CLASSES, TaskXmlModelingDataset, type TaskXmlModelingDatasetOptions, taskXmlModelingTargets } from './returnn/task-xml-modeling.js';
+export { convertNumberBase, TaskNumberBaseConvertDataset, type TaskNumberBaseConvertDatasetOptions } from './returnn/task-number-base-convert.js';
+export { TASK_EPISODIC_COPY_CLASSES, TaskEpisodicCopyDataset, taskEpisodicCopyTargets } from './returnn/task-episodic-copy.js';
