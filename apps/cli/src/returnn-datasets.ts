@@ -1,4 +1,13 @@
-import { DummyDataset, ReturnnDatasetError, StaticDataset, Task12AXDataset } from '@strata/datasets';
+import {
+  CopyTaskDataset,
+  DummyDataset,
+  ReturnnDatasetError,
+  StaticDataset,
+  Task12AXDataset,
+  TaskEpisodicCopyDataset,
+  TaskNumberBaseConvertDataset,
+  TaskXmlModelingDataset,
+} from '@strata/datasets';
 import type { Dataset } from '@strata/engine';
 import { ConfigError, type Config } from './config.js';
 
@@ -8,6 +17,10 @@ export const RETURNN_DATASET_CLASSES: Record<string, string[]> = {
   Task12AXDataset: COMMON,
   DummyDataset: [...COMMON, 'input_dim', 'output_dim', 'seq_len', 'input_max_value', 'input_shift', 'input_scale'],
   StaticDataset: ['data', 'output_dim', 'input_dim', 'target_list', 'seq_ordering', 'name'],
+  CopyTaskDataset: [...COMMON, 'nsymbols', 'minlen', 'maxlen', 'minlen_epoch_factor', 'maxlen_epoch_factor'],
+  TaskXmlModelingDataset: [...COMMON, 'limit_stack_depth'],
+  TaskNumberBaseConvertDataset: [...COMMON, 'input_base', 'output_base', 'min_input_seq_len', 'max_input_seq_len'],
+  TaskEpisodicCopyDataset: COMMON,
 };
 
 /**
@@ -19,7 +32,9 @@ export const TASK_12AX_MAX_SEQ_LEN = 99;
 /**
  * One RETURNN dataset dict (`{"class": "Task12AXDataset", "num_seqs": 1000}`)
  * as a Strata {@link Dataset}: `Task12AXDataset`, `DummyDataset`,
- * `StaticDataset` (@strata/datasets, RETURNN's exact sequences).
+ * `StaticDataset`, `CopyTaskDataset`, `TaskXmlModelingDataset`,
+ * `TaskNumberBaseConvertDataset`, `TaskEpisodicCopyDataset` (@strata/datasets,
+ * RETURNN's exact sequences).
  * `seq_ordering` is accepted: Strata orders training sequences by its own
  * seeded shuffle (as RETURNN's "random"), and an order does not change dev scores.
  *
@@ -46,6 +61,10 @@ export function returnnDataset(config: Config, split: 'train' | 'dev', dict: Rec
   try {
     if (cls === 'Task12AXDataset') return new Task12AXDataset(named);
     if (cls === 'DummyDataset') return new DummyDataset(named);
+    if (cls === 'CopyTaskDataset') return new CopyTaskDataset(named);
+    if (cls === 'TaskXmlModelingDataset') return new TaskXmlModelingDataset(named);
+    if (cls === 'TaskNumberBaseConvertDataset') return new TaskNumberBaseConvertDataset(named);
+    if (cls === 'TaskEpisodicCopyDataset') return new TaskEpisodicCopyDataset(named);
     return new StaticDataset(named);
   } catch (e) {
     if (e instanceof ReturnnDatasetError) throw new ConfigError(`${where}: ${e.message}`);
