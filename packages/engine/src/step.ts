@@ -79,7 +79,8 @@ export function makeTrainStep(model: Model, optimizer: Optimizer, compiled = tru
       // State updates are extra outputs of the differentiated function; applied after the gradient step.
       return { value: r.objective, aux: [...r.aux, ...hostTensors, ...c.updates.map(([, t]) => t)] };
     }, trainable.map((v) => v.value));
-    optimizer.apply(trainable, grads);
+    // The context gives gradient noise its seeds, as it gives dropout (read when a graph is traced).
+    optimizer.apply(trainable, grads, { nextSeed: c.nextSeed });
     c.updates.forEach(([v], i) => v.assign(aux[nAux + i]!));
     c.updates.length = 0;
     // valueAndGrads keeps its results out of enclosing memory scopes: release them here.

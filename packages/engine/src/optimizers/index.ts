@@ -1,9 +1,11 @@
 export { Adam, type AdamOptions } from './adam.js';
-export { checkGradientClipOptions, clipGradients, type GradientClipOptions } from './gradient-clipping.js';
+export { checkGradientClipOptions, type ClipContext, clipGradients, type GradientClipOptions } from './gradient-clipping.js';
+export { erfinv, truncatedNormal } from './gradient-noise.js';
 export { OptimizerArgumentError, OptimizerError, OptimizerStateError, UnknownOptimizerError, type UnknownOptimizerErrorOptions } from './errors.js';
 export {
   checkPositive,
   checkUnitInterval,
+  ACCUM_GRAD_SLOT,
   Optimizer,
   type OptimizerBaseOptions,
   type OptimizerOptions,

@@ -3,8 +3,22 @@ import type { Variable } from '@strata/core';
 import { OptimizerArgumentError, OptimizerStateError } from './errors.js';
 import { checkGradientClipOptions, clipGradients, type GradientClipOptions } from './gradient-clipping.js';
 
-/** Options every optimizer takes (clipping: {@link GradientClipOptions}). */
+/** The slot holding a variable's gradient summed over the steps of an accumulation window. */
+export const ACCUM_GRAD_SLOT = 'accum_grad';
+
+/** Options every optimizer takes (gradient post-processing: {@link GradientClipOptions}). */
 export interface OptimizerOptions extends GradientClipOptions {
+  /**
+   * RETURNN's `accum_grad_multiple_step` (`returnn/tf/updater.py`, `accum_grad_multiple_step`
+   * and `_apply_gradients`): sum the gradients of `n` consecutive steps (the sum, not the mean)
+   * and apply one update with it on the last of them; the steps in between change no
+   * weight and no slot, and {@link Optimizer.iterations} (Adam's bias-correction step) counts
+   * applied updates only. Post-processing ({@link GradientClipOptions}) acts on the sum, the
+   * global norm being that of the current step's own gradients, as in RETURNN. Windows run
+   * over every {@link Optimizer.apply} call, across epochs (RETURNN's `global_train_step mod n`).
+   * The running sum is a slot (`accum_grad`), saved in checkpoints. Default 1 (off); an integer ≥ 1.
+   */
+  accumGradMultipleStep?: number;
   /** Step size. Settable later through {@link Optimizer.learningRate} (schedules). */
   learningRate?: number;
   /**
@@ -42,6 +56,8 @@ export interface SlotState {
 export interface OptimizerState {
   /** Number of updates applied so far (Keras' `iterations`). */
   iterations: number;
+  /** With `accumGradMultipleStep` n > 1: steps taken in the current window, in `[0, n)` (RETURNN's `global_train_step mod n`). */
+  accumGradPhase?: number;
   learningRate: number;
   /** Every slot's values; absent unless asked for (`getState({ slots: true })`). */
   slots?: SlotState[];
@@ -55,7 +71,7 @@ export interface UpdateArgs {
   grad: Tensor;
   /** Learning rate, scalar `[]`. */
   lr: Tensor;
-  /** 1-based number of this update, scalar `[]` (Keras' `iterations + 1`). */
+  /** 1-based number of this update, scalar `[]` (Keras' `iterations + 1`; applied updates only, see `accumGradMultipleStep`). */
   step: Tensor;
   /** The current value of one of this variable's slots. */
   slot(name: string): Tensor;
@@ -80,10 +96,15 @@ export abstract class Optimizer {
   static readonly className: string = 'optimizer';
 
   readonly weightDecay: number;
-  /** Gradient clipping applied in {@link Optimizer.apply} before the update. */
+  /** Gradient post-processing (noise, clipping, NaN filter) applied in {@link Optimizer.apply} before the update. */
   readonly clipping: GradientClipOptions;
+  /** Steps whose gradients are summed into one update (RETURNN `accum_grad_multiple_step`); 1: every step updates. */
+  readonly accumGradMultipleStep: number;
   private lr: number;
   private iterationsVar: Tensor | null = null;
+  /** float32 scalar: steps taken in the current accumulation window (only with `accumGradMultipleStep` > 1). */
+  private phaseVar: Tensor | null = null;
+  private pendingPhase = 0;
   private lrVar: Tensor | null = null;
   private readonly slotVars = new Map<string, Tensor>();
   /** Restored slot values waiting for their variable's first update. */
@@ -96,8 +117,18 @@ export abstract class Optimizer {
     checkNonNegative('learningRate', this.lr);
     this.weightDecay = options.weightDecay ?? 0;
     checkNonNegative('weightDecay', this.weightDecay);
-    this.clipping = { clipValue: options.clipValue, globalClipNorm: options.globalClipNorm };
+    const { gradientNoise, clipValue, clipNorm, globalClipNorm, gradientNanInfFilter } = options;
+    this.clipping = { gradientNoise, clipValue, clipNorm, globalClipNorm, gradientNanInfFilter };
     checkGradientClipOptions(this.clipping);
+    this.accumGradMultipleStep = options.accumGradMultipleStep ?? 1;
+    if (!Number.isInteger(this.accumGradMultipleStep) || this.accumGradMultipleStep < 1) {
+      throw new OptimizerArgumentError(`accumGradMultipleStep must be an integer >= 1 (1 = update every step). Received: accumGradMultipleStep=${options.accumGradMultipleStep}`);
+    }
+  }
+
+  /** The subclass's slots, plus `accum_grad` when gradients are accumulated. */
+  private allSlotNames(): readonly string[] {
+    return this.accumGradMultipleStep > 1 ? [...this.slotNames(), ACCUM_GRAD_SLOT] : this.slotNames();
   }
 
   /** Names of the slots each variable gets, e.g. `['momentum', 'velocity']`. */
@@ -132,8 +163,9 @@ export abstract class Optimizer {
   createSlots(variables: readonly Variable[]): void {
     this.iterationsVar ??= newVariable(ops.scalar(this.pendingIterations, 'int32'));
     this.lrVar ??= newVariable(ops.scalar(this.lr));
+    if (this.accumGradMultipleStep > 1) this.phaseVar ??= newVariable(ops.scalar(this.pendingPhase));
     for (const v of variables) {
-      for (const slot of this.slotNames()) {
+      for (const slot of this.allSlotNames()) {
         const name = `${v.path}/${slot}`;
         if (this.slotVars.has(name)) continue;
         const saved = this.pending.get(name);
@@ -145,17 +177,25 @@ export abstract class Optimizer {
   }
 
   /**
-   * Applies one update: for each variable, `update(value, grad)`, then the
-   * variable's constraint if it has one, assigned with `variable.assign`.
-   * Runs in `ops.tidy`; the caller keeps ownership of `grads`.
+   * Takes one training step: with `accumGradMultipleStep` n > 1, adds `grads` to the
+   * running sums (see {@link OptimizerOptions.accumGradMultipleStep}) and updates only on the
+   * n-th step of a window; then, for each variable, the post-processed gradient
+   * ({@link clipGradients}), `update(value, grad)` and the variable's constraint if it has one,
+   * assigned with `variable.assign`. Runs in `ops.tidy`; the caller keeps ownership of `grads`.
+   * Backend ops only (the window's branch is a `where`), so it traces into a compiled step.
    *
    * @param variables the trained variables (float32).
    * @param grads `d objective / d variable`, one per variable, same shapes.
+   * @param opts.nextSeed a fresh seed per call (the training context's `nextSeed`), for `gradientNoise`.
    * @throws OptimizerStateError if the lists differ in length, a gradient's shape
-   *   differs from its variable's, or two variables share a path (their slots would clash).
+   *   differs from its variable's, two variables share a path (their slots would clash),
+   *   or `gradientNoise` is on without `opts.nextSeed`.
    */
-  apply(variables: readonly Variable[], grads: readonly Tensor[]): void {
+  apply(variables: readonly Variable[], grads: readonly Tensor[], opts: { nextSeed?: () => number } = {}): void {
     this.checkApplyArgs(variables, grads);
+    if (this.clipping.gradientNoise && !opts.nextSeed) {
+      throw new OptimizerStateError('gradientNoise needs random seeds: pass { nextSeed } (e.g. the training context\'s ctx.nextSeed) to Optimizer.apply.');
+    }
     this.createSlots(variables);
     const iterationsVar = this.iterationsVar!;
     const lrVar = this.lrVar!;
@@ -163,7 +203,10 @@ export abstract class Optimizer {
       const b = getBackend();
       const next = ops.add(iterationsVar, ops.scalar(1, 'int32'));
       const step = ops.cast(next, 'float32');
-      const clipped = clipGradients(grads, this.clipping);
+      const { grads: summed, applyNow } = this.accumulate(variables, grads);
+      // `x` on an applied step, `old` on the other steps of a window.
+      const gate = (x: Tensor, old: Tensor): Tensor => (applyNow ? ops.where(applyNow, x, old) : x);
+      const clipped = clipGradients(summed, this.clipping, { rawGrads: grads, nextSeed: opts.nextSeed });
       variables.forEach((variable, i) => {
         const slotName = (s: string): string => `${variable.path}/${s}`;
         let value = variable.value;
@@ -174,13 +217,43 @@ export abstract class Optimizer {
           lr: lrVar,
           step,
           slot: (s) => this.slotVars.get(slotName(s))!,
-          setSlot: (s, t) => b.assign(this.slotVars.get(slotName(s))!, t),
+          setSlot: (s, t) => {
+            const slotVar = this.slotVars.get(slotName(s))!;
+            b.assign(slotVar, gate(t, slotVar));
+          },
         });
         if (variable.constraint) updated = variable.constraint.apply(updated);
-        variable.assign(updated);
+        variable.assign(gate(updated, variable.value));
       });
-      b.assign(iterationsVar, next);
+      b.assign(iterationsVar, gate(next, iterationsVar));
     });
+  }
+
+  /**
+   * RETURNN's `accum_grad_multiple_step(grad, var, train_step, n)`: on the first step of a
+   * window the sum is the step's gradient, else the sum so far plus it; `applyNow` (bool
+   * scalar) is true on the window's last step. Without accumulation: `grads` and null.
+   */
+  private accumulate(variables: readonly Variable[], grads: readonly Tensor[]): { grads: readonly Tensor[]; applyNow: Tensor | null } {
+    const n = this.accumGradMultipleStep;
+    if (n <= 1) return { grads, applyNow: null };
+    const b = getBackend();
+    const phase = this.phaseVar!;
+    const first = ops.equal(phase, 0);
+    const applyNow = ops.equal(phase, n - 1);
+    const summed = variables.map((v, i) => {
+      const acc = this.slotVars.get(`${v.path}/${ACCUM_GRAD_SLOT}`)!;
+      const sum = ops.where(first, grads[i]!, ops.add(acc, grads[i]!));
+      b.assign(acc, sum);
+      return sum;
+    });
+    b.assign(phase, ops.where(applyNow, 0, ops.add(phase, 1)));
+    return { grads: summed, applyNow };
+  }
+
+  /** Steps taken in the current accumulation window, in `[0, accumGradMultipleStep)`. */
+  get accumGradPhase(): number {
+    return this.phaseVar ? ops.item(this.phaseVar) : this.pendingPhase;
   }
 
   /** The slot variables with their checkpoint names (`net/dense/kernel/momentum`), in creation order. */
@@ -194,6 +267,7 @@ export abstract class Optimizer {
    */
   getState(opts: { slots?: boolean } = {}): OptimizerState {
     const state: OptimizerState = { iterations: this.iterations, learningRate: this.lr };
+    if (this.accumGradMultipleStep > 1) state.accumGradPhase = this.accumGradPhase;
     if (!opts.slots) return state;
     const slots: SlotState[] = [...this.pending.values()].map((s) => ({ ...s, values: Float32Array.from(s.values) }));
     for (const [name, t] of this.slotVars) {
@@ -216,6 +290,12 @@ export abstract class Optimizer {
       throw new OptimizerStateError(`iterations must be a non-negative integer. Received: iterations=${state.iterations}`);
     }
     checkNonNegative('learningRate', state.learningRate);
+    const saved = state.accumGradPhase ?? 0;
+    if (!Number.isInteger(saved) || saved < 0) {
+      throw new OptimizerStateError(`accumGradPhase must be an integer >= 0. Received: accumGradPhase=${state.accumGradPhase}`);
+    }
+    // A state saved with another window length goes on as RETURNN would from its global step: modulo n.
+    const phase = saved % this.accumGradMultipleStep;
     const given = state.slots;
     for (const s of given ?? []) {
       if (s.values.length !== s.shape.reduce((a, d) => a * d, 1)) {
@@ -227,6 +307,8 @@ export abstract class Optimizer {
     this.learningRate = state.learningRate;
     this.pendingIterations = state.iterations;
     if (this.iterationsVar) assignScalar(this.iterationsVar, state.iterations, 'int32');
+    this.pendingPhase = phase;
+    if (this.phaseVar) assignScalar(this.phaseVar, phase, 'float32');
     if (!given) return;
     const byName = new Map(given.map((s) => [s.name, s]));
     this.pending.clear();
@@ -242,13 +324,15 @@ export abstract class Optimizer {
 
   /** Releases the slot and counter variables; the optimizer starts afresh if used again. */
   dispose(): void {
-    const all = [...this.slotVars.values(), ...(this.iterationsVar ? [this.iterationsVar] : []), ...(this.lrVar ? [this.lrVar] : [])];
+    const all = [...this.slotVars.values(), ...[this.iterationsVar, this.lrVar, this.phaseVar].filter((v): v is Tensor => v !== null)];
     getBackend().dispose(all);
     this.slotVars.clear();
     this.pending.clear();
     this.iterationsVar = null;
     this.lrVar = null;
+    this.phaseVar = null;
     this.pendingIterations = 0;
+    this.pendingPhase = 0;
   }
 
   private checkApplyArgs(variables: readonly Variable[], grads: readonly Tensor[]): void {
