@@ -211,7 +211,7 @@ def run_case(case: dict, out_dir: str):
                     a = int(k[len(lname) + 5 :])
                     out_arrays[k] = np.asarray(values[k]).astype(np.int32)
                     metas[lname]["size_axes"].append(a)
-        save_file({k: np.ascontiguousarray(v) for k, v in param_values.items()}, os.path.join(out_dir, "params.safetensors"))
+        save_file({k: np.ascontiguousarray(v).reshape(np.shape(v)) for k, v in param_values.items()}, os.path.join(out_dir, "params.safetensors"))  # 0-d stays 0-d
     save_file(in_arrays, os.path.join(out_dir, "inputs.safetensors"))
     save_file(out_arrays, os.path.join(out_dir, "outputs.safetensors"))
     net_json = {

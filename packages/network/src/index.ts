@@ -64,6 +64,7 @@ export { frameData, RecUnit, type RecUnitArgs } from './net-dict/rec-unit.js';
 export { registerRecClasses } from './net-dict/rec-classes.js';
 export { registerSubnetworkClass, Subnetwork, type SubnetworkArgs } from './net-dict/subnetwork.js';
 export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
+export { Cond, registerCondClass } from './net-dict/cond.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
@@ -71,12 +72,14 @@ import { registerRecClasses } from './net-dict/rec-classes.js';
 import { registerSubnetworkClass } from './net-dict/subnetwork.js';
 import { registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
 import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
+import { registerCondClass } from './net-dict/cond.js';
 
 registerRecClasses();
 registerSubnetworkClass();
 registerGetLastHiddenStateClass();
 registerTimeChunkingClass();
 registerTimeUnchunkingClass();
+registerCondClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

@@ -15,4 +15,6 @@ from . import axes_layers
 ALL_CASES += axes_layers.CASES
 from . import structure
 ALL_CASES += structure.CASES
+from . import control_flow
+ALL_CASES += control_flow.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

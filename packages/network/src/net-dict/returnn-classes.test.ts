@@ -12,6 +12,7 @@ import { netDictClassNames } from './registry.js';
 import { RETURNN_LAYER_CLASSES, UNSUPPORTED_RETURNN_CLASSES, unsupportedReason } from './returnn-classes.js';
 import { registerSubnetworkClass } from './subnetwork.js';
 import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-chunking.js';
+import { registerCondClass } from './cond.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -42,6 +43,7 @@ registerSubnetworkClass();
 registerGetLastHiddenStateClass();
 registerTimeChunkingClass();
 registerTimeUnchunkingClass();
+registerCondClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());

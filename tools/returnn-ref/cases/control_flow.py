@@ -1,0 +1,68 @@
+"""Cases: RETURNN's control-flow classes: `cond` (tf.cond on a scalar bool; outside and inside a rec unit)."""
+from .basic import c
+
+# A scalar bool (no batch axis) that is not a constant (tf.cond on a constant builds only the taken branch, so the
+# other branch would have no params): a scalar variable (its value random in the fixture) compared with 0.
+_VAR = {"class": "variable", "shape": (), "add_batch_axis": False}
+
+
+def _flag(kind):
+    return {"class": "compare", "kind": kind, "value": 0.0, "from": "var"}
+
+
+def _cond_net(flag):
+    return {
+        "src": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data"},
+        "var": _VAR,
+        "pos": _flag(flag),
+        "cond": {
+            "class": "cond", "from": [],
+            "condition": "pos",
+            # A sub-network branch: its params are cond/lin/W, cond/lin/b; "base:" is the cond's network.
+            "true_layer": {"class": "subnetwork", "from": "data", "subnetwork": {
+                "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data"},
+                "output": {"class": "combine", "kind": "add", "from": ["lin", "base:src"]},
+            }},
+            # A plain layer branch: its params are cond/W, cond/b.
+            "false_layer": {"class": "linear", "activation": "sigmoid", "n_out": 4, "from": "src"},
+        },
+        "output": {"class": "copy", "from": "cond"},
+    }
+
+
+CASES = [
+    c("cond_true_branch", _cond_net("greater"), outputs=["pos", "output"], description="the condition holds: the true branch"),
+    c("cond_false_branch", _cond_net("less_equal"), outputs=["pos", "output"], description="the condition fails: the false branch"),
+    # The condition as a layer dict, the branches plain layers without params (train_flag is False in the fixtures).
+    c("cond_dict_condition", {
+        "cond": {"class": "cond", "from": [],
+                 "condition": {"class": "train_flag"},
+                 "true_layer": {"class": "activation", "activation": "tanh", "from": "data"},
+                 "false_layer": {"class": "activation", "activation": "relu", "from": "data"}},
+        "output": {"class": "linear", "activation": None, "n_out": 3, "from": "cond"},
+    }),
+    # Inside a rec unit: a scalar condition from outside (base:), the branches per frame.
+    c("cond_in_rec_unit", {
+        "var": _VAR,
+        "pos": _flag("greater"),
+        "output": {"class": "rec", "from": "data", "unit": {
+            "cond": {"class": "cond", "from": [],
+                     "condition": "base:pos",
+                     "true_layer": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["data:source", "prev:output"]},
+                     "false_layer": {"class": "copy", "from": "prev:output"}},
+            "output": {"class": "combine", "kind": "add", "from": ["cond", "prev:output"], "n_out": 3},
+        }},
+    }),
+    c("cond_in_rec_unit_false", {
+        "var": _VAR,
+        "pos": _flag("less_equal"),
+        "output": {"class": "rec", "from": "data", "unit": {
+            "lin": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["data:source", "prev:output"]},
+            "cond": {"class": "cond", "from": [],
+                     "condition": "base:pos",
+                     "true_layer": {"class": "copy", "from": "prev:output"},
+                     "false_layer": {"class": "combine", "kind": "mul", "from": ["lin", "lin"]}},
+            "output": {"class": "combine", "kind": "add", "from": ["cond", "lin"]},
+        }},
+    }),
+]
