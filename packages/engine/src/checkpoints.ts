@@ -28,6 +28,17 @@ export function latestCheckpoint(dir: string): { path: string; epoch: number } |
   return best;
 }
 
+/** The epochs of the checkpoints in `dir` (`epoch-NNN.safetensors`), ascending; none if `dir` is missing. */
+export function checkpointEpochs(dir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => /^epoch-(\d+)\.safetensors$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
+}
+
 /**
  * Deletes the temporary files an interrupted save left next to its target
  * (`epoch-NNN.safetensors.<n>`, written by write-file-atomic before the
@@ -52,6 +63,8 @@ export interface CheckpointInfo {
   configHash: string;
   /** The learning-rate control's state (`LearningRateControl.toJSON`), when training uses one. */
   learningRateControl?: string;
+  /** Every finished epoch's scores (`train_score`, `dev_score`, ...) as JSON `[[epoch, scores], ...]`, for `cleanupOldModels`. */
+  epochScores?: string;
 }
 
 /**
@@ -66,6 +79,7 @@ export interface CheckpointInfo {
 export async function saveTrainingCheckpoint(path: string, variables: Variable[], optimizer: Optimizer | undefined, info: CheckpointInfo): Promise<void> {
   const metadata: Record<string, string> = { epoch: String(info.epoch), step: String(info.step), configHash: info.configHash };
   if (info.learningRateControl !== undefined) metadata.learningRateControl = info.learningRateControl;
+  if (info.epochScores !== undefined) metadata.epochScores = info.epochScores;
   await save({ variables }, path, { optimizer, metadata });
 }
 
@@ -81,5 +95,5 @@ export async function saveTrainingCheckpoint(path: string, variables: Variable[]
  */
 export async function loadTrainingCheckpoint(path: string, variables: Variable[], optimizer?: Optimizer): Promise<CheckpointInfo> {
   const { metadata: m } = await load({ variables }, path, { optimizer });
-  return { epoch: Number(m.epoch ?? 0), step: Number(m.step ?? 0), configHash: m.configHash ?? '', ...(m.learningRateControl ? { learningRateControl: m.learningRateControl } : {}) };
+  return { epoch: Number(m.epoch ?? 0), step: Number(m.step ?? 0), configHash: m.configHash ?? '', ...(m.learningRateControl ? { learningRateControl: m.learningRateControl } : {}), ...(m.epochScores ? { epochScores: m.epochScores } : {}) };
 }

@@ -3,6 +3,7 @@ import { type Data, hashString, INFERENCE, Rng, sizeKey, trainingContext, type V
 import type { LayerOutput, Model } from '@strata/network';
 import { collate, epochBatches, isSequenceData, uploadBatch } from './batching.js';
 import { BatchPlanner } from './batch-planner.js';
+import { checkCleanupOldModels, cleanupOldModels, type CleanupOldModelsOptions, parseEpochScores } from './cleanup-old-models.js';
 import { checkpointPath, latestCheckpoint, loadTrainingCheckpoint, removeStaleTempFiles, saveTrainingCheckpoint } from './checkpoints.js';
 import type { Dataset } from './dataset.js';
 import { EngineConfigError } from './errors.js';
@@ -61,6 +62,21 @@ export interface EngineOptions {
    * without, loaded by {@link Engine.loadWeights} after the checkpoint. See {@link PreloadFileOptions}.
    */
   preloadFromFiles?: Record<string, PreloadFileOptions>;
+  /**
+   * RETURNN's `stop_on_nonfinite_train_score` (`returnn/tf/engine.py`, `Runner.run` and
+   * `Engine.train_epoch`). `true` (default): a step whose objective is NaN/Inf stops training
+   * with a {@link NonFiniteLossError}. `false`: training goes on; that step's update has been
+   * applied as computed (use `gradientNanInfFilter` to zero non-finite gradients), its
+   * objective enters the epoch's train score, and the epoch line is followed by a note.
+   */
+  stopOnNonfiniteTrainScore?: boolean;
+  /**
+   * RETURNN's `cleanup_old_models` (`returnn/engine/base.py`, `EngineBase.cleanup_old_models`):
+   * after each epoch's checkpoint is written, delete older checkpoints in `modelDir` except the
+   * newest `keepLastN`, the `keepBestN` best per score (train and dev scores and errors) and the
+   * `keep` epochs (see {@link CleanupOldModelsOptions}). `true`: RETURNN's defaults. Default off.
+   */
+  cleanupOldModels?: boolean | CleanupOldModelsOptions;
 }
 
 /** What {@link Engine.train} returns. */
@@ -111,6 +127,9 @@ export class Engine {
   private readonly planner: BatchPlanner;
   /** RETURNN's learning-rate control, when `learningRateControl` is given. */
   readonly learningRateControl: LearningRateControl | undefined;
+  /** Each finished epoch's scores (`train_score`, `dev_score`, ...), saved in checkpoints, for `cleanupOldModels`. */
+  private readonly epochScoreHistory = new Map<number, Record<string, number>>();
+  private readonly cleanup: CleanupOldModelsOptions | null;
 
   /**
    * @throws EngineConfigError for a bad batch size, eval batch size or epoch count, or a model without a loss.
@@ -146,6 +165,7 @@ export class Engine {
     }
     const lrc = options.learningRateControl;
     this.learningRateControl = lrc ? new LearningRateControl({ ...lrc, learningRate: lrc.learningRate ?? this.baseLr }) : undefined;
+    this.cleanup = checkCleanupOldModels(options.cleanupOldModels);
     this.seed = options.seed ?? 42;
     this.planner = new BatchPlanner(this.seed, options.maxSeqs ?? 200);
     this.log = options.log ?? ((l) => console.log(l));
@@ -195,6 +215,7 @@ export class Engine {
       start = info.epoch;
       this.step = info.step;
       if (info.learningRateControl) this.learningRateControl?.restore(info.learningRateControl);
+      for (const [e, sc] of parseEpochScores(info.epochScores)) this.epochScoreHistory.set(e, sc);
       this.log(`resuming from ${last.path} (epoch ${start} done)`);
     } else if (this.options.preloadFromFiles) {
       for (const line of await this.preload(true)) this.log(line);
@@ -215,12 +236,14 @@ export class Engine {
       const ctxAt = (b: number) => trainingContext(new Rng(hashString(`step:${epoch}:${b}`, this.seed)));
       const t0 = performance.now();
       progress.start(epoch, epochs, batches.length);
+      let nonFinite = 0;
       for (let b = 0; b < batches.length; b++) {
         const host = hostAt(b);
         const inputs = uploadBatch(host);
         const m = trainStep(inputs, ctxAt(b));
         ops.dispose(Object.values(inputs));
-        if (!Number.isFinite(m.objective)) {
+        if (!Number.isFinite(m.objective) && this.options.stopOnNonfiniteTrainScore === false) nonFinite++;
+        else if (!Number.isFinite(m.objective)) {
           progress.stop();
           throw nonFiniteLossError({
             model,
@@ -243,15 +266,26 @@ export class Engine {
       const seconds = (performance.now() - t0) / 1000;
       const trainRes = acc.result();
       const devRes = dev ? this.evaluate(dev) : null;
-      this.learningRateControl?.setEpochError(epoch, { ...epochScores('train', trainRes), ...(devRes ? epochScores('dev', devRes) : {}) });
+      const scores = { ...epochScores('train', trainRes), ...(devRes ? epochScores('dev', devRes) : {}) };
+      this.learningRateControl?.setEpochError(epoch, scores);
+      this.epochScoreHistory.set(epoch, scores);
       this.log(formatEpochLine(epoch, epochs, trainRes, devRes, seconds));
+      if (nonFinite > 0) {
+        this.log(`note: ${nonFinite} of ${batches.length} steps of epoch ${epoch} had a non-finite objective; training goes on (stop_on_nonfinite_train_score = False).`);
+      }
       if (modelDir) {
         await saveTrainingCheckpoint(checkpointPath(modelDir, epoch), this.variables, this.optimizer, {
           epoch,
           step: this.step,
           configHash: this.options.configHash ?? '',
           learningRateControl: this.learningRateControl?.toJSON(),
+          epochScores: JSON.stringify([...this.epochScoreHistory]),
         });
+        // Only after the new checkpoint is safely on disk (the save is atomic and has returned).
+        if (this.cleanup) {
+          const removed = cleanupOldModels(modelDir, this.epochScoreHistory, this.cleanup, epoch);
+          if (removed.length > 0) this.log(`cleanup_old_models: deleted the checkpoints of epochs ${removed.join(', ')}`);
+        }
       }
       result.epochsRun++;
       result.history.push({ epoch, train: trainRes, dev: devRes, seconds });

@@ -8,7 +8,8 @@ export {
   sequenceLengths,
   uploadBatch,
 } from './batching.js';
-export { type CheckpointInfo, checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
+export { checkCleanupOldModels, cleanupOldModels, type CleanupOldModelsOptions, defaultKeepPattern, oldModelsToRemove } from './cleanup-old-models.js';
+export { type CheckpointInfo, checkpointEpochs, checkpointPath, latestCheckpoint, loadTrainingCheckpoint, OPTIMIZER_PREFIX, saveTrainingCheckpoint } from './checkpoints.js';
 export type { Dataset, Example } from './dataset.js';
 export { Engine, type EngineOptions, type PredictResult, type TrainResult } from './engine.js';
 export { DataError, EngineConfigError, NonFiniteLossError, type NonFiniteLossErrorOptions } from './errors.js';
