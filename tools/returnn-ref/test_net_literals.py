@@ -1,0 +1,192 @@
+"""Literal values of a RETURNN test's source (for extract_test_nets.py): names resolved to their last literal
+assignment, arithmetic on number literals folded, then `ast.literal_eval`; what is not data raises NotLiteral."""
+from __future__ import annotations
+
+import ast
+import copy
+import math
+
+DIM_CALLS = {"SpatialDim", "FeatureDim", "Dim", "DimensionTag", "ImplicitDynSizeDim", "ImplicitSparseDim"}
+DIM_NAMES = {"batch_dim", "single_step_dim"}
+
+class NotLiteral(Exception):
+    """A value that is not a literal; `kind` groups the reasons."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+
+
+class Scope:
+    """Assignments of one test function (and the module's), to resolve names to literal values."""
+
+    def __init__(self, func: ast.FunctionDef | None, module: ast.Module, module_funcs: set[str], outer: "Scope | None" = None):
+        self.outer = outer
+        self.assigns: dict[str, list[tuple[int, ast.AST]]] = {}
+        self.module_assigns: dict[str, ast.AST] = {}
+        self.local_funcs: set[str] = set()
+        self.module_funcs = module_funcs
+        for node in module.body:
+            if isinstance(node, ast.Assign):
+                for name, value in _targets(node):
+                    self.module_assigns[name] = value
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    self.module_assigns.setdefault(a.asname or a.name.split(".")[0], node)
+        if func is None:
+            return
+        for node in walk_no_nested(func):
+            if isinstance(node, ast.Assign):
+                for name, value in _targets(node):
+                    self.assigns.setdefault(name, []).append((node.lineno, value))
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                for t in ast.walk(node.target):
+                    if isinstance(t, ast.Name):
+                        self.assigns.setdefault(t.id, []).append((getattr(node, "lineno", 0), node))
+            elif isinstance(node, (ast.FunctionDef, ast.Lambda)) and node is not func:
+                if isinstance(node, ast.FunctionDef):
+                    self.local_funcs.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    self.assigns.setdefault(a.asname or a.name.split(".")[0], []).append((node.lineno, node))
+            elif isinstance(node, ast.With):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        self.assigns.setdefault(item.optional_vars.id, []).append((node.lineno, item.context_expr))
+        for v in self.assigns.values():
+            v.sort(key=lambda x: x[0])
+
+    def is_func(self, name: str) -> bool:
+        return name in self.local_funcs or name in self.module_funcs or (self.outer is not None and self.outer.is_func(name))
+
+    def lookup(self, name: str, line: int) -> tuple[int, ast.AST] | None:
+        before = [a for a in self.assigns.get(name, []) if a[0] < line]
+        if before:
+            return before[-1]
+        if self.outer is not None:
+            return self.outer.lookup(name, 10**9)
+        if name in self.module_assigns:
+            return 0, self.module_assigns[name]
+        return None
+
+    def value(self, node: ast.AST, line: int, depth: int = 0):
+        """The literal value of `node` at `line`, or NotLiteral."""
+        if depth > 20:
+            raise NotLiteral("other", "name resolution too deep")
+        node = self._substitute(node, line, depth)
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError) as e:
+            raise NotLiteral("other-expression", f"{ast.unparse(node)[:80]} ({e})") from None
+
+    def _substitute(self, node: ast.AST, line: int, depth: int) -> ast.AST:
+        scope = self
+
+        class Sub(ast.NodeTransformer):
+            def visit_Name(self, n: ast.Name):
+                if n.id in DIM_NAMES:
+                    raise NotLiteral("dim-tag", n.id)
+                if scope.is_func(n.id):
+                    raise NotLiteral("python-function", n.id)
+                found = scope.lookup(n.id, line)
+                if found is None:
+                    raise NotLiteral("unresolved-name", n.id)
+                at, value = found
+                if isinstance(value, (ast.For, ast.comprehension)):
+                    raise NotLiteral("loop-variable", n.id)
+                if isinstance(value, (ast.Import, ast.ImportFrom)):
+                    raise NotLiteral("python-object", f"{n.id} (imported)")
+                if isinstance(value, ast.Lambda):
+                    raise NotLiteral("python-function", n.id)
+                if isinstance(value, ast.Call) and call_name(value) in DIM_CALLS:
+                    raise NotLiteral("dim-tag", f"{n.id} = {call_name(value)}(...)")
+                v = scope.value(value, at if at else line, depth + 1)
+                return _to_ast(v)
+
+            def visit_Call(self, n: ast.Call):
+                name = call_name(n)
+                if name in DIM_CALLS:
+                    raise NotLiteral("dim-tag", f"{name}(...)")
+                if name == "dict" and not n.args:
+                    return ast.Dict(
+                        keys=[ast.Constant(k.arg) for k in n.keywords], values=[self.visit(k.value) for k in n.keywords]
+                    )
+                raise NotLiteral("python-call", ast.unparse(n)[:80])
+
+            def visit_Lambda(self, n):
+                raise NotLiteral("python-function", "lambda")
+
+            def visit_BinOp(self, n: ast.BinOp):
+                self.generic_visit(n)
+                try:
+                    a, b = ast.literal_eval(n.left), ast.literal_eval(n.right)
+                except ValueError:
+                    return n
+                ops = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y, ast.Mult: lambda x, y: x * y,
+                       ast.FloorDiv: lambda x, y: x // y, ast.Div: lambda x, y: x / y, ast.Pow: lambda x, y: x ** y}
+                if type(n.op) in ops and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+                    return _to_ast(ops[type(n.op)](a, b))
+                if isinstance(n.op, ast.Add) and type(a) is type(b) and isinstance(a, (str, list, tuple)):
+                    return _to_ast(a + b)
+                if isinstance(n.op, ast.Mod) and isinstance(a, str):
+                    return _to_ast(a % b)
+                return n
+
+            def visit_Attribute(self, n):
+                raise NotLiteral("python-object", ast.unparse(n)[:80])
+
+            def visit_Subscript(self, n):
+                raise NotLiteral("python-object", ast.unparse(n)[:80])
+
+        return Sub().visit(copy.deepcopy(node))
+
+
+def _to_ast(v) -> ast.AST:
+    return ast.parse(repr(v), mode="eval").body
+
+
+def call_name(call: ast.Call) -> str | None:
+    f = call.func
+    if isinstance(f, ast.Name):
+        return f.id
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    return None
+
+
+def _targets(node: ast.Assign):
+    for t in node.targets:
+        if isinstance(t, ast.Name):
+            yield t.id, node.value
+        elif isinstance(t, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)):
+            if len(t.elts) == len(node.value.elts):
+                for te, ve in zip(t.elts, node.value.elts):
+                    if isinstance(te, ast.Name):
+                        yield te.id, ve
+
+
+def walk_no_nested(func: ast.AST):
+    """ast.walk over a function body, not descending into nested function definitions."""
+    todo = list(ast.iter_child_nodes(func))
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+
+def jsonable(v):
+    """Tuples as lists; refuses sets, non-str keys, inf/nan and bytes (NotLiteral)."""
+    if isinstance(v, dict):
+        if not all(isinstance(k, str) for k in v):
+            raise NotLiteral("non-json", f"non-str dict key in {list(v)[:5]}")
+        return {k: jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, (set, frozenset, bytes, complex)):
+        raise NotLiteral("non-json", type(v).__name__)
+    if isinstance(v, float) and not math.isfinite(v):
+        raise NotLiteral("non-json", repr(v))
+    return v
