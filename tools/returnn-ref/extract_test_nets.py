@@ -221,14 +221,14 @@ def extract_function(func: ast.FunctionDef, module: ast.Module, module_funcs: se
             except NotLiteral:
                 pass
 
-    out, skipped, seen = [], [], set()
+    # Each dict once, at the last line that uses it (construct_from_dict / Config), to find the extern data then.
+    last_use: dict[int, tuple[ast.Dict, int]] = {}
     for node, line in nets:
-        d, dline = _resolve_dict(node, scope, line)
-        if d is None:
-            continue  # a name of a non-dict (e.g. TFNetwork) or the config's network: found elsewhere
-        if id(d) in seen:
-            continue
-        seen.add(id(d))
+        d, _ = _resolve_dict(node, scope, line)
+        if d is not None:  # else a name of a non-dict (e.g. TFNetwork) or the config's network: found elsewhere
+            last_use[id(d)] = (d, max(line, last_use.get(id(d), (d, 0))[1]))
+    out, skipped = [], []
+    for d, line in sorted(last_use.values(), key=lambda x: x[0].lineno):
         rec = {"file": rel, "test": test_name or func.name, "line": d.lineno}
         # Mutated after its definition: net_dict["x"] = ... / net_dict.update(...)
         var_names = {t.id for n in walk_no_nested(func) if isinstance(n, ast.Assign) and n.value is d for t in n.targets if isinstance(t, ast.Name)}
