@@ -66,6 +66,20 @@ export const configSchema = z.strictObject({
   gradient_clip: z.number().nonnegative().optional(),
   /** Scale gradients to at most this global norm (RETURNN `gradient_clip_global_norm`). 0: off. */
   gradient_clip_global_norm: z.number().nonnegative().optional(),
+  /** Clip each gradient tensor to this L2 norm (RETURNN `gradient_clip_norm`, tf.clip_by_norm). 0: off. */
+  gradient_clip_norm: z.number().nonnegative().optional(),
+  /** Add tf.truncated_normal noise of this stddev to every gradient (RETURNN `gradient_noise`). 0: off. */
+  gradient_noise: z.number().nonnegative().optional(),
+  /** Replace NaN/Inf gradient values by 0 after clipping (RETURNN `gradient_nan_inf_filter`). */
+  gradient_nan_inf_filter: z.boolean().optional(),
+  /** Sum the gradients of this many steps into one update (RETURNN `accum_grad_multiple_step`). 0, 1: off. */
+  accum_grad_multiple_step: z.number().int().nonnegative().optional(),
+  /** False: go on training after a NaN/Inf training objective (RETURNN `stop_on_nonfinite_train_score`). Default true. */
+  stop_on_nonfinite_train_score: z.boolean().optional(),
+  /** Delete old epoch checkpoints after each epoch (RETURNN `cleanup_old_models`): true, or `{keep_last_n, keep_best_n, keep}`. */
+  cleanup_old_models: z
+    .union([z.boolean(), z.strictObject({ keep_last_n: z.number().int().min(1).optional(), keep_best_n: z.number().int().nonnegative().optional(), keep: z.array(z.number().int()).optional() })])
+    .optional(),
   /** Checkpoint directory; default `runs/<config name>`. */
   model: z.string().optional(),
   /** Free-form notes; ignored. */

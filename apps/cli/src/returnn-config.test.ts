@@ -47,7 +47,7 @@ describe('RETURNN .config → Strata config', () => {
     const engine = await buildEngine(c, { model: join(dir, 'm') });
     expect(engine.optimizer).toBeInstanceOf(Adam);
     expect(engine.optimizer.getConfig()).toMatchObject({ learningRate: 1e-3, epsilon: 1e-8 });
-    expect(engine.optimizer.clipping).toEqual({ clipValue: 5, globalClipNorm: 10 });
+    expect(engine.optimizer.clipping).toMatchObject({ clipValue: 5, globalClipNorm: 10 });
     expect(engine.learningRateControl?.kind).toBe('newbob_multi_epoch');
     expect([engine.options.batchSize, engine.options.epochs]).toEqual([128, 3]);
   });
@@ -71,9 +71,12 @@ describe('RETURNN .config → Strata config', () => {
   });
 
   it.each([
-    ['x = 1\ngradient_noise = 0.3\n', 3, 1, 'option gradient_noise', /Strata does not add noise/],
-    ['accum_grad_multiple_step = 4\n', 2, 1, 'option accum_grad_multiple_step', /no accumulation/],
-    ['stop_on_nonfinite_train_score = False\n', 2, 1, 'option stop_on_nonfinite_train_score', /always stops/],
+    ['x = 1\nmaximize_grad_norm = 0.1\n', 3, 1, 'option maximize_grad_norm', /needs second-order gradients/],
+    ['gradient_noise = -0.3\n', 2, 1, 'option gradient_noise', /gradient_noise must be a number >= 0. Received: -0.3/],
+    ['accum_grad_multiple_step = 2.5\n', 2, 1, 'option accum_grad_multiple_step', /must be an integer >= 0/],
+    ['stop_on_nonfinite_train_score = "no"\n', 2, 1, 'option stop_on_nonfinite_train_score', /must be True or False/],
+    ['cleanup_old_models = {"keep_last_n": 0}\n', 2, 1, 'option cleanup_old_models', /keep_last_n \(an integer >= 1\)/],
+    ['cleanup_old_models = {"keep_lastn": 3}\n', 2, 1, 'option cleanup_old_models', /cleanup_old_models\["keep_lastn"\]/],
     ['optimizer = {"class": "rmsprop"}\n', 2, 1, 'option optimizer', /not one Strata has \(adam, sgd\)/],
     ['task = "search"\n', 2, 1, 'option task', /strata train` trains/],
     ['network = {"out": {"class": "eval", "eval": lambda s, **kw: s(0)}}\n', 2, 45, 'lambda', /Strata reads the option network \(line 2\)/],
@@ -82,6 +85,35 @@ describe('RETURNN .config → Strata config', () => {
     const e = errorOf(() => map(body));
     expect([e.file, e.line, e.column, e.construct]).toEqual(['x.config', line, column, construct]);
     expect(e.message).toMatch(problem);
+  });
+
+  it("maps RETURNN's gradient and step options onto the optimizer and the engine (returnn/tf/updater.py, engine.py, engine/base.py)", async () => {
+    const base = 'num_outputs = 2\nnum_inputs = 3\nnetwork = {"output": {"class": "softmax", "loss": "ce", "from": "data"}}\n';
+    const body =
+      `${base}gradient_clip_norm = 2.5\ngradient_noise = 0.3\ngradient_nan_inf_filter = True\naccum_grad_multiple_step = 4\n` +
+      `stop_on_nonfinite_train_score = False\ncleanup_old_models = {"keep_last_n": 3, "keep_best_n": 1, "keep": [5, 10]}\n`;
+    const m = map(body);
+    expect(m.raw).toMatchObject({
+      gradient_clip_norm: 2.5,
+      gradient_noise: 0.3,
+      gradient_nan_inf_filter: true,
+      accum_grad_multiple_step: 4,
+      stop_on_nonfinite_train_score: false,
+      cleanup_old_models: { keep_last_n: 3, keep_best_n: 1, keep: [5, 10] },
+    });
+    expect(m.notes.join('\n')).not.toMatch(/gradient|accum|cleanup|stop_on/);
+    const path = join(dir, 'options.config');
+    writeFileSync(path, `#!rnn.py\n${body}`);
+    const engine = await buildEngine(await loadConfig(path), { model: join(dir, 'options-model') });
+    expect(engine.optimizer).toBeInstanceOf(SGD);
+    expect(engine.optimizer.clipping).toEqual({ clipNorm: 2.5, gradientNoise: 0.3, gradientNanInfFilter: true, clipValue: undefined, globalClipNorm: undefined });
+    expect(engine.optimizer.accumGradMultipleStep).toBe(4);
+    expect(engine.options.stopOnNonfiniteTrainScore).toBe(false);
+    expect(engine.options.cleanupOldModels).toEqual({ keepLastN: 3, keepBestN: 1, keep: [5, 10] });
+    // cleanup_old_models = True: RETURNN's defaults; RETURNN's "off" values map to off.
+    expect(map(`${base}cleanup_old_models = True`).raw.cleanup_old_models).toBe(true);
+    const off = map(`${base}cleanup_old_models = None\naccum_grad_multiple_step = None\nmaximize_grad_norm = 0`).raw;
+    expect([off.cleanup_old_models, off.accum_grad_multiple_step]).toEqual([undefined, undefined]);
   });
 
   it('a model path that needs Python is fine when --model gives the directory', () => {

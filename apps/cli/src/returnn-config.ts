@@ -34,10 +34,23 @@ const NEWBOB_OPTIONS: Record<string, string> = {
   newbob_relative_error_grow_threshold: 'relativeErrorGrowThreshold',
 };
 
+/**
+ * RETURNN's gradient and step options (`returnn/tf/updater.py`, `returnn/tf/engine.py`), copied
+ * under the same names (Strata's config keys), with the type RETURNN reads them as
+ * (`config.float`, `config.int`, `config.bool`).
+ */
+const UPDATER_OPTIONS: Record<string, 'number' | 'int' | 'boolean'> = {
+  gradient_clip_norm: 'number',
+  gradient_noise: 'number',
+  gradient_nan_inf_filter: 'boolean',
+  accum_grad_multiple_step: 'int',
+  stop_on_nonfinite_train_score: 'boolean',
+};
+
 /** Options handled below (beyond the tables). */
 const MAPPED = new Set([
   'network', 'extern_data', 'num_outputs', 'batch_size', 'max_seqs', 'num_epochs', 'learning_rate', 'optimizer', 'optimizer_epsilon', 'adam',
-  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', 'chunking', 'behavior_version', ...Object.keys(NEWBOB_OPTIONS),
+  'learning_rate_control', 'gradient_clip', 'gradient_clip_global_norm', ...Object.keys(UPDATER_OPTIONS), 'cleanup_old_models', 'model', 'task', 'train', 'dev', 'eval', 'random_seed', 'batching', 'chunking', 'behavior_version', ...Object.keys(NEWBOB_OPTIONS),
 ]);
 
 /**
@@ -48,7 +61,10 @@ const MAPPED = new Set([
  * `network`, `extern_data` (or `num_inputs`/`num_outputs`), `batch_size`,
  * `max_seqs`, `num_epochs`, `learning_rate`, `optimizer` (or `adam = True`),
  * `learning_rate_control` with `learning_rates` and the `newbob_*` options,
- * `gradient_clip`, `gradient_clip_global_norm`, `model`, `train`/`dev` dataset
+ * `gradient_clip`, `gradient_clip_global_norm`, `gradient_clip_norm`, `gradient_noise`,
+ * `gradient_nan_inf_filter`, `accum_grad_multiple_step`, `stop_on_nonfinite_train_score`,
+ * `cleanup_old_models` (RETURNN's meanings, see the engine's `OptimizerOptions`/`EngineOptions`),
+ * `model`, `train`/`dev` dataset
  * dicts, `random_seed`. Options that do not change results (logging, device,
  * `save_interval`, ...) are listed in the notes; options Strata cannot honour
  * are errors.
@@ -109,6 +125,15 @@ export function mapReturnnConfig(rc: ReturnnConfig, opts: { modelGiven?: boolean
   raw.optimizer = optimizerOf(get, fail, notes);
   if (at('gradient_clip')) raw.gradient_clip = get('gradient_clip');
   if (at('gradient_clip_global_norm')) raw.gradient_clip_global_norm = get('gradient_clip_global_norm');
+  for (const [name, type] of Object.entries(UPDATER_OPTIONS)) {
+    const v = get(name);
+    if (v === undefined || v === null) continue;
+    const ok = type === 'boolean' ? typeof v === 'boolean' : typeof v === 'number' && Number.isFinite(v) && v >= 0 && (type === 'number' || Number.isInteger(v));
+    if (!ok) fail(name, `${name} must be ${type === 'boolean' ? 'True or False' : type === 'int' ? 'an integer >= 0' : 'a number >= 0'}. Received: ${JSON.stringify(v)}.`, `write e.g. ${name} = ${type === 'boolean' ? 'True' : '1'}.`);
+    raw[name] = v;
+  }
+  const cleanup = cleanupOf(get, fail);
+  if (cleanup !== undefined) raw.cleanup_old_models = cleanup;
 
   const control: Record<string, unknown> = { kind: get('learning_rate_control') ?? 'constant' };
   for (const [option, name] of Object.entries(NEWBOB_OPTIONS)) {
@@ -170,4 +195,22 @@ function optimizerOf(get: Get, fail: Fail, notes: string[]): Record<string, unkn
     if (!known[name]!.includes(k)) fail('optimizer', `option "${k}" of ${name} is not one Strata has (${known[name]!.join(', ')}).`, `remove "${k}".`);
   }
   return name === 'adam' ? { class: 'adam', epsilon, ...rest } : { class: 'sgd', ...rest };
+}
+
+/**
+ * RETURNN's `cleanup_old_models` (`returnn/engine/base.py`): `True` (defaults), `False`/`None` (off),
+ * or a dict of `keep_last_n` (≥ 1), `keep_best_n` (≥ 0) and `keep` (epochs; a list, set or tuple).
+ */
+function cleanupOf(get: Get, fail: Fail): boolean | Record<string, unknown> | undefined {
+  const v = get('cleanup_old_models');
+  if (v === undefined || v === null || typeof v === 'boolean') return v ?? undefined;
+  const fix = 'write cleanup_old_models = True or a dict such as {"keep_last_n": 2, "keep_best_n": 4, "keep": [10, 20]}.';
+  if (typeof v !== 'object' || Array.isArray(v)) return fail('cleanup_old_models', `cleanup_old_models must be True, False or a dict. Received: ${JSON.stringify(v)}.`, fix);
+  const o = v as Record<string, unknown>;
+  for (const [k, x] of Object.entries(o)) {
+    const ok =
+      k === 'keep' ? Array.isArray(x) && x.every((e) => Number.isInteger(e)) : (k === 'keep_last_n' || k === 'keep_best_n') && Number.isInteger(x) && (x as number) >= (k === 'keep_last_n' ? 1 : 0);
+    if (!ok) fail('cleanup_old_models', `cleanup_old_models["${k}"] = ${JSON.stringify(x)}: RETURNN reads keep_last_n (an integer >= 1), keep_best_n (an integer >= 0) and keep (a list of epochs).`, fix);
+  }
+  return o;
 }

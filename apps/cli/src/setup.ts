@@ -64,6 +64,11 @@ export async function buildEngine(config: Config, overrides: { epochs?: number; 
   if (config.learning_rate !== undefined) optimizer.learningRate = config.learning_rate;
   if (config.gradient_clip) optimizer.clipValue = config.gradient_clip;
   if (config.gradient_clip_global_norm) optimizer.globalClipNorm = config.gradient_clip_global_norm;
+  if (config.gradient_clip_norm) optimizer.clipNorm = config.gradient_clip_norm;
+  if (config.gradient_noise) optimizer.gradientNoise = config.gradient_noise;
+  if (config.gradient_nan_inf_filter) optimizer.gradientNanInfFilter = true;
+  if (config.accum_grad_multiple_step) optimizer.accumGradMultipleStep = config.accum_grad_multiple_step;
+  const cleanup = config.cleanup_old_models;
   const lrc = config.learning_rate_control;
   return new Engine(model, {
     batchSize: config.batch_size,
@@ -76,6 +81,8 @@ export async function buildEngine(config: Config, overrides: { epochs?: number; 
     modelDir: resolve(overrides.model ?? config.model ?? `runs/${config.name}`),
     configHash: config.hash,
     progress: overrides.progress,
+    stopOnNonfiniteTrainScore: config.stop_on_nonfinite_train_score,
+    cleanupOldModels: typeof cleanup === 'object' ? { keepLastN: cleanup.keep_last_n, keepBestN: cleanup.keep_best_n, keep: cleanup.keep } : cleanup,
     preloadFromFiles: config.preload_from_files
       ? Object.fromEntries(
           Object.entries(config.preload_from_files).map(([k, e]) => [
