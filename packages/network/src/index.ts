@@ -65,6 +65,8 @@ export { registerRecClasses } from './net-dict/rec-classes.js';
 export { registerSubnetworkClass, Subnetwork, type SubnetworkArgs } from './net-dict/subnetwork.js';
 export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
 export { Cond, registerCondClass } from './net-dict/cond.js';
+export { RecLastOutput, registerRecLastOutputClass } from './net-dict/rec-last-output.js';
+export { RecUnstack, registerRecUnstackClass } from './net-dict/rec-unstack.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
@@ -73,6 +75,8 @@ import { registerSubnetworkClass } from './net-dict/subnetwork.js';
 import { registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
 import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 import { registerCondClass } from './net-dict/cond.js';
+import { registerRecLastOutputClass } from './net-dict/rec-last-output.js';
+import { registerRecUnstackClass } from './net-dict/rec-unstack.js';
 
 registerRecClasses();
 registerSubnetworkClass();
@@ -80,6 +84,8 @@ registerGetLastHiddenStateClass();
 registerTimeChunkingClass();
 registerTimeUnchunkingClass();
 registerCondClass();
+registerRecLastOutputClass();
+registerRecUnstackClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

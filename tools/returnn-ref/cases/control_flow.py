@@ -66,3 +66,33 @@ CASES = [
         }},
     }),
 ]
+
+# RETURNN's rec internals: rec_unstack (frame t of a base: layer over the rec's time axis), rec_last_output (the last
+# frame of a unit layer with need_last, per sequence).
+CASES += [
+    c("rec_unstack_base", {
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "data"},
+        "output": {"class": "rec", "from": "data", "unit": {
+            "u": {"class": "rec_unstack", "from": "base:lin"},
+            "v": {"class": "rec_unstack", "from": "base:lin", "axis": "T"},
+            "h": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["data:source", "prev:output"]},
+            "output": {"class": "combine", "kind": "add", "from": ["u", "h", "v"]},
+        }},
+    }),
+    # Outside a rec layer, with an axis: the source as it is.
+    c("rec_unstack_outside", {
+        "output": {"class": "rec_unstack", "from": "data", "axis": "T"},
+    }),
+    # need_last on a layer inside the loop (it reads prev:) and on one moved out of it (only data:source).
+    c("rec_last_output", {
+        "loop": {"class": "rec", "from": "data", "unit": {
+            "acc": {"class": "combine", "kind": "add", "from": ["prev:acc", "lin"], "need_last": True},
+            "lin": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "data:source", "need_last": True},
+            "output": {"class": "linear", "activation": "tanh", "n_out": 2, "from": ["acc", "prev:output"]},
+        }},
+        "loop_copy": {"class": "copy", "from": "loop"},
+        "last_acc": {"class": "rec_last_output", "rec_layer": "loop", "sub_layer_name": "acc"},
+        "last_lin": {"class": "rec_last_output", "rec_layer": "loop_copy", "sub_layer_name": "lin"},
+        "output": {"class": "copy", "from": ["last_acc", "last_lin"]},
+    }, outputs=["last_acc", "last_lin", "output"]),
+]

@@ -135,7 +135,7 @@ export class RecUnit extends Layer {
   subLayerNode(sub: string): NetDictNode | undefined {
     const n = this.unitGraph.nodes.get(sub);
     if (!n) return undefined;
-    if (!n.isOutputLayer && !n.lossHolder) {
+    if (!n.isOutputLayer && !n.lossHolder && !n.entry.need_last) {
       throw new NetDictError(
         `Layer '${this.name}/${sub}' is referenced from outside rec layer '${this.name}', but '${sub}' is only computed inside its frame loop: add "is_output_layer": true to unit entry '${sub}' (as RETURNN requires).`,
       );

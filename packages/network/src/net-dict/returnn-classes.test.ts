@@ -13,6 +13,8 @@ import { RETURNN_LAYER_CLASSES, UNSUPPORTED_RETURNN_CLASSES, unsupportedReason }
 import { registerSubnetworkClass } from './subnetwork.js';
 import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-chunking.js';
 import { registerCondClass } from './cond.js';
+import { registerRecLastOutputClass } from './rec-last-output.js';
+import { registerRecUnstackClass } from './rec-unstack.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -44,6 +46,8 @@ registerGetLastHiddenStateClass();
 registerTimeChunkingClass();
 registerTimeUnchunkingClass();
 registerCondClass();
+registerRecLastOutputClass();
+registerRecUnstackClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());

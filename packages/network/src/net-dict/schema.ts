@@ -25,6 +25,8 @@ export const commonEntrySchema = z.looseObject({
   initial_output: z.union([z.number(), z.literal('zeros')]).optional(),
   /** The layer (and its loss) is computed only in evaluation, not in training (RETURNN `only_on_eval`). */
   only_on_eval: z.boolean().optional(),
+  /** Inside a rec unit: keep the layer's last frame per sequence for `rec_last_output` (RETURNN `need_last`). */
+  need_last: z.boolean().optional(),
 });
 
 /** One net-dict entry, as written in a config. */
