@@ -17,4 +17,6 @@ from . import structure
 ALL_CASES += structure.CASES
 from . import control_flow
 ALL_CASES += control_flow.CASES
+from . import layer_keys
+ALL_CASES += layer_keys.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -2,7 +2,9 @@ import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
-import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
+import { LayerArgumentError } from '../errors.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
+import { axesInData } from './shape/axis-in-data.js';
 import { single } from './util.js';
 
 /** Arguments of {@link SplitDims}. */
@@ -33,11 +35,11 @@ const SPLIT_DIMS_OPTIONS = {
   axis: option(axisSchema(), {
     default: -1,
     returnn: 'axis',
-    // RETURNN: "F" (the feature axis, last here), or an axis index counting the batch axis. Strata's default is "F" (RETURNN requires the key).
-    returnnSchema: z.union([z.literal('F'), axisSchema()], {
-      error: 'must be "F" (the feature axis) or a non-batch axis index: a non-zero integer (negative counts from the end; 0 is the batch axis)',
+    // RETURNN: an axis description ("F", "t", "stag:time", "dim:20"; letter case ignored, `get_axis_from_description`),
+    // or an axis index counting the batch axis; descriptions are resolved on the input (deriveSplitDims). Strata's default is "F" (RETURNN requires the key).
+    returnnSchema: z.union([z.string().min(1), axisSchema()], {
+      error: 'must be a RETURNN axis description ("F", "T", "stag:name", ...) or a non-batch axis index: a non-zero integer (negative counts from the end; 0 is the batch axis)',
     }),
-    fromReturnn: (v) => (v === 'F' ? -1 : v),
   }),
 } satisfies LayerOptions;
 
@@ -150,11 +152,28 @@ export class Reshape extends Layer {
 }
 
 /**
- * RETURNN's `split_dims` (`SplitDimsLayer`) with `dims` and `axis` (`"F"`,
- * the default here though RETURNN requires the key, or an axis index
- * counting the batch axis): {@link SplitDims}.
+ * Net dicts: a string `axis` is a RETURNN axis description (letter case
+ * ignored, as `Data.get_axis_from_description`), resolved on the input to one
+ * non-batch axis index (counted with the batch axis, as RETURNN counts).
+ * @throws LayerArgumentError if it names no, several, or the batch axis.
  */
-export const splitDimsLayer: LayerSpec = { cls: SplitDims, options: SPLIT_DIMS_OPTIONS, netDict: { names: ['split_dims'], sources: 'concat' } };
+function deriveSplitDims(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (typeof a.axis !== 'string') return {};
+  const d = c.sources[0];
+  if (!d) throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} needs a source to resolve it on.`);
+  const found = axesInData(d, a.axis);
+  if (found.length !== 1 || (d.hasBatch && found[0] === 0)) {
+    throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} must name exactly one non-batch axis of ${d}; it names ${found.length === 1 ? 'the batch axis' : found.length}. Received: axis=${JSON.stringify(a.axis)}.`);
+  }
+  return { axis: found[0] };
+}
+
+/**
+ * RETURNN's `split_dims` (`SplitDimsLayer`) with `dims` and `axis` (a RETURNN
+ * axis description such as `"F"` or `"t"`, `"F"` the default here though
+ * RETURNN requires the key, or an axis index counting the batch axis): {@link SplitDims}.
+ */
+export const splitDimsLayer: LayerSpec = { cls: SplitDims, options: SPLIT_DIMS_OPTIONS, netDict: { names: ['split_dims'], sources: 'concat', derive: deriveSplitDims } };
 
 /** Keras' `Reshape`, made in code only (no net-dict class; net dicts use `split_dims`). */
 export const reshapeLayer: LayerSpec = { cls: Reshape, options: RESHAPE_OPTIONS };

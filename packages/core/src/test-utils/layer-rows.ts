@@ -23,6 +23,7 @@ import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { attentionRows } from './attention-rows.js';
 import { evalRows } from './eval-rows.js';
 import { axesRows } from './axes-rows.js';
+import { layerKeysRows } from './layer-keys-rows.js';
 import { halves, positive, type RefLayer, type Row, SEED, size } from './row.js';
 import { seqRows } from './seq-rows.js';
 import { shapeRows } from './shape-rows.js';
@@ -270,4 +271,5 @@ export const rows: Row[] = [
   ...attentionRows,
   ...evalRows,
   ...axesRows,
+  ...layerKeysRows,
 ];

@@ -40,7 +40,7 @@ describe('sequence layer specs', () => {
     [prefixInTimeLayer, 'prefix_in_time', ['repeat', 'prefix']],
     [postfixInTimeLayer, 'postfix_in_time', ['repeat', 'postfix']],
     [sliceLayer, 'slice', ['axis', 'slice_start', 'slice_end', 'slice_step']],
-    [lengthLayer, 'length', []],
+    [lengthLayer, 'length', ['axis', 'dtype', 'sparse']],
     [gatherLayer, 'gather', ['axis', 'position']],
     [selfAttentionLayer, 'self_attention', ['num_heads', 'total_key_dim', 'n_out', 'attention_left_only', 'forward_weights_init']],
   ];
@@ -48,8 +48,9 @@ describe('sequence layer specs', () => {
     it(`${name}: registered under its RETURNN name, with RETURNN's option keys`, () => {
       expect(layerSpecsFor(name)).toEqual([spec]);
       expect(returnnKeys(spec)).toEqual(keys);
-      // Every one takes its input's lengths but gather, whose inputs are [x, positions].
-      expect(spec.netDict!.seqLens).toBe(name === 'gather' ? undefined : true);
+      // Every one takes its input's lengths but gather, whose inputs are [x, positions], and length, which takes them for the time axis only.
+      if (name === 'length') expect(typeof spec.netDict!.seqLens).toBe('function');
+      else expect(spec.netDict!.seqLens).toBe(name === 'gather' ? undefined : true);
     });
   }
 

@@ -4,6 +4,7 @@ import { Data, Dim } from '../../data.js';
 import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
+import { isBatchSizeData } from '../seq/length.js';
 
 /** Arguments of {@link RangeFromLength}. */
 export interface RangeFromLengthArgs extends Omit<LayerArgs, 'dtype'> {
@@ -23,8 +24,10 @@ const RANGE_FROM_LENGTH_OPTIONS = {
  * output axis ({@link RangeFromLength.outDim}) when it runs. The maximum is
  * read on the host, so the layer does not trace to a graph.
  *
- * Inputs: `x` int32 `[batch]` (lengths, e.g. of `length`). Shape: `[max(x)]`, no batch axis. No weights.
- * @throws InputShapeError if `x` is not int32 `[batch]`.
+ * Inputs: `x` int32 `[batch]` (lengths, e.g. of `length`), or an int32 scalar
+ * `n` (e.g. the batch size, `length` with `axis: "B"`): `0, ..., n - 1`.
+ * Shape: `[max(x)]` (`[n]`), no batch axis (for the batch size, net dicts make it the batch axis). No weights.
+ * @throws InputShapeError if `x` is not int32 `[batch]` or `[]`.
  */
 export class RangeFromLength extends Layer {
   static override readonly className: string = 'RangeFromLength';
@@ -39,9 +42,9 @@ export class RangeFromLength extends Layer {
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    if (x.dtype !== 'int32' || x.shape.length !== 1) throw new InputShapeError({ layer: this.name, expected: 'int32 lengths [batch]', received: [...x.shape] });
-    const n = x.shape[0] ? Math.max(0, ...Array.from(ops.readSync(x), Number)) : 0;
-    if (this.outDim) this.outDim.dynSize = x;
+    if (x.dtype !== 'int32' || x.shape.length > 1) throw new InputShapeError({ layer: this.name, expected: 'int32 lengths [batch] or an int32 scalar', received: [...x.shape] });
+    const n = x.shape.length === 0 || x.shape[0] ? Math.max(0, ...Array.from(ops.readSync(x), Number)) : 0;
+    if (this.outDim && x.shape.length === 1) this.outDim.dynSize = x;
     const values = Array.from({ length: n }, (_, i) => i);
     return ops.tensor(this.outDType === 'int32' ? Int32Array.from(values) : Float32Array.from(values), [n], this.outDType);
   }
@@ -58,7 +61,8 @@ export class RangeFromLength extends Layer {
 /**
  * RETURNN's `range_from_length`: `dtype` (default int32), `sparse` only
  * False; `out_spatial_dim` is an unknown key. The output's one axis is a new
- * dynamic Dim whose lengths are the input's values.
+ * dynamic Dim whose lengths are the input's values; of the batch size
+ * (`length` with `axis: "B"`) it is the batch axis, as in RETURNN.
  */
 export const rangeFromLengthLayer: LayerSpec = {
   cls: RangeFromLength,
@@ -69,6 +73,7 @@ export const rangeFromLengthLayer: LayerSpec = {
     acceptsSparse: true,
     outputData: (c) => {
       const l = c.layer as RangeFromLength;
+      if (c.sources[0] && isBatchSizeData(c.sources[0])) return new Data({ name: c.name, dims: [], dtype: l.outDType });
       l.outDim = new Dim({ description: `${c.name}_input_len`, size: null });
       return new Data({ name: c.name, dims: [l.outDim], dtype: l.outDType, hasBatch: false });
     },

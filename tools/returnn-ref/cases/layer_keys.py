@@ -1,0 +1,26 @@
+"""Cases: layer keys and axis descriptions of RETURNN's own test nets (split_dims' lower-case axes, length's axis/dtype/sparse,
+range_from_length over the batch, dropout's noise axes, conv's filter layer and constant init, positional_encoding's constant,
+self_attention's key_shift, unflatten_batch), each a dict written for the feature."""
+from .basic import SEQ5, SEQ6, c
+
+CASES = [
+    c("split_dims_axis_lower_f", {"output": {"class": "split_dims", "axis": "f", "dims": (-1, 3), "from": "data"}}, extern_data=SEQ6),
+    c("split_dims_axis_lower_t", {"output": {"class": "split_dims", "axis": "t", "dims": (-1, 1), "from": "data"}}),
+    c("length_axis_t_float", {
+        "len": {"class": "length", "axis": "t", "dtype": "float32", "from": "data"},
+        "output": {"class": "combine", "kind": "mul", "from": ["len", "len"]},
+    }, outputs=["len", "output"]),
+    c("length_axis_static_sparse", {
+        "len_f": {"class": "length", "axis": "F", "from": "data"},
+        "output": {"class": "length", "axis": "T", "sparse": True, "from": "data"},
+    }, outputs=["len_f", "output"]),
+    c("length_axis_b_after_flatten", {
+        "flat": {"class": "flatten_batch", "from": "data"},
+        "output": {"class": "length", "axis": "B", "from": "flat"},
+    }, outputs=["flat", "output"]),
+    c("range_from_length_over_batch", {
+        "batch_len": {"class": "length", "axis": "B", "from": "data"},
+        "range": {"class": "range_from_length", "from": "batch_len"},
+        "output": {"class": "cast", "dtype": "float32", "from": "range"},
+    }, outputs=["batch_len", "range", "output"]),
+]
