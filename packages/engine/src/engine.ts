@@ -195,7 +195,7 @@ export class Engine {
   /**
    * Trains for the configured epochs, resuming after the newest checkpoint in `modelDir`.
    * @throws NetDictError (from @strata/network) if a dataset does not match `extern_data`.
-   * @throws DataError for bad examples; NonFiniteLossError if the loss becomes NaN/Inf.
+   * @throws DataError for bad examples; NonFiniteLossError if the loss becomes NaN/Inf (unless `stopOnNonfiniteTrainScore` is false).
    */
   async train(train: Dataset, dev?: Dataset): Promise<TrainResult> {
     const model = this.model;
