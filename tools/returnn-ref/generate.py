@@ -153,10 +153,13 @@ def run_case(case: dict, out_dir: str):
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         tf.compat.v1.set_random_seed(SEED)
         net = TFNetwork(config=config, train_flag=False)
-        net.construct_from_dict(case["network"])
+        # A case may give RETURNN the dict with Python objects a JSON dict cannot hold (Dim tags for out_spatial_dim):
+        # "returnn_network" is a function of the JSON dict; net.json keeps the JSON dict, which Strata builds.
+        returnn_network = case["returnn_network"](case["network"]) if "returnn_network" in case else case["network"]
+        net.construct_from_dict(returnn_network)
         for lname in case["outputs"]:
             if "/" not in lname and lname not in net.layers:
-                net.construct_layer(case["network"], lname)
+                net.construct_layer(returnn_network, lname)
         net.initialize_params(session)
         rnd = np.random.RandomState(case_seed(name))
         randomize_constant_params(session, net, rnd)
@@ -166,7 +169,7 @@ def run_case(case: dict, out_dir: str):
             # RETURNN constructs only output layers (and what they need); a recorded layer that is
             # neither is constructed here, as `net.construct_layer` does for any layer of the dict.
             if "/" not in lname and lname not in net.layers:
-                net.construct_layer(case["network"], lname)
+                net.construct_layer(returnn_network, lname)
             layer = net.get_layer(lname)
             data = layer.output
             perm = canonical_perm(data)

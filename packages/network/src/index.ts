@@ -67,6 +67,7 @@ export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/
 export { Cond, registerCondClass } from './net-dict/cond.js';
 export { RecLastOutput, registerRecLastOutputClass } from './net-dict/rec-last-output.js';
 export { RecUnstack, registerRecUnstackClass } from './net-dict/rec-unstack.js';
+export { CumConcat, registerCumConcatClass } from './net-dict/cum-concat.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
@@ -77,6 +78,7 @@ import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-di
 import { registerCondClass } from './net-dict/cond.js';
 import { registerRecLastOutputClass } from './net-dict/rec-last-output.js';
 import { registerRecUnstackClass } from './net-dict/rec-unstack.js';
+import { registerCumConcatClass } from './net-dict/cum-concat.js';
 
 registerRecClasses();
 registerSubnetworkClass();
@@ -86,6 +88,7 @@ registerTimeUnchunkingClass();
 registerCondClass();
 registerRecLastOutputClass();
 registerRecUnstackClass();
+registerCumConcatClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

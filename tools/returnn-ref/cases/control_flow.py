@@ -96,3 +96,37 @@ CASES += [
         "output": {"class": "copy", "from": ["last_acc", "last_lin"]},
     }, outputs=["last_acc", "last_lin", "output"]),
 ]
+
+
+def _with_dim_tags(network):
+    """The dict for RETURNN: each "out_spatial_dim" string becomes one SpatialDim of that description (the same
+    object for the same string), as a RETURNN config writes `new_dim = SpatialDim("...")` once and uses it."""
+    from returnn.tf.util.data import SpatialDim
+
+    dims = {}
+
+    def conv(d):
+        if isinstance(d, dict):
+            return {k: (dims.setdefault(v, SpatialDim(v)) if k == "out_spatial_dim" else conv(v)) for k, v in d.items()}
+        return d
+
+    return conv(network)
+
+
+# cum_concat inside a rec unit: the frames so far, [B, t+1, F] at frame t; self-attention over them
+# (RETURNN's test_reclayer_optimize_out_cum_concat_gen_self_att, with separate q, k, v layers, which read prev:output so
+# that all stays in the loop). There the new axis is the only dynamic one, so "T" names it (Strata's dot and
+# softmax_over_spatial resolve axes on shapes, not "stag:cum_new"; moved out of the loop, "T" would be the rec's time).
+CASES += [
+    c("cum_concat_self_att", {"output": {"class": "rec", "from": "data", "unit": {
+        "q": {"class": "linear", "activation": None, "n_out": 4, "from": ["data:source", "prev:output"]},
+        "k": {"class": "linear", "activation": None, "n_out": 4, "from": ["data:source", "prev:output"]},
+        "v": {"class": "linear", "activation": None, "n_out": 3, "from": ["data:source", "prev:output"]},
+        "k_accum": {"class": "cum_concat", "out_spatial_dim": "cum_new", "from": "k"},
+        "v_accum": {"class": "cum_concat", "out_spatial_dim": "cum_new", "from": "v"},
+        "energy": {"class": "dot", "from": ["q", "k_accum"], "red1": "F", "red2": "F", "var1": None, "var2": "T"},
+        "att_weights": {"class": "softmax_over_spatial", "from": "energy"},
+        "att": {"class": "dot", "from": ["att_weights", "v_accum"], "red1": "T", "red2": "T", "var1": None, "var2": "F"},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["att", "prev:output"]},
+    }}}, returnn_network=_with_dim_tags),
+]

@@ -15,6 +15,7 @@ import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-c
 import { registerCondClass } from './cond.js';
 import { registerRecLastOutputClass } from './rec-last-output.js';
 import { registerRecUnstackClass } from './rec-unstack.js';
+import { registerCumConcatClass } from './cum-concat.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -48,6 +49,7 @@ registerTimeUnchunkingClass();
 registerCondClass();
 registerRecLastOutputClass();
 registerRecUnstackClass();
+registerCumConcatClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());
