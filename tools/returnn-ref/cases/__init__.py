@@ -19,4 +19,6 @@ from . import control_flow
 ALL_CASES += control_flow.CASES
 from . import layer_keys
 ALL_CASES += layer_keys.CASES
+from . import rec_keys
+ALL_CASES += rec_keys.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -6,3 +6,4 @@ export { Rec, type RecArgs, recLayer } from './rec.js';
 export { REC_UNITS, RECURRENT_CHECKS, RECURRENT_OPTIONS, type RecUnit, type RecurrentArgs, RecurrentLayer, UNIT_ALIASES } from './recurrent-layer.js';
 export { simpleRnnCell } from './simple-rnn-cell.js';
 export { RnnCell, rnnCellLayer } from './rnn-cell.js';
+export { type InitialStateValue, type RecInitialState, statePartKeys } from './initial-state.js';

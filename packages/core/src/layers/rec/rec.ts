@@ -5,7 +5,9 @@ import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option } from '../../layer-spec.js';
 import { sequenceMask } from '../../sequence-mask.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
+import type { Variable } from '../../variable.js';
 import { many } from '../util.js';
+import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
 import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
@@ -14,12 +16,15 @@ export interface RecArgs extends RecurrentArgs {
   direction?: 1 | -1;
   /** RETURNN `unroll`: unroll the loop where possible, an implementation detail with no effect on the numbers. Accepted, not used. Default false. */
   unroll?: boolean;
+  /** The initial state of every state part (RETURNN `initial_state`, see {@link RecInitialState}). Default `'zeros'`. */
+  initialState?: RecInitialState;
 }
 
 /** Rec's arguments: the recurrent ones, and the direction. */
 const REC_OPTIONS = {
   ...RECURRENT_OPTIONS,
   direction: option(z.union([z.literal(1), z.literal(-1)], { error: 'must be 1 (forward) or -1 (backward)' }), { default: 1, returnn: 'direction' }),
+  initialState: INITIAL_STATE_OPTION,
   unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
 } satisfies LayerOptions;
 
@@ -53,10 +58,14 @@ const REC_OPTIONS = {
 export class Rec extends RecurrentLayer {
   static override readonly className: string = 'Rec';
   readonly direction: 1 | -1;
+  /** RETURNN `initial_state`: the initial value of each state part, in the cell's order (h first). */
+  readonly initialState: InitialStateValue[];
+  private initialStateVars: (Variable | undefined)[] = [];
 
   constructor(args: RecArgs) {
     super(args, REC_OPTIONS);
     this.direction = args.direction ?? 1;
+    this.initialState = initialStateValues(args.initialState ?? 'zeros', this.unit, this.name);
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -66,6 +75,7 @@ export class Rec extends RecurrentLayer {
       throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, features] with a known feature axis', received: xShape });
     }
     this.addCellWeights(features);
+    this.initialStateVars = addInitialStateWeights(this, this.initialState, this.unit, this.units);
     super.build(inputShape);
   }
 
@@ -88,7 +98,7 @@ export class Rec extends RecurrentLayer {
       mask = sequenceMask(seqLens, time!);
       keep = ops.sub(1, mask);
     }
-    let states = Array.from({ length: this.cell.numStates }, () => ops.zeros([batch!, this.units]));
+    let states = initialStates(this.initialState, this.initialStateVars, batch!, this.units);
     const outputs: Tensor[] = new Array<Tensor>(time!);
     // One unstack, not a slice per frame: its gradient is one stack instead of a padded copy per frame.
     const frames = ops.unstack(xp, 1);
@@ -116,7 +126,7 @@ export class Rec extends RecurrentLayer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), direction: this.direction };
+    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit) };
   }
 }
 

@@ -1,0 +1,24 @@
+"""Cases: keys of the rec layer: initial_state (zeros/ones/var, per state part), sparse sources of a unit net dict
+and of a cell unit (NativeLstm2 looks up rows of its input matrix: one-hot input), max_seq_len strings."""
+from .basic import SPARSE, c
+
+CASES = [
+    # A trainable initial state (output/rec/initial_c, output/rec/initial_h; RETURNN inits them to zeros, the
+    # generator sets random values so a wrong mapping shows).
+    c("rec_initial_state_var", {"output": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "initial_state": "var", "from": "data"}}),
+    # Per state part as an object (RETURNN's LSTMStateTuple keys c, h).
+    c("rec_initial_state_dict", {"output": {"class": "rec", "unit": "lstm", "n_out": 4, "initial_state": {"c": "ones", "h": "var"}, "from": "data"}}),
+    # Per state part as a list in RETURNN's order (c, h), backwards in time: c = var, h = zeros (0).
+    c("rec_initial_state_list_bw", {"output": {"class": "rec", "unit": "lstm", "n_out": 3, "direction": -1, "initial_state": ["var", 0], "from": "data"}}),
+    # A one-part state (GRU): its variable is output/rec/initial_var.
+    c("rec_initial_state_gru_var", {"output": {"class": "rec", "unit": "gru", "n_out": 4, "initial_state": "var", "from": "data"}}),
+    # "ones" (1) for both parts.
+    c("rec_initial_state_ones", {"output": {"class": "rec", "unit": "lstm", "n_out": 2, "initial_state": 1, "from": "data"}}),
+    # A unit net dict over class indices: data:source is sparse, its linear layer embeds it.
+    c("rec_unit_sparse_source", {"output": {"class": "rec", "from": "data", "unit": {
+        "emb": {"class": "linear", "activation": None, "with_bias": False, "n_out": 4, "from": "data:source"},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["emb", "prev:output"]},
+    }}}, extern_data=SPARSE),
+    # A cell unit over class indices (RETURNN's NativeLstm2 takes rows of W: the one-hot input's projection).
+    c("rec_lstm_sparse_source", {"output": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "data"}}, extern_data=SPARSE),
+]
