@@ -23,4 +23,9 @@ CASES = [
         "range": {"class": "range_from_length", "from": "batch_len"},
         "output": {"class": "cast", "dtype": "float32", "from": "range"},
     }, outputs=["batch_len", "range", "output"]),
+    # Dropout is off in the fixtures (train_flag=False): RETURNN and Strata take the keys and pass the values through.
+    c("dropout_axis_and_noise_shape", {
+        "drop": {"class": "dropout", "dropout": 0.3, "dropout_axis": ["T", "F"], "from": "data"},
+        "output": {"class": "linear", "activation": None, "n_out": 3, "dropout": 0.2, "dropout_noise_shape": {"*": None}, "from": "drop"},
+    }, outputs=["drop", "output"]),
 ]

@@ -9,6 +9,7 @@ export { COMPARE_KINDS, Compare, type CompareArgs, type CompareKind, compareLaye
 export { Conv2D, type Conv2DArgs, conv2dLayer } from './conv2d.js';
 export { concatShape, Copy, copyLayer, dropoutCopyLayer } from './copy.js';
 export { applyDropout, Dropout, type DropoutArgs, dropoutLayer } from './dropout.js';
+export { returnnDropoutNoiseShape } from './dropout-noise-shape.js';
 export { LINEAR_OPTIONS, Linear, type LinearArgs, linearLayer, sparseInputDimOf } from './linear.js';
 export { Flatten, flattenLayer, MergeDims, type MergeDimsArgs, mergeDimsLayer } from './merge-dims.js';
 export { Pool2D, type Pool2DArgs, pool2dLayer } from './pool2d.js';

@@ -49,7 +49,7 @@ export function evaluateDefault(env: EvalEnv): EvalResult {
     }
     input = ops.concat(xs, -1);
   }
-  if (input !== undefined && node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx);
+  if (input !== undefined && node.dropout > 0) input = applyInputDropout(input, node.dropout, ctx, node);
   const list = (t: Tensor | Tensor[] | undefined): Tensor[] => (t === undefined ? [] : Array.isArray(t) ? t : [t]);
   if (refs.length > 0) input = [...list(input), ...refs];
   const wantsLens = typeof node.cls.seqLens === 'function' ? node.cls.seqLens(node.layer) : node.cls.seqLens === 'input';

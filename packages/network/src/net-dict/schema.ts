@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
+import { dropoutEntryKeys } from './input-dropout.js';
 
 /**
  * The keys every net-dict entry may have (RETURNN `LayerBase` kwargs). Each
@@ -27,6 +28,7 @@ export const commonEntrySchema = z.looseObject({
   only_on_eval: z.boolean().optional(),
   /** Inside a rec unit: keep the layer's last frame per sequence for `rec_last_output` (RETURNN `need_last`). */
   need_last: z.boolean().optional(),
+  ...dropoutEntryKeys,
 });
 
 /** One net-dict entry, as written in a config. */
