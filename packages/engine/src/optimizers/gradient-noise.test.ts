@@ -84,6 +84,17 @@ describe('truncatedNormal (RETURNN gradient_noise: tf.truncated_normal)', () => 
     expectTruncatedNormal(Array.from(ops.readSync(w.value)).map((x) => -x), SIGMA, N);
     expect(Array.from(ops.readSync(w.value)).slice(0, 20)).toEqual(Array.from(ops.readSync(ops.neg(truncatedNormal([N], SIGMA, 99)))).slice(0, 20));
   });
+
+  it('comes before the clipping (RETURNN _post_process_grad order): noise of stddev 1 clipped to ±0.01', () => {
+    const b = getBackend();
+    const w = new Variable({ owner: { scopeName: 'net', effectiveTrainable: true }, name: 'v', value: b.variable(ops.zeros([10_000]), true) });
+    const opt = new SGD({ learningRate: 1, gradientNoise: 1, clipValue: 0.01 });
+    opt.apply([w], [ops.zeros([10_000])], { nextSeed: () => 3 });
+    const d = Array.from(ops.readSync(w.value));
+    expect(Math.max(...d.map(Math.abs))).toBeLessThanOrEqual(0.01 + 1e-9);
+    // P(|x| <= 0.01) for the truncated N(0, 1) is about 0.0084: nearly every element sits on the clip bound.
+    expect(d.filter((x) => Math.abs(Math.abs(x) - 0.01) < 1e-9).length / d.length).toBeGreaterThan(0.98);
+  });
 });
 
 describe('gradientNoise in a compiled step on onnxruntime', () => {
