@@ -28,4 +28,13 @@ CASES = [
         "drop": {"class": "dropout", "dropout": 0.3, "dropout_axis": ["T", "F"], "from": "data"},
         "output": {"class": "linear", "activation": None, "n_out": 3, "dropout": 0.2, "dropout_noise_shape": {"*": None}, "from": "drop"},
     }, outputs=["drop", "output"]),
+    c("positional_encoding_constant", {"output": {"class": "positional_encoding", "add_to_input": False, "constant": 5, "n_out": 6, "from": "data"}}),
+    c("positional_encoding_offset_scalar", {
+        "offset": {"class": "constant", "value": 2},
+        "output": {"class": "positional_encoding", "add_to_input": True, "offset": "offset", "from": "data"},
+    }),
+    c("positional_encoding_constant_offset_per_seq", {
+        "len": {"class": "length", "from": "data"},
+        "output": {"class": "positional_encoding", "add_to_input": False, "constant": 1, "offset": "len", "n_out": 4, "from": "data"},
+    }),
 ]

@@ -4,11 +4,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dropout } from '../layers/dropout.js';
 import { Length } from '../layers/seq/length.js';
+import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SplitDims } from '../layers/split-dims.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
 import { type Row, SEED } from './row.js';
 
+/** The sinusoidal encoding of positions `pos` (any shape) with `c` channels (even), computed with tf: sin then cos of `pos * 1e4^(-i / (c/2 - 1))`. */
+function encodingRef(pos: tf.Tensor, c: number): tf.Tensor {
+  const half = c / 2;
+  const scales = tf.exp(tf.mul(tf.range(0, half), -Math.log(1e4) / Math.max(half - 1, 1)));
+  const angles = tf.mul(tf.expandDims(tf.cast(pos, 'float32'), -1), scales);
+  return tf.concat([tf.sin(angles), tf.cos(angles)], -1);
+}
+
 export const layerKeysRows: Row[] = [
+  {
+    name: 'PositionalEncoding constant 5 (every frame position 5)',
+    make: () => new PositionalEncoding({ units: 6, constant: 5 }),
+    inputs: [[2, 4, 3]],
+    refFn: ([x]) => tf.mul(tf.onesLike(tf.slice(x!, [0, 0, 0], [-1, -1, 1])), encodingRef(tf.fill([1, 4], 5), 6)),
+  },
+  {
+    name: 'PositionalEncoding addToInput with offsets per sequence',
+    make: () => new PositionalEncoding({ addToInput: true, withOffset: true }),
+    inputs: [[2, 3, 4], [2]],
+    intInputs: { 1: [3, 7] },
+    refFn: ([x, off]) => tf.add(x!, encodingRef(tf.add(tf.range(0, 3, 1, 'int32').expandDims(0), tf.expandDims(off!, 1)), 4)),
+  },
   {
     // RETURNN's default dropout noise: one draw per feature, shared by the batch entries and frames.
     name: 'Dropout training with noiseShape [1, 1, null] (seeded)',

@@ -36,7 +36,7 @@ describe('sequence layer specs', () => {
     [windowLayer, 'window', ['window_size', 'window_left', 'window_right', 'padding']],
     [reduceLayer, 'reduce', ['mode', 'axis', 'axes', 'keep_dims']],
     [layerNormLayer, 'layer_norm', ['epsilon']],
-    [positionalEncodingLayer, 'positional_encoding', ['add_to_input', 'n_out']],
+    [positionalEncodingLayer, 'positional_encoding', ['add_to_input', 'n_out', 'constant', 'offset']],
     [prefixInTimeLayer, 'prefix_in_time', ['repeat', 'prefix']],
     [postfixInTimeLayer, 'postfix_in_time', ['repeat', 'postfix']],
     [sliceLayer, 'slice', ['axis', 'slice_start', 'slice_end', 'slice_step']],
