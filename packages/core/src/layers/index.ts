@@ -3,6 +3,7 @@ export { BatchNorm, type BatchNormArgs, batchNormLayer } from './batch-norm.js';
 export { COMBINE_KINDS, Combine, type CombineArgs, type CombineKind, type CombineOutType, combineLayer } from './combine.js';
 export { EvalLayer, type EvalLayerArgs, evalLayer } from './eval-layer.js';
 export { EvalExpressionError } from './eval/eval-error.js';
+export { type EvalNode, type EvalSource, parseEvalExpression } from './eval/parse.js';
 export { EVAL_FUNCTIONS, type EvalFunction } from './eval/functions.js';
 export { EvalProgram, type EvalProgramOptions, type EvalLocal } from './eval/program.js';
 export { COMPARE_KINDS, Compare, type CompareArgs, type CompareKind, compareLayer } from './compare.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import type { LayerOutput } from './net-dict-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
+import { parseMaxSeqLen } from './rec-max-seq-len.js';
 import { RecUnit } from './rec-unit.js';
 import { registerNetDictClass } from './registry.js';
 import { netDictClassOf } from './spec-class.js';
@@ -22,13 +23,15 @@ export function registerRecClasses(): void {
   registerNetDictClass('rec', {
     sources: 'concat',
     optionalSources: true,
+    // RETURNN's subnetwork units take sparse sources as they are (`data:source` is class indices; the unit's layers embed them).
+    acceptsSparse: true,
     searchChoices: (layer) => layer instanceof RecUnit && [...layer.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice'),
     seqLens: 'input',
     options: z.strictObject({
       unit: z.record(z.string(), z.unknown(), { error: `must be a unit net dict (an object of layer entries) or a cell name (${Object.keys(UNIT_ALIASES).join(', ')})` }),
-      // A number of frames (RETURNN's string forms such as "max_len_from('base:encoder')" are not evaluated;
-      // without max_seq_len a search stops at twice the longest base: sequence plus 10).
-      max_seq_len: z.number().int().positive().optional(),
+      // A number of frames, or RETURNN's string form such as "max_len_from('base:encoder') * 3" (see parseMaxSeqLen);
+      // without max_seq_len a search stops at twice the longest base: sequence plus 10.
+      max_seq_len: z.union([z.number().int().positive(), z.string()], { error: 'must be a positive integer or a string such as "max_len_from(\'base:encoder\') * 3"' }).optional(),
     }),
     create: (c) => {
       const unit = c.entry.unit as Record<string, unknown>;
@@ -38,7 +41,7 @@ export function registerRecClasses(): void {
         parent: c.network as NetDictNetwork,
         sources: c.sources,
         target: (c.entry.target as string | undefined) ?? (c.sources.length ? undefined : (c.network as NetDictNetwork).externData.defaultTarget),
-        maxSeqLen: c.entry.max_seq_len as number | undefined,
+        maxSeqLen: typeof c.entry.max_seq_len === 'string' ? parseMaxSeqLen(c.entry.max_seq_len, `network.${c.name}.max_seq_len`, (c.network as NetDictNetwork).graph) : (c.entry.max_seq_len as number | undefined),
       });
     },
     outputData: (c) => {

@@ -2,6 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Dim } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import type { EvalEnv, EvalResult, NetDictNode, LayerOutput } from './net-dict-node.js';
+import { resolveMaxSeqLen } from './rec-max-seq-len.js';
 import type { RecUnit } from './rec-unit.js';
 import { runGraph } from './run-graph.js';
 
@@ -114,7 +115,7 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   if (!first) throw new NetDictError(`Search in rec layer '${unit.name}': no input to take the batch size from.`);
   const batch = first.shape[0]!;
   const baseTime = Math.max(0, ...Object.values(base).map((v) => v.shape[1] ?? 0));
-  const maxLen = unit.maxSeqLen ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined);
+  const maxLen = resolveMaxSeqLen(unit.maxSeqLen) ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined);
   if (maxLen === undefined) throw new NetDictError(`Search in rec layer '${unit.name}' needs "max_seq_len".`);
   const tile = ops.tensor(Int32Array.from({ length: batch * beam }, (_, i) => Math.floor(i / beam)), [batch * beam], 'int32');
   const tiled: Record<string, Tensor> = {};

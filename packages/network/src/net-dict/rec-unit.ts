@@ -5,6 +5,7 @@ import { ExternData } from '../extern-data.js';
 import type { LayerGraph } from './graph.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
+import type { MaxSeqLen } from './rec-max-seq-len.js';
 import { runGraph } from './run-graph.js';
 import type { NetDict } from './schema.js';
 
@@ -26,8 +27,8 @@ export interface RecUnitArgs {
   sources: Data[];
   /** The data key stepped over in training when there are no sources (RETURNN `target`). */
   target?: string;
-  /** Most frames a search may produce (RETURNN `max_seq_len`). */
-  maxSeqLen?: number;
+  /** Most frames a search may produce (RETURNN `max_seq_len`; a function of the batch for its string form). */
+  maxSeqLen?: MaxSeqLen;
 }
 
 /** A frame value of a unit layer, keyed by source reference: `prev:s`, `base:encoder`, `state:s:0`. */
@@ -59,7 +60,7 @@ export class RecUnit extends Layer {
   /** The rec layer's time axis: the frames it runs (its sizes set by each run or search). */
   readonly timeDim: Dim;
   readonly target: string | undefined;
-  readonly maxSeqLen: number | undefined;
+  readonly maxSeqLen: MaxSeqLen | undefined;
   readonly hasSources: boolean;
 
   constructor(args: RecUnitArgs) {

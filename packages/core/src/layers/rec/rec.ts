@@ -8,6 +8,7 @@ import { xShapeOf } from '../seq/seq-inputs.js';
 import type { Variable } from '../../variable.js';
 import { many } from '../util.js';
 import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
+import { recInput, recInputShape, recSparseInputDim, SPARSE_INPUT_DIM_OPTION } from './sparse-input.js';
 import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
@@ -18,6 +19,8 @@ export interface RecArgs extends RecurrentArgs {
   unroll?: boolean;
   /** The initial state of every state part (RETURNN `initial_state`, see {@link RecInitialState}). Default `'zeros'`. */
   initialState?: RecInitialState;
+  /** Input of int32 class indices `[batch, time]` in `[0, sparseInputDim)`, run as their one-hot vectors (RETURNN's native LSTMs on sparse data). Default: dense input. */
+  sparseInputDim?: number;
 }
 
 /** Rec's arguments: the recurrent ones, and the direction. */
@@ -25,6 +28,7 @@ const REC_OPTIONS = {
   ...RECURRENT_OPTIONS,
   direction: option(z.union([z.literal(1), z.literal(-1)], { error: 'must be 1 (forward) or -1 (backward)' }), { default: 1, returnn: 'direction' }),
   initialState: INITIAL_STATE_OPTION,
+  sparseInputDim: SPARSE_INPUT_DIM_OPTION,
   unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
 } satisfies LayerOptions;
 
@@ -61,15 +65,17 @@ export class Rec extends RecurrentLayer {
   /** RETURNN `initial_state`: the initial value of each state part, in the cell's order (h first). */
   readonly initialState: InitialStateValue[];
   private initialStateVars: (Variable | undefined)[] = [];
+  readonly sparseInputDim: number | undefined;
 
   constructor(args: RecArgs) {
     super(args, REC_OPTIONS);
     this.direction = args.direction ?? 1;
     this.initialState = initialStateValues(args.initialState ?? 'zeros', this.unit, this.name);
+    this.sparseInputDim = args.sparseInputDim;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const xShape = xShapeOf(inputShape);
+    const xShape = recInputShape(xShapeOf(inputShape), this.sparseInputDim);
     const features = xShape[2];
     if (xShape.length !== 3 || features === null || features === undefined) {
       throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 3 [batch, time, features] with a known feature axis', received: xShape });
@@ -80,7 +86,8 @@ export class Rec extends RecurrentLayer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const [x, seqLens] = many(inputs);
+    const [x0, seqLens] = many(inputs);
+    const x = recInput(x0!, this.sparseInputDim);
     const [batch, time, features] = x!.shape;
     if (x!.shape.length !== 3 || features !== this.kernel.shape[0] || !(time! > 0)) {
       throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time >= 1, ${this.kernel.shape[0]}]`, received: x!.shape });
@@ -121,12 +128,12 @@ export class Rec extends RecurrentLayer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const xShape = xShapeOf(inputShape);
+    const xShape = recInputShape(xShapeOf(inputShape), this.sparseInputDim);
     return [...xShape.slice(0, -1), this.units];
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit) };
+    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit), ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}) };
   }
 }
 
@@ -139,5 +146,5 @@ export const recLayer: LayerSpec = {
   cls: Rec,
   options: REC_OPTIONS,
   checks: RECURRENT_CHECKS,
-  netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true },
+  netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true, acceptsSparse: true, derive: recSparseInputDim },
 };
