@@ -21,4 +21,6 @@ from . import layer_keys
 ALL_CASES += layer_keys.CASES
 from . import rec_keys
 ALL_CASES += rec_keys.CASES
+from . import demos_12ax
+ALL_CASES += demos_12ax.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

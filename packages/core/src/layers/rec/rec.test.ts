@@ -235,6 +235,7 @@ describe('Rec getConfig / layerFromConfig round trip', () => {
     { unit: 'lstm', units: U, unitForgetBias: false, name: 'enc' },
     { unit: 'gru', units: U, direction: -1, resetAfter: true },
     { unit: 'rnn', units: U, kernelInitializer: 'lecun_uniform', recurrentInitializer: { className: 'orthogonal', config: { gain: 0.5 } } },
+    { unit: 'lstm', units: U, unroll: true, maxSeqLen: T },
   ];
   for (const args of configs) {
     it(`${args.unit} ${JSON.stringify(args)}`, () => {
@@ -266,6 +267,29 @@ describe('Rec argument and input errors', () => {
     expect(() => new Rec({ unit: 'rnn', units: U }).apply(ops.zeros([2, F]))).toThrow(InputShapeError);
     const layer = new Rec({ unit: 'rnn', units: U });
     expect(() => layer.apply([ops.zeros([2, T, F]), ops.zeros([3], 'int32')])).toThrow(/seqLens of shape \[2\]/);
+  });
+});
+
+describe("Rec maxSeqLen (RETURNN max_seq_len with unroll: the unroll length, RecLayer._get_output_cell)", () => {
+  beforeAll(() => useBackend('tfjs-cpu'));
+  it('up to maxSeqLen frames: the same outputs as without it (unrolling changes no number)', () => {
+    const x = randomTensor([B, T, F], 5);
+    const lens = ops.tensor(Int32Array.from([T, 2]), [B], 'int32');
+    const plain = new Rec({ unit: 'lstm', units: U, name: 'l' });
+    const unrolled = new Rec({ unit: 'lstm', units: U, name: 'l', unroll: true, maxSeqLen: T + 1 });
+    expect(unrolled.maxSeqLen).toBe(T + 1);
+    const want = ops.readSync(plain.apply([x, lens], INFERENCE));
+    unrolled.apply([x, lens]);
+    unrolled.setWeights(plain.getWeights());
+    expectClose(ops.readSync(unrolled.apply([x, lens], INFERENCE)), want, 0, 0);
+  });
+  it('more frames than maxSeqLen: an InputShapeError quoting RETURNN\'s assertion; maxSeqLen without unroll or not a positive int: LayerArgumentError', () => {
+    const layer = new Rec({ unit: 'lstm', units: U, unroll: true, maxSeqLen: T - 1 });
+    expect(() => layer.apply(ops.zeros([B, T, F]))).toThrow(InputShapeError);
+    expect(() => layer.apply(ops.zeros([B, T, F]))).toThrow(/at most max_seq_len=4 frames.*max_seq_len >= seq_len/);
+    expect(() => new Rec({ unit: 'lstm', units: U, maxSeqLen: 100 })).toThrow(/maxSeqLen is the number of frames an unrolled cell runs for.*unroll.*Received: maxSeqLen=100/);
+    expect(() => new Rec({ unit: 'lstm', units: U, unroll: true, maxSeqLen: 2.5 })).toThrow(/maxSeqLen.*must be a positive integer/);
+    expect(new Rec({ unit: 'lstm', units: U, maxSeqLen: null }).maxSeqLen).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { InputShapeError } from '../../errors.js';
 import type { CallContext, LayerConfig, SymbolicShape } from '../../layer.js';
-import { type LayerOptions, type LayerSpec, option } from '../../layer-spec.js';
+import { type LayerCheck, type LayerOptions, type LayerSpec, option } from '../../layer-spec.js';
 import { sequenceMask } from '../../sequence-mask.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 import type { Variable } from '../../variable.js';
@@ -17,6 +17,14 @@ export interface RecArgs extends RecurrentArgs {
   direction?: 1 | -1;
   /** RETURNN `unroll`: unroll the loop where possible, an implementation detail with no effect on the numbers. Accepted, not used. Default false. */
   unroll?: boolean;
+  /**
+   * RETURNN `max_seq_len` with `unroll`: the number of frames RETURNN unrolls the cell for
+   * (`RecLayer._get_output_cell`: inputs padded to it, `static_rnn`, outputs cut back), so a
+   * batch must have at most this many frames (RETURNN asserts "max_seq_len >= seq_len"). No
+   * effect on the numbers. Positive integer; only with `unroll: true` (RETURNN asserts it is
+   * None for a cell run without unrolling). Default none.
+   */
+  maxSeqLen?: number | null;
   /** The initial state of every state part (RETURNN `initial_state`, see {@link RecInitialState}). Default `'zeros'`. */
   initialState?: RecInitialState;
   /** Input of int32 class indices `[batch, time]` in `[0, sparseInputDim)`, run as their one-hot vectors (RETURNN's native LSTMs on sparse data). Default: dense input. */
@@ -30,7 +38,19 @@ const REC_OPTIONS = {
   initialState: INITIAL_STATE_OPTION,
   sparseInputDim: SPARSE_INPUT_DIM_OPTION,
   unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
+  maxSeqLen: option(z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).nullable().optional(), {
+    returnn: 'max_seq_len',
+  }),
 } satisfies LayerOptions;
+
+/** `max_seq_len` is the unroll length: RETURNN asserts it is None without `unroll`. */
+const REC_CHECKS: readonly LayerCheck[] = [
+  ...RECURRENT_CHECKS,
+  (a, name) =>
+    a.maxSeqLen != null && !a.unroll
+      ? `${name('maxSeqLen')} is the number of frames an unrolled cell runs for; RETURNN asserts it is None unless ${name('unroll')} is true (it applies to a unit net dict, which is another layer). Set ${name('unroll')}: true or remove ${name('maxSeqLen')}. Received: ${name('maxSeqLen')}=${a.maxSeqLen}.`
+      : undefined,
+];
 
 /**
  * A recurrent layer over the time axis (RETURNN `rec` layer with
@@ -56,20 +76,24 @@ const REC_OPTIONS = {
  * `[units, gates * units]`, `bias` `[gates * units]` (`[2, 3 * units]` for a
  * GRU with `resetAfter`); gates: LSTM 4 (i, f, c, o), GRU 3 (z, r, h), rnn 1.
  * @throws LayerArgumentError for an unknown `unit`, non-positive `units`, a `direction` other than 1/-1,
+ *   `maxSeqLen` without `unroll`,
  *   or `resetAfter` with a unit other than `gru`.
- * @throws InputShapeError if `x` is not rank 3 with known time and feature axes, or `seqLens` is not `[batch]`.
+ * @throws InputShapeError if `x` is not rank 3 with known time and feature axes, has more frames than `maxSeqLen`, or `seqLens` is not `[batch]`.
  */
 export class Rec extends RecurrentLayer {
   static override readonly className: string = 'Rec';
   readonly direction: 1 | -1;
+  /** RETURNN `max_seq_len` with `unroll`: the most frames a batch may have, or undefined. */
+  readonly maxSeqLen: number | undefined;
   /** RETURNN `initial_state`: the initial value of each state part, in the cell's order (h first). */
   readonly initialState: InitialStateValue[];
   private initialStateVars: (Variable | undefined)[] = [];
   readonly sparseInputDim: number | undefined;
 
   constructor(args: RecArgs) {
-    super(args, REC_OPTIONS);
+    super(args, REC_OPTIONS, REC_CHECKS);
     this.direction = args.direction ?? 1;
+    this.maxSeqLen = args.maxSeqLen ?? undefined;
     this.initialState = initialStateValues(args.initialState ?? 'zeros', this.unit, this.name);
     this.sparseInputDim = args.sparseInputDim;
   }
@@ -91,6 +115,13 @@ export class Rec extends RecurrentLayer {
     const [batch, time, features] = x!.shape;
     if (x!.shape.length !== 3 || features !== this.kernel.shape[0] || !(time! > 0)) {
       throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time >= 1, ${this.kernel.shape[0]}]`, received: x!.shape });
+    }
+    if (this.maxSeqLen !== undefined && time! > this.maxSeqLen) {
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `expected at most max_seq_len=${this.maxSeqLen} frames (the unroll length; RETURNN asserts "required for unroll: max_seq_len >= seq_len")`,
+        received: x!.shape,
+      });
     }
     if (seqLens && (seqLens.shape.length !== 1 || seqLens.shape[0] !== batch)) {
       throw new InputShapeError({ layer: this.name, expected: `expected seqLens of shape [${batch}] (one length per sequence)`, received: seqLens.shape });
@@ -133,7 +164,7 @@ export class Rec extends RecurrentLayer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit), ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}) };
+    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit), ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}), ...(this.maxSeqLen !== undefined ? { maxSeqLen: this.maxSeqLen, unroll: true } : {}) };
   }
 }
 
@@ -145,6 +176,6 @@ export class Rec extends RecurrentLayer {
 export const recLayer: LayerSpec = {
   cls: Rec,
   options: REC_OPTIONS,
-  checks: RECURRENT_CHECKS,
+  checks: REC_CHECKS,
   netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true, acceptsSparse: true, derive: recSparseInputDim },
 };

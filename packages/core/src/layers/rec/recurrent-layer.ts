@@ -19,13 +19,15 @@ export type RecUnit = (typeof REC_UNITS)[number];
  * RETURNN unit names and the cell they run. RETURNN's LSTM variants
  * (`nativelstm2`, `lstmblock`, `cudnnlstm`, ...) are implementations of the
  * same function (RETURNN on TF 2 runs `LSTMBlock`/`LSTMBlockFused` as
- * `NativeLSTM2`, `cudnnlstm` on CPU as `LSTMBlockFused`; the checkpoint loader
+ * `NativeLSTM2`, `cudnnlstm` on CPU as `LSTMBlockFused`; `NativeLstmLowMem` is
+ * NativeLstm's function with the input projection in its one `W`; the checkpoint loader
  * maps each one's params); `lstmp` runs as a plain LSTM (no projection). Case-insensitive.
  */
 export const UNIT_ALIASES: Readonly<Record<string, RecUnit>> = {
   lstm: 'lstm',
   nativelstm: 'lstm',
   nativelstm2: 'lstm',
+  nativelstmlowmem: 'lstm',
   lstmp: 'lstm',
   standardlstm: 'lstm',
   basiclstm: 'lstm',
@@ -121,9 +123,9 @@ export abstract class RecurrentLayer extends Layer {
   recurrentKernel!: Variable;
   bias!: Variable;
 
-  constructor(args: RecurrentArgs, options: LayerOptions = RECURRENT_OPTIONS) {
+  constructor(args: RecurrentArgs, options: LayerOptions = RECURRENT_OPTIONS, checks: readonly LayerCheck[] = RECURRENT_CHECKS) {
     super(args);
-    const a = resolveArgs((this.constructor as typeof Layer).className, options, args, RECURRENT_CHECKS) as Required<RecurrentArgs>;
+    const a = resolveArgs((this.constructor as typeof Layer).className, options, args, checks) as Required<RecurrentArgs>;
     this.unit = a.unit;
     this.units = a.units;
     this.unitForgetBias = a.unitForgetBias;
