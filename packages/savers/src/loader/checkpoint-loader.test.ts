@@ -263,6 +263,12 @@ describe('CheckpointLoader: LSTM layouts (Strata Rec lstm, in 3, units 2)', () =
       origin: 'lstm-returnn-native',
       tensors: [f32('lstm0_fw/rec/W', [F, 4 * U], native.W), f32('lstm0_fw/rec/W_re', [U, 4 * U], native.WRe), f32('lstm0_fw/rec/b', [4 * U], native.b)],
     },
+    {
+      // NativeLstmLowMemCell: one W [in + u, 4u], the input rows first (returnn/tf/native_op.py set_param_axes_split_info).
+      name: 'RETURNN NativeLstmLowMem rec/W (input and recurrent rows), rec/b',
+      origin: 'lstm-returnn-native-lowmem',
+      tensors: [f32('lstm0_fw/rec/W', [F + U, 4 * U], Float32Array.from([...native.W, ...native.WRe])), f32('lstm0_fw/rec/b', [4 * U], native.b)],
+    },
   ];
   for (const l of layouts) {
     it(`${l.name} → Strata's kernel, recurrent_kernel, bias`, () => {

@@ -11,7 +11,7 @@ import { type KerasLstm, onnxToKerasLstm, returnnNativeToKerasLstm, tf1BlockToKe
 import { CELL_SUBSCOPES } from './renames.js';
 
 /** Which layout an LSTM was found in. */
-export type LstmLayout = 'keras' | 'tf1' | 'onnx' | 'returnn-native';
+export type LstmLayout = 'keras' | 'tf1' | 'onnx' | 'returnn-native' | 'returnn-native-lowmem';
 
 /** An LSTM found in a checkpoint, converted to Strata's layout. */
 export interface LstmMatch {
@@ -54,6 +54,8 @@ const f32 = (t: NamedTensorData) => t.data as Float32Array;
  *    `rec/lstm_cell/`, ...); `forgetBias` is added to the forget bias.
  * 3. ONNX `LSTM`: `W` `[1, 4u, in]`, `R` `[1, 4u, u]`, optional `B` `[1, 8u]` (zeros when absent, as in ONNX).
  * 4. RETURNN `NativeLstm2`: `rec/W` (or `W`) `[in, 4u]`, `W_re` `[u, 4u]`, `b` `[4u]`.
+ * 5. RETURNN `NativeLstmLowMem`: `rec/W` (or `W`) `[in + u, 4u]` (input rows, then recurrent
+ *    rows, returnn/tf/native_op.py `NativeLstmLowMemCell`), `b` `[4u]`; gates as NativeLstm2.
  *
  * Every tensor must be float32 with exactly the expected shape.
  * @returns the first match, or undefined.
@@ -92,6 +94,16 @@ export function matchLstm(scope: string, inputSize: number, units: number, looku
     const b = w && find(lookup, [`${p}b`], [4 * u]);
     if (wre && w && b) {
       return { layout: 'returnn-native', sources: [w.name, wre.name, b.name], value: returnnNativeToKerasLstm({ inputSize: n, units: u, W: f32(w), WRe: f32(wre), b: f32(b) }) };
+    }
+  }
+  for (const sub of ['rec/', '']) {
+    const p = scope + sub;
+    const w = find(lookup, [`${p}W`], [n + u, 4 * u]);
+    const b = w && find(lookup, [`${p}b`], [4 * u]);
+    if (w && b) {
+      const all = f32(w);
+      const value = returnnNativeToKerasLstm({ inputSize: n, units: u, W: all.slice(0, n * 4 * u), WRe: all.slice(n * 4 * u), b: f32(b) });
+      return { layout: 'returnn-native-lowmem', sources: [w.name, b.name], value };
     }
   }
   return undefined;
