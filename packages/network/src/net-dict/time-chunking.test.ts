@@ -76,6 +76,29 @@ describe('time_unchunking', () => {
     });
   });
 
+  it("several from sources are joined on the feature axis first (RETURNN's input_data; demo-tf-chunking-blstm's [fw2, bw2])", () => {
+    const two: NetDict = {
+      a: { class: 'linear', activation: null, n_out: 3, from: 'data' },
+      chunks: { class: 'time_chunking', chunk_size: 3, chunk_step: 2, from: 'a' },
+      b: { class: 'linear', activation: null, n_out: 2, from: 'chunks' },
+      output: { class: 'time_unchunking', chunking_layer: 'chunks', from: ['chunks', 'b'] },
+    } as never;
+    const net = build(two);
+    expect(net.node('output').output.batchShape).toEqual([null, null, 5]);
+    const outs = net.forward(batch());
+    expect(outs.get('output')!.value.shape).toEqual([B, T, 5]);
+    // Unchunking each part on its own gives the same frames: the 3 features of 'chunks', then the 2 of 'b'.
+    const single = build({ ...two, output: { class: 'time_unchunking', chunking_layer: 'chunks', from: 'b' } } as never);
+    single.setWeights(net.getWeights());
+    const joined = read(outs.get('output')!.value);
+    const first = read(build(dict).forward(batch()).get('output')!.value);
+    const second = read(single.forward(batch()).get('output')!.value);
+    for (let f = 0; f < B * T; f++) {
+      for (let k = 0; k < 3; k++) expect(joined[f * 5 + k]).toBeCloseTo(first[f * 3 + k]!, 5);
+      for (let k = 0; k < 2; k++) expect(joined[f * 5 + 3 + k]).toBeCloseTo(second[f * 2 + k]!, 5);
+    }
+  });
+
   it('needs chunking_layer to name a time_chunking layer', () => {
     expect(() => build({ ...dict, output: { class: 'time_unchunking', chunking_layer: 'a', from: 'chunks' } } as never)).toThrow(/must name a layer of class 'time_chunking'/);
   });

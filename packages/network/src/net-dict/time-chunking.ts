@@ -89,6 +89,7 @@ function chunkedInput(chunking: NetDictNode, env: EvalEnv): Tensor {
  * back to `[B, T, F]` with the chunking layer's input's time axis (its
  * lengths). A frame covered by several chunks is their mean (RETURNN's native
  * `UnChunking`: "the mean of all overlaps per frame"); only valid chunk frames count.
+ * Several `from` sources are joined on the feature axis first (RETURNN's `input_data`).
  * Computed as one matMul with the 0/1 matrix of frame positions, `[B·T, B·n_chunks·size]`.
  */
 export function registerTimeUnchunkingClass(): void {
@@ -109,8 +110,13 @@ export function registerTimeUnchunkingClass(): void {
     },
     outputData: (c) => {
       const chunking = chunkingOf.get(c.layer)!;
-      const src = c.sources[0]!;
-      return chunking.sourceData[0]!.copy({ name: c.name, dims: [chunking.sourceData[0]!.dims[0]!, ...src.dims.slice(1)], dtype: src.dtype });
+      // The `from` sources (the last source is the chunking_layer ref), joined on the feature axis as RETURNN's input_data is.
+      const from = c.sources.slice(0, -1);
+      const src = from[0]!;
+      const features = from.map((d) => d.dims.at(-1)!.size);
+      const feature =
+        from.length === 1 ? src.dims.at(-1)! : new Data({ name: c.name, dims: [], dtype: src.dtype }).withShape(c.name, [features.every((f) => f !== null) ? (features as number[]).reduce((a, b) => a + b, 0) : null]).dims[0]!;
+      return chunking.sourceData[0]!.copy({ name: c.name, dims: [chunking.sourceData[0]!.dims[0]!, ...src.dims.slice(1, -1), feature], dtype: src.dtype });
     },
     evaluate: (env) => {
       const chunking = chunkingOf.get(env.node.layer)!;
@@ -118,7 +124,8 @@ export function registerTimeUnchunkingClass(): void {
       const [batch, time] = orig.shape as [number, number];
       const size = chunking.entry.chunk_size as number;
       const plan = chunkPlan(batch, time, size, chunking.entry.chunk_step as number);
-      const x = env.sources[0]!.value;
+      const parts = env.sources.slice(0, env.node.nFrom).map((o) => o.value);
+      const x = parts.length === 1 ? parts[0]! : ops.concat(parts, 2);
       const rows = batch * plan.nChunks;
       if (x.shape[0] !== rows || x.shape[1] !== size) {
         throw new NetDictError(`time_unchunking layer '${env.node.name}': expected chunks [${rows}, ${size}, ...] of '${chunking.name}'. Received: [${x.shape}].`);
