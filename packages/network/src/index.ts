@@ -68,6 +68,8 @@ export { Cond, registerCondClass } from './net-dict/cond.js';
 export { RecLastOutput, registerRecLastOutputClass } from './net-dict/rec-last-output.js';
 export { RecUnstack, registerRecUnstackClass } from './net-dict/rec-unstack.js';
 export { CumConcat, registerCumConcatClass } from './net-dict/cum-concat.js';
+export { MaskedComputation, registerMaskedComputationClass } from './net-dict/masked-computation.js';
+export { registerUnmaskClass, Unmask } from './net-dict/unmask.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
@@ -79,6 +81,8 @@ import { registerCondClass } from './net-dict/cond.js';
 import { registerRecLastOutputClass } from './net-dict/rec-last-output.js';
 import { registerRecUnstackClass } from './net-dict/rec-unstack.js';
 import { registerCumConcatClass } from './net-dict/cum-concat.js';
+import { registerMaskedComputationClass } from './net-dict/masked-computation.js';
+import { registerUnmaskClass } from './net-dict/unmask.js';
 
 registerRecClasses();
 registerSubnetworkClass();
@@ -89,6 +93,8 @@ registerCondClass();
 registerRecLastOutputClass();
 registerRecUnstackClass();
 registerCumConcatClass();
+registerMaskedComputationClass();
+registerUnmaskClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

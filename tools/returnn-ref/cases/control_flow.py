@@ -130,3 +130,30 @@ CASES += [
         "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["att", "prev:output"]},
     }}}, returnn_network=_with_dim_tags),
 ]
+
+# masked_computation inside a rec unit: where the mask holds, the unit runs (an LSTM cell: its state moves on), else
+# the layer keeps its previous output and the cell its state; unmask inside the loop is the identity. The masked
+# layers read prev:output, so that RETURNN keeps them in the loop (moved out, this net fails in RETURNN's GatherNd).
+_MASK = {
+    "sum": {"class": "reduce", "mode": "sum", "axis": "F", "from": "data:source"},
+    "mask": {"class": "compare", "kind": "greater", "value": 0.0, "from": "sum"},
+}
+CASES += [
+    c("masked_computation_rnn_cell", {"output": {"class": "rec", "from": "data", "unit": {
+        **_MASK,
+        "x": {"class": "combine", "kind": "add", "from": ["data:source", "prev:output"]},
+        "masked": {"class": "masked_computation", "mask": "mask", "from": "x",
+                   "unit": {"class": "rnn_cell", "unit": "LSTMBlock", "n_out": 5, "from": "data"}},
+        "unmask": {"class": "unmask", "from": "masked", "mask": "mask"},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 5, "from": ["unmask", "data:source"]},
+    }}}),
+    # A unit without state, and a layer that keeps the loop (prev:output): the previous output where the mask fails.
+    c("masked_computation_linear_in_loop", {"output": {"class": "rec", "from": "data", "unit": {
+        **_MASK,
+        "h": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["data:source", "prev:output"]},
+        "masked": {"class": "masked_computation", "mask": "mask", "from": "h",
+                   "unit": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "data"}},
+        "unmask": {"class": "unmask", "from": "masked", "mask": "mask"},
+        "output": {"class": "combine", "kind": "add", "from": ["unmask", "h"]},
+    }}}),
+]

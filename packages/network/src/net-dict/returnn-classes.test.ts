@@ -16,6 +16,8 @@ import { registerCondClass } from './cond.js';
 import { registerRecLastOutputClass } from './rec-last-output.js';
 import { registerRecUnstackClass } from './rec-unstack.js';
 import { registerCumConcatClass } from './cum-concat.js';
+import { registerMaskedComputationClass } from './masked-computation.js';
+import { registerUnmaskClass } from './unmask.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -50,6 +52,8 @@ registerCondClass();
 registerRecLastOutputClass();
 registerRecUnstackClass();
 registerCumConcatClass();
+registerMaskedComputationClass();
+registerUnmaskClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());

@@ -17,7 +17,6 @@ const WHY = {
   gradient: "it changes gradients (custom or synthetic gradients, gradient scaling), which Strata's backends do not let a layer define",
   random: "RETURNN's stateful random layers (their own RNG state per run); Strata's randomness is seeded per call (dropout), so their numbers cannot match",
   external: 'it needs an external library (KenLM)',
-  controlFlow: "TF control flow (masked computation, unmasking) inside RETURNN's rec loop, which Strata's rec unit does not implement yet",
   lossLayer: "a loss written as a layer; in Strata a layer's `loss` and `loss_opts` give it (e.g. {\"loss\": \"ctc\"})",
   notYet: 'not implemented in Strata yet',
 } as const;
@@ -91,8 +90,6 @@ export const UNSUPPORTED_RETURNN_CLASSES: Readonly<Record<string, string>> = {
   random: WHY.random,
   random_state_init: WHY.random,
   kenlm: WHY.external,
-  masked_computation: WHY.controlFlow,
-  unmask: WHY.controlFlow,
   ctc_loss: WHY.lossLayer,
   sparse_softmax_cross_entropy_with_logits: WHY.lossLayer,
 };

@@ -1,0 +1,126 @@
+import { ops, type Tensor } from '@strata/backend';
+import { type CallContext, type Data, Layer, type SymbolicShape } from '@strata/core';
+import { z } from 'zod';
+import { NetDictError } from '../errors.js';
+import { constructLayer } from './construct.js';
+import type { LayerGraph } from './graph.js';
+import type { EvalEnv, EvalResult, LayerCreateContext, NetDictNode } from './net-dict-node.js';
+import { registerNetDictClass } from './registry.js';
+import type { LayerDescription } from './schema.js';
+
+/**
+ * RETURNN's `MaskedComputationLayer` (`class: "masked_computation"`,
+ * returnn/tf/layers/rec.py) inside a rec unit: per sequence, where `mask`
+ * (bool `[B]`) holds, the `unit` layer runs on this frame; where it does not,
+ * the layer gives its previous output and the unit's state (an `rnn_cell`'s)
+ * stays as it was, as RETURNN's `where(mask, new, prev)` on the output and
+ * the rec state. At the first frame the previous output is zeros (the unit's
+ * `initial_output` if a number).
+ *
+ * The unit is a layer dict whose `"data"` is this layer's `from` source
+ * (RETURNN's masked source); other names resolve in the unit. It is built as
+ * the hidden node `<name>(unit)`, its params under this layer's name
+ * (`<rec>/rec/<name>/rec/lstm_cell/kernel` in RETURNN's checkpoint). The
+ * unit runs on every frame and its result is selected (a compiled graph
+ * cannot skip work per sequence), which gives RETURNN's values and gradients.
+ *
+ * Outside a rec unit (RETURNN gathers the masked frames to a new time axis,
+ * `in_spatial_dim`/`out_spatial_dim` Dims), and `masked_from`, are not built.
+ *
+ * Shapes: the unit's frame output `[B, ...]`.
+ * @throws NetDictError (when built) outside a rec unit, for a mask that is not bool `[B]`, or more than one source.
+ */
+export class MaskedComputation extends Layer {
+  static override readonly className: string = 'MaskedComputation';
+
+  constructor(
+    name: string,
+    /** The unit's hidden node `<name>(unit)`. */
+    readonly unitNode: NetDictNode,
+  ) {
+    super({ name });
+    this.untracked(unitNode);
+  }
+
+  get frame(): Data {
+    return this.unitNode.output;
+  }
+
+  override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return this.frame.batchShape;
+  }
+
+  override build(_inputShape: SymbolicShape | SymbolicShape[]): void {
+    // The unit is built as a node of the rec unit.
+  }
+
+  override call(_inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    throw new NetDictError(`masked_computation layer '${this.name}' runs inside a rec unit's forward pass, not through apply().`);
+  }
+
+  /** `where(mask, unit output, previous output)`, and the same on the unit's rec state (`state:<unit>:<i>`). */
+  run(env: EvalEnv): EvalResult {
+    const mask = env.sources[env.sources.length - 1]!.value;
+    const fresh = env.outs.get(this.unitNode.name)?.value;
+    if (!fresh) throw new NetDictError(`masked_computation layer '${this.name}': its unit has no output yet in this frame.`);
+    const b = fresh.shape[0]!;
+    const select = (x: Tensor, prev: Tensor) => ops.where(ops.reshape(mask, [b, ...x.shape.slice(1).map(() => 1)]), x, prev);
+    const outKey = `state:${this.name}:out`;
+    const init = (this.unitNode.entry as { initial_output?: unknown }).initial_output;
+    const prevOut = env.inputs[outKey] ?? ops.fill(fresh.shape, typeof init === 'number' ? init : 0, fresh.dtype as never);
+    const value = select(fresh, prevOut);
+    env.outs.set(outKey, { value });
+    const statePrefix = `state:${this.unitNode.name}:`;
+    for (const [key, o] of [...env.outs]) {
+      const prev = key.startsWith(statePrefix) ? env.inputs[key] : undefined;
+      if (prev) env.outs.set(key, { value: select(o.value, prev) });
+    }
+    return { value };
+  }
+}
+
+/** The unit dict with `"data"` in its `from` replaced by the masked source (RETURNN's `sub_layers["data"]`). */
+function unitDesc(unit: Record<string, unknown>, source: string | undefined): LayerDescription {
+  if (source === undefined) return unit as LayerDescription;
+  const from = unit.from === undefined ? ['data'] : Array.isArray(unit.from) ? unit.from : [unit.from];
+  return { ...unit, from: from.map((f) => (f === 'data' || f === 'data:data' ? source : f)) } as LayerDescription;
+}
+
+function create(c: LayerCreateContext): MaskedComputation {
+  const where = `Net dict entry '${c.name}' (class 'masked_computation')`;
+  const graph = (c.network as { graph: LayerGraph }).graph;
+  if (!graph.insideRec) {
+    throw new NetDictError(`${where}: Strata builds masked_computation inside the unit of a rec layer only (outside, RETURNN gathers the masked frames on new Dims in_spatial_dim/out_spatial_dim).`);
+  }
+  if (c.entry.masked_from !== undefined) throw new NetDictError(`${where}: "masked_from" is not supported; give the source in "from".`);
+  const from = c.entry.from === undefined ? [] : Array.isArray(c.entry.from) ? c.entry.from : [c.entry.from];
+  if (from.length > 1) throw new NetDictError(`${where}: takes at most one source (RETURNN asserts len(sources) == 1); "from" gives ${from.length}.`);
+  const mask = c.sources[c.sources.length - 1]!;
+  if (mask.dtype !== 'bool' || !mask.hasBatch || mask.dims.length > 0) {
+    throw new NetDictError(`${where}: "mask" must be bool [B] inside a rec unit (one flag per sequence and frame); '${c.entry.mask}' is ${mask}.`);
+  }
+  const hidden = `${c.name}(unit)`;
+  const node = graph.nodes.get(hidden) ?? constructLayer(graph, { [hidden]: unitDesc(c.entry.unit as Record<string, unknown>, from[0] as string | undefined) }, hidden);
+  const layer = new MaskedComputation(c.name, node);
+  // RETURNN creates the unit under this layer's name: its params are `<name>/...`.
+  Object.defineProperty(node.layer, 'scopeName', { configurable: true, get: () => layer.scopeName });
+  return layer;
+}
+
+/** Registers the net-dict class `masked_computation` ({@link MaskedComputation}). */
+export function registerMaskedComputationClass(): void {
+  registerNetDictClass('masked_computation', {
+    sources: 'none',
+    optionalSources: true,
+    acceptsSparse: true,
+    refKeys: ['mask'],
+    options: z.strictObject({
+      mask: z.string({ error: 'must name a bool layer (one flag per sequence inside a rec unit)' }),
+      unit: z.record(z.string(), z.unknown()).refine((d) => typeof d.class === 'string', { error: 'must be a layer dict with a "class"' }),
+      masked_from: z.string().optional(),
+    }),
+    create,
+    outputData: (c) => (c.layer as MaskedComputation).frame.copy({ name: c.name }),
+    evaluate: (env) => (env.node.layer as MaskedComputation).run(env),
+  });
+}
