@@ -23,4 +23,6 @@ from . import rec_keys
 ALL_CASES += rec_keys.CASES
 from . import demos_12ax
 ALL_CASES += demos_12ax.CASES
+from . import net_features
+ALL_CASES += net_features.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -22,3 +22,17 @@ CASES = [
     # A cell unit over class indices (RETURNN's NativeLstm2 takes rows of W: the one-hot input's projection).
     c("rec_lstm_sparse_source", {"output": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "data"}}, extern_data=SPARSE),
 ]
+
+CASES += [
+    # prev: of a copy of the choice (class indices): its template is the target's, found before the loop is built.
+    c("rec_prev_sparse_copy", {
+        "dec": {"class": "rec", "from": [], "target": "classes", "unit": {
+            "emb": {"class": "linear", "activation": None, "n_out": 3, "from": "prev:out_copy"},
+            "h": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["emb", "prev:h"]},
+            "prob": {"class": "softmax", "from": "h", "target": "classes", "is_output_layer": True},
+            "output": {"class": "choice", "from": "prob", "target": "classes", "beam_size": 2, "initial_output": 0},
+            "out_copy": {"class": "copy", "from": "output", "initial_output": 0},
+        }},
+        "output": {"class": "copy", "from": "dec/prob"},
+    }, extern_data={"data": {"shape": (None, 5)}, "classes": {"shape": (None,), "sparse": True, "dim": 4}}),
+]

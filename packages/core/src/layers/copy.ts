@@ -1,7 +1,8 @@
 import { formatShape, ops, type Shape, type Tensor } from '@strata/backend';
-import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type SymbolicShape } from '../layer.js';
-import type { LayerSpec } from '../layer-spec.js';
+import type { Data } from '../data.js';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
+import type { LayerBuildContext, LayerSpec } from '../layer-spec.js';
 import { many } from './util.js';
 
 const isList = (s: SymbolicShape | SymbolicShape[]): s is SymbolicShape[] => Array.isArray(s[0]);
@@ -67,5 +68,18 @@ export function concatShape(shapes: readonly SymbolicShape[], layer: string): Sy
  * RETURNN's `copy` (several sources concatenated) and `dropout` (a copy; its
  * common `dropout` key drops its input in training, as every entry's does).
  */
-export const copyLayer: LayerSpec = { cls: Copy, options: {}, netDict: { names: ['copy'], sources: 'list' } };
+export const copyLayer: LayerSpec = { cls: Copy, options: {}, netDict: { names: ['copy'], sources: 'list', acceptsSparse: true, outputData: sparseCopyData } };
+
+/**
+ * A copy of one sparse source is that source (class indices, RETURNN's `CopyLayer` keeps `sparse_dim`);
+ * dense sources get the default template.
+ * @throws LayerArgumentError for a sparse source among several (RETURNN cannot concatenate class indices).
+ */
+function sparseCopyData(c: LayerBuildContext): Data | undefined {
+  if (!c.sources.some((s) => s.sparse)) return undefined;
+  if (c.sources.length > 1) {
+    throw new LayerArgumentError(`copy layer '${c.name}': a sparse source (class indices) must be its only source; RETURNN cannot concatenate class indices with other sources.`);
+  }
+  return c.sources[0]!.copy({ name: c.name });
+}
 export const dropoutCopyLayer: LayerSpec = { cls: Copy, options: {}, netDict: { names: ['dropout'], sources: 'concat' } };

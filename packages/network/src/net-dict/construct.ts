@@ -274,6 +274,8 @@ function entryTemplate(net: LayerGraph, name: string): Data | undefined {
 /** See {@link DryOutput}: the layer is created (not tracked, not built) only to compute its output shape. */
 const dryOutput: DryOutput = (net, name, resolve) => {
   const raw = net.netDict[name];
+  // A choice's template is its target's, whatever its sources (RETURNN's ChoiceLayer.get_out_data_from_opts).
+  if ((raw as { class?: unknown } | undefined)?.class === 'choice') return entryTemplate(net, name);
   try {
     const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
     const { entry, own, sources, nFrom } = describe(net, name, raw, cls);

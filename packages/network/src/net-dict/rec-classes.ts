@@ -29,6 +29,8 @@ export function registerRecClasses(): void {
     seqLens: 'input',
     options: z.strictObject({
       unit: z.record(z.string(), z.unknown(), { error: `must be a unit net dict (an object of layer entries) or a cell name (${Object.keys(UNIT_ALIASES).join(', ')})` }),
+      // RETURNN: move layers that do not depend on the frame out of the loop, an optimisation that gives the same numbers (Strata runs every unit layer per frame).
+      optimize_move_layers_out: z.boolean().optional(),
       // A number of frames, or RETURNN's string form such as "max_len_from('base:encoder') * 3" (see parseMaxSeqLen);
       // without max_seq_len a search stops at twice the longest base: sequence plus 10.
       max_seq_len: z.union([z.number().int().positive(), z.string()], { error: 'must be a positive integer or a string such as "max_len_from(\'base:encoder\') * 3"' }).optional(),

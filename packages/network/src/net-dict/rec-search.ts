@@ -1,6 +1,7 @@
 import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Dim } from '@strata/core';
 import { NetDictError } from '../errors.js';
+import { baseDataKey } from './base-data.js';
 import type { EvalEnv, EvalResult, NetDictNode, LayerOutput } from './net-dict-node.js';
 import { resolveMaxSeqLen } from './rec-max-seq-len.js';
 import type { RecUnit } from './rec-unit.js';
@@ -110,7 +111,7 @@ function searchSetup(unit: RecUnit): { choice: NetDictNode; eos: number | undefi
 export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   const { choice, eos } = searchSetup(unit);
   const beam = (choice.entry as { beam_size?: number }).beam_size ?? 1;
-  const base = unit.baseInputs(env.outs);
+  const base = unit.baseInputs(env.outs, env.inputs);
   const first = Object.values(base)[0] ?? Object.values(env.inputs)[0];
   if (!first) throw new NetDictError(`Search in rec layer '${unit.name}': no input to take the batch size from.`);
   const batch = first.shape[0]!;
@@ -132,7 +133,10 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   };
   const ctx: SearchContext = { ...env.ctx, training: false, search: true, beamState: state };
   // The base layers' lengths, tiled like their values while the unit runs on hypotheses, then put back.
-  const baseDims = new Set(unit.refs('base').map((name) => unit.unitGraph.parent!.node(name).output.timeDim).filter((d): d is Dim => d?.dynSize !== undefined));
+  const baseDims = new Set(unit.refs('base').map((name) => {
+    const key = baseDataKey(name);
+    return key === undefined ? unit.unitGraph.parent!.node(name).output.timeDim : unit.unitGraph.parent!.externData.getData(key).timeDim;
+  }).filter((d): d is Dim => d?.dynSize !== undefined));
   const untiled = [...baseDims].map((d) => [d, d.dynSize!] as const);
   for (const [d, lens] of untiled) d.dynSize = ops.gather(lens, tile, 0);
   try {

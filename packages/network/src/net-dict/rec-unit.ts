@@ -2,6 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { type CallContext, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
+import { baseDataValue } from './base-data.js';
 import type { LayerGraph } from './graph.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -190,10 +191,11 @@ export class RecUnit extends Layer {
   }
 
   /** `base:` values of the enclosing network's outputs (their lengths are their Dims' sizes). */
-  baseInputs(outs: Map<string, LayerOutput>): FrameInputs {
+  baseInputs(outs: Map<string, LayerOutput>, inputs: Readonly<Record<string, Tensor>> = {}): FrameInputs {
     const r: FrameInputs = {};
     for (const name of this.refs('base')) {
-      const o = outs.get(name);
+      const data = baseDataValue(name, inputs);
+      const o = data ? { value: data } : outs.get(name);
       if (!o) throw new NetDictError(`Rec layer '${this.name}': base layer '${name}' has no output yet.`);
       r[`base:${name}`] = o.value;
     }
@@ -248,7 +250,7 @@ export class RecUnit extends Layer {
       seqLens = parentExtern.getData(this.target!).timeDim?.dynSize;
     }
     const batch = (source ?? inputs[this.target!]!).shape[0]!;
-    const base = this.baseInputs(outs);
+    const base = this.baseInputs(outs, inputs);
     let state = this.initialFrameState(batch);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);

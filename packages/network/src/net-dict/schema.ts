@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
+import { layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
 import { dropoutEntryKeys } from './input-dropout.js';
 
 /**
@@ -28,6 +29,8 @@ export const commonEntrySchema = z.looseObject({
   only_on_eval: z.boolean().optional(),
   /** Inside a rec unit: keep the layer's last frame per sequence for `rec_last_output` (RETURNN `need_last`). */
   need_last: z.boolean().optional(),
+  ...paramScopeKeys,
+  ...layerBatchNormKey,
   ...dropoutEntryKeys,
 });
 

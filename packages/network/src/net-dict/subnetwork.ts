@@ -3,6 +3,7 @@ import { type CallContext, Data, Layer, type SymbolicShape } from '@strata/core'
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
+import { baseDataValue } from './base-data.js';
 import type { LayerGraph } from './graph.js';
 import type { EvalEnv, EvalResult, NetDictNode } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -109,7 +110,8 @@ export class Subnetwork extends Layer implements HasSubLayers {
     for (const n of this.graph.nodes.values()) {
       for (const s of n.sources) {
         if (s.kind !== 'base') continue;
-        const o = env.outs.get(s.name);
+        const data = baseDataValue(s.name, env.inputs);
+        const o = data ? { value: data } : env.outs.get(s.name);
         if (!o) throw new NetDictError(`Subnetwork layer '${this.name}': base layer '${s.name}' has no output yet.`);
         inputs[`base:${s.name}`] = o.value;
       }
