@@ -2,6 +2,9 @@ import { concatShape, Data, Dim, Layer, type SymbolicShape } from '@strata/core'
 import { L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
+import { baseDataKey, baseDataName, baseDataTemplate } from './base-data.js';
+import { attachLayerBatchNorm } from './layer-batch-norm.js';
+import { applyParamScope, reuseDependencies } from './param-scope.js';
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
@@ -50,6 +53,8 @@ export function parseSource(net: LayerGraph, ref: string, owner: string): Source
   if (ref.startsWith('prev:') || ref.startsWith('base:')) {
     const kind = ref.slice(0, 4) as 'prev' | 'base';
     const name = ref.slice(5);
+    const baseData = kind === 'base' ? baseDataName(net, name, owner) : undefined;
+    if (baseData) return { kind, name: baseData };
     const scope = kind === 'prev' ? (net.enclosing ? net.netDict : undefined) : net.parent?.netDict;
     if (!scope) {
       throw new NetDictError(`Layer '${owner}' takes "from": "${ref}", but "${kind}:" references exist only inside the "unit" of a "rec" layer.`);
@@ -126,9 +131,10 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   try {
     for (const s of sources) {
       if (s.kind === 'layer') (s.name in net.netDict ? getLayer : (n: string) => getOrConstruct(net, n, hooks))(s.name);
-      else if (s.kind === 'base') getOrConstruct(net.parent!, s.name);
+      else if (s.kind === 'base' && baseDataKey(s.name) === undefined) getOrConstruct(net.parent!, s.name);
       else if (s.kind === 'extra') extraNetLayer(net, s.net, s.name);
     }
+    for (const r of reuseDependencies(raw as Record<string, unknown>, name)) constructReused(net, r);
     return (hooks.addLayer ?? ((n, c, d) => addLayer(net, n, c, d)))(name, cls, raw);
   } finally {
     stack.pop();
@@ -178,6 +184,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     throw entryError(e, name, ctx.entry, '');
   }
   if (!shared) {
+    applyParamScope(net, name, ctx.entry, layer);
     if (entry.trainable === false) layer.trainable = false;
     net.owner.trackLayer(layer);
     net.shareLayer(name, layer);
@@ -194,7 +201,9 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
   }
   const output = cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer);
-  const isOutputLayer = entry.is_output_layer ?? name === 'output';
+  if (!shared) attachLayerBatchNorm(net, name, ctx.entry, layer, output);
+  // RETURNN's LayerBase.is_output_layer: `output`, or any layer with a loss, unless is_output_layer says otherwise.
+  const isOutputLayer = entry.is_output_layer ?? (name === 'output' || !!entry.loss);
   const node: NetDictNode = { name, entry, cls, layer, sources, nFrom, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
   if (entry.loss && target !== undefined && targetData) {
     checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
@@ -243,7 +252,10 @@ function outputTemplate(name: string, outShape: SymbolicShape, sources: readonly
 function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   if (s.kind === 'data') return externDataOf(net, s.key, `Layer '${owner}' reads "data:${s.key}", but`);
   if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
-  if (s.kind === 'base') return getOrConstruct(net.parent!, s.name).output;
+  if (s.kind === 'base') {
+    const key = baseDataKey(s.name);
+    return key === undefined ? getOrConstruct(net.parent!, s.name).output : baseDataTemplate(net, key, owner);
+  }
   if (s.kind === 'extra') return extraNetLayer(net, s.net, s.name).output;
   const given = net.nodes.get(s.name)?.output ?? entryTemplate(net, s.name) ?? (net.constructing.includes(s.name) ? undefined : constructPrev(net, s.name)?.output);
   if (given) return given;
@@ -251,6 +263,19 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   const inferred = inferPrevTemplate(net, s.name, dryOutput, known);
   if (inferred) return inferred;
   throw new NetDictError(`Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, and its shape cannot be inferred from its sources: give it "n_out".`);
+}
+
+/** RETURNN's `ReuseParams.from_config_dict`: the reused layer first, unless that is a dependency loop (its params are then created by whichever layer is built first). */
+function constructReused(net: LayerGraph, ref: string): void {
+  let g = net;
+  let name = ref;
+  while (name.startsWith('base:') && g.parent) [g, name] = [g.parent, name.slice(5)];
+  if (g.nodes.has(name) || !(name in g.netDict)) return;
+  try {
+    constructLayer(g, undefined, name);
+  } catch (e) {
+    if (!(e instanceof NetworkConstructionDependencyLoopError)) throw e;
+  }
 }
 
 /** Constructs `prev:name`'s layer, or undefined when it depends on a layer under construction (a recurrent dependency). */
