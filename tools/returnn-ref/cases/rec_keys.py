@@ -36,3 +36,12 @@ CASES += [
         "output": {"class": "copy", "from": "dec/prob"},
     }, extern_data={"data": {"shape": (None, 5)}, "classes": {"shape": (None,), "sparse": True, "dim": 4}}),
 ]
+
+CASES += [
+    # slice over the time axis of class indices: still class indices (RETURNN keeps sparse_dim), embedded after.
+    c("slice_sparse_time", {
+        "sl": {"class": "slice", "axis": "T", "slice_start": 1, "slice_end": -1, "from": "data"},
+        "output": {"class": "linear", "activation": None, "n_out": 3, "from": "sl"},
+    }, outputs=("sl", "output"), extern_data=SPARSE),
+    c("slice_sparse_step", {"output": {"class": "slice", "axis": "T", "slice_step": 2, "from": "data"}}, extern_data=SPARSE),
+]

@@ -4,6 +4,7 @@ import { InputShapeError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
+import { sliceSparseData } from './slice-sparse.js';
 import { ceilDiv, clampLens, int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Slice}. */
@@ -90,7 +91,9 @@ export class Slice extends Layer {
       y = ops.reshape(first, [...x.shape.slice(0, a), out, ...x.shape.slice(a + 1)]);
     }
     if (!seqLens) return y;
-    return maskFrames(y, a === 1 ? this.slicedLens(seqLens) : seqLens);
+    const lens = a === 1 ? this.slicedLens(seqLens) : seqLens;
+    // Class indices (sparse data) are masked in float32 and cast back (exact for indices below 2^24).
+    return y.dtype === 'int32' ? ops.cast(maskFrames(ops.cast(y, 'float32'), lens), 'int32') : maskFrames(y, lens);
   }
 
   /**
@@ -133,5 +136,5 @@ export class Slice extends Layer {
 export const sliceLayer: LayerSpec = {
   cls: Slice,
   options: SLICE_OPTIONS,
-  netDict: { names: ['slice'], sources: 'concat', seqLens: true },
+  netDict: { names: ['slice'], sources: 'concat', seqLens: true, acceptsSparse: true, outputData: sliceSparseData },
 };
