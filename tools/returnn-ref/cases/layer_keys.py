@@ -37,4 +37,14 @@ CASES = [
         "len": {"class": "length", "from": "data"},
         "output": {"class": "positional_encoding", "add_to_input": False, "constant": 1, "offset": "len", "n_out": 4, "from": "data"},
     }),
+    c("conv_filter_from_layer", {
+        "filt": {"class": "variable", "shape": (3, 5, 4), "init": "glorot_uniform"},
+        "output": {"class": "conv", "filter_size": (3,), "padding": "same", "n_out": 4, "with_bias": True, "filter": "filt", "from": "data"},
+    }),
+    c("conv_filter_from_layer_valid_strided", {
+        "filt": {"class": "variable", "shape": (2, 5, 3), "init": "glorot_uniform"},
+        "output": {"class": "conv", "filter_size": (2,), "strides": 2, "padding": "valid", "n_out": 3, "filter": "filt", "from": "data"},
+    }, behavior_version=12),
+    c("conv_forward_weights_init_number", {"output": {"class": "conv", "filter_size": (2,), "padding": "valid", "n_out": 3, "with_bias": False,
+                                                      "forward_weights_init": 0.5, "from": "data"}}),
 ]

@@ -46,8 +46,8 @@ export interface SerializedInitializer {
   config: Record<string, unknown>;
 }
 
-/** What layers accept for an initializer argument: a name, an instance, or its serialized form. */
-export type InitializerSpec = string | Initializer | SerializedInitializer;
+/** What layers accept for an initializer argument: a name, an instance, its serialized form, or a number (a constant, RETURNN's `get_initializer`). */
+export type InitializerSpec = string | number | Initializer | SerializedInitializer;
 
 /** The JSON form of an initializer, inverted by {@link initializerFromConfig}. */
 export function serializeInitializer(init: Initializer): SerializedInitializer {
@@ -95,11 +95,17 @@ export function initializerFromConfig(className: string, config: Record<string, 
  * `glorotUniform`), by its serialized form (`{className, config}`, see
  * {@link initializerFromConfig}), the instance itself, or RETURNN's string
  * form (`"random_normal_initializer(stddev=0.1)"`, `"zeros_initializer"`: see
- * {@link parseReturnnInitializer}; parsed, never run).
- * @throws LayerArgumentError for an unknown name, listing the known ones.
+ * {@link parseReturnnInitializer}; parsed, never run), or a finite number:
+ * every element that value (RETURNN `get_initializer`: "constant if a float
+ * is given", `tf.constant_initializer`).
+ * @throws LayerArgumentError for an unknown name, listing the known ones, or a number that is not finite.
  * @throws ReturnnInitializerError for a RETURNN initializer string Strata cannot read.
  */
 export function getInitializer(spec: InitializerSpec): Initializer {
+  if (typeof spec === 'number') {
+    if (!Number.isFinite(spec)) throw new LayerArgumentError(`A constant initializer needs a finite number. Received: ${spec}.`);
+    return new Constant({ value: spec });
+  }
   if (typeof spec !== 'string') {
     return typeof (spec as Initializer).generate === 'function'
       ? (spec as Initializer)

@@ -3,6 +3,7 @@
 // split_dims of the time axis (tfjs closed forms).
 import * as tf from '@tensorflow/tfjs-core';
 import { Dropout } from '../layers/dropout.js';
+import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SplitDims } from '../layers/split-dims.js';
@@ -18,6 +19,19 @@ function encodingRef(pos: tf.Tensor, c: number): tf.Tensor {
 }
 
 export const layerKeysRows: Row[] = [
+  {
+    // RETURNN conv `filter`: the kernel is an input (gradient to it as to x), only the bias a weight.
+    name: 'Conv1D with the filter as an input (same, with bias)',
+    make: () => new Conv1D({ filters: 4, kernelSize: 3, padding: 'same', withFilter: true }),
+    inputs: [[2, 5, 3], [3, 3, 4]],
+    refFn: ([x, f], [b]) => tf.add(tf.conv1d(x! as tf.Tensor3D, f! as tf.Tensor3D, 1, 'same'), b!),
+  },
+  {
+    name: 'Conv1D with the filter as an input (valid, stride 2, no bias)',
+    make: () => new Conv1D({ filters: 2, kernelSize: 2, strides: 2, padding: 'valid', withBias: false, withFilter: true }),
+    inputs: [[2, 7, 3], [2, 3, 2]],
+    refFn: ([x, f]) => tf.conv1d(x! as tf.Tensor3D, f! as tf.Tensor3D, 2, 'valid'),
+  },
   {
     name: 'PositionalEncoding constant 5 (every frame position 5)',
     make: () => new PositionalEncoding({ units: 6, constant: 5 }),

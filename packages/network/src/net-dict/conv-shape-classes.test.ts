@@ -128,7 +128,9 @@ describe('merge_dims, flatten, split_dims', () => {
 
   it('split_dims splits "F" (the default) or an axis index counting the batch axis', () => {
     const ext = { data: { shape: [4, 6] }, classes: { shape: [], dim: 3, sparse: true } };
-    expect((layerOf({ class: 'split_dims', dims: [2, -1], axis: 'F' }, ext) as SplitDims).axis).toBe(-1);
+    // A description is resolved on the input to the axis index counting the batch axis, in any letter case (RETURNN).
+    expect((layerOf({ class: 'split_dims', dims: [2, -1], axis: 'F' }, ext) as SplitDims).axis).toBe(2);
+    expect((layerOf({ class: 'split_dims', dims: [2, -1], axis: 'f' }, ext) as SplitDims).axis).toBe(2);
     expect(one({ class: 'split_dims', dims: [2, -1] }, ext).node('l').output.batchShape).toEqual([null, 4, 2, 3]);
     expect(one({ class: 'split_dims', dims: [2, 2], axis: 1 }, ext).node('l').output.batchShape).toEqual([null, 2, 2, 6]);
   });
@@ -141,7 +143,10 @@ describe('merge_dims, flatten, split_dims', () => {
       "Net dict entry 'l' (class 'split_dims'): dims must be a non-empty list of positive integers with at most one -1. Received: dims=[-1,-1].",
     );
     expect(() => one({ class: 'split_dims', dims: [2, -1], axis: 'T' })).toThrow(
-      `Net dict entry 'l' (class 'split_dims'): axis must be "F" (the feature axis) or a non-batch axis index: a non-zero integer (negative counts from the end; 0 is the batch axis). Received: axis="T".`,
+      `Net dict entry 'l' (class 'split_dims'): axis "T": Data{'data', [B,data:spatial0:6,data:spatial1:6,data:feature:2], float32} has no time axis. Received: axis="T".`,
+    );
+    expect(() => one({ class: 'split_dims', dims: [2, -1], axis: 'B' })).toThrow(
+      `Net dict entry 'l' (class 'split_dims'): axis "B" must name exactly one non-batch axis of Data{'data', [B,data:spatial0:6,data:spatial1:6,data:feature:2], float32}; it names the batch axis. Received: axis="B".`,
     );
   });
 });

@@ -61,7 +61,7 @@ describe('sequence layers: errors name the entry and the RETURNN key', () => {
       { class: 'slice', axis: 'B' },
       "axis must be 'T' or 'time', 'F' or 'feature' (in any letter case), or a non-batch axis index (not 0). Received: axis=\"B\".",
     ],
-    ['length takes no axis', { class: 'length', axis: 'T' }, "unknown key(s) 'axis'"],
+    ['length axis naming no axis', { class: 'length', axis: 'dim:99' }, 'axis "dim:99": 0 axes of'],
     ['gather axis', { class: 'gather', axis: 0, position: 'data' }, "axis must be 'T' or 'time', 'F' or 'feature' (in any letter case), or a non-batch axis index (not 0). Received: axis=0."],
     ['gather without position', { class: 'gather', axis: 'T' }, 'position must be the name of a layer (or "data:<key>") giving int32 positions, or a non-negative integer. Received: position=undefined.'],
     ['gather negative position', { class: 'gather', axis: 'T', position: -1 }, 'position must be the name of a layer (or "data:<key>") giving int32 positions, or a non-negative integer. Received: position=-1.'],

@@ -53,7 +53,7 @@ export class Orthogonal implements Initializer {
  */
 export function recInitializer(spec: InitializerSpec): Initializer {
   if (spec instanceof Orthogonal) return spec;
-  const name = typeof spec === 'string' ? spec : 'generate' in spec ? undefined : spec.className;
+  const name = typeof spec === 'string' ? spec : typeof spec === 'number' || 'generate' in spec ? undefined : spec.className;
   const call = typeof spec === 'string' && (spec.includes('(') || spec.toLowerCase().endsWith('_initializer')) ? parseReturnnInitializer(spec) : undefined;
   if (call?.name === 'orthogonal') {
     const gain = call.args.gain;

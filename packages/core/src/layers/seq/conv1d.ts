@@ -43,6 +43,12 @@ export interface Conv1DArgs extends LayerArgs {
   inSpatialDims?: readonly string[];
   /** Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
+  /**
+   * The kernel is an input, not a weight (RETURNN `filter`, a layer giving
+   * `[kernelSize, inFeatures, filters]`): the inputs are `[x, filter]` or
+   * `[x, filter, seqLens]`. Set by net dicts when the entry has `filter`. Default false.
+   */
+  withFilter?: boolean;
   /** Default `zeros`. */
   biasInitializer?: InitializerSpec;
 }
@@ -68,6 +74,7 @@ const CONV1D_OPTIONS = {
   useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
   inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  withFilter: option(schemas.boolean(), { default: false }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
 
@@ -103,6 +110,8 @@ export class Conv1D extends Layer {
   readonly padding: 'same' | 'valid';
   readonly dilationRate: number;
   readonly withBias: boolean;
+  /** The kernel comes from the `filter` input, not a weight (RETURNN `filter`). */
+  readonly withFilter: boolean;
   readonly useTimeMask: boolean;
   readonly activationName: string | null;
   protected readonly activationFn: Activation;
@@ -125,6 +134,19 @@ export class Conv1D extends Layer {
     this.activationFn = getActivation(this.activationName);
     this.kernelInit = getInitializer(a.kernelInitializer);
     this.biasInit = getInitializer(a.biasInitializer);
+    this.withFilter = a.withFilter === true;
+  }
+
+  /** `x`, the kernel `[kernelSize, inFeatures, filters]` (the weight, or the `filter` input) and the lengths. */
+  private parts(inputs: Tensor | Tensor[]): { x: Tensor; kernel: Tensor; seqLens: Tensor | undefined } {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (!this.withFilter) return { ...seqInput(list, this.name), kernel: this.kernel.value };
+    const kernel = list[1];
+    const want = `[${this.kernelSize}, in, ${this.filters}]`;
+    if (!kernel || kernel.shape.length !== 3 || kernel.shape[0] !== this.kernelSize || kernel.shape[2] !== this.filters) {
+      throw new InputShapeError({ layer: this.name, expected: `the filter input ${want} (filter_size, input features, n_out)`, received: kernel?.shape ?? [] });
+    }
+    return { ...seqInput([list[0]!, ...list.slice(2)], this.name), kernel };
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -134,20 +156,20 @@ export class Conv1D extends Layer {
     if (inFeatures === null || inFeatures === undefined) {
       throw new InputShapeError({ layer: this.name, expected: 'the feature axis (last) must be known', received: shape });
     }
-    this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, inFeatures, this.filters], initializer: this.kernelInit });
+    if (!this.withFilter) this.kernel = this.addWeight('kernel', { shape: [this.kernelSize, inFeatures, this.filters], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.filters], initializer: this.biasInit });
     super.build(inputShape);
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const { x, seqLens } = seqInput(inputs, this.name);
+    const { x, seqLens, kernel: k } = this.parts(inputs);
     const [batch, time, features] = x.shape;
-    if (x.shape.length !== 3 || features !== this.kernel.shape[1]) {
-      throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${this.kernel.shape[1]}]`, received: x.shape });
+    if (x.shape.length !== 3 || features !== k.shape[1]) {
+      throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${k.shape[1]}]`, received: x.shape });
     }
     const outTime = this.computeOutputShape(x.shape)[1]!;
     const image = ops.reshape(seqLens && this.useTimeMask ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
-    const kernel = ops.reshape(this.kernel.value, [1, ...this.kernel.shape]);
+    const kernel = ops.reshape(k, [1, ...k.shape]);
     const options = { strides: [1, this.strides] as [number, number], padding: this.padding, dilations: [1, this.dilationRate] as [number, number] };
     // The activation acts per element or on the last (filters) axis, which the reshape keeps.
     const conv = convWithEpilogue(image, kernel, options, this.bias?.value, this.activationName, this.activationFn);
@@ -188,6 +210,7 @@ export class Conv1D extends Layer {
       useTimeMask: this.useTimeMask,
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
+      ...(this.withFilter ? { withFilter: true } : {}),
     };
   }
 }
@@ -199,11 +222,24 @@ export class Conv1D extends Layer {
  * `dilation_rate` may be `k` or `[k]`. Without `padding` an entry pads `same`
  * (Strata's net-dict default; RETURNN requires the key); `"SAME"`/`"VALID"` are accepted.
  * `with_bias` defaults to RETURNN's per `behavior_version` (false before 10),
- * `use_time_mask` to false (RETURNN's `ConvLayer`).
+ * `use_time_mask` to false (RETURNN's `ConvLayer`). `filter` names a layer
+ * whose output `[k, in, n_out]` is the kernel (no kernel weight then); a
+ * number as `forward_weights_init` is a constant (RETURNN's `get_initializer`).
  */
 export const conv1dLayer: LayerSpec = {
   cls: Conv1D,
-  options: CONV1D_OPTIONS,
+  options: {
+    ...CONV1D_OPTIONS,
+    // The layer it names becomes an input of its own (refKeys); the layer gets `withFilter`.
+    filter: option(z.string({ error: 'must name a layer giving the filter [filter_size, in, n_out]' }).optional(), { returnn: 'filter', fromReturnn: () => undefined }),
+  },
   checks: CONV_CHECKS,
-  netDict: { names: ['conv'], when: isConv1DEntry, sources: 'concat', seqLens: true, derive: (ctx, args) => checkInSpatialDims(ctx, args, [1]) },
+  netDict: {
+    names: ['conv'],
+    when: isConv1DEntry,
+    sources: 'concat',
+    seqLens: true,
+    refKeys: ['filter'],
+    derive: (ctx, args) => ({ ...checkInSpatialDims(ctx, args, [1]), withFilter: typeof ctx.entry.filter === 'string' }),
+  },
 };
