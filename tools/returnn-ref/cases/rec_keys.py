@@ -45,3 +45,10 @@ CASES += [
     }, outputs=("sl", "output"), extern_data=SPARSE),
     c("slice_sparse_step", {"output": {"class": "slice", "axis": "T", "slice_step": 2, "from": "data"}}, extern_data=SPARSE),
 ]
+
+CASES += [
+    # unit_opts RETURNN passes to the cell: NativeLstm2's forget_bias (0) and rec_weight_dropout (training only).
+    c("rec_unit_opts_native", {"output": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "unit_opts": {"forget_bias": 0.0, "rec_weight_dropout": 0.2}, "from": "data"}}),
+    # TF's LSTMCell with its default forget_bias 1.0 given explicitly, and a trainable initial state.
+    c("rec_unit_opts_standard", {"output": {"class": "rec", "unit": "standardlstm", "n_out": 3, "unit_opts": {"forget_bias": 1.0}, "initial_state": "var", "from": "data"}}),
+]

@@ -9,6 +9,7 @@ import type { Variable } from '../../variable.js';
 import { many } from '../util.js';
 import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
 import { recInput, recInputShape, recSparseInputDim, SPARSE_INPUT_DIM_OPTION } from './sparse-input.js';
+import { checkUnitOpts, deriveUnitOpts, type RecUnitOpts, recurrentMatrix, UNIT_OPTS_OPTION } from './unit-opts.js';
 import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
@@ -29,6 +30,8 @@ export interface RecArgs extends RecurrentArgs {
   initialState?: RecInitialState;
   /** Input of int32 class indices `[batch, time]` in `[0, sparseInputDim)`, run as their one-hot vectors (RETURNN's native LSTMs on sparse data). Default: dense input. */
   sparseInputDim?: number;
+  /** RETURNN `unit_opts`: the cell's options Strata runs (see {@link RecUnitOpts}). Default none. */
+  unitOpts?: RecUnitOpts;
 }
 
 /** Rec's arguments: the recurrent ones, and the direction. */
@@ -37,6 +40,7 @@ const REC_OPTIONS = {
   direction: option(z.union([z.literal(1), z.literal(-1)], { error: 'must be 1 (forward) or -1 (backward)' }), { default: 1, returnn: 'direction' }),
   initialState: INITIAL_STATE_OPTION,
   sparseInputDim: SPARSE_INPUT_DIM_OPTION,
+  unitOpts: UNIT_OPTS_OPTION,
   unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
   maxSeqLen: option(z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).nullable().optional(), {
     returnn: 'max_seq_len',
@@ -89,6 +93,7 @@ export class Rec extends RecurrentLayer {
   readonly initialState: InitialStateValue[];
   private initialStateVars: (Variable | undefined)[] = [];
   readonly sparseInputDim: number | undefined;
+  readonly unitOpts: RecUnitOpts;
 
   constructor(args: RecArgs) {
     super(args, REC_OPTIONS, REC_CHECKS);
@@ -96,6 +101,7 @@ export class Rec extends RecurrentLayer {
     this.maxSeqLen = args.maxSeqLen ?? undefined;
     this.initialState = initialStateValues(args.initialState ?? 'zeros', this.unit, this.name);
     this.sparseInputDim = args.sparseInputDim;
+    this.unitOpts = checkUnitOpts(this.unit, (args.unitOpts ?? {}) as Record<string, unknown>, this.name);
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -109,7 +115,7 @@ export class Rec extends RecurrentLayer {
     super.build(inputShape);
   }
 
-  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+  override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
     const [x0, seqLens] = many(inputs);
     const x = recInput(x0!, this.sparseInputDim);
     const [batch, time, features] = x!.shape;
@@ -128,7 +134,7 @@ export class Rec extends RecurrentLayer {
     }
     const width = this.cell.gates * this.units;
     const xp = ops.reshape(this.projectInput(ops.reshape(x!, [-1, features!])), [batch!, time!, width]);
-    const step = this.cell.stepper(this.recurrentKernel.value, this.bias.value);
+    const step = this.cell.stepper(recurrentMatrix(this.recurrentKernel.value, this.unitOpts, ctx), this.bias.value);
     // mask[b, t] = 1 for valid frames (t < seqLens[b]), built on the device so graph backends can trace it.
     let mask: Tensor | undefined;
     let keep: Tensor | undefined;
@@ -164,7 +170,7 @@ export class Rec extends RecurrentLayer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit), ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}), ...(this.maxSeqLen !== undefined ? { maxSeqLen: this.maxSeqLen, unroll: true } : {}) };
+    return { ...super.getConfig(), direction: this.direction, initialState: initialStateConfig(this.initialState, this.unit), ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}), ...(Object.keys(this.unitOpts).length ? { unitOpts: { ...this.unitOpts } } : {}), ...(this.maxSeqLen !== undefined ? { maxSeqLen: this.maxSeqLen, unroll: true } : {}) };
   }
 }
 
@@ -177,5 +183,5 @@ export const recLayer: LayerSpec = {
   cls: Rec,
   options: REC_OPTIONS,
   checks: REC_CHECKS,
-  netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true, acceptsSparse: true, derive: recSparseInputDim },
+  netDict: { names: ['rec'], when: (entry) => typeof entry.unit === 'string', sources: 'concat', seqLens: true, acceptsSparse: true, derive: (c) => ({ ...recSparseInputDim(c), ...deriveUnitOpts(c) }) },
 };
