@@ -47,4 +47,14 @@ CASES = [
     }, behavior_version=12),
     c("conv_forward_weights_init_number", {"output": {"class": "conv", "filter_size": (2,), "padding": "valid", "n_out": 3, "with_bias": False,
                                                       "forward_weights_init": 0.5, "from": "data"}}),
+    c("self_attention_key_shift_rel_pos", {
+        "rel_pos": {"class": "relative_positional_encoding", "from": "data", "n_out": 3},
+        "output": {"class": "self_attention", "num_heads": 2, "total_key_dim": 6, "n_out": 4, "attention_left_only": False,
+                   "key_shift": "rel_pos", "from": "data"},
+    }, outputs=["rel_pos", "output"]),
+    c("self_attention_key_shift_left_only", {
+        "rel_pos": {"class": "relative_positional_encoding", "from": "data", "n_out": 2, "clipping": 3},
+        "output": {"class": "self_attention", "num_heads": 1, "total_key_dim": 2, "n_out": 3, "attention_left_only": True,
+                   "key_shift": "rel_pos", "from": "data"},
+    }),
 ]

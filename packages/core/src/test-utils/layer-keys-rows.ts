@@ -6,6 +6,7 @@ import { Dropout } from '../layers/dropout.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
+import { SelfAttention } from '../layers/seq/self-attention.js';
 import { SplitDims } from '../layers/split-dims.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
 import { type Row, SEED } from './row.js';
@@ -18,7 +19,26 @@ function encodingRef(pos: tf.Tensor, c: number): tf.Tensor {
   return tf.concat([tf.sin(angles), tf.cos(angles)], -1);
 }
 
+/** Self-attention with RETURNN's key_shift in tf: per head softmax(q kᵀ + q · keyShift[i, j]) v, RETURNN's per-head [q, k, v] column blocks. */
+function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, heads: number, keyDim: number): tf.Tensor {
+  const [b, t] = x.shape as number[];
+  const per = w.shape[1]! / heads;
+  const p = tf.transpose(tf.reshape(tf.matMul(tf.reshape(x, [b! * t!, -1]), w), [b!, t!, heads, per]), [0, 2, 1, 3]);
+  const q = tf.mul(tf.slice(p, [0, 0, 0, 0], [-1, -1, -1, keyDim]), keyDim ** -0.5);
+  const k = tf.slice(p, [0, 0, 0, keyDim], [-1, -1, -1, keyDim]);
+  const v = tf.slice(p, [0, 0, 0, 2 * keyDim], [-1, -1, -1, -1]);
+  const shift = tf.sum(tf.mul(tf.expandDims(q, 3), tf.reshape(ks, [1, 1, t!, t!, keyDim])), -1);
+  const y = tf.matMul(tf.softmax(tf.add(tf.matMul(q, k, false, true), shift), -1), v);
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [b!, t!, -1]);
+}
+
 export const layerKeysRows: Row[] = [
+  {
+    name: 'SelfAttention with key_shift (2 heads)',
+    make: () => new SelfAttention({ numHeads: 2, totalKeyDim: 4, units: 6, withKeyShift: true }),
+    inputs: [[2, 3, 5], [3, 3, 2]],
+    refFn: ([x, ks], [w]) => selfAttentionKeyShiftRef(x!, ks!, w!, 2, 2),
+  },
   {
     // RETURNN conv `filter`: the kernel is an input (gradient to it as to x), only the bias a weight.
     name: 'Conv1D with the filter as an input (same, with bias)',

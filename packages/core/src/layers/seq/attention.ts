@@ -15,10 +15,13 @@ const MASKED = 1e9;
  * Shapes: `q` `[batch, heads, queries, keyDim]` (already scaled), `k`
  * `[batch, heads, keys, keyDim]`, `v` `[batch, heads, keys, valueDim]`,
  * `mask` float32 broadcastable to `[batch, heads, queries, keys]` (1 = attend)
- * → `[batch, heads, queries, valueDim]`.
+ * → `[batch, heads, queries, valueDim]`. `energyShift` (broadcastable to
+ * `[batch, heads, queries, keys]`) is added to `q · kᵀ` before the mask
+ * (RETURNN's `key_shift` term).
  */
-export function maskedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined): Tensor {
-  const energy = ops.matMul(q, k, false, true);
+export function maskedAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | undefined, energyShift?: Tensor): Tensor {
+  const qk = ops.matMul(q, k, false, true);
+  const energy = energyShift ? ops.add(qk, energyShift) : qk;
   if (!mask) return ops.matMul(ops.softmax(energy, -1), v);
   const weights = ops.mul(ops.softmax(ops.add(energy, ops.mul(ops.sub(mask, 1), MASKED)), -1), mask);
   return ops.matMul(weights, v);

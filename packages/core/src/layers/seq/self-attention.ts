@@ -1,4 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import type { Data } from '../../data.js';
 import { InputShapeError } from '../../errors.js';
 import { getInitializer, type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
@@ -21,6 +22,13 @@ export interface SelfAttentionArgs extends LayerArgs {
   attentionLeftOnly?: boolean;
   /** Initializer of `QKV` (RETURNN `forward_weights_init`). Default `glorot_uniform`. */
   kernelInitializer?: InitializerSpec;
+  /**
+   * The layer takes a second input, `keyShift` `[time, time, totalKeyDim / numHeads]`
+   * (RETURNN `key_shift`, e.g. a `relative_positional_encoding`), added to
+   * every head's keys per query: the inputs are `[x, keyShift]` or `[x, keyShift, seqLens]`.
+   * Set by net dicts when the entry has `key_shift`. Default false.
+   */
+  withKeyShift?: boolean;
 }
 
 /** SelfAttention's arguments in both vocabularies. */
@@ -31,6 +39,7 @@ const SELF_ATTENTION_OPTIONS = {
   units: option(schemas.positiveInt(), { returnn: 'n_out', returnnDefault: null, returnnSchema: schemas.positiveInt().nullable() }),
   attentionLeftOnly: option(schemas.boolean(), { default: false, returnn: 'attention_left_only' }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
+  withKeyShift: option(schemas.boolean(), { default: false }),
 } satisfies LayerOptions;
 
 /** The heads split the key and the value features evenly. */
@@ -54,7 +63,9 @@ const SELF_ATTENTION_CHECKS: readonly LayerCheck[] = [
  * Masking (inputs `[x, seqLens]`): keys `t >= seqLens[b]` get weight exactly
  * 0; padded query frames output zeros. With `attentionLeftOnly`, frame `t`
  * also ignores keys after `t`. So padded frames never change valid outputs
- * and get zero gradient.
+ * and get zero gradient. With `withKeyShift` (RETURNN `key_shift`, Shaw et
+ * al. 2018's relative keys as in Tensor2Tensor's `_relative_attention_inner`),
+ * the energy of query `i` and key `j` gains `q_h[i] · keyShift[i, j]`.
  *
  * Inputs: `x` float32 `[batch, time, inFeatures]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
  * Shape: `[batch, time, inFeatures]` → `[batch, time, units]`, float32.
@@ -71,6 +82,7 @@ export class SelfAttention extends Layer {
   readonly totalKeyDim: number;
   readonly units: number;
   readonly attentionLeftOnly: boolean;
+  readonly withKeyShift: boolean;
   private readonly kernelInit: Initializer;
   qkv!: Variable;
 
@@ -82,6 +94,7 @@ export class SelfAttention extends Layer {
     this.units = a.units;
     this.attentionLeftOnly = a.attentionLeftOnly;
     this.kernelInit = getInitializer(a.kernelInitializer);
+    this.withKeyShift = a.withKeyShift;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -95,7 +108,9 @@ export class SelfAttention extends Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const { x, seqLens } = seqInput(inputs, this.name);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const keyShift = this.withKeyShift ? list[1] : undefined;
+    const { x, seqLens } = seqInput(this.withKeyShift ? [list[0]!, ...list.slice(2)] : list, this.name);
     const [batch, time, features] = x.shape;
     if (x.shape.length !== 3 || features !== this.qkv.shape[0]) {
       throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${this.qkv.shape[0]}]`, received: x.shape });
@@ -113,8 +128,19 @@ export class SelfAttention extends Layer {
       const causal = ops.tensor(Float32Array.from({ length: time! * time! }, (_, i) => (i % time! <= Math.floor(i / time!) ? 1 : 0)), [1, 1, time!, time!]);
       mask = mask ? ops.mul(mask, causal) : causal;
     }
-    const y = mergeHeads(maskedAttention(q, k, v, mask));
+    const y = mergeHeads(maskedAttention(q, k, v, mask, this.withKeyShift ? this.keyShiftEnergy(q, keyShift) : undefined));
     return seqLens ? maskFrames(y, seqLens) : y;
+  }
+
+  /** `q_h[b, i] · keyShift[i, j]` as `[batch, heads, queries, keys]` (RETURNN's extra matmul of `key_shift`). */
+  private keyShiftEnergy(q: Tensor, keyShift: Tensor | undefined): Tensor {
+    const [batch, heads, time, keyDim] = q.shape as number[];
+    if (!keyShift || keyShift.shape.length !== 3 || keyShift.shape[0] !== time || keyShift.shape[1] !== time || keyShift.shape[2] !== keyDim) {
+      throw new InputShapeError({ layer: this.name, expected: `key_shift [${time}, ${time}, ${keyDim}] (queries, keys, totalKeyDim / numHeads)`, received: keyShift?.shape ?? [] });
+    }
+    const qt = ops.reshape(ops.transpose(q, [2, 0, 1, 3]), [time!, batch! * heads!, keyDim!]);
+    const e = ops.reshape(ops.matMul(qt, keyShift, false, true), [time!, batch!, heads!, time!]);
+    return ops.transpose(e, [1, 2, 0, 3]);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -130,6 +156,7 @@ export class SelfAttention extends Layer {
       units: this.units,
       attentionLeftOnly: this.attentionLeftOnly,
       kernelInitializer: serializeInitializer(this.kernelInit),
+      ...(this.withKeyShift ? { withKeyShift: true } : {}),
     };
   }
 }
@@ -145,16 +172,22 @@ function featuresOf(sources: readonly Data[]): number | undefined {
  * `num_heads`, `total_key_dim`, `n_out` (the value features; without it the
  * target's class count as RETURNN infers `n_out`, else the source's
  * features, where RETURNN requires it), `attention_left_only`,
- * `forward_weights_init`. The input's lengths mask padded keys and frames.
+ * `forward_weights_init`, `key_shift` (a layer `[T, T, total_key_dim /
+ * num_heads]` added to the keys per query). The input's lengths mask padded keys and frames.
  */
 export const selfAttentionLayer: LayerSpec = {
   cls: SelfAttention,
-  options: SELF_ATTENTION_OPTIONS,
+  options: {
+    ...SELF_ATTENTION_OPTIONS,
+    // The layer it names becomes an input of its own (refKeys); the layer gets `withKeyShift`.
+    keyShift: option(z.string({ error: 'must name a layer giving [time, time, total_key_dim / num_heads]' }).optional(), { returnn: 'key_shift', fromReturnn: () => undefined }),
+  },
   checks: SELF_ATTENTION_CHECKS,
   netDict: {
     names: ['self_attention'],
     sources: 'concat',
     seqLens: true,
-    derive: (c, a) => (a.units === null ? { units: c.target?.dim ?? featuresOf(c.sources) } : {}),
+    refKeys: ['key_shift'],
+    derive: (c, a) => ({ ...(a.units === null ? { units: c.target?.dim ?? featuresOf(c.sources) } : {}), withKeyShift: typeof c.entry.key_shift === 'string' }),
   },
 };

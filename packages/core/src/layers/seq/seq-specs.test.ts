@@ -42,7 +42,7 @@ describe('sequence layer specs', () => {
     [sliceLayer, 'slice', ['axis', 'slice_start', 'slice_end', 'slice_step']],
     [lengthLayer, 'length', ['axis', 'dtype', 'sparse']],
     [gatherLayer, 'gather', ['axis', 'position']],
-    [selfAttentionLayer, 'self_attention', ['num_heads', 'total_key_dim', 'n_out', 'attention_left_only', 'forward_weights_init']],
+    [selfAttentionLayer, 'self_attention', ['num_heads', 'total_key_dim', 'n_out', 'attention_left_only', 'forward_weights_init', 'key_shift']],
   ];
   for (const [spec, name, keys] of table) {
     it(`${name}: registered under its RETURNN name, with RETURNN's option keys`, () => {
