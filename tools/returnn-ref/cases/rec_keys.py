@@ -52,3 +52,11 @@ CASES += [
     # TF's LSTMCell with its default forget_bias 1.0 given explicitly, and a trainable initial state.
     c("rec_unit_opts_standard", {"output": {"class": "rec", "unit": "standardlstm", "n_out": 3, "unit_opts": {"forget_bias": 1.0}, "initial_state": "var", "from": "data"}}),
 ]
+
+CASES += [
+    # A rec layer with a cell unit inside a unit: one step per frame, its state carried from frame to frame.
+    c("rec_unit_inner_lstm", {"output": {"class": "rec", "from": "data", "unit": {
+        "lstm": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": ["data:source", "prev:output"]},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 2, "from": "lstm"},
+    }}}),
+]

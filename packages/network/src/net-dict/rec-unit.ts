@@ -7,6 +7,7 @@ import type { LayerGraph } from './graph.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
 import type { MaxSeqLen } from './rec-max-seq-len.js';
+import { singleStepCells } from './rec-single-step.js';
 import { runGraph } from './run-graph.js';
 import type { NetDict } from './schema.js';
 
@@ -80,7 +81,7 @@ export class RecUnit extends Layer {
     this.target = args.target;
     this.maxSeqLen = args.maxSeqLen;
     this.hasSources = args.sources.length > 0;
-    this.net.constructFromDict(args.unit);
+    this.net.constructFromDict(singleStepCells(args.unit, args.name));
     if (!this.unitGraph.nodes.has('output')) {
       throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
     }

@@ -1,0 +1,28 @@
+// A rec layer with a cell unit inside a unit runs one step per frame (an rnn_cell entry); keys it cannot honour there are errors.
+import { describe, expect, it } from 'vitest';
+import { NetDictError } from '../errors.js';
+import { singleStepCells } from './rec-single-step.js';
+import type { NetDict } from './schema.js';
+
+describe('singleStepCells', () => {
+  it('turns frame-wise cell recs into rnn_cell entries, dropping the keys that keep RETURNN defaults; leaves base: recs and the rest', () => {
+    const unit = {
+      a: { class: 'rec', unit: 'nativelstm2', n_out: 3, from: ['data:source', 'prev:output'], direction: 1, initial_state: 'zeros' },
+      b: { class: 'rec', unit: 'lstm', n_out: 3, from: 'base:encoder' },
+      output: { class: 'linear', n_out: 2, from: ['a', 'b'] },
+    } as unknown as NetDict;
+    const out = singleStepCells(unit, 'dec') as unknown as Record<string, Record<string, unknown>>;
+    expect(out.a).toEqual({ class: 'rnn_cell', unit: 'nativelstm2', n_out: 3, from: ['data:source', 'prev:output'] });
+    expect(out.b).toBe((unit as unknown as Record<string, unknown>).b);
+    expect(out.output).toBe((unit as unknown as Record<string, unknown>).output);
+    expect(singleStepCells({ output: { class: 'linear', n_out: 1 } } as unknown as NetDict, 'dec')).toEqual({ output: { class: 'linear', n_out: 1 } });
+  });
+
+  it('refuses direction -1, a non-zero initial_state and unit_opts, naming the entry', () => {
+    for (const extra of [{ direction: -1 }, { initial_state: 'var' }, { unit_opts: { forget_bias: 0 } }]) {
+      const unit = { output: { class: 'rec', unit: 'lstm', n_out: 2, from: 'data:source', ...extra } } as unknown as NetDict;
+      expect(() => singleStepCells(unit, 'dec')).toThrow(NetDictError);
+      expect(() => singleStepCells(unit, 'dec')).toThrow(/'dec\/output'/);
+    }
+  });
+});
