@@ -38,8 +38,8 @@ export interface DataConfig {
    * must name it. RETURNN `time_dim_axis` (counted with the batch axis).
    */
   time_dim_axis?: number | null;
-  /** RETURNN `batch_dim_axis`: only `0` (the batch axis first) is supported. */
-  batch_dim_axis?: number;
+  /** RETURNN `batch_dim_axis`: here only `0`; `ExternData` reads other values (`canonicalDataConfig`: `null` for no batch axis, `1` for time-major data). */
+  batch_dim_axis?: number | null;
   /** RETURNN `feature_dim_axis`: only the last axis (`-1` or its index with the batch axis) is supported for dense data. */
   feature_dim_axis?: number | null;
   /** RETURNN `available_for_inference`: whether the data is fed at inference (inputs: yes, targets: no). Kept, not used for numbers. */

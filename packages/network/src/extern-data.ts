@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { batchDim, Data, type DataConfig, type Dim, LayerArgumentError, sizeKey } from '@strata/core';
+import { batchDim, canonicalDataConfig, Data, type DataConfig, type DataLayout, type Dim, LayerArgumentError, sizeKey } from '@strata/core';
 import { NetDictError } from './errors.js';
 import { dataConfigsFromConfig, type ExternDataConfig } from './extern-data/config.js';
 import {
@@ -10,6 +10,7 @@ import {
   targetKeysOf,
 } from './extern-data/dataset.js';
 import { DuplicateDataKeyError, ExternDataKeyError } from './extern-data/errors.js';
+import { canonicalBatch } from './extern-data/layout.js';
 
 export type { ExternDataConfig } from './extern-data/config.js';
 export type { DataKwargs, DatasetDescription } from './extern-data/dataset.js';
@@ -65,6 +66,8 @@ export class ExternData {
   defaultTarget = 'classes';
   /** Keys added by the network (not by the dataset); `checkMatchedDataset` skips them (RETURNN `extra_added_keys`). */
   readonly extraAddedKeys = new Set<string>();
+  /** Declared layouts of the entries not in the canonical order (RETURNN's `batch_dim_axis`, features first, ...), by key. */
+  readonly layouts = new Map<string, DataLayout>();
   /** Keys the model cannot run without (RETURNN `available_for_inference`); targets are false. */
   private readonly inference = new Map<string, boolean>();
 
@@ -172,7 +175,28 @@ export class ExternData {
    */
   registerDataFromDict(config: Readonly<Record<string, DataConfig>>, opts: { replace?: boolean } = {}): void {
     const shared = new Map<string, Dim>();
-    for (const [key, c] of Object.entries(config)) this.registerData(Data.fromConfig(key, c, shared), opts);
+    for (const [key, c] of Object.entries(config)) {
+      // RETURNN's axis order (batch_dim_axis, time_dim_axis, feature_dim_axis) resolved; the Data is in Strata's canonical order.
+      const { config: canon, layout, identity } = canonicalDataConfig(key, c);
+      const data = Data.fromConfig(key, canon, shared);
+      this.registerData(layout.hasBatch ? data : data.copy({ hasBatch: false }), opts);
+      if (!identity) this.layouts.set(key, layout);
+    }
+  }
+
+  /**
+   * A batch in the declared layout of the entries (RETURNN's axis order) in the
+   * canonical order the network runs on (see `canonicalBatch`); a batch of
+   * canonical entries as it is.
+   */
+  canonicalBatch(batch: Readonly<Record<string, Tensor>>): Readonly<Record<string, Tensor>> {
+    return canonicalBatch(this.layouts, batch);
+  }
+
+  /** The shape a batch gives `key` in, RETURNN's axis order (`null` for the batch and dynamic axes), and where its dynamic axes are (counted with the batch axis, the `<key>:size<axis>` names). */
+  declaredBatchShape(key: string): (number | null)[] {
+    const layout = this.layouts.get(key);
+    return layout ? [...layout.declaredShape] : this.getData(key).batchShape;
   }
 
   /**
@@ -182,6 +206,7 @@ export class ExternData {
   registerData(data: Data, opts: { replace?: boolean } = {}): void {
     if (this.data.has(data.name) && !opts.replace) throw new DuplicateDataKeyError({ key: data.name });
     this.data.set(data.name, data);
+    this.layouts.delete(data.name);
   }
   /** Seed `has_data`. */
   hasData(key: string): boolean {

@@ -25,4 +25,6 @@ from . import demos_12ax
 ALL_CASES += demos_12ax.CASES
 from . import net_features
 ALL_CASES += net_features.CASES
+from . import extern_layouts
+ALL_CASES += extern_layouts.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

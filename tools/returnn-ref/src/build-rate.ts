@@ -101,7 +101,11 @@ function randomBatch(network: NetDictNetwork, seed: number): Record<string, Tens
   const batch: Record<string, Tensor> = {};
   for (const key of network.externData.keys) {
     const data = network.externData.getData(key);
-    const shape = data.batchShape.map((d, i) => (i === 0 && data.hasBatch ? BATCH : (d ?? LENS[0]!)));
+    // In the entry's declared layout (RETURNN's axis order: time-major, features first), as a dataset feeds it.
+    const layout = network.externData.layouts.get(key);
+    const declared = network.externData.declaredBatchShape(key);
+    const batchAxis = layout ? (layout.hasBatch ? layout.toCanonical[0]! : -1) : data.hasBatch ? 0 : -1;
+    const shape = declared.map((d, i) => (i === batchAxis ? BATCH : (d ?? LENS[0]!)));
     const n = shape.reduce((a, b) => a * b, 1);
     const dtype: DType = data.dtype;
     const values =
@@ -109,8 +113,8 @@ function randomBatch(network: NetDictNetwork, seed: number): Record<string, Tens
         ? Float32Array.from({ length: n }, () => rnd() * 2 - 1)
         : Int32Array.from({ length: n }, () => Math.floor(rnd() * (data.sparse ? (data.dim ?? 2) : dtype === 'bool' ? 2 : 5)));
     batch[key] = ops.tensor(values, shape, dtype);
-    data.dims.forEach((d, i) => {
-      if (d.isDynamic && data.hasBatch) batch[sizeKey(key, i + 1)] = ops.tensor(Int32Array.from(LENS.slice(0, BATCH)), [BATCH], 'int32');
+    declared.forEach((d, i) => {
+      if (d === null && i !== batchAxis && batchAxis >= 0) batch[sizeKey(key, i)] = ops.tensor(Int32Array.from(LENS.slice(0, BATCH)), [BATCH], 'int32');
     });
   }
   return batch;

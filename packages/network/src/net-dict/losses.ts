@@ -16,6 +16,7 @@ export type { ComputedLosses } from '../model.js';
  */
 export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE): ComputedLosses {
   const nodes = net.lossNodes(ctx.training ? 'train' : 'eval');
+  batch = net.externData.canonicalBatch(batch);
   const outputs = runGraph(net, batch, ctx);
   const losses = new Map<string, LossHolder>();
   for (const n of nodes) {
@@ -65,6 +66,7 @@ export function fetchesDict(net: LayerGraph, batch: Readonly<Record<string, Tens
     }
   }
   if (opts.withSize) {
+    batch = net.externData.canonicalBatch(batch);
     if (!(opts.shouldEval ?? net.evalFlag)) net.externData.assignBatch(batch);
     for (const key of net.usedDataKeys()) {
       if (!batch[key]) continue;

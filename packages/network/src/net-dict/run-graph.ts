@@ -17,7 +17,9 @@ import type { LayerOutput, SourceRef } from './net-dict-node.js';
  * `trainFlag` and `searchFlag` override `ctx`.
  * @throws LayerExecutionError naming the layer that failed; LayerNotFoundError for a missing input.
  */
-export function runGraph(g: LayerGraph, inputs: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE, outs?: Map<string, LayerOutput>): Map<string, LayerOutput> {
+export function runGraph(g: LayerGraph, given: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE, outs?: Map<string, LayerOutput>): Map<string, LayerOutput> {
+  // The network's own batch comes in the declared layout of its extern data (RETURNN's axis order); inner graphs get it canonical.
+  const inputs = g.parent || g.extraParent ? given : g.externData.canonicalBatch(given);
   const search = (ctx as { search?: boolean }).search;
   const c = g.trainFlag === undefined && !g.searchFlag ? ctx : ({ ...ctx, training: g.trainFlag ?? ctx.training, search: g.searchFlag || search } as CallContext);
   g.externData.assignBatch(inputs);
