@@ -1,6 +1,10 @@
 // A rec layer with a cell unit inside a unit runs one step per frame (an rnn_cell entry); keys it cannot honour there are errors.
-import { describe, expect, it } from 'vitest';
+import { setBackend } from '@strata/backend';
+import { registerTfjsBackends } from '@strata/backend-tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NetDictError } from '../errors.js';
+import '../index.js';
+import { NetDictNetwork } from './net-dict-network.js';
 import { singleStepCells } from './rec-single-step.js';
 import type { NetDict } from './schema.js';
 
@@ -24,5 +28,20 @@ describe('singleStepCells', () => {
       expect(() => singleStepCells(unit, 'dec')).toThrow(NetDictError);
       expect(() => singleStepCells(unit, 'dec')).toThrow(/'dec\/output'/);
     }
+  });
+});
+
+describe("rec's state key (RETURNN: the explicit previous state of a single step)", () => {
+  beforeAll(async () => {
+    registerTfjsBackends();
+    await setBackend('tfjs-cpu');
+  });
+
+  it('is refused with why, naming the key', () => {
+    const net = {
+      red: { class: 'reduce', mode: 'mean', axis: 'T', from: 'data' },
+      output: { class: 'rec', unit: 'lstm', n_out: 3, from: 'red', state: { h: 'red', c: 'red' } },
+    } as unknown as NetDict;
+    expect(() => NetDictNetwork.fromDict(net, { externData: { data: { dim: 3 } } })).toThrow(/state is the explicit previous state of a single step/);
   });
 });

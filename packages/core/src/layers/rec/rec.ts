@@ -10,6 +10,7 @@ import { many } from '../util.js';
 import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
 import { recInput, recInputShape, recSparseInputDim, SPARSE_INPUT_DIM_OPTION } from './sparse-input.js';
 import { checkUnitOpts, deriveUnitOpts, type RecUnitOpts, recurrentMatrix, UNIT_OPTS_OPTION } from './unit-opts.js';
+import { STATE_OPTION } from './state-option.js';
 import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
@@ -41,6 +42,7 @@ const REC_OPTIONS = {
   initialState: INITIAL_STATE_OPTION,
   sparseInputDim: SPARSE_INPUT_DIM_OPTION,
   unitOpts: UNIT_OPTS_OPTION,
+  state: STATE_OPTION,
   unroll: option(z.boolean({ error: 'must be true or false' }), { default: false, returnn: 'unroll' }),
   maxSeqLen: option(z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).nullable().optional(), {
     returnn: 'max_seq_len',
