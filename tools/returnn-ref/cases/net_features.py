@@ -85,4 +85,21 @@ CASES = [
             "output": {"class": "combine", "kind": "add", "from": ["data:source", "whole"]},
         }},
     }),
+    # An `extra.2:subnet` entry: the extra net's own "subnet" (another dict), its params shared by name with the
+    # base's (output2/W, output2/b); `extra.3:subnet` (no entry) is the base's subnet.
+    c("extra_net_own_subnet", {
+        "subnet": {"class": "subnetwork", "from": "data", "subnetwork": {
+            "output": {"class": "linear", "activation": "relu", "n_out": 5, "from": "data"},
+            "output2": {"class": "linear", "activation": "relu", "n_out": 5, "from": "data", "is_output_layer": True},
+        }},
+        "extra.2:subnet": {"class": "subnetwork", "from": "data", "subnetwork": {
+            "output": {"class": "copy", "from": "data"},
+            "output2": {"class": "linear", "activation": None, "n_out": 5, "from": "data:data", "is_output_layer": True},
+        }},
+        "sub1_output2": {"class": "copy", "from": "subnet/output2", "is_output_layer": True},
+        "sub2_output1": {"class": "copy", "from": "extra.2:subnet/output", "is_output_layer": True},
+        "sub2_output2": {"class": "activation", "activation": "tanh", "from": "extra.2:subnet/output2", "is_output_layer": True},
+        "sub3_output1": {"class": "copy", "from": "extra.3:subnet/output", "is_output_layer": True},
+        "output": {"class": "combine", "kind": "add", "from": ["sub1_output2", "sub2_output2"]},
+    }, outputs=["sub1_output2", "sub2_output1", "sub2_output2", "sub3_output1", "output"]),
 ]

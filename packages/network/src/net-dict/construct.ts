@@ -5,6 +5,7 @@ import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, Ne
 import { baseDataKey, baseDataName, baseDataTemplate } from './base-data.js';
 import { attachLayerBatchNorm } from './layer-batch-norm.js';
 import { applyParamScope, reuseDependencies } from './param-scope.js';
+import { extraKey, extraOverrides, isOverridden, markOverridden, trackOverridden } from './extra-overrides.js';
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
@@ -45,7 +46,7 @@ export function parseSource(net: LayerGraph, ref: string, owner: string): Source
   if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
   const extra = EXTRA_REF.exec(ref);
   if (extra) {
-    if (!(extra[2]! in net.netDict)) {
+    if (!(extra[2]! in net.netDict) && !(extra[2]!.split('/')[0]! in net.netDict) && !(`extra.${extra[1]}:${extra[2]!.split('/')[0]}` in net.netDict)) {
       throw new LayerNotFoundError(`Layer '${owner}' takes "from": "${ref}", but the net dict has no layer '${extra[2]}' to create in the extra net. Layers: ${Object.keys(net.netDict).join(', ')}.`);
     }
     return { kind: 'extra', net: extra[1]!, name: extra[2]! };
@@ -175,8 +176,9 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     target === undefined
       ? undefined
       : externDataOf(net, target, entry.target === undefined ? `Layer '${name}' has a "loss" but no "target", so its target is the default '${target}', but` : `Layer '${name}' takes "target": ${JSON.stringify(target)}, but`);
+  const own_ = isOverridden(net, name);
   const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net.network, behaviorVersion: net.behaviorVersion };
-  const shared = net.sharedLayer(name);
+  const shared = own_ ? undefined : net.sharedLayer(name);
   let layer: ReturnType<NetDictLayerClass['create']>;
   try {
     layer = shared ?? cls.create(ctx);
@@ -186,8 +188,9 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   if (!shared) {
     applyParamScope(net, name, ctx.entry, layer);
     if (entry.trainable === false) layer.trainable = false;
-    net.owner.trackLayer(layer);
-    net.shareLayer(name, layer);
+    if (own_) trackOverridden(net, layer);
+    else net.owner.trackLayer(layer);
+    if (!own_) net.shareLayer(name, layer);
   }
   let outShape: SymbolicShape;
   try {
@@ -355,7 +358,12 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
   }
   g.netDict = netDict;
   withCurrentNetwork(g.network, () => {
-    for (const name of Object.keys(netDict)) constructLayer(g, undefined, name);
+    for (const name of Object.keys(netDict)) {
+      // `extra.<prefix>:<layer>` entries are that extra net's own layers (RETURNN), not layers of this network.
+      const e = extraKey(name);
+      if (e) extraNetLayer(g, e[0], e[1]);
+      else constructLayer(g, undefined, name);
+    }
   });
   if (g.outputNodes().length === 0 && !g.enclosing) {
     throw new NetDictError(`The net dict has no output layer: name one layer "output" or set "is_output_layer": true.`);
@@ -384,11 +392,17 @@ export function constructExtraNet(g: LayerGraph, netDict: NetDict, layerList: re
     });
     base.extraNets.set(prefix, extra);
   }
-  extra.netDict = { ...base.netDict, ...extra.netDict, ...netDict };
-  for (const n of layerList) extra.extraOwned.add(n);
+  const overrides = extraOverrides(base.netDict, prefix);
+  extra.netDict = { ...base.netDict, ...extra.netDict, ...netDict, ...overrides };
+  markOverridden(extra, Object.keys(overrides));
+  for (const n of Object.keys(overrides)) extra.extraOwned.add(n);
+  // A sub-layer `<layer>/<sub>` is made by its layer.
+  for (const n of layerList) extra.extraOwned.add(n.split('/')[0]!);
   if (opts.depLayersInExtra) extra.depLayersInExtra = true;
   const made = extra;
-  return withCurrentNetwork(base.network, () => layerList.map((n) => constructLayer(made, undefined, n)));
+  return withCurrentNetwork(base.network, () =>
+    layerList.map((n) => (n.includes('/') && !(n in made.netDict) ? (constructLayer(made, undefined, n.split('/')[0]!), made.node(n)) : constructLayer(made, undefined, n))),
+  );
 }
 
 /** The node `name` of extra net `prefix` of `g`'s base (created on first reference: `extra.<prefix>:<name>`). */

@@ -65,7 +65,8 @@ export function runExtraNet(
   let run = runs.get(prefix);
   if (!run) runs.set(prefix, (run = { outs: new OverlayOutputs(baseOuts), done: 0 }));
   const nodes = [...extra.nodes.values()];
-  const end = upTo === undefined ? nodes.length : nodes.findIndex((n) => n.name === upTo) + 1;
+  // `<layer>/<sub>`: the layer that makes the sub-layer.
+  const end = upTo === undefined ? nodes.length : nodes.findIndex((n) => n.name === upTo) + 1 || nodes.findIndex((n) => n.name === upTo.split('/')[0]) + 1;
   if (end <= run.done) return;
   const resolve = (s: SourceRef, outs: Map<string, LayerOutput>): LayerOutput => {
     if (s.kind !== 'layer') return resolveOther(s, outs);

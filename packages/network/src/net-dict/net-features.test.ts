@@ -176,3 +176,26 @@ describe('base:data:<key> (RETURNN: the enclosing network’s extern data)', () 
     expect(() => build({ output: { class: 'rec', from: 'data', unit: { output: { class: 'copy', from: 'base:data:nope' } } } })).toThrow(/base:data:nope.*no key 'nope'/);
   });
 });
+
+describe('extra.<prefix>:<layer> entries (RETURNN: the extra net’s own layer, params shared by name)', () => {
+  it('the extra net builds its own subnet; output2’s params are the base’s; extra.3 without an entry is the base’s subnet', () => {
+    const net = build({
+      subnet: { class: 'subnetwork', from: 'data', subnetwork: { output: lin('data'), output2: lin('data', { is_output_layer: true }) } },
+      'extra.2:subnet': {
+        class: 'subnetwork',
+        from: 'data',
+        subnetwork: { output: { class: 'copy', from: 'data' }, output2: lin('data:data', { activation: null, is_output_layer: true }) },
+      },
+      a: { class: 'copy', from: 'subnet/output2', is_output_layer: true },
+      b: { class: 'activation', activation: 'tanh', from: 'extra.2:subnet/output2', is_output_layer: true },
+      c: { class: 'copy', from: 'extra.2:subnet/output', is_output_layer: true },
+      d: { class: 'copy', from: 'extra.3:subnet/output', is_output_layer: true },
+      output: { class: 'copy', from: 'subnet' },
+    });
+    expect(paths(net)).toEqual(['network/subnet/output/kernel', 'network/subnet/output/bias', 'network/subnet/output2/kernel', 'network/subnet/output2/bias']);
+    const outs = net.forward(batch());
+    expect(read(outs.get('b')!.value)).toEqual(read(outs.get('a')!.value));
+    expect(read(outs.get('c')!.value)).toEqual(Array.from(xs));
+    expect(read(outs.get('d')!.value)).toEqual(read(outs.get('output')!.value));
+  });
+});

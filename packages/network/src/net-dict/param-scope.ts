@@ -77,7 +77,8 @@ function sharesByScope(g: LayerGraph): boolean {
   const root = g.root;
   let v = usesScopes.get(root);
   if (v === undefined) {
-    v = /"(name_scope|reuse_params)":/.test(JSON.stringify(root.netDict));
+    // `extra.<prefix>:<layer>` entries: the extra net's layer shares the base layer's params by name (RETURNN).
+    v = /"(name_scope|reuse_params|extra\.[^":/]+:[^"]+)":/.test(JSON.stringify(root.netDict));
     usesScopes.set(root, v);
   }
   return v || /"(name_scope|reuse_params)":/.test(JSON.stringify(g.netDict));
@@ -85,8 +86,12 @@ function sharesByScope(g: LayerGraph): boolean {
 
 /** The variables that exist now under graph `g` and every graph enclosing it (an untracked rec unit's layers are not under the root yet). */
 function findVariable(g: LayerGraph, path: string): Variable | undefined {
+  // Paths relative to the root network's scope: a layer still being constructed (a sub-network's, a rec unit's) is not under it yet.
+  const root = `${g.root.owner.scopeName}/`;
+  const rel = (p: string) => (p.startsWith(root) ? p.slice(root.length) : p);
+  const want = rel(path);
   for (let h: LayerGraph | undefined = g; h; h = h.parent ?? h.extraParent) {
-    const v = h.owner.weights.find((w) => w.path === path);
+    const v = h.owner.weights.find((w) => rel(w.path) === want);
     if (v) return v;
   }
   return undefined;
