@@ -70,6 +70,7 @@ export { RecUnstack, registerRecUnstackClass } from './net-dict/rec-unstack.js';
 export { CumConcat, registerCumConcatClass } from './net-dict/cum-concat.js';
 export { MaskedComputation, registerMaskedComputationClass } from './net-dict/masked-computation.js';
 export { registerUnmaskClass, Unmask } from './net-dict/unmask.js';
+export { registerUnflattenBatchClass } from './net-dict/unflatten-batch.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
 
@@ -83,6 +84,7 @@ import { registerRecUnstackClass } from './net-dict/rec-unstack.js';
 import { registerCumConcatClass } from './net-dict/cum-concat.js';
 import { registerMaskedComputationClass } from './net-dict/masked-computation.js';
 import { registerUnmaskClass } from './net-dict/unmask.js';
+import { registerUnflattenBatchClass } from './net-dict/unflatten-batch.js';
 
 registerRecClasses();
 registerSubnetworkClass();
@@ -95,6 +97,7 @@ registerRecUnstackClass();
 registerCumConcatClass();
 registerMaskedComputationClass();
 registerUnmaskClass();
+registerUnflattenBatchClass();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

@@ -57,4 +57,17 @@ CASES = [
         "output": {"class": "self_attention", "num_heads": 1, "total_key_dim": 2, "n_out": 3, "attention_left_only": True,
                    "key_shift": "rel_pos", "from": "data"},
     }),
+    c("unflatten_batch", {
+        "flat": {"class": "flatten_batch", "from": "data"},
+        "output": {"class": "unflatten_batch", "from": "flat"},
+    }),
+    c("unflatten_batch_time_major", {
+        "flat": {"class": "flatten_batch", "batch_major": False, "from": "data"},
+        "output": {"class": "unflatten_batch", "from": "flat"},
+    }, outputs=["flat", "output"]),
+    c("unflatten_batch_after_linear", {
+        "flat": {"class": "flatten_batch", "from": "data"},
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "flat"},
+        "output": {"class": "unflatten_batch", "from": "lin"},
+    }),
 ]

@@ -2,6 +2,7 @@
 // nets: length over the batch or a static axis, range_from_length of a scalar,
 // split_dims of the time axis (tfjs closed forms).
 import * as tf from '@tensorflow/tfjs-core';
+import { UnflattenBatch } from '../layers/axes/unflatten-batch.js';
 import { Dropout } from '../layers/dropout.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
@@ -33,6 +34,28 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  {
+    // Packed sequence after sequence (lengths 3, 1, 2): each sequence's frames split off and zero-padded to 3.
+    name: 'UnflattenBatch batch-major (lengths [3, 1, 2])',
+    make: () => new UnflattenBatch(),
+    inputs: [[6, 2], [3]],
+    intInputs: { 1: [3, 1, 2] },
+    compiledError: /cannot run 'readSync'/,
+    refFn: ([x]) => tf.stack(tf.split(x!, [3, 1, 2], 0).map((s) => tf.pad(s, [[0, 3 - s.shape[0]!], [0, 0]]))),
+  },
+  {
+    // Packed frame index after frame index: t=0 of b=0,1,2; t=1 of b=0,2; t=2 of b=0.
+    name: 'UnflattenBatch time-major (lengths [3, 1, 2])',
+    make: () => new UnflattenBatch({ batchMajor: false }),
+    inputs: [[6, 2], [3]],
+    intInputs: { 1: [3, 1, 2] },
+    compiledError: /cannot run 'readSync'/,
+    refFn: ([x]) => {
+      const r = (i: number) => tf.slice(x!, [i, 0], [1, 2]);
+      const z = tf.zeros([1, 2]);
+      return tf.stack([tf.concat([r(0), r(3), r(5)]), tf.concat([r(1), z, z]), tf.concat([r(2), r(4), z])]);
+    },
+  },
   {
     name: 'SelfAttention with key_shift (2 heads)',
     make: () => new SelfAttention({ numHeads: 2, totalKeyDim: 4, units: 6, withKeyShift: true }),

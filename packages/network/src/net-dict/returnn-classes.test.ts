@@ -18,6 +18,7 @@ import { registerRecUnstackClass } from './rec-unstack.js';
 import { registerCumConcatClass } from './cum-concat.js';
 import { registerMaskedComputationClass } from './masked-computation.js';
 import { registerUnmaskClass } from './unmask.js';
+import { registerUnflattenBatchClass } from './unflatten-batch.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -54,6 +55,7 @@ registerRecUnstackClass();
 registerCumConcatClass();
 registerMaskedComputationClass();
 registerUnmaskClass();
+registerUnflattenBatchClass();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());

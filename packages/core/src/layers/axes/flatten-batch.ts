@@ -4,6 +4,7 @@ import { type CallContext, Layer, type LayerArgs, type LayerConfig, type Symboli
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { type ReturnnAxes, returnnAxis, returnnAxesSchema } from './returnn-axes.js';
 import { seqInput, xShapeOf } from '../seq/seq-inputs.js';
+import { markPackedBatch } from './unflatten-batch.js';
 
 /** Arguments of {@link FlattenBatch}. */
 export interface FlattenBatchArgs extends LayerArgs {
@@ -80,6 +81,12 @@ export const flattenBatchLayer: LayerSpec = {
     sources: 'concat',
     seqLens: true,
     acceptsSparse: true,
-    outputData: ({ sources, name }) => sources[0]!.copy({ name, dims: sources[0]!.dims.filter((d) => d !== sources[0]!.timeDim) }),
+    outputData: ({ sources, name, layer }) => {
+      const src = sources[0]!;
+      const out = src.copy({ name, dims: src.dims.filter((d) => d !== src.timeDim) });
+      // The batch axis packs the time axis' frames (RETURNN's BatchInfo.PackedDim), for unflatten_batch.
+      if (src.timeDim) markPackedBatch(out, { timeDim: src.timeDim, batchMajor: (layer as FlattenBatch).batchMajor });
+      return out;
+    },
   },
 };

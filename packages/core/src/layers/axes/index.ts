@@ -7,4 +7,5 @@ export { type ReturnnAxes, returnnAxes, returnnAxis, returnnAxesSchema, timeAxis
 export { SeqLenMask, type SeqLenMaskArgs, seqLenMaskLayer } from './seq-len-mask.js';
 export { SliceNd, type SliceNdArgs, sliceNdLayer } from './slice-nd.js';
 export { UnflattenNd, type UnflattenNdArgs, unflattenNdLayer } from './unflatten-nd.js';
+export { markPackedBatch, type PackedBatch, packedBatchOf, UnflattenBatch, type UnflattenBatchArgs, unflattenBatchLayer } from './unflatten-batch.js';
 export { ScatterNd, type ScatterNdArgs, scatterNdLayer } from './scatter-nd.js';
