@@ -60,3 +60,11 @@ CASES += [
         "output": {"class": "linear", "activation": "tanh", "n_out": 2, "from": "lstm"},
     }}}),
 ]
+
+CASES += [
+    # self_attention on frames inside a unit: each frame's query over the keys/values of frames 0..t (kept as rec state).
+    c("rec_unit_self_att_frames", {"output": {"class": "rec", "from": "data", "unit": {
+        "att": {"class": "self_attention", "from": ["data:source", "prev:output"], "num_heads": 2, "total_key_dim": 4, "n_out": 6, "attention_left_only": True},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "att"},
+    }}}),
+]

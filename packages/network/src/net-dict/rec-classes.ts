@@ -6,6 +6,7 @@ import type { LayerOutput } from './net-dict-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { parseMaxSeqLen } from './rec-max-seq-len.js';
 import { RecUnit } from './rec-unit.js';
+import { registerSelfAttentionStep } from './self-attention-step.js';
 import { registerNetDictClass } from './registry.js';
 import { netDictClassOf } from './spec-class.js';
 import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
@@ -19,6 +20,7 @@ import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
  * are ordinary layers of @strata/core with their net-dict specs.
  */
 export function registerRecClasses(): void {
+  registerSelfAttentionStep();
   // `rec` with a unit net dict (a sub-network per frame); with a cell name (`"lstm"`) it is core's `Rec` (recLayer).
   registerNetDictClass('rec', {
     sources: 'concat',

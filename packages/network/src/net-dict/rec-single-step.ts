@@ -19,7 +19,9 @@ const fromList = (f: unknown): unknown[] => (f === undefined ? ['data'] : Array.
  * zeros at the first frame), which is what an `rnn_cell` entry computes. Such
  * entries of `unit` are returned as `rnn_cell` entries (same name, sources and
  * weights, which the checkpoint loader maps from RETURNN's `rec/W`, `W_re`, `b`
- * by layout); other entries are unchanged.
+ * by layout). Likewise a `self_attention` entry on frames becomes
+ * `self_attention_step` (one query per frame over the keys and values kept so far,
+ * RETURNN's `SelfAttentionLayer` with `_rec_previous_layer`). Other entries are unchanged.
  *
  * @param rec the rec layer whose unit this is, for messages.
  * @throws NetDictError for a key such an entry cannot honour one frame at a time
@@ -29,8 +31,13 @@ export function singleStepCells(unit: NetDict, rec: string): NetDict {
   let out: Record<string, unknown> | undefined;
   for (const [name, raw] of Object.entries(unit as Record<string, unknown>)) {
     const e = raw as Record<string, unknown> | undefined;
+    const onFrames = () => !fromList(e!.from).some((f) => typeof f === 'string' && f.startsWith('base:'));
+    if (e?.class === 'self_attention' && onFrames()) {
+      (out ??= { ...(unit as Record<string, unknown>) })[name] = { ...e, class: 'self_attention_step' };
+      continue;
+    }
     if (!e || e.class !== 'rec' || typeof e.unit !== 'string') continue;
-    if (fromList(e.from).some((f) => typeof f === 'string' && f.startsWith('base:'))) continue;
+    if (!onFrames()) continue;
     const cell: Record<string, unknown> = { ...e, class: 'rnn_cell' };
     for (const [key, ok] of Object.entries(SINGLE_STEP_DEFAULTS)) {
       if (!(key in e)) continue;
