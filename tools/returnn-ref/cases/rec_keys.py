@@ -68,3 +68,12 @@ CASES += [
         "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "att"},
     }}}),
 ]
+
+CASES += [
+    # initial_output of unit layers read as prev: at the first frame: "ones", and True for a bool layer.
+    c("rec_initial_output_ones_true", {"output": {"class": "rec", "from": "data", "unit": {
+        "h": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["data:source", "prev:h"], "initial_output": "ones"},
+        "pos": {"class": "compare", "kind": "greater", "from": "h", "value": 0.0, "initial_output": True},
+        "output": {"class": "eval", "from": ["h", "prev:pos"], "eval": "source(0) * tf.cast(source(1), tf.float32) + 0.5"},
+    }}}),
+]

@@ -164,11 +164,11 @@ export class RecUnit extends Layer {
     }
   }
 
-  /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number), else zeros. */
+  /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number, True/False as 1/0, `"zeros"`, `"ones"`; RETURNN casts it to the layer's dtype), else zeros. */
   initialOutput(name: string, batch: number): Tensor {
     const node = this.unitGraph.node(name);
     const init = (node.entry as { initial_output?: unknown }).initial_output;
-    const value = typeof init === 'number' ? init : 0;
+    const value = typeof init === 'number' ? init : init === true || init === 'ones' ? 1 : 0;
     return ops.fill([batch, ...(node.output.shape as number[])], value, node.output.dtype);
   }
 

@@ -24,7 +24,9 @@ export const commonEntrySchema = z.looseObject({
   /** L2 penalty `L2 · sum(w²)` on every trainable weight of the layer, added to the objective (RETURNN `L2`). */
   L2: z.number().min(0).optional(),
   /** Inside a rec unit: the value `prev:<this layer>` has at the first frame (RETURNN `initial_output`); default zeros. */
-  initial_output: z.union([z.number(), z.literal('zeros')]).optional(),
+  initial_output: z
+    .union([z.number(), z.boolean(), z.literal('zeros'), z.literal('ones')], { error: 'must be a number, true/false, "zeros" or "ones" (RETURNN\'s "var", "apply(0)" and layer names are not supported yet)' })
+    .optional(),
   /** The layer (and its loss) is computed only in evaluation, not in training (RETURNN `only_on_eval`). */
   only_on_eval: z.boolean().optional(),
   /** Inside a rec unit: keep the layer's last frame per sequence for `rec_last_output` (RETURNN `need_last`). */
