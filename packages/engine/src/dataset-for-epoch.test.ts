@@ -41,4 +41,14 @@ describe('Dataset.forEpoch', () => {
     }
     expect(reads.every((x) => /^[123]:/.test(x))).toBe(true);
   });
+
+  it('the dev set of epoch e is dev.forEpoch(e), as RETURNN re-orders its eval datasets per epoch', async () => {
+    const trainReads: string[] = [];
+    const devReads: string[] = [];
+    const train = perEpoch(1, trainReads);
+    const net = NetDictNetwork.fromDict(NET, { externData: train.extern as Record<string, unknown>, seed: 1 });
+    const engine = new Engine(net, { epochs: 2, seed: 2, batchSize: 100, optimizer: { class: 'sgd', learningRate: 0.1 }, progress: false, log: () => {} });
+    await engine.train(train, perEpoch(1, devReads));
+    expect(new Set(devReads)).toEqual(new Set(['1:0', '1:1', '1:2', '1:3', '2:0', '2:1', '2:2', '2:3']));
+  });
 });

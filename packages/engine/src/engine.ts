@@ -206,7 +206,8 @@ export class Engine {
       progress.stop();
       const seconds = (performance.now() - t0) / 1000;
       const trainRes = acc.result();
-      const devRes = dev ? this.evaluate(dev) : null;
+      // RETURNN calls init_seq_order(epoch) on the dev set too: generated data without fixed_random_seed changes per epoch.
+      const devRes = dev ? this.evaluate(dev.forEpoch?.(epoch) ?? dev) : null;
       const scores = { ...epochScores('train', trainRes), ...(devRes ? epochScores('dev', devRes) : {}) };
       this.learningRateControl?.setEpochError(epoch, scores);
       this.epochScoreHistory.set(epoch, scores);
