@@ -1,3 +1,4 @@
+export { AsIsLoss, type AsIsLossOptions } from './as-is.js';
 export { CrossEntropyLoss, type CrossEntropyLossOptions, PROBABILITY_EPSILON, SAFE_LOG_EPS, safeLog } from './ce.js';
 export { MaxNorm, NonNeg } from './constraints.js';
 export { LossArgumentError, LossError, LossShapeError, type LossShapeErrorOptions, UnknownLossError, type UnknownLossErrorOptions } from './errors.js';

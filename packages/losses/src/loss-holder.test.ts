@@ -82,7 +82,7 @@ describe('registry', () => {
     expect((getLoss('ce', { labelSmoothing: 0.1 }) as CrossEntropyLoss).labelSmoothing).toBe(0.1);
     expect(getLoss('mse', { scale: 3 }).scale).toBe(3);
     expect(getLoss('l1').name).toBe('l1');
-    expect(LOSS_NAMES).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance']);
+    expect(LOSS_NAMES).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance', 'as_is']);
     expect(getLoss('mean_l1')).toBeInstanceOf(MeanL1Loss);
   });
 
@@ -96,7 +96,7 @@ describe('registry', () => {
       return null;
     })();
     expect(err).toBeInstanceOf(UnknownLossError);
-    expect(err!.knownNames).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance']);
+    expect(err!.knownNames).toEqual(['ce', 'mse', 'l1', 'mean_l1', 'ctc', 'edit_distance', 'as_is']);
     expect(err!.message).toMatch(/"ce", "mse", "l1", "mean_l1", "ctc", "edit_distance"/);
     expect(() => getLoss('toString')).toThrow(UnknownLossError);
   });

@@ -1,3 +1,4 @@
+import { AsIsLoss, type AsIsLossOptions } from './as-is.js';
 import { CrossEntropyLoss, type CrossEntropyLossOptions } from './ce.js';
 import { CtcLoss, type CtcLossArgs } from './ctc-loss.js';
 import { EditDistanceLoss, type EditDistanceLossOptions } from './edit-distance-loss.js';
@@ -15,6 +16,7 @@ export interface LossOptionsByName {
   mean_l1: LossOptions;
   ctc: CtcLossArgs;
   edit_distance: EditDistanceLossOptions;
+  as_is: AsIsLossOptions;
 }
 
 /** A registered loss name (RETURNN's `loss` value in a net dict). */
@@ -27,6 +29,7 @@ const FACTORIES: { [N in LossName]: (opts: LossOptionsByName[N]) => Loss } = {
   mean_l1: (o) => new MeanL1Loss(o),
   ctc: (o) => new CtcLoss(o),
   edit_distance: (o) => new EditDistanceLoss(o),
+  as_is: (o) => new AsIsLoss(o),
 };
 
 /** A loss class: constructed with its options; `options` declares them in both vocabularies (camelCase, RETURNN's `loss_opts`). */
@@ -39,6 +42,7 @@ const CLASSES: Record<LossName, LossClass> = {
   mean_l1: MeanL1Loss,
   ctc: CtcLoss,
   edit_distance: EditDistanceLoss,
+  as_is: AsIsLoss,
 };
 
 /**

@@ -9,7 +9,7 @@ import { extraKey, extraOverrides, isOverridden, markOverridden, trackOverridden
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
-import { checkLossTarget } from './loss-target.js';
+import { checkLossTarget, lossNeedsTarget } from './loss-target.js';
 import { checkNOut } from './n-out.js';
 import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
@@ -171,7 +171,8 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   const sourceData = sources.map((s) => templateOf(net, s, name));
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
   const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom), sourceData.slice(nFrom));
-  const target = entry.loss ? (entry.target ?? net.externData.defaultTarget) : entry.target;
+  // RETURNN's Loss.get_default_target: the default target only for losses that need one (not `as_is`).
+  const target = entry.loss && lossNeedsTarget(entry.loss) ? (entry.target ?? net.externData.defaultTarget) : entry.target;
   const targetData =
     target === undefined
       ? undefined
@@ -208,8 +209,8 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   // RETURNN's LayerBase.is_output_layer: `output`, or any layer with a loss, unless is_output_layer says otherwise.
   const isOutputLayer = entry.is_output_layer ?? (name === 'output' || !!entry.loss);
   const node: NetDictNode = { name, entry, cls, layer, sources, nFrom, sourceData, output, dropout: entry.dropout ?? 0, isOutputLayer };
-  if (entry.loss && target !== undefined && targetData) {
-    checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
+  if (entry.loss && ((target !== undefined && targetData) || !lossNeedsTarget(entry.loss))) {
+    if (targetData) checkLossTarget(name, output, targetData, entry.loss, () => sourceChain(net, sources.slice(0, nFrom)));
     node.target = target;
     // Named after the layer, as RETURNN does; loss_scale (if given) overrides loss_opts.scale.
     node.lossHolder = new LossHolder({

@@ -1,4 +1,5 @@
 import type { Data } from '@strata/core';
+import { lossClass } from '@strata/losses';
 import { NetDictError } from '../errors.js';
 
 /** Static sizes agree (a dynamic axis, `null`, matches anything: its size is only known per batch). */
@@ -41,4 +42,13 @@ export function checkLossTarget(name: string, output: Data, target: Data, loss: 
       `needs the output ${fmt(wantAxes)}${target.sparse ? ' (the target axes, then the classes)' : ' (the target shape)'}.${from} ` +
       `Fix the "from" chain (an axis too many or too few: e.g. a window or split_dims layer adds one, flatten or merge_dims removes one) or the target.`,
   );
+}
+
+/** Whether loss `loss` takes a target (RETURNN `Loss.need_target`; false for `as_is`): only then does a layer with it get the default target. Unknown names: true (the loss's own error names them). */
+export function lossNeedsTarget(loss: string): boolean {
+  try {
+    return (lossClass(loss) as { needTarget?: boolean }).needTarget !== false;
+  } catch {
+    return true;
+  }
 }

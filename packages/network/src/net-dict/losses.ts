@@ -23,8 +23,15 @@ export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Te
     const h = n.lossHolder!;
     const out = outputs.get(n.name)!;
     try {
-      const targetLens = net.externData.getData(n.target!).timeDim?.dynSize;
-      h.compute({ output: out.value, logits: out.logits, seqLens: n.output.timeDim?.dynSize }, batch[n.target!]!, targetLens, { training: ctx.training });
+      const seqLens = n.output.timeDim?.dynSize;
+      if (n.target === undefined) {
+        // A loss without a target (RETURNN need_target False: as_is): the output in the target's place, its own lengths; without a batch axis, a batch of one.
+        const value = n.output.hasBatch ? out.value : ops.reshape(out.value, [1, ...out.value.shape]);
+        h.compute({ output: value, seqLens }, value, seqLens, { training: ctx.training });
+      } else {
+        const targetLens = net.externData.getData(n.target).timeDim?.dynSize;
+        h.compute({ output: out.value, logits: out.logits, seqLens }, batch[n.target]!, targetLens, { training: ctx.training });
+      }
     } catch (e) {
       // Typed loss errors keep their class; the message gains the layer and target they came from.
       if (e instanceof Error && !e.message.startsWith('Loss of layer')) e.message = `Loss of layer '${n.name}' (target '${n.target}'): ${e.message}`;

@@ -249,7 +249,7 @@ export class NetDictNetwork extends Network implements Model {
   }
   /** Seed `get_used_targets`: sorted target keys of the losses. */
   getUsedTargets(): string[] {
-    return [...new Set(this.lossNodes().map((n) => n.target!))].sort();
+    return [...new Set(this.lossNodes().flatMap((n) => (n.target === undefined ? [] : [n.target])))].sort();
   }
   /** Seed `get_default_target`. */
   getDefaultTarget(): string {

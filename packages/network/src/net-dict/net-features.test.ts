@@ -199,3 +199,25 @@ describe('extra.<prefix>:<layer> entries (RETURNN: the extra net’s own layer, 
     expect(read(outs.get('d')!.value)).toEqual(read(outs.get('output')!.value));
   });
 });
+
+describe('losses without a target (RETURNN need_target False: as_is)', () => {
+  it('get no default target; the loss is the output summed over its frames, also in a subnetwork and without a batch axis', () => {
+    const net = build({
+      sub: {
+        class: 'subnetwork',
+        from: [],
+        subnetwork: { var: { class: 'variable', shape: [1] }, loss: { class: 'copy', from: 'var', loss: 'as_is' }, output: { class: 'copy', from: 'var' } },
+      },
+      seq: { class: 'linear', activation: null, n_out: 2, from: 'data', loss: 'as_is' },
+      output: { class: 'copy', from: 'sub' },
+    });
+    expect(net.getUsedTargets()).toEqual([]);
+    const c = net.computeLosses(batch());
+    const v = ops.item(net.variables.find((x) => x.path === 'network/sub/var/var')!.value);
+    expect(ops.item(c.losses.get('sub/loss')!.lossForObjective)).toBeCloseTo(v, 6);
+    const seq = read(c.outputs.get('seq')!.value);
+    const want = seq.filter((_, i) => Math.floor(i / 2) % T < (Math.floor(i / (2 * T)) === 0 ? T : T - 1)).reduce((a, b) => a + b, 0);
+    expect(ops.item(c.losses.get('seq')!.lossForObjective)).toBeCloseTo(want, 4);
+    expect(ops.item(c.losses.get('seq')!.lossForReport)).toBeCloseTo(want / (2 * T - 1), 4);
+  });
+});

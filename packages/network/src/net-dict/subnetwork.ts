@@ -83,6 +83,11 @@ export class Subnetwork extends Layer implements HasSubLayers {
     throw new NetDictError(`Subnetwork layer '${this.name}' runs inside a net dict's forward pass, not through apply().`);
   }
 
+  /** The losses inside the sub-network (nested ones too), as nodes of the enclosing network named `<name>/<layer>` (RETURNN's `sub/loss`); their outputs are set by {@link Subnetwork.run}. */
+  unitLossNodes(): NetDictNode[] {
+    return this.graph.lossNodes('all').map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
+  }
+
   /** Layer `sub` of the sub-network, named `<name>/<sub>` outside. See `HasSubLayers`. */
   subLayerNode(sub: string): NetDictNode | undefined {
     const n = this.graph.nodes.get(sub);
