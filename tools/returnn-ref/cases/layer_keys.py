@@ -70,4 +70,15 @@ CASES = [
         "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "flat"},
         "output": {"class": "unflatten_batch", "from": "lin"},
     }),
+    c("reduce_over_batch_and_time", {
+        "mean_bt": {"class": "reduce", "mode": "mean", "axis": ["B", "T"], "from": "data"},
+        "sum_bt": {"class": "reduce", "mode": "sum", "axes": ["B", "T"], "from": "data"},
+        "max_bt": {"class": "reduce", "mode": "max", "axis": ["b", "t"], "from": "data"},
+        "min_btf": {"class": "reduce", "mode": "min", "axis": ["B", "T", "F"], "from": "data"},
+        "output": {"class": "reduce", "mode": "avg", "axis": ["B", "T", "F"], "from": "data"},
+    }, outputs=["mean_bt", "sum_bt", "max_bt", "min_btf", "output"]),
+    c("reduce_lengths_over_batch", {
+        "len": {"class": "length", "from": "data"},
+        "output": {"class": "reduce", "mode": "max", "axis": "B", "out_shape": (), "from": "len"},
+    }),
 ]

@@ -43,7 +43,7 @@ describe('layer registry', () => {
     expect(registeredLayerClasses().sort()).toEqual(
       [
         ...['Activation', 'BatchNorm', 'Combine', 'Compare', 'ReduceOut', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
-        ...['LayerNorm', 'Conv1D', 'Pool1D', 'Window', 'Reduce', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
+        ...['LayerNorm', 'Conv1D', 'Pool1D', 'Window', 'Reduce', 'ReduceBatch', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
         ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
         ...['Eval'],
         ...['Cumsum', 'Pad', 'Repeat', 'Tile', 'ShiftAxis', 'ExpandDims', 'Squeeze', 'Constant', 'Range', 'RangeInAxis', 'Variable', 'Switch'],

@@ -25,6 +25,7 @@ import {
   positionalEncodingLayer,
   postfixInTimeLayer,
   prefixInTimeLayer,
+  reduceBatchLayer,
   reduceLayer,
   resizeLayer,
   selfAttentionLayer,
@@ -68,7 +69,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // Convolution, pooling and shape family.
   conv2dLayer, conv1dLayer, pool2dLayer, pool1dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
-  layerNormLayer, windowLayer, reduceLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
+  layerNormLayer, windowLayer, reduceLayer, reduceBatchLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).
   softmaxOverSpatialLayer, genericAttentionLayer, resizeLayer,
   // RETURNN's axis-wise classes (dot, norm, seq_len_mask, combine_dims, flatten_batch, reinterpret_data) and transposed_conv.

@@ -6,6 +6,7 @@ import { UnflattenBatch } from '../layers/axes/unflatten-batch.js';
 import { Dropout } from '../layers/dropout.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
+import { ReduceBatch } from '../layers/seq/reduce-batch.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SelfAttention } from '../layers/seq/self-attention.js';
 import { SplitDims } from '../layers/split-dims.js';
@@ -34,6 +35,28 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  {
+    // RETURNN reduce mean over ["B", "T"]: the valid frames' mean per feature (numpy.nanmean with padding as NaN).
+    name: 'ReduceBatch mean over batch and time (lengths [3, 1])',
+    make: () => new ReduceBatch({ mode: 'mean', axes: [0, 1], maskTime: true }),
+    inputs: [[2, 3, 4]],
+    seqLens: [3, 1],
+    refFn: ([x, lens]) => {
+      const mask = tf.expandDims(tf.cast(tf.less(tf.range(0, 3, 1, 'int32').expandDims(0), tf.expandDims(lens!, 1)), 'float32'), -1);
+      return tf.div(tf.sum(tf.mul(x!, mask), [0, 1]), tf.sum(tf.mul(mask, tf.onesLike(x!)), [0, 1]));
+    },
+  },
+  {
+    name: 'ReduceBatch max over batch and time (lengths [2, 3])',
+    make: () => new ReduceBatch({ mode: 'max', axes: [0, 1], maskTime: true }),
+    inputs: [[2, 3, 4]],
+    seqLens: [2, 3],
+    refFn: ([x, lens]) => {
+      const mask = tf.expandDims(tf.less(tf.range(0, 3, 1, 'int32').expandDims(0), tf.expandDims(lens!, 1)), -1);
+      return tf.max(tf.where(tf.logicalAnd(mask, tf.onesLike(x!).cast('bool')), x!, tf.fill(x!.shape, -3.4e38)), [0, 1]);
+    },
+  },
+  { name: 'ReduceBatch sum over every axis', make: () => new ReduceBatch({ mode: 'sum', axes: [0, 1, 2] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.sum(x!) },
   {
     // Packed sequence after sequence (lengths 3, 1, 2): each sequence's frames split off and zero-padded to 3.
     name: 'UnflattenBatch batch-major (lengths [3, 1, 2])',

@@ -10,6 +10,7 @@ import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
 import { checkLossTarget, lossNeedsTarget } from './loss-target.js';
+import { checkOutShape } from './out-shape.js';
 import { checkNOut } from './n-out.js';
 import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
@@ -221,6 +222,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     });
   }
   checkPrevTemplate(net, name, output);
+  checkOutShape(name, entry as Record<string, unknown>, output);
   net.nodes.set(name, node);
   nodeOrder.set(node, nextOrder++);
   return node;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
 import { dropoutEntryKeys } from './input-dropout.js';
+import { outShapeEntryKeys } from './out-shape.js';
 
 /**
  * The keys every net-dict entry may have (RETURNN `LayerBase` kwargs). Each
@@ -34,6 +35,7 @@ export const commonEntrySchema = z.looseObject({
   ...paramScopeKeys,
   ...layerBatchNormKey,
   ...dropoutEntryKeys,
+  ...outShapeEntryKeys,
 });
 
 /** One net-dict entry, as written in a config. */

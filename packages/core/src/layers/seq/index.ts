@@ -10,6 +10,7 @@ export { PostfixInTime, type PostfixInTimeArgs, postfixInTimeLayer } from './pos
 export { AddFramesInTime, type InTimeArgs } from './add-frames-in-time.js';
 export { PrefixInTime, type PrefixInTimeArgs, prefixInTimeLayer } from './prefix-in-time.js';
 export { REDUCE_MODES, Reduce, type ReduceArgs, type ReduceMode, reduceLayer } from './reduce.js';
+export { ReduceBatch, type ReduceBatchArgs, reduceBatchLayer, reducesBatch } from './reduce-batch.js';
 export { RESIZE_KINDS, Resize, type ResizeArgs, type ResizeKind, resizeLayer } from './resize.js';
 export { SelfAttention, type SelfAttentionArgs, selfAttentionLayer } from './self-attention.js';
 export { Slice, type SliceArgs, sliceLayer } from './slice.js';

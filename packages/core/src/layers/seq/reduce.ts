@@ -3,6 +3,7 @@ import { Dim } from '../../dim.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
+import { reducesBatch } from './reduce-batch.js';
 import { int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** The reductions of {@link Reduce} (RETURNN `mode`). */
@@ -160,6 +161,8 @@ export const reduceLayer: LayerSpec = {
   checks: REDUCE_CHECKS,
   netDict: {
     names: ['reduce'],
+    // Over the batch axis: reduceBatchLayer (reduce-batch.ts).
+    when: (entry) => !reducesBatch(entry),
     sources: 'concat',
     seqLens: true,
     derive: (_c, a) => (a.axis === undefined && a.axes === undefined ? { axis: 'T' } : {}),

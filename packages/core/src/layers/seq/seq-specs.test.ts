@@ -19,6 +19,7 @@ import { prefixInTimeLayer } from './prefix-in-time.js';
 import { Reduce, reduceLayer } from './reduce.js';
 import { Resize, resizeLayer } from './resize.js';
 import { selfAttentionLayer } from './self-attention.js';
+import { reduceBatchLayer } from './reduce-batch.js';
 import { sliceLayer } from './slice.js';
 import { softmaxOverSpatialLayer } from './softmax-over-spatial.js';
 import { Window, windowLayer } from './window.js';
@@ -46,7 +47,8 @@ describe('sequence layer specs', () => {
   ];
   for (const [spec, name, keys] of table) {
     it(`${name}: registered under its RETURNN name, with RETURNN's option keys`, () => {
-      expect(layerSpecsFor(name)).toEqual([spec]);
+      // reduce over the batch axis is a spec of its own (reduceBatchLayer), told apart by netDict.when.
+      expect(layerSpecsFor(name)).toEqual(name === 'reduce' ? [spec, reduceBatchLayer] : [spec]);
       expect(returnnKeys(spec)).toEqual(keys);
       // Every one takes its input's lengths but gather, whose inputs are [x, positions], and length, which takes them for the time axis only.
       if (name === 'length') expect(typeof spec.netDict!.seqLens).toBe('function');
@@ -65,7 +67,8 @@ describe('sequence layer specs', () => {
   ];
   for (const [spec, name, keys, nd] of decoderTable) {
     it(`${name}: registered under its RETURNN name, with RETURNN's option keys, its inputs ${JSON.stringify(nd)}`, () => {
-      expect(layerSpecsFor(name)).toEqual([spec]);
+      // reduce over the batch axis is a spec of its own (reduceBatchLayer), told apart by netDict.when.
+      expect(layerSpecsFor(name)).toEqual(name === 'reduce' ? [spec, reduceBatchLayer] : [spec]);
       expect(returnnKeys(spec)).toEqual(keys);
       const { sources, refKeys, seqLens, seqLensFrom } = spec.netDict!;
       expect({ sources, refKeys, seqLens, seqLensFrom }).toEqual({ refKeys: undefined, seqLens: undefined, seqLensFrom: undefined, ...nd });
