@@ -116,10 +116,19 @@ export class Engine {
    * The Data templates of the extern-data keys the model reads, after
    * checking that `dataset` provides them as `extern_data` describes.
    * @throws NetDictError (from @strata/network) naming each key that is missing or differs.
+   * @throws EngineConfigError for entries declared in another axis order (see `ExternData.layouts`).
    */
   private templatesFor(dataset: Dataset): Data[] {
     const ext = this.model.externData;
     const keys = this.model.usedDataKeys();
+    // The Engine collates batch-first, feature-last batches; entries declared in another axis order (RETURNN's batch_dim_axis 1, features first) are fed that way only through forward().
+    const declared = keys.filter((k) => ext.layouts.has(k));
+    if (declared.length > 0) {
+      throw new EngineConfigError(
+        `extern_data ${declared.map((k) => `'${k}' ${JSON.stringify(ext.declaredBatchShape(k))}`).join(', ')}: declared in another axis order than batch first, feature last; ` +
+          `the Engine's batches are batch-first, feature-last. Declare these entries so (e.g. {"shape": [null, 5]}), or feed network.forward() batches in the declared order.`,
+      );
+    }
     ext.checkMatchesDataset(dataset.name, dataset.extern, keys);
     return keys.map((k) => ext.getData(k));
   }
