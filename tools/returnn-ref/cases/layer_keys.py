@@ -81,4 +81,8 @@ CASES = [
         "len": {"class": "length", "from": "data"},
         "output": {"class": "reduce", "mode": "max", "axis": "B", "out_shape": (), "from": "len"},
     }),
+    c("range_in_axis_batch", {
+        "range": {"class": "range_in_axis", "axis": "b", "from": "data"},
+        "output": {"class": "cast", "dtype": "float32", "from": "range"},
+    }, outputs=["range", "output"]),
 ]

@@ -11,6 +11,7 @@ import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SelfAttention } from '../layers/seq/self-attention.js';
 import { SplitDims } from '../layers/split-dims.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
+import { RangeInAxis } from '../layers/value/range-in-axis.js';
 import { type Row, SEED } from './row.js';
 
 /** The sinusoidal encoding of positions `pos` (any shape) with `c` channels (even), computed with tf: sin then cos of `pos * 1e4^(-i / (c/2 - 1))`. */
@@ -35,6 +36,7 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  { name: 'RangeInAxis over the batch axis', make: () => new RangeInAxis({ axis: 'B' }), inputs: [[3, 2, 4]], forwardOnly: true, refFn: () => tf.range(0, 3, 1, 'int32') },
   {
     // RETURNN reduce mean over ["B", "T"]: the valid frames' mean per feature (numpy.nanmean with padding as NaN).
     name: 'ReduceBatch mean over batch and time (lengths [3, 1])',

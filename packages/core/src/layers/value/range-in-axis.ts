@@ -4,19 +4,24 @@ import { Data } from '../../data.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
 import { axisFromSource, axisIndex, inputOf, returnnAxisOption } from '../shape/axis-ops.js';
+import { axesInData } from '../shape/axis-in-data.js';
 import type { SeqAxis } from '../seq/seq-inputs.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 
 /** Arguments of {@link RangeInAxis}. */
 export interface RangeInAxisArgs extends LayerArgs {
-  /** The axis of the input whose positions are output: `'T'`, `'F'` or an index >= 1 counted with the batch axis (RETURNN `axis`). */
-  axis: SeqAxis;
+  /**
+   * The axis of the input whose positions are output: `'T'`, `'F'` or an index >= 1 counted with the batch axis,
+   * or `'B'`, the batch axis (RETURNN `axis`; a net dict's `"b"` or `"batch"`).
+   */
+  axis: SeqAxis | 'B';
   /** `int32` or `float32` (RETURNN `dtype`). Default int32. */
   dtype?: DType;
 }
 
+const AXIS = returnnAxisOption('axis');
 const RANGE_IN_AXIS_OPTIONS = {
-  axis: returnnAxisOption('axis'),
+  axis: option(z.union([AXIS.schema, z.literal('B')], { error: "must be 'T', 'F', 'B' or a non-batch axis index (not 0)" }), { returnn: 'axis', returnnSchema: AXIS.returnnSchema }),
   dtype: option(z.enum(['float32', 'int32'], { error: "must be 'float32' or 'int32'" }).optional(), { returnn: 'dtype' }),
   // RETURNN raises for unbroadcast/keepdims set ("do not use"); sparse needs a class dim Strata does not template.
   unbroadcast: option(z.literal(false, { error: 'must be false (RETURNN: deprecated and unsupported)' }).optional(), { returnn: 'unbroadcast' }),
@@ -36,7 +41,7 @@ const RANGE_IN_AXIS_OPTIONS = {
  */
 export class RangeInAxis extends Layer {
   static override readonly className: string = 'RangeInAxis';
-  readonly axis: SeqAxis;
+  readonly axis: SeqAxis | 'B';
   readonly outDType: DType;
 
   constructor(args: RangeInAxisArgs) {
@@ -48,14 +53,14 @@ export class RangeInAxis extends Layer {
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    const n = x.shape[axisIndex(this.axis, x.shape.length, this.name)]!;
+    const n = x.shape[this.axis === 'B' ? 0 : axisIndex(this.axis, x.shape.length, this.name)]!;
     const values = Array.from({ length: n }, (_, i) => i);
     return ops.tensor(this.outDType === 'int32' ? Int32Array.from(values) : Float32Array.from(values), [n], this.outDType);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = xShapeOf(inputShape);
-    return [shape[axisIndex(this.axis, shape.length, this.name)] ?? null];
+    return [shape[this.axis === 'B' ? 0 : axisIndex(this.axis, shape.length, this.name)] ?? null];
   }
 
   override getConfig(): LayerConfig {
@@ -66,7 +71,8 @@ export class RangeInAxis extends Layer {
 /**
  * RETURNN's `range_in_axis`: `axis` (any RETURNN description), `dtype`;
  * `unbroadcast`, `keepdims`, `sparse` only False. The output's one axis is
- * the input's (its Dim, with its lengths); no batch axis.
+ * the input's (its Dim, with its lengths); no batch axis. Over the batch axis
+ * (`"b"`), `0 .. B - 1` on the batch axis itself (RETURNN's output `[B]`).
  */
 export const rangeInAxisLayer: LayerSpec = {
   cls: RangeInAxis,
@@ -75,11 +81,16 @@ export const rangeInAxisLayer: LayerSpec = {
     names: ['range_in_axis'],
     sources: 'concat',
     acceptsSparse: true,
-    derive: (c, a) => axisFromSource(c, a, 'axis'),
+    derive: (c, a) => {
+      const d = inputOf(c);
+      if (d?.hasBatch && a.axis !== undefined && axesInData(d, a.axis).join() === '0') return { axis: 'B' };
+      return axisFromSource(c, a, 'axis');
+    },
     outputData: (c) => {
       const d = inputOf(c);
       if (!d) return undefined;
       const l = c.layer as RangeInAxis;
+      if (l.axis === 'B') return new Data({ name: c.name, dims: [], dtype: l.outDType });
       const a = axisIndex(l.axis, d.batchShape.length, c.name) - (d.hasBatch ? 1 : 0);
       return new Data({ name: c.name, dims: [d.dims[a]!], dtype: l.outDType, hasBatch: false });
     },
