@@ -85,4 +85,9 @@ CASES = [
         "range": {"class": "range_in_axis", "axis": "b", "from": "data"},
         "output": {"class": "cast", "dtype": "float32", "from": "range"},
     }, outputs=["range", "output"]),
+    c("concat_ranges_over_time", {
+        "range": {"class": "range_in_axis", "axis": "T", "from": "data"},
+        "range_f": {"class": "range_in_axis", "axis": "F", "from": "data"},
+        "output": {"class": "concat", "from": [("range", "T"), ("range_f", "F"), ("range", "T")]},
+    }),
 ]

@@ -10,6 +10,7 @@ import { ReduceBatch } from '../layers/seq/reduce-batch.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SelfAttention } from '../layers/seq/self-attention.js';
 import { SplitDims } from '../layers/split-dims.js';
+import { Concat } from '../layers/structure/concat.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
 import { RangeInAxis } from '../layers/value/range-in-axis.js';
 import { type Row, SEED } from './row.js';
@@ -36,6 +37,7 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  { name: 'Concat of inputs without a batch axis over axis 0', make: () => new Concat({ axes: [0, 0] }), inputs: [[3, 2], [4, 2]], refFn: ([a, b]) => tf.concat([a!, b!], 0) },
   { name: 'RangeInAxis over the batch axis', make: () => new RangeInAxis({ axis: 'B' }), inputs: [[3, 2, 4]], forwardOnly: true, refFn: () => tf.range(0, 3, 1, 'int32') },
   {
     // RETURNN reduce mean over ["B", "T"]: the valid frames' mean per feature (numpy.nanmean with padding as NaN).

@@ -8,13 +8,13 @@ import { axesInData } from '../shape/axis-in-data.js';
 
 /** Arguments of {@link Concat}. */
 export interface ConcatArgs extends LayerArgs {
-  /** Per input, the concatenated axis, an index >= 1 counted with the batch axis. All must be the same index. */
+  /** Per input, the concatenated axis, an index >= 1 counted with the batch axis (0 only for inputs without one). All must be the same index. */
   axes: number[];
 }
 
-const AXES = 'must be a list of axis indices >= 1 (counted with the batch axis), one per input';
+const AXES = 'must be a list of axis indices >= 1 (counted with the batch axis; 0 for inputs without one), one per input';
 const CONCAT_OPTIONS = {
-  axes: option(z.array(z.number({ error: AXES }).int({ error: AXES }).min(1, { error: AXES }), { error: AXES }).min(1, { error: AXES })),
+  axes: option(z.array(z.number({ error: AXES }).int({ error: AXES }).min(0, { error: AXES }), { error: AXES }).min(1, { error: AXES })),
   allowBroadcast: option(z.literal(false, { error: 'must be false (Strata concatenates inputs with the same axes only)' }).optional(), { returnn: 'allow_broadcast' }),
 } satisfies LayerOptions;
 
@@ -31,6 +31,12 @@ const CONCAT_OPTIONS = {
 export class Concat extends Layer {
   static override readonly className: string = 'Concat';
   readonly axes: number[];
+  /**
+   * Net dicts, inputs without a batch axis concatenated over a dynamic axis:
+   * the output axis and the inputs' axes; each call sets the output's lengths
+   * (`dynSize`) to the sum of theirs (a static axis counts its size), as RETURNN's summed dim.
+   */
+  lengthsOf: { out: Dim; parts: readonly Dim[] } | undefined;
 
   constructor(args: ConcatArgs) {
     super(args);
@@ -60,7 +66,17 @@ export class Concat extends Layer {
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     const axis = this.check(xs.map((x) => x.shape));
+    const lens = this.lengthsOf?.parts.map((p) => p.dynSize);
+    const known = lens?.find((l) => l !== undefined);
+    if (this.lengthsOf && known) {
+      this.lengthsOf.out.dynSize = this.lengthsOf.parts.reduce<Tensor>((sum, p, i) => ops.add(sum, lens![i] ?? ops.fill(known.shape, p.size ?? 0, 'int32')), ops.zeros(known.shape, 'int32'));
+    }
     return xs.length === 1 ? xs[0]! : ops.concat(xs, axis);
+  }
+
+  /** The summed lengths set by the last call (see {@link Concat.lengthsOf}), else the input's lengths unchanged. */
+  override outputSeqLens(seqLens: Tensor): Tensor {
+    return this.lengthsOf?.out.dynSize ?? seqLens;
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -97,7 +113,9 @@ function deriveConcat(c: LayerBuildContext): Record<string, unknown> {
     const found = axesInData(d, desc);
     if (found.length !== 1) throw new LayerArgumentError(`from[${i}]: axis ${JSON.stringify(desc)} names ${found.length} axes of ${d}; name one. Received: axis=${JSON.stringify(desc)}.`);
     const a = found[0]!;
-    if (!d.hasBatch || a === 0) throw new LayerArgumentError(`from[${i}]: concat over the batch axis, or of data without one (${d}), is not supported. Received: axis=${JSON.stringify(desc)}.`);
+    // Data without a batch axis (range_in_axis, constant): every axis is a plain tensor axis, a dynamic one holds no padding.
+    if (c.sources.every((x) => !x.hasBatch)) return a;
+    if (!d.hasBatch || a === 0) throw new LayerArgumentError(`from[${i}]: concat over the batch axis, or of data with and without one (${d}), is not supported. Received: axis=${JSON.stringify(desc)}.`);
     if (d.dims[a - 1]!.isDynamic) {
       throw new LayerArgumentError(`from[${i}]: concat over the dynamic axis ${JSON.stringify(desc)} of ${d} is not supported (RETURNN concatenates the padded frames). Received: axis=${JSON.stringify(desc)}.`);
     }
@@ -108,7 +126,8 @@ function deriveConcat(c: LayerBuildContext): Record<string, unknown> {
 
 /**
  * RETURNN's `concat`: `from` as `(layer, axis)` pairs (axis: any RETURNN
- * description, a static axis), `allow_broadcast` only False; `out_dim` is an
+ * description, a static axis; any axis of sources without a batch axis, e.g.
+ * two `range_in_axis` over "T"), `allow_broadcast` only False; `out_dim` is an
  * unknown key. The output's axis is a new Dim of the summed size; the other
  * axes are the first source's (and a time axis keeps its lengths).
  */
@@ -124,10 +143,12 @@ export const concatLayer: LayerSpec = {
       const d = c.sources[0];
       if (!d) return undefined;
       const l = c.layer as Concat;
-      const i = l.axes[0]! - 1;
-      const size = c.sources.reduce((s, x) => s + (x.dims[i]?.size ?? 0), 0);
-      const dims = d.dims.map((dim, k) => (k === i ? new Dim({ description: `${c.name}:concat`, size, kind: dim.kind }) : dim));
-      return d.copy({ name: c.name, dims });
+      const i = l.axes[0]! - (d.hasBatch ? 1 : 0);
+      // A dynamic axis (only without a batch axis) gives a dynamic one.
+      const size = c.sources.some((x) => x.dims[i]?.size === null) ? null : c.sources.reduce((s, x) => s + (x.dims[i]?.size ?? 0), 0);
+      const out = new Dim({ description: `${c.name}:concat`, size, kind: d.dims[i]!.kind });
+      if (size === null) l.lengthsOf = { out, parts: c.sources.map((x) => x.dims[i]!) };
+      return d.copy({ name: c.name, dims: d.dims.map((dim, k) => (k === i ? out : dim)) });
     },
   },
 };
