@@ -102,4 +102,14 @@ CASES = [
         "sub3_output1": {"class": "copy", "from": "extra.3:subnet/output", "is_output_layer": True},
         "output": {"class": "combine", "kind": "add", "from": ["sub1_output2", "sub2_output2"]},
     }, outputs=["sub1_output2", "sub2_output1", "sub2_output2", "sub3_output1", "output"]),
+    # A subnetwork inside a rec unit: prev: of its own layer (the running sum of the frames), base:data:source the frame.
+    c("prev_in_subnet_in_rec_unit", {
+        "output": {"class": "rec", "from": "data", "unit": {
+            "accum_sub": {"class": "subnetwork", "from": [], "subnetwork": {
+                "accum": {"class": "combine", "kind": "add", "from": ["prev:accum", "base:data:source"]},
+                "output": {"class": "copy", "from": "accum"},
+            }},
+            "output": {"class": "copy", "from": "accum_sub"},
+        }},
+    }),
 ]

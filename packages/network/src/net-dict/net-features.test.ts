@@ -221,3 +221,32 @@ describe('losses without a target (RETURNN need_target False: as_is)', () => {
     expect(ops.item(c.losses.get('seq')!.lossForReport)).toBeCloseTo(want / (2 * T - 1), 4);
   });
 });
+
+describe('a subnetwork inside a rec unit (RETURNN flattens it into the unit)', () => {
+  it('prev:<layer> of its own layer is that layer’s previous frame: a running sum of the frames', () => {
+    const net = build({
+      output: {
+        class: 'rec',
+        from: 'data',
+        unit: {
+          accum_sub: {
+            class: 'subnetwork',
+            from: [],
+            subnetwork: { accum: { class: 'combine', kind: 'add', from: ['prev:accum', 'base:data:source'] }, output: { class: 'copy', from: 'accum' } },
+          },
+          output: { class: 'copy', from: 'accum_sub' },
+        },
+      },
+    });
+    const got = read(net.forward(batch()).get('output')!.value);
+    for (let b = 0; b < B; b++) {
+      for (let f = 0; f < F; f++) {
+        let sum = 0;
+        for (let t = 0; t < T; t++) {
+          sum += xs[(b * T + t) * F + f]!;
+          expect(got[(b * T + t) * F + f]).toBeCloseTo(sum, 5);
+        }
+      }
+    }
+  });
+});

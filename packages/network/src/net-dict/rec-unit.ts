@@ -9,6 +9,7 @@ import { NetDictNetwork } from './net-dict-network.js';
 import type { MaxSeqLen } from './rec-max-seq-len.js';
 import { singleStepCells } from './rec-single-step.js';
 import { runGraph } from './run-graph.js';
+import { Subnetwork } from './subnetwork.js';
 import type { NetDict } from './schema.js';
 
 /** One frame of a sequence: `d` without its first dynamic (time) axis. */
@@ -117,6 +118,8 @@ export class RecUnit extends Layer {
   refs(kind: 'prev' | 'base'): string[] {
     const names = new Set<string>();
     for (const n of this.unitGraph.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
+    // `prev:` inside a subnetwork of the unit: its own layer's previous frame, `<subnetwork>/<layer>` (RETURNN flattens such subnetworks into the unit).
+    if (kind === 'prev') for (const n of this.unitGraph.nodes.values()) if (n.layer instanceof Subnetwork) for (const r of n.layer.innerPrevRefs()) names.add(`${n.name}/${r}`);
     return [...names];
   }
 

@@ -88,6 +88,11 @@ export class Subnetwork extends Layer implements HasSubLayers {
     return this.graph.lossNodes('all').map((n) => ({ ...n, name: `${this.name}/${n.name}` }));
   }
 
+  /** The layers of the sub-network read as `prev:<layer>` (inside a rec unit). */
+  innerPrevRefs(): string[] {
+    return [...new Set([...this.graph.nodes.values()].flatMap((n) => n.sources.flatMap((s) => (s.kind === 'prev' ? [s.name] : []))))];
+  }
+
   /** Layer `sub` of the sub-network, named `<name>/<sub>` outside. See `HasSubLayers`. */
   subLayerNode(sub: string): NetDictNode | undefined {
     const n = this.graph.nodes.get(sub);
@@ -114,6 +119,8 @@ export class Subnetwork extends Layer implements HasSubLayers {
     }
     for (const n of this.graph.nodes.values()) {
       for (const s of n.sources) {
+        // Inside a rec unit: `prev:<layer>` of the subnetwork's own layer, kept by the unit as `prev:<subnetwork>/<layer>`.
+        if (s.kind === 'prev' && env.inputs[`prev:${this.name}/${s.name}`]) inputs[`prev:${s.name}`] = env.inputs[`prev:${this.name}/${s.name}`]!;
         if (s.kind !== 'base') continue;
         const data = baseDataValue(s.name, env.inputs);
         const o = data ? { value: data } : env.outs.get(s.name);
