@@ -112,4 +112,10 @@ CASES = [
             "output": {"class": "copy", "from": "accum_sub"},
         }},
     }),
+    # reuse_params on a rec layer with an LSTM unit: the copy runs with rec_fwd's W, W_re, b.
+    c("reuse_params_rec_lstm", {
+        "rec_fwd": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "data"},
+        "rec_fwd_copy": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "data", "reuse_params": "rec_fwd"},
+        "output": {"class": "combine", "kind": "sub", "from": ["rec_fwd", "rec_fwd_copy"]},
+    }, outputs=["rec_fwd", "rec_fwd_copy"]),
 ]

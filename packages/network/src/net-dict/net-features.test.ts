@@ -93,6 +93,16 @@ describe('reuse_params (RETURNN ReuseParams)', () => {
     expect(net.params.getTrainableParams()).toHaveLength(4);
   });
 
+  it('a rec layer with an LSTM unit: the copy has no variables of its own', () => {
+    const net = build({
+      rec_fwd: { class: 'rec', unit: 'nativelstm2', n_out: 3, from: 'data' },
+      output: { class: 'rec', unit: 'nativelstm2', n_out: 3, from: 'data', reuse_params: 'rec_fwd' },
+    });
+    expect(paths(net)).toEqual(['network/rec_fwd/kernel', 'network/rec_fwd/recurrent_kernel', 'network/rec_fwd/bias']);
+    const outs = net.forward(batch());
+    expect(read(outs.get('output')!.value)).toEqual(read(outs.get('rec_fwd')!.value));
+  });
+
   it('a map: mapped params shared, null ones the layer’s own', () => {
     const net = build({
       ff0: lin('data'),
