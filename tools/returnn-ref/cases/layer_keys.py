@@ -90,4 +90,12 @@ CASES = [
         "range_f": {"class": "range_in_axis", "axis": "F", "from": "data"},
         "output": {"class": "concat", "from": [("range", "T"), ("range_f", "F"), ("range", "T")]},
     }),
+    c("transpose_batch_time_then_dot", {
+        "a": {"class": "copy", "from": "data"},
+        "b": {"class": "transpose", "from": "a", "perm": {"B": "T", "T": "B"}},
+        "output": {"class": "dot", "from": ["a", "b"], "red1": "F", "red2": "F", "var1": None, "var2": None},
+    }, outputs=["b", "output"], behavior_version=12),
+    c("transpose_batch_second", {
+        "output": {"class": "transpose", "from": "data", "perm": ["dim:4", "B", "T", "F"]},
+    }, extern_data={"data": {"shape": (None, 4, 3)}}),
 ]

@@ -87,8 +87,10 @@ function derivePerm(c: LayerBuildContext, a: Readonly<Record<string, unknown>>):
   const used = new Set(map.values());
   const remSources = [...Array(rank).keys()].filter((i) => !used.has(i));
   remTargets.forEach((t, k) => map.set(t, remSources[k]!));
-  const perm = [...Array(rank).keys()].map((i) => map.get(i)!);
-  if (d.hasBatch && perm[0] !== 0) throw new LayerArgumentError(`perm moves the batch axis, which Strata keeps first. Received: perm=${JSON.stringify(raw)}.`);
+  const full = [...Array(rank).keys()].map((i) => map.get(i)!);
+  // A perm that moves the batch axis: Strata keeps the batch axis first and the other axes in RETURNN's order. The values
+  // and every axis named by description (dim tags) are RETURNN's; only an int axis counted in RETURNN's moved layout would differ.
+  const perm = d.hasBatch && full[0] !== 0 ? [0, ...full.filter((i) => i !== 0)] : full;
   if (!d.hasBatch) throw new LayerArgumentError(`transpose of data without a batch axis (${d}) is not supported. Received: perm=${JSON.stringify(raw)}.`);
   return { perm };
 }
@@ -96,7 +98,10 @@ function derivePerm(c: LayerBuildContext, a: Readonly<Record<string, unknown>>):
 /**
  * RETURNN's `transpose`: `perm` as a list or a dict of RETURNN axis
  * descriptions. The output has the input's Dims in the new order (a time
- * axis keeps its lengths).
+ * axis keeps its lengths). A perm that moves the batch axis (`{"B": "T", "T":
+ * "B"}`) keeps it first: the other axes take RETURNN's order, so layers that
+ * name axes by description see RETURNN's axes (RETURNN's own layers align by
+ * dim tags); an int axis counted in RETURNN's moved layout would not match.
  */
 export const transposeLayer: LayerSpec = {
   cls: Transpose,
