@@ -118,4 +118,13 @@ CASES = [
         "rec_fwd_copy": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "from": "data", "reuse_params": "rec_fwd"},
         "output": {"class": "combine", "kind": "sub", "from": ["rec_fwd", "rec_fwd_copy"]},
     }, outputs=["rec_fwd", "rec_fwd_copy"]),
+    # base:prev:<layer> from a subnetwork inside a rec unit: the unit's layer at the previous frame.
+    c("base_prev_in_subnet_in_rec_unit", {
+        "output": {"class": "rec", "from": "data", "unit": {
+            "sub": {"class": "subnetwork", "from": "data:source", "subnetwork": {
+                "output": {"class": "combine", "kind": "add", "from": ["data", "base:prev:output"]},
+            }},
+            "output": {"class": "linear", "activation": "tanh", "n_out": 5, "from": "sub"},
+        }},
+    }),
 ]

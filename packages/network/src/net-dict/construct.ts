@@ -57,6 +57,8 @@ export function parseSource(net: LayerGraph, ref: string, owner: string): Source
     const name = ref.slice(5);
     const baseData = kind === 'base' ? baseDataName(net, name, owner) : undefined;
     if (baseData) return { kind, name: baseData };
+    // `base:prev:<layer>` from a subnetwork inside a rec unit: the unit's layer at the previous frame.
+    if (kind === 'base' && name.startsWith('prev:') && net.parent?.enclosing && name.slice(5) in net.parent.netDict) return { kind, name };
     const scope = kind === 'prev' ? (net.enclosing ? net.netDict : undefined) : net.parent?.netDict;
     if (!scope) {
       throw new NetDictError(`Layer '${owner}' takes "from": "${ref}", but "${kind}:" references exist only inside the "unit" of a "rec" layer.`);
@@ -133,7 +135,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   try {
     for (const s of sources) {
       if (s.kind === 'layer') (s.name in net.netDict ? getLayer : (n: string) => getOrConstruct(net, n, hooks))(s.name);
-      else if (s.kind === 'base' && baseDataKey(s.name) === undefined) getOrConstruct(net.parent!, s.name);
+      else if (s.kind === 'base' && baseDataKey(s.name) === undefined && !s.name.startsWith('prev:')) getOrConstruct(net.parent!, s.name);
       else if (s.kind === 'extra') extraNetLayer(net, s.net, s.name);
     }
     for (const r of reuseDependencies(raw as Record<string, unknown>, name)) constructReused(net, r);
@@ -260,6 +262,7 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   if (s.kind === 'layer') return getOrConstruct(net, s.name).output;
   if (s.kind === 'base') {
     const key = baseDataKey(s.name);
+    if (s.name.startsWith('prev:')) return templateOf(net.parent!, { kind: 'prev', name: s.name.slice(5) }, owner);
     return key === undefined ? getOrConstruct(net.parent!, s.name).output : baseDataTemplate(net, key, owner);
   }
   if (s.kind === 'extra') return extraNetLayer(net, s.net, s.name).output;

@@ -260,3 +260,28 @@ describe('a subnetwork inside a rec unit (RETURNN flattens it into the unit)', (
     }
   });
 });
+
+describe('base:prev:<layer> from a subnetwork inside a rec unit', () => {
+  it('is the unit layer’s previous frame (zeros at the first): out[t] = x[t] + out[t-1]', () => {
+    const net = build({
+      output: {
+        class: 'rec',
+        from: 'data',
+        unit: {
+          sub: { class: 'subnetwork', from: 'data:source', subnetwork: { output: { class: 'combine', kind: 'add', from: ['data', 'base:prev:output'] } } },
+          output: { class: 'copy', from: 'sub', n_out: F },
+        },
+      },
+    });
+    const got = read(net.forward(batch()).get('output')!.value);
+    for (let b = 0; b < B; b++) {
+      for (let f = 0; f < F; f++) {
+        let acc = 0;
+        for (let t = 0; t < T; t++) {
+          acc += xs[(b * T + t) * F + f]!;
+          expect(got[(b * T + t) * F + f]).toBeCloseTo(acc, 5);
+        }
+      }
+    }
+  });
+});

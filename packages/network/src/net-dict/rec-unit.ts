@@ -119,7 +119,13 @@ export class RecUnit extends Layer {
     const names = new Set<string>();
     for (const n of this.unitGraph.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
     // `prev:` inside a subnetwork of the unit: its own layer's previous frame, `<subnetwork>/<layer>` (RETURNN flattens such subnetworks into the unit).
-    if (kind === 'prev') for (const n of this.unitGraph.nodes.values()) if (n.layer instanceof Subnetwork) for (const r of n.layer.innerPrevRefs()) names.add(`${n.name}/${r}`);
+    if (kind === 'prev') {
+      for (const n of this.unitGraph.nodes.values()) {
+        if (!(n.layer instanceof Subnetwork)) continue;
+        for (const r of n.layer.innerPrevRefs()) names.add(`${n.name}/${r}`);
+        for (const r of n.layer.basePrevRefs()) names.add(r);
+      }
+    }
     return [...names];
   }
 

@@ -41,7 +41,7 @@ export function searchChoices(net: LayerGraph, opts: SearchChoicesOptions): NetD
     }
     for (const s of node.sources) {
       if (s.kind === 'layer' || s.kind === 'prev') visit(owner, s.name);
-      else if (s.kind === 'base' && owner.parent && !s.name.startsWith('data:')) visit(owner.parent, s.name);
+      else if (s.kind === 'base' && owner.parent && !s.name.startsWith('data:')) visit(owner.parent, s.name.startsWith('prev:') ? s.name.slice(5) : s.name);
       else if (s.kind === 'extra') visit(owner.base.extraNets.get(s.net)!, s.name);
     }
   };

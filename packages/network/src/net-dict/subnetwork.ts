@@ -93,6 +93,11 @@ export class Subnetwork extends Layer implements HasSubLayers {
     return [...new Set([...this.graph.nodes.values()].flatMap((n) => n.sources.flatMap((s) => (s.kind === 'prev' ? [s.name] : []))))];
   }
 
+  /** The enclosing rec unit's layers read as `base:prev:<layer>` in the sub-network. */
+  basePrevRefs(): string[] {
+    return [...new Set([...this.graph.nodes.values()].flatMap((n) => n.sources.flatMap((s) => (s.kind === 'base' && s.name.startsWith('prev:') ? [s.name.slice(5)] : []))))];
+  }
+
   /** Layer `sub` of the sub-network, named `<name>/<sub>` outside. See `HasSubLayers`. */
   subLayerNode(sub: string): NetDictNode | undefined {
     const n = this.graph.nodes.get(sub);
@@ -122,7 +127,7 @@ export class Subnetwork extends Layer implements HasSubLayers {
         // Inside a rec unit: `prev:<layer>` of the subnetwork's own layer, kept by the unit as `prev:<subnetwork>/<layer>`.
         if (s.kind === 'prev' && env.inputs[`prev:${this.name}/${s.name}`]) inputs[`prev:${s.name}`] = env.inputs[`prev:${this.name}/${s.name}`]!;
         if (s.kind !== 'base') continue;
-        const data = baseDataValue(s.name, env.inputs);
+        const data = baseDataValue(s.name, env.inputs) ?? (s.name.startsWith('prev:') ? env.inputs[s.name] : undefined);
         const o = data ? { value: data } : env.outs.get(s.name);
         if (!o) throw new NetDictError(`Subnetwork layer '${this.name}': base layer '${s.name}' has no output yet.`);
         inputs[`base:${s.name}`] = o.value;
