@@ -98,4 +98,11 @@ CASES = [
     c("transpose_batch_second", {
         "output": {"class": "transpose", "from": "data", "perm": ["dim:4", "B", "T", "F"]},
     }, extern_data={"data": {"shape": (None, 4, 3)}}),
+    c("merge_dims_batch_time", {"output": {"class": "merge_dims", "axes": ["B", "T"], "keep_order": True, "from": "data"}}),
+    c("merge_dims_time_batch_keep_order", {"output": {"class": "merge_dims", "axes": ["T", "B"], "keep_order": True, "from": "data"}}),
+    c("merge_dims_time_batch_old_order", {"output": {"class": "merge_dims", "axes": ["T", "B"], "from": "data"}}),
+    c("merge_dims_batch_static_then_linear", {
+        "merged": {"class": "merge_dims", "axes": ["dim:4", "B"], "keep_order": True, "from": "data"},
+        "output": {"class": "linear", "activation": None, "n_out": 2, "from": "merged"},
+    }, extern_data={"data": {"shape": (4, 3)}}, outputs=["merged", "output"]),
 ]

@@ -13,6 +13,7 @@ export { applyDropout, Dropout, type DropoutArgs, dropoutLayer } from './dropout
 export { returnnDropoutNoiseShape } from './dropout-noise-shape.js';
 export { LINEAR_OPTIONS, Linear, type LinearArgs, linearLayer, sparseInputDimOf } from './linear.js';
 export { Flatten, flattenLayer, MergeDims, type MergeDimsArgs, mergeDimsLayer } from './merge-dims.js';
+export { MergeBatchDims, type MergeBatchDimsArgs, mergeBatchDimsLayer, mergesBatch } from './merge-batch-dims.js';
 export { Pool2D, type Pool2DArgs, pool2dLayer } from './pool2d.js';
 export { REDUCE_OUT_MODES, ReduceOut, type ReduceOutArgs, type ReduceOutMode, reduceOutLayer } from './reduce-out.js';
 export {

@@ -4,6 +4,7 @@ import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
 import { type ReturnnAxes, returnnAxes, returnnAxesSchema } from './axes/returnn-axes.js';
+import { mergesBatch } from './merge-batch-dims.js';
 import { single } from './util.js';
 
 /** Product of known sizes, or `null` if any is unknown. */
@@ -123,7 +124,8 @@ export class Flatten extends MergeDims {
 }
 
 /** RETURNN's `merge_dims` (`MergeDimsLayer`): `axes` (any description of static axes, or `except_batch`; the default here, RETURNN requires the key), `keep_order`. */
-export const mergeDimsLayer: LayerSpec = { cls: MergeDims, options: MERGE_DIMS_OPTIONS, netDict: { names: ['merge_dims'], sources: 'concat' } };
+// Over the batch axis (axes naming "B"): mergeBatchDimsLayer (merge-batch-dims.ts).
+export const mergeDimsLayer: LayerSpec = { cls: MergeDims, options: MERGE_DIMS_OPTIONS, netDict: { names: ['merge_dims'], when: (e) => !mergesBatch(e), sources: 'concat' } };
 
 /** `flatten` in a net dict: Strata's (Keras') name for `merge_dims` with `axes: "except_batch"`, making a {@link Flatten}. Not a RETURNN class. */
 export const flattenLayer: LayerSpec = { cls: Flatten, options: FLATTEN_OPTIONS, netDict: { names: ['flatten'], sources: 'concat' } };

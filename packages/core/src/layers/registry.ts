@@ -11,6 +11,7 @@ import { copyLayer, dropoutCopyLayer } from './copy.js';
 import { dropoutLayer } from './dropout.js';
 import { linearLayer } from './linear.js';
 import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
+import { mergeBatchDimsLayer } from './merge-batch-dims.js';
 import { pool2dLayer } from './pool2d.js';
 import { recLayer, rnnCellLayer } from './rec/index.js';
 import { reduceOutLayer } from './reduce-out.js';
@@ -67,7 +68,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   reduceOutLayer,
   dropoutLayer,
   // Convolution, pooling and shape family.
-  conv2dLayer, conv1dLayer, pool2dLayer, pool1dLayer, mergeDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
+  conv2dLayer, conv1dLayer, pool2dLayer, pool1dLayer, mergeDimsLayer, mergeBatchDimsLayer, flattenLayer, splitDimsLayer, reshapeLayer, batchNormLayer,
   // Sequence family.
   layerNormLayer, windowLayer, reduceLayer, reduceBatchLayer, positionalEncodingLayer, prefixInTimeLayer, postfixInTimeLayer, sliceLayer, lengthLayer, gatherLayer, selfAttentionLayer, dotAttentionLayer,
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).

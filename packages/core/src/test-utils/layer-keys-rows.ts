@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UnflattenBatch } from '../layers/axes/unflatten-batch.js';
 import { Dropout } from '../layers/dropout.js';
+import { MergeBatchDims } from '../layers/merge-batch-dims.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
 import { ReduceBatch } from '../layers/seq/reduce-batch.js';
@@ -37,6 +38,8 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  { name: 'MergeBatchDims [B, T] (row b * T + t)', make: () => new MergeBatchDims({ axes: [0, 1] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.reshape(x!, [6, 4]) },
+  { name: 'MergeBatchDims [T, B] (row t * B + b)', make: () => new MergeBatchDims({ axes: [1, 0] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.reshape(tf.transpose(x!, [1, 0, 2]), [6, 4]) },
   { name: 'Concat of inputs without a batch axis over axis 0', make: () => new Concat({ axes: [0, 0] }), inputs: [[3, 2], [4, 2]], refFn: ([a, b]) => tf.concat([a!, b!], 0) },
   { name: 'RangeInAxis over the batch axis', make: () => new RangeInAxis({ axis: 'B' }), inputs: [[3, 2, 4]], forwardOnly: true, refFn: () => tf.range(0, 3, 1, 'int32') },
   {
