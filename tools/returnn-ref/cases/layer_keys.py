@@ -105,4 +105,9 @@ CASES = [
         "merged": {"class": "merge_dims", "axes": ["dim:4", "B"], "keep_order": True, "from": "data"},
         "output": {"class": "linear", "activation": None, "n_out": 2, "from": "merged"},
     }, extern_data={"data": {"shape": (4, 3)}}, outputs=["merged", "output"]),
+    c("top_k_two_axes", {
+        "output": {"class": "top_k", "from": "data", "axis": ("dim:3", "dim:4"), "k": 3},
+        "idx0": {"class": "copy", "from": "output/indices0"},
+        "idx1": {"class": "copy", "from": "output/indices1"},
+    }, extern_data={"data": {"shape": (None, 3, 4)}}, outputs=["output", "idx0", "idx1"]),
 ]

@@ -131,11 +131,23 @@ function finiteDifferences(row: Row, everyElement: boolean): { fd: number[]; idx
 
 /** Dropout (training) reference: d Σ dropout(x)·R / dx = R · keep / (1 - rate), keep from onnxruntime's own samples of SEED. */
 function dropoutReference(row: Row): Float32Array[] {
-  const rate = (row.make() as unknown as { rate: number }).rate;
+  const { rate, noiseShape } = row.make() as unknown as { rate: number; noiseShape?: (number | null)[] };
   const shape = row.inputs[0]!;
-  const u = ops.readSync(ops.randomUniform(shape, 0, 1, SEED));
+  // With a noise shape (RETURNN's dropout_noise_shape), one draw per noise element, broadcast over the axes of size 1.
+  const noise = noiseShape ? noiseShape.map((n, a) => n ?? shape[a]!) : shape;
+  const u = ops.readSync(ops.randomUniform(noise, 0, 1, SEED));
+  const at = (i: number): number => {
+    let j = 0;
+    for (let a = 0, rest = i, stride = size(shape); a < shape.length; a++) {
+      stride /= shape[a]!;
+      const k = Math.floor(rest / stride);
+      rest -= k * stride;
+      j = j * noise[a]! + (noise[a] === 1 ? 0 : k);
+    }
+    return j;
+  };
   const r = randomValues(size(shape), R_SEED);
-  return [Float32Array.from(r, (v, i) => (u[i]! < rate ? 0 : v / (1 - rate)))];
+  return [Float32Array.from(r, (v, i) => (u[at(i)]! < rate ? 0 : v / (1 - rate)))];
 }
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string): void {

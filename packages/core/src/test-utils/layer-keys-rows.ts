@@ -13,6 +13,7 @@ import { SelfAttention } from '../layers/seq/self-attention.js';
 import { SplitDims } from '../layers/split-dims.js';
 import { Concat } from '../layers/structure/concat.js';
 import { RangeFromLength } from '../layers/structure/range-from-length.js';
+import { TopK } from '../layers/structure/top-k.js';
 import { RangeInAxis } from '../layers/value/range-in-axis.js';
 import { type Row, SEED } from './row.js';
 
@@ -38,6 +39,19 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  {
+    // RETURNN top_k over axes (3, 2) of [B, 2, 3, 4]: the axes moved last in that order, flattened row-major, tf.topk.
+    name: 'TopK k=4 jointly over two axes',
+    make: () => new TopK({ axis: [2, 1], k: 4 }),
+    inputs: [[2, 2, 3, 4]],
+    refFn: ([x]) => {
+      // tf.topk's positions, the values picked by a one-hot product (differentiable).
+      const flat = tf.reshape(tf.transpose(x!, [0, 3, 2, 1]), [2, 4, 6]);
+      // Indices from a copy off the tape: the positions are constants, as in tf.nn.top_k's gradient.
+      const hot = tf.oneHot(tf.topk(tf.tensor(flat.dataSync(), flat.shape), 4).indices, 6);
+      return tf.sum(tf.mul(tf.expandDims(flat, 2), hot), -1);
+    },
+  },
   { name: 'MergeBatchDims [B, T] (row b * T + t)', make: () => new MergeBatchDims({ axes: [0, 1] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.reshape(x!, [6, 4]) },
   { name: 'MergeBatchDims [T, B] (row t * B + b)', make: () => new MergeBatchDims({ axes: [1, 0] }), inputs: [[2, 3, 4]], refFn: ([x]) => tf.reshape(tf.transpose(x!, [1, 0, 2]), [6, 4]) },
   { name: 'Concat of inputs without a batch axis over axis 0', make: () => new Concat({ axes: [0, 0] }), inputs: [[3, 2], [4, 2]], refFn: ([a, b]) => tf.concat([a!, b!], 0) },
@@ -116,6 +130,8 @@ export const layerKeysRows: Row[] = [
     make: () => new PositionalEncoding({ addToInput: true, withOffset: true }),
     inputs: [[2, 3, 4], [2]],
     intInputs: { 1: [3, 7] },
+    // The offsets are read on the host: no ONNX graph of symbolic offsets.
+    compiledError: /cannot run 'readSync'/,
     refFn: ([x, off]) => tf.add(x!, encodingRef(tf.add(tf.range(0, 3, 1, 'int32').expandDims(0), tf.expandDims(off!, 1)), 4)),
   },
   {

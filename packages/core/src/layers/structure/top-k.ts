@@ -10,8 +10,11 @@ import type { SubOutputLayer } from './sub-outputs.js';
 
 /** Arguments of {@link TopK}. */
 export interface TopKArgs extends LayerArgs {
-  /** The searched axis, an index >= 1 counted with the batch axis (a static axis). It is removed; a new last axis of size `k` holds the results. */
-  axis: number;
+  /**
+   * The searched axis, an index >= 1 counted with the batch axis (a static axis), or several (a joint search
+   * over their entries, row-major in the given order). They are removed; a new last axis of size `k` holds the results.
+   */
+  axis: number | number[];
   /** How many of the largest entries (RETURNN `k`). */
   k: number;
   /** Largest first (RETURNN `sorted`). Only true. */
@@ -20,7 +23,10 @@ export interface TopKArgs extends LayerArgs {
 
 const AXIS = 'must be an axis index >= 1 (counted with the batch axis)';
 const TOP_K_OPTIONS = {
-  axis: option(z.number({ error: AXIS }).int({ error: AXIS }).min(1, { error: AXIS }), { returnn: 'axis', returnnSchema: axisDescSchema }),
+  axis: option(z.union([z.number({ error: AXIS }).int({ error: AXIS }).min(1, { error: AXIS }), z.array(z.number().int().min(1), { error: AXIS }).min(1, { error: AXIS })], { error: AXIS }), {
+    returnn: 'axis',
+    returnnSchema: z.union([axisDescSchema, z.array(axisDescSchema).min(1)]),
+  }),
   k: option(schemas.positiveInt(), { returnn: 'k', returnnSchema: z.number({ error: 'must be a positive integer (a layer as k is not supported)' }).int().positive() }),
   sorted: option(z.literal(true, { error: 'must be true (tf.nn.top_k leaves the order of unsorted results unspecified)' }), { default: true, returnn: 'sorted' }),
 } satisfies LayerOptions;
@@ -43,40 +49,65 @@ const toLast = (x: Tensor, axis: number): Tensor => (axis === x.shape.length - 1
  */
 export class TopK extends Layer implements SubOutputLayer {
   static override readonly className: string = 'TopK';
-  readonly axis: number;
+  /** The searched axis as given: one index, or a list of them (a joint search). */
+  readonly axis: number | number[];
+  /** The searched axes, in search order (row-major: the last varies fastest). */
+  readonly axes: number[];
   readonly k: number;
 
   constructor(args: TopKArgs) {
     super(args);
     const a = resolveArgs('TopK', TOP_K_OPTIONS, args);
-    this.axis = a.axis;
+    this.axis = Array.isArray(a.axis) ? [...a.axis] : a.axis;
+    this.axes = Array.isArray(a.axis) ? [...a.axis] : [a.axis];
     this.k = a.k;
+    if (new Set(this.axes).size !== this.axes.length) throw new LayerArgumentError(`TopK: axis names an axis twice. Received: axis=${JSON.stringify(a.axis)}.`);
+  }
+
+  /** The sub-outputs' names: `indices` for one axis, `indices0`, `indices1`, ... per searched axis (RETURNN's). */
+  private indexNames(): string[] {
+    return this.axes.length === 1 ? ['indices'] : this.axes.map((_, i) => `indices${i}`);
   }
 
   private check(shape: SymbolicShape): void {
-    const n = shape[this.axis];
-    if (this.axis >= shape.length || typeof n !== 'number' || n < this.k) {
-      throw new InputShapeError({ layer: this.name, expected: `a static axis ${this.axis} with at least k=${this.k} entries`, received: shape as number[] });
+    const sizes = this.axes.map((a) => shape[a]);
+    const n = sizes.every((d) => typeof d === 'number') ? (sizes as number[]).reduce((p, d) => p * d, 1) : null;
+    if (this.axes.some((a) => a >= shape.length) || n === null || n < this.k) {
+      throw new InputShapeError({ layer: this.name, expected: `static axes [${this.axes.join(', ')}] with at least k=${this.k} entries together`, received: shape as number[] });
     }
   }
 
-  /** Values and int32 indices, each `[..., k]`. */
-  private topK(x: Tensor): { values: Tensor; indices: Tensor } {
+  /**
+   * Values `[..., k]` and int32 indices, one `[..., k]` per searched axis.
+   * Several axes are searched jointly: moved to the end in the given order and flattened row-major (RETURNN's
+   * reshape to one axis), each pick's position along each axis read from its one-hot by a sum over the others.
+   */
+  private topK(x: Tensor): { values: Tensor; indices: Tensor[] } {
     this.check(x.shape);
-    const xl = toLast(x, this.axis);
-    const n = xl.shape[xl.shape.length - 1]!;
+    const sizes = this.axes.map((a) => x.shape[a]!);
+    const rest = [...x.shape.keys()].filter((i) => !this.axes.includes(i));
+    const xt = this.axes.length === 1 ? toLast(x, this.axes[0]!) : ops.transpose(x, [...rest, ...this.axes]);
+    const outer = rest.map((i) => x.shape[i]!);
+    const n = sizes.reduce((p, d) => p * d, 1);
+    const xl = this.axes.length === 1 ? xt : ops.reshape(xt, [...outer, n]);
     let search = ops.stopGradient(xl);
     const values: Tensor[] = [];
-    const indices: Tensor[] = [];
-    const outer = xl.shape.slice(0, -1);
+    const indices: Tensor[][] = this.axes.map(() => []);
     for (let i = 0; i < this.k; i++) {
       const idx = ops.argMax(search, -1);
       const hot = ops.oneHot(idx, n);
       values.push(ops.reshape(ops.sum(ops.mul(xl, hot), [outer.length]), [...outer, 1]));
-      indices.push(ops.reshape(idx, [...outer, 1]));
+      if (this.axes.length === 1) indices[0]!.push(ops.reshape(idx, [...outer, 1]));
+      else {
+        const grid = ops.reshape(hot, [...outer, ...sizes]);
+        sizes.forEach((_, j) => {
+          const others = sizes.map((__, m) => outer.length + m).filter((m) => m !== outer.length + j);
+          indices[j]!.push(ops.reshape(ops.argMax(ops.sum(grid, others), -1), [...outer, 1]));
+        });
+      }
       if (i + 1 < this.k) search = ops.where(ops.greater(hot, 0.5), -Infinity, search);
     }
-    return { values: ops.concat(values, -1), indices: ops.cast(ops.concat(indices, -1), 'int32') };
+    return { values: ops.concat(values, -1), indices: indices.map((list) => ops.cast(ops.concat(list, -1), 'int32')) };
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
@@ -86,15 +117,16 @@ export class TopK extends Layer implements SubOutputLayer {
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as SymbolicShape;
     this.check(shape);
-    return [...shape.filter((_, i) => i !== this.axis), this.k];
+    return [...shape.filter((_, i) => !this.axes.includes(i)), this.k];
   }
 
   subOutputNames(): string[] {
-    return ['indices'];
+    return this.indexNames();
   }
 
   subOutputs(x: Tensor, _ctx: CallContext): Record<string, Tensor> {
-    return { indices: this.topK(x).indices };
+    const { indices } = this.topK(x);
+    return Object.fromEntries(this.indexNames().map((name, j) => [name, indices[j]!]));
   }
 
   override getConfig(): LayerConfig {
@@ -106,25 +138,28 @@ export class TopK extends Layer implements SubOutputLayer {
 function deriveTopK(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const d = inputOf(c);
   if (!d) return {};
-  if (Array.isArray(a.axis)) throw new LayerArgumentError(`axis as a list (a joint search over several axes) is not supported; give one axis. Received: axis=${JSON.stringify(a.axis)}.`);
-  const found = axesInData(d, a.axis);
-  if (found.length !== 1 || !d.hasBatch || found[0] === 0 || d.dims[found[0]! - 1]!.isDynamic) {
-    throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} must name one static non-batch axis of ${d} (a dynamic axis is not supported). Received: axis=${JSON.stringify(a.axis)}.`);
-  }
-  return { axis: found[0] };
+  const descs = Array.isArray(a.axis) ? a.axis : [a.axis];
+  const axes = descs.map((desc) => {
+    const found = axesInData(d, desc);
+    if (found.length !== 1 || !d.hasBatch || found[0] === 0 || d.dims[found[0]! - 1]!.isDynamic) {
+      throw new LayerArgumentError(`axis ${JSON.stringify(desc)} must name one static non-batch axis of ${d} (a dynamic axis is not supported). Received: axis=${JSON.stringify(a.axis)}.`);
+    }
+    return found[0]!;
+  });
+  return { axis: Array.isArray(a.axis) ? axes : axes[0] };
 }
 
-/** The output template: the input's axes without the searched one, then a new Dim of size k. */
+/** The output template: the input's axes without the searched ones, then a new Dim of size k; the searched Dims in order. */
 function topKData(layer: TopK, input: Data, name: string) {
-  const i = layer.axis - 1;
   const kDim = new Dim({ description: `${name}:topk`, size: layer.k, kind: 'spatial' });
-  return { dims: [...input.dims.filter((_, j) => j !== i), kDim], searched: input.dims[i]! };
+  return { dims: [...input.dims.filter((_, j) => !layer.axes.includes(j + 1)), kDim], searched: layer.axes.map((a) => input.dims[a - 1]!) };
 }
 
 /**
- * RETURNN's `top_k`: `axis` (one RETURNN description, a static axis), `k`
- * (an int), `sorted` (only True); `k_dim` is an unknown key. Sub-layer
- * `"<layer>/indices"`: int32, sparse over the searched axis.
+ * RETURNN's `top_k`: `axis` (one RETURNN description of a static axis, or a
+ * list of them: a joint search), `k` (an int), `sorted` (only True); `k_dim`
+ * is an unknown key. Sub-layer `"<layer>/indices"` (one axis) or
+ * `"<layer>/indices0"`, `"indices1"`, ... (per searched axis): int32, sparse over that axis.
  */
 export const topKLayer: LayerSpec = {
   cls: TopK,
@@ -138,9 +173,10 @@ export const topKLayer: LayerSpec = {
       return d && d.copy({ name: c.name, dims: topKData(c.layer as TopK, d, c.name).dims, sparseDim: undefined });
     },
     subOutputData: (layer, input, name, sub) => {
-      if (sub !== 'indices') return undefined;
+      const j = (layer as TopK).subOutputNames().indexOf(sub);
+      if (j < 0) return undefined;
       const { dims, searched } = topKData(layer as TopK, input, name.slice(0, name.lastIndexOf('/')));
-      return input.copy({ name, dims, dtype: 'int32', sparseDim: searched });
+      return input.copy({ name, dims, dtype: 'int32', sparseDim: searched[j] });
     },
   },
 };
