@@ -1,23 +1,7 @@
 import type { Tensor } from '@strata/backend';
 import { applyDropout, type CallContext, type Data, returnnDropoutNoiseShape } from '@strata/core';
-import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import type { NetDictNode } from './net-dict-node.js';
-
-/**
- * The entry keys of RETURNN's input dropout (`_ConcatInputLayer` kwargs)
- * beside `dropout`: `dropout_axis` (the axes with a draw per element, every
- * other axis shares one) and `dropout_noise_shape` (a dict from axis
- * descriptions to 1 / "x" (broadcast) or -1 / null (per element), or a list);
- * see `returnnDropoutNoiseShape`.
- */
-export const dropoutEntryKeys = {
-  dropout_axis: z.union([z.string(), z.array(z.string())], { error: 'must be an axis description ("T", "F", "stag:name") or a list of them' }).nullable().optional(),
-  dropout_noise_shape: z
-    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())], { error: 'must be a dict from axis descriptions to 1 or null, or a list with one entry per axis' })
-    .nullable()
-    .optional(),
-};
 
 /**
  * The noise shape of dropout on `x` whose template is `d` (RETURNN's rules,
@@ -38,7 +22,7 @@ function noiseShapeOf(x: Tensor, d: Data | undefined, entry: Readonly<Record<str
  * RETURNN's `dropout` entry option: dropout on the layer's input(s), in
  * training only, with RETURNN's noise shape: by default one mask over the
  * features shared by every batch entry and frame; `dropout_axis` /
- * `dropout_noise_shape` choose the axes (see {@link dropoutEntryKeys}).
+ * `dropout_noise_shape` choose the axes (see `dropoutEntryKeys` in layer-base-keys.ts).
  * Each of a `list` layer's inputs has its own template, in `from` order.
  */
 export function applyInputDropout(input: Tensor | Tensor[], rate: number, ctx: CallContext, node?: NetDictNode): Tensor | Tensor[] {

@@ -33,3 +33,18 @@ export const paramScopeKeys = {
 export const layerBatchNormKey = {
   batch_norm: z.union([z.boolean(), z.record(z.string(), z.unknown())], { error: 'must be true/false or a dict of batch_norm options such as {"masked_time": true}' }).optional(),
 };
+
+/**
+ * The entry keys of RETURNN's input dropout (`_ConcatInputLayer` kwargs)
+ * beside `dropout`: `dropout_axis` (the axes with a draw per element, every
+ * other axis shares one) and `dropout_noise_shape` (a dict from axis
+ * descriptions to 1 / "x" (broadcast) or -1 / null (per element), or a list);
+ * see `returnnDropoutNoiseShape`.
+ */
+export const dropoutEntryKeys = {
+  dropout_axis: z.union([z.string(), z.array(z.string())], { error: 'must be an axis description ("T", "F", "stag:name") or a list of them' }).nullable().optional(),
+  dropout_noise_shape: z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())], { error: 'must be a dict from axis descriptions to 1 or null, or a list with one entry per axis' })
+    .nullable()
+    .optional(),
+};

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import { layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
-import { dropoutEntryKeys } from './input-dropout.js';
+import { dropoutEntryKeys, layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
 import { outShapeEntryKeys } from './out-shape.js';
 
 /**

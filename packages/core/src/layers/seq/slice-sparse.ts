@@ -1,9 +1,16 @@
 import type { Data } from '../../data.js';
 import { Dim } from '../../dim.js';
 import { LayerArgumentError } from '../../errors.js';
-import type { Layer } from '../../layer.js';
+import type { Layer, SymbolicShape } from '../../layer.js';
 import type { LayerBuildContext } from '../../layer-spec.js';
-import type { Slice } from './slice.js';
+import type { SeqAxis } from './seq-inputs.js';
+
+/** What this reads of a `slice` layer (its axis and output shape), without importing the layer. */
+interface SliceAxis {
+  readonly axis: SeqAxis;
+  axisIndex(rank: number): number;
+  computeOutputShape(inputShape: SymbolicShape): SymbolicShape;
+}
 
 /**
  * The template of `slice` on sparse data (class indices `[batch, time, ...]`,
@@ -16,7 +23,7 @@ import type { Slice } from './slice.js';
 export function sliceSparseData(c: LayerBuildContext & { layer: Layer }): Data | undefined {
   const src = c.sources[0];
   if (!src?.sparse) return undefined;
-  const slice = c.layer as Slice;
+  const slice = c.layer as unknown as SliceAxis;
   if (slice.axis === 'F') {
     throw new LayerArgumentError(`slice layer '${c.name}': axis "F" names the feature axis, but '${src.name}' is sparse (class indices) and has none. Slice its time axis ("T") instead.`);
   }
