@@ -73,31 +73,11 @@ export { registerUnmaskClass, Unmask } from './net-dict/unmask.js';
 export { registerUnflattenBatchClass } from './net-dict/unflatten-batch.js';
 export { chunkPlan, registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
 export { type BeamState, runSearch, type SearchContext } from './net-dict/rec-search.js';
+export { registerNetworkClasses } from './net-dict/network-classes.js';
 
-import { registerRecClasses } from './net-dict/rec-classes.js';
-import { registerSubnetworkClass } from './net-dict/subnetwork.js';
-import { registerGetLastHiddenStateClass } from './net-dict/get-last-hidden-state.js';
-import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './net-dict/time-chunking.js';
-import { registerCondClass } from './net-dict/cond.js';
-import { registerRecLastOutputClass } from './net-dict/rec-last-output.js';
-import { registerRecUnstackClass } from './net-dict/rec-unstack.js';
-import { registerCumConcatClass } from './net-dict/cum-concat.js';
-import { registerMaskedComputationClass } from './net-dict/masked-computation.js';
-import { registerUnmaskClass } from './net-dict/unmask.js';
-import { registerUnflattenBatchClass } from './net-dict/unflatten-batch.js';
+import { registerNetworkClasses } from './net-dict/network-classes.js';
 
-registerRecClasses();
-registerSubnetworkClass();
-registerGetLastHiddenStateClass();
-registerTimeChunkingClass();
-registerTimeUnchunkingClass();
-registerCondClass();
-registerRecLastOutputClass();
-registerRecUnstackClass();
-registerCumConcatClass();
-registerMaskedComputationClass();
-registerUnmaskClass();
-registerUnflattenBatchClass();
+registerNetworkClasses();
 export { Functional, type FunctionalArgs } from './functional.js';
 export { type LayerSelector, Network, type NetworkArgs } from './network.js';
 export {

@@ -6,19 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnknownLayerClassError } from '../errors.js';
 import { NetDictNetwork } from './net-dict-network.js';
-import { registerGetLastHiddenStateClass } from './get-last-hidden-state.js';
-import { registerRecClasses } from './rec-classes.js';
+import { registerNetworkClasses } from './network-classes.js';
 import { netDictClassNames } from './registry.js';
 import { RETURNN_LAYER_CLASSES, UNSUPPORTED_RETURNN_CLASSES, unsupportedReason } from './returnn-classes.js';
-import { registerSubnetworkClass } from './subnetwork.js';
-import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-chunking.js';
-import { registerCondClass } from './cond.js';
-import { registerRecLastOutputClass } from './rec-last-output.js';
-import { registerRecUnstackClass } from './rec-unstack.js';
-import { registerCumConcatClass } from './cum-concat.js';
-import { registerMaskedComputationClass } from './masked-computation.js';
-import { registerUnmaskClass } from './unmask.js';
-import { registerUnflattenBatchClass } from './unflatten-batch.js';
 
 const DOC = join(__dirname, '../../../../docs/returnn-classes.md');
 
@@ -44,18 +34,7 @@ function docText(known: ReadonlySet<string>): string {
 }
 
 // The network-level classes (rec units, choice, decide, subnetwork), as the package's entry point registers them.
-registerRecClasses();
-registerSubnetworkClass();
-registerGetLastHiddenStateClass();
-registerTimeChunkingClass();
-registerTimeUnchunkingClass();
-registerCondClass();
-registerRecLastOutputClass();
-registerRecUnstackClass();
-registerCumConcatClass();
-registerMaskedComputationClass();
-registerUnmaskClass();
-registerUnflattenBatchClass();
+registerNetworkClasses();
 
 describe("RETURNN's layer classes", () => {
   const known = new Set(netDictClassNames());
