@@ -12,31 +12,33 @@ export function checkpointPath(dir: string, epoch: number): string {
   return join(dir, `epoch-${String(epoch).padStart(3, '0')}.safetensors`);
 }
 
+/** The names in `dir`; none if `dir` is missing. */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** The checkpoints in `dir` (`epoch-NNN.safetensors`), by ascending epoch. */
+function checkpointFiles(dir: string): { path: string; epoch: number }[] {
+  return namesIn(dir)
+    .flatMap((n) => {
+      const m = /^epoch-(\d+)\.safetensors$/.exec(n);
+      return m ? [{ path: join(dir, n), epoch: Number(m[1]) }] : [];
+    })
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
 /** The checkpoint of the highest finished epoch in `dir`, or null if there is none (or no `dir`). */
 export function latestCheckpoint(dir: string): { path: string; epoch: number } | null {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return null;
-  }
-  let best: { path: string; epoch: number } | null = null;
-  for (const n of names) {
-    const m = /^epoch-(\d+)\.safetensors$/.exec(n);
-    if (m && (!best || Number(m[1]) > best.epoch)) best = { path: join(dir, n), epoch: Number(m[1]) };
-  }
-  return best;
+  return checkpointFiles(dir).at(-1) ?? null;
 }
 
 /** The epochs of the checkpoints in `dir` (`epoch-NNN.safetensors`), ascending; none if `dir` is missing. */
 export function checkpointEpochs(dir: string): number[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((n) => /^epoch-(\d+)\.safetensors$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b);
+  return checkpointFiles(dir).map((f) => f.epoch);
 }
 
 /**
@@ -45,13 +47,7 @@ export function checkpointEpochs(dir: string): number[] {
  * rename); the checkpoints themselves are never touched. Returns the names removed.
  */
 export function removeStaleTempFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const stale = names.filter((n) => /^epoch-\d+\.safetensors\.\d+$/.test(n));
+  const stale = namesIn(dir).filter((n) => /^epoch-\d+\.safetensors\.\d+$/.test(n));
   for (const n of stale) rmSync(join(dir, n), { force: true });
   return stale;
 }
