@@ -11,16 +11,17 @@ import {
 import type { Dataset } from '@strata/engine';
 import { ConfigError, type Config } from './config.js';
 
-/** RETURNN dataset classes Strata builds from a `train`/`dev` dict, with the options each reads (beyond `class`). */
+/** RETURNN dataset classes Strata builds from a `train`/`dev` dict: the options each reads (beyond `class`) and its constructor. */
 const COMMON = ['num_seqs', 'fixed_random_seed', 'random_seed_offset', 'partition_epoch', 'seq_ordering', 'name'];
-export const RETURNN_DATASET_CLASSES: Record<string, string[]> = {
-  Task12AXDataset: COMMON,
-  DummyDataset: [...COMMON, 'input_dim', 'output_dim', 'seq_len', 'input_max_value', 'input_shift', 'input_scale'],
-  StaticDataset: ['data', 'output_dim', 'input_dim', 'target_list', 'seq_ordering', 'name'],
-  CopyTaskDataset: [...COMMON, 'nsymbols', 'minlen', 'maxlen', 'minlen_epoch_factor', 'maxlen_epoch_factor'],
-  TaskXmlModelingDataset: [...COMMON, 'limit_stack_depth'],
-  TaskNumberBaseConvertDataset: [...COMMON, 'input_base', 'output_base', 'min_input_seq_len', 'max_input_seq_len'],
-  TaskEpisodicCopyDataset: COMMON,
+type Make = (options: never) => Dataset;
+export const RETURNN_DATASET_CLASSES: Record<string, { options: string[]; make: Make }> = {
+  Task12AXDataset: { options: COMMON, make: (o) => new Task12AXDataset(o) },
+  DummyDataset: { options: [...COMMON, 'input_dim', 'output_dim', 'seq_len', 'input_max_value', 'input_shift', 'input_scale'], make: (o) => new DummyDataset(o) },
+  StaticDataset: { options: ['data', 'output_dim', 'input_dim', 'target_list', 'seq_ordering', 'name'], make: (o) => new StaticDataset(o) },
+  CopyTaskDataset: { options: [...COMMON, 'nsymbols', 'minlen', 'maxlen', 'minlen_epoch_factor', 'maxlen_epoch_factor'], make: (o) => new CopyTaskDataset(o) },
+  TaskXmlModelingDataset: { options: [...COMMON, 'limit_stack_depth'], make: (o) => new TaskXmlModelingDataset(o) },
+  TaskNumberBaseConvertDataset: { options: [...COMMON, 'input_base', 'output_base', 'min_input_seq_len', 'max_input_seq_len'], make: (o) => new TaskNumberBaseConvertDataset(o) },
+  TaskEpisodicCopyDataset: { options: COMMON, make: (o) => new TaskEpisodicCopyDataset(o) },
 };
 
 /**
@@ -53,19 +54,13 @@ export function returnnDataset(config: Config, split: 'train' | 'dev', dict: Rec
   }
   const { class: _, seq_ordering: order, target_list: targets, ...options } = dict;
   for (const k of Object.keys(dict)) {
-    if (k !== 'class' && !known.includes(k)) throw new ConfigError(`${where}.${k}: ${cls} has no option '${k}' Strata reads (it reads ${known.join(', ')}). Fix: remove "${k}".`);
+    if (k !== 'class' && !known.options.includes(k)) throw new ConfigError(`${where}.${k}: ${cls} has no option '${k}' Strata reads (it reads ${known.options.join(', ')}). Fix: remove "${k}".`);
   }
   if (order !== undefined && typeof order !== 'string') throw new ConfigError(`${where}.seq_ordering: expected a string such as "random" or "default", received ${JSON.stringify(order)}.`);
   if (targets !== undefined) throw new ConfigError(`${where}.target_list: Strata uses every key of the data. Fix: remove "target_list".`);
   const named = { name: `${cls}/${split}`, ...options } as never;
   try {
-    if (cls === 'Task12AXDataset') return new Task12AXDataset(named);
-    if (cls === 'DummyDataset') return new DummyDataset(named);
-    if (cls === 'CopyTaskDataset') return new CopyTaskDataset(named);
-    if (cls === 'TaskXmlModelingDataset') return new TaskXmlModelingDataset(named);
-    if (cls === 'TaskNumberBaseConvertDataset') return new TaskNumberBaseConvertDataset(named);
-    if (cls === 'TaskEpisodicCopyDataset') return new TaskEpisodicCopyDataset(named);
-    return new StaticDataset(named);
+    return known.make(named);
   } catch (e) {
     if (e instanceof ReturnnDatasetError) throw new ConfigError(`${where}: ${e.message}`);
     throw e;
