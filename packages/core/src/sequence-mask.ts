@@ -27,7 +27,7 @@ export function maskFrames(x: Tensor, seqLens: Tensor): Tensor {
   const time = x.shape[1]!;
   const mask = sequenceMask(seqLens, time);
   const rank = x.shape.length;
-  return ops.mul(x, rank === 2 ? mask : ops.reshape(mask, [-1, time, ...new Array<number>(rank - 2).fill(1)]));
+  return ops.mul(x, rank === 2 ? mask : ops.reshape(mask, [seqLens.shape[0]!, time, ...new Array<number>(rank - 2).fill(1)]));
 }
 
 /**

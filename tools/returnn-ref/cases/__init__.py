@@ -27,4 +27,6 @@ from . import net_features
 ALL_CASES += net_features.CASES
 from . import extern_layouts
 ALL_CASES += extern_layouts.CASES
+from . import conv_shape_e
+ALL_CASES += conv_shape_e.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -27,7 +27,7 @@ export interface Conv2DArgs extends LayerArgs {
    * a net dict without `padding` gets `same` (RETURNN's spelling `"SAME"`/`"VALID"` is accepted).
    */
   padding?: 'same' | 'valid';
-  /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1. */
+  /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1 (see {@link CONV2D_CHECKS}). */
   dilationRate?: number | [number, number];
   /** Activation name applied to the output (default linear). */
   activation?: string | null;
@@ -56,15 +56,25 @@ export const RETURNN_PADDING: Pick<LayerOption, 'returnnSchema' | 'fromReturnn'>
 };
 
 /**
- * A convolution's strides and dilation rate cannot both exceed 1 (TF's
- * `conv2d` refuses it). Shared by {@link Conv2D} and `Conv1D`.
+ * RETURNN `auto_use_channel_first` of `conv` (and `pool`): only the layout of the output. `ConvLayer.__init__`
+ * drops it (`del out_spatial_dims, auto_use_channel_first`); `get_out_data_from_opts` puts the channels right
+ * after the batch axis when it is true and a GPU is in the session, and the convolution then runs as NCHW on
+ * the same numbers. Strata's outputs keep channels last (the layout a net dict sees is by dim tags), so the
+ * key is read and changes nothing; the value must be a boolean.
  */
-export const CONV_CHECKS: readonly LayerCheck[] = [
+export const AUTO_USE_CHANNEL_FIRST: LayerOption = option(schemas.boolean().optional(), { returnn: 'auto_use_channel_first', fromReturnn: () => undefined });
+
+/**
+ * A 2-D convolution's strides and dilation rate cannot both exceed 1: Keras' `Conv2D` refuses it, and so does
+ * RETURNN's `ConvLayer` on CPU (it runs the combination through `tf.compat.v1.nn.conv2d`, for a 2-D window
+ * only with channels first, i.e. on a GPU: "not implemented otherwise"). A 1-D convolution takes it (`Conv1D`).
+ */
+export const CONV2D_CHECKS: readonly LayerCheck[] = [
   (a, name) => {
     const above1 = (v: unknown) => (Array.isArray(v) ? v : [v]).some((n) => typeof n === 'number' && n > 1);
     if (!above1(a.strides) || !above1(a.dilationRate)) return undefined;
     return (
-      `${name('strides')} > 1 and ${name('dilationRate')} > 1 cannot be combined. ` +
+      `${name('strides')} > 1 and ${name('dilationRate')} > 1 cannot be combined in a 2-D convolution (RETURNN's ConvLayer runs them together only 1-D, or channels-first on a GPU). ` +
       `Received: ${name('strides')}=${JSON.stringify(a.strides)}, ${name('dilationRate')}=${JSON.stringify(a.dilationRate)}.`
     );
   },
@@ -89,6 +99,7 @@ const CONV2D_OPTIONS = {
   withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
   inputAddFeatureDim: option(schemas.boolean(), { default: false, returnn: 'input_add_feature_dim' }),
   inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
+  autoUseChannelFirst: AUTO_USE_CHANNEL_FIRST,
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
@@ -125,7 +136,7 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args);
-    const a = resolveArgs('Conv2D', CONV2D_OPTIONS, args, CONV_CHECKS) as Required<Conv2DArgs>;
+    const a = resolveArgs('Conv2D', CONV2D_OPTIONS, args, CONV2D_CHECKS) as Required<Conv2DArgs>;
     this.filters = a.filters;
     this.kernelSize = toPair(a.kernelSize, NaN, 'Conv2D', 'kernelSize');
     this.strides = toPair(a.strides, 1, 'Conv2D', 'strides');
@@ -225,7 +236,7 @@ export const isConv1DEntry = (entry: Readonly<Record<string, unknown>>): boolean
 export const conv2dLayer: LayerSpec = {
   cls: Conv2D,
   options: CONV2D_OPTIONS,
-  checks: CONV_CHECKS,
+  checks: CONV2D_CHECKS,
   netDict: { names: ['conv'], when: (entry) => !isConv1DEntry(entry), sources: 'concat', derive: (ctx, args) => checkInSpatialDims(ctx, args, [1, 2]) },
 };
 

@@ -40,7 +40,7 @@ const badArgs: [string, () => unknown, string][] = [
   [
     'Conv2D strides+dilation',
     () => new Conv2D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }),
-    'Conv2D: strides > 1 and dilationRate > 1 cannot be combined. Received: strides=2, dilationRate=2.',
+    "Conv2D: strides > 1 and dilationRate > 1 cannot be combined in a 2-D convolution (RETURNN's ConvLayer runs them together only 1-D, or channels-first on a GPU). Received: strides=2, dilationRate=2.",
   ],
   ['Conv2D activation', () => new Conv2D({ filters: 2, kernelSize: 3, activation: 'bogus' }), 'Conv2D: activation must be one of'],
   ['Pool2D mode', () => new Pool2D({ mode: 'min' as 'max', poolSize: 2 }), `Pool2D: mode must be one of 'max', 'avg'. Received: mode="min".`],

@@ -7,7 +7,7 @@ import { type CallContext, Layer, type LayerArgs, type LayerConfig, type Symboli
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import { maskFrames } from '../sequence-mask.js';
 import type { Variable } from '../variable.js';
-import { RETURNN_PADDING } from './conv2d.js';
+import { checkInSpatialDims, IN_SPATIAL_DIMS_SCHEMA, RETURNN_PADDING } from './conv2d.js';
 import { int, seqInput, xShapeOf } from './seq/seq-inputs.js';
 
 /** Arguments of {@link TransposedConv}. */
@@ -30,6 +30,11 @@ export interface TransposedConvArgs extends LayerArgs {
   biasInitializer?: InitializerSpec;
   /** Zero padded input frames first (RETURNN `use_time_mask`). Default true in code, false in a net dict (RETURNN's default). */
   useTimeMask?: boolean;
+  /**
+   * RETURNN `in_spatial_dims`: the axes the window moves over, as RETURNN descriptions (`["T", "dim:1"]`).
+   * Strata convolves over the axes after the batch axis (1, or 1 and 2); a net dict may name them, other axes are an error.
+   */
+  inSpatialDims?: readonly string[];
 }
 
 const LIST = 'must be a list of 1 or 2 positive integers';
@@ -47,7 +52,7 @@ const TRANSPOSED_CONV_OPTIONS = {
   withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias' }),
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
-  inSpatialDims: refused('in_spatial_dims'),
+  inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
   outSpatialDims: refused('out_spatial_dims'),
   filter: refused('filter'),
   bias: refused('bias'),
@@ -212,6 +217,16 @@ export class TransposedConv extends Layer {
  * RETURNN's `transposed_conv` (`TransposedConvLayer`, 1-D and 2-D): `n_out`,
  * `filter_size`, `strides`, `padding`, `remove_padding`, `output_padding`,
  * `activation`, `with_bias`, `forward_weights_init`, `bias_init`, `use_time_mask`
- * (default false). `in_spatial_dims`, `out_spatial_dims`, `filter`, `bias` are errors.
+ * (default false), `in_spatial_dims` (checked to name the axes after the batch axis,
+ * as `conv`'s). `out_spatial_dims`, `filter`, `bias` are errors.
  */
-export const transposedConvLayer: LayerSpec = { cls: TransposedConv, options: TRANSPOSED_CONV_OPTIONS, netDict: { names: ['transposed_conv'], sources: 'concat', seqLens: true } };
+export const transposedConvLayer: LayerSpec = {
+  cls: TransposedConv,
+  options: TRANSPOSED_CONV_OPTIONS,
+  netDict: {
+    names: ['transposed_conv'],
+    sources: 'concat',
+    seqLens: true,
+    derive: (ctx, args) => checkInSpatialDims(ctx, args, (args.filterSize as readonly number[]).length === 1 ? [1] : [1, 2]),
+  },
+};

@@ -63,6 +63,15 @@ export function windowOutputSize(size: number | null, kernel: number, stride: nu
  * `activation(conv2d(x, kernel) + bias)` (NHWC `x`, HWIO `kernel`): the bias
  * and relu (or no activation) go into the convolution's fused epilogue (one
  * `tf.fused.conv2d` on tfjs, as tfjs-layers); other activations follow it.
+ *
+ * Two cases TF's `conv2d` computes that the backend contract's `conv2d` does
+ * not take are computed from a stride-1 convolution (RETURNN `ConvLayer` runs
+ * them through `tf.compat.v1.nn.conv2d`): strides and dilations both above 1
+ * (output frame `i` reads input frames `i * stride + j * dilation - padBefore`),
+ * and a `valid` window longer than a spatial axis (an axis of 0 frames, as TF
+ * gives). The input is padded as TF pads (`same`: total
+ * `max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0)`, the smaller half
+ * before), convolved with stride 1, and every `stride`-th frame kept.
  */
 export function convWithEpilogue(
   x: Tensor,
@@ -73,6 +82,32 @@ export function convWithEpilogue(
   activationFn: Activation,
 ): Tensor {
   const fusable = fusedActivation(activationName);
-  const y = ops.conv2d(x, kernel, { ...options, ...(bias ? { bias } : {}), ...(fusable ? { activation: fusable } : {}) });
+  const epilogue = { ...(bias ? { bias } : {}), ...(fusable ? { activation: fusable } : {}) };
+  const strides = options.strides ?? [1, 1];
+  const dilations = options.dilations ?? [1, 1];
+  const padding = options.padding ?? 'valid';
+  const axes = [0, 1] as const;
+  const out = axes.map((i) => windowOutputSize(x.shape[i + 1]!, kernel.shape[i]!, strides[i], dilations[i], padding)!);
+  let y: Tensor;
+  if (!(strides.some((s) => s > 1) && dilations.some((d) => d > 1)) && out.every((n) => n > 0)) {
+    y = ops.conv2d(x, kernel, { ...options, ...epilogue });
+  } else {
+    const pads = axes.map((i): [number, number] => {
+      const [n, span, s] = [x.shape[i + 1]!, (kernel.shape[i]! - 1) * dilations[i] + 1, strides[i]];
+      // At least one output frame to convolve (cut again below when `out` is 0).
+      const total = Math.max((Math.max(out[i]!, 1) - 1) * s + span - n, 0);
+      const before = padding === 'same' ? Math.floor(total / 2) : 0;
+      return [before, total - before];
+    });
+    y = ops.conv2d(ops.pad(x, [[0, 0], ...pads, [0, 0]]), kernel, { padding: 'valid', dilations, ...epilogue });
+    for (const i of axes) {
+      const [n, s, axis] = [Math.max(out[i]!, 0), strides[i], i + 1];
+      if (n === 0 || s === 1) {
+        if (y.shape[axis] !== n) y = ops.slice(y, y.shape.map(() => 0), y.shape.map((d, j) => (j === axis ? n : -1)));
+      } else {
+        y = ops.gather(y, ops.tensor(Int32Array.from({ length: n }, (_, t) => t * s), [n], 'int32'), axis);
+      }
+    }
+  }
   return fusable ? y : activationFn(y);
 }

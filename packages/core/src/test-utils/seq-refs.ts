@@ -94,3 +94,19 @@ export function sinusoidsRef(time: number, channels: number): tf.Tensor {
 
 export const T5 = [2, 5, 4];
 export const range = (start: number, end: number, step: number): number[] => Array.from({ length: Math.max(0, Math.ceil((end - start) / step)) }, (_, i) => start + i * step);
+
+/**
+ * A 1-D convolution from TF's definition, tap by tap: `y[t] = b + Σ_j x[t·s + j·d − before] · W[j]`
+ * (frames outside `x` read 0), `t < outTime`. `x` `[batch, time, in]`, `W` `[k, in, out]`, `b` `[out]`.
+ */
+export function tapsConvRef(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, o: { k: number; s: number; d: number; before: number; outTime: number }): tf.Tensor {
+  const [batch, time, cin] = x.shape as [number, number, number];
+  const cout = w.shape[2]!;
+  let y: tf.Tensor = tf.reshape(b, [1, 1, cout]);
+  for (let j = 0; j < o.k; j++) {
+    const idx = range(0, o.outTime, 1).map((t) => t * o.s + j * o.d - o.before).map((f) => (f >= 0 && f < time ? f : time));
+    const frames = tf.reshape(framesAt(x, idx), [batch * o.outTime, cin]);
+    y = tf.add(y, tf.reshape(tf.matMul(frames, tf.reshape(tf.slice(w, [j], [1]), [cin, cout])), [batch, o.outTime, cout]));
+  }
+  return y;
+}

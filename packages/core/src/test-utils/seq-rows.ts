@@ -18,7 +18,7 @@ import { Reduce } from '../layers/seq/reduce.js';
 import { Resize } from '../layers/seq/resize.js';
 import { Slice } from '../layers/seq/slice.js';
 import { Window } from '../layers/seq/window.js';
-import { framesAt, maskBy, padTo, perSeq, range, reduceRef, sinusoidsRef, T5, windowRef } from './seq-refs.js';
+import { framesAt, maskBy, padTo, perSeq, range, reduceRef, sinusoidsRef, T5, tapsConvRef, windowRef } from './seq-refs.js';
 import type { Row } from './row.js';
 
 export const seqRows: Row[] = [
@@ -95,6 +95,23 @@ export const seqRows: Row[] = [
     refInput: ([x]) => maskBy(x!, [6, 4]),
     refOutput: (y) => maskBy(y, [6, 4]),
     noRefGrad: { cpu: true },
+  },
+  {
+    // TF's conv2d takes strides and dilations together (RETURNN's ConvLayer runs it); the backend conv2d does not.
+    name: 'Conv1D valid k2 stride 2 dilation 2 [x, seqLens] (taps reference)',
+    make: () => new Conv1D({ filters: 3, kernelSize: 2, strides: 2, dilationRate: 2 }),
+    inputs: [[2, 9, 3]],
+    seqLens: [9, 5],
+    // out = ceil((time - 2) / 2); lengths ceil((len - 2) / 2).
+    refFn: ([x], [w, b]) => maskBy(tapsConvRef(maskBy(x!, [9, 5]), w!, b!, { k: 2, s: 2, d: 2, before: 0, outTime: 4 }), [4, 2]),
+  },
+  {
+    name: 'Conv1D same k3 stride 3 dilation 2 tanh [x, seqLens] (taps reference)',
+    make: () => new Conv1D({ filters: 2, kernelSize: 3, strides: 3, dilationRate: 2, padding: 'same', activation: 'tanh' }),
+    inputs: [[2, 10, 2]],
+    seqLens: [10, 7],
+    // out = ceil(10 / 3) = 4; TF's padding max((4 - 1) * 3 + 5 - 10, 0) = 4, 2 before; lengths ceil(len / 3).
+    refFn: ([x], [w, b]) => maskBy(tf.tanh(tapsConvRef(maskBy(x!, [10, 7]), w!, b!, { k: 3, s: 3, d: 2, before: 2, outTime: 4 })), [4, 3]),
   },
   // ---- Window ----
   {

@@ -86,7 +86,10 @@ describe('conv: Conv2D or Conv1D by the length of filter_size', () => {
       `Net dict entry 'l' (class 'conv'): padding must be one of 'same', 'valid' (in any letter case). Received: padding="causal".`,
     );
     expect(bad({ filter_size: [3, 3], strides: 2, dilation_rate: 2 })).toThrow(
-      "Net dict entry 'l' (class 'conv'): strides > 1 and dilation_rate > 1 cannot be combined. Received: strides=2, dilation_rate=2.",
+      "Net dict entry 'l' (class 'conv'): strides > 1 and dilation_rate > 1 cannot be combined in a 2-D convolution (RETURNN's ConvLayer runs them together only 1-D, or channels-first on a GPU). Received: strides=2, dilation_rate=2.",
+    );
+    expect(bad({ filter_size: [3, 3], auto_use_channel_first: 'yes' })).toThrow(
+      `Net dict entry 'l' (class 'conv'): auto_use_channel_first must be true or false. Received: auto_use_channel_first="yes".`,
     );
     expect(bad({ filter_size: [3], strides: [1, 1] }, frames)).toThrow(
       "Net dict entry 'l' (class 'conv'): strides must be a positive integer or a list of one. Received: strides=[1,1].",

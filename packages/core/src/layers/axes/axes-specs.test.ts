@@ -67,7 +67,8 @@ describe('keys', () => {
   });
   it('transposed_conv: RETURNN spellings, refused keys, strides of the filter rank', () => {
     expect(fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], padding: 'VALID' })).toMatchObject({ filters: 3, padding: 'valid', useTimeMask: false });
-    expect(() => fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], in_spatial_dims: ['T'] })).toThrow(/in_spatial_dims is not supported/);
+    expect(fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], in_spatial_dims: ['T'] })).toMatchObject({ inSpatialDims: ['T'] });
+    expect(() => fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], out_spatial_dims: ['T'] })).toThrow(/out_spatial_dims is not supported/);
     expect(() => new TransposedConv({ filters: 2, filterSize: [3], strides: [2, 2] })).toThrow(/strides must have 1 entries/);
   });
   it('reduce takes argmax/argmin in any case', () => {

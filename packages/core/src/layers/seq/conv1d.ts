@@ -7,7 +7,7 @@ import { type CallContext, Layer, type LayerArgs, type LayerConfig, type Symboli
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskFrames } from '../../sequence-mask.js';
 import type { Variable } from '../../variable.js';
-import { CONV_CHECKS, checkInSpatialDims, IN_SPATIAL_DIMS_SCHEMA, isConv1DEntry, RETURNN_PADDING } from '../conv2d.js';
+import { AUTO_USE_CHANNEL_FIRST, checkInSpatialDims, IN_SPATIAL_DIMS_SCHEMA, isConv1DEntry, RETURNN_PADDING } from '../conv2d.js';
 import { convWithEpilogue, PADDINGS, windowOutputSize } from '../util.js';
 import { ceilDiv, clampLens, int, seqInput, xShapeOf } from './seq-inputs.js';
 
@@ -24,7 +24,7 @@ export interface Conv1DArgs extends LayerArgs {
    * a net dict without `padding` gets `same` (RETURNN's spelling `"SAME"`/`"VALID"` is accepted).
    */
   padding?: 'same' | 'valid';
-  /** Spacing between window taps (RETURNN `dilation_rate`). Default 1. Not together with strides > 1. */
+  /** Spacing between window taps (RETURNN `dilation_rate`). Default 1; with strides > 1 too (TF's `conv2d`, as RETURNN). */
   dilationRate?: number;
   /** Activation name applied to the output (default linear). */
   activation?: string | null;
@@ -73,6 +73,7 @@ const CONV1D_OPTIONS = {
   withBias: option(schemas.boolean(), { default: true, returnn: 'with_bias', returnnDefaultFor: (v) => v >= 10 }),
   useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
   inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
+  autoUseChannelFirst: AUTO_USE_CHANNEL_FIRST,
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   withFilter: option(schemas.boolean(), { default: false }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
@@ -97,10 +98,11 @@ const CONV1D_OPTIONS = {
  * {@link Conv1D.outputSeqLens} applies the same rule to each length (at least 0).
  * Weights: `kernel` `[kernelSize, inFeatures, filters]` (Keras' layout), `bias` `[filters]`.
  * @throws LayerArgumentError for a non-positive or non-integer `filters`, `kernelSize`, `strides`
- *   or `dilationRate`, a padding other than `same`/`valid`, an unknown activation or initializer,
- *   or strides and dilation both > 1 (`Conv1D: <arg> must be ... Received: <arg>=...`).
+ *   or `dilationRate`, a padding other than `same`/`valid`, an unknown activation or initializer
+ *   (`Conv1D: <arg> must be ... Received: <arg>=...`).
  * @throws InputShapeError if `x` is not rank 3 with a known feature axis, a `valid` window does not
- *   fit in `time`, or `seqLens` is not int32 `[batch]`.
+ *   fit in a static `time` (when building), or `seqLens` is not int32 `[batch]`. In `call`, a batch
+ *   shorter than the window gives 0 frames, as TF (RETURNN) does.
  */
 export class Conv1D extends Layer {
   static override readonly className: string = 'Conv1D';
@@ -122,7 +124,7 @@ export class Conv1D extends Layer {
 
   constructor(args: Conv1DArgs) {
     super(args);
-    const a = resolveArgs('Conv1D', CONV1D_OPTIONS, args, CONV_CHECKS) as Required<Conv1DArgs>;
+    const a = resolveArgs('Conv1D', CONV1D_OPTIONS, args) as Required<Conv1DArgs>;
     this.filters = a.filters;
     this.kernelSize = a.kernelSize;
     this.strides = a.strides;
@@ -167,7 +169,8 @@ export class Conv1D extends Layer {
     if (x.shape.length !== 3 || features !== k.shape[1]) {
       throw new InputShapeError({ layer: this.name, expected: `expected x [batch, time, ${k.shape[1]}]`, received: x.shape });
     }
-    const outTime = this.computeOutputShape(x.shape)[1]!;
+    // A batch shorter than a `valid` window has 0 output frames (TF's, RETURNN's); building refuses a static one.
+    const outTime = Math.max(0, windowOutputSize(time!, this.kernelSize, this.strides, this.dilationRate, this.padding)!);
     const image = ops.reshape(seqLens && this.useTimeMask ? maskFrames(x, seqLens) : x, [batch!, 1, time!, features]);
     const kernel = ops.reshape(k, [1, ...k.shape]);
     const options = { strides: [1, this.strides] as [number, number], padding: this.padding, dilations: [1, this.dilationRate] as [number, number] };
@@ -233,7 +236,6 @@ export const conv1dLayer: LayerSpec = {
     // The layer it names becomes an input of its own (refKeys); the layer gets `withFilter`.
     filter: option(z.string({ error: 'must name a layer giving the filter [filter_size, in, n_out]' }).optional(), { returnn: 'filter', fromReturnn: () => undefined }),
   },
-  checks: CONV_CHECKS,
   netDict: {
     names: ['conv'],
     when: isConv1DEntry,

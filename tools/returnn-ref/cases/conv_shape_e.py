@@ -1,0 +1,34 @@
+"""Cases: conv and transposed_conv options beyond the base cases (in_spatial_dims on a feature-major input,
+auto_use_channel_first, strides together with dilation_rate, a valid window longer than the batch's time axis),
+slice_nd with size None, resize with a factor from a layer."""
+from .basic import SEQ5, c
+
+FEATURE_MAJOR = {"data": {"dim": 5, "shape": (5, None)}}  # [B, D, T]
+SPEC = {"data": {"shape": (None, 6, 2)}}  # time x frequency x channel
+
+CASES = [
+    c("transposed_conv_in_spatial_dims_feature_major", {
+        "split": {"class": "split_dims", "from": "data", "axis": "T", "dims": [-1, 1]},
+        "output": {"class": "transposed_conv", "from": "split", "in_spatial_dims": ["T", "dim:1"], "n_out": 3, "filter_size": [2, 2],
+                   "strides": [2, 2], "padding": "valid", "activation": None, "with_bias": True},
+    }, extern_data=FEATURE_MAJOR),
+    c("conv2d_auto_use_channel_first", {
+        "output": {"class": "conv", "filter_size": (3, 3), "padding": "same", "n_out": 3, "auto_use_channel_first": True,
+                   "in_spatial_dims": ["T", "dim:6"], "from": "data"},
+    }, extern_data=SPEC),
+    c("conv1d_stride_dilation_valid", {
+        "output": {"class": "conv", "filter_size": (2,), "strides": (2,), "dilation_rate": (2,), "padding": "valid", "n_out": 4,
+                   "from": "data"},
+    }, n_time=9, seq_lens={"data:size1": [9, 8, 5]}),
+    c("conv1d_stride_dilation_same", {
+        "output": {"class": "conv", "filter_size": (3,), "strides": 3, "dilation_rate": 2, "padding": "same", "n_out": 3,
+                   "activation": "tanh", "from": "data"},
+    }, n_time=10, seq_lens={"data:size1": [10, 7, 4]}),
+    c("conv1d_valid_window_longer_than_time", {
+        "filt": {"class": "variable", "shape": (6, 5, 4), "init": "glorot_uniform"},
+        "output": {"class": "conv", "filter_size": (6,), "strides": 2, "n_out": 4, "padding": "valid", "filter": "filt", "from": "data"},
+    }, n_time=5, seq_lens={"data:size1": [5, 3, 2]}),
+    c("conv1d_valid_window_longer_than_some_seqs", {
+        "output": {"class": "conv", "filter_size": (6,), "strides": 2, "n_out": 2, "padding": "valid", "from": "data"},
+    }, n_time=7, seq_lens={"data:size1": [7, 5, 4]}),
+]
