@@ -67,6 +67,7 @@ export { GetLastHiddenState, registerGetLastHiddenStateClass } from './net-dict/
 export { Cond, registerCondClass } from './net-dict/cond.js';
 export { RecLastOutput, registerRecLastOutputClass } from './net-dict/rec-last-output.js';
 export { RecUnstack, registerRecUnstackClass } from './net-dict/rec-unstack.js';
+export { RecStepInfoLayer, registerRecStepInfoClass } from './net-dict/rec-step-info.js';
 export { CumConcat, registerCumConcatClass } from './net-dict/cum-concat.js';
 export { MaskedComputation, registerMaskedComputationClass } from './net-dict/masked-computation.js';
 export { registerUnmaskClass, Unmask } from './net-dict/unmask.js';

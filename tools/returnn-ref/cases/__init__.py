@@ -29,4 +29,6 @@ from . import extern_layouts
 ALL_CASES += extern_layouts.CASES
 from . import conv_shape_e
 ALL_CASES += conv_shape_e.CASES
+from . import rec_units_b
+ALL_CASES += rec_units_b.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -198,7 +198,8 @@ export class Combine extends Layer {
  * the widest source's axes and dtype, with `out_type`'s dtype, feature `dim` or `shape`.
  */
 export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data | undefined {
-  const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.dims.length > w.dims.length ? s : w), undefined);
+  // Rank with the batch axis: a batchless source (`:i`, a `constant`) broadcasts over the batch like any other axis (RETURNN's get_common_data).
+  const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.batchShape.length > w.batchShape.length ? s : w), undefined);
   const o = (c.layer as Combine).outType;
   if (!widest) return undefined;
   const dtype = o?.dtype ?? widest.dtype;

@@ -9,6 +9,7 @@ import { extraKey, extraOverrides, isOverridden, markOverridden, trackOverridden
 import { type ExtraNetOptions, extraNetIdentity } from './extra-net.js';
 import { LayerGraph } from './graph.js';
 import type { NetDictNode, SourceRef } from './net-dict-node.js';
+import { addRecStepInfoEntry } from './rec-step-info.js';
 import { checkLossTarget, lossNeedsTarget } from './loss-target.js';
 import { inputShapeFor, outputTemplate } from './layer-io.js';
 import { checkOutShape } from './out-shape.js';
@@ -46,6 +47,7 @@ const EXTRA_REF = /^extra\.([^:]+):(.+)$/;
 export function parseSource(net: LayerGraph, ref: string, owner: string): SourceRef {
   if (ref === 'data') return { kind: 'data', key: net.externData.defaultInput };
   if (ref.startsWith('data:')) return { kind: 'data', key: ref.slice(5) };
+  if (addRecStepInfoEntry(net, ref)) return { kind: 'layer', name: ref };
   const extra = EXTRA_REF.exec(ref);
   if (extra) {
     if (!(extra[2]! in net.netDict) && !(extra[2]!.split('/')[0]! in net.netDict) && !(`extra.${extra[1]}:${extra[2]!.split('/')[0]}` in net.netDict)) {

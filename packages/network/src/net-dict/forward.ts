@@ -15,7 +15,8 @@ import { type EvalEnv, type EvalResult, firstSourceLens, type NetDictNode, type 
 export function alignRanks(xs: Tensor[]): Tensor[] {
   const rank = Math.max(...xs.map((x) => x.shape.length));
   return xs.map((x) => {
-    if (x.shape.length === rank) return x;
+    // A scalar (a batchless `:i` or constant) broadcasts against any shape as it is.
+    if (x.shape.length === rank || x.shape.length === 0) return x;
     if (x.shape.length === rank - 1) return ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)]);
     return x;
   });

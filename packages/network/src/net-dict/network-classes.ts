@@ -6,6 +6,7 @@ import { registerGetLastHiddenStateClass } from './get-last-hidden-state.js';
 import { registerMaskedComputationClass } from './masked-computation.js';
 import { registerRecClasses } from './rec-classes.js';
 import { registerRecLastOutputClass } from './rec-last-output.js';
+import { registerRecStepInfoClass } from './rec-step-info.js';
 import { registerRecUnstackClass } from './rec-unstack.js';
 import { registerSubnetworkClass } from './subnetwork.js';
 import { registerTimeChunkingClass, registerTimeUnchunkingClass } from './time-chunking.js';
@@ -22,6 +23,7 @@ export function registerNetworkClasses(): void {
   registerCondClass();
   registerRecLastOutputClass();
   registerRecUnstackClass();
+  registerRecStepInfoClass();
   registerCumConcatClass();
   registerMaskedComputationClass();
   registerUnmaskClass();

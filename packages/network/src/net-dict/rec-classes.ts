@@ -51,7 +51,7 @@ export function registerRecClasses(): void {
     outputData: (c) => {
       if (!(c.layer instanceof RecUnit)) return undefined;
       const f = c.layer.frameOutput;
-      return new Data({ name: c.name, dims: [c.layer.timeDim, ...f.dims], dtype: f.dtype, sparseDim: f.sparseDim });
+      return new Data({ name: c.name, dims: [c.layer.timeDim, ...f.dims], dtype: f.dtype, sparseDim: f.sparseDim, hasBatch: f.hasBatch });
     },
     evaluate: (env) => {
       const unit = env.node.layer as RecUnit;

@@ -279,14 +279,16 @@ export class RecUnit extends Layer {
       }
       state = this.nextFrameState(o);
     }
-    const stack = (xs: Tensor[]) => ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1);
+    // Frames [B, ...] stack to [B, T, ...]; batchless frames (`:i`, RETURNN's RecStepInfoLayer) to [T, ...], time-major as RETURNN has them.
+    const stack = (xs: Tensor[], name: string) =>
+      this.unitGraph.node(name).output.hasBatch ? ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1) : ops.concat(xs.map((x) => ops.reshape(x, [1, ...x.shape])), 0);
     const lens = seqLens ?? fullSeqLens(batch, time);
     for (const [name, acc] of stacked) {
       if (name === 'output' && !this.unitGraph.node('output').lossHolder && !this.subNodes.has(name)) continue;
-      outs.set(`${this.name}/${name}`, { value: stack(acc.value), logits: acc.logits.length ? stack(acc.logits) : undefined });
+      outs.set(`${this.name}/${name}`, { value: stack(acc.value, name), logits: acc.logits.length ? stack(acc.logits, name) : undefined });
     }
     this.unitGraph.recStepInfo = undefined;
     const out = stacked.get('output')!;
-    return { value: stack(out.value), logits: out.logits.length ? stack(out.logits) : undefined, seqLens: lens };
+    return { value: stack(out.value, 'output'), logits: out.logits.length ? stack(out.logits, 'output') : undefined, seqLens: lens };
   }
 }

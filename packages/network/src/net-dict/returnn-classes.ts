@@ -23,7 +23,7 @@ const WHY = {
 
 /** Every RETURNN layer class name. */
 export const RETURNN_LAYER_CLASSES: readonly string[] = [
-  'accumulate_mean', 'activation', 'alternating_real_to_complex', 'apply_length_distribution', 'batch_median_pooling', 'batch_norm',
+  ':i', 'accumulate_mean', 'activation', 'alternating_real_to_complex', 'apply_length_distribution', 'batch_median_pooling', 'batch_norm',
   'batch_softmax', 'boolean_mask', 'cast', 'choice', 'choice_get_beam_scores', 'choice_get_src_beams', 'classes_to_length_distribution',
   'classes_to_length_distribution_global', 'classes_to_segments', 'combine', 'combine_dims', 'compare', 'complex_linear_projection',
   'complex_to_alternating_real', 'concat', 'concat_attention', 'cond', 'constant', 'conv', 'copy', 'ctc_loss', 'cum_concat', 'cumsum', 'dct',

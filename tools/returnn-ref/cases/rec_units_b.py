@@ -1,0 +1,20 @@
+"""Cases: rec-unit features of RETURNN's own tests (issue #15): the step index `:i` (RecStepInfoLayer) inside a unit."""
+from .basic import c
+
+CASES = [
+    # `:i` is the running frame's index, an int32 scalar without batch axis; copied out, the rec output is [T].
+    c("rec_step_info_copy", {"output": {"class": "rec", "from": "data", "unit": {"output": {"class": "copy", "from": ":i"}}}}),
+    # `:i` broadcast against batch data: each frame's input scaled by its index, summed over frames.
+    c("rec_step_info_scale", {"output": {"class": "rec", "from": "data", "unit": {
+        "i_f": {"class": "cast", "from": ":i", "dtype": "float32"},
+        "scaled": {"class": "combine", "kind": "mul", "from": ["data:source", "i_f"]},
+        "output": {"class": "combine", "kind": "add", "from": ["scaled", "prev:output"]},
+    }}}),
+    # `:i` in an eval with a batch-shaped constant (RETURNN's test idiom): a bool mask of the odd frames.
+    c("rec_step_info_eval_mask", {"output": {"class": "rec", "from": "data", "unit": {
+        "const1": {"class": "constant", "value": 1, "with_batch_dim": True},
+        "mask": {"class": "eval", "from": [":i", "const1"], "out_type": {"dtype": "bool"}, "eval": "tf.equal(source(0) % 2, source(1))"},
+        "mask_f": {"class": "cast", "from": "mask", "dtype": "float32"},
+        "output": {"class": "combine", "kind": "mul", "from": ["data:source", "mask_f"]},
+    }}}),
+]
