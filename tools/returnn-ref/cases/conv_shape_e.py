@@ -31,4 +31,18 @@ CASES = [
     c("conv1d_valid_window_longer_than_some_seqs", {
         "output": {"class": "conv", "filter_size": (6,), "strides": 2, "n_out": 2, "padding": "valid", "from": "data"},
     }, n_time=7, seq_lens={"data:size1": [7, 5, 4]}),
+    c("slice_nd_size_none_start_per_seq", {
+        "len": {"class": "length", "from": "data"},
+        "start": {"class": "eval", "from": "len", "eval": "source(0) // 2"},
+        "slices": {"class": "slice_nd", "from": "data", "start": "start", "size": None},
+        "output": {"class": "reduce", "mode": "sum", "axis": "T", "from": "slices"},
+    }, outputs=["slices", "output"]),
+    c("slice_nd_size_none_start_batch_index", {
+        "start": {"class": "range_in_axis", "from": "data", "axis": "b"},
+        "output": {"class": "slice_nd", "from": "data", "start": "start", "size": None},
+    }),
+    c("slice_nd_size_none_int_start", {"output": {"class": "slice_nd", "from": "data", "start": 2, "size": None}}),
+    c("slice_nd_size_none_int_start_min_size", {
+        "output": {"class": "slice_nd", "from": "data", "start": 3, "size": None, "min_size": 2},
+    }, n_time=7, seq_lens={"data:size1": [7, 4, 3]}),
 ]

@@ -67,6 +67,21 @@ export const axesRows: Row[] = [
     inputs: [[2, 5, 3]],
     refFn: ([x]) => tf.slice(x!, [0, 2], [-1, 2]),
   },
+  {
+    name: 'SliceNd size null (to the end), start per sequence [1, 3] [x, start, seqLens]: lengths [4, 1]',
+    compiledError: /cannot run 'readSync'/,
+    make: () => new SliceNd({ size: null }),
+    inputs: [[2, 5, 3], [2]],
+    intInputs: { 1: [1, 3] },
+    seqLens: [5, 4],
+    refFn: ([x]) => tf.stack([frames(x!, 0, 1, 4), tf.concat([frames(x!, 1, 3, 1), tf.zeros([3, 3])])]),
+  },
+  {
+    name: 'SliceNd size null, fixed start 2, no lengths: the static rest of the axis',
+    make: () => new SliceNd({ size: null, start: 2 }),
+    inputs: [[2, 5, 3]],
+    refFn: ([x]) => tf.slice(x!, [0, 2], [-1, 3]),
+  },
   // ---- ScatterNd ----
   {
     name: 'ScatterNd positions [[2,0,5,1],[3,3,-1,0]] into 4 frames (out of range dropped, repeats added)',
