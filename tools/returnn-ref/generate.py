@@ -93,6 +93,8 @@ def make_inputs(net: TFNetwork, case: dict, rnd: np.random.RandomState):
     lens_override = case.get("seq_lens", {})
     batch_info = None
     for key in sorted(net.extern_data.data.keys()):
+        if key in net.extern_data.extra_added_keys:
+            continue  # a layer's output (register_as_extern_data), not fed
         data = net.extern_data.data[key]
         batch_info = batch_info or data.batch
         shape = list(data.batch_shape)

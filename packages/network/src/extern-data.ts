@@ -275,7 +275,8 @@ export class ExternData {
     const set = new Set<Dim>();
     for (const [key, data] of this.data) {
       const x = batch[key];
-      if (!x) continue;
+      // Keys a layer registers (register_as_extern_data) get their lengths from that layer, not from the batch.
+      if (!x || this.extraAddedKeys.has(key)) continue;
       data.dims.forEach((dim, i) => {
         if (!dim.isDynamic || set.has(dim)) return;
         const given = batch[sizeKey(key, i + 1)];

@@ -31,4 +31,6 @@ from . import conv_shape_e
 ALL_CASES += conv_shape_e.CASES
 from . import rec_units_b
 ALL_CASES += rec_units_b.CASES
+from . import search_keys_d
+ALL_CASES += search_keys_d.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -17,7 +17,9 @@ import { checkNOut } from './n-out.js';
 import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
 import { checkPrevTemplate, type DryOutput, inferPrevTemplate } from './prev-template.js';
+import { registerAsExternData, registeredKey, registeringFirst } from './register-extern-data.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
+import { withFirstTargets } from './target-list.js';
 import { splitSubLayerRef } from './sub-layer.js';
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
 
@@ -104,6 +106,12 @@ function describe(net: LayerGraph, name: string, raw: unknown, cls: NetDictLayer
     throw new CannotHandleUndefinedSourcesError({ layerName: name, layerDesc: raw as Record<string, unknown>, extendedInfo: `Network '${net.name}'.` });
   }
   for (const key of cls.refKeys ?? []) if (typeof own[key] === 'string') sources.push(parseSource(net, own[key], name));
+  // Keys naming several layers (a list, or a dict in sorted key order as RETURNN sorts it) come after the single ones.
+  for (const key of cls.refListKeys ?? []) {
+    const v = own[key];
+    const names = typeof v === 'string' ? [v] : Array.isArray(v) ? v : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, unknown>)[k]) : [];
+    for (const r of names) if (typeof r === 'string') sources.push(parseSource(net, r, name));
+  }
   return { entry, own, sources, nFrom: fromList.length };
 }
 
@@ -124,7 +132,7 @@ export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLa
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
 export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
-  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...netDict };
+  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...withFirstTargets(netDict) };
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
@@ -160,6 +168,7 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
   if (net.nodes.has(name)) {
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
+  raw = withFirstTargets({ [name]: raw })[name]!;
   const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name, raw as Record<string, unknown>) : layerClass;
   if (net.netDict[name] !== raw) net.netDict = { ...net.netDict, [name]: raw };
   const stack = net.constructing;
@@ -228,6 +237,8 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   }
   checkPrevTemplate(net, name, output);
   checkOutShape(name, entry as Record<string, unknown>, output);
+  const registered = registeredKey(entry);
+  if (registered !== undefined) registerAsExternData(net, name, registered, output);
   net.nodes.set(name, node);
   nodeOrder.set(node, nextOrder++);
   return node;
@@ -320,9 +331,9 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
   if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
     throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
   }
-  g.netDict = netDict;
+  g.netDict = withFirstTargets(netDict);
   withCurrentNetwork(g.network, () => {
-    for (const name of Object.keys(netDict)) {
+    for (const name of registeringFirst(g.netDict)) {
       // `extra.<prefix>:<layer>` entries are that extra net's own layers (RETURNN), not layers of this network.
       const e = extraKey(name);
       if (e) extraNetLayer(g, e[0], e[1]);

@@ -2,6 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
+import { feedRegistered } from './register-extern-data.js';
 import { withLayerBatchNorm } from './layer-batch-norm-run.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, type NetDictNode, type LayerOutput, refSourceIndex, type SourceRef, sourceLens } from './net-dict-node.js';
 
@@ -119,7 +120,10 @@ export function runNodes(
       const { seqLens, ...out } = node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env);
       // A time axis the layer makes: its lengths for this batch live in its Dim.
       if (seqLens && ownsTimeDim(node)) node.output.timeDim!.dynSize = seqLens;
-      outs.set(node.name, withLayerBatchNorm(node.layer, out, node.output.timeDim?.dynSize, ctx));
+      const done = withLayerBatchNorm(node.layer, out, node.output.timeDim?.dynSize, ctx);
+      outs.set(node.name, done);
+      // runGraph gives a copy of the batch to write into when the graph has such layers.
+      feedRegistered(node, done, inputs as Record<string, Tensor>);
     } catch (e) {
       const summaries = node.sources.map((s, i) => ({ source: sourceName(s), summary: summarizeTensor(sources[i]!.value) }));
       if (isUntypedError(e)) throw new LayerExecutionError({ layerName: `${namePrefix}${node.name}`, layerClass: node.entry.class, inputs: summaries, cause: e });

@@ -81,6 +81,8 @@ export class LayerGraph {
   readonly markedDataKeys = new Set<string>();
   /** Keys marked by the network itself (`seq_tag`), left out of `usedDataKeys` by default. */
   readonly extraAddedKeys = new Set<string>();
+  /** Extern-data keys registered by a layer's `register_as_extern_data`: key → layer name. */
+  readonly registeredExternData = new Map<string, string>();
   /** An extra graph's own layers (the others are its base's); `depLayersInExtra`: also layers first needed by them. */
   readonly extraOwned = new Set<string>();
   depLayersInExtra = false;

@@ -4,6 +4,7 @@ import { type LossHolder, objectiveParts } from '@strata/losses';
 import { LossesNotComputedError } from '../errors.js';
 import type { ComputedLosses } from '../model.js';
 import type { LayerGraph } from './graph.js';
+import { registeredValue } from './register-extern-data.js';
 import { runGraph } from './run-graph.js';
 
 export type { ComputedLosses } from '../model.js';
@@ -30,7 +31,8 @@ export function computeLosses(net: LayerGraph, batch: Readonly<Record<string, Te
         h.compute({ output: value, seqLens }, value, seqLens, { training: ctx.training });
       } else {
         const targetLens = net.externData.getData(n.target).timeDim?.dynSize;
-        h.compute({ output: out.value, logits: out.logits, seqLens }, batch[n.target]!, targetLens, { training: ctx.training });
+        const target = registeredValue(net, n.target, outputs) ?? batch[n.target]!;
+        h.compute({ output: out.value, logits: out.logits, seqLens }, target, targetLens, { training: ctx.training });
       }
     } catch (e) {
       // Typed loss errors keep their class; the message gains the layer and target they came from.

@@ -147,6 +147,14 @@ export interface NetDictLayerClass {
    */
   refKeys?: readonly string[];
   /**
+   * Class keys whose value is a layer name, a list of names or a dict of
+   * names (RETURNN's `explicit_search_sources`): each is a source after
+   * those of `refKeys` (a dict's in sorted key order): dependencies, for
+   * classes with their own `evaluate` (the default evaluation would pass
+   * them as inputs like `refKeys` sources).
+   */
+  refListKeys?: readonly string[];
+  /**
    * The layer makes search choices (RETURNN's `search_choices`): `choice`,
    * or a `rec` whose unit has one. Used by `NetDictNetwork.getSearchChoices`.
    */

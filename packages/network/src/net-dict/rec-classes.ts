@@ -56,7 +56,9 @@ export function registerRecClasses(): void {
     evaluate: (env) => {
       const unit = env.node.layer as RecUnit;
       const search = (env.ctx as { search?: boolean }).search ?? false;
-      if (!(search && !unit.hasSources)) return unit.run(env);
+      // Search runs where the unit makes choices: over the target's frames when stepping over no input, else over the input's.
+      const choices = [...unit.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice');
+      if (!search || (unit.hasSources && !choices)) return unit.run(env);
       const result = runSearch(unit, env);
       unit.checkSubLayerOutputs(env.outs);
       return result;
@@ -81,12 +83,23 @@ export function registerRecClasses(): void {
   registerNetDictClass('choice', {
     sources: 'concat',
     searchChoices: true,
+    // RETURNN's explicit_search_source(s): layers whose search choices this choice follows, added to its dependencies.
+    // Strata's search (rec-search.ts) runs one choice per unit, which always extends the hypotheses of the previous
+    // frame (`prev:<choice>`, what RETURNN's tests name here); other named layers are constructed before it and run in its frame.
+    refListKeys: ['explicit_search_source', 'explicit_search_sources'],
     options: z.strictObject({
       beam_size: z.number().int().positive(),
       length_normalization: z.boolean().optional(),
       input_type: z.enum(['prob', 'log_prob']).optional(),
+      explicit_search_source: z.string().optional(),
+      explicit_search_sources: z.union([z.array(z.string()), z.record(z.string(), z.string())], { error: 'must be a list of layer names or a dict of name -> layer name' }).optional(),
     }),
-    create: (c) => new Copy({ name: c.name }),
+    create: (c) => {
+      if (c.entry.explicit_search_source !== undefined && c.entry.explicit_search_sources !== undefined) {
+        throw new NetDictError(`Choice layer '${c.name}' has both "explicit_search_source" and "explicit_search_sources"; give one (RETURNN asserts the same).`);
+      }
+      return new Copy({ name: c.name });
+    },
     outputData: (c) => {
       if (!c.target?.sparse) throw new NetDictError(`Choice layer '${c.name}' needs a sparse "target" (e.g. "classes").`);
       return c.target.copy({ name: c.name });

@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext, Dim } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { baseDataKey } from './base-data.js';
-import type { EvalEnv, EvalResult, NetDictNode, LayerOutput } from './net-dict-node.js';
+import { type EvalEnv, type EvalResult, firstSourceLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { resolveMaxSeqLen } from './rec-max-seq-len.js';
 import type { RecUnit } from './rec-unit.js';
 import { runGraph } from './run-graph.js';
@@ -101,7 +101,10 @@ function searchSetup(unit: RecUnit): { choice: NetDictNode; eos: number | undefi
  * hypotheses are `[batch * beam]` rows; each frame runs the unit, `choice`
  * keeps the best continuations; it stops when every hypothesis has emitted
  * the `end` layer's token or after `max_seq_len` frames (default: twice the
- * longest `base:` sequence plus 10). Returns the best hypothesis per
+ * longest `base:` sequence plus 10). A rec layer with sources searches over
+ * its input's frames instead (`data:source` is frame t; a sequence ends
+ * with its input, RETURNN's frame-synchronous search, as in its
+ * `test_search_no_rec_explicit`). Returns the best hypothesis per
  * sequence (score divided by length when the choice has
  * `length_normalization`, RETURNN's default), tokens int32
  * `[batch, frames]` including the end token, with its lengths.
@@ -112,11 +115,12 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   const { choice, eos } = searchSetup(unit);
   const beam = (choice.entry as { beam_size?: number }).beam_size ?? 1;
   const base = unit.baseInputs(env.outs, env.inputs);
-  const first = Object.values(base)[0] ?? Object.values(env.inputs)[0];
+  const over = unit.hasSources ? inputFrames(unit, env) : undefined;
+  const first = over?.frames[0] ?? Object.values(base)[0] ?? Object.values(env.inputs)[0];
   if (!first) throw new NetDictError(`Search in rec layer '${unit.name}': no input to take the batch size from.`);
   const batch = first.shape[0]!;
   const baseTime = Math.max(0, ...Object.values(base).map((v) => v.shape[1] ?? 0));
-  const maxLen = resolveMaxSeqLen(unit.maxSeqLen) ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined);
+  const maxLen = over ? over.frames.length : (resolveMaxSeqLen(unit.maxSeqLen) ?? (baseTime > 0 ? 2 * baseTime + 10 : undefined));
   if (maxLen === undefined) throw new NetDictError(`Search in rec layer '${unit.name}' needs "max_seq_len".`);
   const tile = ops.tensor(Int32Array.from({ length: batch * beam }, (_, i) => Math.floor(i / beam)), [batch * beam], 'int32');
   const tiled: Record<string, Tensor> = {};
@@ -139,9 +143,14 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
   }).filter((d): d is Dim => d?.dynSize !== undefined));
   const untiled = [...baseDims].map((d) => [d, d.dynSize!] as const);
   for (const [d, lens] of untiled) d.dynSize = ops.gather(lens, tile, 0);
+  const tileFrame = (f: Record<string, Tensor>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, ops.gather(v, tile, 0)]));
   try {
-    let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam) };
-    for (let t = 0; t < maxLen && !state.ended.every((e) => e); t++) {
+    let frame: Record<string, Tensor> = { ...tiled, ...unit.initialFrameState(batch * beam, tiled) };
+    for (let t = 0; t < maxLen; t++) {
+      // Over input frames, a sequence ends with its input (RETURNN's end flag from the input's lengths): its hypotheses keep their scores.
+      if (over) for (let h = 0; h < batch * beam; h++) if (t >= over.lens[Math.floor(h / beam)]!) state.ended[h] = 1;
+      if (state.ended.every((e) => e)) break;
+      if (over) Object.assign(frame, tileFrame(over.data(t)), { source: ops.gather(over.frames[t]!, tile, 0) });
       unit.unitGraph.recStepInfo = { i: t };
       const outs = runGraph(unit.unitGraph, frame, ctx);
       frame = { ...tiled, ...unit.nextFrameState(outs) };
@@ -151,6 +160,16 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
     for (const [d, lens] of untiled) d.dynSize = lens;
   }
   return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
+}
+
+/** A rec layer with sources searches over its input's frames: each frame's source and extern data, and the input's lengths. */
+function inputFrames(unit: RecUnit, env: EvalEnv): { frames: Tensor[]; lens: Int32Array; data: (t: number) => Record<string, Tensor> } {
+  const xs = env.sources.map((s) => s.value);
+  const source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
+  const frames = ops.unstack(source, 1);
+  const given = firstSourceLens(env);
+  const lens = given ? (ops.readSync(given) as Int32Array) : Int32Array.from({ length: source.shape[0]! }, () => frames.length);
+  return { frames, lens, data: unit.frameInputs(env.inputs, unit.unitGraph.parent!.externData) };
 }
 
 /** Follows the back-pointers of each sequence's best hypothesis. */

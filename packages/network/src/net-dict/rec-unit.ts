@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { type CallContext, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
-import { baseDataValue } from './base-data.js';
+import { baseDataKey, baseDataValue } from './base-data.js';
 import type { LayerGraph } from './graph.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
@@ -173,18 +173,38 @@ export class RecUnit extends Layer {
     }
   }
 
-  /** The value `prev:name` has at the first frame: the entry's `initial_output` (a number, True/False as 1/0, `"zeros"`, `"ones"`; RETURNN casts it to the layer's dtype), else zeros. */
-  initialOutput(name: string, batch: number): Tensor {
+  /**
+   * The value `prev:name` has at the first frame: the entry's `initial_output` (a number, True/False as 1/0, `"zeros"`, `"ones"`; RETURNN casts it to the layer's dtype), else zeros.
+   * A dynamic axis of the layer (an axis of a `base:` layer, such as the encoder's time in accumulated attention weights) takes that layer's padded length in `base`.
+   * @throws NetDictError when a dynamic axis is neither in a `base:` value nor has lengths yet.
+   */
+  initialOutput(name: string, batch: number, base: FrameInputs = {}): Tensor {
     const node = this.unitGraph.node(name);
     const init = (node.entry as { initial_output?: unknown }).initial_output;
     const value = typeof init === 'number' ? init : init === true || init === 'ones' ? 1 : 0;
-    return ops.fill([batch, ...(node.output.shape as number[])], value, node.output.dtype);
+    const shape = node.output.dims.map((d) => d.size ?? this.paddedLength(name, d, base));
+    return ops.fill([batch, ...shape], value, node.output.dtype);
   }
 
-  /** Initial values of everything the first frame reads from "the previous frame". */
-  initialFrameState(batch: number): FrameInputs {
+  /** The padded length of dynamic axis `dim` in this pass: from a `base:` value on that axis, else the longest of its lengths. */
+  private paddedLength(name: string, dim: Dim, base: FrameInputs): number {
+    const parent = this.unitGraph.parent!;
+    for (const ref of this.refs('base')) {
+      const key = baseDataKey(ref);
+      if (ref.startsWith('prev:')) continue;
+      const data = key === undefined ? parent.nodes.get(ref)?.output : parent.externData.hasData(key) ? parent.externData.getData(key) : undefined;
+      const i = data?.dims.indexOf(dim) ?? -1;
+      const v = base[`base:${ref}`];
+      if (i >= 0 && v) return v.shape[i + 1]!;
+    }
+    if (dim.dynSize) return Math.max(0, ...Array.from(ops.readSync(dim.dynSize) as Int32Array));
+    throw new NetDictError(`Rec layer '${this.name}': the initial output of '${name}' has the dynamic axis '${dim.description}', whose length is not known at the first frame.`);
+  }
+
+  /** Initial values of everything the first frame reads from "the previous frame"; `base`: the `base:` values (for dynamic axes). */
+  initialFrameState(batch: number, base: FrameInputs = {}): FrameInputs {
     const state: FrameInputs = {};
-    for (const name of this.refs('prev')) state[`prev:${name}`] = this.initialOutput(name, batch);
+    for (const name of this.refs('prev')) state[`prev:${name}`] = this.initialOutput(name, batch, base);
     for (const n of this.unitGraph.nodes.values()) {
       const cell = n.layer as { initialState?: (b: number) => Tensor[] };
       if (n.entry.class === 'rnn_cell' && cell.initialState) cell.initialState(batch).forEach((s, i) => (state[`state:${n.name}:${i}`] = s));
@@ -261,7 +281,7 @@ export class RecUnit extends Layer {
     }
     const batch = (source ?? inputs[this.target!]!).shape[0]!;
     const base = this.baseInputs(outs, inputs);
-    let state = this.initialFrameState(batch);
+    let state = this.initialFrameState(batch, base);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);
     for (const name of collect) stacked.set(name, { value: [], logits: [] });

@@ -19,7 +19,9 @@ import type { LayerOutput, SourceRef } from './net-dict-node.js';
  */
 export function runGraph(g: LayerGraph, given: Readonly<Record<string, Tensor>>, ctx: CallContext = INFERENCE, outs?: Map<string, LayerOutput>): Map<string, LayerOutput> {
   // The network's own batch comes in the declared layout of its extern data (RETURNN's axis order); inner graphs get it canonical.
-  const inputs = g.parent || g.extraParent ? given : g.externData.canonicalBatch(given);
+  const given_ = g.parent || g.extraParent ? given : g.externData.canonicalBatch(given);
+  // Layers with `register_as_extern_data` add their outputs as inputs of the rest of the pass (not to the caller's batch).
+  const inputs = g.registeredExternData.size > 0 ? { ...given_ } : given_;
   const search = (ctx as { search?: boolean }).search;
   const c = g.trainFlag === undefined && !g.searchFlag ? ctx : ({ ...ctx, training: g.trainFlag ?? ctx.training, search: g.searchFlag || search } as CallContext);
   g.externData.assignBatch(inputs);

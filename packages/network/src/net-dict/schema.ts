@@ -31,6 +31,8 @@ export const commonEntrySchema = z.looseObject({
   only_on_eval: z.boolean().optional(),
   /** Inside a rec unit: keep the layer's last frame per sequence for `rec_last_output` (RETURNN `need_last`). */
   need_last: z.boolean().optional(),
+  /** Registers the layer's output as extern data of that key, read as `"data:<key>"` or a `"target"` (RETURNN `register_as_extern_data`). */
+  register_as_extern_data: z.string().min(1).nullable().optional(),
   ...paramScopeKeys,
   ...layerBatchNormKey,
   ...dropoutEntryKeys,
