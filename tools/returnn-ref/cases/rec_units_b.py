@@ -18,3 +18,11 @@ CASES = [
         "output": {"class": "combine", "kind": "mul", "from": ["data:source", "mask_f"]},
     }}}),
 ]
+
+CASES += [
+    # RETURNN's RHNCell (recurrent highway network, depth 5 by default; dropout only in training): rec/W, rec/b, rec/depth_i/W.
+    c("rec_rhn", {"output": {"class": "rec", "unit": "rhn", "n_out": 4, "unit_opts": {"dropout": 0.1}, "from": "data"}}),
+    # Depth 2, a transform-gate bias init, backwards in time, a trainable initial state (rec/initial_var).
+    c("rec_rhn_depth2_bw", {"output": {"class": "rec", "unit": "rhn", "n_out": 3, "direction": -1, "initial_state": "var",
+                                       "unit_opts": {"depth": 2, "transform_bias": -1.0}, "from": "data"}}),
+]

@@ -42,7 +42,7 @@ describe('layer registry', () => {
   it('knows every built-in layer class', () => {
     expect(registeredLayerClasses().sort()).toEqual(
       [
-        ...['Activation', 'BatchNorm', 'Combine', 'Compare', 'ReduceOut', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'MergeBatchDims', 'Pool2D', 'Rec', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
+        ...['Activation', 'BatchNorm', 'Combine', 'Compare', 'ReduceOut', 'Conv2D', 'Copy', 'Dense', 'Dropout', 'Flatten', 'MergeDims', 'MergeBatchDims', 'Pool2D', 'Rec', 'Rhn', 'RnnCell', 'Reshape', 'SplitDims', 'Softmax'],
         ...['LayerNorm', 'Conv1D', 'Pool1D', 'Window', 'Reduce', 'ReduceBatch', 'PositionalEncoding', 'PrefixInTime', 'PostfixInTime', 'Slice', 'Length', 'Gather', 'SelfAttention', 'DotAttention'],
         ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
         ...['Eval'],

@@ -13,7 +13,7 @@ import { linearLayer } from './linear.js';
 import { flattenLayer, mergeDimsLayer } from './merge-dims.js';
 import { mergeBatchDimsLayer } from './merge-batch-dims.js';
 import { pool2dLayer } from './pool2d.js';
-import { recLayer, rnnCellLayer } from './rec/index.js';
+import { recLayer, rhnLayer, rnnCellLayer } from './rec/index.js';
 import { reduceOutLayer } from './reduce-out.js';
 import { conv1dLayer } from './seq/conv1d.js';
 import { pool1dLayer } from './seq/pool1d.js';
@@ -80,6 +80,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // RETURNN's structure classes (concat, split, cast, top_k, swap_axes, transpose, train_flag).
   concatLayer, splitLayer, castLayer, topKLayer, swapAxesLayer, transposeLayer, trainFlagLayer, rangeFromLengthLayer, reshapeDimsLayer,
   // Recurrent family.
+  rhnLayer,
   recLayer,
   rnnCellLayer,
 ];

@@ -18,6 +18,7 @@ import { Pool2D } from '../layers/pool2d.js';
 import { Rec } from '../layers/rec/rec.js';
 import { ReduceOut } from '../layers/reduce-out.js';
 import { RnnCell } from '../layers/rec/rnn-cell.js';
+import { recUnitRows } from './rec-units-rows.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { attentionRows } from './attention-rows.js';
@@ -266,6 +267,7 @@ export const rows: Row[] = [
     refOutput: (y: tf.Tensor) => tf.reverse(y, 1),
   },
   ...seqRows,
+  ...recUnitRows,
   ...shapeRows,
   ...structureRows,
   ...attentionRows,

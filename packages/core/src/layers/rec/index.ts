@@ -7,3 +7,4 @@ export { REC_UNITS, RECURRENT_CHECKS, RECURRENT_OPTIONS, type RecUnit, type Recu
 export { simpleRnnCell } from './simple-rnn-cell.js';
 export { RnnCell, rnnCellLayer } from './rnn-cell.js';
 export { type InitialStateValue, type RecInitialState, statePartKeys } from './initial-state.js';
+export { isRhnUnit, Rhn, type RhnArgs, rhnLayer, type RhnUnitOpts, TransformBias } from './rhn.js';
