@@ -124,6 +124,8 @@ def make_inputs(net: TFNetwork, case: dict, rnd: np.random.RandomState):
         arrays[key] = v
     if batch_info is not None and isinstance(batch_info.dim, tf.Tensor):
         feed[batch_info.dim] = N_BATCH
+    if net.epoch_step is not None:  # `initial_state: "keep_over_epoch"`: the first step of an epoch, as RETURNN's tests feed it
+        feed[net.epoch_step] = 0
     return feed, arrays
 
 
@@ -147,7 +149,8 @@ def run_case(case: dict, out_dir: str):
     network_as_given = json.loads(json.dumps(case["network"]))
     BehaviorVersion._behavior_version = None
     bv = case.get("behavior_version")
-    config_dict = {"extern_data": case["extern_data"], "random_seed": SEED}
+    # "extern_config": RETURNN's older config keys for the extern data (num_inputs/num_outputs) instead of extern_data.
+    config_dict = {**(case.get("extern_config") or {"extern_data": case["extern_data"]}), "random_seed": SEED}
     if bv is not None:
         config_dict["behavior_version"] = bv
         BehaviorVersion.set(bv)
@@ -159,7 +162,9 @@ def run_case(case: dict, out_dir: str):
         # "returnn_network" is a function of the JSON dict; net.json keeps the JSON dict, which Strata builds.
         returnn_network = case["returnn_network"](case["network"]) if "returnn_network" in case else case["network"]
         net.construct_from_dict(returnn_network)
-        for lname in case["outputs"]:
+        # "outputs" may be a function of the constructed net (the layers RETURNN built).
+        outputs = case["outputs"](net) if callable(case["outputs"]) else case["outputs"]
+        for lname in outputs:
             if "/" not in lname and lname not in net.layers:
                 net.construct_layer(returnn_network, lname)
         net.initialize_params(session)
@@ -167,7 +172,7 @@ def run_case(case: dict, out_dir: str):
         randomize_constant_params(session, net, rnd)
         feed, in_arrays = make_inputs(net, case, rnd)
         fetches, metas = {}, {}
-        for lname in case["outputs"]:
+        for lname in outputs:
             # RETURNN constructs only output layers (and what they need); a recorded layer that is
             # neither is constructed here, as `net.construct_layer` does for any layer of the dict.
             if "/" not in lname and lname not in net.layers:
@@ -199,7 +204,7 @@ def run_case(case: dict, out_dir: str):
             saver.save(session, os.path.join(out_dir, "model"), write_meta_graph=False, write_state=False)
         values = session.run(fetches, feed_dict=feed)
         out_arrays = {}
-        for lname in case["outputs"]:
+        for lname in outputs:
             v = np.transpose(values[lname], metas[lname]["perm"])
             if v.dtype == np.bool_:
                 v = v.astype(np.int32)
@@ -225,7 +230,8 @@ def run_case(case: dict, out_dir: str):
         "extern_data": case["extern_data"],
         "network": network_as_given,
         "behavior_version": bv,
-        "outputs": case["outputs"],
+        **({"extern_config": case["extern_config"]} if case.get("extern_config") else {}),
+        "outputs": outputs,
         "returnn_commit": RETURNN_COMMIT,
         "tf_version": tf.__version__,
         "params": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in sorted(param_values.items())},

@@ -21,9 +21,10 @@
 import { ops, setBackend, type DType, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { sizeKey } from '@strata/core';
-import { dataConfigsFromConfig, ExternData, LayerExecutionError, NetDictNetwork } from '@strata/network';
+import { dataConfigsFromConfig, ExternData, NetDictNetwork } from '@strata/network';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { countEntries, groupBy, groupOf, pct } from './failure-groups.js';
 
 /** One net as `extract_test_nets.py` writes it. */
 interface TestNet {
@@ -61,35 +62,6 @@ interface Outcome {
 const BATCH = 2;
 const LENS = [5, 3];
 
-/** Layer entries of a net dict, counting those of sub-networks (`unit`, `subnetwork`) too. */
-function countEntries(net: Record<string, unknown>): number {
-  let n = 0;
-  for (const entry of Object.values(net)) {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
-    n++;
-    const e = entry as Record<string, unknown>;
-    for (const sub of [e.unit, e.subnetwork]) if (sub && typeof sub === 'object' && !Array.isArray(sub)) n += countEntries(sub as Record<string, unknown>);
-  }
-  return n;
-}
-
-/** The entry `name` anywhere in the dict (top level first, then sub-networks). */
-function findEntry(net: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
-  const direct = net[name];
-  if (direct && typeof direct === 'object' && !Array.isArray(direct)) return direct as Record<string, unknown>;
-  for (const entry of Object.values(net)) {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
-    const e = entry as Record<string, unknown>;
-    for (const sub of [e.unit, e.subnetwork]) {
-      if (sub && typeof sub === 'object' && !Array.isArray(sub)) {
-        const found = findEntry(sub as Record<string, unknown>, name);
-        if (found) return found;
-      }
-    }
-  }
-  return undefined;
-}
-
 function externDataOf(net: TestNet): Record<string, unknown> {
   return net.extern_data ?? (dataConfigsFromConfig(net.extern_config as never) as Record<string, unknown>);
 }
@@ -120,74 +92,6 @@ function randomBatch(network: NetDictNetwork, seed: number): Record<string, Tens
   return batch;
 }
 
-const QUOTED = /['"`]([A-Za-z_][\w:/.-]*)['"`]/g;
-
-/** Entries (anywhere in the dict) that have key `key`: their class names. */
-function classesWithKey(net: Record<string, unknown>, key: string, out: string[] = []): string[] {
-  for (const entry of Object.values(net)) {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
-    const e = entry as Record<string, unknown>;
-    if (key in e && typeof e.class === 'string') out.push(e.class);
-    for (const sub of [e.unit, e.subnetwork]) if (sub && typeof sub === 'object' && !Array.isArray(sub)) classesWithKey(sub as Record<string, unknown>, key, out);
-  }
-  return out;
-}
-
-/** A message with quoted values and numbers replaced, so that messages of one kind group together. */
-const normalize = (msg: string) => msg.replace(/Received:.*$/s, '').replace(/['"`][^'"`\n]*['"`]/g, '…').replace(/\[[^\]]*\]/g, '[…]').replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 90);
-
-/**
- * The failure group: the error class (for a failure inside a layer's forward,
- * `LayerExecutionError<cause>`), then what the message names: an unknown key
- * and the class of the entries that have it, an invalid key, an unknown class,
- * an extern_data problem, or the layer class and the message with its values
- * left out.
- */
-function groupOf(net: TestNet, e: unknown): { group: string; error: string } {
-  const err = e instanceof Error ? e : new Error(String(e));
-  let name = err.name;
-  let msg = err.message;
-  let cls: string | undefined;
-  let layer: string | undefined;
-  if (err instanceof LayerExecutionError) {
-    const cause = err.cause instanceof Error ? err.cause : undefined;
-    name = `${err.name}<${cause?.name ?? 'unknown'}>`;
-    msg = cause?.message ?? msg;
-    cls = err.layerClass;
-    layer = err.layerName;
-  }
-  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
-  // "Net dict entry 'x' is invalid:" followed by "- key: problem" lines: the first problem is the message.
-  const detail = lines.length > 1 && /is invalid:$/.test(lines[0]!) ? `${lines[0]!.replace(/ is invalid:$/, '')}: ${lines[1]!.replace(/^- /, '')}` : lines[0] ?? '';
-  const error = `${err.name}: ${detail}`.slice(0, 260);
-  const quoted = [...detail.matchAll(QUOTED)].map((m) => m[1]!);
-  if (!cls) {
-    for (const q of quoted) {
-      const entry = findEntry(net.network, q);
-      if (entry && typeof entry.class === 'string') {
-        [cls, layer] = [entry.class, q];
-        break;
-      }
-    }
-  }
-  const onClass = (key: string) => {
-    const entry = layer ? findEntry(net.network, layer) : undefined;
-    return entry && key in entry ? cls : (classesWithKey(net.network, key)[0] ?? cls);
-  };
-  const unknownKeys = /unknown key\(s\) ((?:'[^']+'(?:, )?)+)/.exec(detail);
-  if (unknownKeys) {
-    const keys = [...unknownKeys[1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
-    return { group: `${name} | unknown key ${keys.map((k) => `'${k}'`).join(', ')} on class ${onClass(keys[0]!)}`, error };
-  }
-  const invalid = /: (-\s*)?([a-z_]+): Invalid input: (.*)$/.exec(detail);
-  if (invalid) return { group: `${name} | invalid '${invalid[2]}' on class ${onClass(invalid[2]!)}: ${normalize(invalid[3]!)}`, error };
-  if (/^extern_data /.test(detail)) return { group: `${name} | extern_data: ${normalize(detail.replace(/^extern_data '[^']*': /, ''))}`, error };
-  const unknownClass = /has class '([^']+)'/.exec(detail);
-  if (err.name === 'UnknownLayerClassError' && unknownClass) return { group: `${name} | class '${unknownClass[1]}'`, error };
-  const rest = normalize(detail.replace(/^(Net dict entry|Layer) '[^']*'( \(class '[^']*'\))?:? /, ''));
-  return { group: [name, cls ? `class ${cls}` : undefined, rest].filter(Boolean).join(' | '), error };
-}
-
 /** The top-level entries RETURNN's `construct_from_dict` constructs (with what they need): `output`, `*:output`, entries with a loss or `is_output_layer`, first those with `register_as_extern_data`. */
 function returnnRoots(net: Record<string, unknown>): string[] {
   const names = Object.keys(net).sort();
@@ -211,18 +115,17 @@ function runNet(net: TestNet, seed: number, mode: 'all' | 'returnn'): Outcome {
       for (const name of returnnRoots(net.network)) network.constructLayer(net.network as never, name);
     }
   } catch (e) {
-    return { net, entries, ok: false, stage: 'build', ...groupOf(net, e) };
+    return { net, entries, ok: false, stage: 'build', ...groupOf(net.network, e) };
   }
   try {
     network.forward(randomBatch(network, seed));
   } catch (e) {
-    return { net, entries, ok: false, stage: 'forward', ...groupOf(net, e) };
+    return { net, entries, ok: false, stage: 'forward', ...groupOf(net.network, e) };
   }
   return { net, entries, ok: true };
 }
 
 const where = (n: TestNet) => `${n.file.replace('tests/', '').replace('.py', '')}::${n.test}:${n.line}`;
-const pct = (a: number, b: number) => `${a}/${b} = ${b ? ((100 * a) / b).toFixed(1) : '0'}%`;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -273,9 +176,7 @@ async function main(): Promise<void> {
   for (const s of skipped) skippedKinds.set(`${s.what}:${s.kind}`, (skippedKinds.get(`${s.what}:${s.kind}`) ?? 0) + 1);
   console.log(`  not extracted: ${[...skippedKinds].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
-  const groups = new Map<string, Outcome[]>();
-  for (const o of outcomes) if (!o.ok) groups.set(o.group!, [...(groups.get(o.group!) ?? []), o]);
-  const sorted = [...groups].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+  const sorted = groupBy(outcomes.filter((o) => !o.ok), (o) => o.group!);
   console.log(`\nFailures by group (${sorted.length} groups):`);
   for (const [group, list] of sorted) {
     console.log(`  ${list.length} × ${group}`);
