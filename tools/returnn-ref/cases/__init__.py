@@ -33,4 +33,6 @@ from . import rec_units_b
 ALL_CASES += rec_units_b.CASES
 from . import search_keys_d
 ALL_CASES += search_keys_d.CASES
+from . import match_fixes
+ALL_CASES += match_fixes.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -151,6 +151,21 @@ describe("BatchNorm with RETURNN's masked_time, update_sample_only_in_training a
     expectClose(bn.movingMean.readSync(), weights[2]!.map((w, i) => 0.5 * w + 0.5 * mean[i]!));
   });
 
+  it("fused (RETURNN's fused_batch_norm path): evaluation uses the moving statistics and updates nothing, whatever updateSampleOnlyInTraining says", () => {
+    const bn = make({ maskedTime: false, momentum: 0.99, updateSampleOnlyInTraining: false, delaySampleUpdate: false, fused: true });
+    expectClose(ops.readSync(bn.apply([ops.tensor(xValues, shape), lensT()], INFERENCE)), normalize(weights[2]!, weights[3]!), 1e-4);
+    bn.getWeights().forEach((w, i) => expectClose(w, weights[i]!, 0, 0));
+  });
+
+  it('fused: training normalises with the biased batch variance and moves towards the unbiased one (n / (n - 1))', () => {
+    const bn = make({ maskedTime: false, momentum: 0.5, fused: true });
+    const { mean, variance } = batchStats();
+    const n = xValues.length / C;
+    expectClose(ops.readSync(bn.apply(ops.tensor(xValues, shape), training)), normalize(mean, variance), 1e-4);
+    expectClose(bn.movingMean.readSync(), weights[2]!.map((w, i) => 0.5 * w + 0.5 * mean[i]!));
+    expectClose(bn.movingVariance.readSync(), weights[3]!.map((w, i) => 0.5 * w + 0.5 * variance[i]! * (n / (n - 1))));
+  });
+
   it('rejects a param_version other than 0, 1, 2', () => {
     expect(() => new BatchNorm({ paramVersion: 3 as never })).toThrow('paramVersion must be 0, 1 or 2. Received: paramVersion=3.');
   });

@@ -51,6 +51,14 @@ export interface BatchNormArgs extends LayerArgs {
    * Default 2 (RETURNN's from `behavior_version` 12; 0 before).
    */
   paramVersion?: 0 | 1 | 2;
+  /**
+   * RETURNN's fused path (`tf.compat.v1.nn.fused_batch_norm`, taken when `param_version` >= 2, `masked_time` false and
+   * `use_shift`/`use_std` true; a net dict derives it, it is no RETURNN key): evaluation always normalises with the
+   * moving statistics and updates nothing (`updateSampleOnlyInTraining`/`delaySampleUpdate` have no effect), and
+   * training moves the moving variance towards the batch's *unbiased* variance (`n / (n - 1)` times the biased one
+   * it normalises with, as TF's FusedBatchNormV3 kernel). Default false.
+   */
+  fused?: boolean;
 }
 
 const MOMENTUM = "must be a number in [0, 1] (the weight of the new batch, RETURNN's convention: Keras' momentum 0.9 is 0.1 here)";
@@ -73,6 +81,7 @@ const BATCH_NORM_OPTIONS = {
     returnn: 'param_version',
     returnnDefaultFor: (v) => (v >= 12 ? 2 : 0),
   }),
+  fused: option(schemas.boolean(), { default: false }),
 } satisfies LayerOptions;
 
 /**
@@ -105,6 +114,7 @@ export class BatchNorm extends Layer {
   readonly updateSampleOnlyInTraining: boolean;
   readonly delaySampleUpdate: boolean;
   readonly paramVersion: 0 | 1 | 2;
+  readonly fused: boolean;
   gamma: Variable | undefined;
   beta: Variable | undefined;
   movingMean!: Variable;
@@ -121,6 +131,7 @@ export class BatchNorm extends Layer {
     this.updateSampleOnlyInTraining = a.updateSampleOnlyInTraining;
     this.delaySampleUpdate = a.delaySampleUpdate;
     this.paramVersion = a.paramVersion;
+    this.fused = a.fused;
   }
 
   override build(shapes: SymbolicShape | SymbolicShape[]): void {
@@ -144,10 +155,12 @@ export class BatchNorm extends Layer {
       throw new InputShapeError({ layer: this.name, expected: `expected rank >= 2 input [batch, ..., ${this.movingMean.shape[0]}]`, received: x!.shape });
     }
     const training = ctx.training === true;
-    if (!training && this.updateSampleOnlyInTraining) return this.normalize(ops.sub(x!, this.movingMean.value), this.movingVariance.value);
+    if (!training && (this.updateSampleOnlyInTraining || this.fused)) return this.normalize(ops.sub(x!, this.movingMean.value), this.movingVariance.value);
     const { mean, variance } = this.moments(x!, this.maskedTime && rank >= 3 ? seqLens : undefined);
     const newMean = this.moved(this.movingMean, mean);
-    const newVariance = this.moved(this.movingVariance, variance);
+    const n = x!.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    // The fused kernel moves towards the unbiased variance (Bessel's correction; none for a single frame).
+    const newVariance = this.moved(this.movingVariance, this.fused && n > 1 ? ops.mul(variance, n / (n - 1)) : variance);
     // Training: the batch statistics. RETURNN's evaluation with update_sample_only_in_training false: the moving
     // statistics, updated unless delayed. Computed before the update (which may be applied at once).
     const y = training
@@ -209,6 +222,7 @@ export class BatchNorm extends Layer {
       updateSampleOnlyInTraining: this.updateSampleOnlyInTraining,
       delaySampleUpdate: this.delaySampleUpdate,
       paramVersion: this.paramVersion,
+      fused: this.fused,
     };
   }
 }
@@ -221,7 +235,8 @@ export class BatchNorm extends Layer {
  * `behavior_version` (before 12: momentum 0.99, masked_time true, no
  * sample-update restriction or delay, param_version 0; from 12: 0.1, false,
  * true, true, 2, and `masked_time` must be given): {@link BatchNorm}, given
- * the input's lengths when `masked_time`.
+ * the input's lengths when `masked_time`; RETURNN's fused path ({@link BatchNormArgs.fused})
+ * where RETURNN takes it.
  */
 export const batchNormLayer: LayerSpec = {
   cls: BatchNorm,
@@ -230,13 +245,14 @@ export const batchNormLayer: LayerSpec = {
     names: ['batch_norm'],
     sources: 'concat',
     seqLens: (layer) => (layer as BatchNorm).maskedTime,
-    derive: (ctx) => {
+    derive: (ctx, args) => {
       if ((ctx.behaviorVersion ?? 0) >= 12 && ctx.entry.masked_time === undefined) {
         throw new LayerArgumentError(
           'masked_time must be given from behavior_version 12 (RETURNN: "batch_norm masked_time should be specified explicitly"): true to take the statistics over the valid frames only, false over all. Received: no masked_time.',
         );
       }
-      return {};
+      // RETURNN takes tf.compat.v1.nn.fused_batch_norm when param_version >= 2, not masked_time, use_shift and use_std.
+      return { fused: args.paramVersion === 2 && args.maskedTime === false && args.center !== false && args.scale !== false };
     },
   },
 };
