@@ -235,6 +235,7 @@ def extract_function(func: ast.FunctionDef, module: ast.Module, module_funcs: se
         mutated = any(
             (isinstance(n, (ast.Assign, ast.AugAssign)) and any(isinstance(t, ast.Subscript) and _root(t) in var_names for t in (n.targets if isinstance(n, ast.Assign) else [n.target])))
             or (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("update", "pop", "setdefault") and _root(n.func.value) in var_names)
+            or _fills_arg(n, module, var_names)
             for n in ast.walk(func)
         )
         try:
@@ -290,6 +291,22 @@ def _extern_of(ext: tuple, scope: Scope) -> dict:
             raise NotLiteral("python-call", "Data(...) without a literal name")
         data[nm.value] = {k.arg: scope.value(k.value, rline) for k in call.keywords if k.arg and k.arg not in DATA_DROP}
     return {"extern_data": jsonable(data)}
+
+
+def _fills_arg(call: ast.AST, module: ast.Module, var_names: set[str]) -> bool:
+    """Whether `call` gives (a part of) the dict to a function of the test module that assigns into that parameter (`helper(net["output"]["unit"], ...)`)."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+        return False
+    fn = next((f for f in module.body if isinstance(f, ast.FunctionDef) and f.name == call.func.id), None)
+    if fn is None:
+        return False
+    params = [a.arg for a in fn.args.args]
+    given = [params[i] for i, a in enumerate(call.args) if i < len(params) and _root(a) in var_names]
+    given += [k.arg for k in call.keywords if k.arg and _root(k.value) in var_names]
+    return any(
+        isinstance(n, (ast.Assign, ast.AugAssign)) and any(isinstance(t, ast.Subscript) and _root(t) in given for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))
+        for n in ast.walk(fn)
+    )
 
 
 def _root(n: ast.AST) -> str | None:
