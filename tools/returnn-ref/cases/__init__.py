@@ -35,4 +35,6 @@ from . import search_keys_d
 ALL_CASES += search_keys_d.CASES
 from . import match_fixes
 ALL_CASES += match_fixes.CASES
+from . import rec_templates_c
+ALL_CASES += rec_templates_c.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

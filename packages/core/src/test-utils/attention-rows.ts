@@ -94,6 +94,19 @@ export const attentionRows: Row[] = [
     },
   },
   {
+    name: 'GenericAttention weights [batch, time, 2] kept (RETURNN var1), base [batch, time, features]',
+    make: () => new GenericAttention(),
+    inputs: [[2, 4, 2], [2, 4, 3]],
+    // Per sequence: weights^T [2, time] times base [time, features].
+    refFn: ([w, base]) => tf.stack([0, 1].map((b) => tf.matMul(tf.reshape(tf.slice(w!, [b], [1]), [4, 2]), tf.reshape(tf.slice(base!, [b], [1]), [4, 3]), true, false))),
+  },
+  {
+    name: 'GenericAttention autoSqueeze false: weights [batch, time, 1] keep their 1',
+    make: () => new GenericAttention({ autoSqueeze: false }),
+    inputs: [[2, 5, 1], [2, 5, 3]],
+    refFn: ([w, base]) => tf.expandDims(tf.sum(tf.mul(w!, base!), 1), 1),
+  },
+  {
     name: 'DotAttention query sequence, querySeqLens',
     make: () => new DotAttention(),
     inputs: [[2, 3, 2], [2, 4, 2], [2, 4, 3], [2], [2]],

@@ -1,8 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
-import { type CallContext, Layer, type LayerArgs, type SymbolicShape } from '../../layer.js';
-import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs } from '../../layer-spec.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 
 /** Arguments of {@link GenericAttention}. */
 export interface GenericAttentionArgs extends LayerArgs {
@@ -13,6 +13,11 @@ export interface GenericAttentionArgs extends LayerArgs {
   weights?: string;
   /** Net dicts only: the layer attended over (RETURNN `base`), the layer's second input. */
   base?: string;
+  /**
+   * Drop the weights' size-1 axes that match no axis of base (RETURNN `auto_squeeze`,
+   * e.g. the 1 of energies `[batch, time, 1]`); with false they stay in the output. Default true.
+   */
+  autoSqueeze?: boolean;
 }
 
 const LAYER_NAME = 'must be the name of a layer (e.g. "att_weights", or "base:encoder" in a rec unit)';
@@ -21,36 +26,73 @@ const LAYER_NAME = 'must be the name of a layer (e.g. "att_weights", or "base:en
 const GENERIC_ATTENTION_OPTIONS = {
   weights: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'weights' }),
   base: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'base' }),
+  autoSqueeze: option(schemas.boolean(), { default: true, returnn: 'auto_squeeze' }),
 } satisfies LayerOptions;
+
+/**
+ * How the weights' axes after batch and time pair with base's (RETURNN
+ * `GenericAttentionLayer._weights_remaining_axes`): from the last one back,
+ * an axis of base's size (base's axes between time and features, from the
+ * last) is a common axis; else a size-1 axis is dropped (`autoSqueeze`);
+ * else it is kept (a "var" axis of the output). Indices are of the weights' shape.
+ */
+interface WeightAxes {
+  readonly common: number[];
+  readonly squeezed: number[];
+  readonly kept: number[];
+}
+
+function weightAxes(weights: SymbolicShape, base: SymbolicShape, autoSqueeze: boolean): WeightAxes | undefined {
+  const baseRem = base.slice(2, -1);
+  const common: number[] = [];
+  const squeezed: number[] = [];
+  const kept: number[] = [];
+  for (let i = weights.length - 1; i >= 2; i--) {
+    if (baseRem.length > 0 && weights[i] === baseRem[baseRem.length - 1]) {
+      common.unshift(i);
+      baseRem.pop();
+    } else if (autoSqueeze && weights[i] === 1) squeezed.unshift(i);
+    else kept.unshift(i);
+  }
+  return baseRem.length > 0 ? undefined : { common, squeezed, kept };
+}
 
 /**
  * The weighted sum of `base` over its time axis with given weights (RETURNN
  * `GenericAttentionLayer`, e.g. after `softmax_over_spatial`):
- * `y[b, ...] = Σ_t weights[b, t, ...] * base[b, t, ...]`. The weights' axes
- * after time broadcast against base's (size-1 axes, such as the 1 of energies
- * `[batch, time, 1]`, are RETURNN's auto-squeezed ones). No masking: padded
- * frames must have weight 0 (as `softmax_over_spatial` gives them). No weights.
+ * `y[b, c..., k..., f] = Σ_t weights[b, t, c..., k...] * base[b, t, c..., f]`.
+ * The weights' axes after time pair with base's axes between time and
+ * features from the last one back, by size (`c`, e.g. attention heads); a
+ * weights axis of another size is kept in the output (`k`, RETURNN's DotLayer
+ * `var1`), except size-1 axes, which `autoSqueeze` drops (the 1 of energies
+ * `[batch, time, 1]`). No masking: padded frames must have weight 0 (as
+ * `softmax_over_spatial` gives them). No weights.
  *
- * Inputs: `[weights, base]`: `weights` float32 `[batch, time]` or `[batch, time, ...]`
- * (at most base's rank), `base` float32 `[batch, time, ..., features]`.
- * Shape: `[batch, ..., features]` (base without its time axis), float32.
- * @throws InputShapeError if the inputs are not `[weights, base]`, or their batch, time or
- *   other axes do not fit.
+ * Inputs: `[weights, base]`: `weights` float32 `[batch, time, ...]`, `base` float32 `[batch, time, ..., features]`.
+ * Shape: `[batch, c..., k..., features]`, float32.
+ * @throws InputShapeError if the inputs are not `[weights, base]`, their batch or time differ,
+ *   or an axis of base between time and features has no axis of the weights' size (RETURNN's assertion).
  */
 export class GenericAttention extends Layer {
   static override readonly className: string = 'GenericAttention';
+  readonly autoSqueeze: boolean;
 
   constructor(args: GenericAttentionArgs = {}) {
     super(args);
-    resolveArgs('GenericAttention', GENERIC_ATTENTION_OPTIONS, args);
+    this.autoSqueeze = resolveArgs('GenericAttention', GENERIC_ATTENTION_OPTIONS, args).autoSqueeze ?? true;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.computeOutputShape(list.map((t) => t.shape));
     const [w, base] = list as [Tensor, Tensor];
-    const weights = w.shape.length === base.shape.length ? w : ops.reshape(w, [...w.shape, ...new Array<number>(base.shape.length - w.shape.length).fill(1)]);
-    return ops.sum(ops.mul(weights, base), [1]);
+    const { common, kept } = weightAxes(w.shape, base.shape, this.autoSqueeze)!;
+    // weights [b, t, c..., k..., 1] * base [b, t, c..., 1 (per k)..., f], summed over t; the squeezed size-1 axes go last and are reshaped away.
+    const squeezed = w.shape.map((_, i) => i).filter((i) => i >= 2 && !common.includes(i) && !kept.includes(i));
+    const ws = ops.transpose(w, [0, 1, ...common, ...kept, ...squeezed]);
+    const wk = ops.reshape(ws, [w.shape[0]!, w.shape[1]!, ...common.map((i) => w.shape[i]!), ...kept.map((i) => w.shape[i]!), 1]);
+    const bk = ops.reshape(base, [...base.shape.slice(0, -1), ...kept.map(() => 1), base.shape[base.shape.length - 1]!]);
+    return ops.sum(ops.mul(wk, bk), [1]);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -60,21 +102,21 @@ export class GenericAttention extends Layer {
       throw new InputShapeError({ layer: this.name, expected: `expected the inputs [weights, base], got ${shapes.length}; the first has shape`, received: shapes[0] ?? [] });
     }
     const fits = (a: number | null | undefined, b: number | null | undefined) => a === null || b === null || a === b;
-    const ok =
-      base.length >= 3 &&
-      weights.length >= 2 &&
-      weights.length <= base.length &&
-      fits(weights[0], base[0]) &&
-      fits(weights[1], base[1]) &&
-      weights.slice(2).every((d, i) => d === 1 || fits(d, base[i + 2]));
-    if (!ok) {
+    const axes = base.length >= 3 && weights.length >= 2 && fits(weights[0], base[0]) && fits(weights[1], base[1]) ? weightAxes(weights, base, this.autoSqueeze) : undefined;
+    if (!axes) {
       throw new InputShapeError({
         layer: this.name,
-        expected: `expected weights [batch, time, ...] (axes after time 1 or base's) and base [batch, time, ..., features] with the same batch and time; base is [${base.join(', ')}], weights`,
+        expected:
+          `expected weights [batch, time, ...] and base [batch, time, ..., features] with the same batch and time, ` +
+          `each axis of base between time and features matched (from the last) by a weights axis of its size; base is [${base.join(', ')}], weights`,
         received: weights,
       });
     }
-    return [base[0]!, ...base.slice(2)];
+    return [base[0]!, ...axes.common.map((i) => weights[i]!), ...axes.kept.map((i) => weights[i]!), base[base.length - 1]!];
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), autoSqueeze: this.autoSqueeze };
   }
 }
 

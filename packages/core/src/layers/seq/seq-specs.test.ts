@@ -62,7 +62,7 @@ describe('sequence layer specs', () => {
     [reduceOutLayer, 'reduce_out', ['mode', 'num_pieces'], { sources: 'concat' }],
     [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask'], { sources: 'concat', seqLens: true }],
     [dotAttentionLayer, 'dot_attention', ['energy_factor', 'base', 'base_ctx'], { sources: 'concat', refKeys: ['base_ctx', 'base'], seqLens: true, seqLensFrom: 'base' }],
-    [genericAttentionLayer, 'generic_attention', ['weights', 'base'], { sources: 'none', refKeys: ['weights', 'base'] }],
+    [genericAttentionLayer, 'generic_attention', ['weights', 'base', 'auto_squeeze'], { sources: 'none', refKeys: ['weights', 'base'] }],
     [resizeLayer, 'resize', ['factor', 'axis', 'kind', 'fill_value'], { sources: 'concat', seqLens: true }],
   ];
   for (const [spec, name, keys, nd] of decoderTable) {
