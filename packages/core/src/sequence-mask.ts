@@ -36,12 +36,16 @@ export function maskFrames(x: Tensor, seqLens: Tensor): Tensor {
  * padded energies are replaced by -1e30 before the softmax, and the result is
  * multiplied by the mask, so padded frames get zero gradient and an empty
  * sequence gives zeros. Without `seqLens`, a plain softmax over axis 1.
+ * With `logSpace`, log-probabilities (`log_softmax`), padded frames -Infinity
+ * (RETURNN's `log_space`).
  *
  * Shape: `x` float32 `[batch, time, ...]`, `seqLens` int32 `[batch]` → float32 `[batch, time, ...]`.
  */
-export function maskedSoftmaxOverTime(x: Tensor, seqLens: Tensor | undefined): Tensor {
-  if (!seqLens) return ops.softmax(x, 1);
+export function maskedSoftmaxOverTime(x: Tensor, seqLens: Tensor | undefined, logSpace = false): Tensor {
+  if (!seqLens) return logSpace ? ops.logSoftmax(x, 1) : ops.softmax(x, 1);
   const mask = ops.reshape(sequenceMask(seqLens, x.shape[1]!), [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)]);
-  const masked = ops.where(ops.greater(mask, 0), x, ops.fill(x.shape, -1e30));
+  const valid = ops.greater(mask, 0);
+  const masked = ops.where(valid, x, ops.fill(x.shape, -1e30));
+  if (logSpace) return ops.where(valid, ops.logSoftmax(masked, 1), ops.fill(x.shape, -Infinity));
   return ops.mul(ops.softmax(masked, 1), mask);
 }

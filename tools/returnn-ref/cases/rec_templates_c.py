@@ -34,3 +34,53 @@ CASES = [
         "att0": {"class": "copy", "from": "dec/att0"},
     }, outputs=["output", "att0"], extern_data=ATT_DATA, n_time=6, seq_lens={"data:size1": [6, 4, 3], "classes:size1": [4, 5, 2]}),
 ]
+
+
+def kv_decoder(att):
+    """attention_decoder without its s_transformed (unused here: RETURNN would not construct it, Strata builds every entry)."""
+    d = attention_decoder(att)
+    del d["s_transformed"]
+    return d
+
+
+def kv_attention(**softmax_opts):
+    """Two-head key/value attention inside the decoder: energies [B,2,T] (dot over dim:3), weights by
+    softmax_over_spatial over "T" (not axis 1 there), generic_attention over the heads of base [B,T,2,3]."""
+    return {
+        "att_query0": {"class": "linear", "activation": None, "with_bias": False, "from": "s", "n_out": 6},
+        "att_query": {"class": "split_dims", "axis": "F", "dims": [2, 3], "from": "att_query0"},
+        "att_key0": {"class": "linear", "activation": None, "with_bias": False, "from": "base:enc", "n_out": 6},
+        "att_key": {"class": "split_dims", "axis": "F", "dims": [2, 3], "from": "att_key0"},
+        "att_value0": {"class": "linear", "activation": None, "with_bias": False, "from": "base:enc", "n_out": 6},
+        "att_value": {"class": "split_dims", "axis": "F", "dims": [2, 3], "from": "att_value0"},
+        "att_energy": {"class": "dot", "from": ["att_query", "att_key"], "red1": "dim:3", "red2": "dim:3", "var1": "T?", "var2": "T"},
+        "att_weights": {"class": "softmax_over_spatial", "from": "att_energy", **softmax_opts},
+        "att_output": {"class": "generic_attention", "weights": "att_weights", "base": "att_value"},
+        "att": {"class": "merge_dims", "axes": ["dim:2", "dim:3"], "from": "att_output"},
+    }
+
+
+ENC = {"enc": ENCODER["enc"]}  # without enc_ctx, unused by kv_attention (RETURNN would not construct it)
+
+CASES += [
+    c("softmax_over_spatial_axis_kv_heads", {
+        **ENC,
+        "dec": {"class": "rec", "from": [], "target": "classes", "unit": kv_decoder(kv_attention(axis="T"))},
+        "output": {"class": "copy", "from": "dec/output_prob"},
+    }, outputs=["output"], extern_data=ATT_DATA, n_time=6, seq_lens={"data:size1": [6, 4, 3], "classes:size1": [4, 5, 2]}),
+    # log_space (masked frames -inf, exp gives 0 there), energy_factor; the static heads axis softmaxed on its own (no mask),
+    # recorded through a generic_attention (RETURNN moves the softmax axis last, Strata keeps it in place).
+    c("softmax_over_spatial_log_space", {
+        **ENC,
+        "dec": {"class": "rec", "from": [], "target": "classes", "unit": kv_decoder({
+            **kv_attention(log_space=True, energy_factor=0.5),
+            "att_probs": {"class": "activation", "activation": "exp", "from": "att_weights"},
+            "att_output": {"class": "generic_attention", "weights": "att_probs", "base": "att_value"},
+            "head_probs": {"class": "softmax_over_spatial", "axis": "dim:2", "from": "att_energy"},
+            "head_att0": {"class": "generic_attention", "weights": "head_probs", "base": "att_value"},
+            "head_att": {"class": "merge_dims", "axes": ["dim:2", "dim:3"], "from": "head_att0", "is_output_layer": True},
+        })},
+        "output": {"class": "copy", "from": "dec/output_prob"},
+        "head_att": {"class": "copy", "from": "dec/head_att"},
+    }, outputs=["output", "head_att"], extern_data=ATT_DATA, n_time=6, seq_lens={"data:size1": [6, 4, 3], "classes:size1": [4, 5, 2]}),
+]

@@ -107,6 +107,25 @@ export const attentionRows: Row[] = [
     refFn: ([w, base]) => tf.expandDims(tf.sum(tf.mul(w!, base!), 1), 1),
   },
   {
+    name: 'GenericAttention weightsTimeAxis 2: weights [batch, heads, time], base [batch, time, heads, features]',
+    make: () => new GenericAttention({ weightsTimeAxis: 2 }),
+    inputs: [[2, 3, 4], [2, 4, 3, 2]],
+    refFn: ([w, base]) => tf.sum(tf.mul(tf.expandDims(tf.transpose(w!, [0, 2, 1]), 3), base!), 1),
+  },
+  {
+    name: 'SoftmaxOverSpatial axis 2 (x [batch, heads, time]) with seqLens along it',
+    make: () => new SoftmaxOverSpatial({ axis: 2 }),
+    inputs: [[3, 2, 4]],
+    seqLens: [4, 1, 3],
+    refFn: ([x]) => tf.transpose(perSeq(tf.transpose(x!, [0, 2, 1]), [4, 1, 3], (seq) => padTo(softmaxOverFirst(seq), 4)), [0, 2, 1]),
+  },
+  {
+    name: 'SoftmaxOverSpatial logSpace, no seqLens',
+    make: () => new SoftmaxOverSpatial({ logSpace: true }),
+    inputs: [[2, 3, 2]],
+    refFn: ([x]) => tf.logSoftmax(tf.transpose(x!, [0, 2, 1])).transpose([0, 2, 1]),
+  },
+  {
     name: 'DotAttention query sequence, querySeqLens',
     make: () => new DotAttention(),
     inputs: [[2, 3, 2], [2, 4, 2], [2, 4, 3], [2], [2]],

@@ -58,7 +58,11 @@ describe('attention-decoder layers and resize: errors name the entry and the RET
     ['reduce_out num_pieces divides', { class: 'reduce_out', mode: 'max', num_pieces: 3 }, 'num_pieces must divide the features of the input (4). Received: num_pieces=3.'],
     ['softmax_over_spatial energy_factor', { class: 'softmax_over_spatial', energy_factor: '2' }, 'energy_factor must be a number. Received: energy_factor="2".'],
     ['softmax_over_spatial use_time_mask', { class: 'softmax_over_spatial', use_time_mask: 1 }, 'use_time_mask must be true, false or null. Received: use_time_mask=1.'],
-    ['softmax_over_spatial takes no axis (yet)', { class: 'softmax_over_spatial', axis: 'F' }, "unknown key(s) 'axis'"],
+    [
+      'softmax_over_spatial masks only the time axis',
+      { class: 'softmax_over_spatial', axis: 'F', use_time_mask: true },
+      'axis "F" of Data{\'data\', [B,data:time:?,data:feature:4], float32} is static; Strata masks only the time axis with its lengths. Received: axis="F", use_time_mask=true.',
+    ],
     ['dot_attention without base_ctx', { class: 'dot_attention', from: 'data:q', base: 'data' }, 'base_ctx must be the name of a layer (e.g. "base:encoder" in a rec unit). Received: base_ctx=undefined.'],
     ['dot_attention base', { class: 'dot_attention', from: 'data:q', base: 3, base_ctx: 'data' }, 'base must be the name of a layer (e.g. "base:encoder" in a rec unit). Received: base=3.'],
     ['dot_attention energy_factor', { class: 'dot_attention', from: 'data:q', base: 'data', base_ctx: 'data', energy_factor: 'x' }, 'energy_factor must be a number. Received: energy_factor="x".'],

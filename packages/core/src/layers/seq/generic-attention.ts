@@ -18,6 +18,11 @@ export interface GenericAttentionArgs extends LayerArgs {
    * e.g. the 1 of energies `[batch, time, 1]`); with false they stay in the output. Default true.
    */
   autoSqueeze?: boolean;
+  /**
+   * The weights' axis summed over, with base's time axis (a net dict sets the weights' time
+   * axis, RETURNN's `_weights_time_axis_to_reduce`; e.g. 2 for weights `[batch, heads, time]`). Default 1.
+   */
+  weightsTimeAxis?: number;
 }
 
 const LAYER_NAME = 'must be the name of a layer (e.g. "att_weights", or "base:encoder" in a rec unit)';
@@ -27,7 +32,11 @@ const GENERIC_ATTENTION_OPTIONS = {
   weights: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'weights' }),
   base: option(z.string({ error: LAYER_NAME }).optional(), { returnn: 'base' }),
   autoSqueeze: option(schemas.boolean(), { default: true, returnn: 'auto_squeeze' }),
+  weightsTimeAxis: option(schemas.positiveInt(), { default: 1 }),
 } satisfies LayerOptions;
+
+/** `shape` with axis `axis` moved to 1 (the order of the others kept). */
+const timeToOne = <T>(shape: readonly T[], axis: number): T[] => (axis === 1 ? [...shape] : [shape[0]!, shape[axis]!, ...shape.slice(1).filter((_, i) => i + 1 !== axis)]);
 
 /**
  * How the weights' axes after batch and time pair with base's (RETURNN
@@ -76,16 +85,20 @@ function weightAxes(weights: SymbolicShape, base: SymbolicShape, autoSqueeze: bo
 export class GenericAttention extends Layer {
   static override readonly className: string = 'GenericAttention';
   readonly autoSqueeze: boolean;
+  readonly weightsTimeAxis: number;
 
   constructor(args: GenericAttentionArgs = {}) {
     super(args);
-    this.autoSqueeze = resolveArgs('GenericAttention', GENERIC_ATTENTION_OPTIONS, args).autoSqueeze ?? true;
+    const a = resolveArgs('GenericAttention', GENERIC_ATTENTION_OPTIONS, args);
+    this.autoSqueeze = a.autoSqueeze ?? true;
+    this.weightsTimeAxis = a.weightsTimeAxis ?? 1;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.computeOutputShape(list.map((t) => t.shape));
-    const [w, base] = list as [Tensor, Tensor];
+    const [w0, base] = list as [Tensor, Tensor];
+    const w = this.weightsTimeAxis === 1 ? w0 : ops.transpose(w0, timeToOne(w0.shape.map((_, i) => i), this.weightsTimeAxis));
     const { common, kept } = weightAxes(w.shape, base.shape, this.autoSqueeze)!;
     // weights [b, t, c..., k..., 1] * base [b, t, c..., 1 (per k)..., f], summed over t; the squeezed size-1 axes go last and are reshaped away.
     const squeezed = w.shape.map((_, i) => i).filter((i) => i >= 2 && !common.includes(i) && !kept.includes(i));
@@ -97,7 +110,8 @@ export class GenericAttention extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shapes = Array.isArray(inputShape[0]) ? (inputShape as SymbolicShape[]) : [inputShape as SymbolicShape];
-    const [weights, base] = shapes;
+    const [w0, base] = shapes;
+    const weights = w0 && w0.length > this.weightsTimeAxis ? timeToOne(w0, this.weightsTimeAxis) : w0;
     if (shapes.length !== 2 || !weights || !base) {
       throw new InputShapeError({ layer: this.name, expected: `expected the inputs [weights, base], got ${shapes.length}; the first has shape`, received: shapes[0] ?? [] });
     }
@@ -116,7 +130,7 @@ export class GenericAttention extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), autoSqueeze: this.autoSqueeze };
+    return { ...super.getConfig(), autoSqueeze: this.autoSqueeze, weightsTimeAxis: this.weightsTimeAxis };
   }
 }
 
@@ -159,7 +173,10 @@ export const genericAttentionLayer: LayerSpec = {
     derive: (c, a) => {
       requireRefs(a, [['weights', 'weights'], ['base', 'base']], LAYER_NAME);
       checkAttentionNOut(c);
-      return {};
+      // The weights' time axis (RETURNN: their time_dim_axis, e.g. last after softmax_over_spatial).
+      const w = c.sources[0];
+      const t = w?.timeDim ? w.dims.indexOf(w.timeDim) + (w.hasBatch ? 1 : 0) : -1;
+      return t > 1 ? { weightsTimeAxis: t } : {};
     },
   },
 };

@@ -21,7 +21,7 @@ import { Resize, resizeLayer } from './resize.js';
 import { selfAttentionLayer } from './self-attention.js';
 import { reduceBatchLayer } from './reduce-batch.js';
 import { sliceLayer } from './slice.js';
-import { softmaxOverSpatialLayer } from './softmax-over-spatial.js';
+import { SoftmaxOverSpatial, softmaxOverSpatialLayer } from './softmax-over-spatial.js';
 import { Window, windowLayer } from './window.js';
 
 const returnnKeys = (spec: LayerSpec): string[] => Object.values(spec.options).flatMap((o) => (o.returnn ? [o.returnn] : []));
@@ -60,7 +60,8 @@ describe('sequence layer specs', () => {
   const decoderTable: [LayerSpec, string, string[], { refKeys?: string[]; seqLens?: true; seqLensFrom?: string; sources: string }][] = [
     [compareLayer, 'compare', ['kind', 'value'], { sources: 'list' }],
     [reduceOutLayer, 'reduce_out', ['mode', 'num_pieces'], { sources: 'concat' }],
-    [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask'], { sources: 'concat', seqLens: true }],
+    // seqLens: the lengths of the softmax axis, given when it is masked (checked below).
+    [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask', 'axis', 'log_space'], { sources: 'concat', seqLens: expect.any(Function) }],
     [dotAttentionLayer, 'dot_attention', ['energy_factor', 'base', 'base_ctx'], { sources: 'concat', refKeys: ['base_ctx', 'base'], seqLens: true, seqLensFrom: 'base' }],
     [genericAttentionLayer, 'generic_attention', ['weights', 'base', 'auto_squeeze'], { sources: 'none', refKeys: ['weights', 'base'] }],
     [resizeLayer, 'resize', ['factor', 'axis', 'kind', 'fill_value'], { sources: 'concat', seqLens: true }],
@@ -97,6 +98,9 @@ describe('sequence layer specs', () => {
     expect(fromEntry(compareLayer, { kind: '<>' })).toEqual({ kind: 'not_equal' });
     expect(fromEntry(reduceOutLayer, { mode: 'avg', num_pieces: 2 })).toEqual({ mode: 'mean', numPieces: 2 });
     expect(fromEntry(softmaxOverSpatialLayer, { energy_factor: null, use_time_mask: null })).toEqual({ energyFactor: 1, useTimeMask: true });
+    expect(fromEntry(softmaxOverSpatialLayer, { axis: 'time', log_space: true })).toEqual({ axis: 'time', logSpace: true });
+    const lens = softmaxOverSpatialLayer.netDict!.seqLens as (l: unknown) => boolean;
+    expect([lens(new SoftmaxOverSpatial()), lens(new SoftmaxOverSpatial({ axis: 2, useTimeMask: false }))]).toEqual([true, false]);
     expect(fromEntry(resizeLayer, { factor: 2, axis: 'time', kind: 'nearest_neighbor' })).toEqual({ factor: 2, axis: 'T', kind: 'nn' });
     expect(fromEntry(resizeLayer, { factor: 3, axis: 'T', kind: 'fill', fill_value: 0 })).toEqual({ factor: 3, axis: 'T', kind: 'fill', fillValue: 0 });
     expect(() => fromEntry(resizeLayer, { factor: 2, kind: 'linear' })).toThrow("kind must be one of 'nn' (or 'nearest_neighbor'), 'fill' ('linear' and 'cubic' are not supported). Received: kind=\"linear\".");

@@ -1,9 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
-import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
+import { LayerArgumentError } from '../../errors.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { maskedSoftmaxOverTime } from '../../sequence-mask.js';
-import { seqInput, xShapeOf } from './seq-inputs.js';
+import { axisFromSource, returnnAxisOption } from '../shape/axis-ops.js';
+import { type SeqAxis, seqAxisIndex, seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link SoftmaxOverSpatial}. */
 export interface SoftmaxOverSpatialArgs extends LayerArgs {
@@ -11,6 +13,13 @@ export interface SoftmaxOverSpatialArgs extends LayerArgs {
   energyFactor?: number;
   /** Whether padded frames (from `seqLens`) are masked (RETURNN `use_time_mask`). Default true. */
   useTimeMask?: boolean;
+  /**
+   * The axis to softmax over (RETURNN `axis`, default the time axis): `'T'` (axis 1) or a
+   * non-batch axis index; `seqLens` are the lengths along it. Default `'T'`.
+   */
+  axis?: SeqAxis;
+  /** Log-probabilities instead (RETURNN `log_space`: `log_softmax`; masked frames are -Infinity). Default false. */
+  logSpace?: boolean;
 }
 
 /** SoftmaxOverSpatial's arguments in both vocabularies (RETURNN's None means: not scaled, masked). */
@@ -27,11 +36,13 @@ const SOFTMAX_OVER_SPATIAL_OPTIONS = {
     returnnSchema: z.boolean({ error: 'must be true, false or null' }).nullable(),
     fromReturnn: (v) => v ?? true,
   }),
+  axis: returnnAxisOption('axis', { default: 'T' }),
+  logSpace: option(schemas.boolean(), { default: false, returnn: 'log_space' }),
 } satisfies LayerOptions;
 
 /**
- * Softmax over the time axis (RETURNN `SoftmaxOverSpatialLayer` on its default
- * axis, the time axis): `y[b, t, ...] = exp(e[b, t, ...]) / Σ_{t' < len[b]} exp(e[b, t', ...])`
+ * Softmax over the time axis, or over another non-batch `axis` (RETURNN
+ * `SoftmaxOverSpatialLayer`, default axis the time axis): `y[b, t, ...] = exp(e[b, t, ...]) / Σ_{t' < len[b]} exp(e[b, t', ...])`
  * with `e = energyFactor * x`, each feature on its own; padded frames
  * (`t >= seqLens[b]`) get probability exactly 0 and zero gradient, and an
  * empty sequence gives zeros. The attention weights of RETURNN's attention
@@ -39,7 +50,7 @@ const SOFTMAX_OVER_SPATIAL_OPTIONS = {
  * Without `seqLens` (or with `useTimeMask: false`) every frame counts.
  * No weights.
  *
- * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]`.
+ * Inputs: `x` float32 `[batch, time, ...]`, or `[x, seqLens]` with `seqLens` int32 `[batch]` (the lengths along `axis`).
  * Shape: the input's, float32 (time stays on axis 1; RETURNN moves it last).
  * @throws LayerArgumentError if `energyFactor` is not a finite number or `useTimeMask` not a boolean
  *   (`SoftmaxOverSpatial: energyFactor must be a number. Received: energyFactor="2".`).
@@ -49,18 +60,27 @@ export class SoftmaxOverSpatial extends Layer {
   static override readonly className: string = 'SoftmaxOverSpatial';
   readonly energyFactor: number;
   readonly useTimeMask: boolean;
+  readonly axis: SeqAxis;
+  readonly logSpace: boolean;
 
   constructor(args: SoftmaxOverSpatialArgs = {}) {
     super(args);
     const a = resolveArgs('SoftmaxOverSpatial', SOFTMAX_OVER_SPATIAL_OPTIONS, args) as Required<SoftmaxOverSpatialArgs>;
     this.energyFactor = a.energyFactor;
     this.useTimeMask = a.useTimeMask;
+    this.axis = a.axis;
+    this.logSpace = a.logSpace;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const { x, seqLens } = seqInput(inputs, this.name);
-    const energy = this.energyFactor === 1 ? x : ops.mul(x, this.energyFactor);
-    return maskedSoftmaxOverTime(energy, this.useTimeMask ? seqLens : undefined);
+    const axis = seqAxisIndex(this.axis, x.shape.length, this.name);
+    // The axis to axis 1 and back (a swap of two axes is its own inverse).
+    const perm = x.shape.map((_, i) => (i === axis ? 1 : i === 1 ? axis : i));
+    const xt = axis === 1 ? x : ops.transpose(x, perm);
+    const energy = this.energyFactor === 1 ? xt : ops.mul(xt, this.energyFactor);
+    const y = maskedSoftmaxOverTime(energy, this.useTimeMask ? seqLens : undefined, this.logSpace);
+    return axis === 1 ? y : ops.transpose(y, perm);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -68,17 +88,38 @@ export class SoftmaxOverSpatial extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), energyFactor: this.energyFactor, useTimeMask: this.useTimeMask };
+    return { ...super.getConfig(), energyFactor: this.energyFactor, useTimeMask: this.useTimeMask, axis: this.axis, logSpace: this.logSpace };
   }
 }
 
 /**
- * RETURNN's `softmax_over_spatial` over the time axis: `energy_factor`,
- * `use_time_mask` (None: masked, as RETURNN does with lengths). The source's
- * lengths mask padded frames.
+ * Net dicts: `axis` (a RETURNN description, default the time axis) resolved on the input, and
+ * `use_time_mask` None as RETURNN's (masked if the axis is dynamic). Only the time axis can be
+ * masked: its lengths are the ones a layer gets.
+ */
+function deriveAxis(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  // RETURNN's default (None) is the time axis, wherever it is (e.g. last after a dot).
+  const r = axisFromSource(c, { ...a, axis: a.axis ?? 'T' }, 'axis');
+  const d = c.sources[0];
+  if (!d) return r;
+  const axis = (r.axis as SeqAxis | undefined) ?? 'T';
+  const dim = d.dims[seqAxisIndex(axis, d.dims.length + 1, c.name) - 1];
+  const raw = c.entry.use_time_mask;
+  const useTimeMask = raw === null || raw === undefined ? !!dim?.isDynamic : raw === true;
+  if (useTimeMask && dim !== d.timeDim) {
+    throw new LayerArgumentError(`axis ${JSON.stringify(a.axis ?? 'T')} of ${d} is ${dim?.isDynamic ? 'a dynamic axis other than its time axis' : 'static'}; Strata masks only the time axis with its lengths. Received: axis=${JSON.stringify(a.axis)}, use_time_mask=${JSON.stringify(raw)}.`);
+  }
+  return { ...r, useTimeMask };
+}
+
+/**
+ * RETURNN's `softmax_over_spatial`: `axis` (default the time axis; the
+ * layer keeps the axes in place, RETURNN moves it last), `energy_factor`,
+ * `use_time_mask` (None: masked, as RETURNN does with lengths), `log_space`.
+ * The source's lengths mask padded frames of the time axis.
  */
 export const softmaxOverSpatialLayer: LayerSpec = {
   cls: SoftmaxOverSpatial,
   options: SOFTMAX_OVER_SPATIAL_OPTIONS,
-  netDict: { names: ['softmax_over_spatial'], sources: 'concat', seqLens: true },
+  netDict: { names: ['softmax_over_spatial'], sources: 'concat', seqLens: (l) => (l as SoftmaxOverSpatial).useTimeMask, derive: deriveAxis },
 };
