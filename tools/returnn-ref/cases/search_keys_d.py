@@ -38,3 +38,15 @@ CASES = [
         "output": {"class": "copy", "from": "dec/prob"},
     }, extern_data=SEQ_CLASSES),
 ]
+
+CASES += [
+    # A rec layer without sources nor target whose loop runs over the frames of a rec_unstack's base source
+    # (declare_rec_time): a cumulative sum, then a layer on it; padded frames as RETURNN leaves them.
+    c("rec_unstack_declare_rec_time", {
+        "output": {"class": "rec", "from": [], "unit": {
+            "input": {"class": "rec_unstack", "from": "base:data:data", "axis": "T", "declare_rec_time": True},
+            "acc": {"class": "combine", "kind": "add", "from": ["prev:acc", "input"]},
+            "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["acc", "prev:output"]},
+        }},
+    }),
+]

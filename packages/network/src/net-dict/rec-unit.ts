@@ -65,6 +65,8 @@ export class RecUnit extends Layer {
   readonly target: string | undefined;
   readonly maxSeqLen: MaxSeqLen | undefined;
   readonly hasSources: boolean;
+  /** Without sources: the `base:` layer whose time axis a `rec_unstack` with `declare_rec_time` gives the loop (RETURNN), if any. */
+  readonly declaredTime: { ref: string; data: Data } | undefined;
 
   constructor(args: RecUnitArgs) {
     const ext = new ExternData();
@@ -86,7 +88,8 @@ export class RecUnit extends Layer {
     if (!this.unitGraph.nodes.has('output')) {
       throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
     }
-    if (!this.hasSources && !this.target) {
+    this.declaredTime = this.hasSources ? undefined : declaredRecTime(this.unitGraph, args.name);
+    if (!this.hasSources && !this.target && !this.declaredTime) {
       throw new NetDictError(`Rec layer '${args.name}' has no "from" sources, so it steps over a target: give "target" (e.g. "classes").`);
     }
   }
@@ -266,11 +269,17 @@ export class RecUnit extends Layer {
     let source: Tensor | undefined;
     let seqLens: Tensor | undefined;
     let time: number;
+    const base = this.baseInputs(outs, inputs);
     if (this.hasSources) {
       const xs = env.sources.map((s) => s.value);
       source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       time = source.shape[1]!;
       seqLens = firstSourceLens(env);
+    } else if (this.declaredTime) {
+      // RETURNN's rec_unstack with declare_rec_time: the loop runs over the frames of that layer's (base:) source.
+      const v = base[`base:${this.declaredTime.ref}`]!;
+      time = v.shape[1]!;
+      seqLens = this.declaredTime.data.timeDim?.dynSize;
     } else {
       const target = inputs[this.target!];
       if (!target) {
@@ -279,8 +288,7 @@ export class RecUnit extends Layer {
       time = target.shape[1]!;
       seqLens = parentExtern.getData(this.target!).timeDim?.dynSize;
     }
-    const batch = (source ?? inputs[this.target!]!).shape[0]!;
-    const base = this.baseInputs(outs, inputs);
+    const batch = (source ?? (this.declaredTime ? base[`base:${this.declaredTime.ref}`] : inputs[this.target!])!).shape[0]!;
     let state = this.initialFrameState(batch, base);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);
@@ -311,4 +319,22 @@ export class RecUnit extends Layer {
     const out = stacked.get('output')!;
     return { value: stack(out.value, 'output'), logits: out.logits.length ? stack(out.logits, 'output') : undefined, seqLens: lens };
   }
+}
+
+/**
+ * The `base:` source of the unit's `rec_unstack` layer with `declare_rec_time`
+ * (RETURNN `RecUnstackLayer`: the rec layer's time axis is that source's),
+ * or undefined when the unit has none.
+ * @throws NetDictError for several such layers, or one whose source is not a `base:` layer or data.
+ */
+function declaredRecTime(unit: LayerGraph, rec: string): { ref: string; data: Data } | undefined {
+  const declaring = [...unit.nodes.values()].filter((n) => n.entry.class === 'rec_unstack' && (n.entry as { declare_rec_time?: boolean }).declare_rec_time === true);
+  if (declaring.length === 0) return undefined;
+  if (declaring.length > 1) throw new NetDictError(`Rec layer '${rec}': ${declaring.map((n) => `'${n.name}'`).join(' and ')} both have "declare_rec_time": true; one layer gives the loop its time axis.`);
+  const n = declaring[0]!;
+  const s = n.sources[0];
+  if (s?.kind !== 'base' || s.name.startsWith('prev:')) {
+    throw new NetDictError(`Rec layer '${rec}': rec_unstack '${n.name}' has "declare_rec_time": true, so its source must be outside the loop ("base:<layer>" or "base:data:<key>").`);
+  }
+  return { ref: s.name, data: n.sourceData[0]! };
 }

@@ -19,8 +19,9 @@ const TIME_AXIS = /^(t|time)$/i;
  *
  * Keys: `axis` (the time axis, `"T"`; default: the rec layer's time axis),
  * `declare_rec_time` (RETURNN: the rec layer takes its time axis from this
- * source; Strata's rec layer takes it from its `from` sources or its target,
- * so this only asserts what is already so).
+ * source): a rec layer without `from` sources runs over the frames of this
+ * layer's `base:` source, with its lengths (see `RecUnit.declaredTime`);
+ * with sources, the rec layer's time is theirs, as it must be the same.
  *
  * Shapes: inside a unit `[B, T, ...]` → `[B, ...]` (frame `t`, the rec's
  * running frame); outside `[B, T, ...]` → the same.

@@ -135,3 +135,26 @@ describe('register_as_extern_data (RETURNN LayerBase)', () => {
     ).toThrow(/Layers 'a' and 'b' both have "register_as_extern_data": "x"/);
   });
 });
+
+describe('rec_unstack declare_rec_time (RETURNN RecUnstackLayer)', () => {
+  const unit = (input: Record<string, unknown>): NetDict =>
+    ({ output: { class: 'rec', from: [], unit: { input: { class: 'rec_unstack', axis: 'T', declare_rec_time: true, ...input }, output: { class: 'combine', kind: 'add', from: ['prev:output', 'input'] } } } }) as never;
+
+  it("runs the loop over its base source's frames and lengths without a target (a cumulative sum)", () => {
+    const net = NetDictNetwork.fromDict(unit({ from: 'base:data:data' }), { externData: { data: { dim: 2 } } });
+    const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const out = net.forward({ data: ops.tensor(x, [2, 3, 2]), 'data:size1': ops.tensor([3, 2], [2], 'int32') }).get('output')!;
+    expect(read(lensOf(net, 'output'))).toEqual([3, 2]);
+    expect(read(out.value).slice(0, 6)).toEqual([1, 2, 4, 6, 9, 12]);
+    expect(read(out.value).slice(6, 10)).toEqual([7, 8, 16, 18]);
+  });
+
+  it('needs a source outside the loop', () => {
+    expect(() =>
+      NetDictNetwork.fromDict(
+        { output: { class: 'rec', from: [], unit: { seq: { class: 'copy', from: 'base:data:data' }, input: { class: 'rec_unstack', from: 'seq', axis: 'T', declare_rec_time: true }, output: { class: 'copy', from: 'input' } } } } as never,
+        { externData: { data: { dim: 2 } } },
+      ),
+    ).toThrow(/rec_unstack 'input' has "declare_rec_time": true, so its source must be outside the loop/);
+  });
+});
