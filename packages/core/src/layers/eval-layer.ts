@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { type LayerOptions, type LayerSpec, option, schemas } from '../layer-spec.js';
+import { LayerArgumentError } from '../errors.js';
+import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, schemas } from '../layer-spec.js';
+import { EvalProgram } from './eval/program.js';
 import { Combine, type CombineArgs, combineOutput, EVAL_OPTIONS, evalArgsOf } from './combine.js';
 
 /** Arguments of {@link EvalLayer}: {@link CombineArgs} without `kind`, `eval` required. */
@@ -48,5 +50,24 @@ export class EvalLayer extends Combine {
 export const evalLayer: LayerSpec = {
   cls: EvalLayer,
   options: EVAL_LAYER_OPTIONS,
-  netDict: { names: ['eval'], sources: 'list', acceptsSparse: true, outputData: combineOutput, derive: (c) => evalArgsOf(c, c.entry.eval) },
+  // "from": [] reaches derive (RETURNN accepts it with out_type), which names what Strata cannot run.
+  netDict: { names: ['eval'], sources: 'list', acceptsSparse: true, optionalSources: true, outputData: combineOutput, derive: deriveEval },
 };
+
+/**
+ * The eval args a net dict derives ({@link evalArgsOf}). RETURNN's eval also
+ * runs without sources (`"from": []`, its output from `out_type`, e.g. a
+ * scalar of the train step); Strata's runs on at least one source: the
+ * string is checked first (so an attribute Strata does not read is named),
+ * then the missing sources.
+ * @throws EvalExpressionError for a string Strata cannot evaluate; LayerArgumentError for an eval without sources.
+ */
+function deriveEval(c: LayerBuildContext): Record<string, unknown> {
+  const args = evalArgsOf(c, c.entry.eval);
+  if (c.sources.length > 0) return args;
+  if (typeof c.entry.eval === 'string') new EvalProgram({ expression: c.entry.eval, entry: args.evalEntry ?? `network.${c.name}.eval`, config: args.evalConfig, locals: c.entry.eval_locals as never });
+  throw new LayerArgumentError(
+    `eval '${c.name}' has no sources ("from": []): RETURNN evaluates such a string on its own (its output from "out_type"); Strata's eval runs on at least one source. ` +
+      'Give it a source, or use a "constant" layer for a fixed value.',
+  );
+}

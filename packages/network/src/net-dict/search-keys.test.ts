@@ -158,3 +158,13 @@ describe('rec_unstack declare_rec_time (RETURNN RecUnstackLayer)', () => {
     ).toThrow(/rec_unstack 'input' has "declare_rec_time": true, so its source must be outside the loop/);
   });
 });
+
+describe('eval without sources (RETURNN: "from": [] with out_type)', () => {
+  const net = (expression: string): NetDict =>
+    ({ c: { class: 'eval', from: [], out_type: { shape: [], dtype: 'bool' }, eval: expression }, output: { class: 'copy', from: 'data' } }) as never;
+
+  it('names the train step when the string reads it, else the missing sources', () => {
+    expect(() => NetDictNetwork.fromDict(net('tf.equal(self.network.global_train_step % 2, 0)'), { externData: { data: { dim: 2 } } })).toThrow(/`self\.network\.global_train_step`.*RETURNN's train step counter/);
+    expect(() => NetDictNetwork.fromDict(net('tf.equal(3 % 2, 0)'), { externData: { data: { dim: 2 } } })).toThrow(/eval 'c' has no sources \("from": \[\]\): RETURNN evaluates such a string on its own/);
+  });
+});

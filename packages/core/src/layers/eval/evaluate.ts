@@ -19,6 +19,20 @@ export interface EvalScope {
 const CONFIG_GETTERS = new Set(['typed_value', 'value', 'int', 'float', 'bool', 'opt_typed_value']);
 const SOURCE_PARAMS = ['i', 'auto_convert', 'enforce_batch_major', 'as_data', 'as_layer'];
 
+/**
+ * Why Strata's eval strings do not read attribute `name` of RETURNN's eval scope, for the ones with a reason of their
+ * own (`self.network.global_train_step`, RETURNN's train step variable), else undefined.
+ */
+export function unreadAttribute(name: string | undefined): { problem: string; fix: string } | undefined {
+  if (name !== 'self.network.global_train_step') return undefined;
+  return {
+    problem:
+      "it is RETURNN's train step counter (a TF variable its updater increments every step); Strata's eval strings do not read the train step " +
+      '(the engine counts steps on the host, and a compiled train step would read it once).',
+    fix: 'switch on a fixed value (eval_locals, or the config via self.network.get_config().typed_value(...)).',
+  };
+}
+
 /** `tf.nn.relu` for a name or attribute chain of names; undefined for anything else. */
 export function dottedName(n: EvalNode): string | undefined {
   if (n.k === 'name') return n.id;
@@ -73,6 +87,8 @@ export function evaluateEval(node: EvalNode, scope: EvalScope, used: Set<number>
         const name = dottedName(n);
         const c = name === undefined ? undefined : EVAL_CONSTANTS.get(name);
         if (c !== undefined) return c;
+        const known = unreadAttribute(name);
+        if (known) return fail(n, `\`${n.text}\``, known.problem, known.fix);
         return fail(n, `\`${n.text}\``, `Strata reads no attribute \`${n.text}\` (it knows ${[...EVAL_CONSTANTS.keys()].filter((k) => k.startsWith('tf.')).join(', ')}, numpy.pi, math.pi).`, 'write the value itself, or pass it in "eval_locals".');
       }
       case 'tuple':

@@ -1,6 +1,6 @@
 import type { Tensor } from '@strata/backend';
 import { EvalExpressionError } from './eval-error.js';
-import { configCall, dottedName, type EvalScope, evaluateEval } from './evaluate.js';
+import { configCall, dottedName, type EvalScope, evaluateEval, unreadAttribute } from './evaluate.js';
 import { EVAL_CONSTANTS, EVAL_FUNCTIONS } from './functions.js';
 import { type EvalNode, parseEvalExpression } from './parse.js';
 import { describe, type EvalValue, isTensor } from './values.js';
@@ -120,6 +120,8 @@ export class EvalProgram {
       }
       if (n.k === 'attr') {
         const name = dottedName(n);
+        const known = unreadAttribute(name);
+        if (known) this.fail(n.at, `\`${n.text}\``, known.problem, known.fix);
         if (name === undefined || !EVAL_CONSTANTS.has(name)) this.fail(n.at, `\`${n.text}\``, `Strata reads no attribute \`${n.text}\`.`, 'write the value itself, or pass it in "eval_locals".');
         walkSkip.add(n);
       }
