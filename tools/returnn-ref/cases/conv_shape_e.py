@@ -45,4 +45,18 @@ CASES = [
     c("slice_nd_size_none_int_start_min_size", {
         "output": {"class": "slice_nd", "from": "data", "start": 3, "size": None, "min_size": 2},
     }, n_time=7, seq_lens={"data:size1": [7, 4, 3]}),
+    c("resize_factor_layer_float", {
+        "output": {"class": "resize", "axis": "T", "factor": "data:factor", "kind": "nn", "from": "data"},
+    }, extern_data={"data": {"shape": (None, 3)}, "factor": {"shape": (), "batch_dim_axis": None, "dtype": "float32"}},
+        input_values={"factor": 0.6}, n_time=7, seq_lens={"data:size1": [7, 5, 4]}),
+    c("resize_factor_layer_int", {
+        "output": {"class": "resize", "axis": "T", "factor": "data:factor", "from": "data"},
+    }, extern_data={"data": {"shape": (None, 3)}, "factor": {"shape": (), "batch_dim_axis": None, "dtype": "int32"}},
+        input_values={"factor": 3}),
+    c("resize_factor_fraction_down", {
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data"},
+        "output": {"class": "resize", "axis": "T", "factor": 0.5, "from": "lin"},
+    }, n_time=7, seq_lens={"data:size1": [7, 6, 3]}),
+    c("resize_factor_fraction_up", {"output": {"class": "resize", "axis": "T", "factor": 1.7, "from": "data"}},
+      n_time=6, seq_lens={"data:size1": [6, 5, 1]}),
 ]

@@ -1,12 +1,13 @@
 // Rows of the layer table for the RETURNN layer keys of RETURNN's own test
 // nets: length over the batch or a static axis, range_from_length of a scalar,
-// split_dims of the time axis (tfjs closed forms).
+// split_dims of the time axis, resize by a factor layer (tfjs closed forms).
 import * as tf from '@tensorflow/tfjs-core';
 import { UnflattenBatch } from '../layers/axes/unflatten-batch.js';
 import { Dropout } from '../layers/dropout.js';
 import { MergeBatchDims } from '../layers/merge-batch-dims.js';
 import { Conv1D } from '../layers/seq/conv1d.js';
 import { Length } from '../layers/seq/length.js';
+import { Resize } from '../layers/seq/resize.js';
 import { ReduceBatch } from '../layers/seq/reduce-batch.js';
 import { PositionalEncoding } from '../layers/seq/positional-encoding.js';
 import { SelfAttention } from '../layers/seq/self-attention.js';
@@ -16,6 +17,7 @@ import { RangeFromLength } from '../layers/structure/range-from-length.js';
 import { TopK } from '../layers/structure/top-k.js';
 import { RangeInAxis } from '../layers/value/range-in-axis.js';
 import { type Row, SEED } from './row.js';
+import { framesAt, maskBy } from './seq-refs.js';
 
 /** The sinusoidal encoding of positions `pos` (any shape) with `c` channels (even), computed with tf: sin then cos of `pos * 1e4^(-i / (c/2 - 1))`. */
 function encodingRef(pos: tf.Tensor, c: number): tf.Tensor {
@@ -39,6 +41,16 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  // ---- resize with factor naming a layer (its size depends on the value, read per run) ----
+  {
+    name: 'Resize factor input int32 3 [x, factor, seqLens]',
+    compiledError: /cannot run 'readSync'/,
+    make: () => new Resize({ factorInput: true }),
+    inputs: [[2, 3, 2], []],
+    intInputs: { 1: [3] },
+    seqLens: [3, 1],
+    refFn: ([x]) => maskBy(framesAt(x!, [0, 0, 0, 1, 1, 1, 2, 2, 2]), [9, 3]),
+  },
   {
     // RETURNN top_k over axes (3, 2) of [B, 2, 3, 4]: the axes moved last in that order, flattened row-major, tf.topk.
     name: 'TopK k=4 jointly over two axes',

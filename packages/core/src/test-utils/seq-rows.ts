@@ -274,4 +274,18 @@ export const seqRows: Row[] = [
     seqLens: [3, 2],
     refFn: ([x]) => maskBy(framesAt(x!, [0, 3, 1, 3, 2, 3], 0.5), [6, 4]),
   },
+  {
+    // TF1 resize_nearest_neighbor of the padded batch: out = ceil(7 * 0.5) = 4, frame floor(t * 7/4); lengths ceil(len * 0.5).
+    name: 'Resize nn factor 0.5 [x, seqLens] (frames 0, 1, 3, 5)',
+    make: () => new Resize({ factor: 0.5 }),
+    inputs: [[2, 7, 2]],
+    seqLens: [7, 3],
+    refFn: ([x]) => maskBy(framesAt(x!, [0, 1, 3, 5]), [4, 2]),
+  },
+  {
+    name: 'Resize nn factor 1.7 (frames floor(t * 3/6))',
+    make: () => new Resize({ factor: 1.7 }),
+    inputs: [[2, 3, 2]],
+    refFn: ([x]) => framesAt(x!, [0, 0, 1, 1, 2, 2]),
+  },
 ];

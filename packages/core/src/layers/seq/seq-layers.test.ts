@@ -177,7 +177,6 @@ describe('typed errors', () => {
     ['Linear sparseInputDim', () => new Linear({ units: 2, sparseInputDim: 0 }), 'Received: sparseInputDim=0.'],
     ['LayerNorm epsilon', () => new LayerNorm({ epsilon: -1 }), 'Received: epsilon=-1.'],
     ['Conv1D kernelSize', () => new Conv1D({ filters: 2, kernelSize: 0 }), 'Received: kernelSize=0.'],
-    ['Conv1D strides+dilation', () => new Conv1D({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 }), 'Received: strides=2, dilationRate=2.'],
     ['Conv1D padding', () => new Conv1D({ filters: 2, kernelSize: 3, padding: 'causal' as 'same' }), 'Received: padding="causal".'],
     ['Window size', () => new Window({ windowSize: 0 }), 'Received: windowSize=0.'],
     ['Window left+right', () => new Window({ windowSize: 3, windowLeft: 2, windowRight: 2 }), 'Received: windowSize=3, windowLeft=2, windowRight=2.'],

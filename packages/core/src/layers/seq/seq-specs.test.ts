@@ -64,7 +64,7 @@ describe('sequence layer specs', () => {
     [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask', 'axis', 'log_space'], { sources: 'concat', seqLens: expect.any(Function) }],
     [dotAttentionLayer, 'dot_attention', ['energy_factor', 'base', 'base_ctx'], { sources: 'concat', refKeys: ['base_ctx', 'base'], seqLens: true, seqLensFrom: 'base' }],
     [genericAttentionLayer, 'generic_attention', ['weights', 'base', 'auto_squeeze'], { sources: 'none', refKeys: ['weights', 'base'] }],
-    [resizeLayer, 'resize', ['factor', 'axis', 'kind', 'fill_value'], { sources: 'concat', seqLens: true }],
+    [resizeLayer, 'resize', ['factor', 'axis', 'kind', 'fill_value'], { sources: 'concat', refKeys: ['factor'], seqLens: true }],
   ];
   for (const [spec, name, keys, nd] of decoderTable) {
     it(`${name}: registered under its RETURNN name, with RETURNN's option keys, its inputs ${JSON.stringify(nd)}`, () => {
