@@ -52,6 +52,17 @@ describe('choice: explicit_search_source(s) (RETURNN ChoiceLayer)', () => {
     expect(v.slice(3, 5)).toEqual([1, 0]);
   });
 
+  it("with an end layer and length normalization: RETURNN's best sequence of test_search_no_rec_explicit_dyn_len", () => {
+    // RETURNN's beams: [1, 2, 0] (-2.9), [0, 0, 0] (-3.0), [1, 2, 1] (-3.1); the best is [1, 2, 0].
+    const dict = noRecExplicit({ length_normalization: true }) as unknown as Record<string, { unit: Record<string, unknown>; max_seq_len?: number }>;
+    dict.output!.max_seq_len = 3;
+    dict.output!.unit.end = { class: 'compare', from: ['output'], value: 0 };
+    const net = NetDictNetwork.fromDict(dict as never, { externData: ext });
+    const dyn = [-1, -2, -3, -9, -0.6, -6, -0.5, -2, -0.4, -0.6, -0.7, -1];
+    const out = net.forward({ data: ops.tensor(dyn, [1, 3, 4]), 'data:size1': ops.tensor([3], [1], 'int32') }, SEARCH).get('output')!;
+    expect(read(out.value)).toEqual([1, 2, 0]);
+  });
+
   it('takes explicit_search_sources as a list or a dict of layer names, the same search', () => {
     for (const choice of [{ explicit_search_sources: ['prev:output'] }, { explicit_search_sources: { a: 'prev:output' } }, {}]) {
       const net = NetDictNetwork.fromDict(noRecExplicit(choice), { externData: ext });
