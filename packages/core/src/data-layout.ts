@@ -1,4 +1,5 @@
-import type { DataConfig } from './data.js';
+import type { DataConfig, DimTagConfig } from './data.js';
+import { dataConfigOfDimJson } from './dim-json.js';
 import { LayerArgumentError } from './errors.js';
 
 /**
@@ -47,6 +48,7 @@ export function canonicalDataConfig(name: string, c: DataConfig): CanonicalDataC
   const bad = (msg: string): never => {
     throw new LayerArgumentError(`extern_data '${name}': ${msg}`);
   };
+  c = dataConfigOfDimJson(name, c);
   const raw = c as Record<string, unknown>;
   if (typeof c !== 'object' || c === null || Array.isArray(c) || (c.shape !== undefined && !Array.isArray(c.shape))) {
     // Malformed: Data.fromConfig reports it with the field and the value.
@@ -56,7 +58,7 @@ export function canonicalDataConfig(name: string, c: DataConfig): CanonicalDataC
   if (c.dim_tags !== undefined) {
     // The dim-tag form lists the batch axis first (Data.fromConfig checks it and the tags).
     const tags = Array.isArray(c.dim_tags) ? c.dim_tags : [];
-    const declaredShape = tags.map((t) => (typeof t === 'object' && t !== null ? (t.dimension ?? null) : null));
+    const declaredShape = tags.map((t) => (typeof t === 'object' && t !== null ? ((t as DimTagConfig).dimension ?? null) : null));
     return { config: c, layout: { declaredShape, toCanonical: [...declaredShape.keys()], hasBatch: true, timeAxis: null }, identity: true };
   }
   const bda = raw.batch_dim_axis === undefined ? 0 : (raw.batch_dim_axis as number | null);

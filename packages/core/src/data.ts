@@ -1,5 +1,6 @@
 import type { DType } from '@strata/backend';
 import { Dim, type DimKind } from './dim.js';
+import { dataConfigOfDimJson, type DimJson } from './dim-json.js';
 import { LayerArgumentError } from './errors.js';
 
 export { batchDim, Dim, type DimKind, type DimOptions, sizeKey } from './dim.js';
@@ -27,10 +28,15 @@ export interface DataConfig {
   sparse?: boolean;
   /** Default float32 (int32 if sparse). */
   dtype?: DType;
-  /** The dim-tag form (RETURNN `dim_tags`): every axis, the batch axis first; replaces `shape`. */
-  dim_tags?: DimTagConfig[];
+  /**
+   * The dim-tag form (RETURNN `dim_tags`): every axis, the batch axis first; replaces `shape`.
+   * Either Strata's tags or RETURNN Dims in JSON form ({@link DimJson}, e.g. `[batch_dim, time_dim, feat_dim]`).
+   */
+  dim_tags?: (DimTagConfig | DimJson)[];
+  /** RETURNN `Tensor`'s `dims`: the same as `dim_tags`, in JSON Dims (see {@link DimJson}). */
+  dims?: DimJson[];
   /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); replaces `dim` and `sparse`. */
-  sparse_dim?: DimTagConfig;
+  sparse_dim?: DimTagConfig | DimJson;
   /**
    * Without `shape`: `null` for no time axis (`[batch, dim]`, `[batch]` if
    * sparse); `1` (the default, RETURNN's) puts a time axis right after the
@@ -163,6 +169,7 @@ export class Data {
    *   field of the wrong type or range (see {@link checkDataConfig}), saying what to write.
    */
   static fromConfig(name: string, c: DataConfig, shared: Map<string, Dim> = new Map()): Data {
+    c = dataConfigOfDimJson(name, c);
     checkDataConfig(name, c);
     if (c.dim_tags !== undefined) return Data.fromDimTags(name, c, shared);
     const sparse = c.sparse ?? false;
@@ -204,7 +211,7 @@ export class Data {
    * @throws LayerArgumentError for a missing or misplaced batch axis or a bad size.
    */
   private static fromDimTags(name: string, c: DataConfig, shared: Map<string, Dim>): Data {
-    const tags = c.dim_tags!;
+    const tags = c.dim_tags! as DimTagConfig[]; // JSON Dims are tags by now (dataConfigOfDimJson)
     if (tags.length === 0 || tags[0]!.kind !== 'batch' || tags.slice(1).some((t) => t.kind === 'batch')) {
       throw new LayerArgumentError(`extern_data '${name}': dim_tags must start with the batch axis {"kind": "batch"} and have it only once. Received: ${JSON.stringify(tags)}.`);
     }
@@ -221,7 +228,7 @@ export class Data {
       return d;
     };
     const dims = tags.slice(1).map((t, i) => tag(t, i + 1));
-    const sparseDim = c.sparse_dim ? tag(c.sparse_dim, -1) : undefined;
+    const sparseDim = c.sparse_dim ? tag(c.sparse_dim as DimTagConfig, -1) : undefined;
     if (sparseDim && sparseDim.size === null) throw new LayerArgumentError(`extern_data '${name}': sparse_dim needs a "dimension" (the number of classes).`);
     return new Data({ name, dims, dtype: c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim });
   }

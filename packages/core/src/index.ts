@@ -1,6 +1,22 @@
 export { type Activation, ACTIVATION_NAMES, fusedActivation, getActivation } from './activations.js';
 export { batchDim, Data, type DataConfig, type DataOptions, Dim, type DimKind, type DimOptions, type DimTagConfig, sizeKey } from './data.js';
 export { type CanonicalDataConfig, canonicalDataConfig, type DataLayout } from './data-layout.js';
+export {
+  BATCH_DIM_JSON,
+  dataConfigOfDimJson,
+  derivedDim,
+  type DimJson,
+  DimJsonError,
+  type DimJsonErrorOptions,
+  type DimJsonKind,
+  dimMath,
+  type DimMathOp,
+  type DimOpKind,
+  isDimJson,
+  parseDimJson,
+  SINGLE_STEP_DIM_JSON,
+  strataKindOf,
+} from './dim-json.js';
 export { type AddWeightOptions, MAX_WEIGHT_ELEMENTS } from './add-weight.js';
 export { CallRecords, type InputsKey, type VariableUpdate } from './call-records.js';
 export {
