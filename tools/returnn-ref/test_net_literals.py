@@ -6,7 +6,11 @@ import ast
 import copy
 import math
 
+from test_net_dims import BATCH_DIM, KINDS, METHODS, SINGLE_STEP_DIM, DimError, dim_math, is_dim, make_dim
+
 DIM_CALLS = {"SpatialDim", "FeatureDim", "Dim", "DimensionTag", "ImplicitDynSizeDim", "ImplicitSparseDim"}
+DIM_MAKERS = {"SpatialDim", "FeatureDim", "Dim", "DimensionTag"}  # turned into JSON Dims (test_net_dims.py)
+BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.FloorDiv: "floordiv", ast.Div: "truediv"}
 DIM_NAMES = {"batch_dim", "single_step_dim"}
 
 class NotLiteral(Exception):
@@ -84,11 +88,11 @@ class Scope:
 
         class Sub(ast.NodeTransformer):
             def visit_Name(self, n: ast.Name):
-                if n.id in DIM_NAMES:
-                    raise NotLiteral("dim-tag", n.id)
                 if scope.is_func(n.id):
                     raise NotLiteral("python-function", n.id)
                 found = scope.lookup(n.id, line)
+                if n.id in DIM_NAMES and (found is None or isinstance(found[1], (ast.Import, ast.ImportFrom))):
+                    return _to_ast(dict(BATCH_DIM if n.id == "batch_dim" else SINGLE_STEP_DIM))
                 if found is None:
                     raise NotLiteral("unresolved-name", n.id)
                 at, value = found
@@ -98,15 +102,31 @@ class Scope:
                     raise NotLiteral("python-object", f"{n.id} (imported)")
                 if isinstance(value, ast.Lambda):
                     raise NotLiteral("python-function", n.id)
-                if isinstance(value, ast.Call) and call_name(value) in DIM_CALLS:
+                if isinstance(value, ast.Call) and call_name(value) in DIM_CALLS and call_name(value) not in DIM_MAKERS:
                     raise NotLiteral("dim-tag", f"{n.id} = {call_name(value)}(...)")
-                v = scope.value(value, at if at else line, depth + 1)
+                try:
+                    v = scope.value(value, at if at else line, depth + 1)
+                except NotLiteral as e:
+                    if e.kind == "dim-tag" and not str(e).startswith(f"dim-tag: {n.id} ="):
+                        raise NotLiteral("dim-tag", f"{n.id} = {str(e)[len('dim-tag: '):]}") from None
+                    raise
                 return _to_ast(v)
 
             def visit_Call(self, n: ast.Call):
                 name = call_name(n)
+                if name in DIM_MAKERS and (isinstance(n.func, ast.Name) or ast.unparse(n.func) in ("data.Dim", "data.SpatialDim", "data.FeatureDim")):
+                    return _to_ast(self._make_dim(n, name))
                 if name in DIM_CALLS:
                     raise NotLiteral("dim-tag", f"{name}(...)")
+                if isinstance(n.func, ast.Attribute) and (n.func.attr in METHODS or n.func.attr == "sub_left") and len(n.args) == 1 and not n.keywords:
+                    a, b = self._lit(self.visit(n.func.value)), self._lit(self.visit(n.args[0]))
+                    if is_dim(a):
+                        try:
+                            if n.func.attr == "sub_left":  # (-b) + a
+                                return _to_ast(dim_math("add", -b if isinstance(b, int) else b, a))
+                            return _to_ast(dim_math(METHODS[n.func.attr], a, b))
+                        except (DimError, TypeError) as e:
+                            raise NotLiteral("dim-tag", f"{ast.unparse(n)[:60]}: {e}") from None
                 if name == "dict" and not n.args:
                     return ast.Dict(
                         keys=[ast.Constant(k.arg) for k in n.keywords], values=[self.visit(k.value) for k in n.keywords]
@@ -116,12 +136,62 @@ class Scope:
             def visit_Lambda(self, n):
                 raise NotLiteral("python-function", "lambda")
 
+            def _lit(self, node):
+                try:
+                    return ast.literal_eval(node)
+                except (ValueError, TypeError, SyntaxError):
+                    return None
+
+            def _make_dim(self, n: ast.Call, name: str) -> dict:
+                kwargs = {}
+                for k in n.keywords:
+                    if k.arg == "kind":
+                        kind = ast.unparse(k.value).split(".")
+                        if len(kind) < 2 or kind[-2] != "Types" or kind[-1] not in KINDS:
+                            raise NotLiteral("dim-tag", f"{name}(kind={ast.unparse(k.value)})")
+                        kwargs["kind"] = KINDS[kind[-1]]
+                    elif k.arg is None:
+                        raise NotLiteral("dim-tag", f"{name}(**...)")
+                    else:
+                        kwargs[k.arg] = self._lit(self.visit(k.value))
+                args = [self._lit(self.visit(a)) for a in n.args]
+                try:
+                    return make_dim(name, args, kwargs)
+                except DimError as e:
+                    raise NotLiteral("dim-tag", str(e)) from None
+
+            def visit_Dict(self, n: ast.Dict):
+                self.generic_visit(n)
+                if any(k is not None and is_dim(self._lit(k)) for k in n.keys):
+                    raise NotLiteral("dim-tag", "a dict keyed by Dims (e.g. set_dim_tags {time_dim: other_dim}); JSON keys are strings")
+                return n
+
+            def visit_Set(self, n: ast.Set):
+                # RETURNN's out_shape is a set of Dims: a list in JSON (its order does not matter there).
+                self.generic_visit(n)
+                vals = [self._lit(e) for e in n.elts]
+                if any(is_dim(v) for v in vals):
+                    return ast.List(elts=n.elts, ctx=ast.Load())
+                return n
+
+            def visit_UnaryOp(self, n: ast.UnaryOp):
+                self.generic_visit(n)
+                v = self._lit(n.operand)
+                if isinstance(n.op, ast.USub) and is_dim(v):
+                    return _to_ast(dim_math("mul", -1, v))
+                return n
+
             def visit_BinOp(self, n: ast.BinOp):
                 self.generic_visit(n)
                 try:
                     a, b = ast.literal_eval(n.left), ast.literal_eval(n.right)
                 except ValueError:
                     return n
+                if (is_dim(a) or is_dim(b)) and type(n.op) in BINOPS:
+                    try:
+                        return _to_ast(dim_math(BINOPS[type(n.op)], a, b))
+                    except DimError as e:
+                        raise NotLiteral("dim-tag", f"{ast.unparse(n)[:60]}: {e}") from None
                 ops = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y, ast.Mult: lambda x, y: x * y,
                        ast.FloorDiv: lambda x, y: x // y, ast.Div: lambda x, y: x / y, ast.Pow: lambda x, y: x ** y}
                 if type(n.op) in ops and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
