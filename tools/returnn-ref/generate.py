@@ -150,7 +150,9 @@ def run_case(case: dict, out_dir: str):
     BehaviorVersion._behavior_version = None
     bv = case.get("behavior_version")
     # "extern_config": RETURNN's older config keys for the extern data (num_inputs/num_outputs) instead of extern_data.
-    config_dict = {**(case.get("extern_config") or {"extern_data": case["extern_data"]}), "random_seed": SEED}
+    # "returnn_extern_data" (like "returnn_network"): RETURNN's extern_data when the JSON one holds Dims in JSON form.
+    extern = case["returnn_extern_data"](case["extern_data"]) if "returnn_extern_data" in case else case["extern_data"]
+    config_dict = {**(case.get("extern_config") or {"extern_data": extern}), "random_seed": SEED}
     if bv is not None:
         config_dict["behavior_version"] = bv
         BehaviorVersion.set(bv)

@@ -51,7 +51,9 @@ describe("Data.fromConfig reads RETURNN's Data kwargs as RETURNN does (infer_dim
   });
 
   it('refuses what it cannot honour, naming the key: unknown keys, another batch, time or feature axis', () => {
-    expect(from({ dim: 6, same_dim_tags_as: { t: 'x' } })).toThrow(/extern_data 'data': unknown key 'same_dim_tags_as'\. Strata reads RETURNN's Data keys dim, shape, .*remove 'same_dim_tags_as'/);
+    expect(from({ dim: 6, beam: 'x' })).toThrow(/extern_data 'data': unknown key 'beam'\. Strata reads RETURNN's Data keys dim, shape, .*remove 'beam'/);
+    expect(from({ dim: 6, same_dim_tags_as: { t: 'x' } })).toThrow(/extern_data\.data\.same_dim_tags_as\.t: must be a RETURNN Dim in JSON form/);
+    expect(from({ dim: 6, same_dim_tags_as: { f: { dim: 'f', kind: 'feature', size: 6 } } })).toThrow(/same_dim_tags_as: Strata reads only the time axis here/);
     expect(from({ dim: 6, batch_dim_axis: 1 })).toThrow(/batch_dim_axis must be 0 .* Received: batch_dim_axis=1/);
     expect(from({ dim: 6, time_dim_axis: 2 })).toThrow(/time_dim_axis must be null \(no time axis\) or 1 .* Received: time_dim_axis=2/);
     expect(from({ shape: [7, null, 3], time_dim_axis: 1 })).toThrow(/time_dim_axis 1 names the first axis of shape \[7,null,3\], which is static/);

@@ -33,8 +33,12 @@ export interface DataConfig {
    * Either Strata's tags or RETURNN Dims in JSON form ({@link DimJson}, e.g. `[batch_dim, time_dim, feat_dim]`).
    */
   dim_tags?: (DimTagConfig | DimJson)[];
-  /** RETURNN `Tensor`'s `dims`: the same as `dim_tags`, in JSON Dims (see {@link DimJson}). */
+  /** RETURNN `Tensor`'s `dims` (its version 2, without a feature axis): refused, with the fix (write `dim_tags`). */
   dims?: DimJson[];
+  /** With `dim`/`sparse` and no `shape`: the time axis as a Dim, `{"t": time_dim}` (RETURNN `same_dim_tags_as`; other axes are refused). */
+  same_dim_tags_as?: Record<string, DimJson>;
+  /** With `dims`: which of them is the feature axis (RETURNN `feature_dim`); Strata's is the last one. */
+  feature_dim?: DimJson;
   /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); replaces `dim` and `sparse`. */
   sparse_dim?: DimTagConfig | DimJson;
   /**

@@ -74,9 +74,9 @@ describe('parseDimJson', () => {
 });
 
 describe('extern_data entries with JSON Dims', () => {
-  it('dims / dim_tags / sparse_dim become axes; one description is one Dim', () => {
+  it('dim_tags / sparse_dim become axes; one description is one Dim', () => {
     const shared = new Map();
-    const x = Data.fromConfig('data', { dims: [BATCH_DIM_JSON, time, { dim: 'in', kind: 'feature', size: 5 }] }, shared);
+    const x = Data.fromConfig('data', { dim_tags: [BATCH_DIM_JSON, time, { dim: 'in', kind: 'feature', size: 5 }] }, shared);
     const y = Data.fromConfig('classes', { dim_tags: [BATCH_DIM_JSON, time], sparse_dim: { dim: 'classes', kind: 'unspecified', size: 7 } }, shared);
     expect(x.shape).toEqual([null, 5]);
     expect(x.dims.map((d) => [d.description, d.kind])).toEqual([['time', 'spatial'], ['in', 'feature']]);
@@ -84,7 +84,16 @@ describe('extern_data entries with JSON Dims', () => {
     expect([y.sparse, y.dim, y.dtype]).toEqual([true, 7, 'int32']);
   });
   it('names the entry and index of a bad Dim', () => {
-    expect(() => Data.fromConfig('data', { dims: [BATCH_DIM_JSON, { dim: 't', kind: 'x', size: null } as unknown as DimJson] })).toThrow(/^extern_data\.data\.dims\[1\]\.kind: must be one of/);
-    expect(() => Data.fromConfig('data', { dims: [time, BATCH_DIM_JSON] })).toThrow(/extern_data\.data\.dims\[1\]: Strata reads the batch dim only as the first dim/);
+    expect(() => Data.fromConfig('data', { dim_tags: [BATCH_DIM_JSON, { dim: 't', kind: 'x', size: null } as unknown as DimJson] })).toThrow(/^extern_data\.data\.dim_tags\[1\]\.kind: must be one of/);
+    expect(() => Data.fromConfig('data', { dim_tags: [time, BATCH_DIM_JSON] })).toThrow(/extern_data\.data\.dim_tags\[1\]: Strata reads the batch dim only as the first dim/);
+    // RETURNN's Tensor(dims=...) (version 2) has no feature axis: refused, with the fix.
+    expect(() => Data.fromConfig('data', { dims: [BATCH_DIM_JSON, time], dtype: 'float32' })).toThrow(/extern_data\.data\.dims: is RETURNN's Tensor version 2, which has no feature axis.*write "dim_tags"/);
+  });
+  it('same_dim_tags_as {"t": Dim} makes the time axis that Dim', () => {
+    const shared = new Map();
+    const x = Data.fromConfig('data', { dim: 5, same_dim_tags_as: { t: time } }, shared);
+    const y = Data.fromConfig('classes', { dim: 7, sparse: true, same_dim_tags_as: { T: time } }, shared);
+    expect([x.shape, y.shape, y.dim]).toEqual([[null, 5], [null], 7]);
+    expect(y.dims[0]).toBe(x.dims[0]);
   });
 });

@@ -231,12 +231,24 @@ export function strataKindOf(d: DimJson): 'batch' | 'spatial' | 'feature' {
  */
 export function dataConfigOfDimJson<C extends { dim_tags?: unknown; sparse_dim?: unknown }>(name: string, c: C): C {
   if (!isObject(c)) return c;
-  const raw = c as Record<string, unknown>;
+  let raw = c as Record<string, unknown>;
+  if (raw.same_dim_tags_as !== undefined) raw = sameDimTagsAs(name, raw);
   const key = raw.dims !== undefined ? 'dims' : 'dim_tags';
   const list = raw[key];
-  const hasJson = (Array.isArray(list) && list.some(isDimJson)) || isDimJson(raw.sparse_dim) || raw.dims !== undefined;
-  if (!hasJson) return c;
+  const hasJson = (Array.isArray(list) && list.some(isDimJson)) || isDimJson(raw.sparse_dim) || raw.dims !== undefined || raw.feature_dim !== undefined;
+  if (!hasJson) return raw as C;
   const path = `extern_data.${name}`;
+  // RETURNN's Tensor(dims=...) is its version 2: no default dtype and no feature axis (linear without in_dim, conv
+  // then compute other things than on dim_tags), which Strata's Data does not model.
+  if (raw.dims !== undefined) {
+    throw new DimJsonError({
+      path: `${path}.dims`,
+      problem:
+        'is RETURNN\'s Tensor version 2, which has no feature axis (linear without in_dim, conv and other layers compute something else on it); ' +
+        'Strata reads the dim_tags form (version 1, the feature axis is the last static dim): write "dim_tags" with the same Dims',
+      received: raw.dims,
+    });
+  }
   if (raw.dims !== undefined && raw.dim_tags !== undefined) throw new DimJsonError({ path, problem: 'give either dims or dim_tags (the same, RETURNN Tensor dims), not both', received: Object.keys(raw) });
   if (!Array.isArray(list)) throw new DimJsonError({ path: `${path}.${key}`, problem: 'must be a list of Dims, batch_dim first', received: list });
   const tag = (v: unknown, p: string) => {
@@ -248,8 +260,41 @@ export function dataConfigOfDimJson<C extends { dim_tags?: unknown; sparse_dim?:
   tags.forEach((t, i) => {
     if (i > 0 && isObject(t) && t.kind === 'batch') throw new DimJsonError({ path: `${path}.${key}[${i}]`, problem: 'Strata reads the batch dim only as the first dim; list batch_dim first', received: list[i] });
   });
-  const { dims: _dims, ...rest } = raw;
+  const { dims: _dims, feature_dim: featureDim, ...rest } = raw;
+  if (featureDim !== undefined) {
+    // RETURNN's feature_dim kwarg: which of the dims is the feature axis; Strata's is the last one.
+    const f = parseDimJson(featureDim, `${path}.feature_dim`);
+    const lastTag = tags[tags.length - 1];
+    if (!isObject(lastTag) || lastTag.description !== f.dim) {
+      throw new DimJsonError({ path: `${path}.feature_dim`, problem: `must be the last of the dims (Strata keeps the feature axis last); it is not ${JSON.stringify(lastTag)}`, received: featureDim });
+    }
+  }
   const out: Record<string, unknown> = { ...rest, dim_tags: tags };
   if (raw.sparse_dim !== undefined) out.sparse_dim = tag(raw.sparse_dim, `${path}.sparse_dim`);
   return out as C;
+}
+
+/**
+ * RETURNN's `same_dim_tags_as` (Data kwarg: axis description → Dim) on an
+ * entry of the `dim`/`sparse` form without `shape`: the time axis (`"t"`,
+ * `"T"`, `"time"`) is that Dim; the entry in the dims form
+ * (`dim_tags: [batch_dim, <time>, <feature of size dim>]`, sparse: `[batch_dim, <time>]` with `sparse_dim`).
+ * @throws DimJsonError for other axes or entries with `shape` or axis keys.
+ */
+function sameDimTagsAs(name: string, raw: Record<string, unknown>): Record<string, unknown> {
+  const path = `extern_data.${name}.same_dim_tags_as`;
+  const given = raw.same_dim_tags_as;
+  if (!isObject(given)) throw new DimJsonError({ path, problem: 'must be an object of axis description -> Dim, e.g. {"t": time_dim}', received: given });
+  const keys = Object.keys(given);
+  if (keys.length !== 1 || !['t', 'time'].includes(keys[0]!.toLowerCase())) {
+    throw new DimJsonError({ path, problem: 'Strata reads only the time axis here ({"t": time_dim}); write the entry with dims: [batch_dim, time_dim, feature_dim]', received: given });
+  }
+  for (const k of ['shape', 'dim_tags', 'dims', 'batch_dim_axis', 'time_dim_axis', 'feature_dim_axis']) {
+    if (raw[k] !== undefined) throw new DimJsonError({ path, problem: `is read only without ${k}; write the entry with dims: [batch_dim, time_dim, feature_dim]`, received: given });
+  }
+  const time = parseDimJson(given[keys[0]!], `${path}.${keys[0]}`);
+  const { same_dim_tags_as: _s, sparse, dim, ...rest } = raw;
+  if (!Number.isSafeInteger(dim)) throw new DimJsonError({ path: `extern_data.${name}.dim`, problem: 'must be the feature (or class) count with same_dim_tags_as', received: dim });
+  const feat: DimJson = { dim: `${name}:${sparse ? 'classes' : 'feature'}`, kind: 'feature', size: dim as number };
+  return sparse ? { ...rest, dim_tags: [BATCH_DIM_JSON, time], sparse_dim: feat } : { ...rest, dim_tags: [BATCH_DIM_JSON, time, feat] };
 }

@@ -37,4 +37,6 @@ from . import match_fixes
 ALL_CASES += match_fixes.CASES
 from . import rec_templates_c
 ALL_CASES += rec_templates_c.CASES
+from . import dims_f
+ALL_CASES += dims_f.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"

@@ -13,6 +13,7 @@ import { addRecStepInfoEntry } from './rec-step-info.js';
 import { checkLossTarget, lossNeedsTarget } from './loss-target.js';
 import { inputShapeFor, outputTemplate } from './layer-io.js';
 import { checkOutShape } from './out-shape.js';
+import { checkOutShapeDims, dimOptions } from './dim-options.js';
 import { checkNOut } from './n-out.js';
 import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
@@ -182,8 +183,11 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
 }
 
 function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): NetDictNode {
-  const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
-  const sourceData = sources.map((s) => templateOf(net, s, name));
+  const described = describe(net, name, raw, cls);
+  const sourceData = described.sources.map((s) => templateOf(net, s, name));
+  // RETURNN Dims (JSON form) in the options: read against the sources' axes (dim-options.ts).
+  const dimOpts = dimOptions(name, raw as Record<string, unknown>, sourceData.slice(0, described.nFrom));
+  const { entry, own, sources, nFrom } = dimOpts.entry === raw ? described : describe(net, name, dimOpts.entry, cls);
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
   const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom), sourceData.slice(nFrom));
   // RETURNN's Loss.get_default_target: the default target only for losses that need one (not `as_is`).
@@ -219,7 +223,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     const l2 = new L2({ l2: entry.L2 });
     for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
   }
-  const output = cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer);
+  const output = dimOpts.named(cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer));
   if (!shared) attachLayerBatchNorm(net, name, ctx.entry, layer, output);
   // RETURNN's LayerBase.is_output_layer: `output`, or any layer with a loss, unless is_output_layer says otherwise.
   const isOutputLayer = entry.is_output_layer ?? (name === 'output' || !!entry.loss);
@@ -239,6 +243,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   checkOutShape(name, entry as Record<string, unknown>, output);
   const registered = registeredKey(entry);
   if (registered !== undefined) registerAsExternData(net, name, registered, output);
+  if (dimOpts.outShape) checkOutShapeDims(name, dimOpts.outShape, output);
   net.nodes.set(name, node);
   nodeOrder.set(node, nextOrder++);
   return node;

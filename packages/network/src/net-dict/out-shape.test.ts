@@ -23,6 +23,6 @@ describe('out_shape', () => {
     expect(() => build({ output: { class: 'copy', out_shape: [], from: 'data' } as never })).toThrow(/'output': out_shape \(\) says the output is a scalar, but it is Data\{/);
   });
   it('dims in out_shape are refused (RETURNN gives Dim objects there)', () => {
-    expect(() => build({ output: { class: 'copy', out_shape: ['T'], from: 'data' } as never })).toThrow(/out_shape \["T"\] names dims/);
+    expect(() => build({ output: { class: 'copy', out_shape: ['T'], from: 'data' } as never })).toThrow(/out_shape \["T"\] names dims not as Dims/);
   });
 });

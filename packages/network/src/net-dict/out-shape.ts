@@ -4,12 +4,16 @@ import { NetDictError } from '../errors.js';
 
 /**
  * RETURNN's `out_shape` entry key (`LayerBase` kwarg, `Data.verify_out_shape`):
- * the output's dims, checked once the output is known. RETURNN gives Dim
- * objects there, which a data net dict cannot hold; its empty form, `()`
- * (`[]` in JSON: a scalar, no batch axis either), is checked.
+ * the output's dims, checked once the output is known. Dims in their JSON
+ * form are checked by `checkOutShapeDims` (dim-options.ts); here the empty
+ * form, `()` (`[]` or `{}` in JSON: a scalar, no batch axis either).
  */
 export const outShapeEntryKeys = {
-  out_shape: z.array(z.unknown(), { error: 'must be a list (tuple) of dims; in a data net dict only the empty one, () for a scalar' }).nullable().optional(),
+  // `{}` is how RETURNN configs write the empty set (a Python dict, which verify_out_shape reads as no dims).
+  out_shape: z
+    .union([z.array(z.unknown()), z.strictObject({}).transform(() => [])], { error: 'must be a list (a set in RETURNN) of Dims, or () / {} for a scalar' })
+    .nullable()
+    .optional(),
 };
 
 /**
@@ -17,11 +21,12 @@ export const outShapeEntryKeys = {
  * @throws NetDictError if the output is not what `out_shape` says, or `out_shape` names dims (only `()` can be written as data).
  */
 export function checkOutShape(name: string, entry: Readonly<Record<string, unknown>>, output: Data): void {
-  const want = entry.out_shape as unknown[] | null | undefined;
+  const raw = entry.out_shape as unknown[] | Record<string, never> | null | undefined;
+  const want = raw !== null && raw !== undefined && !Array.isArray(raw) ? [] : raw;
   if (want === undefined || want === null) return;
   if (want.length > 0) {
     throw new NetDictError(
-      `Net dict entry '${name}': out_shape ${JSON.stringify(want)} names dims; RETURNN's out_shape holds Dim objects, which a data net dict cannot hold. Use () (a scalar) or drop the key.`,
+      `Net dict entry '${name}': out_shape ${JSON.stringify(want)} names dims not as Dims; RETURNN's out_shape holds Dim objects: write each in the JSON Dim form ({"dim": "time", "kind": "spatial", "size": null}), or () for a scalar.`,
     );
   }
   if (output.hasBatch || output.dims.length > 0) {

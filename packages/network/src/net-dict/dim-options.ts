@@ -1,0 +1,184 @@
+// RETURNN Dims (in their JSON form, @strata/core `DimJson`) in a net-dict entry's options, read as RETURNN reads
+// them (returnn/tf/layers/base.py LayerBase `out_dim`/`in_dim`/`out_shape`, `Data.get_axis_from_description` for
+// a Dim given as an axis) and turned into the options Strata's layers take.
+import { type Data, Dim, type DimJson, isDimJson, parseDimJson } from '@strata/core';
+import { NetDictError } from '../errors.js';
+
+/** Keys whose Dims name axes of the (first) source; `red2`/`var2` name axes of the second source (`dot`). */
+const AXIS_KEYS = ['axis', 'axes', 'reduce', 'red1', 'var1', 'in_spatial_dims', 'red2', 'var2'] as const;
+/** Classes whose own `in_dim` names an input axis (elsewhere `in_dim` is LayerBase's: the input's feature dim). */
+const IN_DIM_AXIS_CLASSES: ReadonlySet<string> = new Set(['unflatten_nd']);
+/** Keys of `constant`/`variable`/`random` whose Dims give a static shape. */
+const SHAPE_KEYS = ['shape', 'dims'] as const;
+
+/** What {@link dimOptions} gives: the entry with Dims replaced, and the output template as the Dims name it. */
+export interface DimOptionsResult {
+  /** The entry with its Dims turned into Strata's options (the entry itself when it has none). */
+  entry: Record<string, unknown>;
+  /** The output template with the axes `out_dim`/`out_spatial_dims` name (`output` itself when they name none). */
+  named(output: Data): Data;
+  /** The output's dims `out_shape` gives, checked by {@link checkOutShapeDims}; undefined when it gives none. */
+  outShape: DimJson[] | undefined;
+}
+
+const hasDim = (v: unknown): boolean => isDimJson(v) || (Array.isArray(v) && v.some(hasDim));
+
+/**
+ * The index into `d.dims` of the axis a Dim names: the one with its
+ * description, else (a static Dim) the only static axis of its size (Strata
+ * names the feature axes of layer outputs itself, `dense:feature`); -1 for
+ * the batch axis.
+ * @throws NetDictError naming the key when `d` has no such axis.
+ */
+export function axisOfDim(d: Data, j: DimJson, where: string): number {
+  if (j.kind === 'batch') {
+    if (!d.hasBatch) throw new NetDictError(`${where}: batch_dim is not an axis of ${d} (it has no batch axis).`);
+    return -1;
+  }
+  const byName = d.dims.findIndex((x) => x.description === j.dim);
+  if (byName >= 0) return byName;
+  const bySize = j.size === null ? [] : d.dims.flatMap((x, i) => (!x.isDynamic && x.size === j.size ? [i] : []));
+  if (bySize.length === 1) return bySize[0]!;
+  throw new NetDictError(
+    `${where}: Dim '${j.dim}' (${j.kind}, size ${j.size ?? 'dynamic'}) is not an axis of ${d} (axes: ${d.dims.map((x) => x.description).join(', ')}). ` +
+      `Give a Dim of the input, or a RETURNN axis description ("T", "F", "spatial:0").`,
+  );
+}
+
+/** A Dim as the RETURNN axis description of the same axis of `d` ("B", "T", "F", "spatial:i"), which every axis option of Strata's layers reads. */
+function axisDescription(d: Data, j: DimJson, where: string): string {
+  const i = axisOfDim(d, j, where);
+  if (i < 0) return 'B';
+  const dim = d.dims[i]!;
+  if (dim === d.timeDim) return 'T';
+  const last = d.dims.length - 1;
+  const feature = !d.sparse && last >= 0 && d.dims[last] !== d.timeDim ? last : -1;
+  if (i === feature) return 'F';
+  return `spatial:${d.dims.filter((_, k) => k !== feature).indexOf(dim)}`;
+}
+
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+/**
+ * Reads the Dims (JSON form) in an entry's options as RETURNN does:
+ *
+ * * `axis`, `axes`, `reduce`, `red1`/`var1` (first source), `red2`/`var2`
+ *   (second source), `in_spatial_dims`: the source's axis with that Dim,
+ *   written as the axis description Strata's layers take ("B", "T", "F", "spatial:i").
+ * * `out_dim` with a static size: the output feature dim, RETURNN's `n_out`
+ *   (checked against a given `n_out`); a dynamic `out_dim` names the axis the
+ *   layer makes. `in_dim`: checked to be the source's feature dim
+ *   (`unflatten_nd`'s own `in_dim`: an axis).
+ * * `out_spatial_dims`: names the spatial axes the layer makes (conv, pool,
+ *   ...) in order; `out_spatial_dim` (`cum_concat`): its description.
+ * * `shape`/`dims` of `constant`, `variable`, `random`: the Dims' static sizes.
+ * * `out_shape`: kept aside and checked against the output ({@link checkOutShapeDims}).
+ *
+ * @throws DimJsonError for a malformed Dim (key path `network.<name>.<key>`);
+ *   NetDictError for a Dim that is not an axis of the source, an `in_dim`
+ *   that is not the input's feature dim, a dynamic Dim in a static shape, or
+ *   `out_dim` and `n_out` that differ.
+ */
+export function dimOptions(name: string, entry: Record<string, unknown>, sources: readonly Data[]): DimOptionsResult {
+  const keys = Object.keys(entry).filter((k) => hasDim(entry[k]));
+  if (keys.length === 0) return { entry, named: (o) => o, outShape: undefined };
+  const cls = String(entry.class);
+  const where = (k: string) => `Net dict entry '${name}' (class '${cls}'): ${k}`;
+  const parse = (v: unknown, path: string): unknown => (isDimJson(v) ? parseDimJson(v, path) : Array.isArray(v) ? v.map((x, i) => parse(x, `${path}[${i}]`)) : v);
+  const out: Record<string, unknown> = { ...entry };
+  let outShape: DimJson[] | undefined;
+  const spatialNames: DimJson[] = [];
+  let featureName: DimJson | undefined;
+  for (const k of keys) {
+    const v = parse(entry[k], `network.${name}.${k}`);
+    const src = (k === 'red2' || k === 'var2' ? sources[1] : sources[0]) as Data | undefined;
+    const asAxis = (x: unknown): unknown => {
+      if (!isDimJson(x)) return x;
+      if (!src) throw new NetDictError(`${where(k)} names Dim '${x.dim}', but the entry has no source to find it in.`);
+      return axisDescription(src, x, where(k));
+    };
+    if ((AXIS_KEYS as readonly string[]).includes(k) || (k === 'in_dim' && IN_DIM_AXIS_CLASSES.has(cls))) {
+      out[k] = Array.isArray(v) ? v.map(asAxis) : asAxis(v);
+    } else if (k === 'out_dim' && isDimJson(v)) {
+      delete out.out_dim;
+      if (v.size === null || v.kind === 'batch') spatialNames.push(v);
+      else {
+        if (entry.n_out !== undefined && entry.n_out !== v.size) throw new NetDictError(`${where('out_dim')} ${v.dim} has size ${v.size}, but n_out is ${show(entry.n_out)}; give one of them.`);
+        out.n_out = v.size;
+        featureName = v;
+      }
+    } else if (k === 'in_dim' && isDimJson(v)) {
+      delete out.in_dim;
+      const d = sources[0];
+      const f = d && !d.sparse ? d.dims[d.dims.length - 1] : undefined;
+      const ok = d && (d.sparse ? d.sparseDim!.description === v.dim || d.sparseDim!.size === v.size : f !== undefined && (f.description === v.dim || (!f.isDynamic && f.size === v.size)));
+      if (!ok) throw new NetDictError(`${where('in_dim')} ${v.dim} (size ${v.size ?? 'dynamic'}) is not the feature dim of the input ${d ?? '(none)'} (RETURNN LayerBase in_dim).`);
+    } else if (k === 'out_spatial_dims' && Array.isArray(v)) {
+      delete out.out_spatial_dims;
+      for (const x of v) if (isDimJson(x)) spatialNames.push(x);
+    } else if (k === 'out_spatial_dim' && isDimJson(v)) {
+      out.out_spatial_dim = v.dim;
+    } else if ((SHAPE_KEYS as readonly string[]).includes(k) && Array.isArray(v)) {
+      out[k] = v.map((x, i) => {
+        if (!isDimJson(x)) return x;
+        if (x.size === null) throw new NetDictError(`${where(`${k}[${i}]`)} is the dynamic Dim '${x.dim}'; Strata's ${cls} takes static dims only here.`);
+        return x.size;
+      });
+    } else if (k === 'out_shape' && Array.isArray(v)) {
+      delete out.out_shape;
+      outShape = v.map((x, i) => {
+        if (!isDimJson(x)) throw new NetDictError(`${where(`out_shape[${i}]`)} must be a Dim (RETURNN's out_shape is a set of Dims). Received: ${show(x)}.`);
+        return x;
+      });
+    } else {
+      throw new NetDictError(`${where(k)} holds a Dim (${show(entry[k]).slice(0, 120)}), which Strata does not read for this key yet. Dims are read in axis, axes, in_dim, out_dim, in_spatial_dims, out_spatial_dims, out_shape, shape/dims.`);
+    }
+  }
+  return { entry: out, named: (o) => namedOutput(o, sources, featureName, spatialNames), outShape };
+}
+
+/** The output with the axes the layer makes (not a source's) described as the entry's Dims name them. */
+function namedOutput(o: Data, sources: readonly Data[], feature: DimJson | undefined, spatial: readonly DimJson[]): Data {
+  if (!feature && spatial.length === 0) return o;
+  const own = (d: Dim) => !sources.some((s) => s.dims.includes(d));
+  const last = o.dims.length - 1;
+  const featureAt = !o.sparse && last >= 0 && o.dims[last] !== o.timeDim ? last : -1;
+  let next = 0;
+  const dims = o.dims.map((d, i) => {
+    if (i === featureAt && feature && own(d) && d.size === feature.size) return rename(d, feature.dim);
+    if (i !== featureAt && next < spatial.length && own(d)) return rename(d, spatial[next++]!.dim);
+    return d;
+  });
+  return dims.every((d, i) => d === o.dims[i]) ? o : o.copy({ dims });
+}
+
+const rename = (d: Dim, description: string): Dim =>
+  d.description === description ? d : new Dim({ description, size: d.size, kind: d.kind, derivedFrom: d.derivedFrom });
+
+/**
+ * Checks the output against RETURNN's `out_shape` (`Data.verify_out_shape`):
+ * the same set of dims (batch included), each output axis matched by its
+ * description, or a static axis by its size.
+ * @throws NetDictError naming the entry, the dims expected and the output.
+ */
+export function checkOutShapeDims(name: string, want: readonly DimJson[], output: Data): void {
+  const left = [...want];
+  const take = (pred: (j: DimJson) => boolean): boolean => {
+    const i = left.findIndex(pred);
+    if (i < 0) return false;
+    left.splice(i, 1);
+    return true;
+  };
+  const missing: string[] = [];
+  if (output.hasBatch && !take((j) => j.kind === 'batch')) missing.push('batch');
+  for (const d of output.dims) {
+    if (!take((j) => j.kind !== 'batch' && j.dim === d.description) && !take((j) => j.kind !== 'batch' && !d.isDynamic && j.size === d.size)) missing.push(d.description);
+  }
+  if (missing.length > 0 || left.length > 0) {
+    throw new NetDictError(
+      `Net dict entry '${name}': out_shape {${want.map((j) => j.dim).join(', ')}} is not the output ${output}` +
+        `${missing.length ? `: the output's ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in out_shape` : ''}` +
+        `${left.length ? `; out_shape's ${left.map((j) => j.dim).join(', ')} not in the output` : ''} (RETURNN's verify_out_shape fails too).`,
+    );
+  }
+}
