@@ -84,3 +84,19 @@ CASES += [
         "head_att": {"class": "copy", "from": "dec/head_att"},
     }, outputs=["output", "head_att"], extern_data=ATT_DATA, n_time=6, seq_lens={"data:size1": [6, 4, 3], "classes:size1": [4, 5, 2]}),
 ]
+
+CASES += [
+    # switch broadcasts by dims (RETURNN), not numpy's right alignment: condition [B,T] against [B,T,4].
+    c("switch_broadcast_by_dims", {
+        "embed": {"class": "linear", "activation": None, "n_out": 4, "from": "data"},
+        "is_two": {"class": "compare", "kind": "equal", "value": 2, "from": "data"},
+        "output": {"class": "switch", "condition": "is_two", "true_from": "embed", "false_from": 0.5},
+    }, extern_data={"data": {"shape": (None,), "sparse": True, "dim": 4}}),
+    # In a rec unit: condition [B] (per frame) against branches [B,F]; where it fails, the previous frame's output.
+    c("switch_broadcast_in_rec", {"output": {"class": "rec", "from": "data", "unit": {
+        "red": {"class": "reduce", "mode": "sum", "axis": "F", "from": "data:source"},
+        "big": {"class": "compare", "kind": "greater", "value": 0.0, "from": "red"},
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 5, "from": ["data:source", "prev:output"]},
+        "output": {"class": "switch", "condition": "big", "true_from": "lin", "false_from": "prev:output", "n_out": 5},
+    }}}),
+]
