@@ -3,6 +3,10 @@
 batch_norm: RETURNN (LayerBase.batch_norm) runs tf.compat.v1.nn.fused_batch_norm when param_version >= 2, masked_time is
 False and use_shift/use_std are True; in evaluation that path normalises with the stored statistics and updates nothing,
 whatever update_sample_only_in_training / delay_sample_update (and their defaults before behavior_version 12) say.
+
+dot: before behavior_version 3, RETURNN's add_var2_if_empty defaults to True: without var2 axes the output gets a feature
+axis of size 1 (dot:dummy-var2). RETURNN pairs the axes that are neither reduced nor kept (the remaining ones) by their
+dim tags, not by their order: [B,2,3,F] with [B,3,2,F] pairs 2 with 2.
 """
 
 SEQ5 = {"data": {"shape": (None, 5)}}
@@ -23,4 +27,18 @@ CASES = [
     # The batch_norm option of any layer is the same function.
     c("linear_batch_norm_opt_v0_fused", {"output": {"class": "linear", "n_out": 4, "activation": "tanh", "from": "data",
                                                     "batch_norm": {"masked_time": False, "param_version": 2}}}),
+    # dot without var axes: [B,T,F]·[B,T,F] over F (T shared) -> [B,T,1] before behavior_version 3, [B,T] from 3.
+    c("dot_var2_none_v0", {"a": {"class": "linear", "n_out": 4, "activation": None, "from": "data"},
+                           "output": {"class": "dot", "from": ["a", "data"], "red1": "F", "red2": "F", "var1": None, "var2": None}},
+      outputs=("output",), extern_data={"data": {"shape": (None, 4)}}),
+    c("dot_var2_none_v3", {"a": {"class": "linear", "n_out": 4, "activation": None, "from": "data"},
+                           "output": {"class": "dot", "from": ["a", "data"], "red1": "F", "red2": "F", "var1": None, "var2": None}},
+      outputs=("output",), extern_data={"data": {"shape": (None, 4)}}, behavior_version=3),
+    # Both var axes empty: [B,F]·[B,F] -> [B,1] before 3.
+    c("dot_vars_none_v0", {"output": {"class": "dot", "from": ["data", "data"], "red1": "F", "red2": "F", "var1": None, "var2": None}},
+      extern_data={"data": {"shape": (4,)}}),
+    # The remaining static axes of the second source in the other order: paired by dim tag.
+    c("dot_remaining_axes_by_dim_tag", {"b": {"class": "transpose", "from": "data", "perm": {"dim:2": "dim:3", "dim:3": "dim:2"}},
+                                        "output": {"class": "dot", "from": ["data", "b"], "red1": "F", "red2": "F", "var1": None, "var2": None}},
+      outputs=("output", "b"), extern_data={"data": {"shape": (2, 3, 4)}}, behavior_version=3),
 ]

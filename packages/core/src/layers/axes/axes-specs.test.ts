@@ -9,7 +9,7 @@ import { Data } from '../../data.js';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { INFERENCE } from '../../layer.js';
 import { argsFromEntry, checkEntryArgs, type LayerSpec } from '../../layer-spec.js';
-import { useBackend } from '../../test-utils/setup.js';
+import { expectClose, randomTensor, useBackend } from '../../test-utils/setup.js';
 import { layerSpecsFor } from '../registry.js';
 import { reduceLayer } from '../seq/reduce.js';
 import { relativePositionalEncodingLayer } from '../seq/relative-positional-encoding.js';
@@ -99,6 +99,30 @@ describe('axes', () => {
     const out = dot.outputTemplate('o', a, a);
     expect(out.dims).toEqual([a.timeDim, a.timeDim]);
     expect(dot.computeOutputShape([a.batchShape, a.batchShape])).toEqual([null, null, null]);
+  });
+  it("dot add_var2_if_empty: RETURNN's default before behavior_version 3 (a size-1 feature axis without var2), refused from 3", () => {
+    expect(argsFromEntry(dotLayer, { reduce: 'F', var1: null, var2: null }, '', [], 0)).toMatchObject({ addVar2IfEmpty: true });
+    expect(argsFromEntry(dotLayer, { reduce: 'F', var1: null, var2: null }, '', [], 3)).toMatchObject({ addVar2IfEmpty: false });
+    const a = Data.fromConfig('a', { shape: [null, 4] });
+    const dot = new Dot({ red1: 'F', red2: 'F', var1: null, var2: null, addVar2IfEmpty: true });
+    expect(dot.computeOutputShape([a.batchShape, a.batchShape])).toEqual([null, null, 1]);
+    expect(dot.outputTemplate('o', a, a).dims.map((d) => [d.size, d.kind])).toEqual([[null, 'spatial'], [1, 'feature']]);
+    const derive = dotLayer.netDict!.derive!;
+    expect(() => derive({ behaviorVersion: 3, entry: { add_var2_if_empty: true } } as never, {})).toThrow(/add_var2_if_empty is not allowed from behavior_version 3/);
+    expect(derive({ behaviorVersion: 2, entry: { add_var2_if_empty: true } } as never, {})).toEqual({});
+  });
+  it("dot pairs the remaining axes by their Dims, as RETURNN does; remaining axes of other sizes in order are an error", () => {
+    const a = Data.fromConfig('a', { shape: [2, 3, 4] });
+    const b = a.copy({ name: 'b', dims: [a.dims[1]!, a.dims[0]!, a.dims[2]!] });
+    const args = { red1: 'F', red2: 'F', var1: null, var2: null } as const;
+    expect(new Dot(args).remPairing(a, b)).toEqual([0, 2, 1]);
+    const paired = new Dot({ ...args, pairedRemB: [0, 2, 1] });
+    expect(paired.computeOutputShape([a.batchShape, b.batchShape])).toEqual([null, 2, 3]);
+    const x = randomTensor([2, 2, 3, 4], 7);
+    const y = ops.transpose(x, [0, 2, 1, 3]);
+    // out[n, i, j] = sum_f x[n, i, j, f] * y[n, j, i, f] = sum_f x[n, i, j, f]^2
+    expectClose(ops.readSync(paired.apply([x, y], INFERENCE)), ops.readSync(ops.sum(ops.square(x), [3])), 1e-5);
+    expect(() => new Dot(args).computeOutputShape([a.batchShape, b.batchShape])).toThrow(/remaining axes must pair up with the same sizes/);
   });
   it('norm: param_shape must name static axes', () => {
     expect(() => new Norm({ axes: 'F', paramShape: 'T' }).build([null, null, 3])).toThrow(InputShapeError);

@@ -1,6 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import { Data } from '../../data.js';
-import { InputShapeError } from '../../errors.js';
+import { Dim } from '../../dim.js';
+import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { sequenceMask } from '../../sequence-mask.js';
@@ -21,6 +23,17 @@ export interface DotArgs extends LayerArgs {
   var2: ReturnnAxes;
   /** Zero the padded frames of a reduced time axis (RETURNN `use_mask`). Default true. */
   useMask?: boolean;
+  /**
+   * Without `var2` axes, append a feature axis of size 1 (RETURNN `add_var2_if_empty`, its dim `dummy-var2`).
+   * Default false; a net dict's default is true before `behavior_version` 3 (RETURNN's earlier default), and
+   * RETURNN refuses it from 3.
+   */
+  addVar2IfEmpty?: boolean;
+  /**
+   * `b`'s remaining axes (the batch axis first) in the order of `a`'s remaining axes they pair with; default: in
+   * order. A net dict derives it from the sources' Dims ({@link Dot.remPairing}), as RETURNN pairs them.
+   */
+  pairedRemB?: number[];
 }
 
 const DOT_OPTIONS = {
@@ -31,6 +44,8 @@ const DOT_OPTIONS = {
   var2: option(returnnAxesSchema(true), { returnn: 'var2' }),
   useMask: option(schemas.boolean(), { default: true, returnn: 'use_mask' }),
   debug: option(schemas.boolean().optional(), { returnn: 'debug' }),
+  addVar2IfEmpty: option(schemas.boolean(), { default: false, returnn: 'add_var2_if_empty', returnnDefaultFor: (v) => v < 3 }),
+  pairedRemB: option(z.array(z.number().int().nonnegative(), { error: 'must be a list of axis indices' }).optional()),
 } satisfies LayerOptions;
 
 const DOT_CHECKS: readonly LayerCheck[] = [
@@ -69,6 +84,8 @@ export class Dot extends Layer {
   readonly var1: ReturnnAxes;
   readonly var2: ReturnnAxes;
   readonly useMask: boolean;
+  readonly addVar2IfEmpty: boolean;
+  readonly pairedRemB: number[] | undefined;
   private planned: Plan | undefined;
   private ranks: [number, number] | undefined;
 
@@ -80,14 +97,19 @@ export class Dot extends Layer {
     this.var1 = a.var1;
     this.var2 = a.var2;
     this.useMask = a.useMask!;
+    this.addVar2IfEmpty = a.addVar2IfEmpty!;
+    this.pairedRemB = a.pairedRemB;
   }
 
   /** Resolves the axes on the symbolic shapes (where the time axis is known). */
-  plan(aShape: SymbolicShape, bShape: SymbolicShape): Plan {
+  plan(aShape: SymbolicShape, bShape: SymbolicShape, pairByDims = true): Plan {
     const red: [number[], number[]] = [returnnAxes(this.red1, aShape, this.name), returnnAxes(this.red2, bShape, this.name)];
     const vars: [number[], number[]] = [returnnAxes(this.var1, aShape, this.name), returnnAxes(this.var2, bShape, this.name)];
     const rest = (shape: SymbolicShape, k: 0 | 1) => shape.map((_, i) => i).filter((i) => !red[k].includes(i) && !vars[k].includes(i));
     const rem: [number[], number[]] = [rest(aShape, 0), rest(bShape, 1)];
+    // RETURNN pairs the remaining axes by their Dims (remPairing, derived by a net dict): b's in the order of a's.
+    const paired = this.pairedRemB;
+    if (pairByDims && paired && paired.length === rem[1].length && [...paired].sort((x, y) => x - y).join() === rem[1].join()) rem[1] = [...paired];
     const bad = (why: string): never => {
       throw new InputShapeError({ layer: this.name, expected: `${why} (red1=${JSON.stringify(this.red1)}, red2=${JSON.stringify(this.red2)}, var1=${JSON.stringify(this.var1)}, var2=${JSON.stringify(this.var2)}); the second source is [${bShape.join(', ')}], the first`, received: aShape });
     };
@@ -95,6 +117,7 @@ export class Dot extends Layer {
     red[0].forEach((a, i) => { const x = aShape[a], y = bShape[red[1][i]!]; if (x !== null && y !== null && x !== y) bad('the reduced axes must have the same sizes'); });
     if (red[0].some((a) => vars[0].includes(a)) || red[1].some((a) => vars[1].includes(a))) bad('an axis cannot be both reduced and kept');
     if (rem[0].length !== rem[1].length || rem[0][0] !== 0 || rem[1][0] !== 0) bad('the remaining axes (the batch axis first) must pair up');
+    if (pairByDims) rem[0].forEach((a, i) => { const x = aShape[a], y = bShape[rem[1][i]!]; if (x !== null && x !== undefined && y !== null && y !== undefined && x !== y) bad('the remaining axes must pair up with the same sizes'); });
     return { rem, vars, red };
   }
 
@@ -125,7 +148,7 @@ export class Dot extends Layer {
     const at = ops.reshape(ops.transpose(a, [...p.rem[0], ...p.vars[0], ...p.red[0]]), [...remDims, prod(a, p.vars[0]), prod(a, p.red[0])]);
     const bt = ops.reshape(ops.transpose(b!, [...p.rem[1], ...p.red[1], ...p.vars[1]]), [...remDims, prod(b!, p.red[1]), prod(b!, p.vars[1])]);
     const y = ops.matMul(at, bt);
-    return ops.reshape(y, [...remDims, ...p.vars[0].map((i) => a.shape[i]!), ...p.vars[1].map((i) => b!.shape[i]!)]);
+    return ops.reshape(y, [...remDims, ...p.vars[0].map((i) => a.shape[i]!), ...p.vars[1].map((i) => b!.shape[i]!), ...this.dummyVar2(p)]);
   }
 
   /** The first source's time axis, as seen at build. */
@@ -136,25 +159,44 @@ export class Dot extends Layer {
     const p = this.plan(a!, b!);
     const t = timeAxisOf(a!);
     this.timeAxisA = t < 0 ? undefined : t;
-    return [...p.rem[0].map((i) => a![i]!), ...p.vars[0].map((i) => a![i]!), ...p.vars[1].map((i) => b![i]!)];
+    return [...p.rem[0].map((i) => a![i]!), ...p.vars[0].map((i) => a![i]!), ...p.vars[1].map((i) => b![i]!), ...this.dummyVar2(p)];
+  }
+
+  /** `[1]` where RETURNN appends its `dummy-var2` axis (`addVar2IfEmpty` without `var2` axes), else `[]`. */
+  private dummyVar2(p: Plan): number[] {
+    return this.addVar2IfEmpty && p.vars[1].length === 0 ? [1] : [];
+  }
+
+  /**
+   * `b`'s remaining axes (the batch axis first) in the order of `a`'s, paired by their Dims as RETURNN pairs them
+   * (`[B, 2, 3]` with `[B, 3, 2]`: 2 with 2), or undefined where some remaining axis of `a` has no Dim in `b`.
+   * @throws InputShapeError as {@link plan}.
+   */
+  remPairing(a: Data, b: Data): number[] | undefined {
+    const p = this.plan(a.batchShape, b.batchShape, false);
+    const bRem = p.rem[1].slice(1).map((i) => b.dims[i - 1]!);
+    const at = p.rem[0].slice(1).map((i) => bRem.indexOf(a.dims[i - 1]!));
+    return at.every((j) => j >= 0) && new Set(at).size === at.length ? [0, ...at.map((j) => p.rem[1][1 + j]!)] : undefined;
   }
 
   /** The output template: the sources' own Dims (shared time axes keep their lengths). */
   outputTemplate(name: string, a: Data, b: Data): Data {
     const p = this.plan(a.batchShape, b.batchShape);
     const dims = [...p.rem[0].slice(1).map((i) => a.dims[i - 1]!), ...p.vars[0].map((i) => a.dims[i - 1]!), ...p.vars[1].map((i) => b.dims[i - 1]!)];
+    if (this.dummyVar2(p).length) dims.push(new Dim({ description: `${name}:dummy-var2`, size: 1, kind: 'feature' }));
     return new Data({ name, dims, dtype: 'float32' });
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), red1: this.red1, red2: this.red2, var1: this.var1, var2: this.var2, useMask: this.useMask };
+    return { ...super.getConfig(), red1: this.red1, red2: this.red2, var1: this.var1, var2: this.var2, useMask: this.useMask, addVar2IfEmpty: this.addVar2IfEmpty, pairedRemB: this.pairedRemB };
   }
 }
 
 /**
  * RETURNN's `dot` (`DotLayer`): two sources, `red1`/`red2` (or `reduce`),
- * `var1`/`var2` (explicit; `null` for none), `use_mask`, `debug` (ignored).
- * `add_var2_if_empty` and integer axes (refused by RETURNN since behavior version 3) are errors.
+ * `var1`/`var2` (explicit; `null` for none), `use_mask`, `debug` (ignored), `add_var2_if_empty` (RETURNN's
+ * default true before behavior version 3: a size-1 feature axis where `var2` is empty; refused from 3, as RETURNN
+ * does). Integer axes (refused by RETURNN since behavior version 3) are errors.
  */
 export const dotLayer: LayerSpec = {
   cls: Dot,
@@ -165,5 +207,19 @@ export const dotLayer: LayerSpec = {
     sources: 'list',
     seqLens: true,
     outputData: ({ layer, sources, name }) => (layer as Dot).outputTemplate(name, sources[0]!, sources[1]!),
+    derive: (ctx, args) => {
+      if ((ctx.behaviorVersion ?? 0) >= 3 && ctx.entry.add_var2_if_empty === true) {
+        throw new LayerArgumentError('add_var2_if_empty is not allowed from behavior_version 3 (RETURNN: "DotLayer: add_var2_if_empty not allowed"); give var2 an axis instead. Received: add_var2_if_empty=true.');
+      }
+      const [a, b] = ctx.sources ?? [];
+      if (!a || !b) return {};
+      let pairing: number[] | undefined;
+      try {
+        pairing = new Dot(args as unknown as DotArgs).remPairing(a, b);
+      } catch {
+        return {}; // the layer itself reports the bad axes, with the entry's name
+      }
+      return pairing ? { pairedRemB: pairing } : {};
+    },
   },
 };
