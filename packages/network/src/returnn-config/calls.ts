@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { type EvalEnv, errorAt, opaqueAt, quote } from './eval-env.js';
+import { constructDim, dimConstructorOf, dimMethod } from './dims.js';
 import { children } from './tree.js';
 import { isPyDict, ModuleValue, newDict, OpaqueValue, type PyDict, type PyValue, pyRepr, pyStr, pyTruth, shallowCopy } from './values.js';
 
@@ -137,7 +138,8 @@ function valueMethod(obj: PyValue, method: string, a: Args, fail: (p: string) =>
 }
 
 /**
- * A call in a config: the pure builtins (`dict(...)`, `list`, `tuple`, `int`,
+ * A call in a config: RETURNN's Dim constructors and methods (dims.ts: `SpatialDim("time")`,
+ * `feat_dim.ceildiv_right(2)`), the pure builtins (`dict(...)`, `list`, `tuple`, `int`,
  * `float`, `str`, `bool`, `len`, `abs`, `min`, `max`, `range`), `os.path`'s
  * `splitext`/`basename`/`dirname`/`join`, RETURNN's `config.int("x", 5)`-style
  * getters, and value methods (`d.copy()`, `d.get(k, v)`, `s.lower()`...).
@@ -152,6 +154,11 @@ export function callExpression(env: EvalEnv, node: SyntaxNode): PyValue {
   if (callee!.name === 'VariableName') {
     const id = env.tree.text(callee!);
     const bound = env.scope.get(id);
+    const ctor = dimConstructorOf(bound);
+    if (ctor !== undefined) {
+      const a = argsOf(env, argList!);
+      return a instanceof OpaqueValue ? a : constructDim(ctor, a.positional, a.keywords, fail);
+    }
     if (bound === undefined && id in BUILTINS) {
       const a = argsOf(env, argList!);
       return a instanceof OpaqueValue ? a : BUILTINS[id]!(a, fail);
@@ -177,7 +184,7 @@ export function callExpression(env: EvalEnv, node: SyntaxNode): PyValue {
       if (obj instanceof OpaqueValue) return obj;
       const a = argsOf(env, argList!);
       if (a instanceof OpaqueValue) return a;
-      const v = valueMethod(obj, method, a, fail);
+      const v = dimMethod(obj, method, a.positional, fail) ?? valueMethod(obj, method, a, fail);
       if (v !== undefined) return v;
     }
   }

@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
-import { callExpression } from './calls.js';
+import { callExpression, moduleOf } from './calls.js';
+import { dimKindMember } from './dims.js';
 import { type EvalEnv, errorAt, opaqueAt, quote } from './eval-env.js';
 import { parseNumber, parseString } from './literals.js';
 import { binaryOp, compareOp, OperatorError, unaryOp } from './operators.js';
@@ -190,6 +191,10 @@ function binary(env: EvalEnv, node: SyntaxNode): PyValue {
 
 function member(env: EvalEnv, node: SyntaxNode): PyValue {
   const cs = children(node);
+  // `Dim.Types.Spatial`: the kind a Dim constructor takes (dims.ts).
+  const module = cs[1]?.name === '.' ? moduleOf(env, node) : undefined;
+  const kind = module === undefined ? undefined : dimKindMember(module);
+  if (kind !== undefined) return kind;
   const obj = evaluate(env, cs[0]!);
   if (cs[1]?.name === '.') {
     if (obj instanceof OpaqueValue) return obj;

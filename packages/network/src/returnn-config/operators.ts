@@ -1,3 +1,4 @@
+import { dimBinaryOp, dimNegate } from './dims.js';
 import { isPyDict, OpaqueValue, type PyValue, pyRepr, pyStr, pyTruth } from './values.js';
 
 /** An operator Strata cannot apply to these operands: the caller turns it into a config error (Python's TypeError). */
@@ -10,6 +11,13 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
   if (a instanceof OpaqueValue) return a;
   if (b instanceof OpaqueValue) return b;
   if (op === '%' && typeof a === 'string') return percentFormat(a, b);
+  let dim: PyValue | undefined;
+  try {
+    dim = dimBinaryOp(op, a, b);
+  } catch (e) {
+    throw new OperatorError((e as Error).message);
+  }
+  if (dim !== undefined) return dim;
   const x = num(a);
   const y = num(b);
   if (x !== undefined && y !== undefined) {
@@ -50,6 +58,8 @@ export function binaryOp(op: string, a: PyValue, b: PyValue): PyValue {
 export function unaryOp(op: string, v: PyValue): PyValue {
   if (v instanceof OpaqueValue) return v;
   if (op === 'not') return !pyTruth(v);
+  const negated = op === '-' ? dimNegate(v) : undefined;
+  if (negated !== undefined) return negated;
   const x = num(v);
   if (x === undefined) throw new OperatorError(`bad operand type for unary ${op}: ${pyRepr(v)}`);
   if (op === '-') return -x;

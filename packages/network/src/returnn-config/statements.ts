@@ -2,6 +2,7 @@ import type { SyntaxNode } from '@lezer/common';
 import { type Binding, type EvalEnv, errorAt, opaqueAt, quote } from './eval-env.js';
 import { dictKey, evaluate, sequence, subscript } from './expressions.js';
 import { binaryOp, OperatorError } from './operators.js';
+import { dimImport } from './dims.js';
 import { children } from './tree.js';
 import { isPyDict, ModuleValue, OpaqueValue, type PyValue, pyRepr, pyTruth } from './values.js';
 
@@ -70,15 +71,19 @@ function importStatement(env: EvalEnv, node: SyntaxNode): void {
     const importAt = cs.findIndex((c) => c.name === 'import');
     const module = cs.slice(1, importAt).map((c) => env.tree.text(c)).join('');
     if (module === '__future__') return;
+    let others = 0;
     for (let i = importAt + 1; i < cs.length; i++) {
       const c = cs[i]!;
       if (c.name !== 'VariableName') continue;
       const alias = cs[i + 1]?.name === 'as' ? cs[(i += 2)]! : c;
       const id = env.tree.text(alias);
       const full = `${module}.${env.tree.text(c)}`;
-      env.scope.set(id, KNOWN_MODULES.has(full) ? new ModuleValue(full) : opaqueAt(env, c, `${env.tree.text(c)} imported from ${module}`));
+      // RETURNN's Dim names (Dim, SpatialDim, FeatureDim, batch_dim, single_step_dim): evaluated to JSON Dims (dims.ts).
+      const dim = dimImport(module, env.tree.text(c));
+      if (dim === undefined) others++;
+      env.scope.set(id, dim ?? (KNOWN_MODULES.has(full) ? new ModuleValue(full) : opaqueAt(env, c, `${env.tree.text(c)} imported from ${module}`)));
     }
-    env.notes.push({ ...loc, message: `from ${module} import ...: not run; the imported names are only usable in options Strata does not read` });
+    if (others > 0) env.notes.push({ ...loc, message: `from ${module} import ...: not run; the imported names are only usable in options Strata does not read` });
     return;
   }
   // import a.b.c [as x], d
