@@ -111,9 +111,10 @@ describe('parseReturnnConfig: what needs Python', () => {
     expect(at('m').opaque.construct).toBe('call of os.getlogin()');
   });
   it('notes imports, print and defs without running them; imported names are opaque', () => {
-    const c = parse('import os\nfrom returnn.tf.util.data import Dim, batch_dim\nfrom __future__ import print_function\nprint("Hello %s" % "x")\n"""docstring"""\nd = batch_dim\n');
+    const c = parse('import os\nfrom returnn.tf.util.data import Data, batch_dim\nfrom __future__ import print_function\nprint("Hello %s" % "x")\n"""docstring"""\nd = Data\n');
     expect(c.entries.get('d')!.value).toBeInstanceOf(OpaqueValue);
-    expect((c.entries.get('d')!.value as OpaqueValue).construct).toBe('batch_dim imported from returnn.tf.util.data');
+    // RETURNN's Dim names (batch_dim here) are read as JSON Dims (dims.test.ts); other imported names are opaque.
+    expect((c.entries.get('d')!.value as OpaqueValue).construct).toBe('Data imported from returnn.tf.util.data');
     expect(c.notes.map((n) => [n.line, n.message.split(':')[0]])).toEqual([
       [3, 'from returnn.tf.util.data import ...'],
       [5, 'print(...)'],
