@@ -17,9 +17,11 @@ Walks tests/test_TFNetworkLayer.py and tests/test_TFNetworkRecLayer.py of a RETU
 and the extern data of the same test: the `extern_data` / `num_inputs` / `num_outputs` / `behavior_version` keys of
 a config dict literal, `ExternData({...})`, or `Data(name=..., <literal kwargs>)` given to `register_data`. The one
 nearest before the net dict (by line) is used. Names are replaced by the literal value of their last assignment in
-the test before that line (or at module level), arithmetic on number literals is folded, and the result must pass
-`ast.literal_eval`; anything else (dim tags, Python functions, computed dicts) is not extracted and is listed in
-`_skipped.json` with the reason.
+the test before that line (or at module level), arithmetic on number literals is folded, RETURNN Dims
+(`SpatialDim("time")`, `FeatureDim("f", 5)`, `Dim(...)`, `batch_dim`, `single_step_dim`, their arithmetic; a set of Dims
+as a list) become Strata's JSON Dim form (test_net_dims.py, docs/returnn-dims.md), and the result must pass
+`ast.literal_eval`; anything else (marked dims such as `ImplicitSparseDim`, dicts keyed by Dims, Python functions,
+computed dicts) is not extracted and is listed in `_skipped.json` with the reason.
 
 Each net is written to `<out>/<file>__<test>__L<line>.json`:
 `{file, test, line, extern_data | extern_config, network, behavior_version, returnn_rejects, returnn_skip_if,
