@@ -159,8 +159,7 @@ def run_case(case: dict, out_dir: str):
     config = Config(config_dict)
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         tf.compat.v1.set_random_seed(SEED)
-        # "eval_flag": RETURNN also constructs what only losses need (layers in rec loops), as when it evaluates a dev set.
-        net = TFNetwork(config=config, train_flag=False, eval_flag=bool(case.get("eval_flag")))
+        net = TFNetwork(config=config, train_flag=False)
         # A case may give RETURNN the dict with Python objects a JSON dict cannot hold (Dim tags for out_spatial_dim):
         # "returnn_network" is a function of the JSON dict; net.json keeps the JSON dict, which Strata builds.
         returnn_network = case["returnn_network"](case["network"]) if "returnn_network" in case else case["network"]

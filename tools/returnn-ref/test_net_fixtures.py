@@ -110,8 +110,6 @@ def worker(files: list, out_root: str):
             "network": net["network"],
             "behavior_version": net.get("behavior_version"),
             "outputs": recordable_outputs(net["network"], skipped),
-            # Layers only losses need (in rec loops) are built too, so that the checkpoint has every param, as one of training has.
-            "eval_flag": True,
             **({"input_values": scalars} if scalars else {}),
         }
         t0 = time.time()

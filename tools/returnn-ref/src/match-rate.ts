@@ -28,7 +28,7 @@ import { readTfBundle } from '@strata/savers';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureNames, readFixture, type Fixture } from './fixture.js';
-import { groupBy, groupOf, pct } from './failure-groups.js';
+import { groupBy, groupOf, normalize, pct } from './failure-groups.js';
 import { buildAndRun, compareOutput, type FailureKind, TOLERANCE } from './run-fixture.js';
 
 /** `source.json`, written by `test_net_fixtures.py` beside the fixture files. */
@@ -89,7 +89,15 @@ async function runOne(root: string, name: string): Promise<Outcome> {
   const source = JSON.parse(readFileSync(join(dir, 'source.json'), 'utf8')) as Source;
   const where = `${source.file.replace('tests/', '').replace('.py', '')}::${source.test}:${source.line}`;
   const fx = withExternData(readFixture(dir));
-  const fail = (stage: Stage, error: unknown): Outcome => ({ name, where, ok: false, stage, ...groupOf(fx.net.network, error) });
+  const fail = (stage: Stage, error: unknown): Outcome => {
+    if (stage === 'checkpoint-load' && error instanceof Error) {
+      // "Cannot map checkpoint <file> ...", then what is missing: grouped by the latter, the file left out.
+      const lines = error.message.split('\n').map((l) => l.trim()).filter(Boolean);
+      const what = lines.slice(1, 3).join(' ');
+      return { name, where, ok: false, stage, group: `${error.name} | ${normalize(lines[1] ?? lines[0] ?? '')}`, error: `${error.name}: ${what || lines[0]}`.slice(0, 300) };
+    }
+    return { name, where, ok: false, stage, ...groupOf(fx.net.network, error) };
+  };
   let params = { tensors: fx.params, file: join(dir, 'params.safetensors') };
   const index = join(dir, 'model.index');
   if (existsSync(index)) {
