@@ -35,6 +35,8 @@ export function registerRecClasses(): void {
       optimize_move_layers_out: z.boolean().optional(),
       // A number of frames, or RETURNN's string form such as "max_len_from('base:encoder') * 3" (see parseMaxSeqLen);
       // without max_seq_len a search stops at twice the longest base: sequence plus 10.
+      // RETURNN RecLayer: under search, whether a sequence's length counts the frame where "end" is true (default false).
+      include_eos: z.boolean().optional(),
       max_seq_len: z.union([z.number().int().positive(), z.string()], { error: 'must be a positive integer or a string such as "max_len_from(\'base:encoder\') * 3"' }).optional(),
     }),
     create: (c) => {

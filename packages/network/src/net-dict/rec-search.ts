@@ -12,10 +12,18 @@ export interface BeamState {
   readonly batch: number;
   readonly beam: number;
   readonly eos: number | undefined;
-  /** Log-probability of each hypothesis, `[batch * beam]` (beam-major within a batch entry). */
+  /**
+   * Log-probability of each hypothesis, `[batch * beam]` (beam-major within a batch entry). With the choice's
+   * `length_normalization`, an ended hypothesis' score is scaled by `(t+1)/t` at every later frame `t`
+   * (RETURNN's `ChoiceLayer`), so beams compare as score per frame.
+   */
   scores: Float64Array;
-  /** Whether each hypothesis has emitted `eos`. */
+  /** Whether each hypothesis has ended (emitted `eos`, or its input ended). */
   ended: Uint8Array;
+  /** Whether each hypothesis emitted `eos` (its last counted frame is the end frame). */
+  emittedEos: Uint8Array;
+  /** RETURNN ChoiceLayer `length_normalization` (default true). */
+  lengthNormalization: boolean;
   /** Per frame: the token each hypothesis chose, and the hypothesis it extends (index into the previous frame). */
   tokens: Int32Array[];
   backPointers: Int32Array[];
@@ -46,7 +54,10 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
   const lp = ops.readSync(logProbs) as Float32Array;
   const classes = logProbs.shape[logProbs.shape.length - 1]!;
   const { batch, beam, eos } = state;
-  const next = { scores: new Float64Array(batch * beam), ended: new Uint8Array(batch * beam), lengths: new Int32Array(batch * beam) };
+  const next = { scores: new Float64Array(batch * beam), ended: new Uint8Array(batch * beam), emittedEos: new Uint8Array(batch * beam), lengths: new Int32Array(batch * beam) };
+  // RETURNN: an ended hypothesis' score is multiplied by (t+1)/t at frame t, keeping score/frames comparable with the running ones.
+  const t = state.tokens.length;
+  const endedScale = state.lengthNormalization && t > 0 ? (t + 1) / t : 1;
   const tokens = new Int32Array(batch * beam);
   const back = new Int32Array(batch * beam);
   for (let b = 0; b < batch; b++) {
@@ -55,7 +66,7 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
       const h = b * beam + k;
       const score = state.scores[h]!;
       if (score === -Infinity) continue;
-      if (state.ended[h]) cands.push([score, eos ?? 0, h]);
+      if (state.ended[h]) cands.push([score * endedScale, eos ?? 0, h]);
       else for (let c = 0; c < classes; c++) cands.push([score + lp[h * classes + c]!, c, h]);
     }
     cands.sort((x, y) => y[0] - x[0]);
@@ -66,6 +77,7 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
         next.scores[h] = -Infinity;
         back[h] = b * beam;
         next.ended[h] = 1;
+        next.emittedEos[h] = 0;
         continue;
       }
       const [score, token, from] = c;
@@ -73,6 +85,7 @@ export function chooseStep(env: EvalEnv, state: BeamState, frameInputs: Record<s
       tokens[h] = token;
       back[h] = from;
       next.ended[h] = state.ended[from] || token === eos ? 1 : 0;
+      next.emittedEos[h] = state.emittedEos[from] || (!state.ended[from] && token === eos) ? 1 : 0;
       next.lengths[h] = state.ended[from] ? state.lengths[from]! : state.lengths[from]! + 1;
     }
   }
@@ -107,7 +120,8 @@ function searchSetup(unit: RecUnit): { choice: NetDictNode; eos: number | undefi
  * `test_search_no_rec_explicit`). Returns the best hypothesis per
  * sequence (score divided by length when the choice has
  * `length_normalization`, RETURNN's default), tokens int32
- * `[batch, frames]` including the end token, with its lengths.
+ * `[batch, frames]` with its lengths, which leave out the end frame unless the
+ * rec layer has `include_eos: true` (RETURNN RecLayer).
  *
  * @throws NetDictError without a choice layer, or without a bound on the length.
  */
@@ -131,6 +145,8 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
     eos,
     scores: Float64Array.from({ length: batch * beam }, (_, i) => (i % beam === 0 ? 0 : -Infinity)),
     ended: new Uint8Array(batch * beam),
+    emittedEos: new Uint8Array(batch * beam),
+    lengthNormalization: (choice.entry as { length_normalization?: boolean }).length_normalization ?? true,
     tokens: [],
     backPointers: [],
     lengths: new Int32Array(batch * beam),
@@ -159,7 +175,7 @@ export function runSearch(unit: RecUnit, env: EvalEnv): EvalResult {
     unit.unitGraph.recStepInfo = undefined;
     for (const [d, lens] of untiled) d.dynSize = lens;
   }
-  return bestHypotheses(state, choice.entry as { length_normalization?: boolean });
+  return bestHypotheses(state, (env.node.entry as { include_eos?: boolean }).include_eos ?? false);
 }
 
 /** A rec layer with sources searches over its input's frames: each frame's source and extern data, and the input's lengths. */
@@ -172,26 +188,21 @@ function inputFrames(unit: RecUnit, env: EvalEnv): { frames: Tensor[]; lens: Int
   return { frames, lens, data: unit.frameInputs(env.inputs, unit.unitGraph.parent!.externData) };
 }
 
-/** Follows the back-pointers of each sequence's best hypothesis. */
-function bestHypotheses(state: BeamState, opts: { length_normalization?: boolean }): EvalResult {
+/**
+ * Follows the back-pointers of each sequence's best hypothesis (RETURNN's `decide`: the highest beam score; with
+ * length normalization the scores are already per frame, see {@link BeamState.scores}). Its length leaves out the
+ * end frame unless `includeEos` (RETURNN RecLayer `include_eos`, default false); the values are cut to the longest length.
+ */
+function bestHypotheses(state: BeamState, includeEos: boolean): EvalResult {
   const { batch, beam } = state;
   const frames = state.tokens.length;
-  const norm = opts.length_normalization ?? true;
   const best = Array.from({ length: batch }, (_, b) => {
     let pick = b * beam;
-    let bestScore = -Infinity;
-    // Hypotheses that emitted the end token win over ones cut off by max_seq_len.
-    const anyEnded = state.eos !== undefined && Array.from({ length: beam }, (_, k) => state.ended[b * beam + k]).some((e) => e);
-    for (let k = 0; k < beam; k++) {
-      const h = b * beam + k;
-      if (anyEnded && !state.ended[h]) continue;
-      const s = norm ? state.scores[h]! / Math.max(1, state.lengths[h]!) : state.scores[h]!;
-      if (s > bestScore) [bestScore, pick] = [s, h];
-    }
+    for (let k = 1; k < beam; k++) if (state.scores[b * beam + k]! > state.scores[pick]!) pick = b * beam + k;
     return pick;
   });
-  const lens = best.map((h) => state.lengths[h]!);
-  const width = Math.max(1, ...lens);
+  const lens = best.map((h) => state.lengths[h]! - (state.emittedEos[h] && !includeEos ? 1 : 0));
+  const width = Math.max(0, ...lens);
   const out = new Int32Array(batch * width);
   best.forEach((h0, b) => {
     let h = h0;

@@ -54,13 +54,44 @@ describe('choice: explicit_search_source(s) (RETURNN ChoiceLayer)', () => {
 
   it("with an end layer and length normalization: RETURNN's best sequence of test_search_no_rec_explicit_dyn_len", () => {
     // RETURNN's beams: [1, 2, 0] (-2.9), [0, 0, 0] (-3.0), [1, 2, 1] (-3.1); the best is [1, 2, 0].
-    const dict = noRecExplicit({ length_normalization: true }) as unknown as Record<string, { unit: Record<string, unknown>; max_seq_len?: number }>;
+    const dict = noRecExplicit({ length_normalization: true }) as unknown as Record<string, { unit: Record<string, unknown>; max_seq_len?: number; include_eos?: boolean }>;
     dict.output!.max_seq_len = 3;
     dict.output!.unit.end = { class: 'compare', from: ['output'], value: 0 };
     const net = NetDictNetwork.fromDict(dict as never, { externData: ext });
     const dyn = [-1, -2, -3, -9, -0.6, -6, -0.5, -2, -0.4, -0.6, -0.7, -1];
     const out = net.forward({ data: ops.tensor(dyn, [1, 3, 4]), 'data:size1': ops.tensor([3], [1], 'int32') }, SEARCH).get('output')!;
-    expect(read(out.value)).toEqual([1, 2, 0]);
+    // RETURNN's expected_final_seq_lens: 2 for [1, 2, 0] (include_eos=False leaves out the end frame); decide cuts the values to it.
+    expect(read(lensOf(net, 'output'))).toEqual([2]);
+    expect(read(out.value)).toEqual([1, 2]);
+    // include_eos: true counts the end frame.
+    dict.output!.include_eos = true;
+    const withEos = NetDictNetwork.fromDict(dict as never, { externData: ext });
+    const out2 = withEos.forward({ data: ops.tensor(dyn, [1, 3, 4]), 'data:size1': ops.tensor([3], [1], 'int32') }, SEARCH).get('output')!;
+    expect(read(out2.value)).toEqual([1, 2, 0]);
+    expect(read(lensOf(withEos, 'output'))).toEqual([3]);
+  });
+
+  it("length normalization prunes the beam by score per frame (RETURNN's ChoiceLayer scales an ended hypothesis by (t+1)/t)", () => {
+    // Beam 2, label 0 ends. Frame 0: [0] -1, [1] -1.2. Frame 1: the ended [0] compares as -1 * 2/1 = -2 against
+    // [1,2] -1.5 and [1,3] -1.55, so it leaves the beam (a raw -1 would have kept it, and won at the end with -1 per frame).
+    // Frame 2: eos costs 4: [1,2,0] -5.5 beats [1,3,0] -5.55; its length without the end frame is 2.
+    const dict = noRecExplicit({ beam_size: 2 }) as unknown as Record<string, { unit: Record<string, unknown>; max_seq_len?: number; include_eos?: boolean }>;
+    dict.output!.max_seq_len = 3;
+    dict.output!.unit.end = { class: 'compare', from: ['output'], value: 0 };
+    const net = NetDictNetwork.fromDict(dict as never, { externData: ext });
+    const lp = [-1, -1.2, -5, -5, -9, -9, -0.3, -0.35, -4, -9, -9, -9];
+    const out = net.forward({ data: ops.tensor(lp, [1, 3, 4]), 'data:size1': ops.tensor([3], [1], 'int32') }, SEARCH).get('output')!;
+    expect(read(out.value)).toEqual([1, 2]);
+    expect(read(lensOf(net, 'output'))).toEqual([2]);
+    // Without length normalization the raw sums decide: [0] (-1) stays and wins; without its end frame it has no frames.
+    // (These four searches, run in RETURNN with a decide layer, give the same values and lengths.)
+    const rawDict = noRecExplicit({ beam_size: 2, length_normalization: false }) as unknown as Record<string, { unit: Record<string, unknown>; max_seq_len?: number; include_eos?: boolean }>;
+    rawDict.output!.max_seq_len = 3;
+    rawDict.output!.unit.end = { class: 'compare', from: ['output'], value: 0 };
+    const rawNet = NetDictNetwork.fromDict(rawDict as never, { externData: ext });
+    const out3 = rawNet.forward({ data: ops.tensor(lp, [1, 3, 4]), 'data:size1': ops.tensor([3], [1], 'int32') }, SEARCH).get('output')!;
+    expect(read(lensOf(rawNet, 'output'))).toEqual([0]);
+    expect(out3.value.shape).toEqual([1, 0]);
   });
 
   it('takes explicit_search_sources as a list or a dict of layer names, the same search', () => {
