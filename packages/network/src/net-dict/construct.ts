@@ -13,7 +13,7 @@ import { addRecStepInfoEntry } from './rec-step-info.js';
 import { checkLossTarget, lossNeedsTarget } from './loss-target.js';
 import { inputShapeFor, outputTemplate } from './layer-io.js';
 import { checkOutShape } from './out-shape.js';
-import { checkOutShapeDims, dimOptions } from './dim-options.js';
+import { checkOutShapeDims, dimOptions, withoutDimKeys } from './dim-options.js';
 import { checkNOut } from './n-out.js';
 import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
@@ -141,7 +141,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   const raw = net.netDict[name];
   if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
   const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
-  const { sources } = describe(net, name, raw, cls);
+  const { sources } = describe(net, name, withoutDimKeys(raw as Record<string, unknown>), cls);
   const getLayer = hooks.getLayer ?? ((n: string) => getOrConstruct(net, n, hooks));
   stack.push(name);
   try {
@@ -183,11 +183,12 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
 }
 
 function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): NetDictNode {
-  const described = describe(net, name, raw, cls);
+  // The sources first (from an entry without its Dims: a class's strict options schema does not know Dim keys it never sees).
+  const described = describe(net, name, withoutDimKeys(raw as Record<string, unknown>), cls);
   const sourceData = described.sources.map((s) => templateOf(net, s, name));
   // RETURNN Dims (JSON form) in the options: read against the sources' axes (dim-options.ts).
   const dimOpts = dimOptions(name, raw as Record<string, unknown>, sourceData.slice(0, described.nFrom));
-  const { entry, own, sources, nFrom } = dimOpts.entry === raw ? described : describe(net, name, dimOpts.entry, cls);
+  const { entry, own, sources, nFrom } = dimOpts.entry === raw ? describe(net, name, raw, cls) : describe(net, name, dimOpts.entry, cls);
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
   const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom), sourceData.slice(nFrom));
   // RETURNN's Loss.get_default_target: the default target only for losses that need one (not `as_is`).

@@ -61,6 +61,20 @@ describe('Dims in entry options mean what the string forms mean', () => {
   });
 });
 
+describe('rec axis', () => {
+  it("the source's time Dim is the axis rec iterates over anyway (a strict class schema never sees the key)", () => {
+    const unit = { output: { class: 'linear', from: ['data:source', 'prev:output'], n_out: 3, activation: 'tanh' } };
+    const withAxis = build({ output: { class: 'rec', from: 'data', axis: time, unit } });
+    const plain = build({ output: { class: 'rec', from: 'data', unit } });
+    expect(read(out(withAxis).value)).toEqual(read(out(plain).value));
+  });
+  it('another axis, or single_step_dim, is refused with the reason', () => {
+    const unit = { output: { class: 'linear', from: ['data:source', 'prev:output'], n_out: 3 } };
+    expect(() => build({ output: { class: 'rec', from: 'data', axis: feat, unit } })).toThrow(/'output' \(class 'rec'\): axis .*iterates over the time axis of its source only/);
+    expect(() => build({ output: { class: 'rec', from: 'data', axis: { dim: 'single-step', kind: 'spatial', size: 1, special: true }, unit } })).toThrow(/axis single_step_dim: RETURNN runs one step/);
+  });
+});
+
 describe('bad Dims are named', () => {
   it('a Dim that is not an axis of the source', () => {
     expect(() => build({ output: { class: 'reduce', mode: 'max', from: 'data', axis: { dim: 'other', kind: 'spatial', size: null } } })).toThrow(

@@ -23,6 +23,12 @@ export interface DimOptionsResult {
 
 const hasDim = (v: unknown): boolean => isDimJson(v) || (Array.isArray(v) && v.some(hasDim));
 
+/** The entry without its keys that hold Dims (to find its sources before the Dims are read against them). */
+export function withoutDimKeys(entry: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(entry).filter((k) => hasDim(entry[k]));
+  return keys.length === 0 ? entry : Object.fromEntries(Object.entries(entry).filter(([k]) => !keys.includes(k)));
+}
+
 /**
  * The index into `d.dims` of the axis a Dim names: the one with its
  * description, else (a static Dim) the only static axis of its size (Strata
@@ -73,6 +79,7 @@ const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
  *   ...) in order; `out_spatial_dim` (`cum_concat`): its description.
  * * `shape`/`dims` of `constant`, `variable`, `random`: the Dims' static sizes.
  * * `out_shape`: kept aside and checked against the output ({@link checkOutShapeDims}).
+ * * `axis` of `rec`: must be its source's time axis (the one Strata's rec iterates over), then dropped.
  *
  * @throws DimJsonError for a malformed Dim (key path `network.<name>.<key>`);
  *   NetDictError for a Dim that is not an axis of the source, an `in_dim`
@@ -97,7 +104,16 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       if (!src) throw new NetDictError(`${where(k)} names Dim '${x.dim}', but the entry has no source to find it in.`);
       return axisDescription(src, x, where(k));
     };
-    if ((AXIS_KEYS as readonly string[]).includes(k) || (k === 'in_dim' && IN_DIM_AXIS_CLASSES.has(cls))) {
+    if (cls === 'rec' && k === 'axis') {
+      // RETURNN's rec `axis`: the axis to iterate over; Strata's rec iterates over its source's time axis.
+      if (isDimJson(v) && v.special) {
+        throw new NetDictError(`${where('axis')} single_step_dim: RETURNN runs one step of the unit on an input without a time axis; Strata's rec layer runs over the time axis of its source.`);
+      }
+      if (!isDimJson(v) || !src || asAxis(v) !== 'T') {
+        throw new NetDictError(`${where('axis')} ${show(entry.axis)}: Strata's rec layer iterates over the time axis of its source only${src ? ` (${src})` : ' (it has no source)'}; give a source whose time axis is this Dim.`);
+      }
+      delete out.axis;
+    } else if ((AXIS_KEYS as readonly string[]).includes(k) || (k === 'in_dim' && IN_DIM_AXIS_CLASSES.has(cls))) {
       out[k] = Array.isArray(v) ? v.map(asAxis) : asAxis(v);
     } else if (k === 'out_dim' && isDimJson(v)) {
       delete out.out_dim;
