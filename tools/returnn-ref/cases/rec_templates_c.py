@@ -100,3 +100,26 @@ CASES += [
         "output": {"class": "switch", "condition": "big", "true_from": "lin", "false_from": "prev:output", "n_out": 5},
     }}}),
 ]
+
+MASK_UNIT = {
+    "red": {"class": "reduce", "mode": "sum", "axis": "F", "from": "data:source"},
+    "mask": {"class": "compare", "kind": "greater", "value": 0.0, "from": "red"},
+}
+CASES += [
+    # A cell rec layer as the unit of a masked_computation in a rec unit: one step per frame where the mask holds,
+    # its state kept where not (RETURNN runs the inner rec as a single step on frames without a time axis).
+    c("masked_computation_rec_unit_single_step", {"output": {"class": "rec", "from": "data", "unit": {
+        **MASK_UNIT,
+        "masked": {"class": "masked_computation", "mask": "mask", "from": "data:source",
+                   "unit": {"class": "rec", "unit": "nativelstm2", "n_out": 4, "from": "data"}},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["masked", "prev:output"]},
+    }}}),
+    # A subnetwork in a rec unit holding a cell rec layer on the frames: its state goes from frame to frame.
+    c("subnetwork_rec_single_step", {"output": {"class": "rec", "from": "data", "unit": {
+        "sub": {"class": "subnetwork", "from": "data:source", "subnetwork": {
+            "lstm": {"class": "rec", "unit": "nativelstm2", "n_out": 4, "from": "data"},
+            "output": {"class": "copy", "from": "lstm"},
+        }},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 3, "from": ["sub", "prev:output"]},
+    }}}),
+]

@@ -14,7 +14,7 @@ import type { LayerDescription } from './schema.js';
  * (bool `[B]`) holds, the `unit` layer runs on this frame; where it does not,
  * the layer gives its previous output and the unit's state (an `rnn_cell`'s)
  * stays as it was, as RETURNN's `where(mask, new, prev)` on the output and
- * the rec state. At the first frame the previous output is zeros (the unit's
+ * the rec state (also of a subnetwork unit's cells). At the first frame the previous output is zeros (the unit's
  * `initial_output` if a number).
  *
  * The unit is a layer dict whose `"data"` is this layer's `from` source
@@ -70,10 +70,12 @@ export class MaskedComputation extends Layer {
     const prevOut = env.inputs[outKey] ?? ops.fill(fresh.shape, typeof init === 'number' ? init : 0, fresh.dtype as never);
     const value = select(fresh, prevOut);
     env.outs.set(outKey, { value });
-    const statePrefix = `state:${this.unitNode.name}:`;
+    // The unit's own state, and that of the layers of a subnetwork unit (`state:<unit>/<layer>:<i>`); zeros before the first frame (RETURNN's default initial state).
+    const own = (key: string) => key.startsWith(`state:${this.unitNode.name}:`) || key.startsWith(`state:${this.unitNode.name}/`);
     for (const [key, o] of [...env.outs]) {
-      const prev = key.startsWith(statePrefix) ? env.inputs[key] : undefined;
-      if (prev) env.outs.set(key, { value: select(o.value, prev) });
+      if (!own(key)) continue;
+      const prev = env.inputs[key] ?? ops.fill(o.value.shape, 0, o.value.dtype as never);
+      env.outs.set(key, { value: select(o.value, prev) });
     }
     return { value };
   }

@@ -22,6 +22,22 @@ describe('singleStepCells', () => {
     expect(singleStepCells({ output: { class: 'linear', n_out: 1 } } as unknown as NetDict, 'dec')).toEqual({ output: { class: 'linear', n_out: 1 } });
   });
 
+  it("goes into a masked_computation's unit and a subnetwork on frames (not their base:base: layers)", () => {
+    const cell = { class: 'rec', unit: 'nativelstm2', n_out: 3, from: 'data' };
+    const unit = {
+      m: { class: 'masked_computation', mask: 'k', from: 'data:source', unit: cell },
+      s: { class: 'subnetwork', from: 'data:source', subnetwork: { l: cell, e: { ...cell, from: 'base:base:enc' }, output: { class: 'copy', from: 'l' } } },
+      ms: { class: 'masked_computation', mask: 'k', unit: { class: 'subnetwork', from: 'data', subnetwork: { l: cell, output: { class: 'copy', from: 'l' } } } },
+    } as unknown as NetDict;
+    const out = singleStepCells(unit, 'dec') as unknown as Record<string, Record<string, Record<string, unknown>>>;
+    const asCell = { ...cell, class: 'rnn_cell' };
+    expect(out.m!.unit).toEqual(asCell);
+    expect((out.s!.subnetwork as Record<string, unknown>).l).toEqual(asCell);
+    expect((out.s!.subnetwork as Record<string, unknown>).e).toEqual({ ...cell, from: 'base:base:enc' });
+    expect(((out.ms!.unit as Record<string, unknown>).subnetwork as Record<string, unknown>).l).toEqual(asCell);
+    expect(() => singleStepCells({ m: { class: 'masked_computation', mask: 'k', unit: { ...cell, direction: -1 } } } as unknown as NetDict, 'dec')).toThrow(/'dec\/m\(unit\)'/);
+  });
+
   it('refuses direction -1, a non-zero initial_state and unit_opts, naming the entry', () => {
     for (const extra of [{ direction: -1 }, { initial_state: 'var' }, { unit_opts: { forget_bias: 0 } }]) {
       const unit = { output: { class: 'rec', unit: 'lstm', n_out: 2, from: 'data:source', ...extra } } as unknown as NetDict;

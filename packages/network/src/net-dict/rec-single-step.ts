@@ -21,7 +21,8 @@ const fromList = (f: unknown): unknown[] => (f === undefined ? ['data'] : Array.
  * weights, which the checkpoint loader maps from RETURNN's `rec/W`, `W_re`, `b`
  * by layout). Likewise a `self_attention` entry on frames becomes
  * `self_attention_step` (one query per frame over the keys and values kept so far,
- * RETURNN's `SelfAttentionLayer` with `_rec_previous_layer`). Other entries are unchanged.
+ * RETURNN's `SelfAttentionLayer` with `_rec_previous_layer`). The same holds inside a
+ * `masked_computation`'s `unit` and a `subnetwork` on frames. Other entries are unchanged.
  *
  * @param rec the rec layer whose unit this is, for messages.
  * @throws NetDictError for a key such an entry cannot honour one frame at a time
@@ -32,23 +33,45 @@ export function singleStepCells(unit: NetDict, rec: string): NetDict {
   for (const [name, raw] of Object.entries(unit as Record<string, unknown>)) {
     const e = raw as Record<string, unknown> | undefined;
     const onFrames = () => !fromList(e!.from).some((f) => typeof f === 'string' && f.startsWith('base:'));
-    if (e?.class === 'self_attention' && onFrames()) {
-      (out ??= { ...(unit as Record<string, unknown>) })[name] = { ...e, class: 'self_attention_step' };
-      continue;
-    }
-    if (!e || e.class !== 'rec' || typeof e.unit !== 'string') continue;
-    if (!onFrames()) continue;
-    const cell: Record<string, unknown> = { ...e, class: 'rnn_cell' };
-    for (const [key, ok] of Object.entries(SINGLE_STEP_DEFAULTS)) {
-      if (!(key in e)) continue;
-      if (!ok(e[key])) {
-        throw new NetDictError(
-          `Net dict entry '${rec}/${name}' (class 'rec' with unit '${e.unit}' inside the unit of rec layer '${rec}', one step per frame): ${key}=${JSON.stringify(e[key])} is not supported there (Strata carries the cell's state from frame to frame from zeros, as RETURNN's default). Remove "${key}".`,
-        );
-      }
-      delete cell[key];
-    }
-    (out ??= { ...(unit as Record<string, unknown>) })[name] = cell;
+    const step = e && onFrames() ? singleStepEntry(e, `${rec}/${name}`, rec) : undefined;
+    if (step) (out ??= { ...(unit as Record<string, unknown>) })[name] = step;
   }
   return (out ?? unit) as NetDict;
+}
+
+/**
+ * One entry on frames as one step: a cell `rec` as `rnn_cell`, `self_attention` as
+ * `self_attention_step`; inside a `masked_computation`'s `unit` and a `subnetwork`
+ * (whose `"data"` is then a frame too) likewise. Undefined when nothing changes.
+ */
+function singleStepEntry(e: Record<string, unknown>, path: string, rec: string): Record<string, unknown> | undefined {
+  if (e.class === 'self_attention') return { ...e, class: 'self_attention_step' };
+  if (e.class === 'masked_computation' && e.unit && typeof e.unit === 'object') {
+    const unit = singleStepEntry(e.unit as Record<string, unknown>, `${path}(unit)`, rec);
+    return unit ? { ...e, unit } : undefined;
+  }
+  if (e.class === 'subnetwork' && e.subnetwork && typeof e.subnetwork === 'object') {
+    // Inside the subnetwork, "base:" names the rec unit's layers (frames too); only "base:base:" is outside the loop.
+    const inner = e.subnetwork as Record<string, unknown>;
+    let sub: Record<string, unknown> | undefined;
+    for (const [n, r] of Object.entries(inner)) {
+      const ie = r as Record<string, unknown> | undefined;
+      if (!ie || fromList(ie.from).some((f) => typeof f === 'string' && f.startsWith('base:base:'))) continue;
+      const step = singleStepEntry(ie, `${path}/${n}`, rec);
+      if (step) (sub ??= { ...inner })[n] = step;
+    }
+    return sub ? { ...e, subnetwork: sub } : undefined;
+  }
+  if (e.class !== 'rec' || typeof e.unit !== 'string') return undefined;
+  const cell: Record<string, unknown> = { ...e, class: 'rnn_cell' };
+  for (const [key, ok] of Object.entries(SINGLE_STEP_DEFAULTS)) {
+    if (!(key in e)) continue;
+    if (!ok(e[key])) {
+      throw new NetDictError(
+        `Net dict entry '${path}' (class 'rec' with unit '${e.unit}' inside the unit of rec layer '${rec}', one step per frame): ${key}=${JSON.stringify(e[key])} is not supported there (Strata carries the cell's state from frame to frame from zeros, as RETURNN's default). Remove "${key}".`,
+      );
+    }
+    delete cell[key];
+  }
+  return cell;
 }

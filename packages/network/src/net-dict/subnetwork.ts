@@ -133,8 +133,14 @@ export class Subnetwork extends Layer implements HasSubLayers {
         inputs[`base:${s.name}`] = o.value;
       }
     }
+    // Inside a rec unit: the frame state of its layers (a cell's `state:<layer>:<i>`), kept by the unit as `state:<subnetwork>/<layer>:<i>`.
+    const own = `state:${this.name}/`;
+    for (const [key, v] of Object.entries(env.inputs)) if (key.startsWith(own) && v) inputs[`state:${key.slice(own.length)}`] = v;
     const outs = runGraph(this.graph, inputs, env.ctx);
-    for (const [name, o] of outs) if (this.graph.nodes.has(name)) env.outs.set(`${this.name}/${name}`, o);
+    for (const [name, o] of outs) {
+      if (this.graph.nodes.has(name)) env.outs.set(`${this.name}/${name}`, o);
+      else if (name.startsWith('state:')) env.outs.set(`${own}${name.slice(6)}`, o);
+    }
     const out = outs.get('output')!;
     return { value: out.value, logits: out.logits };
   }
