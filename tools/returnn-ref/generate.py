@@ -204,6 +204,14 @@ def run_case(case: dict, out_dir: str):
         if saveable:
             saver = tf.compat.v1.train.Saver(var_list=saveable, write_version=tf.compat.v1.train.SaverDef.V2)
             saver.save(session, os.path.join(out_dir, "model"), write_meta_graph=False, write_state=False)
+        # "epoch_steps": N runs the same batch as steps 0 .. N-1 of an epoch (RETURNN feeds epoch_step; the post-run
+        # updates, e.g. the assignment of initial_state "keep_over_epoch"'s kept state, run after each step) and records the last.
+        for step in range(case.get("epoch_steps", 1) - 1):
+            if isinstance(net.epoch_step, tf.Tensor):
+                feed[net.epoch_step] = step
+            session.run((fetches, net.get_post_control_dependencies()), feed_dict=feed)
+        if isinstance(net.epoch_step, tf.Tensor):
+            feed[net.epoch_step] = case.get("epoch_steps", 1) - 1
         values = session.run(fetches, feed_dict=feed)
         out_arrays = {}
         for lname in outputs:
@@ -234,6 +242,7 @@ def run_case(case: dict, out_dir: str):
         "behavior_version": bv,
         **({"extern_config": case["extern_config"]} if case.get("extern_config") else {}),
         "outputs": outputs,
+        **({"epoch_steps": case["epoch_steps"]} if "epoch_steps" in case else {}),
         "returnn_commit": RETURNN_COMMIT,
         "tf_version": tf.__version__,
         "params": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in sorted(param_values.items())},

@@ -1,5 +1,5 @@
 import { type Backend, getBackend, ops, type Tensor } from '@strata/backend';
-import { type Data, hashString, INFERENCE, Rng, sizeKey, trainingContext, type Variable } from '@strata/core';
+import { type Data, hashString, INFERENCE, resetEpochState, Rng, sizeKey, trainingContext, type Variable } from '@strata/core';
 import type { LayerOutput, Model } from '@strata/network';
 import { collate, epochBatches, isSequenceData, uploadBatch } from './batching.js';
 import { BatchPlanner } from './batch-planner.js';
@@ -178,6 +178,8 @@ export class Engine {
       this.optimizer.learningRate = this.learningRateControl?.learningRateForEpoch(epoch) ?? this.baseLr * decay ** (epoch - 1);
       const epochTrain = train.forEpoch?.(epoch) ?? train;
       const batches = this.planner.batchesOf(epochTrain, templates, batchSize, epoch);
+      // RETURNN's epoch step 0: state kept between steps (initial_state "keep_over_epoch") starts over.
+      resetEpochState(model);
       const acc = new MetricsAccumulator();
       // The NaN guard replays the epoch from here to find where a non-finite loss comes from.
       const snapshot = snapshotTraining(model, this.optimizer);
@@ -250,6 +252,8 @@ export class Engine {
     const templates = this.templatesFor(dataset);
     const acc = new MetricsAccumulator();
     const evalStep = this.perBackend<EvalStepFn>('eval', () => makeEvalStep(model));
+    // Each evaluation pass is a run of its own from step 0 (RETURNN's Runner feeds epoch_step from 0).
+    resetEpochState(model);
     for (const idx of this.planner.batchesOf(dataset, templates, this.evalBatchSizeFor(templates))) {
       const host = this.planner.collateOf(dataset, idx, templates);
       const inputs = uploadBatch(host);
@@ -280,6 +284,7 @@ export class Engine {
     const layer = opts.layer ?? model.outputNames()[0]!;
     model.outputData(layer);
     const batchSize = opts.batchSize ?? this.evalBatchSizeFor(templates);
+    resetEpochState(model);
     const seqKey = this.planner.sequenceKeyOf(templates);
     if (seqKey) return this.predictSequences(dataset, templates, seqKey, layer, batchSize);
     // Compiled once per backend, layer and inputs, so repeated calls reuse the graph backend's sessions.

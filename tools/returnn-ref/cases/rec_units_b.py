@@ -26,3 +26,18 @@ CASES += [
     c("rec_rhn_depth2_bw", {"output": {"class": "rec", "unit": "rhn", "n_out": 3, "direction": -1, "initial_state": "var",
                                        "unit_opts": {"depth": 2, "transform_bias": -1.0}, "from": "data"}}),
 ]
+
+CASES += [
+    # initial_state "keep_over_epoch": each step starts from the previous step's last state (zeros at epoch step 0).
+    # The batch runs as steps 0, 1 of an epoch; the recorded output is step 1's (RETURNN's kept state is not saved).
+    c("rec_keep_over_epoch_lstm", {"output": {"class": "rec", "unit": "nativelstm2", "n_out": 3, "initial_state": "keep_over_epoch", "from": "data"}},
+      epoch_steps=2),
+    # RHN backwards: the kept state is the state after each sequence's first frame; three steps.
+    c("rec_keep_over_epoch_rhn_bw", {"output": {"class": "rec", "unit": "rhn", "n_out": 3, "direction": -1, "unit_opts": {"depth": 2},
+                                                "initial_state": "keep_over_epoch", "from": "data"}}, epoch_steps=3),
+    # Per state part: c kept over the epoch, h a trainable variable; inside a subnetwork (its params lstm/rec/...).
+    c("rec_keep_over_epoch_parts_subnet", {"sub": {"class": "subnetwork", "from": "data", "subnetwork": {
+        "lstm": {"class": "rec", "unit": "lstm", "n_out": 3, "initial_state": {"c": "keep_over_epoch", "h": "var"}, "from": "data"},
+        "output": {"class": "copy", "from": "lstm"},
+    }}, "output": {"class": "linear", "activation": None, "n_out": 2, "from": "sub"}}, epoch_steps=2),
+]

@@ -58,6 +58,8 @@ export interface NetJson {
   readonly extern_data: Record<string, Record<string, unknown>>;
   readonly network: Record<string, unknown>;
   readonly behavior_version: number | null;
+  /** The batch was run as steps 0 .. epoch_steps-1 of an epoch and the last step recorded (state kept over the epoch). Default 1. */
+  readonly epoch_steps?: number;
   readonly outputs: readonly string[];
   readonly returnn_commit: string;
   readonly tf_version: string;

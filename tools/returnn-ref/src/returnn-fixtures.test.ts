@@ -66,8 +66,11 @@ describe("RETURNN's TF checkpoints (tf-bundle) load to the same outputs", () => 
       const fx = readFixture(join(ROOT, name));
       const file = join(ROOT, name, 'model.index');
       const bundle = await readTfBundle(file);
-      // The checkpoint holds every param of params.safetensors, with the same values, plus global_step.
-      expect([...fx.params.keys()].filter((k) => !bundle.tensors.has(k))).toEqual([]);
+      // The checkpoint holds every param of params.safetensors, with the same values, plus global_step; except the state
+      // initial_state "keep_over_epoch" keeps between steps (`<rec>/rec/keep_state_<part>`), which RETURNN leaves out of its
+      // saveable params (`saveable_param_replace[var] = None`), and which Strata keeps in memory only.
+      expect([...fx.params.keys()].filter((k) => !bundle.tensors.has(k) && !/\/keep_state_[^/]+$/.test(k))).toEqual([]);
+      for (const k of fx.params.keys()) if (/\/keep_state_[^/]+$/.test(k)) expect(bundle.tensors.has(k), `${k} is not saved by RETURNN`).toBe(false);
       const result = runFixture(fx, { tensors: bundle.tensors, file });
       expect(result, result.ok ? '' : `${result.kind}: ${result.detail}`).toMatchObject({ ok: true });
     });

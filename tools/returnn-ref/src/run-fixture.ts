@@ -4,7 +4,7 @@
  * compares every recorded output (valid frames only) and its lengths.
  */
 import { ops, type Tensor } from '@strata/backend';
-import { LayerArgumentError } from '@strata/core';
+import { LayerArgumentError, resetEpochState } from '@strata/core';
 import { type LayerOutput, NetDictError, NetDictNetwork, UnknownLayerClassError } from '@strata/network';
 import { CheckpointLoader, CheckpointMappingError, type NamedTensorData } from '@strata/savers';
 import type { Fixture } from './fixture.js';
@@ -106,6 +106,9 @@ export function buildAndRun(fx: Fixture, params: ParamsSource = paramsOf(fx)): F
     return { ok: false, kind: e instanceof CheckpointMappingError ? 'name-mapping' : 'forward-error', detail: firstLine(e), error: e };
   }
   try {
+    // Steps 0 .. epoch_steps-2 of an epoch on the same batch, from the loaded params (the build pass above ran before them).
+    resetEpochState(net);
+    for (let step = 1; step < (fx.net.epoch_steps ?? 1); step++) net.forward(batch);
     return { ok: true, net, outs: net.forward(batch) };
   } catch (e) {
     return { ok: false, kind: 'forward-error', detail: firstLine(e), error: e };

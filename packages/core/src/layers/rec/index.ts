@@ -8,3 +8,4 @@ export { simpleRnnCell } from './simple-rnn-cell.js';
 export { RnnCell, rnnCellLayer } from './rnn-cell.js';
 export { type InitialStateValue, type RecInitialState, statePartKeys } from './initial-state.js';
 export { isRhnUnit, Rhn, type RhnArgs, rhnLayer, type RhnUnitOpts, TransformBias } from './rhn.js';
+export { type HasEpochState, isKeptState, KEPT_STATE_VALUES, KeptRecStates, resetEpochState } from './keep-over-epoch.js';

@@ -4,14 +4,17 @@ import { LayerArgumentError } from '../../errors.js';
 import type { Layer } from '../../layer.js';
 import { option } from '../../layer-spec.js';
 import type { Variable } from '../../variable.js';
+import { isKeptState, type KeptRecStates } from './keep-over-epoch.js';
 
 /**
  * The initial value of one state part of a recurrent cell (RETURNN
- * `RnnCellLayer.get_rec_initial_state_inner`): `zeros`, `ones`, or `var`, a
+ * `RnnCellLayer.get_rec_initial_state_inner`): `zeros`, `ones`, `var`, a
  * trainable `[units]` vector (initialised to zeros, as RETURNN's
- * `tf.zeros_initializer()`) broadcast over the batch.
+ * `tf.zeros_initializer()`) broadcast over the batch, or `keep_over_epoch`
+ * (`keep_over_epoch_no_init`): the previous batch's last state, zeros at an
+ * epoch's first step (before the first call), see {@link KeptRecStates}.
  */
-export type InitialStateValue = 'zeros' | 'ones' | 'var';
+export type InitialStateValue = 'zeros' | 'ones' | 'var' | 'keep_over_epoch' | 'keep_over_epoch_no_init';
 
 /**
  * A recurrent layer's initial state (RETURNN `initial_state`): one value for
@@ -22,13 +25,10 @@ export type InitialStateValue = 'zeros' | 'ones' | 'var';
  */
 export type RecInitialState = InitialStateValue | readonly InitialStateValue[] | Readonly<Record<string, InitialStateValue>>;
 
-const VALUES = ['zeros', 'ones', 'var'] as const;
+const VALUES = ['zeros', 'ones', 'var', 'keep_over_epoch', 'keep_over_epoch_no_init'] as const;
 
 /** Values RETURNN takes that Strata refuses, and why. */
 const REFUSED: Readonly<Record<string, string>> = {
-  keep_over_epoch:
-    "keeps each batch's last state as the next batch's initial state within an epoch (RETURNN assigns a non-saved state variable after every step); Strata's rec layer keeps no state between batches (the engine has no epoch-step state to reset it, and traced training graphs cannot carry it). Use 'zeros' or 'var', or run the sequences as one longer sequence",
-  keep_over_epoch_no_init: "is keep_over_epoch without its reset, for graphs run outside RETURNN; Strata's rec layer keeps no state between batches. Use 'zeros' or 'var'",
   placeholder: "is a TF placeholder fed from outside the graph; Strata has no such input on a rec layer. Use 'zeros' or 'var'",
 };
 
@@ -123,9 +123,10 @@ export function addInitialStateWeights(layer: Layer, values: readonly InitialSta
   return values.map((v, i) => (v === 'var' ? layer.addWeight(`rec/initial_${keys[i] ?? 'var'}`, { shape: [units], initializer: 'zeros' }) : undefined));
 }
 
-/** The initial states `[batch, units]` of every part: zeros, ones, or the part's variable broadcast over the batch. */
-export function initialStates(values: readonly InitialStateValue[], vars: readonly (Variable | undefined)[], batch: number, units: number): Tensor[] {
+/** The initial states `[batch, units]` of every part: zeros, ones, the part's variable broadcast over the batch, or the kept state of `kept`. */
+export function initialStates(values: readonly InitialStateValue[], vars: readonly (Variable | undefined)[], batch: number, units: number, kept?: KeptRecStates): Tensor[] {
   return values.map((v, i) => {
+    if (kept && isKeptState(v)) return kept.initial(i, batch, units);
     if (v === 'ones') return ops.ones([batch, units]);
     if (v === 'var') return ops.add(ops.zeros([batch, units]), ops.reshape(vars[i]!.value, [1, units]));
     return ops.zeros([batch, units]);

@@ -7,6 +7,7 @@ import { sequenceMask } from '../../sequence-mask.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 import type { Variable } from '../../variable.js';
 import { many } from '../util.js';
+import { type HasEpochState, KeptRecStates } from './keep-over-epoch.js';
 import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
 import { recInput, recInputShape, recSparseInputDim, SPARSE_INPUT_DIM_OPTION } from './sparse-input.js';
 import { checkUnitOpts, deriveUnitOpts, type RecUnitOpts, recurrentMatrix, UNIT_OPTS_OPTION } from './unit-opts.js';
@@ -86,7 +87,7 @@ const REC_CHECKS: readonly LayerCheck[] = [
  *   or `resetAfter` with a unit other than `gru`.
  * @throws InputShapeError if `x` is not rank 3 with known time and feature axes, has more frames than `maxSeqLen`, or `seqLens` is not `[batch]`.
  */
-export class Rec extends RecurrentLayer {
+export class Rec extends RecurrentLayer implements HasEpochState {
   static override readonly className: string = 'Rec';
   readonly direction: 1 | -1;
   /** RETURNN `max_seq_len` with `unroll`: the most frames a batch may have, or undefined. */
@@ -94,6 +95,8 @@ export class Rec extends RecurrentLayer {
   /** RETURNN `initial_state`: the initial value of each state part, in the cell's order (h first). */
   readonly initialState: InitialStateValue[];
   private initialStateVars: (Variable | undefined)[] = [];
+  /** The last states kept for the next call (`initial_state: "keep_over_epoch"`). */
+  private readonly kept: KeptRecStates;
   readonly sparseInputDim: number | undefined;
   readonly unitOpts: RecUnitOpts;
 
@@ -102,6 +105,7 @@ export class Rec extends RecurrentLayer {
     this.direction = args.direction ?? 1;
     this.maxSeqLen = args.maxSeqLen ?? undefined;
     this.initialState = initialStateValues(args.initialState ?? 'zeros', this.unit, this.name);
+    this.kept = new KeptRecStates(this.initialState, this.name);
     this.sparseInputDim = args.sparseInputDim;
     this.unitOpts = checkUnitOpts(this.unit, (args.unitOpts ?? {}) as Record<string, unknown>, this.name);
   }
@@ -144,7 +148,7 @@ export class Rec extends RecurrentLayer {
       mask = sequenceMask(seqLens, time!);
       keep = ops.sub(1, mask);
     }
-    let states = initialStates(this.initialState, this.initialStateVars, batch!, this.units);
+    let states = initialStates(this.initialState, this.initialStateVars, batch!, this.units, this.kept);
     const outputs: Tensor[] = new Array<Tensor>(time!);
     // One unstack, not a slice per frame: its gradient is one stack instead of a padded copy per frame.
     const frames = ops.unstack(xp, 1);
@@ -163,7 +167,14 @@ export class Rec extends RecurrentLayer {
       } else states = next;
       outputs[t] = ops.reshape(h, [batch!, 1, this.units]);
     }
+    // Padded frames keep the state, so `states` is each sequence's last state (RETURNN's final state).
+    if (this.kept.active) this.kept.update(states);
     return ops.concat(outputs, 1);
+  }
+
+  /** Epoch start: `keep_over_epoch` state parts start from zeros again (see {@link KeptRecStates}). */
+  resetEpochState(): void {
+    this.kept.reset();
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {

@@ -9,6 +9,7 @@ import type { Variable } from '../../variable.js';
 import { applyDropout } from '../dropout.js';
 import { xShapeOf } from '../seq/seq-inputs.js';
 import { many } from '../util.js';
+import { type HasEpochState, KeptRecStates } from './keep-over-epoch.js';
 import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type InitialStateValue, initialStates, initialStateValues, type RecInitialState } from './initial-state.js';
 import { recInitializer } from './orthogonal.js';
 import { RECURRENT_OPTIONS } from './recurrent-layer.js';
@@ -111,7 +112,7 @@ const RHN_OPTIONS = {
  * @throws LayerArgumentError for non-positive `units`, a bad `direction`, unknown or invalid `unit_opts`, a bad `initial_state`.
  * @throws InputShapeError if `x` is not rank 3 with a known feature axis, or `seqLens` is not `[batch]`.
  */
-export class Rhn extends Layer {
+export class Rhn extends Layer implements HasEpochState {
   static override readonly className: string = 'Rhn';
   readonly units: number;
   readonly direction: 1 | -1;
@@ -126,6 +127,8 @@ export class Rhn extends Layer {
   bias!: Variable;
   depthKernels: Variable[] = [];
   private initialStateVars: (Variable | undefined)[] = [];
+  /** The last state kept for the next call (`initial_state: "keep_over_epoch"`). */
+  private readonly kept: KeptRecStates;
 
   constructor(args: RhnArgs) {
     super(args);
@@ -137,6 +140,7 @@ export class Rhn extends Layer {
     this.dropout = a.unitOpts.dropout ?? 0;
     this.transformBias = a.unitOpts.transform_bias ?? 0;
     this.initialState = initialStateValues(a.initialState ?? 'zeros', 'rhn', this.name);
+    this.kept = new KeptRecStates(this.initialState, this.name);
     const fwd = (args.kernelInitializer ?? 'glorot_uniform') as InitializerSpec;
     this.kernelInit = recInitializer(fwd);
     this.recurrentInit = recInitializer((args.recurrentInitializer ?? args.kernelInitializer ?? 'glorot_uniform') as InitializerSpec);
@@ -185,7 +189,7 @@ export class Rhn extends Layer {
     const kernels = this.depthKernels.map((w) => w.value);
     const frames = ops.unstack(xp, 1);
     const valid = seqLens ? ops.unstack(ops.reshape(sequenceMask(seqLens, time!), [batch!, time!, 1]), 1) : undefined;
-    let [s] = initialStates(this.initialState, this.initialStateVars, batch!, u);
+    let [s] = initialStates(this.initialState, this.initialStateVars, batch!, u, this.kept);
     const outputs: Tensor[] = new Array<Tensor>(time!);
     for (let k = 0; k < time!; k++) {
       const t = this.direction === 1 ? k : time! - 1 - k;
@@ -197,7 +201,13 @@ export class Rhn extends Layer {
       } else outputs[t] = ops.reshape(next, [batch!, 1, u]);
       s = next;
     }
+    if (this.kept.active) this.kept.update([s!]);
     return ops.concat(outputs, 1);
+  }
+
+  /** Epoch start: a `keep_over_epoch` state starts from zeros again (see {@link KeptRecStates}). */
+  resetEpochState(): void {
+    this.kept.reset();
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
