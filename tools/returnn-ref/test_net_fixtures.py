@@ -83,6 +83,44 @@ def recordable_outputs(net_dict: dict, skipped: dict):
     return select_outputs
 
 
+def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
+    """Adds to the fixture's checkpoint (`model.*`, `params.safetensors`) the params RETURNN's evaluation build lacks:
+    layers only a loss or the search needs (in rec loops, or feeding only those) are constructed with `train_flag=True`
+    only, and a checkpoint of training holds them. They get deterministic random values (constant ones as
+    `generate.randomize_constant_params` sets them); the others keep the fixture's values, so the outputs stay valid.
+    Returns the names added."""
+    import numpy as np
+    import tensorflow as tf
+    from safetensors.numpy import load_file, save_file
+
+    params_file = os.path.join(out_dir, "params.safetensors")
+    have = load_file(params_file)
+    generate.BehaviorVersion._behavior_version = None
+    bv = case.get("behavior_version")
+    config_dict = {**(case.get("extern_config") or {"extern_data": case["extern_data"]}), "random_seed": generate.SEED}
+    if bv is not None:
+        config_dict["behavior_version"] = bv
+        generate.BehaviorVersion.set(bv)
+    with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
+        tf.compat.v1.set_random_seed(generate.SEED)
+        net = generate.TFNetwork(config=generate.Config(config_dict), train_flag=True)
+        net.construct_from_dict(json.loads(json.dumps(case["network"])))
+        params = {p.op.name: p for p in net.get_params_list()}
+        added = sorted(n for n in params if n not in have)
+        if not added:
+            return []
+        net.initialize_params(session)
+        generate.randomize_constant_params(session, net, np.random.RandomState(generate.case_seed(case["name"]) + 1))
+        for name, p in params.items():
+            if name in have:
+                p.load(have[name], session)
+        saver = tf.compat.v1.train.Saver(var_list=net.get_saveable_params_list(), write_version=tf.compat.v1.train.SaverDef.V2)
+        saver.save(session, os.path.join(out_dir, "model"), write_meta_graph=False, write_state=False)
+        values = session.run(params)
+    save_file({k: np.ascontiguousarray(v).reshape(np.shape(v)) for k, v in values.items()}, params_file)
+    return added
+
+
 def worker(files: list, out_root: str):
     """Builds each net in RETURNN (generate.run_case); one result line per net on stdout, marked with MARK."""
     import generate  # TF and RETURNN: imported once per worker
@@ -115,8 +153,13 @@ def worker(files: list, out_root: str):
         t0 = time.time()
         try:
             generate.run_case(case, out_dir)
+            try:
+                added = complete_checkpoint(generate, case, out_dir)
+            except Exception as e:  # the eval fixture stands; its checkpoint may lack params of loss-only layers
+                added = [f"(train_flag=True build failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"]
             with open(os.path.join(out_dir, "source.json"), "w") as f:
-                json.dump({"file": net["file"], "test": net["test"], "line": net["line"], "skipped_outputs": skipped}, f, indent=1)
+                json.dump({"file": net["file"], "test": net["test"], "line": net["line"], "skipped_outputs": skipped,
+                           "params_added_from_training_build": added}, f, indent=1)
             result = {"stem": stem, "ok": True, "seconds": round(time.time() - t0, 1), "skipped_outputs": skipped}
         except Exception as e:  # RETURNN cannot build or run it: recorded, not a Strata failure
             import traceback
