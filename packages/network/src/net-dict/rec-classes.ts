@@ -2,7 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import { Copy, Data, type RnnCell, rnnCellLayer, UNIT_ALIASES } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import type { LayerOutput } from './net-dict-node.js';
+import type { EvalEnv, EvalResult, LayerOutput } from './net-dict-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { parseMaxSeqLen } from './rec-max-seq-len.js';
 import { RecUnit } from './rec-unit.js';
@@ -10,6 +10,19 @@ import { registerSelfAttentionStep } from './self-attention-step.js';
 import { registerNetDictClass } from './registry.js';
 import { netDictClassOf } from './spec-class.js';
 import { chooseStep, isSearchContext, runSearch } from './rec-search.js';
+
+/**
+ * RETURNN RecLayer `back_prop: false` (its unit's `tf.while_loop(back_prop=False)`): no gradient flows through the
+ * frame loop, so the rec output and its unit's stacked layers (`<rec>/<layer>`, their losses) stop the gradient; the
+ * unit's params and the rec layer's sources get none from them. RETURNN still back-propagates through unit layers its
+ * `optimize_move_layers_out` computes outside the loop; Strata runs every unit layer in the loop.
+ */
+function withoutBackProp(env: EvalEnv, r: EvalResult): EvalResult {
+  if ((env.node.entry as { back_prop?: boolean | null }).back_prop !== false) return r;
+  const stop = (t: Tensor | undefined) => (t ? ops.stopGradient(t) : undefined);
+  for (const [k, v] of env.outs) if (k.startsWith(`${env.node.name}/`)) env.outs.set(k, { ...v, value: ops.stopGradient(v.value), logits: stop(v.logits) });
+  return { ...r, value: ops.stopGradient(r.value), logits: stop(r.logits) };
+}
 
 /**
  * Registers the classes of RETURNN nets that drive a rec layer's frame loop
@@ -37,6 +50,8 @@ export function registerRecClasses(): void {
       // without max_seq_len a search stops at twice the longest base: sequence plus 10.
       // RETURNN RecLayer: under search, whether a sequence's length counts the frame where "end" is true (default false).
       include_eos: z.boolean().optional(),
+      // RETURNN RecLayer: back_prop of the unit's tf.while_loop (default: true in training); false gives no gradient through the loop.
+      back_prop: z.boolean().nullable().optional(),
       max_seq_len: z.union([z.number().int().positive(), z.string()], { error: 'must be a positive integer or a string such as "max_len_from(\'base:encoder\') * 3"' }).optional(),
     }),
     create: (c) => {
@@ -60,10 +75,10 @@ export function registerRecClasses(): void {
       const search = (env.ctx as { search?: boolean }).search ?? false;
       // Search runs where the unit makes choices: over the target's frames when stepping over no input, else over the input's.
       const choices = [...unit.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice');
-      if (!search || (unit.hasSources && !choices)) return unit.run(env);
+      if (!search || (unit.hasSources && !choices)) return withoutBackProp(env, unit.run(env));
       const result = runSearch(unit, env);
       unit.checkSubLayerOutputs(env.outs);
-      return result;
+      return withoutBackProp(env, result);
     },
   });
 

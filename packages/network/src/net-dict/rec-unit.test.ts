@@ -101,6 +101,36 @@ describe('rec with a unit sub-network (demo-tf-attention)', () => {
     grads.forEach((g, i) => expect(read(ops.sum(ops.abs(g)))[0], net.trainableWeights[i]!.name).toBeGreaterThan(0));
   });
 
+  it('back_prop: false (RETURNN RecLayer, its while_loop without gradient): the same forward, no gradient through the loop', () => {
+    const batch = {
+      data: ops.tensor(values(2 * 5 * 5, 2), [2, 5, 5]),
+      'data:size1': ops.tensor([5, 3], [2], 'int32'),
+      classes: ops.tensor([1, 2, 3, 4, 5, 0, 0, 0], [2, 4], 'int32'),
+      'classes:size1': ops.tensor([4, 2], [2], 'int32'),
+    };
+    const dict = JSON.parse(JSON.stringify(attention));
+    dict.output.back_prop = false;
+    const net = build(dict);
+    const withProp = build(attention);
+    expect(read(net.forward(batch).get('output')!.value)).toEqual(read(withProp.forward(batch).get('output')!.value));
+    const weights = net.trainableWeights.map((w) => w.value);
+    const { grads } = getBackend().valueAndGrads(() => ({ value: ops.sum(ops.mul(net.forward(batch).get('output')!.logits!, ops.oneHot(batch.classes, 6))) }), weights);
+    // Every weight (the unit's and the encoder's before the loop) only reaches the objective through the loop.
+    grads.forEach((g, i) => expect(read(ops.sum(ops.abs(g)))[0], net.trainableWeights[i]!.name).toBe(0));
+    dict.output.back_prop = 'no';
+    expect(() => build(dict)).toThrow(/back_prop/);
+  });
+
+  it("collocate_with (RETURNN LayerBase: placement in the rec loop only, not a dependency): the same forward", () => {
+    const batch = { data: ops.tensor(values(2 * 5 * 5, 2), [2, 5, 5]), 'data:size1': ops.tensor([5, 3], [2], 'int32'), classes: ops.tensor([1, 2, 3, 4, 5, 0, 0, 0], [2, 4], 'int32'), 'classes:size1': ops.tensor([4, 2], [2], 'int32') };
+    const dict = JSON.parse(JSON.stringify(attention));
+    dict.output.unit.c_in.collocate_with = ['s'];
+    dict.enc_ctx.collocate_with = 'encoder';
+    expect(read(build(dict).forward(batch).get('output')!.value)).toEqual(read(build(attention).forward(batch).get('output')!.value));
+    dict.enc_ctx.collocate_with = 3;
+    expect(() => build(dict)).toThrow(/collocate_with/);
+  });
+
   it('needs n_out for a prev: reference to a layer under construction', () => {
     const dict = JSON.parse(JSON.stringify(attention));
     delete dict.output.unit.c.n_out;

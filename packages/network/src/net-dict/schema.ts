@@ -33,6 +33,12 @@ export const commonEntrySchema = z.looseObject({
   need_last: z.boolean().optional(),
   /** Registers the layer's output as extern data of that key, read as `"data:<key>"` or a `"target"` (RETURNN `register_as_extern_data`). */
   register_as_extern_data: z.string().min(1).nullable().optional(),
+  /**
+   * Inside a rec unit: layer names to keep together with this one when RETURNN moves layers out of the frame loop
+   * (RETURNN `collocate_with`, LayerBase.transform_config_dict: not a dependency). Placement only, no numeric effect;
+   * Strata runs every unit layer per frame, so it changes nothing here.
+   */
+  collocate_with: z.union([z.string(), z.array(z.string())], { error: 'must be a layer name or a list of layer names' }).nullable().optional(),
   ...paramScopeKeys,
   ...layerBatchNormKey,
   ...dropoutEntryKeys,
