@@ -91,6 +91,8 @@ export interface NetDictSpec {
    * `build`/`computeOutputShape` get the matching list of shapes.
    */
   readonly refKeys?: readonly string[];
+  /** The layer a `refKeys` key names when the entry leaves it out (RETURNN's `split_batch_time` `base`: `"data"`). */
+  readonly refDefaults?: Readonly<Record<string, string>>;
   /** Takes its input's sequence lengths as a last input (`[x, seqLens]`), for masking. */
   readonly seqLens?: boolean | ((layer: Layer) => boolean);
   /**

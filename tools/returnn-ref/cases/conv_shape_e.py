@@ -59,4 +59,11 @@ CASES = [
     }, n_time=7, seq_lens={"data:size1": [7, 6, 3]}),
     c("resize_factor_fraction_up", {"output": {"class": "resize", "axis": "T", "factor": 1.7, "from": "data"}},
       n_time=6, seq_lens={"data:size1": [6, 5, 1]}),
+    c("merge_dims_batch_two_time_axes", {
+        "merge": {"class": "merge_dims", "from": "data", "axes": ["B", "T"]},
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "merge"},
+        "lin_split": {"class": "split_batch_time", "from": "lin", "base": "data"},
+        "output": {"class": "split_batch_time", "from": "merge"},
+    }, extern_data={"data": {"shape": (None, None, 4)}}, n_time=5,
+        seq_lens={"data:size1": [5, 3, 2], "data:size2": [4, 5, 2]}, outputs=["merge", "lin_split", "output"]),
 ]

@@ -47,7 +47,7 @@ describe('layer registry', () => {
         ...['SoftmaxOverSpatial', 'GenericAttention', 'Resize'],
         ...['Eval'],
         ...['Cumsum', 'Pad', 'Repeat', 'Tile', 'ShiftAxis', 'ExpandDims', 'Squeeze', 'Constant', 'Range', 'RangeInAxis', 'Variable', 'Switch'],
-        ...['Dot', 'Norm', 'SeqLenMask', 'CombineDims', 'FlattenBatch', 'ReinterpretData', 'TransposedConv', 'RelativePositionalEncoding', 'SliceNd', 'UnflattenNd', 'ScatterNd', 'UnflattenBatch'],
+        ...['Dot', 'Norm', 'SeqLenMask', 'CombineDims', 'FlattenBatch', 'ReinterpretData', 'TransposedConv', 'RelativePositionalEncoding', 'SliceNd', 'UnflattenNd', 'ScatterNd', 'UnflattenBatch', 'SplitBatchTime'],
         ...['Concat', 'Split', 'Cast', 'TopK', 'SwapAxes', 'Transpose', 'TrainFlag', 'RangeFromLength', 'ReshapeDims'],
       ].sort(),
     );

@@ -37,7 +37,7 @@ import {
 import { softmaxLayer } from './softmax.js';
 import { cumsumLayer, expandDimsLayer, padLayer, repeatLayer, shiftAxisLayer, squeezeLayer, tileLayer } from './shape/index.js';
 import { constantBatchLayer, constantLayer, rangeInAxisLayer, rangeLayer, switchLayer, variableBatchLayer, variableLayer } from './value/index.js';
-import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, scatterNdLayer, seqLenMaskLayer, sliceNdLayer, unflattenBatchLayer, unflattenNdLayer } from './axes/index.js';
+import { combineDimsLayer, dotLayer, flattenBatchLayer, normLayer, reinterpretDataLayer, scatterNdLayer, seqLenMaskLayer, sliceNdLayer, splitBatchTimeLayer, unflattenBatchLayer, unflattenNdLayer } from './axes/index.js';
 import { transposedConvLayer } from './transposed-conv.js';
 import { relativePositionalEncodingLayer } from './seq/relative-positional-encoding.js';
 import { reshapeLayer, splitDimsLayer } from './split-dims.js';
@@ -74,7 +74,7 @@ const BUILT_IN: readonly LayerSpec[] = [
   // Attention and time-axis resizing (RETURNN's attention decoders: softmax_over_spatial, generic_attention; resize).
   softmaxOverSpatialLayer, genericAttentionLayer, resizeLayer,
   // RETURNN's axis-wise classes (dot, norm, seq_len_mask, combine_dims, flatten_batch, reinterpret_data) and transposed_conv.
-  dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer, relativePositionalEncodingLayer, sliceNdLayer, unflattenNdLayer, scatterNdLayer, unflattenBatchLayer,
+  dotLayer, normLayer, seqLenMaskLayer, combineDimsLayer, flattenBatchLayer, reinterpretDataLayer, transposedConvLayer, relativePositionalEncodingLayer, sliceNdLayer, unflattenNdLayer, scatterNdLayer, unflattenBatchLayer, splitBatchTimeLayer,
   // RETURNN's shape and value classes (cumsum, pad, repeat, tile, shift_axis, expand_dims, squeeze; constant, range, range_in_axis, variable, switch).
   cumsumLayer, padLayer, repeatLayer, tileLayer, shiftAxisLayer, expandDimsLayer, squeezeLayer, constantLayer, constantBatchLayer, rangeLayer, rangeInAxisLayer, variableLayer, variableBatchLayer, switchLayer,
   // RETURNN's structure classes (concat, split, cast, top_k, swap_axes, transpose, train_flag).

@@ -2,6 +2,7 @@
 // nets: length over the batch or a static axis, range_from_length of a scalar,
 // split_dims of the time axis, resize by a factor layer (tfjs closed forms).
 import * as tf from '@tensorflow/tfjs-core';
+import { SplitBatchTime } from '../layers/axes/split-batch-time.js';
 import { UnflattenBatch } from '../layers/axes/unflatten-batch.js';
 import { Dropout } from '../layers/dropout.js';
 import { MergeBatchDims } from '../layers/merge-batch-dims.js';
@@ -41,6 +42,14 @@ function selfAttentionKeyShiftRef(x: tf.Tensor, ks: tf.Tensor, w: tf.Tensor, hea
 }
 
 export const layerKeysRows: Row[] = [
+  // ---- split_batch_time: [batch * time, ...] back to [batch, time, ...] by base's sizes ----
+  {
+    name: 'SplitBatchTime [x, base] ([6,2,3] by base [2,3] → [2,3,2,3])',
+    make: () => new SplitBatchTime(),
+    inputs: [[6, 2, 3], [2, 3]],
+    intInputs: { 1: [0, 1, 2, 3, 4, 5] },
+    refFn: ([x]) => tf.reshape(x!, [2, 3, 2, 3]),
+  },
   // ---- resize with factor naming a layer (its size depends on the value, read per run) ----
   {
     name: 'Resize factor input int32 3 [x, factor, seqLens]',

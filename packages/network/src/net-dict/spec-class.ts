@@ -31,8 +31,8 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
     refKeys: nd.refKeys,
     seqLens: nd.seqLens === true ? 'input' : nd.seqLens === false ? undefined : nd.seqLens,
     seqLensFrom: nd.seqLensFrom,
-    // The own keys are checked by the spec when the layer is created (argsFromEntry).
-    options: z.looseObject({}),
+    // The own keys are checked by the spec when the layer is created (argsFromEntry); refDefaults fill in layer names.
+    options: z.looseObject(Object.fromEntries(Object.entries(nd.refDefaults ?? {}).map(([k, v]) => [k, z.unknown().default(v)]))),
     outputData: nd.outputData,
     create: (c: LayerCreateContext) => {
       // `activation` is the class's own option where it has one (RETURNN: no LayerBase option); `n_out` is common, and an argument where mapped.

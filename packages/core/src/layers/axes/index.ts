@@ -9,3 +9,4 @@ export { SliceNd, type SliceNdArgs, sliceNdLayer } from './slice-nd.js';
 export { UnflattenNd, type UnflattenNdArgs, unflattenNdLayer } from './unflatten-nd.js';
 export { markPackedBatch, type PackedBatch, packedBatchOf, UnflattenBatch, type UnflattenBatchArgs, unflattenBatchLayer } from './unflatten-batch.js';
 export { ScatterNd, type ScatterNdArgs, scatterNdLayer } from './scatter-nd.js';
+export { SplitBatchTime, type SplitBatchTimeArgs, splitBatchTimeLayer } from './split-batch-time.js';
