@@ -41,3 +41,12 @@ CASES += [
         "output": {"class": "copy", "from": "lstm"},
     }}, "output": {"class": "linear", "activation": None, "n_out": 2, "from": "sub"}}, epoch_steps=2),
 ]
+
+CASES += [
+    # self_attention on frames of a rec unit with initial_state "zeros": k_left/v_left start with no frames (as without it).
+    c("rec_self_attention_initial_zeros", {"output": {"class": "rec", "from": "data", "optimize_move_layers_out": False, "unit": {
+        "self_att": {"class": "self_attention", "from": "data:source", "attention_left_only": True, "num_heads": 2, "total_key_dim": 4,
+                     "n_out": 4, "initial_state": "zeros"},
+        "output": {"class": "copy", "from": "self_att"},
+    }}}),
+]

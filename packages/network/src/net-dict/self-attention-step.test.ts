@@ -56,3 +56,23 @@ describe('SelfAttentionStep', () => {
     expect(() => NetDictNetwork.fromDict(net, { externData: { data: { dim: 3 } } })).toThrow(/asserts attention_left_only/);
   });
 });
+
+describe('self_attention in a rec unit: initial_state (RETURNN k_left/v_left before the first frame)', () => {
+  const unit = (initial: unknown): NetDict =>
+    ({
+      output: {
+        class: 'rec',
+        from: 'data',
+        unit: {
+          att: { class: 'self_attention', from: 'data:source', attention_left_only: true, num_heads: 1, total_key_dim: 2, n_out: 2, initial_state: initial },
+          output: { class: 'copy', from: 'att' },
+        },
+      },
+    }) as never;
+  it('takes "zeros" (no frames, as without it) and refuses keep_over_epoch, naming the key and why', () => {
+    expect(() => NetDictNetwork.fromDict(unit('zeros'), { externData: { data: { dim: 3 } } as never })).not.toThrow();
+    expect(() => NetDictNetwork.fromDict(unit('keep_over_epoch'), { externData: { data: { dim: 3 } } as never })).toThrow(
+      /initial_state "keep_over_epoch" is not supported\. RETURNN starts the attended keys and values \(k_left, v_left\) from it/,
+    );
+  });
+});

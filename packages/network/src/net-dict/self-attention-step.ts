@@ -70,7 +70,17 @@ export function registerSelfAttentionStep(): void {
       if (c.entry.key_shift !== undefined) {
         throw new NetDictError(`Net dict entry '${c.name}' (class 'self_attention' on one frame per step of a rec unit): key_shift is not supported inside a rec unit yet. Remove "key_shift".`);
       }
-      return base.create(c);
+      // RETURNN: `initial_state` is the keys and values before the first frame (`k_left`, `v_left`, shape
+      // [batch, heads, 0, d] for zeros/ones: no frames, the same as none); keep_over_epoch keeps the previous batch's.
+      const { initial_state: init, ...entry } = c.entry as Record<string, unknown>;
+      if (!(init === undefined || init === null || init === 'zeros' || init === 'ones' || init === 0 || init === 1)) {
+        throw new NetDictError(
+          `Net dict entry '${c.name}' (class 'self_attention' on one frame per step of a rec unit): initial_state ${JSON.stringify(init)} is not supported. ` +
+            `RETURNN starts the attended keys and values (k_left, v_left) from it; "zeros"/"ones" give no frames (as without it), ` +
+            `while "keep_over_epoch" carries the previous batch's keys and values of every frame into the next batch, which Strata's self_attention does not keep. Remove "initial_state" or use "zeros".`,
+        );
+      }
+      return base.create({ ...c, entry: entry as typeof c.entry });
     },
     outputData: (c) => new Data({ name: c.name, dims: [], dtype: 'float32' }).withShape(c.name, [(c.layer as SelfAttentionStep).units]),
     evaluate: ({ node, sources, inputs, outs }: EvalEnv): LayerOutput => {
