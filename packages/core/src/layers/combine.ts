@@ -41,6 +41,10 @@ export interface CombineOutType {
   dtype?: 'float32' | 'int32' | 'bool';
   dim?: number;
   shape?: (number | null)[];
+  /** Where the output's batch axis is (0) or `null` for none: a check against the template, not a transpose. */
+  batch_dim_axis?: 0 | null;
+  /** Where the output's time axis is (counted with the batch axis) or `null` for none: a check against the template. */
+  time_dim_axis?: number | null;
 }
 
 const binary: Record<Exclude<CombineKind, 'average' | 'eval'>, (a: Tensor, b: Tensor) => Tensor> = {
@@ -68,8 +72,14 @@ export const EVAL_OPTIONS = {
         dtype: z.enum(['float32', 'int32', 'bool']).optional(),
         dim: z.number().int().positive().optional(),
         shape: z.array(z.number().int().positive().nullable()).optional(),
+        // RETURNN Data kwargs that place axes; checked against the template (see combineOutput), not applied.
+        batch_dim_axis: z.union([z.literal(0), z.null()]).optional(),
+        time_dim_axis: z.number().int().nonnegative().nullable().optional(),
       },
-      { error: "must be a dict with dtype ('float32', 'int32', 'bool'), dim (a positive int) or shape (a list of sizes without batch); other out_type keys are not supported" },
+      {
+        error:
+          "must be a dict with dtype ('float32', 'int32', 'bool'), dim (a positive int), shape (a list of sizes without batch), batch_dim_axis (0 or None), time_dim_axis (an int or None); other out_type keys are not supported",
+      },
     ).optional(),
     { returnn: 'out_type' },
   ),
@@ -207,10 +217,29 @@ export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data |
     // A new shape: fresh axes, except a dynamic one where the source has its time axis (so its lengths carry over).
     const fresh = new Data({ name: c.name, dims: [], dtype }).withShape(c.name, o.shape, dtype);
     const t = widest.timeDim === undefined ? -1 : widest.dims.indexOf(widest.timeDim);
-    return t >= 0 && fresh.dims[t]?.isDynamic ? fresh.copy({ dims: fresh.dims.map((d, i) => (i === t ? widest.timeDim! : d)) }) : fresh;
+    return checkAxisPlacement(c.name, t >= 0 && fresh.dims[t]?.isDynamic ? fresh.copy({ dims: fresh.dims.map((d, i) => (i === t ? widest.timeDim! : d)) }) : fresh, o);
   }
   let out = widest.copy({ name: c.name, dtype, sparseDim: undefined });
   if (o?.dim !== undefined) out = out.copy({ dims: [...out.dims.slice(0, -1), new Dim({ description: `${c.name}:feature`, size: o.dim, kind: 'feature' })] });
+  return checkAxisPlacement(c.name, out, o);
+}
+
+/**
+ * `out_type`'s `batch_dim_axis` / `time_dim_axis` (RETURNN Data kwargs, counted with the batch axis) must state where
+ * the template has its batch and time axes (`None`: no such axis); Strata derives the axes from the sources and `shape`.
+ * @throws LayerArgumentError when they say otherwise, naming the key and the template's axes.
+ */
+function checkAxisPlacement(name: string, out: Data, o: CombineOutType | undefined): Data {
+  if (!o) return out;
+  const axes = `the output is ${formatShape(out.batchShape as Shape)} (${out.hasBatch ? 'batch axis 0' : 'no batch axis'}, ${out.timeDim ? 'time axis ' + ((out.hasBatch ? 1 : 0) + out.dims.indexOf(out.timeDim)) : 'no time axis'})`;
+  const fix = 'drop the key, or give the sources / out_type "shape" that make those axes.';
+  if (o.batch_dim_axis !== undefined && (o.batch_dim_axis === null) === out.hasBatch) {
+    throw new LayerArgumentError(`eval '${name}': out_type.batch_dim_axis=${o.batch_dim_axis === null ? 'None' : 0}, but ${axes}; Strata's eval output has the batch axis exactly when a source has one. ${fix}`);
+  }
+  if (o.time_dim_axis !== undefined) {
+    const t = out.timeDim ? (out.hasBatch ? 1 : 0) + out.dims.indexOf(out.timeDim) : null;
+    if (o.time_dim_axis !== t) throw new LayerArgumentError(`eval '${name}': out_type.time_dim_axis=${o.time_dim_axis ?? 'None'}, but ${axes} (the first dynamic axis is the time axis). ${fix}`);
+  }
   return out;
 }
 

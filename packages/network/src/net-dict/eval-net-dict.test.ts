@@ -71,4 +71,20 @@ describe('eval strings in net dicts', () => {
     const got = net.forward({ data: x });
     expect(Array.from(ops.readSync(got.get('output')!.value))).toEqual(Array.from(ops.readSync(x)).map((v) => (v > 0 ? 1 : 0)));
   });
+
+  it("out_type batch_dim_axis / time_dim_axis (RETURNN Data kwargs, with the batch axis) are checked against the template's axes", () => {
+    const build = (outType: Record<string, unknown>, ext: Record<string, unknown> = externData) =>
+      NetDictNetwork.fromDict({ output: { class: 'eval', from: 'data', eval: 'source(0) * 2', out_type: outType } } as never, { externData: ext as never, seed: 1 });
+    // [B, T, 3]: batch axis 0, time axis 1.
+    const net = build({ batch_dim_axis: 0, time_dim_axis: 1 });
+    expect(net.outputData('output').shape).toEqual([null, 3]);
+    expect(Array.from(ops.readSync(net.forward({ data: x }).get('output')!.value))).toEqual(Array.from(ops.readSync(x)).map((v) => v * 2));
+    // [B, 3] (no time axis): time_dim_axis None, as RETURNN's {"time_dim_axis": None, "shape": (...)}.
+    expect(build({ time_dim_axis: null }, { data: { shape: [3] } }).outputData('output').shape).toEqual([3]);
+    expect(build({ time_dim_axis: null, shape: [3] }, { data: { shape: [3] } }).outputData('output').shape).toEqual([3]);
+    expect(() => build({ time_dim_axis: null })).toThrow(/out_type.time_dim_axis=None, but the output is .* \(batch axis 0, time axis 1\)/);
+    expect(() => build({ time_dim_axis: 2 })).toThrow(/time_dim_axis=2/);
+    expect(() => build({ batch_dim_axis: null })).toThrow(/out_type.batch_dim_axis=None, but .*has the batch axis exactly when a source has one/);
+    expect(() => build({ batch_dim_axis: 1 })).toThrow(/batch_dim_axis/);
+  });
 });
