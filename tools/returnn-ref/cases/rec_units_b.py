@@ -50,3 +50,18 @@ CASES += [
         "output": {"class": "copy", "from": "self_att"},
     }}}),
 ]
+
+CASES += [
+    # A rec layer over a source without batch axis (range_from_length of the longest length, [T] int32): frames are scalars,
+    # the running sum of 0 .. t; the output is [T] (batchless, time-major as in RETURNN).
+    c("rec_over_batchless_range", {
+        "len": {"class": "length", "from": "data"},
+        "max_len": {"class": "reduce", "from": "len", "mode": "max", "axis": "B", "out_shape": []},
+        "range": {"class": "range_from_length", "from": "max_len"},
+        "rec": {"class": "rec", "from": "range", "unit": {
+            "add": {"class": "combine", "kind": "add", "from": ["data:source", "prev:add"]},
+            "output": {"class": "copy", "from": "add"},
+        }},
+        "output": {"class": "copy", "from": "rec"},
+    }),
+]

@@ -18,6 +18,12 @@ export function frameData(d: Data): Data {
   return t < 0 ? d : d.copy({ dims: d.dims.filter((_, i) => i !== t) });
 }
 
+/** The batch size of a forward pass: the first axis of its first extern-data value with axes (1 without any). */
+function batchOf(inputs: Readonly<Record<string, Tensor>>): number {
+  const v = Object.entries(inputs).find(([k, x]) => !k.includes(':size') && x.shape.length > 0);
+  return v ? v[1].shape[0]! : 1;
+}
+
 /** Arguments of {@link RecUnit}. */
 export interface RecUnitArgs {
   /** The rec layer's name (the unit's weights are `<network>/<name>/<layer>/...`). */
@@ -186,7 +192,7 @@ export class RecUnit extends Layer {
     const init = (node.entry as { initial_output?: unknown }).initial_output;
     const value = typeof init === 'number' ? init : init === true || init === 'ones' ? 1 : 0;
     const shape = node.output.dims.map((d) => d.size ?? this.paddedLength(name, d, base));
-    return ops.fill([batch, ...shape], value, node.output.dtype);
+    return ops.fill([...(node.output.hasBatch ? [batch] : []), ...shape], value, node.output.dtype);
   }
 
   /** The padded length of dynamic axis `dim` in this pass: from a `base:` value on that axis, else the longest of its lengths. */
@@ -269,11 +275,14 @@ export class RecUnit extends Layer {
     let source: Tensor | undefined;
     let seqLens: Tensor | undefined;
     let time: number;
+    let sourceTimeAxis = 1;
     const base = this.baseInputs(outs, inputs);
     if (this.hasSources) {
       const xs = env.sources.map((s) => s.value);
       source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
-      time = source.shape[1]!;
+      // A source without batch axis (RETURNN's range_from_length of a scalar): [T, ...], time first.
+      sourceTimeAxis = env.node.sourceData[0]?.hasBatch === false ? 0 : 1;
+      time = source.shape[sourceTimeAxis]!;
       seqLens = firstSourceLens(env);
     } else if (this.declaredTime) {
       // RETURNN's rec_unstack with declare_rec_time: the loop runs over the frames of that layer's (base:) source.
@@ -288,13 +297,13 @@ export class RecUnit extends Layer {
       time = target.shape[1]!;
       seqLens = parentExtern.getData(this.target!).timeDim?.dynSize;
     }
-    const batch = (source ?? (this.declaredTime ? base[`base:${this.declaredTime.ref}`] : inputs[this.target!])!).shape[0]!;
+    const batch = sourceTimeAxis === 0 ? batchOf(inputs) : (source ?? (this.declaredTime ? base[`base:${this.declaredTime.ref}`] : inputs[this.target!])!).shape[0]!;
     let state = this.initialFrameState(batch, base);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);
     for (const name of collect) stacked.set(name, { value: [], logits: [] });
     const dataFrame = this.frameInputs(inputs, parentExtern);
-    const sourceFrames = source ? ops.unstack(source, 1) : undefined;
+    const sourceFrames = source ? ops.unstack(source, sourceTimeAxis) : undefined;
     for (let t = 0; t < time; t++) {
       const frame: FrameInputs = { ...dataFrame(t), ...base, ...state };
       if (sourceFrames) frame.source = sourceFrames[t]!;
@@ -310,7 +319,8 @@ export class RecUnit extends Layer {
     // Frames [B, ...] stack to [B, T, ...]; batchless frames (`:i`, RETURNN's RecStepInfoLayer) to [T, ...], time-major as RETURNN has them.
     const stack = (xs: Tensor[], name: string) =>
       this.unitGraph.node(name).output.hasBatch ? ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1) : ops.concat(xs.map((x) => ops.reshape(x, [1, ...x.shape])), 0);
-    const lens = seqLens ?? fullSeqLens(batch, time);
+    // Over a batchless source the time axis has one length for all (RETURNN: a scalar dyn_size).
+    const lens = seqLens ?? (sourceTimeAxis === 0 ? ops.scalar(time, 'int32') : fullSeqLens(batch, time));
     for (const [name, acc] of stacked) {
       if (name === 'output' && !this.unitGraph.node('output').lossHolder && !this.subNodes.has(name)) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value, name), logits: acc.logits.length ? stack(acc.logits, name) : undefined });
