@@ -14,6 +14,11 @@ export interface CallContext {
    * Layers go through {@link Layer.addUpdate}, which also lists the update in `layer.updates`.
    */
   addUpdate?(variable: Variable, value: Tensor): void;
+  /**
+   * Inside a rec layer's frame loop: the running frame's index, 0 at the first frame (RETURNN
+   * `TFNetwork.get_rec_step_index()`, read by eval strings); undefined outside a loop.
+   */
+  recStepIndex?: number;
 }
 
 /** A call context for inference: no dropout, no updates. */

@@ -152,18 +152,18 @@ export class Combine extends Layer {
     super.build(inputShape);
   }
 
-  override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+  override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
     const xs = many(inputs);
     this.computeOutputShape(xs.map((x) => x.shape));
     let y: Tensor;
-    if (this.program) y = this.evalOn(xs);
+    if (this.program) y = this.evalOn(xs, ctx.recStepIndex);
     else if (this.kind === 'average') y = xs.length === 1 ? xs[0]! : ops.div(xs.slice(1).reduce(ops.add, xs[0]!), xs.length);
     else y = xs.slice(1).reduce(binary[this.kind as keyof typeof binary], xs[0]!);
     return this.activationFn(y);
   }
 
-  private evalOn(xs: Tensor[]): Tensor {
-    const y = this.program!.run(xs);
+  private evalOn(xs: Tensor[], recStepIndex: number | undefined): Tensor {
+    const y = this.program!.run(xs, recStepIndex);
     const want = this.outType?.dtype ?? xs[0]?.dtype;
     if (want !== undefined && y.dtype !== want) {
       throw new EvalExpressionError({

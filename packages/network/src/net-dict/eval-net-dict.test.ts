@@ -87,4 +87,25 @@ describe('eval strings in net dicts', () => {
     expect(() => build({ batch_dim_axis: null })).toThrow(/out_type.batch_dim_axis=None, but .*has the batch axis exactly when a source has one/);
     expect(() => build({ batch_dim_axis: 1 })).toThrow(/batch_dim_axis/);
   });
+
+  it("self.network.get_rec_step_index() inside a rec unit is the running frame (RETURNN TFNetwork.get_rec_step_index), int32", () => {
+    const net = NetDictNetwork.fromDict(
+      {
+        output: {
+          class: 'rec',
+          from: 'data',
+          unit: {
+            output: { class: 'eval', from: 'data:source', eval: 'source(0) * 10. + tf.cast(self.network.get_rec_step_index(), tf.float32)' },
+          },
+        },
+      } as never,
+      { externData, seed: 1 },
+    );
+    const got = Array.from(ops.readSync(net.forward({ data: x }).get('output')!.value));
+    // x is [2, 2, 3]: frame t of every sequence gets + t.
+    expect(got).toEqual(Array.from(ops.readSync(x)).map((v, k) => Math.fround(v * 10) + (Math.floor(k / 3) % 2)));
+    // Outside a rec unit there is no frame: a clear error naming the call.
+    const top = NetDictNetwork.fromDict({ output: { class: 'eval', from: 'data', eval: 'source(0) + tf.cast(self.network.get_rec_step_index(), tf.float32)' } } as never, { externData, seed: 1 });
+    expect(() => top.forward({ data: x })).toThrow(/get_rec_step_index.*not inside a rec unit/s);
+  });
 });

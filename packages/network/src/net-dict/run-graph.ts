@@ -23,7 +23,11 @@ export function runGraph(g: LayerGraph, given: Readonly<Record<string, Tensor>>,
   // Layers with `register_as_extern_data` add their outputs as inputs of the rest of the pass (not to the caller's batch).
   const inputs = g.registeredExternData.size > 0 ? { ...given_ } : given_;
   const search = (ctx as { search?: boolean }).search;
-  const c = g.trainFlag === undefined && !g.searchFlag ? ctx : ({ ...ctx, training: g.trainFlag ?? ctx.training, search: g.searchFlag || search } as CallContext);
+  const c0 = g.trainFlag === undefined && !g.searchFlag ? ctx : ({ ...ctx, training: g.trainFlag ?? ctx.training, search: g.searchFlag || search } as CallContext);
+  // Inside a rec unit (or a graph in it): the running frame's index, for eval strings' self.network.get_rec_step_index().
+  let stepGraph: LayerGraph | undefined = g;
+  while (stepGraph && !stepGraph.recStepInfo) stepGraph = stepGraph.parent;
+  const c = stepGraph ? { ...c0, recStepIndex: stepGraph.recStepInfo!.i } : c0;
   g.externData.assignBatch(inputs);
   const runs: ExtraRuns = new Map();
   const resolve = (s: SourceRef, done: Map<string, LayerOutput>): LayerOutput => {

@@ -14,7 +14,12 @@ export interface EvalScope {
   readonly locals: Readonly<Record<string, EvalValue>>;
   /** The run config's values `typed_value` may read. */
   readonly config: Readonly<Record<string, unknown>>;
+  /** Inside a rec layer's frame loop: the frame index (`self.network.get_rec_step_index()`). */
+  readonly recStepIndex?: number;
 }
+
+/** RETURNN's `TFNetwork.get_rec_step_index()` as eval strings call it: the running frame of the enclosing rec layer, an int32 scalar. */
+export const REC_STEP_INDEX = 'self.network.get_rec_step_index';
 
 const CONFIG_GETTERS = new Set(['typed_value', 'value', 'int', 'float', 'bool', 'opt_typed_value']);
 const SOURCE_PARAMS = ['i', 'auto_convert', 'enforce_batch_major', 'as_data', 'as_layer'];
@@ -136,6 +141,12 @@ export function evaluateEval(node: EvalNode, scope: EvalScope, used: Set<number>
       return fail(n, `\`${n.text}\``, `config value ${key} is ${JSON.stringify(v)}; eval strings take numbers, str and bool from the config.`, 'give a number.');
     }
     const name = dottedName(n.fn);
+    if (name === REC_STEP_INDEX) {
+      if (scope.recStepIndex === undefined) {
+        return fail(n, `\`${n.text}\``, "it is the frame index of the enclosing rec layer's loop (RETURNN TFNetwork.get_rec_step_index), and this layer is not inside a rec unit.", 'use it in a layer of a rec unit.');
+      }
+      return ops.scalar(scope.recStepIndex, 'int32');
+    }
     if (name === 'source') {
       const [i, , , asData, asLayer] = bind(n, { params: SOURCE_PARAMS, defaults: { auto_convert: true, enforce_batch_major: false, as_data: false, as_layer: false }, fn: () => null }).map(ev);
       if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= scope.nSources) {

@@ -1,6 +1,6 @@
 import type { Tensor } from '@strata/backend';
 import { EvalExpressionError } from './eval-error.js';
-import { configCall, dottedName, type EvalScope, evaluateEval, unreadAttribute } from './evaluate.js';
+import { configCall, dottedName, REC_STEP_INDEX, type EvalScope, evaluateEval, unreadAttribute } from './evaluate.js';
 import { EVAL_CONSTANTS, EVAL_FUNCTIONS } from './functions.js';
 import { type EvalNode, parseEvalExpression } from './parse.js';
 import { describe, type EvalValue, isTensor } from './values.js';
@@ -70,10 +70,10 @@ export class EvalProgram {
    * @throws EvalExpressionError when a source is not used (RETURNN's assertion), the result is not a tensor,
    *   or an operation does not apply to its operands.
    */
-  run(sources: readonly Tensor[]): Tensor {
+  run(sources: readonly Tensor[], recStepIndex?: number): Tensor {
     const used = new Set<number>();
     const names = Object.fromEntries(this.sourceNames.map((n, i) => [n, sources[i]!] as const));
-    const scope: EvalScope = { src: this, sources, nSources: sources.length, locals: { ...this.locals, ...names }, config: this.config };
+    const scope: EvalScope = { src: this, sources, nSources: sources.length, locals: { ...this.locals, ...names }, config: this.config, recStepIndex };
     const y: EvalValue = evaluateEval(this.ast, scope, used);
     for (const n of this.sourceNames.keys()) used.add(n);
     const unused = sources.map((_, i) => i).filter((i) => !used.has(i));
@@ -104,7 +104,10 @@ export class EvalProgram {
           return;
         }
         const name = dottedName(n.fn);
-        if (name === 'source') {
+        if (name === REC_STEP_INDEX) {
+          if (n.args.length || n.kwargs.length) this.fail(n.at, `\`${n.text}\``, 'get_rec_step_index() takes no arguments.', 'write self.network.get_rec_step_index().');
+          walkSkip.add(n.fn);
+        } else if (name === 'source') {
           const i = n.args[0];
           if (i?.k === 'num' && i.int) named.add(i.v);
         } else if (name === undefined || !EVAL_FUNCTIONS.has(name)) {
