@@ -66,4 +66,11 @@ CASES = [
         "output": {"class": "split_batch_time", "from": "merge"},
     }, extern_data={"data": {"shape": (None, None, 4)}}, n_time=5,
         seq_lens={"data:size1": [5, 3, 2], "data:size2": [4, 5, 2]}, outputs=["merge", "lin_split", "output"]),
+    c("reduce_axes_dim_tag_after_conv", {
+        "split": {"class": "split_dims", "axis": "F", "dims": [3, 4], "from": "data"},
+        "swap": {"class": "swap_axes", "axis1": "dim:3", "axis2": "dim:4", "from": "split"},
+        "conv": {"class": "conv", "n_out": 2, "filter_size": (3, 3), "auto_use_channel_first": False, "in_spatial_dims": ["T", "dim:4"],
+                 "padding": "SAME", "with_bias": False, "from": "swap"},
+        "output": {"class": "reduce", "mode": "mean", "axes": "dim:4", "keep_dims": False, "from": "conv"},
+    }, extern_data={"data": {"shape": (None, 12)}}),
 ]

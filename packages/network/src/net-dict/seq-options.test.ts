@@ -43,6 +43,8 @@ describe('sequence layers: errors name the entry and the RETURNN key', () => {
     ['reduce mode', { class: 'reduce', mode: 'prod', axis: 'T' }, `mode must be one of 'sum', 'mean', 'max', 'min', 'argmax', 'argmin', 'avg' (in any letter case). Received: mode="prod".`],
     ['reduce axis and axes', { class: 'reduce', mode: 'sum', axis: 'T', axes: 'F' }, 'give axis or axes, not both. Received: axis="T", axes="F".'],
     ['reduce keep_dims', { class: 'reduce', mode: 'sum', keep_dims: 1 }, 'keep_dims must be true or false. Received: keep_dims=1.'],
+    ['reduce axis naming no axis', { class: 'reduce', mode: 'sum', axes: 'dim:99' }, 'axis "dim:99": 0 axes of'],
+    ['reduce axis not a description', { class: 'reduce', mode: 'sum', axes: 'static' }, `axes must be 'T' or 'time', 'F' or 'feature' (in any letter case), a RETURNN axis description naming one axis ("dim:6", "stag:name", "spatial:1"), or a non-batch axis index (not 0). Received: axes="static".`],
     ['layer_norm epsilon', { class: 'layer_norm', epsilon: -1 }, 'epsilon must be a non-negative number. Received: epsilon=-1.'],
     ['positional_encoding add_to_input', { class: 'positional_encoding', add_to_input: 'yes' }, 'add_to_input must be true or false. Received: add_to_input="yes".'],
     [

@@ -1,7 +1,9 @@
 import { ops, type Tensor } from '@strata/backend';
+import { z } from 'zod';
 import { Dim } from '../../dim.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
-import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
+import { type LayerBuildContext, type LayerCheck, type LayerOption, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
+import { returnnAxis } from '../axes/returnn-axes.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
 import { reducesBatch } from './reduce-batch.js';
 import { int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
@@ -23,6 +25,34 @@ export interface ReduceArgs extends LayerArgs {
   keepDims?: boolean;
 }
 
+const DESC_AXIS_ERROR = "must be 'T' or 'time', 'F' or 'feature' (in any letter case), a RETURNN axis description naming one axis (\"dim:6\", \"stag:name\", \"spatial:1\"), or a non-batch axis index (not 0)";
+
+/**
+ * `axis`/`axes` of a net-dict `reduce`: the sequence layers' axis names, or a RETURNN description with a
+ * colon (`"dim:6"`, `"stag:name"`, `"spatial:1"`), kept as written and resolved to an index on the source
+ * by {@link resolveDescribedAxes}.
+ */
+function describedAxisOption(key: string): LayerOption {
+  const base = seqAxisOption(key, { optional: true });
+  const described = (v: unknown): v is string => typeof v === 'string' && v.includes(':');
+  return {
+    ...base,
+    returnnSchema: z.custom((v: unknown) => described(v) || base.returnnSchema!.safeParse(v).success, { error: DESC_AXIS_ERROR }),
+    fromReturnn: (v) => (described(v) ? v : base.fromReturnn!(v)),
+  };
+}
+
+/** A net dict's `axis`/`axes` written as a RETURNN description (`"dim:6"`): the index of the one axis it names on the source. */
+function resolveDescribedAxes(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const source = c.sources[0];
+  for (const key of ['axis', 'axes']) {
+    const v = a[key];
+    if (typeof v === 'string' && v.includes(':') && source) out[key] = returnnAxis(v, source.batchShape, c.name);
+  }
+  return out;
+}
+
 /** Reduce's arguments in both vocabularies. */
 const REDUCE_OPTIONS = {
   mode: option(schemas.oneOf(REDUCE_MODES), {
@@ -31,8 +61,8 @@ const REDUCE_OPTIONS = {
     returnnSchema: schemas.oneOfAnyCase([...REDUCE_MODES, 'avg']),
     fromReturnn: (m) => ((m as string).toLowerCase() === 'avg' ? 'mean' : (m as string).toLowerCase()),
   }),
-  axis: seqAxisOption('axis', { optional: true }),
-  axes: seqAxisOption('axes', { optional: true }),
+  axis: describedAxisOption('axis'),
+  axes: describedAxisOption('axes'),
   keepDims: option(schemas.boolean(), { default: false, returnn: 'keep_dims' }),
 } satisfies LayerOptions;
 
@@ -151,7 +181,7 @@ function argReduce(x: Tensor, axis: number, mode: 'argmax' | 'argmin', seqLens: 
 /**
  * RETURNN's `reduce` (`ReduceLayer` over one axis): `mode` (`sum`, `mean` or
  * `avg`, `max`, `min`, in any letter case), `axis` or `axes` (one axis:
- * `"T"`, `"F"`, `"time"`, `"feature"` or an index; `"T"` when neither is
+ * `"T"`, `"F"`, `"time"`, `"feature"`, a description such as `"dim:6"`, or an index; `"T"` when neither is
  * given, where RETURNN requires one), `keep_dims`. The input's lengths mask
  * padded frames.
  */
@@ -165,7 +195,7 @@ export const reduceLayer: LayerSpec = {
     when: (entry) => !reducesBatch(entry),
     sources: 'concat',
     seqLens: true,
-    derive: (_c, a) => (a.axis === undefined && a.axes === undefined ? { axis: 'T' } : {}),
+    derive: (c, a) => (a.axis === undefined && a.axes === undefined ? { axis: 'T' } : resolveDescribedAxes(c, a)),
     // argmax/argmin: int32 indices, sparse over the reduced axis (RETURNN's output sparse_dim).
     outputData: ({ layer, sources, name }) => {
       const r = layer as Reduce;
