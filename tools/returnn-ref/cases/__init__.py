@@ -39,4 +39,6 @@ from . import rec_templates_c
 ALL_CASES += rec_templates_c.CASES
 from . import dims_f
 ALL_CASES += dims_f.CASES
+from . import keys_g
+ALL_CASES += keys_g.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"
