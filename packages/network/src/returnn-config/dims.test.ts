@@ -8,7 +8,7 @@ import '../index.js';
 import { NetDictNetwork } from '../net-dict/net-dict-network.js';
 import type { NetDict } from '../net-dict/schema.js';
 import { ReturnnConfigError } from './errors.js';
-import { parseReturnnConfig } from './read.js';
+import { errorOf, parse, value } from '../test-utils/returnn-config.js';
 import { findOpaque, toPlain } from './values.js';
 
 beforeAll(async () => {
@@ -16,17 +16,6 @@ beforeAll(async () => {
   await setBackend('tfjs-cpu');
 });
 
-const parse = (body: string) => parseReturnnConfig(`#!rnn.py\n${body}`, 'x.config');
-const value = (body: string, name = 'x') => toPlain(parse(body).entries.get(name)!.value);
-const errorOf = (body: string): ReturnnConfigError => {
-  try {
-    parse(body);
-  } catch (e) {
-    if (e instanceof ReturnnConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ReturnnConfigError');
-};
 const TIME = { dim: 'time', kind: 'spatial', size: null };
 
 describe('.config: RETURNN Dims', () => {

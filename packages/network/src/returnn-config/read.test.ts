@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf, parse, value } from '../test-utils/returnn-config.js';
 import { ReturnnConfigError } from './errors.js';
 import { parseReturnnConfig } from './read.js';
 import { findOpaque, OpaqueValue, toPlain } from './values.js';
-
-const parse = (body: string) => parseReturnnConfig(`#!rnn.py\n${body}`, 'x.config');
-const value = (body: string, name = 'x') => toPlain(parse(body).entries.get(name)!.value);
-/** The error a config raises (the test fails if it parses). */
-const errorOf = (body: string): ReturnnConfigError => {
-  try {
-    parse(body);
-  } catch (e) {
-    if (e instanceof ReturnnConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected a ReturnnConfigError');
-};
 
 describe('parseReturnnConfig: literals', () => {
   it('reads numbers in every Python spelling', () => {
