@@ -98,7 +98,10 @@ export function buildAndRun(fx: Fixture, params: ParamsSource = paramsOf(fx)): F
   try {
     // Build lazily-built layers before loading, as RETURNN has all params once constructed.
     if (fx.params.size) net.forward(batch);
-    const variables = net.variables;
+    // generate.py constructs each recorded layer in RETURNN (`net.construct_layer`), making it a root with params.
+    for (const o of fx.net.outputs) net.graph.explicitLayers.add(o);
+    // RETURNN's get_saveable_params_list(): the params of the layers RETURNN constructs (not of layers nobody needs).
+    const variables = net.params.getSaveableParamsList();
     if (fx.params.size || variables.length) {
       new CheckpointLoader({ tensors: params.tensors, variables, loadIfPrefix: `${net.name}/`, source: params.file }).loadNow();
     }

@@ -98,7 +98,8 @@ export function trainExportNet(c: ExportCase, inputs: readonly NamedTensorData[]
   return net;
 }
 
-/** The entry layers of a net in net-dict order, for `returnnParamsOf`. */
+/** The entry layers of a net in net-dict order, for `returnnParamsOf`; layers whose variables are not params (nobody needs them: RETURNN never constructs them) left out. */
 export function namedLayers(net: NetDictNetwork): [string, Layer][] {
-  return [...net.nodes].map(([name, node]) => [name, node.layer]);
+  const params = new Set(net.params.getParamsList());
+  return [...net.nodes].flatMap(([name, node]): [string, Layer][] => (node.layer.weights.length > 0 && !node.layer.weights.some((v) => params.has(v)) ? [] : [[name, node.layer]]));
 }

@@ -86,6 +86,8 @@ export class LayerGraph {
   /** An extra graph's own layers (the others are its base's); `depLayersInExtra`: also layers first needed by them. */
   readonly extraOwned = new Set<string>();
   depLayersInExtra = false;
+  /** Layers constructed on request (`constructLayer`, `addLayer`): params, as in RETURNN, needed or not. */
+  readonly explicitLayers = new Set<string>();
   private readonly layersByName = new Map<string, Layer>();
 
   constructor(o: LayerGraphOptions) {

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, type Data, INFERENCE, type Layer } from '@strata/core';
+import { type CallContext, type Data, INFERENCE, type Layer, type Variable } from '@strata/core';
 import type { LossHolder } from '@strata/losses';
 import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetworkError, RecStepInfoNotAvailableError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
@@ -87,6 +87,20 @@ export class NetDictNetwork extends Network implements Model {
     return net;
   }
 
+  /**
+   * The model's variables (what checkpoints save and load): the params of the
+   * layers RETURNN would construct, `params.getSaveableParamsList()`. Layers
+   * nobody needs are built but hold no params (see `params.getParamsList`);
+   * `weights` still lists every variable.
+   */
+  override get variables(): Variable[] {
+    return this.params.getSaveableParamsList();
+  }
+  /** The variables the optimizer updates: `params.getTrainableParams()`. */
+  override get trainableVariables(): Variable[] {
+    return this.params.getTrainableParams();
+  }
+
   get externData(): ExternData {
     return this.graph.externData;
   }
@@ -169,12 +183,15 @@ export class NetDictNetwork extends Network implements Model {
   }
   /** Seed `construct_layer`: layer `name` of `netDict` (merged into this network's), its sources first, through `hooks`. */
   constructLayer(netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
+    this.graph.explicitLayers.add(name);
     return withCurrentNetwork(this, () => constructLayer(this.graph, netDict, name, hooks));
   }
   /** Seed `add_layer`: one layer from its description. @throws NetworkArgumentError if `name` exists. */
   addLayer(name: string, layerClass: string | NetDictLayerClass, desc: Omit<LayerDescription, 'class'> & { class?: string }): NetDictNode {
     const full = { ...desc, class: desc.class ?? (typeof layerClass === 'string' ? layerClass : 'custom') } as LayerDescription;
-    return withCurrentNetwork(this, () => addLayer(this.graph, name, layerClass, full));
+    const node = withCurrentNetwork(this, () => addLayer(this.graph, name, layerClass, full));
+    this.graph.explicitLayers.add(name);
+    return node;
   }
   /** Seed `construct_extra_net`: `layerList` made in an extra net with other flags, sharing weights with this one's layers of the same name. */
   constructExtraNet(netDict: NetDict, layerList: readonly string[], opts: ExtraNetOptions = {}): NetDictNode[] {

@@ -16,6 +16,7 @@ import {
   type TrainParamsSelection,
   varAssigner,
 } from './params.js';
+import { returnnParamsList } from './returnn-constructed.js';
 
 /** Options of {@link NetworkParams}. */
 export interface NetworkParamsOptions {
@@ -35,7 +36,8 @@ export interface NetworkParamsOptions {
  * the network's layers; checkpoints use `save`/`load` of @strata/savers.
  */
 export class NetworkParams {
-  private readonly graph: LayerGraph;
+  /** @internal the network's graph. */
+  readonly graph: LayerGraph;
   private readonly hooks: NetDictHooks;
   private readonly fresh: NetworkParamsOptions['fresh'];
 
@@ -45,9 +47,16 @@ export class NetworkParams {
     this.fresh = options.fresh;
   }
 
-  /** Seed `get_params_list`: every variable of the network's layers (trainable or not), each once. */
+  /**
+   * Seed `get_params_list`: the variables (trainable or not, each once) of
+   * the layers RETURNN would construct, top level and inside rec units and
+   * sub-networks (see `returnnConstructedLayers`). The layers nobody needs
+   * (no path to `output`, a loss or an `is_output_layer` layer) are built by
+   * Strata, but their variables are not params: not saved, not loaded, not
+   * trained, not counted, as RETURNN never creates them.
+   */
   getParamsList(): Variable[] {
-    return paramsList(this.graph);
+    return returnnParamsList(this.graph, paramsList(this.graph));
   }
   /** Seed `get_saveable_params_list`: what a checkpoint holds (the same: the train step is metadata). */
   getSaveableParamsList(): Variable[] {
@@ -78,8 +87,8 @@ export class NetworkParams {
     const root = this.graph.root;
     if (root !== this.graph) return (root.network as unknown as { params: NetworkParams }).params.initializeParams();
     const fresh = this.fresh();
-    const init = new Map(fresh.params.getParamsList().map((v) => [v.path, v]));
-    for (const v of this.getParamsList()) {
+    const init = new Map(paramsList(fresh.params.graph).map((v) => [v.path, v]));
+    for (const v of paramsList(this.graph)) {
       const f = init.get(v.path);
       if (f) v.assign(f.value);
     }
@@ -96,7 +105,7 @@ export class NetworkParams {
   }
   /** Seed `get_param_values_dict`: layer → param (`kernel`, `s/kernel` in a rec unit) → `{ shape, dtype, data }`. */
   getParamValuesDict(): ParamValuesDict {
-    return getParamValuesDict(this.graph);
+    return getParamValuesDict(this.graph, new Set(this.getParamsList()));
   }
   /** Seed `set_param_values_by_dict`, all checked before anything is assigned. @throws LayerNotFoundError, ParamNotFoundError, ParamShapeMismatchError */
   setParamValuesByDict(values: Readonly<Record<string, Readonly<Record<string, ParamValueInput>>>>, opts: SetParamValuesOptions = {}): void {

@@ -34,11 +34,11 @@ export function layerParams(net: LayerGraph, layerName: string): Map<string, Var
   return new Map(layer.weights.map((v) => [v.path.startsWith(`${layer.scopeName}/`) ? v.path.slice(layer.scopeName.length + 1) : v.localName, v]));
 }
 
-/** Seed `get_param_values_dict`: every layer's params (auxiliary ones too: Strata has no separate auxiliary variables). */
-export function getParamValuesDict(net: LayerGraph): ParamValuesDict {
+/** Seed `get_param_values_dict`: every layer's params (auxiliary ones too: Strata has no separate auxiliary variables); with `only`, just those variables. */
+export function getParamValuesDict(net: LayerGraph, only?: ReadonlySet<Variable>): ParamValuesDict {
   const out: ParamValuesDict = {};
   for (const name of net.nodes.keys()) {
-    const params = layerParams(net, name);
+    const params = new Map([...layerParams(net, name)].filter(([, v]) => !only || only.has(v)));
     if (params.size === 0) continue;
     out[name] = {};
     for (const [p, v] of params) out[name][p] = { shape: [...v.shape], dtype: v.dtype, data: v.readSync().slice() };
