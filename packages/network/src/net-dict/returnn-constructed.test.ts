@@ -62,6 +62,21 @@ describe('params of the layers RETURNN constructs', () => {
     expect(Object.keys(net.params.getParamValuesDict()).sort()).toEqual(['dec', 'hidden', 'tied', 'tied_src']);
   });
 
+  it('a loss inside a rec unit is a root only with eval_flag (RETURNN _construct_template); at the top level always', () => {
+    const dict = {
+      top_loss: lin('data', F, { loss: 'mse', target: 'data' }),
+      dec: { class: 'rec', from: 'data', unit: { s: lin(['data:source', 'prev:s'], 3), aux: lin('s', F, { loss: 'mse', target: 'data' }), output: { class: 'copy', from: 's' } } },
+      output: { class: 'copy', from: 'dec' },
+    };
+    const withEval = NetDictNetwork.fromDict(dict as NetDict, { externData: { data: { shape: [null, F] } }, seed: 3 });
+    const noEval = NetDictNetwork.fromDict(dict as NetDict, { externData: { data: { shape: [null, F] } }, seed: 3, trainFlag: false, evalFlag: false });
+    const names = (n: NetDictNetwork) => n.params.getParamsList().map((v) => v.path);
+    expect(names(withEval)).toEqual(expect.arrayContaining(['network/top_loss/kernel', 'network/dec/aux/kernel', 'network/dec/s/kernel']));
+    expect(names(noEval)).toContain('network/top_loss/kernel');
+    expect(names(noEval)).not.toContain('network/dec/aux/kernel');
+    expect(withEval.params.getNumParams() - noEval.params.getNumParams()).toBe(dense(3, F));
+  });
+
   it('a layer constructed on request (constructLayer) has params, as in RETURNN', () => {
     const net = build(DICT);
     const before = net.params.getNumParams();

@@ -23,8 +23,9 @@ import { splitSubLayerRef } from './sub-layer.js';
  * request (`constructLayer`, `addLayer`: `LayerGraph.explicitLayers`) are
  * roots too, as RETURNN's `construct_layer`.
  * Layers nobody needs have no params in RETURNN (not in `get_params_list()`,
- * not in its checkpoints). Loss layers count whatever the train/eval flags
- * (a checkpoint of training holds their params).
+ * not in its checkpoints). A loss layer is a root whatever the flags at the
+ * top level, inside a rec unit only with `eval_flag` (Strata's default: true),
+ * as in RETURNN.
  */
 export function returnnConstructedLayers(root: LayerGraph): Map<LayerGraph, Set<string>> {
   const needed = new Map<LayerGraph, Set<string>>();
@@ -33,7 +34,7 @@ export function returnnConstructedLayers(root: LayerGraph): Map<LayerGraph, Set<
     if (visited.has(g)) return;
     visited.add(g);
     if (!needed.has(g)) needed.set(g, new Set());
-    for (const [name, node] of g.nodes) if (isRoot(name, node.entry, isRecUnit)) mark(g, name);
+    for (const [name, node] of g.nodes) if (isRoot(name, node.entry, isRecUnit, g.evalFlag)) mark(g, name);
     for (const name of g.explicitLayers) mark(g, name);
     for (const extra of g.extraNets.values()) {
       visitGraph(extra, false);
@@ -95,8 +96,10 @@ export function returnnParamsList(root: LayerGraph, all: readonly Variable[]): V
   return all.filter((v) => !unused.has(v) || kept.has(v));
 }
 
-function isRoot(name: string, entry: LayerDescription, isRecUnit: boolean): boolean {
-  if (name === 'output' || name.endsWith(':output') || entry.loss || entry.is_output_layer || entry.register_as_extern_data) return true;
+/** A root of construction: RETURNN `construct_from_dict` (top level, sub-network) or `_construct_template` (rec unit: losses only with `eval_flag`). */
+function isRoot(name: string, entry: LayerDescription, isRecUnit: boolean, evalFlag: boolean): boolean {
+  if (name === 'output' || name.endsWith(':output') || entry.is_output_layer || entry.register_as_extern_data) return true;
+  if (entry.loss) return !isRecUnit || evalFlag;
   return isRecUnit && (name === 'end' || entry.need_last === true);
 }
 
