@@ -97,14 +97,18 @@ def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
     have = load_file(params_file)
     generate.BehaviorVersion._behavior_version = None
     bv = case.get("behavior_version")
-    config_dict = {**(case.get("extern_config") or {"extern_data": case["extern_data"]}), "random_seed": generate.SEED}
+    from cases.dims_f import to_returnn_dims
+
+    dims: dict = {}  # new Dim objects for this graph (RETURNN Dims keep per-graph sizes)
+    extern_data = to_returnn_dims(case.get("extern_data"), dims)
+    config_dict = {**(case.get("extern_config") or {"extern_data": extern_data}), "random_seed": generate.SEED}
     if bv is not None:
         config_dict["behavior_version"] = bv
         generate.BehaviorVersion.set(bv)
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         tf.compat.v1.set_random_seed(generate.SEED)
         net = generate.TFNetwork(config=generate.Config(config_dict), train_flag=True)
-        net.construct_from_dict(json.loads(json.dumps(case["network"])))
+        net.construct_from_dict(to_returnn_dims(json.loads(json.dumps(case["network"])), dims))
         params = {p.op.name: p for p in net.get_params_list()}
         added = sorted(n for n in params if n not in have)
         if not added:
@@ -124,6 +128,7 @@ def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
 def worker(files: list, out_root: str):
     """Builds each net in RETURNN (generate.run_case); one result line per net on stdout, marked with MARK."""
     import generate  # TF and RETURNN: imported once per worker
+    from cases.dims_f import to_returnn_dims
 
     for path in files:
         stem = os.path.splitext(os.path.basename(path))[0]
@@ -150,6 +155,10 @@ def worker(files: list, out_root: str):
             "outputs": recordable_outputs(net["network"], skipped),
             **({"input_values": scalars} if scalars else {}),
         }
+        # Dims in their JSON form (extract_test_nets.py): RETURNN gets Dim objects, one per description in the net.
+        dim_cache: dict = {}
+        case["returnn_extern_data"] = lambda value, cache=dim_cache: to_returnn_dims(value, cache)
+        case["returnn_network"] = lambda value, cache=dim_cache: to_returnn_dims(value, cache)
         t0 = time.time()
         try:
             generate.run_case(case, out_dir)
