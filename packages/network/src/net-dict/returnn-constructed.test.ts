@@ -46,6 +46,11 @@ const DICT = {
 };
 
 describe('params of the layers RETURNN constructs', () => {
+  it('takes an entry named like a reference ("prev:x", a legal key) by its own name (fuzzer seed 8, case 470)', () => {
+    const net = build({ l1: lin('data', 3), 'prev:x': { class: 'softmax', n_out: 2, from: 'l1', is_output_layer: true } });
+    expect([...returnnConstructedLayers(net.graph).get(net.graph)!].sort()).toEqual(['l1', 'prev:x']);
+    expect(net.params.getNumParams()).toBe(dense(F, 3) + dense(3, 2));
+  });
   it('leaves out unused layers (top level, chains, inside a rec unit); keeps prev:, reuse_params and is_output_layer dependencies', () => {
     const net = build(DICT);
     expect([...net.nodes.keys()]).toContain('unused_top');

@@ -43,11 +43,12 @@ export function returnnConstructedLayers(root: LayerGraph): Map<LayerGraph, Set<
   };
   const mark = (g: LayerGraph | undefined, ref: string): void => {
     if (!g) return;
-    if (ref.startsWith('base:')) return mark(g.parent, ref.slice(5));
-    if (ref.startsWith('prev:')) return mark(g, ref.slice(5));
-    const extra = /^extra\.([^:]+):(.+)$/.exec(ref);
-    if (extra) return mark(g.base.extraNets.get(extra[1]!), extra[2]!);
+    // A layer's own name first: a top-level entry may be named like a reference ("prev:x" is a legal key).
     if (!g.nodes.has(ref)) {
+      if (ref.startsWith('base:')) return mark(g.parent, ref.slice(5));
+      if (ref.startsWith('prev:')) return mark(g, ref.slice(5));
+      const extra = /^extra\.([^:]+):(.+)$/.exec(ref);
+      if (extra) return mark(g.base.extraNets.get(extra[1]!), extra[2]!);
       if (g.extraParent && !g.ownsLayer(ref)) return mark(g.extraParent, ref);
       const split = splitSubLayerRef(ref);
       if (!split || !g.nodes.has(split[0])) return;
