@@ -44,3 +44,5 @@ ALL_CASES += keys_g.CASES
 assert len({c["name"] for c in ALL_CASES}) == len(ALL_CASES), "case names must be unique"
 from . import unused_layers_h
 ALL_CASES += unused_layers_h.CASES
+from . import naming
+ALL_CASES += naming.CASES

@@ -58,13 +58,15 @@ export const CELL_SUBSCOPES: readonly string[] = [
  * `<rec layer>/rec/<sub-layer>/` (`output/rec/cell/rec/lstm_cell/kernel`,
  * `dec/rec/readout/W`), where Strata has `<rec layer>/<sub-layer>/`. Returns
  * `scope` with `rec/` inserted after one of its components (all but the
- * last), for scopes of two or more components without a `rec/` component.
+ * last), for scopes of two or more components without a `rec/` component
+ * after the first (a first `rec` is a layer's name: `rec/cell/` → `rec/rec/cell/`).
  * Source: returnn/tf/layers/rec.py (`RecLayer`: the unit's sub-network is built
  * in the variable scope `rec`).
  */
 export function returnnRecUnitScopes(scope: string): string[] {
   const parts = scope.split('/').filter(Boolean);
-  if (parts.length < 2 || parts.includes('rec')) return [];
+  // A `rec` component after the first is RETURNN's already; as the first it is the layer's name (a rec layer named `rec`: `rec/rec/<sub>/`).
+  if (parts.length < 2 || parts.slice(1).includes('rec')) return [];
   return parts.slice(0, -1).map((_, i) => [...parts.slice(0, i + 1), 'rec', ...parts.slice(i + 1)].join('/') + '/');
 }
 

@@ -58,6 +58,7 @@ describe("RETURNN's rec-unit scopes", () => {
     expect(returnnRecUnitScopes('output/cell/')).toEqual(['output/rec/cell/']);
     expect(returnnRecUnitScopes('output/')).toEqual([]);
     expect(returnnRecUnitScopes('output/rec/cell/')).toEqual([]);
+    expect(returnnRecUnitScopes('rec/cell/')).toEqual(['rec/rec/cell/']); // a rec layer named `rec`
     expect(renameCandidates('dec/readout/kernel')).toContain('dec/rec/readout/W');
   });
 
