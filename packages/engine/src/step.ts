@@ -1,6 +1,7 @@
 import { type Backend, getBackend, ops, type Tensor, type TensorData } from '@strata/backend';
 import { type CallContext, INFERENCE, type Variable } from '@strata/core';
 import type { Model } from '@strata/network';
+import { EngineConfigError } from './errors.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 
 /** Sums over one batch, per loss: what the epoch summary accumulates. */
@@ -56,11 +57,19 @@ export type TrainStepFn = (batch: Record<string, Tensor>, ctx: TrainContext) => 
  * random seeds (dropout) are read when a graph is traced: later runs of the
  * same graph draw fresh samples from them and the run number (see the
  * onnxruntime backend's `randomUniform`).
+ * @throws EngineConfigError if `model` has no trainable variables.
  */
 export function makeTrainStep(model: Model, optimizer: Optimizer, compiled = true): TrainStepFn {
   const backend = getBackend();
   const names = model.lossNames('train');
   const trainable = model.trainableVariables;
+  if (trainable.length === 0) {
+    throw new EngineConfigError(
+      `The model has no trainable variables, so training has nothing to update (as PyTorch's "optimizer got an empty parameter list"). ` +
+        `Give it layers with weights that an output or a loss needs (a net dict's layers nobody needs hold no params, as in RETURNN), ` +
+        `or set "trainable": true where it is false. Received: ${model.variables.length} variable(s), none trainable.`,
+    );
+  }
   // Slots and counters are variables: a graph backend cannot create them inside a trace.
   optimizer.createSlots(trainable);
   let keys: string[] = [];
