@@ -1,4 +1,5 @@
 import type { Layer, Variable } from '@strata/core';
+import { extraKey } from './extra-overrides.js';
 import { LayerGraph } from './graph.js';
 import type { LayerDescription } from './schema.js';
 import { splitSubLayerRef } from './sub-layer.js';
@@ -47,8 +48,8 @@ export function returnnConstructedLayers(root: LayerGraph): Map<LayerGraph, Set<
     if (!g.nodes.has(ref)) {
       if (ref.startsWith('base:')) return mark(g.parent, ref.slice(5));
       if (ref.startsWith('prev:')) return mark(g, ref.slice(5));
-      const extra = /^extra\.([^:]+):(.+)$/.exec(ref);
-      if (extra) return mark(g.base.extraNets.get(extra[1]!), extra[2]!);
+      const extra = extraKey(ref);
+      if (extra) return mark(g.base.extraNets.get(extra[0]), extra[1]);
       if (g.extraParent && !g.ownsLayer(ref)) return mark(g.extraParent, ref);
       const split = splitSubLayerRef(ref);
       if (!split || !g.nodes.has(split[0])) return;
