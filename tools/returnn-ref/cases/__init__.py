@@ -46,3 +46,5 @@ from . import unused_layers_h
 ALL_CASES += unused_layers_h.CASES
 from . import naming
 ALL_CASES += naming.CASES
+from . import dims_d
+ALL_CASES += dims_d.CASES

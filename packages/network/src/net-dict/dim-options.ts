@@ -8,6 +8,11 @@ import { NetDictError } from '../errors.js';
 const AXIS_KEYS = ['axis', 'axes', 'reduce', 'red1', 'var1', 'in_spatial_dims', 'red2', 'var2'] as const;
 /** Classes whose own `in_dim` names an input axis (elsewhere `in_dim` is LayerBase's: the input's feature dim). */
 const IN_DIM_AXIS_CLASSES: ReadonlySet<string> = new Set(['unflatten_nd']);
+/**
+ * Classes whose `axis` may be a Dim the source does not have (RETURNN `LengthLayer.fixup_dim`: a static Dim, or
+ * one derived from the source's, `time + 2`): the Dim is given to the layer as it is.
+ */
+const ANY_DIM_AXIS_CLASSES: ReadonlySet<string> = new Set(['length', 'range_in_axis']);
 /** Keys of `constant`/`variable`/`random` whose Dims give a static shape. */
 const SHAPE_KEYS = ['shape', 'dims'] as const;
 
@@ -41,14 +46,20 @@ export function axisOfDim(d: Data, j: DimJson, where: string): number {
     if (!d.hasBatch) throw new NetDictError(`${where}: batch_dim is not an axis of ${d} (it has no batch axis).`);
     return -1;
   }
-  const byName = d.dims.findIndex((x) => x.description === j.dim);
-  if (byName >= 0) return byName;
-  const bySize = j.size === null ? [] : d.dims.flatMap((x, i) => (!x.isDynamic && x.size === j.size ? [i] : []));
-  if (bySize.length === 1) return bySize[0]!;
+  const found = findAxisOfDim(d, j);
+  if (found !== undefined) return found;
   throw new NetDictError(
     `${where}: Dim '${j.dim}' (${j.kind}, size ${j.size ?? 'dynamic'}) is not an axis of ${d} (axes: ${d.dims.map((x) => x.description).join(', ')}). ` +
       `Give a Dim of the input, or a RETURNN axis description ("T", "F", "spatial:0").`,
   );
+}
+
+/** {@link axisOfDim} for a non-batch Dim, `undefined` when `d` has no such axis. */
+function findAxisOfDim(d: Data, j: DimJson): number | undefined {
+  const byName = d.dims.findIndex((x) => x.description === j.dim);
+  if (byName >= 0) return byName;
+  const bySize = j.size === null ? [] : d.dims.flatMap((x, i) => (!x.isDynamic && x.size === j.size ? [i] : []));
+  return bySize.length === 1 ? bySize[0]! : undefined;
 }
 
 /** A Dim as the RETURNN axis description of the same axis of `d` ("B", "T", "F", "spatial:i"), which every axis option of Strata's layers reads. */
@@ -102,6 +113,7 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
     const asAxis = (x: unknown): unknown => {
       if (!isDimJson(x)) return x;
       if (!src) throw new NetDictError(`${where(k)} names Dim '${x.dim}', but the entry has no source to find it in.`);
+      if (k === 'axis' && ANY_DIM_AXIS_CLASSES.has(cls) && x.kind !== 'batch' && findAxisOfDim(src, x) === undefined) return x;
       return axisDescription(src, x, where(k));
     };
     if (cls === 'rec' && k === 'axis') {

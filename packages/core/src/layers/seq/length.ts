@@ -1,10 +1,12 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { Data, Dim } from '../../data.js';
+import { type DimJson, isDimJson } from '../../dim-json.js';
 import { InputShapeError, LayerArgumentError } from '../../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { axesInData } from '../shape/axis-in-data.js';
+import { derivedDimBase, derivedDimSizes } from '../shape/dim-sizes.js';
 import { seqInput, xShapeOf } from './seq-inputs.js';
 
 /** Arguments of {@link Length}. */
@@ -15,9 +17,14 @@ export interface LengthArgs extends Omit<LayerArgs, 'dtype'> {
    * letter case, `"time"`/`"batch"` too. Net dicts also take any RETURNN axis
    * description, resolved on the input (a static axis gives its size).
    */
-  axis?: string | number;
+  axis?: string | number | DimJson;
   /** Set by net dicts for a static axis: its size, output as a scalar. */
   staticSize?: number;
+  /**
+   * Set by net dicts for a RETURNN Dim derived from the time axis (`time + 2`, RETURNN `axis` a Dim the input
+   * does not have): the lengths output are this Dim's, computed from the time axis' (RETURNN `Dim.complete_dyn_size`).
+   */
+  derivedDim?: DimJson;
   /** `int32` (default, RETURNN's) or `float32` (RETURNN `dtype`); for the batch size and static sizes only (the time axis' lengths are int32). */
   dtype?: 'int32' | 'float32';
   /** Mark the batch size or a static size as sparse, class indices of unknown count (RETURNN `sparse`; not for the time axis). Default false. */
@@ -25,8 +32,12 @@ export interface LengthArgs extends Omit<LayerArgs, 'dtype'> {
 }
 
 const LENGTH_OPTIONS = {
-  axis: option(z.union([z.string({ error: 'must be a RETURNN axis description ("T", "B", "F", "stag:name", ...) or an axis index' }).min(1), z.number().int()]), { default: 'T', returnn: 'axis' }),
+  axis: option(
+    z.union([z.string({ error: 'must be a RETURNN axis description ("T", "B", "F", "stag:name", ...), an axis index or a Dim' }).min(1), z.number().int(), z.custom<DimJson>(isDimJson)]),
+    { default: 'T', returnn: 'axis' },
+  ),
   staticSize: option(schemas.positiveInt().optional()),
+  derivedDim: option(z.custom<DimJson>(isDimJson, { error: 'must be a Dim (JSON form) derived from the time axis' }).optional()),
   dtype: option(z.enum(['int32', 'float32'], { error: "must be 'int32' or 'float32'" }), { default: 'int32', returnn: 'dtype' }),
   sparse: option(schemas.boolean(), { default: false, returnn: 'sparse' }),
 } satisfies LayerOptions;
@@ -48,8 +59,9 @@ type LengthKind = 'time' | 'batch' | 'static';
  */
 export class Length extends Layer {
   static override readonly className: string = 'Length';
-  readonly axis: string | number;
+  readonly axis: string | number | DimJson;
   readonly staticSize: number | undefined;
+  readonly derivedDim: DimJson | undefined;
   readonly outDType: 'int32' | 'float32';
   readonly sparse: boolean;
   /** Which length: the time axis' lengths, the batch size, or a static size. */
@@ -57,13 +69,17 @@ export class Length extends Layer {
 
   constructor(args: LengthArgs = {}) {
     super({ ...args, dtype: undefined });
-    const a = resolveArgs('Length', LENGTH_OPTIONS, args) as Required<Omit<LengthArgs, 'staticSize'>> & { staticSize?: number };
+    const a = resolveArgs('Length', LENGTH_OPTIONS, args) as Required<Omit<LengthArgs, 'staticSize' | 'derivedDim'>> & { staticSize?: number; derivedDim?: DimJson };
     this.axis = a.axis;
     this.staticSize = a.staticSize;
+    this.derivedDim = a.derivedDim;
     this.outDType = a.dtype;
     this.sparse = a.sparse;
     const s = String(a.axis).toLowerCase();
     this.kind = a.staticSize !== undefined ? 'static' : s === 'b' || s === 'batch' ? 'batch' : s === 't' || s === 'time' ? 'time' : (undefined as never);
+    if (this.derivedDim && (this.kind !== 'time' || !derivedDimBase(this.derivedDim))) {
+      throw new LayerArgumentError(`Length: derivedDim '${this.derivedDim.dim}' must be a Dim derived from one dynamic Dim, with axis "T" (the time axis it is derived from).`);
+    }
     if (this.kind === undefined) {
       throw new LayerArgumentError(`Length: axis must be "T" (the time axis) or "B" (the batch axis), or give staticSize. Received: axis=${JSON.stringify(a.axis)}.`);
     }
@@ -73,7 +89,8 @@ export class Length extends Layer {
     if (this.kind === 'time') {
       const { seqLens } = seqInput(inputs, this.name, { requireLens: true });
       // A copy, so that disposing the output leaves the input alive. int32 whatever `dtype` says (RETURNN: the Dim's own lengths).
-      return ops.cast(seqLens!, 'int32');
+      const lens = ops.cast(seqLens!, 'int32');
+      return this.derivedDim ? (derivedDimSizes(this.derivedDim, derivedDimBase(this.derivedDim)!, lens) as Tensor) : lens;
     }
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (this.kind === 'batch' && x.shape.length < 1) throw new InputShapeError({ layer: this.name, expected: 'x with a batch axis [batch, ...]', received: x.shape });
@@ -86,7 +103,7 @@ export class Length extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), axis: this.axis, staticSize: this.staticSize, dtype: this.outDType, sparse: this.sparse };
+    return { ...super.getConfig(), axis: this.axis, staticSize: this.staticSize, derivedDim: this.derivedDim, dtype: this.outDType, sparse: this.sparse };
   }
 }
 
@@ -104,6 +121,7 @@ export const isBatchSizeData = (d: Data): boolean => batchSizes.has(d);
 function deriveLength(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const d = c.sources[0];
   if (!d || a.axis === undefined) return {};
+  if (isDimJson(a.axis)) return lengthOfDim(d, a.axis);
   if (a.axis === 'sparse_dim') {
     if (!d.sparseDim?.size) throw new LayerArgumentError(`axis "sparse_dim": ${d} is not sparse with a known class count. Received: axis="sparse_dim".`);
     return { staticSize: d.sparseDim.size };
@@ -118,6 +136,21 @@ function deriveLength(c: LayerBuildContext, a: Readonly<Record<string, unknown>>
     throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} names a dynamic axis of ${d} that is not its time axis; Strata's length layer reads the lengths of the time axis only. Received: axis=${JSON.stringify(a.axis)}.`);
   }
   return { axis: 'T' };
+}
+
+/**
+ * `axis` a RETURNN Dim that is not an axis of the input (dim-options.ts keeps those; RETURNN
+ * `LengthLayer.fixup_dim`, then the Dim's own size): a static Dim gives its size, a Dim derived from the
+ * input's time axis (`time + 2`) its lengths computed from the time axis' lengths.
+ * @throws LayerArgumentError for a dynamic Dim not derived from the input's time axis alone.
+ */
+function lengthOfDim(d: Data, j: DimJson): Record<string, unknown> {
+  if (j.size !== null) return { staticSize: j.size };
+  const base = derivedDimBase(j);
+  if (j.derived && base !== undefined && d.hasBatch && d.timeDim?.description === base) return { axis: 'T', derivedDim: j };
+  throw new LayerArgumentError(
+    `axis: Dim '${j.dim}' is not an axis of ${d}${j.derived ? `, and is not derived from its time axis '${d.timeDim?.description ?? '(none)'}' alone` : ''}; Strata's length layer reads the lengths of the input's time axis and Dims derived from it. Received: axis=${JSON.stringify(j)}.`,
+  );
 }
 
 /**

@@ -1,0 +1,40 @@
+"""Cases: RETURNN Dims in layer options that take Dims the source does not have (helper wt-d): `length` and
+`range_in_axis` over a Dim derived from the time axis (`time + 2`, `time // 2`, ...) or a static Dim."""
+from .dims_f import BATCH, TIME, d
+
+FEAT3 = {"dim": "feat", "kind": "feature", "size": 3}
+
+
+def derived(op, a, b, dim):
+    """A derived JSON Dim (RETURNN's own arithmetic makes the same one in generate.py; its description is checked)."""
+    return {"dim": dim, "kind": "spatial", "size": None, "derived": {"op": op, "inputs": [a, b]}}
+
+
+T_PLUS_2 = derived("add", TIME, 2, "time+2")
+T_MINUS_1 = derived("add", TIME, -1, "time+-1")
+T_FLOOR_2 = derived("floordiv", TIME, 2, "time//2")
+T_CEIL_3 = derived("ceildiv", TIME, 3, "⌈time/3⌉")
+T_MUL_2 = derived("mul", TIME, 2, "time*2")
+SEQ3 = {"data": {"dim_tags": [BATCH, TIME, FEAT3]}}
+
+CASES = [
+    d("dims_d_length_derived_dims", {
+        "len_add": {"class": "length", "from": "data", "axis": T_PLUS_2},
+        "len_sub": {"class": "length", "from": "data", "axis": T_MINUS_1},
+        "len_floordiv": {"class": "length", "from": "data", "axis": T_FLOOR_2},
+        "len_ceildiv": {"class": "length", "from": "data", "axis": T_CEIL_3},
+        "output": {"class": "length", "from": "data", "axis": T_MUL_2},
+    }, outputs=["len_add", "len_sub", "len_floordiv", "len_ceildiv", "output"], extern_data=SEQ3,
+        seq_lens={"data:size1": [7, 4, 1]},
+        description="length of Dims derived from the time axis (RETURNN Dim.complete_dyn_size)"),
+    d("dims_d_range_in_axis_derived_dims", {
+        "range_add": {"class": "range_in_axis", "from": "data", "axis": T_PLUS_2},
+        "range_ceildiv": {"class": "range_in_axis", "from": "data", "axis": T_CEIL_3},
+        "output": {"class": "range_in_axis", "from": "data", "axis": T_MUL_2},
+    }, outputs=["range_add", "range_ceildiv", "output"], extern_data=SEQ3, seq_lens={"data:size1": [7, 5, 2]},
+        description="range_in_axis over Dims derived from the time axis: the derived Dim's positions and lengths"),
+    d("dims_d_length_static_dim_sparse", {
+        "output": {"class": "length", "from": "data", "axis": FEAT3, "sparse": True},
+    }, extern_data={"data": {"dim_tags": [BATCH, TIME], "sparse_dim": FEAT3}},
+        description="length of a static Dim the (sparse) source does not have as an axis: its size, a scalar"),
+]
