@@ -14,6 +14,14 @@ describe('Data.fromConfig input checks', () => {
     expect(tags.shape).toEqual([null, 3]);
   });
 
+  it("dim_tags with sparse: true and dim (no sparse_dim) is sparse with a class axis of size dim, as RETURNN's Tensor makes one", () => {
+    const labels = Data.fromConfig('data', { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse: true, dim: 20 });
+    expect([labels.sparse, labels.dim, labels.dtype, labels.shape, labels.sparseDim?.description]).toEqual([true, 20, 'int32', [null], 'data:sparse-dim']);
+    const mask = Data.fromConfig('mask', { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse: true, dim: 2, dtype: 'bool' });
+    expect([mask.sparse, mask.dim, mask.dtype]).toEqual([true, 2, 'bool']);
+    expect(() => Data.fromConfig('data', { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse: true })).toThrow(/sparse data needs "dim"/);
+  });
+
   it('names the entry, the field and the value for each wrong type or range', () => {
     expect(from({ shape: 'T' })).toThrow(LayerArgumentError);
     expect(from({ shape: 'T' })).toThrow(`extern_data 'data': shape must be a list of positive integers or null (dynamic axes), e.g. [null, 40]. Received: shape="T".`);

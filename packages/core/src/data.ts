@@ -39,7 +39,7 @@ export interface DataConfig {
   same_dim_tags_as?: Record<string, DimJson>;
   /** With `dims`: which of them is the feature axis (RETURNN `feature_dim`); Strata's is the last one. */
   feature_dim?: DimJson;
-  /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); replaces `dim` and `sparse`. */
+  /** With `dim_tags`: the class axis of sparse data (RETURNN `sparse_dim`); without it, `sparse: true` with `dim` makes one (`<name>:sparse-dim`). */
   sparse_dim?: DimTagConfig | DimJson;
   /**
    * Without `shape`: `null` for no time axis (`[batch, dim]`, `[batch]` if
@@ -232,7 +232,15 @@ export class Data {
       return d;
     };
     const dims = tags.slice(1).map((t, i) => tag(t, i + 1));
-    const sparseDim = c.sparse_dim ? tag(c.sparse_dim as DimTagConfig, -1) : undefined;
+    // RETURNN's Tensor(sparse=True, dim=n) without sparse_dim makes one: `<name>:sparse-dim` of size n.
+    if (c.sparse_dim === undefined && c.sparse && c.dim === undefined) {
+      throw new LayerArgumentError(`extern_data '${name}': sparse data needs "dim" (the number of classes) or "sparse_dim", e.g. {"dim_tags": [...], "sparse": true, "dim": 10}.`);
+    }
+    const sparseDim = c.sparse_dim
+      ? tag(c.sparse_dim as DimTagConfig, -1)
+      : c.sparse
+        ? new Dim({ description: `${name}:sparse-dim`, size: c.dim!, kind: 'feature' })
+        : undefined;
     if (sparseDim && sparseDim.size === null) throw new LayerArgumentError(`extern_data '${name}': sparse_dim needs a "dimension" (the number of classes).`);
     return new Data({ name, dims, dtype: c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim });
   }
