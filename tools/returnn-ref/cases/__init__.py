@@ -48,3 +48,5 @@ from . import naming
 ALL_CASES += naming.CASES
 from . import dims_d
 ALL_CASES += dims_d.CASES
+from . import masked_seq_b
+ALL_CASES += masked_seq_b.CASES

@@ -3,6 +3,7 @@ import { type CallContext, type Data, Layer, type SymbolicShape } from '@strata/
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { constructLayer } from './construct.js';
+import { createMaskedSequence, MaskedSequenceComputation } from './masked-computation-seq.js';
 import type { LayerGraph } from './graph.js';
 import type { EvalEnv, EvalResult, LayerCreateContext, NetDictNode } from './net-dict-node.js';
 import { registerNetDictClass } from './registry.js';
@@ -24,11 +25,11 @@ import type { LayerDescription } from './schema.js';
  * unit runs on every frame and its result is selected (a compiled graph
  * cannot skip work per sequence), which gives RETURNN's values and gradients.
  *
- * Outside a rec unit (RETURNN gathers the masked frames to a new time axis,
- * `in_spatial_dim`/`out_spatial_dim` Dims), and `masked_from`, are not built.
+ * Outside a rec unit the class builds {@link MaskedSequenceComputation} (the
+ * masked frames packed onto a new time axis). `masked_from` is not built.
  *
  * Shapes: the unit's frame output `[B, ...]`.
- * @throws NetDictError (when built) outside a rec unit, for a mask that is not bool `[B]`, or more than one source.
+ * @throws NetDictError (when built) for a mask that is not bool `[B]`, or more than one source.
  */
 export class MaskedComputation extends Layer {
   static override readonly className: string = 'MaskedComputation';
@@ -88,15 +89,13 @@ function unitDesc(unit: Record<string, unknown>, source: string | undefined): La
   return { ...unit, from: from.map((f) => (f === 'data' || f === 'data:data' ? source : f)) } as LayerDescription;
 }
 
-function create(c: LayerCreateContext): MaskedComputation {
+function create(c: LayerCreateContext): MaskedComputation | MaskedSequenceComputation {
   const where = `Net dict entry '${c.name}' (class 'masked_computation')`;
   const graph = (c.network as { graph: LayerGraph }).graph;
-  if (!graph.insideRec) {
-    throw new NetDictError(`${where}: Strata builds masked_computation inside the unit of a rec layer only (outside, RETURNN gathers the masked frames on new Dims in_spatial_dim/out_spatial_dim).`);
-  }
   if (c.entry.masked_from !== undefined) throw new NetDictError(`${where}: "masked_from" is not supported; give the source in "from".`);
   const from = c.entry.from === undefined ? [] : Array.isArray(c.entry.from) ? c.entry.from : [c.entry.from];
   if (from.length > 1) throw new NetDictError(`${where}: takes at most one source (RETURNN asserts len(sources) == 1); "from" gives ${from.length}.`);
+  if (!graph.insideRec) return createMaskedSequence(c, graph, where);
   const mask = c.sources[c.sources.length - 1]!;
   if (mask.dtype !== 'bool' || !mask.hasBatch || mask.dims.length > 0) {
     throw new NetDictError(`${where}: "mask" must be bool [B] inside a rec unit (one flag per sequence and frame); '${c.entry.mask}' is ${mask}.`);
@@ -117,12 +116,12 @@ export function registerMaskedComputationClass(): void {
     acceptsSparse: true,
     refKeys: ['mask'],
     options: z.strictObject({
-      mask: z.string({ error: 'must name a bool layer (one flag per sequence inside a rec unit)' }),
+      mask: z.string({ error: 'must name a bool layer (one flag per sequence inside a rec unit, per frame outside)' }),
       unit: z.record(z.string(), z.unknown()).refine((d) => typeof d.class === 'string', { error: 'must be a layer dict with a "class"' }),
       masked_from: z.string().optional(),
     }),
     create,
-    outputData: (c) => (c.layer as MaskedComputation).frame.copy({ name: c.name }),
-    evaluate: (env) => (env.node.layer as MaskedComputation).run(env),
+    outputData: (c) => (c.layer as MaskedComputation | MaskedSequenceComputation).frame.copy({ name: c.name }),
+    evaluate: (env) => (env.node.layer as MaskedComputation | MaskedSequenceComputation).run(env),
   });
 }
