@@ -38,3 +38,18 @@ CASES = [
     }, extern_data={"data": {"dim_tags": [BATCH, TIME], "sparse_dim": FEAT3}},
         description="length of a static Dim the (sparse) source does not have as an axis: its size, a scalar"),
 ]
+
+NEW_T = {"dim": "new-time", "kind": "spatial", "size": None}
+FEAT5 = {"dim": "feat", "kind": "feature", "size": 5}
+
+CASES += [
+    d("dims_d_reinterpret_set_dim_tags_self_attention", {
+        "k": {"class": "reinterpret_data", "from": "data", "set_dim_tags": {"T": NEW_T}},
+        "energy": {"class": "dot", "from": ["data", "k"], "red1": FEAT5, "red2": FEAT5, "var1": TIME, "var2": NEW_T},
+        "att_weights": {"class": "softmax_over_spatial", "from": "energy", "axis": NEW_T},
+        "k_max": {"class": "reduce", "mode": "max", "from": "k", "axis": NEW_T},
+        "output": {"class": "dot", "from": ["att_weights", "k"], "red1": NEW_T, "red2": NEW_T, "var1": TIME, "var2": FEAT5},
+    }, outputs=["k", "energy", "att_weights", "k_max", "output"], seq_lens={"data:size1": [7, 4, 2]},
+        description="set_dim_tags gives the time axis a new Dim (the same lengths); attention from time over it, "
+                    "softmax_over_spatial masking that second dynamic axis by its lengths"),
+]

@@ -18,7 +18,7 @@ import { combineDimsLayer } from './combine-dims.js';
 import { Dot, dotLayer } from './dot.js';
 import { FlattenBatch, flattenBatchLayer } from './flatten-batch.js';
 import { Norm, normLayer } from './norm.js';
-import { reinterpretDataLayer } from './reinterpret-data.js';
+import { ReinterpretData, reinterpretDataLayer } from './reinterpret-data.js';
 import { returnnAxes } from './returnn-axes.js';
 import { scatterNdLayer } from './scatter-nd.js';
 import { SeqLenMask, seqLenMaskLayer } from './seq-len-mask.js';
@@ -50,9 +50,25 @@ describe('keys', () => {
   });
   it('reinterpret_data: the options Strata reads map, the others are errors naming the key', () => {
     expect(fromEntry(reinterpretDataLayer, { set_sparse: true, set_sparse_dim: 5, enforce_batch_major: true, size_base: 'data' })).toMatchObject({ setSparse: true, setSparseDim: 5, enforceBatchMajor: true });
-    for (const key of ['switch_axes', 'set_axes', 'set_dim_tags', 'enforce_time_major', 'batch_dim_base']) {
+    for (const key of ['switch_axes', 'set_axes', 'enforce_time_major', 'batch_dim_base']) {
       expect(() => fromEntry(reinterpretDataLayer, { [key]: key === 'enforce_time_major' ? true : 'x' })).toThrow(new RegExp(`${key}.*not supported by Strata.*remove ${key}`));
     }
+    expect(() => fromEntry(reinterpretDataLayer, { set_dim_tags: 'x' })).toThrow(/set_dim_tags must map axis descriptions/);
+  });
+  it('reinterpret_data set_dim_tags: the axis gets the new Dim, of the same size, reading the old axis\' lengths', () => {
+    const d = Data.fromConfig('data', { shape: [null, 5] });
+    const newTime = { dim: 'new-time', kind: 'spatial', size: null } as const;
+    const layer = new ReinterpretData(fromEntry(reinterpretDataLayer, { set_dim_tags: { T: newTime } }) as never);
+    const out = layer.outputTemplate('k', d);
+    expect(out.dims[0]!.description).toBe('new-time');
+    expect(out.dims[0]).not.toBe(d.dims[0]);
+    expect(out.dims[1]).toBe(d.dims[1]);
+    const lens = ops.tensor(Int32Array.of(3, 1), [2], 'int32');
+    d.dims[0]!.dynSize = lens;
+    expect(out.dims[0]!.dynSize).toBe(lens);
+    const bad = (tags: unknown) => () => new ReinterpretData(fromEntry(reinterpretDataLayer, { set_dim_tags: tags }) as never).outputTemplate('k', d);
+    expect(bad({ F: { dim: 'f2', kind: 'feature', size: 4 } })).toThrow(/set_dim_tags\["F"\]: Dim 'f2' has size 4, but the axis data:feature has size 5/);
+    expect(bad({ B: newTime })).toThrow(/set_dim_tags\["B"\]: the batch axis/);
   });
   it('dot: red1/red2 or reduce, and var1/var2 (null for none) are required', () => {
     expect(fromEntry(dotLayer, { reduce: 'F', var1: 'T', var2: null })).toMatchObject({ reduce: 'F', var1: 'T', var2: null });

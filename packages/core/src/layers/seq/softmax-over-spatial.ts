@@ -1,5 +1,6 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
+import type { Dim } from '../../dim.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { LayerArgumentError } from '../../errors.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
@@ -20,6 +21,11 @@ export interface SoftmaxOverSpatialArgs extends LayerArgs {
   axis?: SeqAxis;
   /** Log-probabilities instead (RETURNN `log_space`: `log_softmax`; masked frames are -Infinity). Default false. */
   logSpace?: boolean;
+  /**
+   * Net dicts, for an `axis` that is a dynamic axis other than the input's time axis: that axis' Dim, whose
+   * lengths for the current batch ({@link Dim.dynSize}, int32 `[batch]`) mask it instead of `seqLens`.
+   */
+  lengthsDim?: Dim;
 }
 
 /** SoftmaxOverSpatial's arguments in both vocabularies (RETURNN's None means: not scaled, masked). */
@@ -38,6 +44,7 @@ const SOFTMAX_OVER_SPATIAL_OPTIONS = {
   }),
   axis: returnnAxisOption('axis', { default: 'T' }),
   logSpace: option(schemas.boolean(), { default: false, returnn: 'log_space' }),
+  lengthsDim: option(z.custom<Dim>((v) => typeof v === 'object' && v !== null && 'dynSize' in v && 'description' in v, { error: 'must be a Dim' }).optional()),
 } satisfies LayerOptions;
 
 /**
@@ -62,18 +69,26 @@ export class SoftmaxOverSpatial extends Layer {
   readonly useTimeMask: boolean;
   readonly axis: SeqAxis;
   readonly logSpace: boolean;
+  readonly lengthsDim: Dim | undefined;
 
   constructor(args: SoftmaxOverSpatialArgs = {}) {
     super(args);
-    const a = resolveArgs('SoftmaxOverSpatial', SOFTMAX_OVER_SPATIAL_OPTIONS, args) as Required<SoftmaxOverSpatialArgs>;
+    const a = resolveArgs('SoftmaxOverSpatial', SOFTMAX_OVER_SPATIAL_OPTIONS, args) as Required<Omit<SoftmaxOverSpatialArgs, 'lengthsDim'>> & { lengthsDim?: Dim };
     this.energyFactor = a.energyFactor;
     this.useTimeMask = a.useTimeMask;
     this.axis = a.axis;
     this.logSpace = a.logSpace;
+    this.lengthsDim = a.lengthsDim;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    const { x, seqLens } = seqInput(inputs, this.name);
+    const input = seqInput(inputs, this.name);
+    const x = input.x;
+    let seqLens = input.seqLens;
+    if (this.lengthsDim && this.useTimeMask) {
+      if (!this.lengthsDim.dynSize) throw new LayerArgumentError(`SoftmaxOverSpatial '${this.name}': the axis ${this.lengthsDim.description} has no lengths for the current batch.`);
+      seqLens = this.lengthsDim.dynSize;
+    }
     const axis = seqAxisIndex(this.axis, x.shape.length, this.name);
     // The axis to axis 1 and back (a swap of two axes is its own inverse).
     const perm = x.shape.map((_, i) => (i === axis ? 1 : i === 1 ? axis : i));
@@ -106,6 +121,8 @@ function deriveAxis(c: LayerBuildContext, a: Readonly<Record<string, unknown>>):
   const dim = d.dims[seqAxisIndex(axis, d.dims.length + 1, c.name) - 1];
   const raw = c.entry.use_time_mask;
   const useTimeMask = raw === null || raw === undefined ? !!dim?.isDynamic : raw === true;
+  // A dynamic axis other than the time axis: masked with its own Dim's lengths (RETURNN: the axis' dyn_size_ext).
+  if (useTimeMask && dim?.isDynamic && dim !== d.timeDim && d.hasBatch) return { ...r, useTimeMask, lengthsDim: dim };
   if (useTimeMask && dim !== d.timeDim) {
     throw new LayerArgumentError(`axis ${JSON.stringify(a.axis ?? 'T')} of ${d} is ${dim?.isDynamic ? 'a dynamic axis other than its time axis' : 'static'}; Strata masks only the time axis with its lengths. Received: axis=${JSON.stringify(a.axis)}, use_time_mask=${JSON.stringify(raw)}.`);
   }
@@ -121,5 +138,11 @@ function deriveAxis(c: LayerBuildContext, a: Readonly<Record<string, unknown>>):
 export const softmaxOverSpatialLayer: LayerSpec = {
   cls: SoftmaxOverSpatial,
   options: SOFTMAX_OVER_SPATIAL_OPTIONS,
-  netDict: { names: ['softmax_over_spatial'], sources: 'concat', seqLens: (l) => (l as SoftmaxOverSpatial).useTimeMask, derive: deriveAxis },
+  netDict: {
+    names: ['softmax_over_spatial'],
+    sources: 'concat',
+    seqLens: (l) => (l as SoftmaxOverSpatial).useTimeMask && !(l as SoftmaxOverSpatial).lengthsDim, derive: deriveAxis,
+    // The input's axes (Dims) kept: a Dim of the input still names its axis (RETURNN's output has the input's dim tags).
+    outputData: (c) => c.sources[0]?.copy({ name: c.name, dtype: 'float32', sparseDim: undefined }),
+  },
 };
