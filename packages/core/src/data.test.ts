@@ -33,7 +33,7 @@ describe('Data.fromConfig input checks', () => {
     expect(from({ dim: 2 ** 53 })).toThrow(/Received: dim=9007199254740992/);
     expect(from({ dim: '16' })).toThrow(/Received: dim="16"/);
     expect(from({ dim: 4, sparse: 'yes' })).toThrow(/sparse must be true or false\. Received: sparse="yes"/);
-    expect(from({ dim: 4, dtype: 'float64' })).toThrow(/dtype must be one of float32, int32, bool\. Received: dtype="float64"/);
+    expect(from({ dim: 4, dtype: 'float64' })).toThrow(/dtype must be one of float32, int32, int64, bool\. Received: dtype="float64"/);
     expect(from({ dim_tags: 'batch,time' })).toThrow(/dim_tags must be a list of dim tags/);
     expect(from({ dim_tags: [{ kind: 'batch' }, null] })).toThrow(/dim_tags\[1\] must be an object/);
     expect(from({ dim_tags: [{ kind: 'batch' }, { dimension: -2 }] })).toThrow(/dim_tags\[1\]\.dimension must be a positive integer or null\. Received: dim_tags\[1\]\.dimension=-2/);
@@ -51,6 +51,11 @@ describe("Data.fromConfig reads RETURNN's Data kwargs as RETURNN does (infer_dim
     const labels = Data.fromConfig('classes', { dim: 5, sparse: true });
     expect(labels.shape).toEqual([null]);
     expect([labels.sparse, labels.dim, labels.dtype]).toEqual([true, 5, 'int32']);
+    // RETURNN's int64 labels (TF's usual sparse dtype) are held as int32; the readers narrow their values exactly.
+    const labels64 = Data.fromConfig('classes', { dim: 5, sparse: true, dtype: 'int64' });
+    expect([labels64.sparse, labels64.dim, labels64.dtype, labels64.shape]).toEqual([true, 5, 'int32', [null]]);
+    expect(Data.fromConfig('ids', { shape: [null, 2], dtype: 'int64' }).dtype).toBe('int32');
+    expect(Data.fromConfig('ids', { dim_tags: [{ kind: 'batch' }, { description: 'time' }], sparse_dim: { dimension: 3 }, dtype: 'int64' }).dtype).toBe('int32');
     expect(Data.fromConfig('data', { dim: 6, time_dim_axis: null }).shape).toEqual([6]);
     expect(Data.fromConfig('classes', { dim: 5, sparse: true, time_dim_axis: null }).shape).toEqual([]);
     // With shape, the axes are exactly those (MNIST-style fixed-size data).

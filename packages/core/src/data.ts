@@ -26,8 +26,12 @@ export interface DataConfig {
   shape?: (number | null)[];
   /** True for class indices (int32) with `dim` classes. */
   sparse?: boolean;
-  /** Default float32 (int32 if sparse). */
-  dtype?: DType;
+  /**
+   * Default float32 (int32 if sparse). `int64` (RETURNN's and TF's usual dtype
+   * of sparse labels) is held as int32: Strata's readers take int64 values
+   * into int32 exactly and refuse, naming the tensor, a value beyond int32.
+   */
+  dtype?: DType | 'int64';
   /**
    * The dim-tag form (RETURNN `dim_tags`): every axis, the batch axis first; replaces `shape`.
    * Either Strata's tags or RETURNN Dims in JSON form ({@link DimJson}, e.g. `[batch_dim, time_dim, feat_dim]`).
@@ -73,7 +77,13 @@ const DATA_KEYS: readonly string[] = [
   'vocab',
 ];
 
-const DATA_DTYPES: readonly string[] = ['float32', 'int32', 'bool'];
+const DATA_DTYPES: readonly string[] = ['float32', 'int32', 'int64', 'bool'];
+
+/** The dtype Strata holds for an `extern_data` dtype (`int64` as int32, see {@link DataConfig.dtype}), else the default. */
+function heldDtype(dtype: DataConfig['dtype'], sparse: boolean): DType {
+  if (dtype === 'int64') return 'int32';
+  return dtype ?? (sparse ? 'int32' : 'float32');
+}
 const DIM_KINDS: readonly string[] = ['batch', 'spatial', 'feature'];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A static axis size: a positive safe integer (2^53 and beyond lose integer precision). */
@@ -83,7 +93,7 @@ const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as num
  * Checks the types and ranges of an `extern_data` entry's fields (a config
  * read from JSON can hold anything) before {@link Data.fromConfig} reads them:
  * an object; `dim` and static sizes positive safe integers; `shape` and
- * `dim_tags` lists; `sparse` a boolean; `dtype` float32, int32 or bool.
+ * `dim_tags` lists; `sparse` a boolean; `dtype` float32, int32, int64 (held as int32) or bool.
  * @throws LayerArgumentError naming the entry, the field and the value received.
  */
 export function checkDataConfig(name: string, c: unknown): asserts c is DataConfig {
@@ -204,7 +214,7 @@ export class Data {
       const last = i === shape.length - 1 && !sparse;
       return new Dim({ description: last ? `${name}:feature` : size === null ? `${name}:time` : `${name}:spatial${i}`, size, kind: last ? 'feature' : 'spatial' });
     });
-    const dtype = c.dtype ?? (sparse ? 'int32' : 'float32');
+    const dtype = heldDtype(c.dtype, sparse);
     return new Data({ name, dims, dtype, sparseDim: sparse ? new Dim({ description: `${name}:classes`, size: c.dim!, kind: 'feature' }) : undefined });
   }
 
@@ -242,7 +252,7 @@ export class Data {
         ? new Dim({ description: `${name}:sparse-dim`, size: c.dim!, kind: 'feature' })
         : undefined;
     if (sparseDim && sparseDim.size === null) throw new LayerArgumentError(`extern_data '${name}': sparse_dim needs a "dimension" (the number of classes).`);
-    return new Data({ name, dims, dtype: c.dtype ?? (sparseDim ? 'int32' : 'float32'), sparseDim });
+    return new Data({ name, dims, dtype: heldDtype(c.dtype, sparseDim !== undefined), sparseDim });
   }
 
   /** Shape without the batch axis (`null` for dynamic axes). */

@@ -75,6 +75,20 @@ export const SAFETENSORS_DTYPE_SIZES: Readonly<Record<string, number>> = {
 
 const TO_SAFETENSORS: Record<DType, string> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 const FROM_SAFETENSORS: Record<string, DType> = { F32: 'float32', I32: 'int32', BOOL: 'bool' };
+/**
+ * Integer dtypes read into int32 (exactly: 8/16-bit ones always fit; I64, U32
+ * and U64 when every value lies in the int32 range), with the reader of each
+ * little-endian element. RETURNN/TF write sparse data and some params as int64.
+ */
+const INTS_TO_INT32: Readonly<Record<string, (v: DataView, i: number) => number | bigint>> = {
+  I8: (v, i) => v.getInt8(i),
+  U8: (v, i) => v.getUint8(i),
+  I16: (v, i) => v.getInt16(2 * i, true),
+  U16: (v, i) => v.getUint16(2 * i, true),
+  U32: (v, i) => v.getUint32(4 * i, true),
+  I64: (v, i) => v.getBigInt64(8 * i, true),
+  U64: (v, i) => v.getBigUint64(8 * i, true),
+};
 
 /** Upper bound on `N` (bytes), as in the reference implementation, so a corrupt length cannot allocate gigabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -254,8 +268,13 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): 
  * and, when the header records one, the SHA-256 of the byte buffer matched.
  *
  * @param source - the file named in errors.
- * @throws CheckpointFormatError for any header violation, or a tensor whose
- *   dtype is valid safetensors but not one Strata holds (only F32, I32, BOOL).
+ * Integer tensors of other widths (I8, U8, I16, U16, U32, I64, U64) are read
+ * as int32 when every value fits, so the values are exact (TF and RETURNN
+ * write sparse labels and some params as int64).
+ *
+ * @throws CheckpointFormatError for any header violation, a tensor whose
+ *   dtype is valid safetensors but not one Strata holds (floats other than F32),
+ *   or an integer value outside the int32 range (naming the tensor, its flat index and the value).
  * @throws CheckpointChecksumError if the recorded SHA-256 does not match the data.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContents {
@@ -272,14 +291,19 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
   }
   const tensors = new Map<string, NamedTensorData>();
   for (const e of entries) {
+    const raw = bytes.subarray(dataStart + e.dataOffsets[0], dataStart + e.dataOffsets[1]);
+    const read = INTS_TO_INT32[e.dtype];
+    if (read) {
+      tensors.set(e.name, { name: e.name, shape: e.shape, dtype: 'int32', data: narrowToInt32(raw, e, read, source) });
+      continue;
+    }
     const dtype = FROM_SAFETENSORS[e.dtype];
     if (!dtype) {
       throw new CheckpointFormatError({
         file: source,
-        problem: `tensor '${e.name}' has dtype ${e.dtype}, which Strata cannot hold; Strata reads F32, I32 and BOOL. Convert the tensor before loading.`,
+        problem: `tensor '${e.name}' has dtype ${e.dtype}, which Strata cannot hold; Strata reads F32, I32, BOOL and integers that fit int32 (I8, U8, I16, U16, U32, I64, U64). Convert the tensor to F32 before loading.`,
       });
     }
-    const raw = bytes.subarray(dataStart + e.dataOffsets[0], dataStart + e.dataOffsets[1]);
     tensors.set(e.name, { name: e.name, shape: e.shape, dtype, data: fromLittleEndian(raw, dtype) });
   }
   return expected === undefined ? { tensors, metadata } : { tensors, metadata, sha256: expected };
@@ -298,6 +322,28 @@ export function littleEndianBytes(data: TensorData): Uint8Array {
   for (let i = 0; i < data.length; i++) {
     if (data instanceof Float32Array) dv.setFloat32(i * 4, data[i]!, true);
     else dv.setInt32(i * 4, data[i]!, true);
+  }
+  return out;
+}
+
+/**
+ * The little-endian integers of `raw` as int32 (exact).
+ * @throws CheckpointFormatError at the first value outside the int32 range.
+ */
+function narrowToInt32(raw: Uint8Array, e: SafetensorsEntry, read: (v: DataView, i: number) => number | bigint, source: string): Int32Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out = new Int32Array(raw.byteLength / SAFETENSORS_DTYPE_SIZES[e.dtype]!);
+  for (let i = 0; i < out.length; i++) {
+    const v = read(view, i);
+    if (v < -2147483648 || v > 2147483647) {
+      throw new CheckpointFormatError({
+        file: source,
+        problem:
+          `tensor '${e.name}' (${e.dtype}) has the value ${v} at flat index ${i}, outside the int32 range Strata holds (-2^31 to 2^31-1). ` +
+          `Store it as F32 (or smaller integers) before saving, or leave it out of the file.`,
+      });
+    }
+    out[i] = Number(v);
   }
   return out;
 }

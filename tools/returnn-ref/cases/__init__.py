@@ -50,3 +50,5 @@ from . import dims_d
 ALL_CASES += dims_d.CASES
 from . import masked_seq_b
 ALL_CASES += masked_seq_b.CASES
+from . import as_is_f
+ALL_CASES += as_is_f.CASES
