@@ -1,6 +1,7 @@
 """Cases: RETURNN test nets as they are (issue #15, group f): int64 sparse extern data (TF's usual label dtype,
 held as int32 by Strata), transposed_conv's out_size after a pool, ..."""
 from .basic import c
+from .dims_f import BATCH, FEAT, TIME, d
 
 INT64_LABELS = {"data": {"dim": 11, "dtype": "int64", "sparse": True}}
 
@@ -13,4 +14,24 @@ CASES = [
     c("as_is_f_int64_sparse_compare", {
         "output": {"class": "compare", "kind": "greater", "value": 4, "from": "data"},
     }, extern_data=INT64_LABELS),
+    # transposed_conv whose out_spatial_dims names the extern time Dim (a known Dim): TF's conv2d_transpose gets that
+    # axis' length as output_shape, so the pooled-then-upsampled frames line up with the input again.
+    d("as_is_f_transposed_conv_out_time_pool_same", {
+        "down": {"class": "pool", "mode": "avg", "pool_size": [2], "from": "data", "padding": "same"},
+        "up": {"class": "transposed_conv", "filter_size": [3], "strides": [2], "from": "down", "padding": "same",
+               "activation": "tanh", "out_spatial_dims": [TIME], "out_dim": FEAT},
+        "output": {"class": "combine", "from": ["up", "data"], "kind": "sub"},
+    }, outputs=["up", "output"], n_time=7, seq_lens={"data:size1": [7, 6, 3]}),
+    d("as_is_f_transposed_conv_out_time_pool_valid", {
+        "down": {"class": "pool", "mode": "max", "pool_size": [2], "from": "data", "padding": "valid"},
+        "up": {"class": "transposed_conv", "filter_size": [2], "from": "down", "padding": "valid",
+               "out_spatial_dims": [TIME], "out_dim": FEAT},
+        "output": {"class": "combine", "from": ["up", "data"], "kind": "add"},
+    }, outputs=["up", "output"], n_time=7, seq_lens={"data:size1": [7, 5, 4]}),
+    d("as_is_f_transposed_conv_out_time_stride3", {
+        "down": {"class": "pool", "mode": "avg", "pool_size": [3], "from": "data", "padding": "same"},
+        "up": {"class": "transposed_conv", "filter_size": [4], "strides": [3], "from": "down", "padding": "same",
+               "out_spatial_dims": [TIME], "out_dim": {"dim": "up-feat", "kind": "feature", "size": 3}},
+        "output": {"class": "reduce", "mode": "sum", "from": "up", "axis": TIME, "out_shape": [BATCH, {"dim": "up-feat", "kind": "feature", "size": 3}]},
+    }, outputs=["up", "output"], n_time=8, seq_lens={"data:size1": [8, 7, 2]}),
 ]

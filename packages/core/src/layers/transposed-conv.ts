@@ -1,7 +1,8 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { getActivation } from '../activations.js';
-import { InputShapeError } from '../errors.js';
+import { Data, Dim } from '../data.js';
+import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { getInitializer, type InitializerSpec } from '../initializers/index.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
@@ -35,6 +36,17 @@ export interface TransposedConvArgs extends LayerArgs {
    * Strata convolves over the axes after the batch axis (1, or 1 and 2); a net dict may name them, other axes are an error.
    */
   inSpatialDims?: readonly string[];
+  /**
+   * RETURNN `out_spatial_dims` naming a Dim that exists already (RETURNN's
+   * `Dim.is_dim_known`, e.g. the extern data's time axis): TF's
+   * `conv2d_transpose` then gets that axis' length as `output_shape`
+   * (RETURNN `deconv_output_length` with `out_dim`). In a net dict the
+   * builder resolves such a Dim to the data that holds it (1-D only), and
+   * the layer takes that data as a second input `[x, ref, seqLens?]`, its
+   * time axis as the output's. A Dim that does not exist yet only names the
+   * output axis (the net dict reads it; the layer never sees it).
+   */
+  outSpatialDims?: string;
 }
 
 const LIST = 'must be a list of 1 or 2 positive integers';
@@ -53,7 +65,7 @@ const TRANSPOSED_CONV_OPTIONS = {
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
   inSpatialDims: option(IN_SPATIAL_DIMS_SCHEMA.optional(), { returnn: 'in_spatial_dims' }),
-  outSpatialDims: refused('out_spatial_dims'),
+  outSpatialDims: option(z.string({ error: 'must name the layer or data holding the output axis (a net dict resolves a known Dim to it)' }).optional(), { returnn: 'out_spatial_dims' }),
   filter: refused('filter'),
   bias: refused('bias'),
   useTimeMask: option(schemas.boolean(), { default: true, returnn: 'use_time_mask', returnnDefault: false }),
@@ -80,12 +92,19 @@ export function transposedConvLength(n: number, k: number, s: number, padding: '
  * first; without it (a net dict's default, RETURNN's `use_time_mask=False`)
  * they are used as they are, and reach valid output frames where a window
  * overlaps the sequence end. Output frames past each new length are zero.
+ * With `outSpatialDims` (a known Dim, 1-D) the output has the time axis of
+ * the reference input `ref` (its padded length `L`, checked as TF checks
+ * `output_shape`: `ceil(L / stride)` (`same`) or `floor((L - k) / stride) + 1`
+ * (`valid`) must be the input length); its frames past the reference's
+ * lengths are left as computed, as RETURNN leaves them.
  *
- * Inputs: `x` float32 `[batch, time, inFeatures]` (1-D) or `[batch, h, w, inFeatures]` (2-D), or `[x, seqLens]`.
+ * Inputs: `x` float32 `[batch, time, inFeatures]` (1-D) or `[batch, h, w, inFeatures]` (2-D), or `[x, seqLens]`;
+ * with `outSpatialDims` `[x, ref]` or `[x, ref, seqLens]` (`ref` `[batch, L, ...]`, any dtype; `seqLens` of `x`).
  * Shape: `[batch, L(time), filters]` / `[batch, L(h), L(w), filters]`; lengths `L(len) - 2 * removePadding`.
  * Weights: `W_native_transposed_conv` `[kh, kw (1 for 1-D), filters, inFeatures]` (RETURNN's layout), `bias` `[filters]`.
  * @throws LayerArgumentError for bad sizes, strides of another length than `filterSize`, or keys Strata does not read.
- * @throws InputShapeError if `x`'s rank does not fit `filterSize` or its features are unknown.
+ * @throws InputShapeError if `x`'s rank does not fit `filterSize` or its features are unknown, or
+ *   `ref`'s length is not one whose convolution gives `x`'s (TF's `conv2d_transpose` check).
  */
 export class TransposedConv extends Layer {
   static override readonly className: string = 'TransposedConv';
@@ -98,6 +117,8 @@ export class TransposedConv extends Layer {
   readonly activationName: string | null;
   readonly withBias: boolean;
   readonly useTimeMask: boolean;
+  /** The reference the output length comes from (RETURNN `out_spatial_dims` naming a known Dim), if any. */
+  readonly outSpatialDims: string | undefined;
   private readonly init: { kernel: InitializerSpec; bias: InitializerSpec };
   kernel!: Variable;
   bias: Variable | undefined;
@@ -117,6 +138,13 @@ export class TransposedConv extends Layer {
     this.activationName = a.activation;
     this.withBias = a.withBias;
     this.useTimeMask = a.useTimeMask;
+    this.outSpatialDims = a.outSpatialDims;
+    if (this.outSpatialDims !== undefined && (n !== 1 || rp.some((p) => p !== 0))) {
+      throw new LayerArgumentError(
+        `TransposedConv '${this.name}': out_spatial_dims naming an existing Dim is supported for 1-D transposed_conv without remove_padding only ` +
+          `(RETURNN then takes that Dim's length as TF's output_shape). Received: filter_size=${JSON.stringify(a.filterSize)}, remove_padding=${JSON.stringify(a.removePadding)}.`,
+      );
+    }
     this.init = { kernel: a.kernelInitializer, bias: a.biasInitializer };
   }
 
@@ -145,6 +173,13 @@ export class TransposedConv extends Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
+    let ref: Tensor | undefined;
+    if (this.outSpatialDims !== undefined) {
+      const list = Array.isArray(inputs) ? [...inputs] : [inputs];
+      ref = list.splice(1, 1)[0];
+      if (!ref || ref.shape.length < 2) throw new InputShapeError({ layer: this.name, expected: 'expected the inputs [x, ref] or [x, ref, seqLens] (ref: the data whose time axis out_spatial_dims names), got', received: ref?.shape ?? [] });
+      inputs = list;
+    }
     const { x, seqLens } = seqInput(inputs, this.name);
     const batch = x.shape[0]!;
     const c = x.shape[x.shape.length - 1]!;
@@ -169,7 +204,7 @@ export class TransposedConv extends Layer {
     // Crop to the output length (TF's padding), zero-pad where the output is longer than the full result.
     const crop = (t: Tensor, axis: 1 | 2, n: number, i: number): Tensor => {
       const full = (n - 1) * this.strides[i]! + this.filterSize[i]!;
-      const len = this.length(n, i);
+      const len = ref && i === 0 ? this.checkedRefLength(ref.shape[1]!, n) : this.length(n, i);
       const before = this.padding === 'same' ? Math.floor(Math.max(full - len, 0) / 2) : 0;
       const keep = Math.min(len, full - before);
       let out = ops.slice(t, t.shape.map((_, j) => (j === axis ? before : 0)), t.shape.map((_, j) => (j === axis ? keep : -1)));
@@ -181,7 +216,21 @@ export class TransposedConv extends Layer {
     if (this.bias) y = ops.add(y, this.bias.value);
     y = getActivation(this.activationName)(y);
     if (this.is1d) y = ops.reshape(y, [batch, y.shape[1]!, this.filters]);
-    return seqLens ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
+    return seqLens && !ref ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
+  }
+
+  /** `len` when TF's `conv2d_transpose` takes it as the output length for `n` input frames (a convolution of `len` frames gives `n`). */
+  private checkedRefLength(len: number, n: number): number {
+    const [k, s] = [this.filterSize[0]!, this.strides[0]!];
+    const back = this.padding === 'same' ? Math.ceil(len / s) : Math.floor((len - k) / s) + 1;
+    if (back !== n) {
+      throw new InputShapeError({
+        layer: this.name,
+        expected: `out_spatial_dims gives ${len} output frames, but a ${this.padding} convolution (filter ${k}, stride ${s}) of ${len} frames has ${back}, not the input's ${n} frames (TF conv2d_transpose checks output_shape so); name a Dim of another length or change filter_size/strides. The input's time axis:`,
+        received: [n],
+      });
+    }
+    return len;
   }
 
   /** Each length through {@link transposedConvLength} of the first spatial axis, minus `2 * removePadding`. int32 `[batch]`. */
@@ -193,6 +242,7 @@ export class TransposedConv extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = xShapeOf(inputShape);
+    if (this.outSpatialDims !== undefined) return [shape[0]!, (inputShape as SymbolicShape[])[1]?.[1] ?? null, this.filters];
     const out = this.spatial(shape).map((n, i) => (n === null ? null : this.length(n, i) - 2 * this.removePadding[i]!));
     return [shape[0]!, ...(this.is1d ? out.slice(0, 1) : out), this.filters];
   }
@@ -209,6 +259,7 @@ export class TransposedConv extends Layer {
       activation: this.activationName,
       withBias: this.withBias,
       useTimeMask: this.useTimeMask,
+      outSpatialDims: this.outSpatialDims,
     };
   }
 }
@@ -218,7 +269,8 @@ export class TransposedConv extends Layer {
  * `filter_size`, `strides`, `padding`, `remove_padding`, `output_padding`,
  * `activation`, `with_bias`, `forward_weights_init`, `bias_init`, `use_time_mask`
  * (default false), `in_spatial_dims` (checked to name the axes after the batch axis,
- * as `conv`'s). `out_spatial_dims`, `filter`, `bias` are errors.
+ * as `conv`'s), `out_spatial_dims` (a new Dim names the output axis; a known one, an
+ * axis of extern data, gives the output that axis and its length). `filter`, `bias` are errors.
  */
 export const transposedConvLayer: LayerSpec = {
   cls: TransposedConv,
@@ -227,6 +279,12 @@ export const transposedConvLayer: LayerSpec = {
     names: ['transposed_conv'],
     sources: 'concat',
     seqLens: true,
+    refKeys: ['out_spatial_dims'],
+    outputData: ({ layer, sources, name }) => {
+      const ref = (layer as TransposedConv).outSpatialDims !== undefined ? sources[sources.length - 1] : undefined;
+      if (!ref?.timeDim) return undefined;
+      return new Data({ name, dims: [ref.timeDim, new Dim({ description: `${name}:feature`, size: (layer as TransposedConv).filters, kind: 'feature' })], dtype: 'float32' });
+    },
     derive: (ctx, args) => checkInSpatialDims(ctx, args, (args.filterSize as readonly number[]).length === 1 ? [1] : [1, 2]),
   },
 };

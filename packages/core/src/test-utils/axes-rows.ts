@@ -235,6 +235,21 @@ export const axesRows: Row[] = [
     refFn: ([x], [w, b]) => maskBy(tf.add(deconv1d(maskBy(x!, [4, 2]), w!, 8, 2, 'same'), b!), [8, 4]),
   },
   {
+    name: 'TransposedConv 1-D same k3 s2 to the length of ref (RETURNN out_spatial_dims naming a known Dim: 4 frames → 7)',
+    make: () => new TransposedConv({ filters: 3, filterSize: [3], strides: [2], outSpatialDims: 'data:data' }),
+    inputs: [[2, 4, 2], [2, 7]],
+    intInputs: { 1: new Array<number>(14).fill(0) },
+    refFn: ([x], [w, b]) => tf.add(deconv1d(x!, w!, 7, 2, 'same'), b!),
+  },
+  {
+    name: 'TransposedConv 1-D valid k2 s2 to the length of ref [x, ref, seqLens] (3 frames → 7, the last one bias only)',
+    make: () => new TransposedConv({ filters: 2, filterSize: [2], padding: 'valid', outSpatialDims: 'data:data' }),
+    inputs: [[2, 3, 2], [2, 7]],
+    intInputs: { 1: new Array<number>(14).fill(0) },
+    seqLens: [3, 2],
+    refFn: ([x], [w, b]) => tf.add(deconv1d(maskBy(x!, [3, 2]), w!, 7, 2, 'valid'), b!),
+  },
+  {
     name: 'TransposedConv 2-D same k(3,2) s(2,2)',
     make: () => new TransposedConv({ filters: 3, filterSize: [3, 2], strides: [2, 2] }),
     inputs: [[2, 3, 2, 4]],

@@ -133,10 +133,12 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
 function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: LayerDescription): NetDictNode {
   // The sources first (from an entry without its Dims: a class's strict options schema does not know Dim keys it never sees).
   const described = describe(net, name, withoutDimKeys(raw as Record<string, unknown>), cls);
-  const sourceData = described.sources.map((s) => templateOf(net, s, name));
+  let sourceData = described.sources.map((s) => templateOf(net, s, name));
   // RETURNN Dims (JSON form) in the options: read against the sources' axes (dim-options.ts).
-  const dimOpts = dimOptions(name, raw as Record<string, unknown>, sourceData.slice(0, described.nFrom));
+  const dimOpts = dimOptions(name, raw as Record<string, unknown>, sourceData.slice(0, described.nFrom), (d) => externDataWithDim(net, d));
   const { entry, own, sources, nFrom } = dimOpts.entry === raw ? describe(net, name, raw, cls) : describe(net, name, dimOpts.entry, cls);
+  // A Dim that became a reference (transposed_conv's out_spatial_dims naming an extern axis) adds a source.
+  if (sources.length !== sourceData.length) sourceData = sources.map((s) => templateOf(net, s, name));
   // Sources named by class keys (`base`, `weights`) are not part of the layer's joined input: inputs of their own after it.
   const inputShape = inputShapeFor(name, entry.class, cls, sourceData.slice(0, nFrom), sourceData.slice(nFrom));
   // RETURNN's Loss.get_default_target: the default target only for losses that need one (not `as_is`).
@@ -220,6 +222,12 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   const inferred = inferPrevTemplate(net, s.name, dryOutput, known);
   if (inferred) return inferred;
   throw new NetDictError(`Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, and its shape cannot be inferred from its sources: give it "n_out".`);
+}
+
+/** `data:<key>` of the extern data with a dynamic axis described `description` (a Dim that exists: RETURNN's `is_dim_known`), if any. */
+function externDataWithDim(net: LayerGraph, description: string): string | undefined {
+  const key = net.externData.keys.find((k) => net.externData.getData(k).dims.some((d) => d.isDynamic && d.description === description));
+  return key === undefined ? undefined : `data:${key}`;
 }
 
 /** RETURNN's `ReuseParams.from_config_dict`: the reused layer first, unless that is a dependency loop (its params are then created by whichever layer is built first). */

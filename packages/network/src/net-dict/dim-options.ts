@@ -87,7 +87,10 @@ const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
  *   layer makes. `in_dim`: checked to be the source's feature dim
  *   (`unflatten_nd`'s own `in_dim`: an axis).
  * * `out_spatial_dims`: names the spatial axes the layer makes (conv, pool,
- *   ...) in order; `out_spatial_dim` (`cum_concat`): its description.
+ *   ...) in order; `out_spatial_dim` (`cum_concat`): its description. Of
+ *   `transposed_conv`, a dynamic Dim that exists already (`knownDim` finds
+ *   the data holding it: RETURNN's `is_dim_known`) becomes a reference to that
+ *   data, whose axis and length the output takes (RETURNN `TransposedConvLayer`).
  * * `shape`/`dims` of `constant`, `variable`, `random`: the Dims' static sizes.
  * * `out_shape`: kept aside and checked against the output ({@link checkOutShapeDims}).
  * * `axis` of `rec`: must be its source's time axis (the one Strata's rec iterates over), then dropped.
@@ -97,7 +100,7 @@ const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
  *   that is not the input's feature dim, a dynamic Dim in a static shape, or
  *   `out_dim` and `n_out` that differ.
  */
-export function dimOptions(name: string, entry: Record<string, unknown>, sources: readonly Data[]): DimOptionsResult {
+export function dimOptions(name: string, entry: Record<string, unknown>, sources: readonly Data[], knownDim: (description: string) => string | undefined = () => undefined): DimOptionsResult {
   const keys = Object.keys(entry).filter((k) => hasDim(entry[k]));
   if (keys.length === 0) return { entry, named: (o) => o, outShape: undefined };
   const cls = String(entry.class);
@@ -141,6 +144,10 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       const f = d && !d.sparse ? d.dims[d.dims.length - 1] : undefined;
       const ok = d && (d.sparse ? d.sparseDim!.description === v.dim || d.sparseDim!.size === v.size : f !== undefined && (f.description === v.dim || (!f.isDynamic && f.size === v.size)));
       if (!ok) throw new NetDictError(`${where('in_dim')} ${v.dim} (size ${v.size ?? 'dynamic'}) is not the feature dim of the input ${d ?? '(none)'} (RETURNN LayerBase in_dim).`);
+    } else if (k === 'out_spatial_dims' && Array.isArray(v) && cls === 'transposed_conv' && v.some((x) => isDimJson(x) && x.size === null && knownDim(x.dim))) {
+      const x = v[0];
+      if (v.length !== 1 || !isDimJson(x)) throw new NetDictError(`${where(k)} names an existing Dim; Strata's transposed_conv takes its length for 1-D only (one Dim). Received: ${show(entry[k])}.`);
+      out.out_spatial_dims = knownDim(x.dim);
     } else if (k === 'out_spatial_dims' && Array.isArray(v)) {
       delete out.out_spatial_dims;
       for (const x of v) if (isDimJson(x)) spatialNames.push(x);

@@ -84,7 +84,11 @@ describe('keys', () => {
   it('transposed_conv: RETURNN spellings, refused keys, strides of the filter rank', () => {
     expect(fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], padding: 'VALID' })).toMatchObject({ filters: 3, padding: 'valid', useTimeMask: false });
     expect(fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], in_spatial_dims: ['T'] })).toMatchObject({ inSpatialDims: ['T'] });
-    expect(() => fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], out_spatial_dims: ['T'] })).toThrow(/out_spatial_dims is not supported/);
+    // out_spatial_dims reaches the layer only as the data a known Dim was resolved to (a net dict reads RETURNN's Dims).
+    expect(() => fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], out_spatial_dims: ['T'] })).toThrow(/out_spatial_dims must name the layer or data holding the output axis/);
+    expect(fromEntry(transposedConvLayer, { n_out: 3, filter_size: [3], out_spatial_dims: 'data:data' })).toMatchObject({ outSpatialDims: 'data:data' });
+    expect(() => new TransposedConv({ filters: 2, filterSize: [2, 2], outSpatialDims: 'data:data' })).toThrow(/for 1-D transposed_conv without remove_padding only/);
+    expect(() => new TransposedConv({ filters: 2, filterSize: [3], removePadding: 1, outSpatialDims: 'data:data' })).toThrow(/Received: filter_size=\[3\], remove_padding=1/);
     expect(() => new TransposedConv({ filters: 2, filterSize: [3], strides: [2, 2] })).toThrow(/strides must have 1 entries/);
   });
   it('reduce takes argmax/argmin in any case', () => {
@@ -160,6 +164,19 @@ describe('lengths', () => {
     const layer = new TransposedConv({ filters: 2, filterSize: [4], strides: [2], removePadding: 1 });
     expect(Array.from(ops.readSync(layer.outputSeqLens(ops.tensor(Int32Array.from([7, 0, 3]), [3], 'int32'))))).toEqual([12, 0, 4]);
     expect(layer.computeOutputShape([null, 7, 3])).toEqual([null, 12, 2]);
+  });
+  it('transposed_conv to the length of a reference: TF conv2d_transpose accepts only lengths whose convolution gives the input length', () => {
+    const x = ops.zeros([1, 4, 2]);
+    const same = new TransposedConv({ filters: 2, filterSize: [2], outSpatialDims: 'data:data' });
+    // same, stride 2, 4 input frames: 7 or 8 output frames (ceil(L / 2) = 4).
+    expect(same.apply([x, ops.zeros([1, 7])]).shape).toEqual([1, 7, 2]);
+    expect(same.apply([x, ops.zeros([1, 8])]).shape).toEqual([1, 8, 2]);
+    expect(() => same.apply([x, ops.zeros([1, 9])])).toThrow(/out_spatial_dims gives 9 output frames, but a same convolution \(filter 2, stride 2\) of 9 frames has 5, not the input's 4 frames/);
+    expect(same.computeOutputShape([[null, 4, 2], [null, null]])).toEqual([null, null, 2]);
+    // valid, k 2, stride 2: floor((L - 2) / 2) + 1 = 4 for L = 8, 9.
+    const valid = new TransposedConv({ filters: 2, filterSize: [2], padding: 'valid', outSpatialDims: 'data:data' });
+    expect(valid.apply([x, ops.zeros([1, 9])]).shape).toEqual([1, 9, 2]);
+    expect(() => valid.apply([x, ops.zeros([1, 7])])).toThrow(/of 7 frames has 3, not the input's 4 frames/);
   });
   it("unflatten_nd's new Dims carry the sizes of the last call", () => {
     const layer = new UnflattenNd({ numAxes: 2 });
