@@ -46,6 +46,21 @@ def apart_reason(net: dict) -> str | None:
     return None
 
 
+def as_test_wrote(value):
+    """The net dict as the test's Python gave it to RETURNN: JSON turned the tuple `out_type["shape"]` into a list,
+    and RETURNN's LayerBase asserts `self.output.shape == out_type["shape"]` (a tuple never equals a list), so a layer
+    with such an out_type fails to construct unless the shape is a tuple again."""
+    if isinstance(value, dict):
+        out = {k: as_test_wrote(v) for k, v in value.items()}
+        ot = out.get("out_type")
+        if isinstance(ot, dict) and isinstance(ot.get("shape"), list):
+            out["out_type"] = {**ot, "shape": tuple(ot["shape"])}
+        return out
+    if isinstance(value, list):
+        return [as_test_wrote(v) for v in value]
+    return value
+
+
 def recordable_outputs(net_dict: dict, skipped: dict):
     """`outputs` for generate.run_case: the top-level entries RETURNN built, `output` first; the others go to `skipped`."""
 
@@ -108,7 +123,7 @@ def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         tf.compat.v1.set_random_seed(generate.SEED)
         net = generate.TFNetwork(config=generate.Config(config_dict), train_flag=True)
-        net.construct_from_dict(to_returnn_dims(json.loads(json.dumps(case["network"])), dims))
+        net.construct_from_dict(as_test_wrote(to_returnn_dims(json.loads(json.dumps(case["network"])), dims)))
         params = {p.op.name: p for p in net.get_params_list()}
         added = sorted(n for n in params if n not in have)
         if not added:
@@ -158,7 +173,7 @@ def worker(files: list, out_root: str):
         # Dims in their JSON form (extract_test_nets.py): RETURNN gets Dim objects, one per description in the net.
         dim_cache: dict = {}
         case["returnn_extern_data"] = lambda value, cache=dim_cache: to_returnn_dims(value, cache)
-        case["returnn_network"] = lambda value, cache=dim_cache: to_returnn_dims(value, cache)
+        case["returnn_network"] = lambda value, cache=dim_cache: as_test_wrote(to_returnn_dims(value, cache))
         t0 = time.time()
         try:
             generate.run_case(case, out_dir)
