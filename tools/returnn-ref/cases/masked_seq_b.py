@@ -45,4 +45,13 @@ CASES = [
         "output": {"class": "masked_computation", "mask": "mask", "from": "data",
                    "unit": {"class": "combine", "kind": "mul", "from": ["data", "other"]}},
     }),
+    # unmask back on the input's time axis: each frame the last kept one, zeros before the first; then a layer on it.
+    c("masked_seq_unmask", {
+        **_MASK,
+        "masked": {"class": "masked_computation", "mask": "mask", "from": "data",
+                   "unit": {"class": "rec", "unit": "lstm", "n_out": 3, "from": "data"}},
+        "masked_copy": {"class": "copy", "from": "masked"},
+        "unmask": {"class": "unmask", "from": "masked_copy", "mask": "mask"},
+        "output": {"class": "linear", "activation": "tanh", "n_out": 2, "from": ["unmask", "data"]},
+    }, outputs=("output", "unmask", "masked")),
 ]

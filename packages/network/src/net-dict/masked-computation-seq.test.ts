@@ -1,7 +1,7 @@
 // RETURNN's masked_computation outside a rec unit: the unit runs on the frames where the mask holds, packed onto a
 // new time axis (its lengths: the kept frames per sequence); the unit's params live under the layer's name. Forward
 // and gradient against the unit written on frames packed by hand; a subnetwork unit's names; another layer the unit
-// reads packed too; errors. The numbers against the real RETURNN: tools/returnn-ref cases/masked_seq_b.py.
+// reads packed too; unmask back to the input's time axis; errors. The numbers against the real RETURNN: tools/returnn-ref cases/masked_seq_b.py.
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,24 @@ describe('masked_computation outside a rec unit', () => {
     const p = read(packedByHand());
     // Packed frames: x + exp(x); past a new length both packed sources are zeros, so 0 + 0.
     out.forEach((v, i) => expect(v).toBeCloseTo(kept[Math.floor(i / (newT * F))]!.length > Math.floor(i / F) % newT ? p[i]! + Math.exp(p[i]!) : 0, 5));
+  });
+
+  it("unmask brings the packed output back on the mask's time axis: each frame the last kept one (zeros before), the lengths the input's", () => {
+    const n = NetDictNetwork.fromDict(
+      { ...MASK, masked: { class: 'masked_computation', mask: 'mask', from: 'data', unit: { class: 'linear', activation: 'tanh', n_out: U, from: 'data' } }, output: { class: 'unmask', from: 'masked', mask: 'mask' } } as never,
+      { externData: extern, seed: 3 },
+    );
+    const outs = n.forward(batch());
+    const packed = read(outs.get('masked')!.value);
+    const out = read(outs.get('output')!.value);
+    expect(outs.get('output')!.value.shape).toEqual([B, T, U]);
+    expect(read(n.node('output').output.timeDim!.dynSize!)).toEqual(LENS);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < LENS[b]!; t++) {
+        const k = kept[b]!.filter((u) => u <= t).length - 1;
+        for (let u = 0; u < U; u++) expect(out[(b * T + t) * U + u]).toBe(k < 0 ? 0 : packed[(b * newT + k) * U + u]!);
+      }
+    }
   });
 
   it('refuses a mask that is not bool [B, T], naming the entry and the key', () => {

@@ -83,6 +83,6 @@ describe('masked_computation and unmask in a rec unit', () => {
     const notBool = unit({ unit: { class: 'copy', from: 'data' } }) as unknown as { output: { unit: Record<string, unknown> } };
     notBool.output.unit.masked = { class: 'masked_computation', mask: 'sum', from: 'data:source', unit: { class: 'copy', from: 'data' } };
     expect(build(notBool as never)).toThrow(/"mask" must be bool \[B\] inside a rec unit/);
-    expect(build({ output: { class: 'unmask', from: 'data', mask: 'data' } } as never)).toThrow(/unmasking a masked sequence .* is not supported/);
+    expect(build({ output: { class: 'unmask', from: 'data', mask: 'data' } } as never)).toThrow(/outside a rec unit, unmask takes a packed sequence .* and its "mask", bool \[B, T\]/);
   });
 });

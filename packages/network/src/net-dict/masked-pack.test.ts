@@ -1,11 +1,12 @@
 // RETURNN's masked_computation outside a rec loop packs the frames where the mask holds (within each sequence's
 // length) onto a new time axis: the plan, packMasked's values and lengths, and its gradient (the upstream gradient
 // back at the kept frames, 0 elsewhere), against the closed form written with loops; time at another axis too.
+// unpackMasked (RETURNN's UnmaskLayer outside a loop): each frame the last kept one up to it, forward and gradient.
 import { getBackend, ops, setBackend, type Tensor } from '@strata/backend';
 import { registerTfjsBackends } from '@strata/backend-tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NetDictError } from '../errors.js';
-import { maskedPackPlan, packMasked } from './masked-pack.js';
+import { maskedPackPlan, packMasked, unpackMasked } from './masked-pack.js';
 
 beforeAll(async () => {
   registerTfjsBackends();
@@ -83,5 +84,47 @@ describe('packMasked', () => {
 
   it('refuses a mask whose shape is not [B, T] of the source', () => {
     expect(() => packMasked(x(), ops.tensor(Uint8Array.from([1, 0, 1]), [B, 1], 'bool'), undefined, 1)).toThrow(NetDictError);
+  });
+});
+
+describe('unpackMasked', () => {
+  const newT = Math.max(...kept.map((k) => k.length));
+  /** Closed form: frame t of sequence b is packed frame (kept frames up to t) - 1, or the initial value before the first. */
+  const source = (b: number, t: number) => kept[b]!.filter((u) => u <= t).length - 1;
+  const ps = Float32Array.from({ length: B * newT * F }, (_, i) => 10 + i);
+  const packed = () => ops.tensor(ps, [B, newT, F]);
+
+  it('repeats the last kept frame where the mask skips, the initial value before the first kept frame', () => {
+    const out = unpackMasked(packed(), mask(), lens(), 1, -1);
+    expect(out.shape).toEqual([B, T, F]);
+    const v = read(out);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < LENS[b]!; t++) {
+        const k = source(b, t);
+        for (let f = 0; f < F; f++) expect(v[(b * T + t) * F + f]).toBe(k < 0 ? -1 : ps[(b * newT + k) * F + f]!);
+      }
+    }
+  });
+
+  it('undoes packMasked on the kept frames', () => {
+    const back = read(unpackMasked(packMasked(x(), mask(), lens(), 1).value, mask(), lens(), 1));
+    kept.forEach((ts, b) => ts.forEach((t) => {
+      for (let f = 0; f < F; f++) expect(back[(b * T + t) * F + f]).toBe(xs[(b * T + t) * F + f]!);
+    }));
+  });
+
+  it('sums the gradient of each frame onto the packed frame it repeats', () => {
+    const ws = Float32Array.from({ length: B * T * F }, (_, i) => Math.cos(i) + 2);
+    const pv = getBackend().variable(packed(), true);
+    const [g] = getBackend().valueAndGrads(() => ({ value: ops.sum(ops.mul(unpackMasked(pv, mask(), lens(), 1), ops.tensor(ws, [B, T, F]))) }), [pv]).grads;
+    const want = new Float32Array(B * newT * F);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        // Past the length the count stops: the frame repeats the sequence's last kept frame.
+        const k = source(b, Math.min(t, LENS[b]! - 1));
+        if (k >= 0) for (let f = 0; f < F; f++) want[(b * newT + k) * F + f]! += ws[(b * T + t) * F + f]!;
+      }
+    }
+    read(g!).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
   });
 });

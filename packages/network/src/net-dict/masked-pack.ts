@@ -68,3 +68,46 @@ export function packMasked(x: Tensor, mask: Tensor, lens: Tensor | undefined, ax
   const value = axis === 1 ? packed : ops.transpose(packed, back);
   return { value, seqLens: ops.tensor(plan.newLens, [batch], 'int32') };
 }
+
+/**
+ * RETURNN's `UnmaskLayer` outside a rec loop (returnn/tf/layers/rec.py): a
+ * packed sequence `[B, T', ...]` (time at `axis`) back on the mask's time
+ * axis `[B, T, ...]`: frame `t` is packed frame `c - 1`, `c` the number of
+ * kept frames up to and including `t` (`cumsum(mask)`), so frames the mask
+ * skipped repeat the last kept one, and frames before the first kept one are
+ * `initial` (RETURNN: the source's initial output, zeros by default). Counts
+ * stop at each sequence's length (RETURNN counts on; those padding frames
+ * would index past `T'`). A gather: the gradient sums back onto the packed frames.
+ *
+ * @param x any dtype, batch first, `axis >= 1` its packed time axis.
+ * @param mask bool `[B, T]`.
+ * @param lens int32 `[B]` along `T`; undefined: all `T`.
+ * @throws NetDictError if `mask` is not `[B, T]` for `x`'s batch.
+ */
+export function unpackMasked(x: Tensor, mask: Tensor, lens: Tensor | undefined, axis: number, initial = 0): Tensor {
+  const [batch, packedTime] = [x.shape[0]!, x.shape[axis]!];
+  if (mask.shape.length !== 2 || mask.shape[0] !== batch) {
+    throw new NetDictError(`unmask: the mask is [${mask.shape.join(', ')}] but the source [${x.shape.join(', ')}] has batch ${batch}; the mask must be bool [B, T].`);
+  }
+  const time = mask.shape[1]!;
+  const m = ops.readSync(mask) as ArrayLike<number>;
+  const l = lens ? (ops.readSync(lens) as ArrayLike<number>) : undefined;
+  const rows = new Int32Array(batch * time);
+  for (let b = 0; b < batch; b++) {
+    const len = l ? Math.min(Number(l[b]), time) : time;
+    let c = 0;
+    for (let t = 0; t < time; t++) {
+      if (t < len && m[b * time + t]) c = Math.min(c + 1, packedTime);
+      rows[b * time + t] = b * (packedTime + 1) + c;
+    }
+  }
+  const perm = [0, axis, ...x.shape.map((_, i) => i).filter((i) => i !== 0 && i !== axis)];
+  const moved = axis === 1 ? x : ops.transpose(x, perm);
+  const rest = moved.shape.slice(2);
+  const size = rest.reduce((a, n) => a * n, 1);
+  // Packed frame 0 is the initial frame: [B, T' + 1, R].
+  const withInitial = ops.concat([ops.fill([batch, 1, size], initial, x.dtype as never), ops.reshape(moved, [batch, packedTime, size])], 1);
+  const flat = ops.reshape(withInitial, [batch * (packedTime + 1), size]);
+  const out = ops.reshape(ops.gather(flat, ops.tensor(rows, [rows.length], 'int32')), [batch, time, ...rest]);
+  return axis === 1 ? out : ops.transpose(out, perm.map((_, i) => perm.indexOf(i)));
+}
