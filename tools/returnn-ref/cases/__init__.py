@@ -52,3 +52,5 @@ from . import masked_seq_b
 ALL_CASES += masked_seq_b.CASES
 from . import as_is_f
 ALL_CASES += as_is_f.CASES
+from . import rec_axis_e
+ALL_CASES += rec_axis_e.CASES

@@ -253,9 +253,12 @@ function constructPrev(net: LayerGraph, name: string) {
   }
 }
 
-/** The template the entry of `name` gives by itself: a choice's target, or `n_out` features. */
+/** The template the entry of `name` gives by itself: its `base:` initial_output layer's, a choice's target, or `n_out` features. */
 function entryTemplate(net: LayerGraph, name: string): Data | undefined {
   const entry = net.netDict[name]!;
+  // RETURNN _construct_template: with initial_output "base:<layer>" the template is that layer's ("we can trust the initial output").
+  const init = (entry as { initial_output?: unknown }).initial_output;
+  if (typeof init === 'string' && init.startsWith('base:') && net.parent) return getOrConstruct(net.parent, init.slice(5)).output.copy({ name });
   if (entry.class === 'choice') return net.externData.getData(entry.target ?? net.externData.defaultTarget).copy({ name });
   if (entry.n_out !== undefined) return new Data({ name, dims: [], dtype: 'float32' }).withShape(name, [checkNOut(entry.n_out, `Net dict entry '${name}' (class '${entry.class}')`)]);
   return undefined;

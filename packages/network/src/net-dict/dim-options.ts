@@ -93,7 +93,8 @@ const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
  *   data, whose axis and length the output takes (RETURNN `TransposedConvLayer`).
  * * `shape`/`dims` of `constant`, `variable`, `random`: the Dims' static sizes.
  * * `out_shape`: kept aside and checked against the output ({@link checkOutShapeDims}).
- * * `axis` of `rec`: must be its source's time axis (the one Strata's rec iterates over), then dropped.
+ * * `axis` of `rec`: must be its source's time axis (the one Strata's rec iterates over), then dropped;
+ *   without a source it is kept as the Dim (JSON form) of the loop (see `RecUnit`).
  *
  * @throws DimJsonError for a malformed Dim (key path `network.<name>.<key>`);
  *   NetDictError for a Dim that is not an axis of the source, an `in_dim`
@@ -123,6 +124,11 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       // RETURNN's rec `axis`: the axis to iterate over; Strata's rec iterates over its source's time axis.
       if (isDimJson(v) && v.special) {
         throw new NetDictError(`${where('axis')} single_step_dim: RETURNN runs one step of the unit on an input without a time axis; Strata's rec layer runs over the time axis of its source.`);
+      }
+      // Without a source: the Dim of the loop, an extern data's time axis or a new axis an "end" layer ends (read by RecUnit).
+      if (isDimJson(v) && !src) {
+        out.axis = v;
+        continue;
       }
       if (!isDimJson(v) || !src || asAxis(v) !== 'T') {
         throw new NetDictError(`${where('axis')} ${show(entry.axis)}: Strata's rec layer iterates over the time axis of its source only${src ? ` (${src})` : ' (it has no source)'}; give a source whose time axis is this Dim.`);
@@ -154,7 +160,10 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
     } else if (k === 'out_spatial_dim' && isDimJson(v)) {
       out.out_spatial_dim = v.dim;
     } else if ((SHAPE_KEYS as readonly string[]).includes(k) && Array.isArray(v)) {
-      out[k] = v.map((x, i) => {
+      // RETURNN ConstantLayer: batch_dim first in `shape` gives the output a batch axis (Strata's with_batch_dim, its batch from "data").
+      const batchFirst = cls === 'constant' && k === 'shape' && isDimJson(v[0]) && v[0].kind === 'batch';
+      if (batchFirst) out.with_batch_dim = true;
+      out[k] = (batchFirst ? v.slice(1) : v).map((x, i) => {
         if (!isDimJson(x)) return x;
         if (x.size === null) throw new NetDictError(`${where(`${k}[${i}]`)} is the dynamic Dim '${x.dim}'; Strata's ${cls} takes static dims only here.`);
         return x.size;

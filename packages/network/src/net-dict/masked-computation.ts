@@ -68,6 +68,7 @@ export class MaskedComputation extends Layer {
     const select = (x: Tensor, prev: Tensor) => ops.where(ops.reshape(mask, [b, ...x.shape.slice(1).map(() => 1)]), x, prev);
     const outKey = `state:${this.name}:out`;
     const init = (this.unitNode.entry as { initial_output?: unknown }).initial_output;
+    if (typeof init === 'string' && init.startsWith('base:')) throw new NetDictError(`masked_computation layer '${this.name}': its unit's initial_output "${init}" (a layer) is not supported; give a number.`);
     const prevOut = env.inputs[outKey] ?? ops.fill(fresh.shape, typeof init === 'number' ? init : 0, fresh.dtype as never);
     const value = select(fresh, prevOut);
     env.outs.set(outKey, { value });

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { Copy, Data, type RnnCell, rnnCellLayer, UNIT_ALIASES } from '@strata/core';
+import { Copy, Data, type DimJson, isDimJson, type RnnCell, rnnCellLayer, UNIT_ALIASES } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import type { EvalEnv, EvalResult, LayerOutput } from './net-dict-node.js';
@@ -42,6 +42,8 @@ export function registerRecClasses(): void {
     acceptsSparse: true,
     searchChoices: (layer) => layer instanceof RecUnit && [...layer.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice'),
     seqLens: 'input',
+    // RETURNN max_seq_len_via: a layer (scalar) giving the most frames; a dependency after the `from` sources.
+    refListKeys: ['max_seq_len_via'],
     options: z.strictObject({
       unit: z.record(z.string(), z.unknown(), { error: `must be a unit net dict (an object of layer entries) or a cell name (${Object.keys(UNIT_ALIASES).join(', ')})` }),
       // RETURNN: move layers that do not depend on the frame out of the loop, an optimisation that gives the same numbers (Strata runs every unit layer per frame).
@@ -52,16 +54,26 @@ export function registerRecClasses(): void {
       include_eos: z.boolean().optional(),
       // RETURNN RecLayer: back_prop of the unit's tf.while_loop (default: true in training); false gives no gradient through the loop.
       back_prop: z.boolean().nullable().optional(),
+      max_seq_len_via: z.string().optional(),
+      // Without sources, the Dim (JSON form, kept by dim-options.ts) the loop runs over: an extern data's time axis, or a new one an "end" layer ends.
+      axis: z.custom<DimJson>((v) => isDimJson(v), { error: "must be a Dim (with a source: the source's time axis)" }).optional(),
       max_seq_len: z.union([z.number().int().positive(), z.string()], { error: 'must be a positive integer or a string such as "max_len_from(\'base:encoder\') * 3"' }).optional(),
     }),
     create: (c) => {
       const unit = c.entry.unit as Record<string, unknown>;
+      if (c.entry.max_seq_len_via !== undefined && c.entry.max_seq_len !== undefined) {
+        throw new NetDictError(`Rec layer '${c.name}' has both "max_seq_len" and "max_seq_len_via"; give one (RETURNN asserts the same).`);
+      }
+      const sources = c.entry.max_seq_len_via !== undefined ? c.sources.slice(0, -1) : c.sources;
       return new RecUnit({
         name: c.name,
         unit: unit as never,
         parent: c.network as NetDictNetwork,
-        sources: c.sources,
-        target: (c.entry.target as string | undefined) ?? (c.sources.length ? undefined : (c.network as NetDictNetwork).externData.defaultTarget),
+        sources,
+        target: (c.entry.target as string | undefined) ?? (sources.length ? undefined : (c.network as NetDictNetwork).externData.defaultTarget),
+        maxSeqLenVia: c.entry.max_seq_len_via as string | undefined,
+        axis: c.entry.axis as DimJson | undefined,
+        includeEos: c.entry.include_eos as boolean | undefined,
         maxSeqLen: typeof c.entry.max_seq_len === 'string' ? parseMaxSeqLen(c.entry.max_seq_len, `network.${c.name}.max_seq_len`, (c.network as NetDictNetwork).graph) : (c.entry.max_seq_len as number | undefined),
       });
     },

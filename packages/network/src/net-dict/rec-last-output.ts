@@ -58,6 +58,7 @@ export class RecLastOutput extends Layer {
     let value = ops.sum(ops.mul(float, pick), [1]);
     const unit = this.recNode.layer as RecUnit;
     const init = (unit.unitGraph.node(this.sub).entry as { initial_output?: unknown }).initial_output;
+    if (typeof init === 'string' && init.startsWith('base:')) throw new NetDictError(`rec_last_output '${this.name}': '${this.sub}' has initial_output "${init}" (a layer), which an empty sequence would give; not supported here, give a number.`);
     if (typeof init === 'number' && init !== 0) {
       const empty = ops.reshape(ops.equal(lens, ops.fill([b], 0, 'int32')), [b, ...frames.shape.slice(2).map(() => 1)]);
       value = ops.where(empty, ops.fill(value.shape, init, 'float32'), value);

@@ -1,12 +1,13 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
+import { type CallContext, Data, Dim, type DimJson, Layer, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
 import { baseDataKey, baseDataValue } from './base-data.js';
 import type { LayerGraph } from './graph.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, fullSeqLens, type NetDictNode, type LayerOutput } from './net-dict-node.js';
 import { NetDictNetwork } from './net-dict-network.js';
-import type { MaxSeqLen } from './rec-max-seq-len.js';
+import { type MaxSeqLen, resolveMaxSeqLen } from './rec-max-seq-len.js';
+import { endFrame, initialFromLayer, initialOutputLayers, type RecLoopAxis, recLoopAxis } from './rec-loop-axis.js';
 import { singleStepCells } from './rec-single-step.js';
 import { runGraph } from './run-graph.js';
 import { Subnetwork } from './subnetwork.js';
@@ -38,6 +39,12 @@ export interface RecUnitArgs {
   target?: string;
   /** Most frames a search may produce (RETURNN `max_seq_len`; a function of the batch for its string form). */
   maxSeqLen?: MaxSeqLen;
+  /** RETURNN `max_seq_len_via`: the layer whose scalar value is the most frames (instead of `maxSeqLen`). */
+  maxSeqLenVia?: string;
+  /** RETURNN `axis` of a rec layer without sources: the Dim (JSON form) it loops over (see {@link RecLoopAxis}). */
+  axis?: DimJson;
+  /** RETURNN `include_eos`: a loop its `end` layer ends counts the frame where `end` first holds. */
+  includeEos?: boolean;
 }
 
 /** A frame value of a unit layer, keyed by source reference: `prev:s`, `base:encoder`, `state:s:0`. */
@@ -73,6 +80,12 @@ export class RecUnit extends Layer {
   readonly hasSources: boolean;
   /** Without sources: the `base:` layer whose time axis a `rec_unstack` with `declare_rec_time` gives the loop (RETURNN), if any. */
   readonly declaredTime: { ref: string; data: Data } | undefined;
+  /** Without sources: what its `axis` Dim makes the loop run over, if given (RETURNN RecLayer `axis`). */
+  readonly loopAxis: RecLoopAxis | undefined;
+  readonly maxSeqLenVia: string | undefined;
+  readonly includeEos: boolean;
+  /** `base:` layers unit entries give as `initial_output`. */
+  private readonly initialLayers: string[];
 
   constructor(args: RecUnitArgs) {
     const ext = new ExternData();
@@ -85,17 +98,21 @@ export class RecUnit extends Layer {
     }
     ext.defaultTarget = args.target ?? args.parent.externData.defaultTarget;
     super({ name: args.name });
-    this.timeDim = new Dim({ description: `${args.name}:time` });
+    this.timeDim = new Dim({ description: args.axis?.dim ?? `${args.name}:time` });
     this.net = this.untracked(new NetDictNetwork({ name: args.name, externData: ext, enclosing: { network: args.parent, lossPrefix: `${args.name}/` }, owner: this }));
     this.target = args.target;
     this.maxSeqLen = args.maxSeqLen;
+    this.maxSeqLenVia = args.maxSeqLenVia;
+    this.includeEos = args.includeEos ?? false;
     this.hasSources = args.sources.length > 0;
     this.net.constructFromDict(singleStepCells(args.unit, args.name));
     if (!this.unitGraph.nodes.has('output')) {
       throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
     }
     this.declaredTime = this.hasSources ? undefined : declaredRecTime(this.unitGraph, args.name);
-    if (!this.hasSources && !this.target && !this.declaredTime) {
+    this.loopAxis = this.hasSources || this.declaredTime || !args.axis ? undefined : recLoopAxis(args.axis, args.parent.externData, this.unitGraph, args.name);
+    this.initialLayers = initialOutputLayers(this.unitGraph);
+    if (!this.hasSources && !this.target && !this.declaredTime && !this.loopAxis) {
       throw new NetDictError(`Rec layer '${args.name}' has no "from" sources, so it steps over a target: give "target" (e.g. "classes").`);
     }
   }
@@ -127,6 +144,7 @@ export class RecUnit extends Layer {
   refs(kind: 'prev' | 'base'): string[] {
     const names = new Set<string>();
     for (const n of this.unitGraph.nodes.values()) for (const s of n.sources) if (s.kind === kind) names.add(s.name);
+    if (kind === 'base') for (const l of this.initialLayers ?? []) names.add(l);
     // `prev:` inside a subnetwork of the unit: its own layer's previous frame, `<subnetwork>/<layer>` (RETURNN flattens such subnetworks into the unit).
     if (kind === 'prev') {
       for (const n of this.unitGraph.nodes.values()) {
@@ -191,8 +209,9 @@ export class RecUnit extends Layer {
     const node = this.unitGraph.node(name);
     const init = (node.entry as { initial_output?: unknown }).initial_output;
     const value = typeof init === 'number' ? init : init === true || init === 'ones' ? 1 : 0;
-    const shape = node.output.dims.map((d) => d.size ?? this.paddedLength(name, d, base));
-    return ops.fill([...(node.output.hasBatch ? [batch] : []), ...shape], value, node.output.dtype);
+    const shape = [...(node.output.hasBatch ? [batch] : []), ...node.output.dims.map((d) => d.size ?? this.paddedLength(name, d, base))];
+    if (typeof init === 'string' && init.startsWith('base:')) return initialFromLayer(base[init]!, shape, node.output.dtype, name, init);
+    return ops.fill(shape, value, node.output.dtype);
   }
 
   /** The padded length of dynamic axis `dim` in this pass: from a `base:` value on that axis, else the longest of its lengths. */
@@ -278,7 +297,7 @@ export class RecUnit extends Layer {
     let sourceTimeAxis = 1;
     const base = this.baseInputs(outs, inputs);
     if (this.hasSources) {
-      const xs = env.sources.map((s) => s.value);
+      const xs = env.sources.slice(0, env.node.nFrom).map((s) => s.value);
       source = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       // A source without batch axis (RETURNN's range_from_length of a scalar): [T, ...], time first.
       sourceTimeAxis = env.node.sourceData[0]?.hasBatch === false ? 0 : 1;
@@ -289,6 +308,15 @@ export class RecUnit extends Layer {
       const v = base[`base:${this.declaredTime.ref}`]!;
       time = v.shape[1]!;
       seqLens = this.declaredTime.data.timeDim?.dynSize;
+    } else if (this.loopAxis?.kind === 'data') {
+      // RETURNN: the axis Dim's sizes are the loop's fixed_seq_len.
+      const v = inputs[this.loopAxis.key]!;
+      time = v.shape[1]!;
+      seqLens = parentExtern.getData(this.loopAxis.key).timeDim?.dynSize;
+    } else if (this.loopAxis?.kind === 'end') {
+      const m = this.maxSeqLenVia ? Number((ops.readSync(outs.get(this.maxSeqLenVia)!.value) as ArrayLike<number>)[0]) : resolveMaxSeqLen(this.maxSeqLen);
+      if (m === undefined) throw new NetDictError(`Rec layer '${this.name}': its "end" layer ends the loop, which needs "max_seq_len" or "max_seq_len_via" as a bound (RETURNN: "specify max_seq_len").`);
+      time = m;
     } else {
       const target = inputs[this.target!];
       if (!target) {
@@ -297,7 +325,9 @@ export class RecUnit extends Layer {
       time = target.shape[1]!;
       seqLens = parentExtern.getData(this.target!).timeDim?.dynSize;
     }
-    const batch = sourceTimeAxis === 0 ? batchOf(inputs) : (source ?? (this.declaredTime ? base[`base:${this.declaredTime.ref}`] : inputs[this.target!])!).shape[0]!;
+    const batchFrom = source ?? (this.declaredTime ? base[`base:${this.declaredTime.ref}`] : this.loopAxis?.kind === 'data' ? inputs[this.loopAxis.key] : this.loopAxis ? undefined : inputs[this.target!]);
+    const batch = sourceTimeAxis === 0 || !batchFrom ? batchOf(inputs) : batchFrom.shape[0]!;
+    const ended = this.loopAxis?.kind === 'end' ? { flags: new Uint8Array(batch), lens: new Int32Array(batch) } : undefined;
     let state = this.initialFrameState(batch, base);
     const stacked = new Map<string, { value: Tensor[]; logits: Tensor[] }>();
     const collect = new Set(['output', ...this.unitLossNodes().map((n) => n.name.slice(this.name.length + 1)), ...this.subNodes.keys()]);
@@ -315,12 +345,23 @@ export class RecUnit extends Layer {
         if (v.logits) acc.logits.push(v.logits);
       }
       state = this.nextFrameState(o);
+      if (ended && endFrame(o.get('end')!.value, ended.flags, ended.lens, this.includeEos)) break;
+    }
+    if (ended) {
+      // RETURNN's output has the longest length's frames (without include_eos, the last frame run, where all ended, is left out).
+      seqLens = ops.tensor(ended.lens, [batch], 'int32');
+      const width = Math.max(0, ...ended.lens);
+      for (const acc of stacked.values()) {
+        acc.value.length = Math.min(acc.value.length, width);
+        acc.logits.length = Math.min(acc.logits.length, width);
+      }
     }
     // Frames [B, ...] stack to [B, T, ...]; batchless frames (`:i`, RETURNN's RecStepInfoLayer) to [T, ...], time-major as RETURNN has them.
     const stack = (xs: Tensor[], name: string) =>
       this.unitGraph.node(name).output.hasBatch ? ops.concat(xs.map((x) => ops.reshape(x, [x.shape[0]!, 1, ...x.shape.slice(1)])), 1) : ops.concat(xs.map((x) => ops.reshape(x, [1, ...x.shape])), 0);
     // Over a batchless source the time axis has one length for all (RETURNN: a scalar dyn_size).
     const lens = seqLens ?? (sourceTimeAxis === 0 ? ops.scalar(time, 'int32') : fullSeqLens(batch, time));
+    if (stacked.get('output')!.value.length === 0) throw new NetDictError(`Rec layer '${this.name}' ran no frame (max_seq_len 0 or an empty time axis); Strata cannot stack zero frames.`);
     for (const [name, acc] of stacked) {
       if (name === 'output' && !this.unitGraph.node('output').lossHolder && !this.subNodes.has(name)) continue;
       outs.set(`${this.name}/${name}`, { value: stack(acc.value, name), logits: acc.logits.length ? stack(acc.logits, name) : undefined });

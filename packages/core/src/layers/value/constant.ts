@@ -1,6 +1,7 @@
 import { type DType, ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { Data, Dim } from '../../data.js';
+import { isDimJson } from '../../dim-json.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { InputShapeError } from '../../errors.js';
@@ -103,12 +104,15 @@ const constantOutput = (c: { name: string; layer: Layer }): Data => {
 export const constantLayer: LayerSpec = {
   cls: ConstantLayer,
   options: CONSTANT_OPTIONS,
-  netDict: { names: ['constant'], when: (e) => e.with_batch_dim !== true, sources: 'none', outputData: constantOutput },
+  netDict: { names: ['constant'], when: (e) => e.with_batch_dim !== true && !batchFirstShape(e.shape), sources: 'none', outputData: constantOutput },
 };
 
-/** RETURNN's `constant` with `with_batch_dim`: the batch size comes from its `from` (default `"data"`, the network's batch). */
+/** A `shape` (JSON form) whose first Dim is RETURNN's `batch_dim`: the constant has a batch axis, as with `with_batch_dim` (the net-dict reader drops that Dim from `shape`). */
+const batchFirstShape = (shape: unknown): boolean => Array.isArray(shape) && isDimJson(shape[0]) && shape[0].kind === 'batch';
+
+/** RETURNN's `constant` with `with_batch_dim` (or `batch_dim` first in `shape`): the batch size comes from its `from` (default `"data"`, the network's batch). */
 export const constantBatchLayer: LayerSpec = {
   cls: ConstantLayer,
   options: CONSTANT_OPTIONS,
-  netDict: { names: ['constant'], when: (e) => e.with_batch_dim === true, sources: 'concat', acceptsSparse: true, outputData: constantOutput },
+  netDict: { names: ['constant'], when: (e) => e.with_batch_dim === true || batchFirstShape(e.shape), sources: 'concat', acceptsSparse: true, outputData: constantOutput },
 };

@@ -1,0 +1,46 @@
+"""Cases: a `rec` layer without sources and its `axis` Dim (RETURNN RecLayer `axis`): over an extern data's time axis,
+or over a new axis whose lengths the unit's `end` layer gives (bounded by `max_seq_len` / `max_seq_len_via`,
+`include_eos`); `initial_output` given as a layer outside the loop ("base:<layer>"); `constant` with `batch_dim`
+first in `shape`."""
+from .dims_f import BATCH, TIME, FEAT, DIMS5, d
+
+LOOP = {"dim": "loop-e", "kind": "spatial", "size": None}
+
+
+def _counter_unit(end_from):
+    """A unit counting 1, 2, ... from the `base:start` layer (initial_output); `end` from `end_from`; output the count
+    times the time-mean of the input."""
+    return {
+        "i": {"class": "combine", "kind": "add", "from": ["prev:i", "one"], "initial_output": "base:start"},
+        "one": {"class": "constant", "value": 1.0, "dtype": "float32"},
+        "end": {"class": "compare", "kind": "greater_equal", "from": ["i", end_from]},
+        "mean": {"class": "reduce", "mode": "mean", "from": "base:data:data", "axis": TIME},
+        "output": {"class": "combine", "kind": "mul", "from": ["i", "mean"]},
+    }
+
+
+def _end_net(include_eos, **rec_keys):
+    return {
+        "start": {"class": "constant", "value": 0.5, "dtype": "float32", "shape": [BATCH]},
+        "len": {"class": "length", "from": "data", "axis": TIME},
+        "thr": {"class": "cast", "from": "len", "dtype": "float32"},
+        "output": {"class": "rec", "from": [], "axis": LOOP, "include_eos": include_eos,
+                   "unit": _counter_unit("base:thr"), **rec_keys},
+    }
+
+
+CASES = [
+    d("rec_axis_e_extern_time_no_source", {
+        "output": {"class": "rec", "from": [], "axis": TIME, "unit": {
+            "x": {"class": "rec_unstack", "from": "base:data:data"},
+            "output": {"class": "linear", "activation": "tanh", "n_out": 4, "from": ["x", "prev:output"]},
+        }},
+    }, seq_lens={"data:size1": [7, 5, 4]}),
+    # Sequences end at different frames (thresholds 7, 5, 4 from the lengths; the count starts at 1.5).
+    d("rec_axis_e_end_include_eos", _end_net(True, max_seq_len=10), outputs=["output", "start"],
+      seq_lens={"data:size1": [7, 5, 4]}),
+    d("rec_axis_e_end_without_eos", _end_net(False, max_seq_len=10), seq_lens={"data:size1": [7, 5, 4]}),
+    # max_seq_len_via (a scalar layer) stops the loop before any sequence ends.
+    d("rec_axis_e_max_seq_len_via", {**_end_net(True, max_seq_len_via="maxlen"),
+                                     "maxlen": {"class": "constant", "value": 3}}, seq_lens={"data:size1": [7, 5, 4]}),
+]
