@@ -54,4 +54,10 @@ CASES = [
         "unmask": {"class": "unmask", "from": "masked_copy", "mask": "mask"},
         "output": {"class": "linear", "activation": "tanh", "n_out": 2, "from": ["unmask", "data"]},
     }, outputs=("output", "unmask", "masked")),
+    # masked_from: a sequence masked already (its own time axis and lengths); the unit runs on it, nothing is packed.
+    c("masked_seq_masked_from", {
+        "output": {"class": "masked_computation", "masked_from": "data:data_masked",
+                   "unit": {"class": "linear", "activation": "tanh", "n_out": 3, "from": "data"}},
+    }, extern_data={"data": {"shape": (None, 5)}, "data_masked": {"shape": (None, 5)}},
+        seq_lens={"data_masked:size1": [4, 2, 3]}),
 ]

@@ -94,9 +94,22 @@ describe('masked_computation outside a rec unit', () => {
     }
   });
 
+  it('with masked_from runs the unit on that sequence (its axis and lengths), nothing packed; mask not needed', () => {
+    const ext = { data: { shape: [null, F] }, data_masked: { shape: [null, F] } };
+    const n = NetDictNetwork.fromDict({ output: { class: 'masked_computation', masked_from: 'data:data_masked', unit: { class: 'linear', activation: null, n_out: U, from: 'data' } } } as never, { externData: ext, seed: 3 });
+    const m = ops.tensor(xs.slice(0, B * 4 * F), [B, 4, F]);
+    const out = n.forward({ ...batch(), data_masked: m, 'data_masked:size1': ops.tensor([4, 2, 3], [B], 'int32') }).get('output')!.value;
+    expect(paths(n)).toEqual(['output/bias', 'output/kernel']);
+    expect(n.node('output').output.timeDim).toBe(n.externData.getData('data_masked').timeDim);
+    const want = read(ops.add(ops.matMul(ops.reshape(m, [B * 4, F]), param(n, 'output/kernel')), param(n, 'output/bias')));
+    read(out).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
+  });
+
   it('refuses a mask that is not bool [B, T], naming the entry and the key', () => {
     const build = (mask: string) => () => NetDictNetwork.fromDict({ ...MASK, output: { class: 'masked_computation', mask, from: 'data', unit: { class: 'copy', from: 'data' } } } as never, { externData: extern });
     expect(build('sum')).toThrow(NetDictError);
     expect(build('sum')).toThrow(/'output' \(class 'masked_computation'\).*"mask" must be bool \[B, T\] outside a rec unit/);
+    const noMask = () => NetDictNetwork.fromDict({ output: { class: 'masked_computation', from: 'data', unit: { class: 'copy', from: 'data' } } } as never, { externData: extern });
+    expect(noMask).toThrow(/needs "mask" \(bool \[B, T\]: the frames to keep\), or "masked_from"/);
   });
 });

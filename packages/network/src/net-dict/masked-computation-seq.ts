@@ -66,6 +66,9 @@ function packClass(outDim: Dim): NetDictLayerClass {
  * unit that has the mask's time axis is packed (RETURNN's `get_masked_layer`),
  * one hidden node `<name>(masked:<source>)` each.
  *
+ * With `masked_from` (a sequence masked already, e.g. extern data), the unit
+ * runs on that sequence instead: nothing is packed.
+ *
  * Shapes: the unit's output on the packed sequence, e.g. source `[B, T, F]`
  * → `[B, T', n_out]`.
  */
@@ -116,6 +119,10 @@ const fromList = (v: unknown): unknown[] => (v === undefined ? ['data'] : Array.
  * @throws NetDictError for a mask that is not bool `[B, T]` (one dynamic axis), or a source without the mask's time axis.
  */
 export function createMaskedSequence(c: LayerCreateContext, graph: LayerGraph, where: string): MaskedSequenceComputation {
+  const unit = c.entry.unit as Record<string, unknown>;
+  const maskedFrom = c.entry.masked_from as string | undefined;
+  if (maskedFrom !== undefined) return createOnMaskedFrom(c, graph, where, maskedFrom, unit);
+  if (typeof c.entry.mask !== 'string') throw new NetDictError(`${where}: needs "mask" (bool [B, T]: the frames to keep), or "masked_from" (a sequence masked already).`);
   const from = fromList(c.entry.from === undefined ? [] : c.entry.from) as string[];
   const mask = c.sources[c.sources.length - 1]!;
   const maskDim = mask.timeDim;
@@ -132,7 +139,6 @@ export function createMaskedSequence(c: LayerCreateContext, graph: LayerGraph, w
     if (!graph.nodes.has(hidden)) addLayer(graph, hidden, cls, { class: 'masked_computation', from: [ref, c.entry.mask as string] } as LayerDescription);
     return hidden;
   };
-  const unit = c.entry.unit as Record<string, unknown>;
   // The unit's "data" is the packed source; other layers it reads are packed when they have the mask's time axis.
   const unitFrom = fromList(unit.from).map((f) => {
     if (typeof f !== 'string') return f;
@@ -143,10 +149,33 @@ export function createMaskedSequence(c: LayerCreateContext, graph: LayerGraph, w
     const node = graph.nodes.get(f) ?? (f in graph.netDict ? constructLayer(graph, undefined, f) : undefined);
     return node && node.output.dims.includes(maskDim) ? pack(f, node.output) : f;
   });
+  return unitLayer(c, graph, { ...unit, from: unitFrom });
+}
+
+/** The unit as the hidden node `<name>(unit)`, its params under this layer's name (RETURNN's name scope): `<name>/...`. */
+function unitLayer(c: LayerCreateContext, graph: LayerGraph, unit: Record<string, unknown>): MaskedSequenceComputation {
   const hidden = `${c.name}(unit)`;
-  const node = graph.nodes.get(hidden) ?? constructLayer(graph, { [hidden]: { ...unit, from: unitFrom } as LayerDescription }, hidden);
+  const node = graph.nodes.get(hidden) ?? constructLayer(graph, { [hidden]: unit as LayerDescription }, hidden);
   const layer = new MaskedSequenceComputation(c.name, node);
-  // RETURNN creates the unit under this layer's name: its params are `<name>/...`.
   Object.defineProperty(node.layer, 'scopeName', { configurable: true, get: () => layer.scopeName });
   return layer;
+}
+
+/**
+ * RETURNN's `masked_from` outside a rec unit: the unit's `"data"` is that
+ * layer (or extern data), a sequence masked already (its time axis is the
+ * output's, RETURNN's `out_spatial_dim`); `from` and `mask` are not used
+ * (RETURNN drops them as dependencies).
+ * @throws NetDictError when the unit reads another layer with a time axis (RETURNN would pack it with the mask onto `masked_from`'s axis; not built).
+ */
+function createOnMaskedFrom(c: LayerCreateContext, graph: LayerGraph, where: string, maskedFrom: string, unit: Record<string, unknown>): MaskedSequenceComputation {
+  const unitFrom = fromList(unit.from).map((f) => {
+    if (f === 'data' || f === 'data:data') return maskedFrom;
+    const node = typeof f === 'string' ? (graph.nodes.get(f) ?? (f in graph.netDict ? constructLayer(graph, undefined, f) : undefined)) : undefined;
+    if (node?.output.timeDim) {
+      throw new NetDictError(`${where}: with "masked_from", the unit reads '${String(f)}' (${node.output}), which has a time axis; RETURNN would pack it with the mask onto masked_from's axis, which Strata does not build. Read it through "data" or without a time axis.`);
+    }
+    return f;
+  });
+  return unitLayer(c, graph, { ...unit, from: unitFrom });
 }

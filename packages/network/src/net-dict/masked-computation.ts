@@ -26,7 +26,8 @@ import type { LayerDescription } from './schema.js';
  * cannot skip work per sequence), which gives RETURNN's values and gradients.
  *
  * Outside a rec unit the class builds {@link MaskedSequenceComputation} (the
- * masked frames packed onto a new time axis). `masked_from` is not built.
+ * masked frames packed onto a new time axis, or `masked_from`'s sequence).
+ * `masked_from` inside a rec unit is not built.
  *
  * Shapes: the unit's frame output `[B, ...]`.
  * @throws NetDictError (when built) for a mask that is not bool `[B]`, or more than one source.
@@ -93,10 +94,11 @@ function unitDesc(unit: Record<string, unknown>, source: string | undefined): La
 function create(c: LayerCreateContext): MaskedComputation | MaskedSequenceComputation {
   const where = `Net dict entry '${c.name}' (class 'masked_computation')`;
   const graph = (c.network as { graph: LayerGraph }).graph;
-  if (c.entry.masked_from !== undefined) throw new NetDictError(`${where}: "masked_from" is not supported; give the source in "from".`);
   const from = c.entry.from === undefined ? [] : Array.isArray(c.entry.from) ? c.entry.from : [c.entry.from];
   if (from.length > 1) throw new NetDictError(`${where}: takes at most one source (RETURNN asserts len(sources) == 1); "from" gives ${from.length}.`);
   if (!graph.insideRec) return createMaskedSequence(c, graph, where);
+  if (c.entry.masked_from !== undefined) throw new NetDictError(`${where}: "masked_from" inside a rec unit (a masked sequence read frame by frame) is not supported; give the source in "from".`);
+  if (typeof c.entry.mask !== 'string') throw new NetDictError(`${where}: needs "mask", a bool [B] layer of the unit.`);
   const mask = c.sources[c.sources.length - 1]!;
   if (mask.dtype !== 'bool' || !mask.hasBatch || mask.dims.length > 0) {
     throw new NetDictError(`${where}: "mask" must be bool [B] inside a rec unit (one flag per sequence and frame); '${c.entry.mask}' is ${mask}.`);
@@ -117,7 +119,7 @@ export function registerMaskedComputationClass(): void {
     acceptsSparse: true,
     refKeys: ['mask'],
     options: z.strictObject({
-      mask: z.string({ error: 'must name a bool layer (one flag per sequence inside a rec unit, per frame outside)' }),
+      mask: z.string({ error: 'must name a bool layer (one flag per sequence inside a rec unit, per frame outside)' }).optional(),
       unit: z.record(z.string(), z.unknown()).refine((d) => typeof d.class === 'string', { error: 'must be a layer dict with a "class"' }),
       masked_from: z.string().optional(),
     }),

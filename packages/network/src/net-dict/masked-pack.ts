@@ -43,6 +43,8 @@ export function maskedPackPlan(mask: ArrayLike<number | boolean>, batch: number,
  * `T'` the largest number of kept frames of a sequence; frames past a
  * sequence's new length are zeros. A gather of the flat frames (and a zero
  * frame), so the gradient flows back to the kept frames (the others get 0).
+ * `T'` and the gather rows depend on the mask's values: they are read from the
+ * backend (`ops.readSync`), so a traced graph backend cannot run it (as `flatten_batch`).
  *
  * @param x any dtype, batch first, `axis >= 1` its time axis.
  * @param mask bool `[B, T]`.
@@ -78,6 +80,7 @@ export function packMasked(x: Tensor, mask: Tensor, lens: Tensor | undefined, ax
  * `initial` (RETURNN: the source's initial output, zeros by default). Counts
  * stop at each sequence's length (RETURNN counts on; those padding frames
  * would index past `T'`). A gather: the gradient sums back onto the packed frames.
+ * The rows are computed from the mask's values (`ops.readSync`): not for a traced graph backend.
  *
  * @param x any dtype, batch first, `axis >= 1` its packed time axis.
  * @param mask bool `[B, T]`.
