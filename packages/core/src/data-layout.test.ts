@@ -17,6 +17,17 @@ describe('canonicalDataConfig', () => {
     expect(r).toMatchObject({ identity: false, config: { shape: [null, 5], dim: 5 }, layout: { declaredShape: [null, null, 5], toCanonical: [1, 0, 2], timeAxis: 0, hasBatch: true } });
   });
 
+  it('dim_tags with the batch dim not first (RETURNN time-major [time, batch, feature]): the batch dim moves first', () => {
+    const time = { dim: 'time', kind: 'spatial', size: null };
+    const feat = { dim: 'feat', kind: 'feature', size: 5 };
+    const r = canon({ dim_tags: [time, { dim: 'global batch', kind: 'batch', size: null }, feat] });
+    expect(r).toMatchObject({ identity: false, layout: { declaredShape: [null, null, 5], toCanonical: [1, 0, 2], hasBatch: true } });
+    const d = Data.fromConfig('x', r.config);
+    expect(d.dims.map((x) => [x.description, x.size])).toEqual([['time', null], ['feat', 5]]);
+    // Data itself reads the dim-tag form batch first only.
+    expect(() => Data.fromConfig('x', { dim_tags: [time, { dim: 'global batch', kind: 'batch', size: null }] } as never)).toThrow(/dim_tags must start with the batch axis/);
+  });
+
   it('features first ({"dim": 5, "shape": [5, null]}): RETURNN’s feature axis is the last static one, moved last', () => {
     const r = canon({ dim: 5, shape: [5, null] });
     expect(r).toMatchObject({ identity: false, config: { shape: [null, 5], dim: 5 }, layout: { toCanonical: [0, 2, 1], timeAxis: 2 } });

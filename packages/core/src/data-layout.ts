@@ -39,7 +39,8 @@ const isInt = (v: unknown): v is number => Number.isInteger(v);
  * 0, `null`: none), the time axis the first dynamic non-batch axis unless
  * given, the feature axis (dense data) the last static non-batch, non-time
  * axis (else the last such axis) unless given. Entries in the dim-tag form
- * are returned as they are.
+ * are returned as they are, but with the batch dim moved first where it is
+ * declared elsewhere (the other dims in their order).
  * @throws LayerArgumentError naming the entry and the key for an axis out of
  *   range, a feature axis whose size is not `dim`, or a time axis Strata cannot
  *   place (a dynamic axis after another dynamic one: Strata's time axis is the first).
@@ -59,6 +60,13 @@ export function canonicalDataConfig(name: string, c: DataConfig): CanonicalDataC
     // The dim-tag form lists the batch axis first (Data.fromConfig checks it and the tags).
     const tags = Array.isArray(c.dim_tags) ? c.dim_tags : [];
     const declaredShape = tags.map((t) => (typeof t === 'object' && t !== null ? ((t as DimTagConfig).dimension ?? null) : null));
+    // The batch dim where it is declared (RETURNN's time-major [time, batch, feature]): moved first, the other dims in order.
+    const b = tags.findIndex((t) => typeof t === 'object' && t !== null && (t as DimTagConfig).kind === 'batch');
+    if (b > 0) {
+      const toCanonical = [b, ...[...tags.keys()].filter((i) => i !== b)];
+      const config: DataConfig = { ...c, dim_tags: toCanonical.map((i) => tags[i]!) };
+      return { config, layout: { declaredShape, toCanonical, hasBatch: true, timeAxis: null }, identity: false };
+    }
     return { config: c, layout: { declaredShape, toCanonical: [...declaredShape.keys()], hasBatch: true, timeAxis: null }, identity: true };
   }
   const bda = raw.batch_dim_axis === undefined ? 0 : (raw.batch_dim_axis as number | null);

@@ -85,7 +85,6 @@ describe('extern_data entries with JSON Dims', () => {
   });
   it('names the entry and index of a bad Dim', () => {
     expect(() => Data.fromConfig('data', { dim_tags: [BATCH_DIM_JSON, { dim: 't', kind: 'x', size: null } as unknown as DimJson] })).toThrow(/^extern_data\.data\.dim_tags\[1\]\.kind: must be one of/);
-    expect(() => Data.fromConfig('data', { dim_tags: [time, BATCH_DIM_JSON] })).toThrow(/extern_data\.data\.dim_tags\[1\]: Strata reads the batch dim only as the first dim/);
     // RETURNN's Tensor(dims=...) (version 2) has no feature axis: refused, with the fix.
     expect(() => Data.fromConfig('data', { dims: [BATCH_DIM_JSON, time], dtype: 'float32' })).toThrow(/extern_data\.data\.dims: is RETURNN's Tensor version 2, which has no feature axis.*write "dim_tags"/);
   });

@@ -224,10 +224,10 @@ export function strataKindOf(d: DimJson): 'batch' | 'spatial' | 'feature' {
  * An `extern_data` entry with RETURNN Dims in JSON form (`dim_tags` or
  * RETURNN's newer `dims`, `sparse_dim`) in Strata's dim-tag form
  * (`{"kind": "batch"}`, `{"description": "time", "dimension": null}`); an
- * entry without JSON Dims as it is. The batch dim must come first, as
- * Strata keeps it (`{"dims": [batch_dim, time_dim, feat_dim]}`).
+ * entry without JSON Dims as it is, its dims in the order given (the batch
+ * dim anywhere: `canonicalDataConfig` puts it first).
  * @throws DimJsonError naming `extern_data.<key>.dims[i]` for a malformed
- *   Dim, `dims` together with `dim_tags`, or a batch dim not first.
+ *   Dim, or `dims` (RETURNN's Tensor version 2).
  */
 export function dataConfigOfDimJson<C extends { dim_tags?: unknown; sparse_dim?: unknown }>(name: string, c: C): C {
   if (!isObject(c)) return c;
@@ -256,10 +256,9 @@ export function dataConfigOfDimJson<C extends { dim_tags?: unknown; sparse_dim?:
     const d = parseDimJson(v, p);
     return d.kind === 'batch' ? { kind: 'batch' } : { description: d.dim, dimension: d.size, kind: strataKindOf(d) };
   };
+  // The batch dim may be anywhere (RETURNN's time-major `[time_dim, batch_dim, feat_dim]`): canonicalDataConfig
+  // (data-layout.ts) moves it first and the feed transposes the values; a second batch dim is an error there.
   const tags = list.map((v, i) => tag(v, `${path}.${key}[${i}]`));
-  tags.forEach((t, i) => {
-    if (i > 0 && isObject(t) && t.kind === 'batch') throw new DimJsonError({ path: `${path}.${key}[${i}]`, problem: 'Strata reads the batch dim only as the first dim; list batch_dim first', received: list[i] });
-  });
   const { dims: _dims, feature_dim: featureDim, ...rest } = raw;
   if (featureDim !== undefined) {
     // RETURNN's feature_dim kwarg: which of the dims is the feature axis; Strata's is the last one.

@@ -53,3 +53,13 @@ CASES += [
         description="set_dim_tags gives the time axis a new Dim (the same lengths); attention from time over it, "
                     "softmax_over_spatial masking that second dynamic axis by its lengths"),
 ]
+
+CASES += [
+    d("dims_d_extern_time_major_dim_tags", {
+        "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data"},
+        "conv": {"class": "conv", "from": "data", "filter_size": [3], "padding": "same", "n_out": 3, "activation": None},
+        "output": {"class": "reduce", "mode": "max", "from": "lin", "axis": TIME},
+    }, outputs=["lin", "conv", "output"], extern_data={"data": {"dim_tags": [TIME, BATCH, FEAT5]}},
+        seq_lens={"data:size0": [7, 3, 5]},
+        description="extern_data dim_tags with the batch dim second (time-major): Strata moves it first, the feed is transposed"),
+]
