@@ -34,4 +34,11 @@ CASES = [
                "out_spatial_dims": [TIME], "out_dim": {"dim": "up-feat", "kind": "feature", "size": 3}},
         "output": {"class": "reduce", "mode": "sum", "from": "up", "axis": TIME, "out_shape": [BATCH, {"dim": "up-feat", "kind": "feature", "size": 3}]},
     }, outputs=["up", "output"], n_time=8, seq_lens={"data:size1": [8, 7, 2]}),
+    # param_dropout (RETURNN's weight dropout): the params as they are in evaluation, with reuse_params too.
+    c("as_is_f_param_dropout_reuse", {
+        "a": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data", "param_dropout": 0.3},
+        "b": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "data", "reuse_params": "a",
+              "param_dropout": 0.5, "param_dropout_min_ndim": 2},
+        "output": {"class": "combine", "kind": "add", "from": ["a", "b"]},
+    }, outputs=["a", "output"]),
 ]

@@ -75,7 +75,7 @@ export function runExtraNet(
     return o;
   };
   const extraCtx = { ...ctx, search: extra.searchFlag } as CallContext;
-  runNodes(nodes.slice(run.done, end), resolve, inputs, extraCtx, run.outs, `extra.${prefix}:`);
+  runNodes(nodes.slice(run.done, end), resolve, inputs, extraCtx, run.outs, `extra.${prefix}:`, extra.insideRec);
   run.done = end;
   for (const [k, v] of run.outs.entries()) baseOuts.set(`extra.${prefix}:${k}`, v);
 }

@@ -2,6 +2,7 @@ import { ops, type Tensor } from '@strata/backend';
 import type { CallContext } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
+import { withParamDropout } from './param-dropout.js';
 import { feedRegistered } from './register-extern-data.js';
 import { withLayerBatchNorm } from './layer-batch-norm-run.js';
 import { type EvalEnv, type EvalResult, firstSourceLens, type NetDictNode, type LayerOutput, refSourceIndex, type SourceRef, sourceLens } from './net-dict-node.js';
@@ -98,6 +99,7 @@ const sourceName = (s: SourceRef): string => (s.kind === 'data' ? `data:${s.key}
  * `only_on_eval` are skipped.
  *
  * @param namePrefix the network's absolute name prefix (`dec/` in a rec unit), for error messages.
+ * @param insideRec whether the nodes are a rec unit's, run once per frame (see `withParamDropout`).
  * @throws LayerExecutionError wrapping an untyped error a layer threw (a plain
  *   `Error`, `TypeError`, ...), with the layer's name and its inputs' summaries.
  *   Typed errors (`ShapeError`, `BackendCapabilityError`, network errors, ...)
@@ -110,6 +112,7 @@ export function runNodes(
   ctx: CallContext,
   outs: Map<string, LayerOutput> = new Map(),
   namePrefix = '',
+  insideRec = false,
 ): Map<string, LayerOutput> {
   for (const node of nodes) {
     // RETURNN's only_on_eval: not computed (and its loss not taken) in training.
@@ -117,7 +120,7 @@ export function runNodes(
     const sources = node.sources.map((s) => resolve(s, outs));
     const env: EvalEnv = { node, sources, outs, inputs, ctx };
     try {
-      const { seqLens, ...out } = node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env);
+      const { seqLens, ...out } = withParamDropout(node, ctx, insideRec, () => (node.cls.evaluate ? node.cls.evaluate(env) : evaluateDefault(env)));
       // A time axis the layer makes: its lengths for this batch live in its Dim.
       if (seqLens && ownsTimeDim(node)) node.output.timeDim!.dynSize = seqLens;
       const done = withLayerBatchNorm(node.layer, out, node.output.timeDim?.dynSize, ctx);

@@ -41,7 +41,7 @@ export function runGraph(g: LayerGraph, given: Readonly<Record<string, Tensor>>,
     if (!value) throw new LayerNotFoundError(`forward(): no input tensor for '${key}'. Given: ${Object.keys(inputs).join(', ')}.`);
     return { value };
   };
-  const result = runNodes(g.nodes.values(), resolve, inputs, c, outs, g.absoluteNamePrefix);
+  const result = runNodes(g.nodes.values(), resolve, inputs, c, outs, g.absoluteNamePrefix, g.insideRec);
   for (const prefix of g.extraNets.keys()) runExtraNet(g, prefix, undefined, inputs, c, result, runs, resolve);
   return result;
 }

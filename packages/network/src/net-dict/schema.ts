@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { dropoutEntryKeys, layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
 import { outShapeEntryKeys } from './out-shape.js';
+import { paramDropoutKeys } from './param-dropout.js';
 
 /**
  * The keys every net-dict entry may have (RETURNN `LayerBase` kwargs). Each
@@ -45,6 +46,7 @@ export const commonEntrySchema = z.looseObject({
   ...layerBatchNormKey,
   ...dropoutEntryKeys,
   ...outShapeEntryKeys,
+  ...paramDropoutKeys,
 });
 
 /** One net-dict entry, as written in a config. */
