@@ -1,6 +1,7 @@
 export { type Activation, ACTIVATION_NAMES, fusedActivation, getActivation } from './activations.js';
 export { batchDim, Data, type DataConfig, type DataOptions, Dim, type DimKind, type DimOptions, type DimTagConfig, sizeKey } from './data.js';
 export { type CanonicalDataConfig, canonicalDataConfig, type DataLayout } from './data-layout.js';
+export { axesIn, broadcastToData, commonData, sameDimForBroadcast } from './data-common.js';
 export {
   BATCH_DIM_JSON,
   dataConfigOfDimJson,

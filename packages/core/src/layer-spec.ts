@@ -81,6 +81,13 @@ export interface NetDictSpec {
   readonly sources: 'concat' | 'list' | 'none';
   /** Takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
   readonly acceptsSparse?: boolean;
+  /**
+   * With `sources: 'list'`: each source is brought to the sources' common
+   * axes before the layer runs (RETURNN `Tensor.get_common_data` and
+   * `copy_compatible_to`, see `commonData`): transposed and expanded by its
+   * dims, so `[batch, time1, F]` and `[batch, time2, F]` broadcast to `[batch, time1, time2, F]`.
+   */
+  readonly broadcastSources?: boolean;
   /** May have no sources though it takes some (a `rec` unit stepping over its target). */
   readonly optionalSources?: boolean;
   /**

@@ -54,3 +54,5 @@ from . import as_is_f
 ALL_CASES += as_is_f.CASES
 from . import rec_axis_e
 ALL_CASES += rec_axis_e.CASES
+from . import broadcast_c
+ALL_CASES += broadcast_c.CASES

@@ -5,6 +5,7 @@ import { type CallContext, Layer, type LayerArgs, type LayerConfig, type Symboli
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import { Data } from '../data.js';
 import { Dim } from '../dim.js';
+import { commonData } from '../data-common.js';
 import { z } from 'zod';
 import { EvalExpressionError } from './eval/eval-error.js';
 import { floorDiv, floorMod, logical } from './eval/values.js';
@@ -87,8 +88,36 @@ export const EVAL_OPTIONS = {
   evalEntry: option(z.string().optional()),
 } satisfies LayerOptions;
 
+/**
+ * RETURNN's `allow_broadcast_all_sources` (combine, compare): whether every source may need broadcasting
+ * (`[B,T1,F] + [B,T2,F]` → `[B,T1,T2,F]`). Unset: allowed before `behavior_version` 4, or with `out_shape`
+ * or `out_type.shape` (RETURNN `validate_broadcast_all_sources`); the template check reads it from the entry.
+ */
+export const ALLOW_BROADCAST_ALL_SOURCES = {
+  allowBroadcastAllSources: option(z.boolean({ error: 'must be True or False' }).optional(), { returnn: 'allow_broadcast_all_sources' }),
+} satisfies LayerOptions;
+
+/**
+ * The sources' common template (RETURNN `Tensor.get_common_data`, see {@link commonData}) of a combine, eval or
+ * compare entry, with RETURNN's `allow_broadcast_all_sources` rule (given, else true with `out_shape` or
+ * `out_type.shape`, else by `behavior_version`).
+ * @throws LayerArgumentError when every source needs broadcasting and that is not allowed.
+ */
+export function commonSourcesData(c: LayerBuildContext): Data | undefined {
+  const e = c.entry as { allow_broadcast_all_sources?: unknown; out_shape?: unknown; out_type?: { shape?: unknown; dim_tags?: unknown } };
+  const given = typeof e.allow_broadcast_all_sources === 'boolean' ? e.allow_broadcast_all_sources : undefined;
+  const implied = e.out_shape != null || (typeof e.out_type === 'object' && e.out_type !== null && (e.out_type.shape !== undefined || e.out_type.dim_tags !== undefined));
+  try {
+    return commonData(c.sources, { name: c.name, allowBroadcastAllSources: given ?? (implied ? true : undefined), behaviorVersion: c.behaviorVersion });
+  } catch (err) {
+    if (err instanceof LayerArgumentError) throw new LayerArgumentError(`'${c.name}': ${err.message}`);
+    throw err;
+  }
+}
+
 const COMBINE_OPTIONS = {
   kind: option(schemas.oneOf(COMBINE_KINDS), { returnn: 'kind' }),
+  ...ALLOW_BROADCAST_ALL_SOURCES,
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
   ...EVAL_OPTIONS,
 } satisfies LayerOptions;
@@ -208,8 +237,8 @@ export class Combine extends Layer {
  * the widest source's axes and dtype, with `out_type`'s dtype, feature `dim` or `shape`.
  */
 export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data | undefined {
-  // Rank with the batch axis: a batchless source (`:i`, a `constant`) broadcasts over the batch like any other axis (RETURNN's get_common_data).
-  const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.batchShape.length > w.batchShape.length ? s : w), undefined);
+  // RETURNN's get_common_data: a batchless source (`:i`, a `constant`) broadcasts over the batch like any other axis.
+  const widest = commonSourcesData(c);
   const o = (c.layer as Combine).outType;
   if (!widest) return undefined;
   const dtype = o?.dtype ?? widest.dtype;
@@ -262,5 +291,5 @@ export function evalArgsOf(c: LayerBuildContext, expression: unknown): { evalCon
 export const combineLayer: LayerSpec = {
   cls: Combine,
   options: COMBINE_OPTIONS,
-  netDict: { names: ['combine'], sources: 'list', outputData: combineOutput, derive: (c) => evalArgsOf(c, c.entry.eval) },
+  netDict: { names: ['combine'], sources: 'list', broadcastSources: true, outputData: combineOutput, derive: (c) => evalArgsOf(c, c.entry.eval) },
 };

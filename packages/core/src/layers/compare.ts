@@ -4,7 +4,7 @@ import { Data } from '../data.js';
 import { InputShapeError, LayerArgumentError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
-import { broadcastShape } from './combine.js';
+import { ALLOW_BROADCAST_ALL_SOURCES, broadcastShape, commonSourcesData } from './combine.js';
 import { many } from './util.js';
 
 /** The comparisons of {@link Compare} (RETURNN `kind`, TF's comparison ops). */
@@ -25,6 +25,7 @@ export interface CompareArgs extends LayerArgs {
 
 /** Compare's arguments in both vocabularies. */
 const COMPARE_OPTIONS = {
+  ...ALLOW_BROADCAST_ALL_SOURCES,
   kind: option(schemas.oneOf(COMPARE_KINDS), {
     default: 'equal',
     returnn: 'kind',
@@ -118,7 +119,7 @@ export class Compare extends Layer {
 
 /** The template of a compare entry: its widest source's axes (Dims), bool, not sparse. */
 function compareOutput(c: LayerBuildContext): Data | undefined {
-  const widest = c.sources.reduce<Data | undefined>((w, s) => (!w || s.dims.length > w.dims.length ? s : w), undefined);
+  const widest = commonSourcesData(c);
   return widest?.copy({ name: c.name, dtype: 'bool', sparseDim: undefined });
 }
 
@@ -131,5 +132,5 @@ function compareOutput(c: LayerBuildContext): Data | undefined {
 export const compareLayer: LayerSpec = {
   cls: Compare,
   options: COMPARE_OPTIONS,
-  netDict: { names: ['compare'], sources: 'list', acceptsSparse: true, outputData: compareOutput },
+  netDict: { names: ['compare'], sources: 'list', broadcastSources: true, acceptsSparse: true, outputData: compareOutput },
 };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LayerArgumentError } from '../errors.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, schemas } from '../layer-spec.js';
 import { EvalProgram } from './eval/program.js';
-import { Combine, type CombineArgs, combineOutput, EVAL_OPTIONS, evalArgsOf } from './combine.js';
+import { ALLOW_BROADCAST_ALL_SOURCES, Combine, type CombineArgs, combineOutput, EVAL_OPTIONS, evalArgsOf } from './combine.js';
 
 /** Arguments of {@link EvalLayer}: {@link CombineArgs} without `kind`, `eval` required. */
 export interface EvalLayerArgs extends Omit<CombineArgs, 'kind' | 'eval'> {
@@ -12,6 +12,7 @@ export interface EvalLayerArgs extends Omit<CombineArgs, 'kind' | 'eval'> {
 
 const EVAL_LAYER_OPTIONS = {
   ...EVAL_OPTIONS,
+  ...ALLOW_BROADCAST_ALL_SOURCES,
   eval: option(z.string({ error: 'must be a Python expression string, e.g. "source(0) * 2"' }), { returnn: 'eval' }),
   activation: option(schemas.activation(), { default: null, returnn: 'activation' }),
 } satisfies LayerOptions;
@@ -51,7 +52,7 @@ export const evalLayer: LayerSpec = {
   cls: EvalLayer,
   options: EVAL_LAYER_OPTIONS,
   // "from": [] reaches derive (RETURNN accepts it with out_type), which names what Strata cannot run.
-  netDict: { names: ['eval'], sources: 'list', acceptsSparse: true, optionalSources: true, outputData: combineOutput, derive: deriveEval },
+  netDict: { names: ['eval'], sources: 'list', broadcastSources: true, acceptsSparse: true, optionalSources: true, outputData: combineOutput, derive: deriveEval },
 };
 
 /**

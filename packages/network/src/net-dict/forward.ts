@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import type { CallContext } from '@strata/core';
+import { broadcastToData, type CallContext, commonData, type Data } from '@strata/core';
 import { attachLayerFailure, LayerExecutionError, NetDictError, NetworkError, type TensorSummary } from '../errors.js';
 import { applyInputDropout } from './input-dropout.js';
 import { withParamDropout } from './param-dropout.js';
@@ -25,6 +25,24 @@ export function alignRanks(xs: Tensor[]): Tensor[] {
 }
 
 /**
+ * Sources brought to their common axes by their templates' dims (RETURNN
+ * `get_common_data`, then `copy_compatible_to` per source); `undefined` when a
+ * source's value does not have its template's rank (then {@link alignRanks}).
+ */
+function byDims(xs: Tensor[], datas: readonly Data[]): Tensor[] | undefined {
+  if (xs.length < 2 || datas.length !== xs.length) return undefined;
+  let common: Data | undefined;
+  try {
+    common = commonData(datas);
+  } catch {
+    return undefined;
+  }
+  if (!common) return undefined;
+  const out = xs.map((x, i) => broadcastToData(x, datas[i]!, common));
+  return out.every((x) => x !== undefined) ? out : undefined;
+}
+
+/**
  * Evaluates one node on its sources' outputs (the default when the class has
  * no `evaluate`): joins the `from` sources (concatenated along the feature
  * axis, or a list), applies input dropout, adds the sources its class's
@@ -42,7 +60,7 @@ export function evaluateDefault(env: EvalEnv): EvalResult {
   const seqLens = firstSourceLens(env);
   let input: Tensor | Tensor[] | undefined;
   if (node.cls.sources === 'none' && refs.length > 0) input = undefined;
-  else if (node.cls.sources === 'list' || xs.length === 0) input = alignRanks(xs);
+  else if (node.cls.sources === 'list' || xs.length === 0) input = (node.cls.broadcastSources && byDims(xs, node.sourceData.slice(0, node.nFrom))) || alignRanks(xs);
   else if (xs.length === 1) input = xs[0]!;
   else {
     const ranks = new Set(xs.map((x) => x.shape.length));

@@ -133,6 +133,8 @@ export interface NetDictLayerClass {
   seqLensFrom?: string;
   /** The layer takes sparse (class-index, int32) sources, e.g. `linear` as an embedding. */
   acceptsSparse?: boolean;
+  /** With `sources: 'list'`: the sources are transposed and expanded to their common axes (RETURNN `get_common_data`) before the layer runs. */
+  broadcastSources?: boolean;
   /** The layer's output (and loss) means something only under search (`decide`); evaluation with targets leaves its loss out. */
   searchOnly?: boolean;
   /** The layer may have no sources even though it takes some (a `rec` unit stepping over its target: `"from": []`). */

@@ -27,6 +27,7 @@ export function netDictClassOf(spec: LayerSpec): NetDictLayerClass {
   const cls: NetDictLayerClass = {
     sources: nd.sources,
     acceptsSparse: nd.acceptsSparse,
+    broadcastSources: nd.broadcastSources,
     optionalSources: nd.optionalSources,
     refKeys: nd.refKeys,
     seqLens: nd.seqLens === true ? 'input' : nd.seqLens === false ? undefined : nd.seqLens,

@@ -1,5 +1,5 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, Data, Layer, type SymbolicShape } from '@strata/core';
+import { type CallContext, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { ExternData } from '../extern-data.js';
@@ -50,7 +50,9 @@ export class Subnetwork extends Layer implements HasSubLayers {
     if (args.sources.length > 0) {
       const first = args.sources[0]!;
       const feature = args.sources.reduce((n, s) => n + (s.dim ?? 0), 0);
-      const data = args.sources.length === 1 ? first.copy({ name: 'data' }) : first.copy({ name: 'data' }).withShape('data', [...first.shape.slice(0, -1), feature]);
+      // RETURNN's concat_sources template: the sources' axes (their Dims: the time axis stays the sources'), a new feature axis of the summed size.
+      const joined = new Dim({ description: 'data:feature', size: feature, kind: 'feature' });
+      const data = args.sources.length === 1 ? first.copy({ name: 'data' }) : first.copy({ name: 'data', dims: [...first.dims.slice(0, -1), joined] });
       ext.registerData(data, { replace: true });
       ext.defaultInput = 'data';
     }
