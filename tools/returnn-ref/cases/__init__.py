@@ -56,3 +56,5 @@ from . import rec_axis_e
 ALL_CASES += rec_axis_e.CASES
 from . import broadcast_c
 ALL_CASES += broadcast_c.CASES
+from . import lstm_cells_a
+ALL_CASES += lstm_cells_a.CASES

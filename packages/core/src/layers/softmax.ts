@@ -2,7 +2,7 @@ import type { Tensor } from '@strata/backend';
 import { z } from 'zod';
 import type { LayerConfig } from '../layer.js';
 import { type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
-import { LINEAR_OPTIONS, Linear, type LinearArgs } from './linear.js';
+import { LINEAR_OPTIONS, Linear, type LinearArgs, sparseInputDimOf } from './linear.js';
 
 /** Arguments of {@link Softmax}: those of {@link Linear} without `activation` (always softmax). */
 export type SoftmaxArgs = Omit<LinearArgs, 'activation'> & { activation?: 'softmax' };
@@ -46,9 +46,13 @@ export class Softmax extends Linear {
   }
 }
 
-/** RETURNN's `softmax`: a linear layer with a softmax, the usual output layer. */
+/**
+ * RETURNN's `softmax`: a linear layer with a softmax, the usual output layer. On a sparse source
+ * (class indices) it is an embedding plus softmax, as RETURNN's `SoftmaxLayer` is a `LinearLayer`
+ * (`tf.nn.embedding_lookup(W, x)`, `W` `[classes, n_out]`).
+ */
 export const softmaxLayer: LayerSpec = {
   cls: Softmax,
   options: SOFTMAX_OPTIONS,
-  netDict: { names: ['softmax'], sources: 'concat' },
+  netDict: { names: ['softmax'], sources: 'concat', acceptsSparse: true, derive: (c) => sparseInputDimOf(c) },
 };

@@ -19,6 +19,7 @@ import { Rec } from '../layers/rec/rec.js';
 import { ReduceOut } from '../layers/reduce-out.js';
 import { RnnCell } from '../layers/rec/rnn-cell.js';
 import { recUnitRows } from './rec-units-rows.js';
+import { lstmCellRows } from './lstm-cell-rows.js';
 import { Softmax } from '../layers/softmax.js';
 import { Reshape, SplitDims } from '../layers/split-dims.js';
 import { attentionRows } from './attention-rows.js';
@@ -268,6 +269,7 @@ export const rows: Row[] = [
   },
   ...seqRows,
   ...recUnitRows,
+  ...lstmCellRows,
   ...shapeRows,
   ...structureRows,
   ...attentionRows,

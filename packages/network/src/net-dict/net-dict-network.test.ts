@@ -89,7 +89,7 @@ describe('constructFromDict (seed 003)', () => {
     expect(() => build({ h: { class: 'linear' }, output: { class: 'softmax', from: 'h', loss: 'ce' } })).toThrow(/'h'.*needs "n_out"/);
     expect(() => build({ output: { class: 'softmax', n_out: 7, loss: 'ce' } })).toThrow(/7 output features.*10 classes.*"n_out": 10/);
     expect(() => build({ h: { class: 'linear', n_out: 3 } })).toThrow(/no output layer/);
-    expect(() => build({ output: { class: 'softmax', from: 'data:classes', loss: 'ce' } })).toThrow(/sparse data 'classes'/);
+    expect(() => build({ h: { class: 'layer_norm', from: 'data:classes' }, output: { class: 'softmax', from: 'h', loss: 'ce' } })).toThrow(/sparse data 'classes'/);
   });
 
   it('unknown keys in an entry are errors that list the keys the class takes', () => {

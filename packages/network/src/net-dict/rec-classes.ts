@@ -97,13 +97,13 @@ export function registerRecClasses(): void {
   // One frame of a cell (core's RnnCell, its options from rnnCellLayer); the state goes from frame to frame as `state:<layer>:<i>`.
   registerNetDictClass('rnn_cell', {
     ...netDictClassOf(rnnCellLayer),
-    evaluate: ({ node, sources, inputs, outs }) => {
+    evaluate: ({ node, sources, inputs, outs, ctx }) => {
       const cell = node.layer as RnnCell;
       const xs = sources.map((s) => s.value);
       const x = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       const keys = Array.from({ length: cell.cell.numStates }, (_, i) => `state:${node.name}:${i}`);
       const prev = keys.every((k) => inputs[k]) ? keys.map((k) => inputs[k]!) : cell.initialState(x.shape[0]!);
-      const { output, states } = cell.step(x, prev);
+      const { output, states } = cell.step(x, prev, ctx);
       states.forEach((s, i) => outs.set(keys[i]!, { value: s }));
       return { value: output };
     },

@@ -38,8 +38,13 @@ describe('singleStepCells', () => {
     expect(() => singleStepCells({ m: { class: 'masked_computation', mask: 'k', unit: { ...cell, direction: -1 } } } as unknown as NetDict, 'dec')).toThrow(/'dec\/m\(unit\)'/);
   });
 
-  it('refuses direction -1, a non-zero initial_state and unit_opts, naming the entry', () => {
-    for (const extra of [{ direction: -1 }, { initial_state: 'var' }, { unit_opts: { forget_bias: 0 } }]) {
+  it('passes unit_opts on to the rnn_cell (the cell\'s constructor options, as RETURNN)', () => {
+    const unit = { output: { class: 'rec', unit: 'standardlstm', n_out: 2, from: 'data:source', unit_opts: { use_peepholes: true } } } as unknown as NetDict;
+    expect((singleStepCells(unit, 'dec') as Record<string, Record<string, unknown>>).output).toEqual({ class: 'rnn_cell', unit: 'standardlstm', n_out: 2, from: 'data:source', unit_opts: { use_peepholes: true } });
+  });
+
+  it('refuses direction -1 and a non-zero initial_state, naming the entry', () => {
+    for (const extra of [{ direction: -1 }, { initial_state: 'var' }]) {
       const unit = { output: { class: 'rec', unit: 'lstm', n_out: 2, from: 'data:source', ...extra } } as unknown as NetDict;
       expect(() => singleStepCells(unit, 'dec')).toThrow(NetDictError);
       expect(() => singleStepCells(unit, 'dec')).toThrow(/'dec\/output'/);

@@ -5,7 +5,6 @@ import type { NetDict } from './schema.js';
 const SINGLE_STEP_DEFAULTS: Readonly<Record<string, (v: unknown) => boolean>> = {
   direction: (v) => v === null || v === 1,
   initial_state: (v) => v === null || v === 0 || v === 'zeros',
-  unit_opts: (v) => v === null || (typeof v === 'object' && Object.keys(v as object).length === 0),
   input_projection: (v) => v === true,
 };
 
@@ -19,14 +18,14 @@ const fromList = (f: unknown): unknown[] => (f === undefined ? ['data'] : Array.
  * zeros at the first frame), which is what an `rnn_cell` entry computes. Such
  * entries of `unit` are returned as `rnn_cell` entries (same name, sources and
  * weights, which the checkpoint loader maps from RETURNN's `rec/W`, `W_re`, `b`
- * by layout). Likewise a `self_attention` entry on frames becomes
+ * by layout; `unit_opts` go to the `rnn_cell` as they are). Likewise a `self_attention` entry on frames becomes
  * `self_attention_step` (one query per frame over the keys and values kept so far,
  * RETURNN's `SelfAttentionLayer` with `_rec_previous_layer`). The same holds inside a
  * `masked_computation`'s `unit` and a `subnetwork` on frames. Other entries are unchanged.
  *
  * @param rec the rec layer whose unit this is, for messages.
  * @throws NetDictError for a key such an entry cannot honour one frame at a time
- *   (`direction: -1`, an `initial_state` other than zeros, `unit_opts`).
+ *   (`direction: -1`, an `initial_state` other than zeros).
  */
 export function singleStepCells(unit: NetDict, rec: string): NetDict {
   let out: Record<string, unknown> | undefined;

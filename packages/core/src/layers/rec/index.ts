@@ -1,11 +1,12 @@
-export { type RecCell, type RecStep, splitGates } from './cell.js';
+export { type RecCell, type RecStep, type RecStepExtras, splitGates, stepResult } from './cell.js';
 export { type GruCellOptions, gruCell } from './gru-cell.js';
-export { type LstmCellOptions, lstmCell, UnitForgetBias } from './lstm-cell.js';
+export { type LstmCellOptions, lstmCell, PEEPHOLE_WEIGHTS, type TfLstmOptions, UnitForgetBias } from './lstm-cell.js';
 export { Orthogonal, recInitializer } from './orthogonal.js';
 export { Rec, type RecArgs, recLayer } from './rec.js';
 export { REC_UNITS, RECURRENT_CHECKS, RECURRENT_OPTIONS, type RecUnit, type RecurrentArgs, RecurrentLayer, UNIT_ALIASES } from './recurrent-layer.js';
 export { simpleRnnCell } from './simple-rnn-cell.js';
-export { RnnCell, rnnCellLayer } from './rnn-cell.js';
+export { RnnCell, type RnnCellArgs, rnnCellLayer } from './rnn-cell.js';
+export { returnnUnitOpts } from './unit-opts.js';
 export { type InitialStateValue, type RecInitialState, statePartKeys } from './initial-state.js';
 export { isRhnUnit, Rhn, type RhnArgs, rhnLayer, type RhnUnitOpts, TransformBias } from './rhn.js';
 export { type HasEpochState, isKeptState, KEPT_STATE_VALUES, KeptRecStates, resetEpochState } from './keep-over-epoch.js';

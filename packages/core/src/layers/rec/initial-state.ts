@@ -115,12 +115,13 @@ export function initialStateValues(spec: RecInitialState, unit: string, layer: s
 /**
  * Adds the trainable initial-state vectors of the parts whose value is `var`
  * to `layer`, named as RETURNN names them: `rec/initial_<key>` (`rec/initial_c`,
- * `rec/initial_h`), `rec/initial_var` for a one-part cell; `[units]`, zeros.
+ * `rec/initial_h`), `rec/initial_var` for a one-part cell; `[units]`, zeros. `scope`: `rec/` (a `rec`
+ * layer's), `''` for an `rnn_cell` (RETURNN creates them in the layer's own `var_creation_scope`).
  * Returns one variable per part (undefined for the others).
  */
-export function addInitialStateWeights(layer: Layer, values: readonly InitialStateValue[], unit: string, units: number): (Variable | undefined)[] {
+export function addInitialStateWeights(layer: Layer, values: readonly InitialStateValue[], unit: string, units: number, scope = 'rec/'): (Variable | undefined)[] {
   const keys = statePartKeys(unit);
-  return values.map((v, i) => (v === 'var' ? layer.addWeight(`rec/initial_${keys[i] ?? 'var'}`, { shape: [units], initializer: 'zeros' }) : undefined));
+  return values.map((v, i) => (v === 'var' ? layer.addWeight(`${scope}initial_${keys[i] ?? 'var'}`, { shape: [units], initializer: 'zeros' }) : undefined));
 }
 
 /** The initial states `[batch, units]` of every part: zeros, ones, the part's variable broadcast over the batch, or the kept state of `kept`. */

@@ -12,6 +12,7 @@ import { addInitialStateWeights, INITIAL_STATE_OPTION, initialStateConfig, type 
 import { recInput, recInputShape, recSparseInputDim, SPARSE_INPUT_DIM_OPTION } from './sparse-input.js';
 import { checkUnitOpts, deriveUnitOpts, type RecUnitOpts, recurrentMatrix, UNIT_OPTS_OPTION } from './unit-opts.js';
 import { STATE_OPTION } from './state-option.js';
+import { stepResult } from './cell.js';
 import { RECURRENT_CHECKS, RECURRENT_OPTIONS, RecurrentLayer, type RecurrentArgs } from './recurrent-layer.js';
 
 /** Arguments of {@link Rec}. */
@@ -140,7 +141,7 @@ export class Rec extends RecurrentLayer implements HasEpochState {
     }
     const width = this.cell.gates * this.units;
     const xp = ops.reshape(this.projectInput(ops.reshape(x!, [-1, features!])), [batch!, time!, width]);
-    const step = this.cell.stepper(recurrentMatrix(this.recurrentKernel.value, this.unitOpts, ctx), this.bias.value);
+    const step = this.cellStepper(recurrentMatrix(this.recurrentKernel.value, this.unitOpts, ctx), ctx);
     // mask[b, t] = 1 for valid frames (t < seqLens[b]), built on the device so graph backends can trace it.
     let mask: Tensor | undefined;
     let keep: Tensor | undefined;
@@ -155,8 +156,8 @@ export class Rec extends RecurrentLayer implements HasEpochState {
     const maskFrames = mask && keep ? { m: ops.unstack(ops.reshape(mask, [batch!, time!, 1]), 1), k: ops.unstack(ops.reshape(keep, [batch!, time!, 1]), 1) } : undefined;
     for (let k = 0; k < time!; k++) {
       const t = this.direction === 1 ? k : time! - 1 - k;
-      const next = step(frames[t]!, states);
-      let h = next[0]!;
+      const { states: next, output } = stepResult(this.cell, step(frames[t]!, states));
+      let h = output;
       if (maskFrames) {
         // m * new + (1 - m) * old is exactly `new` or `old` for m in {0, 1}, and its gradient to `new` is 0 on padding.
         const m = maskFrames.m[t]!;

@@ -1,12 +1,12 @@
 import { ops, type Tensor } from '@strata/backend';
 import { z } from 'zod';
 import { type Initializer, type InitializerSpec, serializeInitializer } from '../../initializers/index.js';
-import { Layer, type LayerArgs, type LayerConfig } from '../../layer.js';
+import { type CallContext, Layer, type LayerArgs, type LayerConfig } from '../../layer.js';
 import { type LayerCheck, type LayerOptions, option, resolveArgs, schemas } from '../../layer-spec.js';
 import type { Variable } from '../../variable.js';
-import type { RecCell } from './cell.js';
+import type { RecCell, RecStep } from './cell.js';
 import { gruCell } from './gru-cell.js';
-import { lstmCell } from './lstm-cell.js';
+import { lstmCell, type TfLstmOptions } from './lstm-cell.js';
 import { recInitializer } from './orthogonal.js';
 import { simpleRnnCell } from './simple-rnn-cell.js';
 
@@ -36,6 +36,7 @@ export const UNIT_ALIASES: Readonly<Record<string, RecUnit>> = {
   blocklstm: 'lstm',
   cudnnlstm: 'lstm',
   lstmcell: 'lstm',
+  zoneoutlstm: 'lstm',
   gru: 'gru',
   grublock: 'gru',
   cudnngru: 'gru',
@@ -75,11 +76,23 @@ export const RECURRENT_OPTIONS = {
   biasInitializer: option(recInit(), { default: 'zeros', returnn: 'bias_init' }),
   unitForgetBias: option(schemas.boolean(), { default: true }),
   resetAfter: option(schemas.boolean(), { default: false }),
+  // Set by net dicts from RETURNN's unit name and unit_opts (see deriveUnitOpts); no RETURNN key of its own.
+  lstmCellOptions: option(
+    z
+      .strictObject({
+        forgetBias: z.number().optional(),
+        peepholes: z.boolean().optional(),
+        cellClip: z.number().positive().optional(),
+        zoneout: z.strictObject({ cell: z.number().min(0).lt(1), output: z.number().min(0).lt(1), useZoneoutOutput: z.boolean() }).optional(),
+      }, { error: 'must be an object of TF LSTMCell options: forgetBias, peepholes, cellClip, zoneout {cell, output, useZoneoutOutput}' })
+      .optional(),
+  ),
 } satisfies LayerOptions;
 
 /** `resetAfter` is a GRU option. */
 export const RECURRENT_CHECKS: readonly LayerCheck[] = [
   (a, name) => (a.resetAfter && a.unit !== 'gru' ? `${name('resetAfter')} applies to ${name('unit')} 'gru' only; remove it. Received: ${name('unit')}=${JSON.stringify(a.unit)}, ${name('resetAfter')}=true.` : undefined),
+  (a, name) => (a.lstmCellOptions && a.unit !== 'lstm' ? `${name('lstmCellOptions')} applies to ${name('unit')} 'lstm' only; remove it. Received: ${name('unit')}=${JSON.stringify(a.unit)}.` : undefined),
 ];
 
 /** Arguments shared by {@link Rec} and {@link RnnCell}. */
@@ -98,6 +111,8 @@ export interface RecurrentArgs extends LayerArgs {
   unitForgetBias?: boolean;
   /** GRU only: reset gate after the recurrent matMul (Keras `reset_after`). Default false, as tfjs-layers. */
   resetAfter?: boolean;
+  /** LSTM only: TF `LSTMCell` / RETURNN `ZoneoutLSTMCell` options (peepholes, forget bias, cell clipping, zoneout; see {@link TfLstmOptions}). Default none. */
+  lstmCellOptions?: TfLstmOptions;
 }
 
 /**
@@ -115,6 +130,7 @@ export abstract class RecurrentLayer extends Layer {
   readonly units: number;
   readonly unitForgetBias: boolean;
   readonly resetAfter: boolean;
+  readonly lstmCellOptions: TfLstmOptions | undefined;
   readonly cell: RecCell;
   private readonly kernelInit: Initializer;
   private readonly recurrentInit: Initializer;
@@ -122,6 +138,8 @@ export abstract class RecurrentLayer extends Layer {
   kernel!: Variable;
   recurrentKernel!: Variable;
   bias!: Variable;
+  /** The cell's further weights ({@link RecCell.extraWeights}: an LSTM's peepholes), `[units]` each. */
+  cellExtraWeights: Variable[] = [];
 
   constructor(args: RecurrentArgs, options: LayerOptions = RECURRENT_OPTIONS, checks: readonly LayerCheck[] = RECURRENT_CHECKS) {
     super(args);
@@ -130,8 +148,9 @@ export abstract class RecurrentLayer extends Layer {
     this.units = a.units;
     this.unitForgetBias = a.unitForgetBias;
     this.resetAfter = a.resetAfter;
+    this.lstmCellOptions = args.lstmCellOptions;
     this.cell =
-      this.unit === 'lstm' ? lstmCell({ unitForgetBias: this.unitForgetBias }) : this.unit === 'gru' ? gruCell({ resetAfter: this.resetAfter }) : simpleRnnCell();
+      this.unit === 'lstm' ? lstmCell({ unitForgetBias: this.unitForgetBias, ...this.lstmCellOptions }) : this.unit === 'gru' ? gruCell({ resetAfter: this.resetAfter }) : simpleRnnCell();
     this.kernelInit = recInitializer(a.kernelInitializer);
     this.recurrentInit = recInitializer(a.recurrentInitializer);
     this.biasInit = recInitializer(a.biasInitializer);
@@ -143,6 +162,13 @@ export abstract class RecurrentLayer extends Layer {
     this.kernel = this.addWeight('kernel', { shape: [features, width], initializer: this.kernelInit });
     this.recurrentKernel = this.addWeight('recurrent_kernel', { shape: [this.units, width], initializer: this.recurrentInit });
     this.bias = this.addWeight('bias', { shape: this.cell.biasShape(this.units), initializer: this.cell.biasInitializer(this.biasInit, this.units) });
+    // TF's LSTMCell draws its peepholes from the cell's initializer (RETURNN: forward_weights_init).
+    this.cellExtraWeights = (this.cell.extraWeights ?? []).map((name) => this.addWeight(name, { shape: [this.units], initializer: this.kernelInit }));
+  }
+
+  /** The cell's step for this call: its weights (the recurrent one as given, e.g. with weight dropout) and the call's context. */
+  protected cellStepper(recurrentKernel: Tensor, ctx?: CallContext): RecStep {
+    return this.cell.stepper(recurrentKernel, this.bias.value, { weights: this.cellExtraWeights.map((v) => v.value), ...(ctx ? { ctx } : {}) });
   }
 
   /** `x · kernel + inputBias` for rows of `x` `[rows, inFeatures]`: `[rows, gates * units]`. */
@@ -160,6 +186,7 @@ export abstract class RecurrentLayer extends Layer {
       biasInitializer: serializeInitializer(this.biasInit),
       unitForgetBias: this.unitForgetBias,
       resetAfter: this.resetAfter,
+      ...(this.lstmCellOptions ? { lstmCellOptions: { ...this.lstmCellOptions } } : {}),
     };
   }
 }
