@@ -44,3 +44,18 @@ CASES = [
     d("rec_axis_e_max_seq_len_via", {**_end_net(True, max_seq_len_via="maxlen"),
                                      "maxlen": {"class": "constant", "value": 3}}, seq_lens={"data:size1": [7, 5, 4]}),
 ]
+
+SINGLE_STEP = {"dim": "single-step", "kind": "spatial", "size": 1, "special": True}
+CASES += [
+    # One LSTM step from an explicit state (different h and c layers, so their order counts).
+    d("rec_axis_e_single_step_state", {
+        "x": {"class": "reduce", "mode": "mean", "from": "data", "axis": TIME},
+        "h": {"class": "linear", "activation": "tanh", "n_out": 4, "from": "x"},
+        "c": {"class": "linear", "activation": None, "n_out": 4, "from": "x"},
+        "output": {"class": "rec", "unit": "lstm", "n_out": 4, "from": "x", "state": {"h": "h", "c": "c"}},
+    }, outputs=["output", "h", "c"]),
+    # axis single_step_dim on an input with a time axis: one step from zeros at each frame.
+    d("rec_axis_e_single_step_dim_over_time", {
+        "output": {"class": "rec", "unit": "lstm", "n_out": 3, "from": "data", "axis": SINGLE_STEP},
+    }, seq_lens={"data:size1": [7, 5, 4]}),
+]

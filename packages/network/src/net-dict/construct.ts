@@ -22,6 +22,10 @@ import { checkPrevTemplate, type DryOutput, inferPrevTemplate } from './prev-tem
 import { registerAsExternData, registeredKey, registeringFirst } from './register-extern-data.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { withFirstTargets } from './target-list.js';
+import { explicitSingleSteps } from './rec-single-step.js';
+
+/** The entries as construction reads them: a list `target` as its first ({@link withFirstTargets}), a cell rec's explicit single step as `rnn_cell` ({@link explicitSingleSteps}). */
+const normalized = (d: NetDict): NetDict => explicitSingleSteps(withFirstTargets(d));
 import { COMMON_KEYS, commonEntrySchema, type LayerDescription, type NetDict, parseEntry } from './schema.js';
 
 /**
@@ -81,7 +85,7 @@ export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLa
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
 export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
-  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...withFirstTargets(netDict) };
+  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...normalized(netDict) };
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
@@ -117,7 +121,7 @@ export function addLayer(net: LayerGraph, name: string, layerClass: string | Net
   if (net.nodes.has(name)) {
     throw new NetworkArgumentError(`Network '${net.name}' already has a layer '${name}'. Use another name, or getLayer('${name}') to use the existing one.`);
   }
-  raw = withFirstTargets({ [name]: raw })[name]!;
+  raw = normalized({ [name]: raw })[name]!;
   const cls = typeof layerClass === 'string' ? getNetDictClass(layerClass, name, raw as Record<string, unknown>) : layerClass;
   if (net.netDict[name] !== raw) net.netDict = { ...net.netDict, [name]: raw };
   const stack = net.constructing;
@@ -296,7 +300,7 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
   if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
     throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
   }
-  g.netDict = withFirstTargets(netDict);
+  g.netDict = normalized(netDict);
   withCurrentNetwork(g.network, () => {
     for (const name of registeringFirst(g.netDict)) {
       // `extra.<prefix>:<layer>` entries are that extra net's own layers (RETURNN), not layers of this network.

@@ -6,6 +6,7 @@ import type { EvalEnv, EvalResult, LayerOutput } from './net-dict-node.js';
 import type { NetDictNetwork } from './net-dict-network.js';
 import { parseMaxSeqLen } from './rec-max-seq-len.js';
 import { RecUnit } from './rec-unit.js';
+import { explicitState, stateRefCount } from './rec-single-step.js';
 import { registerSelfAttentionStep } from './self-attention-step.js';
 import { registerNetDictClass } from './registry.js';
 import { netDictClassOf } from './spec-class.js';
@@ -94,15 +95,24 @@ export function registerRecClasses(): void {
     },
   });
 
-  // One frame of a cell (core's RnnCell, its options from rnnCellLayer); the state goes from frame to frame as `state:<layer>:<i>`.
+  // One frame of a cell (core's RnnCell, its options from rnnCellLayer); the state goes from frame to frame as `state:<layer>:<i>`,
+  // or is given by `state` (RETURNN LayerBase `state`: layers, an LSTM's as {"h": ..., "c": ...}), after the `from` sources.
+  const cellClass = netDictClassOf(rnnCellLayer);
   registerNetDictClass('rnn_cell', {
-    ...netDictClassOf(rnnCellLayer),
+    ...cellClass,
+    refListKeys: ['state'],
+    create: (c) => {
+      const { state, ...entry } = c.entry as Record<string, unknown>;
+      const n = stateRefCount(state);
+      return cellClass.create({ ...c, entry: entry as typeof c.entry, sources: n ? c.sources.slice(0, -n) : c.sources });
+    },
     evaluate: ({ node, sources, inputs, outs, ctx }) => {
       const cell = node.layer as RnnCell;
-      const xs = sources.map((s) => s.value);
+      const xs = sources.slice(0, node.nFrom).map((s) => s.value);
       const x = xs.length === 1 ? xs[0]! : ops.concat(xs, -1);
       const keys = Array.from({ length: cell.cell.numStates }, (_, i) => `state:${node.name}:${i}`);
-      const prev = keys.every((k) => inputs[k]) ? keys.map((k) => inputs[k]!) : cell.initialState(x.shape[0]!);
+      const given = explicitState(node.name, (node.entry as { state?: unknown }).state, sources.slice(node.nFrom).map((s) => s.value), cell.cell.numStates);
+      const prev = given ?? (keys.every((k) => inputs[k]) ? keys.map((k) => inputs[k]!) : cell.initialState(cell.positions(x)));
       const { output, states } = cell.step(x, prev, ctx);
       states.forEach((s, i) => outs.set(keys[i]!, { value: s }));
       return { value: output };

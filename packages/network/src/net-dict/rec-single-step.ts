@@ -1,3 +1,5 @@
+import { isDimJson } from '@strata/core';
+import type { Tensor } from '@strata/backend';
 import { NetDictError } from '../errors.js';
 import type { NetDict } from './schema.js';
 
@@ -62,15 +64,72 @@ function singleStepEntry(e: Record<string, unknown>, path: string, rec: string):
     return sub ? { ...e, subnetwork: sub } : undefined;
   }
   if (e.class !== 'rec' || typeof e.unit !== 'string') return undefined;
+  return cellStep(e, `Net dict entry '${path}' (class 'rec' with unit '${e.unit}' inside the unit of rec layer '${rec}', one step per frame)`, "Strata carries the cell's state from frame to frame from zeros, as RETURNN's default");
+}
+
+/** A cell `rec` entry as the `rnn_cell` entry of one step, without the keys that keep RETURNN's defaults there. @throws NetDictError for one that does not. */
+function cellStep(e: Record<string, unknown>, where: string, why: string): Record<string, unknown> {
   const cell: Record<string, unknown> = { ...e, class: 'rnn_cell' };
+  delete cell.axis;
   for (const [key, ok] of Object.entries(SINGLE_STEP_DEFAULTS)) {
     if (!(key in e)) continue;
-    if (!ok(e[key])) {
-      throw new NetDictError(
-        `Net dict entry '${path}' (class 'rec' with unit '${e.unit}' inside the unit of rec layer '${rec}', one step per frame): ${key}=${JSON.stringify(e[key])} is not supported there (Strata carries the cell's state from frame to frame from zeros, as RETURNN's default). Remove "${key}".`,
-      );
-    }
+    if (!ok(e[key])) throw new NetDictError(`${where}: ${key}=${JSON.stringify(e[key])} is not supported there (${why}). Remove "${key}".`);
     delete cell[key];
   }
   return cell;
+}
+
+const isSingleStepDim = (v: unknown): boolean => isDimJson(v) && v.special === true;
+
+/**
+ * RETURNN's explicit single step of a `rec` layer with a cell unit (RecLayer
+ * `_post_init_axis`: `axis: single_step_dim`, or a `state` given, LayerBase
+ * `state`: the previous state): one step of the cell, RETURNN's
+ * `cell(x, initial_state)` on an input without the loop's time axis (any
+ * other axes, such as an unrelated time axis, are positions stepped once
+ * each). Such entries are returned as `rnn_cell` entries keeping `state`
+ * (zeros without it); other entries unchanged.
+ * @throws NetDictError for a key one step cannot honour (`direction: -1`, `initial_state`, `unit_opts`).
+ */
+export function explicitSingleSteps(netDict: NetDict): NetDict {
+  let out: Record<string, unknown> | undefined;
+  for (const [name, raw] of Object.entries(netDict as Record<string, unknown>)) {
+    const e = raw as Record<string, unknown> | undefined;
+    if (!e || e.class !== 'rec' || typeof e.unit !== 'string' || !((e.state !== undefined && e.state !== null) || isSingleStepDim(e.axis))) continue;
+    const where = `Net dict entry '${name}' (class 'rec' with unit '${e.unit}', one step: ${isSingleStepDim(e.axis) ? 'axis single_step_dim' : '"state" given'})`;
+    (out ??= { ...(netDict as Record<string, unknown>) })[name] = cellStep(e, where, 'RETURNN runs one step of the cell from "state", zeros without it');
+  }
+  return (out ?? netDict) as NetDict;
+}
+
+/** How many layers a `state` value names (a layer name, or a dict of names): the sources it adds after `from`. */
+export function stateRefCount(state: unknown): number {
+  if (typeof state === 'string') return 1;
+  if (Array.isArray(state)) return state.filter((v) => typeof v === 'string').length;
+  if (state && typeof state === 'object') return Object.values(state).filter((v) => typeof v === 'string').length;
+  return 0;
+}
+
+/**
+ * The previous states of a cell step from its `state` layers' values (`values`: the named layers in the order
+ * construction adds them, a dict's in sorted key order), in the cell's order (LSTM: `h`, `c`, RETURNN's
+ * `LSTMStateTuple(c, h)` by name; one-state cells: the layer itself). Undefined without `state`.
+ * @throws NetDictError for a `state` that does not name the cell's state parts.
+ */
+export function explicitState(layer: string, state: unknown, values: Tensor[], numStates: number): Tensor[] | undefined {
+  if (state === undefined || state === null) return undefined;
+  const where = `Net dict entry '${layer}': state ${JSON.stringify(state)}`;
+  if (typeof state === 'string') {
+    if (numStates !== 1) throw new NetDictError(`${where} names one layer, but the cell has ${numStates} state parts; give them by name, e.g. {"h": ..., "c": ...}.`);
+    return [values[0]!];
+  }
+  if (typeof state !== 'object' || Array.isArray(state) || Object.values(state).some((v) => typeof v !== 'string')) {
+    throw new NetDictError(`${where} must name a layer, or a layer per state part ({"h": ..., "c": ...} for an LSTM).`);
+  }
+  const keys = Object.keys(state).sort();
+  const parts = numStates === 2 ? ['h', 'c'] : ['h'];
+  if (keys.length !== parts.length || !parts.every((p) => keys.includes(p))) {
+    throw new NetDictError(`${where} must give the cell's state parts ${parts.map((p) => `"${p}"`).join(', ')}.`);
+  }
+  return parts.map((p) => values[keys.indexOf(p)]!);
 }

@@ -37,7 +37,9 @@ const RNN_CELL_OPTIONS = {
  *
  * `x` float32 `[batch, inFeatures]` (or int32 class indices `[batch]` with `sparseInputDim`);
  * state: the cell's states, each `[batch, units]` (LSTM: `h`, `c`; GRU and rnn: `h`); output `h`
- * (ZoneoutLSTM without `useZoneoutOutput`: the LSTM's `h` before zoneout).
+ * (ZoneoutLSTM without `useZoneoutOutput`: the LSTM's `h` before zoneout). With more axes,
+ * `x` `[batch, ..., inFeatures]` (sparse: `[batch, ...]`) is one step at each position (RETURNN's
+ * single step on an input with an unrelated time axis), states `[batch·..., units]`, output `[batch, ..., units]`.
  * Weights and gate orders as {@link Rec} (Keras layout); with `initialState` `'var'` the trainable
  * `initial_<part>` `[units]` (RETURNN's names in an `rnn_cell`).
  *
@@ -65,8 +67,8 @@ export class RnnCell extends RecurrentLayer {
     const x0 = xShapeOf(inputShape);
     const xShape = this.sparseInputDim === undefined ? x0 : [...x0, this.sparseInputDim];
     const features = xShape[xShape.length - 1];
-    if (xShape.length !== 2 || features === null || features === undefined) {
-      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 2 [batch, features] (one frame)', received: xShape });
+    if (xShape.length < 2 || features === null || features === undefined) {
+      throw new InputShapeError({ layer: this.name, expected: 'expected x of rank 2 [batch, features] (one frame), or more axes each a position stepped once', received: xShape });
     }
     this.addCellWeights(features);
     this.initialStateVars = addInitialStateWeights(this, this.initialStateValues, this.unit, this.units, '');
@@ -78,18 +80,27 @@ export class RnnCell extends RecurrentLayer {
     return initialStates(this.initialStateValues, this.initialStateVars, batch, this.units);
   }
 
-  /** One frame: `x` `[batch, inFeatures]` and the states give the output and the next states; `ctx` for dropout and zoneout in training. */
+  /** One frame: `x` `[batch, inFeatures]` (more axes: each position one step) and the states give the output and the next states; `ctx` for dropout and zoneout in training. */
   step(x: Tensor, states: Tensor[], ctx: CallContext = INFERENCE): { output: Tensor; states: Tensor[] } {
-    this.ensureBuilt(x);
-    const xd = this.sparseInputDim === undefined ? x : ops.oneHot(x, this.sparseInputDim);
+    const sparse = this.sparseInputDim !== undefined;
+    const lead = sparse ? x.shape : x.shape.slice(0, -1);
+    const flat = lead.length > 1 ? ops.reshape(x, sparse ? [-1] : [-1, x.shape[x.shape.length - 1]!]) : x;
+    this.ensureBuilt(flat);
+    const xd = sparse ? ops.oneHot(flat, this.sparseInputDim!) : flat;
     const step = this.cellStepper(recurrentMatrix(this.recurrentKernel.value, this.unitOpts, ctx), ctx);
-    return stepResult(this.cell, step(this.projectInput(xd), states));
+    const r = stepResult(this.cell, step(this.projectInput(xd), states));
+    return lead.length > 1 ? { ...r, output: ops.reshape(r.output, [...lead, this.units]) } : r;
+  }
+
+  /** The number of positions `x` steps (the rows of its states): `[batch, ..., inFeatures]` (sparse `[batch, ...]`) without features. */
+  positions(x: Tensor): number {
+    return (this.sparseInputDim === undefined ? x.shape.slice(0, -1) : x.shape).reduce((a, b) => a * b, 1);
   }
 
   /** Inputs `[x, ...states]` (the initial states if omitted); returns the output. */
   override call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
     const [x, ...states] = many(inputs);
-    return this.step(x!, states.length ? states : this.initialState(x!.shape[0]!), ctx).output;
+    return this.step(x!, states.length ? states : this.initialState(this.positions(x!)), ctx).output;
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
