@@ -63,3 +63,19 @@ CASES += [
         seq_lens={"data:size0": [7, 3, 5]},
         description="extern_data dim_tags with the batch dim second (time-major): Strata moves it first, the feed is transposed"),
 ]
+
+FEAT6 = {"dim": "feat6", "kind": "feature", "size": 6}
+HEADS = {"dim": "heads", "kind": "feature", "size": 2}
+PER_HEAD = {"dim": "per-head", "kind": "spatial", "size": 3}
+EXPAND = {"dim": "expand", "kind": "unspecified", "size": 1}
+
+CASES += [
+    d("dims_d_split_dims_feature_dims", {
+        "split_heads": {"class": "split_dims", "from": "data", "axis": FEAT6, "dims": [HEADS, PER_HEAD]},
+        "expand": {"class": "split_dims", "from": "data", "axis": FEAT6, "dims": [FEAT6, EXPAND]},
+        "lin": {"class": "linear", "activation": None, "n_out": 4, "from": "split_heads"},
+        "output": {"class": "reduce", "mode": "sum", "from": "lin", "axis": PER_HEAD},
+    }, outputs=["split_heads", "expand", "lin", "output"], extern_data={"data": {"dim_tags": [BATCH, TIME, FEAT6]}},
+        description="split_dims of the feature axis into Dims: RETURNN's feature axis is the last feature-kind Dim "
+                    "(Strata puts it last), so linear runs over it"),
+]

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { InputShapeError } from '../errors.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { LayerArgumentError } from '../errors.js';
+import type { Data } from '../data.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs } from '../layer-spec.js';
+import { type DimJson, isDimJson } from '../dim-json.js';
 import { axesInData } from './shape/axis-in-data.js';
 import { single } from './util.js';
 
@@ -13,6 +15,12 @@ export interface SplitDimsArgs extends LayerArgs {
   dims: number[];
   /** The axis to split; negative counts from the end. Default `-1` (the feature axis). Never the batch axis. */
   axis?: number;
+  /**
+   * The index into `dims` of the new axis that goes last, the others keeping their order (net dicts: RETURNN's
+   * feature axis after splitting the feature axis into Dims, the last feature-kind one, which Strata keeps last).
+   * Default: none (the split axes in the order of `dims`).
+   */
+  featureAt?: number;
 }
 
 const DIMS = 'must be a non-empty list of positive integers with at most one -1';
@@ -31,7 +39,16 @@ const axisSchema = () => z.number({ error: AXIS }).int({ error: AXIS }).refine((
 
 /** SplitDims' arguments in both vocabularies (RETURNN `SplitDimsLayer`'s keys). */
 const SPLIT_DIMS_OPTIONS = {
-  dims: option(dimsSchema(), { returnn: 'dims' }),
+  dims: option(dimsSchema(), {
+    returnn: 'dims',
+    // RETURNN also takes Dims (JSON form): each its size, a dynamic one -1 (`d.dimension or -1`).
+    returnnSchema: z
+      .array(z.union([z.number({ error: DIM }).int({ error: DIM }).refine((d) => d > 0 || d === -1, { error: DIM }), z.custom<DimJson>(isDimJson)], { error: DIM }), { error: DIMS })
+      .min(1, { error: DIMS })
+      .refine((dims) => dims.filter((d) => d === -1 || (isDimJson(d) && !d.size)).length <= 1, { error: DIMS }),
+    fromReturnn: (v) => (v as unknown[]).map((d) => (isDimJson(d) ? (d.size || -1) : d)),
+  }),
+  featureAt: option(z.number().int().min(0).optional()),
   axis: option(axisSchema(), {
     default: -1,
     returnn: 'axis',
@@ -72,21 +89,40 @@ export class SplitDims extends Layer {
   static override readonly className: string = 'SplitDims';
   readonly dims: number[];
   readonly axis: number;
+  readonly featureAt: number | undefined;
 
   constructor(args: SplitDimsArgs) {
     super(args);
-    const a = resolveArgs('SplitDims', SPLIT_DIMS_OPTIONS, args) as Required<SplitDimsArgs>;
+    const a = resolveArgs('SplitDims', SPLIT_DIMS_OPTIONS, args) as Required<Omit<SplitDimsArgs, 'featureAt'>> & { featureAt?: number };
     this.dims = [...a.dims];
     this.axis = a.axis;
+    if (a.featureAt !== undefined && a.featureAt >= a.dims.length) throw new LayerArgumentError(`SplitDims: featureAt must be an index into dims (< ${a.dims.length}). Received: featureAt=${a.featureAt}.`);
+    this.featureAt = a.featureAt === a.dims.length - 1 ? undefined : a.featureAt;
   }
 
   override call(inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
     const x = single(inputs);
-    const out = this.computeOutputShape(x.shape);
-    return ops.reshape(x, [-1, ...(out.slice(1) as number[])]);
+    const split = this.splitShape(x.shape);
+    const y = ops.reshape(x, [-1, ...(split.slice(1) as number[])]);
+    const perm = this.perm(split.length);
+    return perm ? ops.transpose(y, perm) : y;
+  }
+
+  /** The axis permutation that moves the `featureAt` axis last, or undefined. */
+  private perm(rank: number): number[] | undefined {
+    if (this.featureAt === undefined) return undefined;
+    const from = (this.axis < 0 ? rank - this.dims.length + 1 + this.axis : this.axis) + this.featureAt;
+    return [...[...Array(rank).keys()].filter((i) => i !== from), from];
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    const split = this.splitShape(inputShape);
+    const perm = this.perm(split.length);
+    return perm ? perm.map((i) => split[i]!) : split;
+  }
+
+  /** The shape with the axis split, before `featureAt` moves an axis. */
+  private splitShape(inputShape: SymbolicShape): SymbolicShape {
     const rank = inputShape.length;
     const axis = this.axis < 0 ? rank + this.axis : this.axis;
     const fail = (): never => {
@@ -102,7 +138,7 @@ export class SplitDims extends Layer {
   }
 
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), dims: [...this.dims], axis: this.axis };
+    return { ...super.getConfig(), dims: [...this.dims], axis: this.axis, featureAt: this.featureAt };
   }
 }
 
@@ -158,14 +194,32 @@ export class Reshape extends Layer {
  * @throws LayerArgumentError if it names no, several, or the batch axis.
  */
 function deriveSplitDims(c: LayerBuildContext, a: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  if (typeof a.axis !== 'string') return {};
   const d = c.sources[0];
-  if (!d) throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} needs a source to resolve it on.`);
-  const found = axesInData(d, a.axis);
-  if (found.length !== 1 || (d.hasBatch && found[0] === 0)) {
-    throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} must name exactly one non-batch axis of ${d}; it names ${found.length === 1 ? 'the batch axis' : found.length}. Received: axis=${JSON.stringify(a.axis)}.`);
+  let axis = a.axis as number;
+  if (typeof a.axis === 'string') {
+    if (!d) throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} needs a source to resolve it on.`);
+    const found = axesInData(d, a.axis);
+    if (found.length !== 1 || (d.hasBatch && found[0] === 0)) {
+      throw new LayerArgumentError(`axis ${JSON.stringify(a.axis)} must name exactly one non-batch axis of ${d}; it names ${found.length === 1 ? 'the batch axis' : found.length}. Received: axis=${JSON.stringify(a.axis)}.`);
+    }
+    axis = found[0]!;
   }
-  return { axis: found[0] };
+  return { axis, ...featureOfSplit(d, axis, c.entry.dims) };
+}
+
+/**
+ * RETURNN's feature axis after splitting the input's feature axis into Dims (`SplitDimsLayer._map_old_axis_to_new_axis`
+ * with `use_remaining=False, split_offset=-1`): the last of the Dims of kind feature (else the last Dim), which
+ * Strata puts last ({@link SplitDims.featureAt}).
+ */
+function featureOfSplit(d: Data | undefined, axis: number, dims: unknown): { featureAt?: number } {
+  if (!d || !Array.isArray(dims) || !dims.some(isDimJson) || d.sparse || !d.hasBatch) return {};
+  const rank = d.dims.length + 1;
+  const at = axis < 0 ? rank + axis : axis;
+  const last = d.dims[d.dims.length - 1];
+  if (at !== rank - 1 || !last || last === d.timeDim) return {};
+  const features = dims.flatMap((x, i) => (isDimJson(x) && x.kind === 'feature' ? [i] : []));
+  return features.length ? { featureAt: features[features.length - 1]! } : {};
 }
 
 /**

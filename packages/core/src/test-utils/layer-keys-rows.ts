@@ -175,4 +175,10 @@ export const layerKeysRows: Row[] = [
     refFn: () => tf.range(0, 4, 1, 'int32'),
   },
   { name: 'SplitDims of the time axis into [-1, 1]', make: () => new SplitDims({ dims: [-1, 1], axis: 1 }), inputs: [[2, 4, 3]], refFn: ([x]) => tf.reshape(x!, [2, 4, 1, 3]) },
+  {
+    name: 'SplitDims featureAt: the first new axis moved last (RETURNN feature axis of Dims)',
+    make: () => new SplitDims({ dims: [2, 3], axis: -1, featureAt: 0 }),
+    inputs: [[2, 4, 6]],
+    refFn: ([x]) => tf.transpose(tf.reshape(x!, [2, 4, 2, 3]), [0, 1, 3, 2]),
+  },
 ];

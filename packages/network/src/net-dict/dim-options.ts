@@ -159,6 +159,9 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       for (const x of v) if (isDimJson(x)) spatialNames.push(x);
     } else if (k === 'out_spatial_dim' && isDimJson(v)) {
       out.out_spatial_dim = v.dim;
+    } else if (cls === 'split_dims' && k === 'dims' && Array.isArray(v)) {
+      // RETURNN's split_dims takes Dims: their sizes and kinds (which new axis is the feature axis) are read by the spec.
+      out.dims = v;
     } else if ((SHAPE_KEYS as readonly string[]).includes(k) && Array.isArray(v)) {
       // RETURNN ConstantLayer: batch_dim first in `shape` gives the output a batch axis (Strata's with_batch_dim, its batch from "data").
       const batchFirst = cls === 'constant' && k === 'shape' && isDimJson(v[0]) && v[0].kind === 'batch';
