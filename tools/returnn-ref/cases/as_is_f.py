@@ -41,4 +41,19 @@ CASES = [
               "param_dropout": 0.5, "param_dropout_min_ndim": 2},
         "output": {"class": "combine", "kind": "add", "from": ["a", "b"]},
     }, outputs=["a", "output"]),
+    # RETURNN's LossLayer (class "loss"): ce per frame of its source against target_, not reduced; use_error and the
+    # sub-layers "<name>/loss", "<name>/error". Layer names with "-" (RETURNN's TF scopes: "enc-out" -> "enc__out").
+    # The target is available for inference, so that RETURNN's evaluation build computes the loss layers (it leaves
+    # layers that need a target as templates otherwise).
+    c("as_is_f_loss_layer_ce", {
+        "enc-out": {"class": "linear", "activation": "relu", "n_out": 6, "from": "data"},
+        "prob": {"class": "softmax", "from": "enc-out", "n_out": 4},
+        "prob-ce": {"class": "loss", "from": "prob", "loss_": "ce", "target_": "classes"},
+        "prob-err": {"class": "loss", "from": "prob", "loss_": "ce", "use_error": True},
+        "err_copy": {"class": "copy", "from": "prob-ce/error"},
+        "loss_copy": {"class": "copy", "from": "prob-err/loss"},
+        "output": {"class": "copy", "from": "prob-ce"},
+    }, outputs=["prob", "prob-ce", "prob-err", "err_copy", "loss_copy", "output"],
+       extern_data={"data": {"shape": (None, 5)}, "classes": {"shape": (None,), "sparse": True, "dim": 4, "dtype": "int64",
+                                                                  "available_for_inference": True}}),
 ]

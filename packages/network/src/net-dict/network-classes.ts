@@ -3,6 +3,7 @@
 import { registerCondClass } from './cond.js';
 import { registerCumConcatClass } from './cum-concat.js';
 import { registerGetLastHiddenStateClass } from './get-last-hidden-state.js';
+import { registerLossLayerClass } from './loss-layer.js';
 import { registerMaskedComputationClass } from './masked-computation.js';
 import { registerRecClasses } from './rec-classes.js';
 import { registerRecLastOutputClass } from './rec-last-output.js';
@@ -28,4 +29,5 @@ export function registerNetworkClasses(): void {
   registerMaskedComputationClass();
   registerUnmaskClass();
   registerUnflattenBatchClass();
+  registerLossLayerClass();
 }

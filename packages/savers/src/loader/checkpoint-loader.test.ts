@@ -14,7 +14,7 @@ import { CheckpointMappingError } from '../mismatch-errors.js';
 import type { NamedTensorData } from '../safetensors.js';
 import { CheckpointLoader, type CheckpointLoaderMappingOptions } from './checkpoint-loader.js';
 import { type KerasLstm, kerasToOnnxLstm, kerasToReturnnNativeLstm, kerasToTf1Lstm } from './lstm-layouts.js';
-import { renameCandidates } from './renames.js';
+import { renameCandidates, returnnScopeName } from './renames.js';
 
 /** A float32 variable at `path` (`scope/local`) filled with `fill` (default -1). */
 function variable(p: string, shape: number[], fill = -1): Variable {
@@ -190,6 +190,8 @@ describe('CheckpointLoader: renames', () => {
     ['lstm/lstm_cell/bias', 'lstm/bias', [8]], // sub-scope removed
     ['x/kernel', 'x/rnn/lstm_cell/weights', [2, 3]], // sub-scope and local rename together
     ['y/kernel', 'y/rec/W', [2, 3]],
+    ['encoder-output/kernel', 'encoder__output/W', [2, 3]], // RETURNN's TF scope of a layer named with '-'
+    ['dec/s-t/bias', 'dec/rec/s__t/b', [3]], // escaped inside a rec unit too
   ];
   for (const [net, ckpt, shape] of table) {
     it(`${net} ← ${ckpt}`, () => {
@@ -200,6 +202,16 @@ describe('CheckpointLoader: renames', () => {
       expect(r.loaded.get(net)).toEqual({ origin: 'renamed', sources: [ckpt] });
     });
   }
+
+  it("RETURNN's scope names (get_valid_scope_name_from_str): '-', ':', brackets, '+', '*', quotes, ' ' and ',' become '__', non-ASCII goes, a leading '_' becomes '.95.'", () => {
+    expect(returnnScopeName('encoder-output/')).toBe('encoder__output/');
+    expect(returnnScopeName("a:b/c(d)/e{f}&g+h*i'j\"k l,m/")).toBe('a__b/c__d__/e__f____g__h__i__j__k__l__m/');
+    expect(returnnScopeName('-x/_y/äz/')).toBe('.95._x/.95.y/z/');
+    expect(returnnScopeName('plain/name_2/')).toBe('plain/name_2/');
+    // The escaped names come after the others, and a name that needs no escaping gets none.
+    expect(renameCandidates('a-b/kernel').slice(-3)).not.toContain('a-b/W');
+    expect(renameCandidates('ab/kernel').some((c) => c.includes('__'))).toBe(false);
+  });
 
   it('a rename with another shape is not taken; the exact name wins over renames; a tensor is renamed only once', () => {
     const k = variable('out/kernel', [2, 3]);

@@ -88,9 +88,39 @@ export function localAliases(local: string): string[] {
  * (`x/weights`, `x/W` for `x/kernel`), then each cell sub-scope added
  * (`x/rnn/lstm_cell/kernel`, ...) or, if `name` has one, removed (`x/kernel`
  * for `x/lstm_cell/kernel`), each with every alias; last RETURNN's rec-unit
- * scopes ({@link returnnRecUnitScopes}: `a/rec/b/W` for `a/b/kernel`), with and without cell sub-scopes.
+ * scopes ({@link returnnRecUnitScopes}: `a/rec/b/W` for `a/b/kernel`), with and without cell sub-scopes;
+ * then all of these again under RETURNN's escaped scope names ({@link returnnScopeName}: `a__b/W` for `a-b/kernel`).
  */
 export function renameCandidates(name: string): string[] {
+  const out = candidatesOf(name);
+  // RETURNN's variable scopes are the layer names made valid TF scope names (`encoder-output` → `encoder__output`).
+  const [scope, local] = splitName(name);
+  const escaped = returnnScopeName(scope);
+  if (escaped !== scope) for (const c of [escaped + local, ...candidatesOf(escaped + local)]) if (c !== name && !out.includes(c)) out.push(c);
+  return out;
+}
+
+/**
+ * `scope` (`a/b/`) with each component as RETURNN names the TF variable
+ * scope of a layer of that name (returnn/tf/util/basic.py
+ * `get_valid_scope_name_from_str`, used by `LayerBase.cls_get_tf_scope_name`):
+ * non-ASCII characters removed, each of `:(){}&+-*'" ,` replaced by `__`,
+ * and a first character `_`, `-`, `\` or `/` written as `.<code>.`.
+ */
+export function returnnScopeName(scope: string): string {
+  return scope
+    .split('/')
+    .map((c) => {
+      if (c === '') return c;
+      // eslint-disable-next-line no-control-regex
+      const s = c.replace(/[^\x00-\x7f]/g, '').replace(/[:(){}&+\-*'" ,]/g, '__');
+      return s !== '' && '_-\\/'.includes(s[0]!) ? `.${s.charCodeAt(0)}.${s.slice(1)}` : s;
+    })
+    .join('/');
+}
+
+/** {@link renameCandidates} without RETURNN's scope-name escaping. */
+function candidatesOf(name: string): string[] {
   const [scope, local] = splitName(name);
   const aliases = localAliases(local);
   const scopes = [scope];
