@@ -59,3 +59,17 @@ CASES += [
         "output": {"class": "rec", "unit": "lstm", "n_out": 3, "from": "data", "axis": SINGLE_STEP},
     }, seq_lens={"data:size1": [7, 5, 4]}),
 ]
+
+CASES += [
+    # prev: template of a switch whose false_from is its own prev: RETURNN infers it from true_from (":i", int32) and the
+    # condition ([B] bool), the uninitialized prev: template a dummy scalar; the frame index since the last positive frame.
+    d("rec_axis_e_prev_switch_template", {
+        "output": {"class": "rec", "from": "data", "unit": {
+            "red": {"class": "reduce", "mode": "mean", "from": "data:source", "axis": FEAT},
+            "flag": {"class": "compare", "from": "red", "kind": "greater", "value": 0.0},
+            "start": {"class": "switch", "condition": "prev:flag", "true_from": ":i", "false_from": "prev:start",
+                      "initial_output": 0},
+            "output": {"class": "combine", "kind": "sub", "from": [":i", "start"]},
+        }},
+    }, seq_lens={"data:size1": [7, 5, 4]}),
+]

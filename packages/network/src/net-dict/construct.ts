@@ -278,8 +278,9 @@ const dryOutput: DryOutput = (net, name, resolve) => {
     const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
     const data = sources.map(resolve);
     const from = data.slice(0, nFrom).filter((d): d is Data => d !== undefined);
-    const refs = data.slice(nFrom);
-    if ((nFrom > 0 && from.length === 0) || refs.some((d) => d === undefined)) return undefined;
+    // A class key's layer without a template yet is RETURNN's uninitialized _TemplateLayer: its dummy scalar float32 output.
+    const refs = data.slice(nFrom).map((d) => d ?? new Data({ name: `${name}:dummy_initial_template_data`, dims: [], dtype: 'float32', hasBatch: false }));
+    if (nFrom > 0 && from.length === 0) return undefined;
     const t = entry.target ?? (entry.loss ? net.externData.defaultTarget : undefined);
     const ctx = { name, entry: { ...entry, ...own }, sources: [...from, ...(refs as Data[])], target: t && net.externData.hasData(t) ? net.externData.getData(t) : undefined, network: net.network, behaviorVersion: net.behaviorVersion };
     const layer = cls.create(ctx);
