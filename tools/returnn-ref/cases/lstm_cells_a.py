@@ -37,3 +37,20 @@ CASES = [
         "output": {"class": "linear", "activation": None, "n_out": 2, "from": "lstm"},
     }}}, extern_data=SPARSE),
 ]
+
+CASES += [
+    # get_last_hidden_state of prev:s, an rnn_cell of the unit (RETURNN RnnCellLayer.get_last_hidden_state): key "*" is
+    # the LSTMStateTuple (c, h) concatenated, "c" the cell state; s has a trainable initial state, so frame 0 reads it.
+    c("lstm_rnn_cell_last_hidden_state", {"output": {"class": "rec", "from": "data", "unit": {
+        "prev_state": {"class": "get_last_hidden_state", "from": "prev:s", "n_out": 6},
+        "prev_c": {"class": "get_last_hidden_state", "from": "prev:s", "key": "c", "n_out": 3},
+        "s": {"class": "rnn_cell", "unit": "standardlstm", "n_out": 3, "initial_state": "var",
+              "from": ["data:source", "prev:output"], "unit_opts": {"use_peepholes": True, "forget_bias": 0.0}},
+        "output": {"class": "linear", "activation": None, "n_out": 4, "from": ["s", "prev_state", "prev_c"]},
+    }}}),
+    # initial_output "apply(0)": prev:emb at the first frame is emb on zeroed sources (row 0 of W for the class indices).
+    c("rec_initial_output_apply0", {"output": {"class": "rec", "from": "data", "unit": {
+        "emb": {"class": "linear", "activation": "tanh", "with_bias": True, "n_out": 3, "from": "data:source", "initial_output": "apply(0)"},
+        "output": {"class": "combine", "kind": "add", "from": ["emb", "prev:emb"]},
+    }}}, extern_data=SPARSE),
+]

@@ -9,6 +9,7 @@ import { NetDictNetwork } from './net-dict-network.js';
 import { type MaxSeqLen, resolveMaxSeqLen } from './rec-max-seq-len.js';
 import { endFrame, initialFromLayer, initialOutputLayers, type RecLoopAxis, recLoopAxis } from './rec-loop-axis.js';
 import { singleStepCells } from './rec-single-step.js';
+import { initialByApply } from './rec-initial-apply.js';
 import { runGraph } from './run-graph.js';
 import { Subnetwork } from './subnetwork.js';
 import type { NetDict } from './schema.js';
@@ -201,7 +202,8 @@ export class RecUnit extends Layer {
   }
 
   /**
-   * The value `prev:name` has at the first frame: the entry's `initial_output` (a number, True/False as 1/0, `"zeros"`, `"ones"`; RETURNN casts it to the layer's dtype), else zeros.
+   * The value `prev:name` has at the first frame: the entry's `initial_output` (a number, True/False as 1/0, `"zeros"`, `"ones"`; RETURNN casts it to the layer's dtype;
+   * `"apply(0)"`: the layer on zeroed sources, see {@link initialByApply}), else zeros.
    * A dynamic axis of the layer (an axis of a `base:` layer, such as the encoder's time in accumulated attention weights) takes that layer's padded length in `base`.
    * @throws NetDictError when a dynamic axis is neither in a `base:` value nor has lengths yet.
    */
@@ -211,6 +213,7 @@ export class RecUnit extends Layer {
     const value = typeof init === 'number' ? init : init === true || init === 'ones' ? 1 : 0;
     const shape = [...(node.output.hasBatch ? [batch] : []), ...node.output.dims.map((d) => d.size ?? this.paddedLength(name, d, base))];
     if (typeof init === 'string' && init.startsWith('base:')) return initialFromLayer(base[init]!, shape, node.output.dtype, name, init);
+    if (init === 'apply(0)') return initialByApply(node, batch, (d) => d.size ?? this.paddedLength(name, d, base));
     return ops.fill(shape, value, node.output.dtype);
   }
 

@@ -26,8 +26,8 @@ export const commonEntrySchema = z.looseObject({
   L2: z.number().min(0).optional(),
   /** Inside a rec unit: the value `prev:<this layer>` has at the first frame (RETURNN `initial_output`); default zeros. */
   initial_output: z
-    .union([z.number(), z.boolean(), z.literal('zeros'), z.literal('ones'), z.string().regex(/^base:./)], {
-      error: 'must be a number, true/false, "zeros", "ones" or a layer outside the loop ("base:<layer>"; RETURNN\'s "var", "apply(0)" and unit layers are not supported yet)',
+    .union([z.number(), z.boolean(), z.literal('zeros'), z.literal('ones'), z.literal('apply(0)'), z.string().regex(/^base:./)], {
+      error: 'must be a number, true/false, "zeros", "ones", "apply(0)" or a layer outside the loop ("base:<layer>"; RETURNN\'s "var" and unit layers are not supported yet)',
     })
     .optional(),
   /** The layer (and its loss) is computed only in evaluation, not in training (RETURNN `only_on_eval`). */
