@@ -58,3 +58,5 @@ from . import broadcast_c
 ALL_CASES += broadcast_c.CASES
 from . import lstm_cells_a
 ALL_CASES += lstm_cells_a.CASES
+from . import linear_in_dim_c
+ALL_CASES += linear_in_dim_c.CASES

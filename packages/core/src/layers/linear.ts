@@ -5,6 +5,9 @@ import { getInitializer, type Initializer, type InitializerSpec, serializeInitia
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../layer.js';
 import { type LayerBuildContext, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../layer-spec.js';
 import type { Variable } from '../variable.js';
+import { type ReturnnAxes, returnnAxesSchema, returnnAxis } from './axes/returnn-axes.js';
+import { Data } from '../data.js';
+import { Dim } from '../dim.js';
 
 /** Arguments of {@link Linear}. */
 export interface LinearArgs extends LayerArgs {
@@ -23,6 +26,12 @@ export interface LinearArgs extends LayerArgs {
    * features (RETURNN `LinearLayer` on sparse data, an embedding). Positive integer.
    */
   sparseInputDim?: number;
+  /**
+   * The input axis the kernel contracts, as a RETURNN axis description (`"F"`, `"T"`, `"spatial:1"`), when it is
+   * not the feature axis (RETURNN `in_dim` naming another axis: it becomes the feature axis, and the output has
+   * the other axes in their order, then `units`). Default: the last axis.
+   */
+  inDim?: ReturnnAxes;
 }
 
 /** Linear's arguments in both vocabularies (Softmax shares them). */
@@ -33,13 +42,15 @@ export const LINEAR_OPTIONS = {
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
   sparseInputDim: option(schemas.positiveInt().optional()),
+  inDim: option(returnnAxesSchema().optional(), { returnn: 'in_dim' }),
 } satisfies LayerOptions;
 
 /**
  * Fully connected layer: `y = activation(x · kernel + bias)` over the last axis
  * (RETURNN `LinearLayer`, Keras/tfjs `Dense`).
  *
- * Shape: input `[batch, ..., inFeatures]` → output `[batch, ..., units]`.
+ * Shape: input `[batch, ..., inFeatures]` → output `[batch, ..., units]`; with `inDim` naming axis `k`,
+ * `[batch, ..., in_k, ...]` → `[batch, ... (without axis k), units]` (the axis moved last, then contracted).
  * Weights: `kernel` `[inFeatures, units]`, `bias` `[units]` (float32).
  *
  * Sparse input (with `sparseInputDim`): int32 class indices `[batch, ...]`
@@ -61,6 +72,8 @@ export class Linear extends Layer {
   readonly activationName: string | null;
   /** Number of classes of a sparse (int32 class index) input; undefined for dense input. */
   readonly sparseInputDim: number | undefined;
+  /** The contracted axis when it is not the last one (see {@link LinearArgs.inDim}). */
+  readonly inDim: ReturnnAxes | undefined;
   protected readonly activationFn: Activation;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
@@ -71,6 +84,7 @@ export class Linear extends Layer {
     super(args);
     const a = resolveArgs('Linear', LINEAR_OPTIONS, args) as Required<Omit<LinearArgs, 'sparseInputDim'>> & LinearArgs;
     this.sparseInputDim = a.sparseInputDim ?? undefined;
+    this.inDim = a.inDim ?? undefined;
     this.units = a.units;
     this.withBias = a.withBias;
     this.activationName = a.activation;
@@ -80,13 +94,27 @@ export class Linear extends Layer {
   }
 
   override build(inputShape: SymbolicShape): void {
-    const inFeatures = this.sparseInputDim ?? inputShape[inputShape.length - 1];
+    const inFeatures = this.sparseInputDim ?? inputShape[this.inAxis(inputShape)];
     if (inFeatures === null || inFeatures === undefined) {
       throw new InputShapeError({ layer: this.name, expected: 'the last (feature) axis must be known', received: inputShape });
     }
     this.kernel = this.addWeight('kernel', { shape: [inFeatures, this.units], initializer: this.kernelInit });
     if (this.withBias) this.bias = this.addWeight('bias', { shape: [this.units], initializer: this.biasInit });
     super.build(inputShape);
+  }
+
+  /** The axis (batch axis 0) the kernel contracts: {@link LinearArgs.inDim}'s, else the last. */
+  inAxis(shape: SymbolicShape): number {
+    return this.inDim === undefined || this.sparseInputDim !== undefined ? shape.length - 1 : returnnAxis(this.inDim, shape, this.name);
+  }
+
+  /** The input with the contracted axis moved last (a copy only when it is not last). */
+  private featureLast(x: Tensor): Tensor {
+    const k = this.inAxis(x.shape);
+    const last = x.shape.length - 1;
+    if (k === last) return x;
+    const perm = [...x.shape.keys()].filter((i) => i !== k);
+    return ops.transpose(x, [...perm, k]);
   }
 
   /** `x · kernel + bias`, before the activation (the logits of a softmax output). */
@@ -98,7 +126,8 @@ export class Linear extends Layer {
    * `act(x · kernel + bias)` for an activation the backend may fuse into the
    * product (one `tf.fused.matMul` kernel on tfjs, as tfjs-layers' `dense`).
    */
-  private affine(x: Tensor, activation: FusedActivation): Tensor {
+  private affine(input: Tensor, activation: FusedActivation): Tensor {
+    const x = input.dtype === 'int32' ? input : this.featureLast(input);
     const rank = x.shape.length;
     const indices = x.dtype === 'int32';
     if (indices !== (this.sparseInputDim !== undefined)) {
@@ -137,7 +166,9 @@ export class Linear extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return [...(this.sparseInputDim !== undefined ? inputShape : inputShape.slice(0, -1)), this.units];
+    if (this.sparseInputDim !== undefined) return [...inputShape, this.units];
+    const k = this.inAxis(inputShape);
+    return [...inputShape.filter((_, i) => i !== k), this.units];
   }
 
   override getConfig(): LayerConfig {
@@ -149,6 +180,7 @@ export class Linear extends Layer {
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
       ...(this.sparseInputDim !== undefined ? { sparseInputDim: this.sparseInputDim } : {}),
+      ...(this.inDim !== undefined ? { inDim: this.inDim } : {}),
     };
   }
 }
@@ -167,9 +199,24 @@ export function sparseInputDimOf(c: LayerBuildContext): { sparseInputDim?: numbe
   return { sparseInputDim: sparse[0]!.dim ?? undefined };
 }
 
+/**
+ * The template of a `linear` entry whose `in_dim` names an axis other than the feature axis (RETURNN: that axis
+ * becomes the feature axis and the output's feature dim replaces it): the source's other axes in their order, then
+ * a new feature dim of `n_out`. Otherwise undefined (the default template).
+ */
+function linearOutput(c: LayerBuildContext & { layer: unknown }): Data | undefined {
+  const l = c.layer as Linear;
+  const src = c.sources[0];
+  if (l.inDim === undefined || l.sparseInputDim !== undefined || !src || c.sources.length !== 1) return undefined;
+  const k = l.inAxis(src.batchShape) - (src.hasBatch ? 1 : 0);
+  if (k === src.dims.length - 1) return undefined;
+  const dims = [...src.dims.filter((_, i) => i !== k), new Dim({ description: `${c.name}:feature`, size: l.units, kind: 'feature' })];
+  return new Data({ name: c.name, dims, dtype: src.dtype, hasBatch: src.hasBatch });
+}
+
 /** RETURNN's `linear` (an embedding on sparse input). */
 export const linearLayer: LayerSpec = {
   cls: Linear,
   options: LINEAR_OPTIONS,
-  netDict: { names: ['linear'], sources: 'concat', acceptsSparse: true, derive: (c) => sparseInputDimOf(c) },
+  netDict: { names: ['linear'], sources: 'concat', acceptsSparse: true, derive: (c) => sparseInputDimOf(c), outputData: linearOutput },
 };

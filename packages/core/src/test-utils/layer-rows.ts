@@ -43,6 +43,13 @@ const combineRef: Partial<Record<CombineKind, () => RefLayer>> = {
 export const rows: Row[] = [
   { name: 'Linear relu', make: () => new Linear({ units: 5, activation: 'relu' }), inputs: [[4, 7]], refLayer: () => tfl.layers.dense({ units: 5, activation: 'relu' }) },
   { name: 'Linear rank 3, no bias', make: () => new Linear({ units: 3, withBias: false }), inputs: [[2, 3, 5]], refLayer: () => tfl.layers.dense({ units: 3, useBias: false }) },
+  {
+    // RETURNN in_dim naming a spatial axis: that axis (size 4) is contracted, the others keep their order, units last.
+    name: 'Linear inDim spatial:1 (contracts a non-feature axis)',
+    make: () => new Linear({ units: 3, inDim: 'spatial:1' }),
+    inputs: [[2, 5, 4, 6]],
+    refFn: ([x], w) => tf.add(tf.reshape(tf.matMul(tf.reshape(tf.transpose(x!, [0, 1, 3, 2]), [-1, 4]), w[0]!), [2, 5, 6, 3]), w[1]!),
+  },
   { name: 'Softmax', make: () => new Softmax({ units: 6 }), inputs: [[4, 5]], refLayer: () => tfl.layers.dense({ units: 6, activation: 'softmax' }) },
   ...(['relu', 'tanh', 'sigmoid', 'elu', 'softplus', 'softmax', 'swish'] as const).map((a) => ({
     name: `Activation ${a}`,

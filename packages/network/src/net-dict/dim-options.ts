@@ -149,7 +149,10 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       const d = sources[0];
       const f = d && !d.sparse ? d.dims[d.dims.length - 1] : undefined;
       const ok = d && (d.sparse ? d.sparseDim!.description === v.dim || d.sparseDim!.size === v.size : f !== undefined && (f.description === v.dim || (!f.isDynamic && f.size === v.size)));
-      if (!ok) throw new NetDictError(`${where('in_dim')} ${v.dim} (size ${v.size ?? 'dynamic'}) is not the feature dim of the input ${d ?? '(none)'} (RETURNN LayerBase in_dim).`);
+      // RETURNN LayerBase: an in_dim that is another axis of the single source becomes its feature axis (linear contracts it).
+      const other = !ok && cls === 'linear' && sources.length === 1 && d && !d.sparse ? findAxisOfDim(d, v) : undefined;
+      if (other !== undefined) out.in_dim = axisDescription(d!, v, where('in_dim'));
+      else if (!ok) throw new NetDictError(`${where('in_dim')} ${v.dim} (size ${v.size ?? 'dynamic'}) is not the feature dim of the input ${d ?? '(none)'} nor (for linear) another of its axes (RETURNN LayerBase in_dim).`);
     } else if (k === 'out_spatial_dims' && Array.isArray(v) && cls === 'transposed_conv' && v.some((x) => isDimJson(x) && x.size === null && knownDim(x.dim))) {
       const x = v[0];
       if (v.length !== 1 || !isDimJson(x)) throw new NetDictError(`${where(k)} names an existing Dim; Strata's transposed_conv takes its length for 1-D only (one Dim). Received: ${show(entry[k])}.`);

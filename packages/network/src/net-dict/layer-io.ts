@@ -1,6 +1,6 @@
 // What a net-dict layer is built for and gives: the input shape(s) from its
 // sources and reference keys, and its output template (Data) from its output shape.
-import { concatShape, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
+import { axesIn, commonData, concatShape, Data, Dim, Layer, type SymbolicShape } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import type { NetDictLayerClass } from './registry.js';
 
@@ -44,7 +44,27 @@ export function inputShapeFor(name: string, cls: string, c: NetDictLayerClass, s
     if (c.sources === 'list') return [...sources.map((s) => s.batchShape), ...refShapes];
     return [sources.length === 1 ? sources[0]!.batchShape : concatShape(sources.map((s) => s.batchShape), name), ...refShapes];
   }
-  if (c.sources === 'list') return sources.map((s) => s.batchShape);
+  if (c.sources === 'list') return (c.broadcastSources && commonShapes(sources)) || sources.map((s) => s.batchShape);
   if (sources.length <= 1) return sources[0]?.batchShape ?? [null];
   return concatShape(sources.map((s) => s.batchShape), name);
+}
+
+/**
+ * The sources' shapes on their common axes (RETURNN `get_common_data`; size 1 where a source lacks an axis), as the
+ * layer sees them once each is brought there (`broadcastToData`); undefined when a source has no place in them.
+ */
+function commonShapes(sources: readonly Data[]): SymbolicShape[] | undefined {
+  if (sources.length < 2) return undefined;
+  const common = commonData(sources, { allowBroadcastAllSources: true })!;
+  const shapes: SymbolicShape[] = [];
+  for (const s of sources) {
+    const axes = axesIn(s, common);
+    if (!axes) return undefined;
+    const shape: (number | null)[] = common.batchShape.map(() => 1);
+    axes.forEach((a, i) => {
+      shape[a] = s.batchShape[i]!;
+    });
+    shapes.push(shape);
+  }
+  return shapes;
 }
