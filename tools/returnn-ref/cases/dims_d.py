@@ -79,3 +79,14 @@ CASES += [
         description="split_dims of the feature axis into Dims: RETURNN's feature axis is the last feature-kind Dim "
                     "(Strata puts it last), so linear runs over it"),
 ]
+
+CASES += [
+    d("dims_d_conv_padded_frames_merge_batch_time", {
+        "conv": {"class": "conv", "n_out": 3, "filter_size": [3], "strides": [2], "padding": "valid", "from": "data"},
+        "conv_same": {"class": "conv", "n_out": 2, "filter_size": [3], "padding": "same", "from": "data"},
+        "output": {"class": "merge_dims", "from": "conv", "axes": ["B", "T"], "keep_order": True},
+        "merged_same": {"class": "merge_dims", "from": "conv_same", "axes": ["B", "T"], "keep_order": True},
+    }, outputs=["conv", "output", "merged_same"], extern_data={"data": {"dim_tags": [BATCH, TIME, FEAT5]}},
+        seq_lens={"data:size1": [7, 5, 3]},
+        description="RETURNN's conv leaves its output's padded frames as computed; merge_dims of batch and time keeps them"),
+]

@@ -68,10 +68,16 @@ describe('conv: Conv2D or Conv1D by the length of filter_size', () => {
     expect([conv.kernelSize, conv.strides, conv.padding]).toEqual([3, 2, 'same']);
     expect(net.node('l').cls.seqLens).toBe('input');
     expect((layerOf({ class: 'conv', filter_size: [3], n_out: 2, dilation_rate: 2, padding: 'Valid' }, frames) as Conv1D).dilationRate).toBe(2);
-    // Lengths [4, 2] with stride 2 and "same": [2, 1] output frames; the padded one is zero.
-    const out = net.forward({ data: ops.tensor(Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 4, 3]), 'data:size1': ops.tensor([4, 2], [2], 'int32') }).get('l')!;
+    // Lengths [4, 2] with stride 2 and "same": [2, 1] output frames. RETURNN's ConvLayer masks neither its input
+    // (use_time_mask False) nor its output: the padded frame is what the convolution computes, as with full lengths.
+    const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i));
+    const out = net.forward({ data: ops.tensor(x, [2, 4, 3]), 'data:size1': ops.tensor([4, 2], [2], 'int32') }).get('l')!;
     expect(read(lensOf(net, 'l'))).toEqual([2, 1]);
-    expect(read(out.value).slice(6, 8)).toEqual([0, 0]);
+    const padded = read(out.value).slice(6, 8);
+    const full = read(net.forward({ data: ops.tensor(x, [2, 4, 3]), 'data:size1': ops.tensor([4, 4], [2], 'int32') }).get('l')!.value).slice(6, 8);
+    expect(conv.maskOutput).toBe(false);
+    expect(padded).toEqual(full);
+    expect(padded.some((v) => v !== 0)).toBe(true);
   });
 
   it("bad values are reported under RETURNN's keys", () => {

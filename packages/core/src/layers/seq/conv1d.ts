@@ -39,6 +39,11 @@ export interface Conv1DArgs extends LayerArgs {
    * window of a frame near the end reads the padded frames as they are.
    */
   useTimeMask?: boolean;
+  /**
+   * Zero the output frames past each sequence's (output) length. Default true; net dicts set false:
+   * RETURNN's `ConvLayer` leaves them as the convolution computes them (a later `merge_dims` of batch and time sees them).
+   */
+  maskOutput?: boolean;
   /** RETURNN `in_spatial_dims`: a net dict may name the time axis (`["T"]`), the axis Strata convolves over; other axes are an error. */
   inSpatialDims?: readonly string[];
   /** Default `glorot_uniform`. */
@@ -76,6 +81,7 @@ const CONV1D_OPTIONS = {
   autoUseChannelFirst: AUTO_USE_CHANNEL_FIRST,
   kernelInitializer: option(schemas.initializer(), { default: 'glorot_uniform', returnn: 'forward_weights_init' }),
   withFilter: option(schemas.boolean(), { default: false }),
+  maskOutput: option(schemas.boolean(), { default: true }),
   biasInitializer: option(schemas.initializer(), { default: 'zeros', returnn: 'bias_init' }),
 } satisfies LayerOptions;
 
@@ -89,7 +95,8 @@ const CONV1D_OPTIONS = {
  * padded input frames are zeroed before the convolution, so they act like
  * the zero padding of `same` and never reach valid outputs; without it (a
  * net dict's default, RETURNN's `use_time_mask=False`) the last valid
- * outputs read them as they are. Output frames `t >= outputSeqLens(seqLens)[b]` are zero.
+ * outputs read them as they are. Output frames `t >= outputSeqLens(seqLens)[b]` are zero unless
+ * `maskOutput` is false (net dicts, as RETURNN).
  * (With `same` and strides > 1, TF centres the padding on the padded length
  * `time`, not on each sequence's length; RETURNN behaves the same.)
  *
@@ -115,6 +122,7 @@ export class Conv1D extends Layer {
   /** The kernel comes from the `filter` input, not a weight (RETURNN `filter`). */
   readonly withFilter: boolean;
   readonly useTimeMask: boolean;
+  readonly maskOutput: boolean;
   readonly activationName: string | null;
   protected readonly activationFn: Activation;
   private readonly kernelInit: Initializer;
@@ -132,6 +140,7 @@ export class Conv1D extends Layer {
     this.padding = a.padding;
     this.withBias = a.withBias;
     this.useTimeMask = a.useTimeMask;
+    this.maskOutput = a.maskOutput;
     this.activationName = a.activation;
     this.activationFn = getActivation(this.activationName);
     this.kernelInit = getInitializer(a.kernelInitializer);
@@ -177,7 +186,7 @@ export class Conv1D extends Layer {
     // The activation acts per element or on the last (filters) axis, which the reshape keeps.
     const conv = convWithEpilogue(image, kernel, options, this.bias?.value, this.activationName, this.activationFn);
     const y = ops.reshape(conv, [batch!, outTime, this.filters]);
-    return seqLens ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
+    return seqLens && this.maskOutput ? maskFrames(y, this.outputSeqLens(seqLens)) : y;
   }
 
   /** `ceil(len / stride)` (`same`) or `max(0, ceil((len - (k - 1) * dilation) / stride))` (`valid`), int32 `[batch]`. */
@@ -211,6 +220,7 @@ export class Conv1D extends Layer {
       activation: this.activationName,
       withBias: this.withBias,
       useTimeMask: this.useTimeMask,
+      maskOutput: this.maskOutput,
       kernelInitializer: serializeInitializer(this.kernelInit),
       biasInitializer: serializeInitializer(this.biasInit),
       ...(this.withFilter ? { withFilter: true } : {}),
@@ -242,6 +252,7 @@ export const conv1dLayer: LayerSpec = {
     sources: 'concat',
     seqLens: true,
     refKeys: ['filter'],
-    derive: (ctx, args) => ({ ...checkInSpatialDims(ctx, args, [1]), withFilter: typeof ctx.entry.filter === 'string' }),
+    // RETURNN's ConvLayer does not mask its output's padded frames.
+    derive: (ctx, args) => ({ ...checkInSpatialDims(ctx, args, [1]), withFilter: typeof ctx.entry.filter === 'string', maskOutput: false }),
   },
 };
