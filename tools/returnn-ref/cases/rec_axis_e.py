@@ -73,3 +73,12 @@ CASES += [
         }},
     }, seq_lens={"data:size1": [7, 5, 4]}),
 ]
+
+HID = {"dim": "hid-e", "kind": "feature", "size": 4}
+CASES += [
+    # concat's (layer, Dim) pairs (RETURNN ConcatLayer): each Dim an axis of its own source.
+    d("rec_axis_e_concat_dim_pairs", {
+        "lin": {"class": "linear", "activation": "tanh", "from": "data", "out_dim": HID},
+        "output": {"class": "concat", "from": [["data", FEAT], ["lin", HID]]},
+    }, seq_lens={"data:size1": [7, 5, 4]}),
+]

@@ -92,7 +92,7 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError({ layerName: name, constructionStack: stack.slice(stack.indexOf(name)), networkName: net.name });
   const raw = net.netDict[name];
   if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
-  const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
+  const cls = getNetDictClass(parseEntry(commonEntrySchema, withoutDimKeys(raw as Record<string, unknown>), name).class, name, raw as Record<string, unknown>);
   const { sources } = describe(net, name, withoutDimKeys(raw as Record<string, unknown>), cls);
   const getLayer = hooks.getLayer ?? ((n: string) => getOrConstruct(net, n, hooks));
   stack.push(name);
@@ -274,7 +274,7 @@ const dryOutput: DryOutput = (net, name, resolve) => {
   // A choice's template is its target's, whatever its sources (RETURNN's ChoiceLayer.get_out_data_from_opts).
   if ((raw as { class?: unknown } | undefined)?.class === 'choice') return entryTemplate(net, name);
   try {
-    const cls = getNetDictClass(parseEntry(commonEntrySchema, raw, name).class, name, raw as Record<string, unknown>);
+    const cls = getNetDictClass(parseEntry(commonEntrySchema, withoutDimKeys(raw as Record<string, unknown>), name).class, name, raw as Record<string, unknown>);
     const { entry, own, sources, nFrom } = describe(net, name, raw, cls);
     const data = sources.map(resolve);
     const from = data.slice(0, nFrom).filter((d): d is Data => d !== undefined);

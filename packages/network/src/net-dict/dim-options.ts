@@ -31,7 +31,11 @@ const hasDim = (v: unknown): boolean => isDimJson(v) || (Array.isArray(v) && v.s
 /** The entry without its keys that hold Dims (to find its sources before the Dims are read against them). */
 export function withoutDimKeys(entry: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(entry).filter((k) => hasDim(entry[k]));
-  return keys.length === 0 ? entry : Object.fromEntries(Object.entries(entry).filter(([k]) => !keys.includes(k)));
+  if (keys.length === 0) return entry;
+  const out = Object.fromEntries(Object.entries(entry).filter(([k]) => !keys.includes(k)));
+  // `from` as (layer, Dim) pairs (RETURNN concat): the layers are the sources; the Dims are read against them later.
+  if (keys.includes('from') && Array.isArray(entry.from)) out.from = entry.from.map((p) => (Array.isArray(p) && isDimJson(p[1]) ? [p[0], 'F'] : p));
+  return out;
 }
 
 /**
@@ -120,6 +124,11 @@ export function dimOptions(name: string, entry: Record<string, unknown>, sources
       if (k === 'axis' && ANY_DIM_AXIS_CLASSES.has(cls) && x.kind !== 'batch' && findAxisOfDim(src, x) === undefined) return x;
       return axisDescription(src, x, where(k));
     };
+    if (k === 'from' && Array.isArray(v)) {
+      // (layer, Dim) pairs (RETURNN ConcatLayer): each Dim an axis of its own pair's source.
+      out.from = v.map((p, i) => (Array.isArray(p) && isDimJson(p[1]) && sources[i] ? [p[0], axisDescription(sources[i]!, p[1], where(`from[${i}]`))] : p));
+      continue;
+    }
     if (cls === 'rec' && k === 'axis') {
       // RETURNN's rec `axis`: the axis to iterate over; Strata's rec iterates over its source's time axis.
       if (isDimJson(v) && v.special) {
