@@ -30,6 +30,8 @@ class Scope:
         self.module_assigns: dict[str, ast.AST] = {}
         self.local_funcs: set[str] = set()
         self.module_funcs = module_funcs
+        # (line, col) of a Dim constructor call -> the JSON description it gets (see dim_descriptions)
+        self.dim_names: dict[tuple[int, int], str] = outer.dim_names if outer is not None else (dim_descriptions(func) if func else {})
         for node in module.body:
             if isinstance(node, ast.Assign):
                 for name, value in _targets(node):
@@ -156,9 +158,13 @@ class Scope:
                         kwargs[k.arg] = self._lit(self.visit(k.value))
                 args = [self._lit(self.visit(a)) for a in n.args]
                 try:
-                    return make_dim(name, args, kwargs)
+                    d = make_dim(name, args, kwargs)
                 except DimError as e:
                     raise NotLiteral("dim-tag", str(e)) from None
+                renamed = scope.dim_names.get((n.lineno, n.col_offset))
+                if renamed is not None and d["kind"] != "batch":
+                    d["dim"] = renamed
+                return d
 
             def visit_Dict(self, n: ast.Dict):
                 self.generic_visit(n)
@@ -209,6 +215,39 @@ class Scope:
                 raise NotLiteral("python-object", ast.unparse(n)[:80])
 
         return Sub().visit(copy.deepcopy(node))
+
+
+def _literal_description(call: ast.Call) -> str | None:
+    """The literal description of a Dim constructor call (`SpatialDim("t")`, `Dim(3, name="x")`, `description=`)."""
+    for k in call.keywords:
+        if k.arg in ("description", "name") and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+            return k.value.value
+    if call_name(call) in ("SpatialDim", "FeatureDim") and call.args:
+        a = call.args[0]
+        if isinstance(a, ast.Constant) and isinstance(a.value, str):
+            return a.value
+    return None
+
+
+def dim_descriptions(func: ast.AST) -> dict[tuple[int, int], str]:
+    """Distinct Dims of one test that share a description get distinct JSON descriptions.
+
+    RETURNN compares Dim objects; Strata's JSON form (docs/returnn-dims.md) identifies a Dim by its description. So
+    in one test (with its nested functions), the constructor calls that give the same description are ordered by
+    source position: the first keeps it, the k-th (k >= 2) becomes `<description>#k` (`FeatureDim("feature", 5)`
+    then `FeatureDim("feature", 3)`: `feature`, `feature#2`). Returns (line, col) of the call -> description, for
+    the renamed calls only."""
+    calls: dict[str, list[tuple[int, int]]] = {}
+    for n in ast.walk(func):
+        if isinstance(n, ast.Call) and call_name(n) in DIM_MAKERS:
+            desc = _literal_description(n)
+            if desc is not None:
+                calls.setdefault(desc, []).append((n.lineno, n.col_offset))
+    out = {}
+    for desc, at in calls.items():
+        for k, pos in enumerate(sorted(set(at))[1:], start=2):
+            out[pos] = f"{desc}#{k}"
+    return out
 
 
 def _to_ast(v) -> ast.AST:
