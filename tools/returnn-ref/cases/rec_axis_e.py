@@ -82,3 +82,15 @@ CASES += [
         "output": {"class": "concat", "from": [["data", FEAT], ["lin", HID]]},
     }, seq_lens={"data:size1": [7, 5, 4]}),
 ]
+
+CASES += [
+    # range_from_length of a scalar (the longest length): a batchless axis with one (scalar) length; a rec over it.
+    d("rec_axis_e_range_of_scalar_rec", {
+        "len": {"class": "length", "from": "data"},
+        "max_len": {"class": "reduce", "from": "len", "mode": "max", "axis": "B", "out_shape": []},
+        "range": {"class": "range_from_length", "from": "max_len"},
+        "output": {"class": "rec", "from": "range", "unit": {
+            "acc": {"class": "combine", "kind": "add", "from": ["data:source", "prev:acc"], "initial_output": 2},
+            "output": {"class": "combine", "kind": "mul", "from": ["acc", "data:source"]}}},
+    }, outputs=["output", "range"], seq_lens={"data:size1": [6, 5, 4]}),
+]

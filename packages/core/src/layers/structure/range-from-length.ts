@@ -44,7 +44,8 @@ export class RangeFromLength extends Layer {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (x.dtype !== 'int32' || x.shape.length > 1) throw new InputShapeError({ layer: this.name, expected: 'int32 lengths [batch] or an int32 scalar', received: [...x.shape] });
     const n = x.shape.length === 0 || x.shape[0] ? Math.max(0, ...Array.from(ops.readSync(x), Number)) : 0;
-    if (this.outDim && x.shape.length === 1) this.outDim.dynSize = x;
+    // RETURNN: the axis' dyn_size is the input, a scalar one for a scalar input (one length, no batch).
+    if (this.outDim) this.outDim.dynSize = x;
     const values = Array.from({ length: n }, (_, i) => i);
     return ops.tensor(this.outDType === 'int32' ? Int32Array.from(values) : Float32Array.from(values), [n], this.outDType);
   }
