@@ -60,3 +60,5 @@ from . import lstm_cells_a
 ALL_CASES += lstm_cells_a.CASES
 from . import linear_in_dim_c
 ALL_CASES += linear_in_dim_c.CASES
+from . import masked_self_att_h
+ALL_CASES += masked_self_att_h.CASES

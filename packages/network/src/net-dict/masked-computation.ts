@@ -5,7 +5,7 @@ import { NetDictError } from '../errors.js';
 import { constructLayer } from './construct.js';
 import { createMaskedSequence, MaskedSequenceComputation } from './masked-computation-seq.js';
 import type { LayerGraph } from './graph.js';
-import type { EvalEnv, EvalResult, LayerCreateContext, NetDictNode } from './net-dict-node.js';
+import type { EvalEnv, EvalResult, LayerCreateContext, MaskedStateOutput, NetDictNode } from './net-dict-node.js';
 import { registerNetDictClass } from './registry.js';
 import type { LayerDescription } from './schema.js';
 
@@ -15,7 +15,8 @@ import type { LayerDescription } from './schema.js';
  * (bool `[B]`) holds, the `unit` layer runs on this frame; where it does not,
  * the layer gives its previous output and the unit's state (an `rnn_cell`'s)
  * stays as it was, as RETURNN's `where(mask, new, prev)` on the output and
- * the rec state (also of a subnetwork unit's cells). At the first frame the previous output is zeros (the unit's
+ * the rec state (also of a subnetwork unit's cells); a state with its own transform
+ * ({@link MaskedStateOutput}: a `self_attention`'s keys, values and mask history) takes that. At the first frame the previous output is zeros (the unit's
  * `initial_output` if a number).
  *
  * The unit is a layer dict whose `"data"` is this layer's `from` source
@@ -75,8 +76,14 @@ export class MaskedComputation extends Layer {
     env.outs.set(outKey, { value });
     // The unit's own state, and that of the layers of a subnetwork unit (`state:<unit>/<layer>:<i>`); zeros before the first frame (RETURNN's default initial state).
     const own = (key: string) => key.startsWith(`state:${this.unitNode.name}:`) || key.startsWith(`state:${this.unitNode.name}/`);
+    // A state with its own transform (self_attention's growing keys, values and mask history) takes that instead.
     for (const [key, o] of [...env.outs]) {
       if (!own(key)) continue;
+      const transform = (o as MaskedStateOutput).maskedTransform;
+      if (transform) {
+        env.outs.set(key, { value: transform(o.value, env.inputs[key], mask) });
+        continue;
+      }
       const prev = env.inputs[key] ?? ops.fill(o.value.shape, 0, o.value.dtype as never);
       env.outs.set(key, { value: select(o.value, prev) });
     }

@@ -74,6 +74,16 @@ export interface EvalEnv {
  */
 export type EvalResult = LayerOutput & { seqLens?: Tensor };
 
+/**
+ * How a `masked_computation` in a rec unit carries one of its unit's states over a frame (RETURNN's
+ * `RETURNN_masked_comp_state_transform`): this frame's `value`, the state before (`prevValue`, undefined before the
+ * first frame) and the mask (bool `[B]`) → the state after. Without one it is `where(mask, value, prevValue)`.
+ */
+export type MaskedStateTransform = (value: Tensor, prevValue: Tensor | undefined, mask: Tensor) => Tensor;
+
+/** A `state:` output of a layer with its own {@link MaskedStateTransform}. */
+export type MaskedStateOutput = LayerOutput & { maskedTransform?: MaskedStateTransform };
+
 /** The lengths of source `i`'s time axis in this pass (its Dim's sizes), or undefined. */
 export const sourceLens = (env: EvalEnv, i = 0): Tensor | undefined => env.node.sourceData[i]?.timeDim?.dynSize;
 

@@ -34,21 +34,28 @@ export function singleStepCells(unit: NetDict, rec: string): NetDict {
   for (const [name, raw] of Object.entries(unit as Record<string, unknown>)) {
     const e = raw as Record<string, unknown> | undefined;
     const onFrames = () => !fromList(e!.from).some((f) => typeof f === 'string' && f.startsWith('base:'));
-    const step = e && onFrames() ? singleStepEntry(e, `${rec}/${name}`, rec) : undefined;
+    const step = e && onFrames() ? singleStepEntry(e, `${rec}/${name}`, rec, false) : undefined;
     if (step) (out ??= { ...(unit as Record<string, unknown>) })[name] = step;
   }
   return (out ?? unit) as NetDict;
 }
 
 /**
+ * The key `singleStepEntry` adds to a `self_attention_step` entry inside a `masked_computation`'s unit (Strata's own,
+ * not RETURNN's: RETURNN's `SelfAttentionLayer` keeps `mask_left` when built in the masked computation's template net).
+ */
+export const MASKED_HISTORY_KEY = 'masked_history';
+
+/**
  * One entry on frames as one step: a cell `rec` as `rnn_cell`, `self_attention` as
  * `self_attention_step`; inside a `masked_computation`'s `unit` and a `subnetwork`
  * (whose `"data"` is then a frame too) likewise. Undefined when nothing changes.
  */
-function singleStepEntry(e: Record<string, unknown>, path: string, rec: string): Record<string, unknown> | undefined {
-  if (e.class === 'self_attention') return { ...e, class: 'self_attention_step' };
+function singleStepEntry(e: Record<string, unknown>, path: string, rec: string, masked: boolean): Record<string, unknown> | undefined {
+  // Inside a masked_computation, RETURNN's SelfAttentionLayer also keeps the mask history (`mask_left`).
+  if (e.class === 'self_attention') return { ...e, class: 'self_attention_step', ...(masked ? { [MASKED_HISTORY_KEY]: true } : {}) };
   if (e.class === 'masked_computation' && e.unit && typeof e.unit === 'object') {
-    const unit = singleStepEntry(e.unit as Record<string, unknown>, `${path}(unit)`, rec);
+    const unit = singleStepEntry(e.unit as Record<string, unknown>, `${path}(unit)`, rec, true);
     return unit ? { ...e, unit } : undefined;
   }
   if (e.class === 'subnetwork' && e.subnetwork && typeof e.subnetwork === 'object') {
@@ -58,7 +65,7 @@ function singleStepEntry(e: Record<string, unknown>, path: string, rec: string):
     for (const [n, r] of Object.entries(inner)) {
       const ie = r as Record<string, unknown> | undefined;
       if (!ie || fromList(ie.from).some((f) => typeof f === 'string' && f.startsWith('base:base:'))) continue;
-      const step = singleStepEntry(ie, `${path}/${n}`, rec);
+      const step = singleStepEntry(ie, `${path}/${n}`, rec, masked);
       if (step) (sub ??= { ...inner })[n] = step;
     }
     return sub ? { ...e, subnetwork: sub } : undefined;
