@@ -98,11 +98,13 @@ def recordable_outputs(net_dict: dict, skipped: dict):
     return select_outputs
 
 
-def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
+def complete_checkpoint(generate, case: dict, out_dir: str, search: bool = False) -> list:
     """Adds to the fixture's checkpoint (`model.*`, `params.safetensors`) the params RETURNN's evaluation build lacks:
     layers only a loss or the search needs (in rec loops, or feeding only those) are constructed with `train_flag=True`
     only, and a checkpoint of training holds them. They get deterministic random values (constant ones as
     `generate.randomize_constant_params` sets them); the others keep the fixture's values, so the outputs stay valid.
+    With `search`, the build is RETURNN's search net instead (`search_flag=True`: layers only the search needs, for a
+    net RETURNN cannot build for training, e.g. a masked computation it would move out of the loop).
     Returns the names added."""
     import numpy as np
     import tensorflow as tf
@@ -122,7 +124,7 @@ def complete_checkpoint(generate, case: dict, out_dir: str) -> list:
         generate.BehaviorVersion.set(bv)
     with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
         tf.compat.v1.set_random_seed(generate.SEED)
-        net = generate.TFNetwork(config=generate.Config(config_dict), train_flag=True)
+        net = generate.TFNetwork(config=generate.Config(config_dict), **({"search_flag": True} if search else {"train_flag": True}))
         net.construct_from_dict(as_test_wrote(to_returnn_dims(json.loads(json.dumps(case["network"])), dims)))
         params = {p.op.name: p for p in net.get_params_list()}
         added = sorted(n for n in params if n not in have)
@@ -181,6 +183,10 @@ def worker(files: list, out_root: str):
                 added = complete_checkpoint(generate, case, out_dir)
             except Exception as e:  # the eval fixture stands; its checkpoint may lack params of loss-only layers
                 added = [f"(train_flag=True build failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"]
+                try:
+                    added += complete_checkpoint(generate, case, out_dir, search=True)
+                except Exception as e2:
+                    added += [f"(search_flag=True build failed: {type(e2).__name__}: {str(e2).splitlines()[0] if str(e2) else ''})"]
             with open(os.path.join(out_dir, "source.json"), "w") as f:
                 json.dump({"file": net["file"], "test": net["test"], "line": net["line"], "skipped_outputs": skipped,
                            "params_added_from_training_build": added}, f, indent=1)
