@@ -48,3 +48,11 @@ export const dropoutEntryKeys = {
     .nullable()
     .optional(),
 };
+
+/** The LayerBase keys of weight dropout (applied by `withParamDropout`, param-dropout.ts). */
+export const paramDropoutKeys = {
+  /** Dropout rate on the layer's params in training (RETURNN `param_dropout`); the identity in evaluation. */
+  param_dropout: z.number({ error: 'must be a rate in [0, 1)' }).min(0).lt(1).nullable().optional(),
+  /** Only params of at least this rank get it (RETURNN `param_dropout_min_ndim`; 2 leaves biases alone). Default 0. */
+  param_dropout_min_ndim: z.number({ error: 'must be a non-negative integer' }).int().min(0).nullable().optional(),
+};

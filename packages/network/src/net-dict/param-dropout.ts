@@ -1,18 +1,9 @@
 // RETURNN's weight dropout (LayerBase `param_dropout`, `param_dropout_min_ndim`; returnn/tf/layers/base.py
 // `LayerBase.var_creation_scope`'s custom getter): in training each float param the layer uses is dropped out,
 // in evaluation it is used as it is.
-import { z } from 'zod';
 import { applyDropout, type CallContext } from '@strata/core';
 import { NetDictError } from '../errors.js';
 import type { NetDictNode } from './net-dict-node.js';
-
-/** The LayerBase keys of weight dropout. */
-export const paramDropoutKeys = {
-  /** Dropout rate on the layer's params in training (RETURNN `param_dropout`); the identity in evaluation. */
-  param_dropout: z.number({ error: 'must be a rate in [0, 1)' }).min(0).lt(1).nullable().optional(),
-  /** Only params of at least this rank get it (RETURNN `param_dropout_min_ndim`; 2 leaves biases alone). Default 0. */
-  param_dropout_min_ndim: z.number({ error: 'must be a non-negative integer' }).int().min(0).nullable().optional(),
-};
 
 /**
  * Runs `run` (the node's evaluation) with RETURNN's weight dropout: in

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
-import { dropoutEntryKeys, layerBatchNormKey, paramScopeKeys } from './layer-base-keys.js';
+import { dropoutEntryKeys, layerBatchNormKey, paramDropoutKeys, paramScopeKeys } from './layer-base-keys.js';
 import { outShapeEntryKeys } from './out-shape.js';
-import { paramDropoutKeys } from './param-dropout.js';
 
 /**
  * The keys every net-dict entry may have (RETURNN `LayerBase` kwargs). Each
