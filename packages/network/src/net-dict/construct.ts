@@ -23,6 +23,7 @@ import { registerAsExternData, registeredKey, registeringFirst } from './registe
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { withFirstTargets } from './target-list.js';
 import { explicitSingleSteps } from './rec-single-step.js';
+import { isReturnnRoot } from './returnn-constructed.js';
 
 /** The entries as construction reads them: a list `target` as its first ({@link withFirstTargets}), a cell rec's explicit single step as `rnn_cell` ({@link explicitSingleSteps}). */
 const normalized = (d: NetDict): NetDict => explicitSingleSteps(withFirstTargets(d));
@@ -90,6 +91,9 @@ export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, na
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
   if (stack.includes(name)) throw new NetworkConstructionDependencyLoopError({ layerName: name, constructionStack: stack.slice(stack.indexOf(name)), networkName: net.name });
+  const failed = net.unconstructed.get(name);
+  if (failed && !(netDict && name in netDict)) throw failed;
+  net.unconstructed.delete(name);
   const raw = net.netDict[name];
   if (raw === undefined) throw new LayerNotFoundError(`No layer '${name}' in the net dict of network '${net.name}'. Layers: ${Object.keys(net.netDict).join(', ')}.`);
   const cls = getNetDictClass(parseEntry(commonEntrySchema, withoutDimKeys(raw as Record<string, unknown>), name).class, name, raw as Record<string, unknown>);
@@ -294,7 +298,11 @@ const dryOutput: DryOutput = (net, name, resolve) => {
 /**
  * Constructs every entry of `netDict` in `g` in dependency order (seed
  * `construct_from_dict`): unlike RETURNN (outputs, losses and what they
- * need), every entry, so that mistakes in any entry surface.
+ * need), every entry, so that mistakes in any entry surface. An entry RETURNN
+ * would not construct ({@link isReturnnRoot} is false; outside a rec unit)
+ * whose construction fails does not fail the network, as RETURNN never sees
+ * it: its error is kept in `g.unconstructed` and thrown when the entry is
+ * asked for later. A failing entry RETURNN constructs throws at once.
  * @throws NetDictError for a malformed dict or entry, or a network without an output layer (except a rec unit).
  */
 export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
@@ -307,7 +315,15 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
       // `extra.<prefix>:<layer>` entries are that extra net's own layers (RETURNN), not layers of this network.
       const e = extraKey(name);
       if (e) extraNetLayer(g, e[0], e[1]);
-      else constructLayer(g, undefined, name);
+      else if (g.nodes.has(name) || isReturnnRoot(g, name)) constructLayer(g, undefined, name);
+      else {
+        try {
+          constructLayer(g, undefined, name);
+        } catch (err) {
+          if (!(err instanceof Error)) throw err;
+          g.unconstructed.set(name, err);
+        }
+      }
     }
   });
   if (g.outputNodes().length === 0 && !g.enclosing) {

@@ -88,6 +88,11 @@ export class LayerGraph {
   depLayersInExtra = false;
   /** Layers constructed on request (`constructLayer`, `addLayer`): params, as in RETURNN, needed or not. */
   readonly explicitLayers = new Set<string>();
+  /**
+   * Entries RETURNN would not construct whose construction failed (`constructFromDict` goes on without them): name →
+   * the error. A later request for one ({@link node}, `constructLayer`) throws that error.
+   */
+  readonly unconstructed = new Map<string, Error>();
   private readonly layersByName = new Map<string, Layer>();
 
   constructor(o: LayerGraphOptions) {
@@ -154,6 +159,7 @@ export class LayerGraph {
       return en.node(extra[2]!);
     }
     const n = this.nodes.get(name) ?? (this.extraParent && !this.ownsLayer(name) ? this.extraParent.nodes.get(name) : undefined) ?? this.subLayerNode(name);
+    if (!n && this.unconstructed.has(name)) throw this.unconstructed.get(name)!;
     if (!n) throw new LayerNotFoundError(`No layer '${name}' in network '${this.name}'. Layers: ${[...this.nodes.keys()].join(', ')}.`);
     return n;
   }

@@ -98,6 +98,17 @@ export function returnnParamsList(root: LayerGraph, all: readonly Variable[]): V
   return all.filter((v) => !unused.has(v) || kept.has(v));
 }
 
+/**
+ * Whether RETURNN constructs entry `name` of `g` whatever else the dict holds: a root of
+ * {@link returnnConstructedLayers} (by its entry; a layer constructed on request), or any entry of a rec unit
+ * (`constructFromDict` keeps every rec unit entry's error: its templates are built together).
+ */
+export function isReturnnRoot(g: LayerGraph, name: string): boolean {
+  if ('unitGraph' in g.owner || g.explicitLayers.has(name)) return true;
+  const entry = g.netDict[name];
+  return !entry || typeof entry !== 'object' || isRoot(name, entry, false, g.evalFlag);
+}
+
 /** A root of construction: RETURNN `construct_from_dict` (top level, sub-network) or `_construct_template` (rec unit: losses only with `eval_flag`). */
 function isRoot(name: string, entry: LayerDescription, isRecUnit: boolean, evalFlag: boolean): boolean {
   if (name === 'output' || name.endsWith(':output') || entry.is_output_layer || entry.register_as_extern_data) return true;
