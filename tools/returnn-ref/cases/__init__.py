@@ -62,3 +62,5 @@ from . import linear_in_dim_c
 ALL_CASES += linear_in_dim_c.CASES
 from . import masked_self_att_h
 ALL_CASES += masked_self_att_h.CASES
+from . import beam_g
+ALL_CASES += beam_g.CASES

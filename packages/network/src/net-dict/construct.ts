@@ -1,4 +1,4 @@
-import { Data, type SymbolicShape } from '@strata/core';
+import { Data, Dim, type SymbolicShape } from '@strata/core';
 import { L2, LossHolder } from '@strata/losses';
 import { z } from 'zod';
 import { CannotHandleUndefinedSourcesError, LayerNotFoundError, NetDictError, NetworkArgumentError, NetworkConstructionDependencyLoopError } from '../errors.js';
@@ -182,7 +182,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     const l2 = new L2({ l2: entry.L2 });
     for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
   }
-  const output = dimOpts.named(cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer));
+  const output = ownTimeInExtraNet(net, shared, dimOpts.named(cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer)), sourceData);
   if (!shared) attachLayerBatchNorm(net, name, ctx.entry, layer, output);
   // RETURNN's LayerBase.is_output_layer: `output`, or any layer with a loss, unless is_output_layer says otherwise.
   const isOutputLayer = entry.is_output_layer ?? (name === 'output' || !!entry.loss);
@@ -385,4 +385,16 @@ export function dictFromList(netList: readonly (LayerDescription & { name: strin
     dict[name] = desc as LayerDescription;
   });
   return dict;
+}
+
+/**
+ * The output of a layer an extra net shares with its base (same weights) gets a time axis of its own where the layer
+ * makes one: RETURNN constructs the extra net's layer anew, so `extra.search:<rec>` (the search's hypotheses) and
+ * `<rec>` (over the target) have their own lengths, and running one does not change the other's.
+ */
+function ownTimeInExtraNet(net: LayerGraph, shared: unknown, output: Data, sources: readonly Data[]): Data {
+  const t = output.timeDim;
+  if (!shared || !net.extraParent || !t || sources.some((d) => d.dims.includes(t))) return output;
+  const own = new Dim({ description: `${net.name}:${t.description}` });
+  return output.copy({ dims: output.dims.map((d) => (d === t ? own : d)) });
 }
