@@ -64,3 +64,5 @@ from . import masked_self_att_h
 ALL_CASES += masked_self_att_h.CASES
 from . import beam_g
 ALL_CASES += beam_g.CASES
+from . import eval_reduce_j
+ALL_CASES += eval_reduce_j.CASES

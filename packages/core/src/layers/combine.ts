@@ -42,7 +42,7 @@ export interface CombineOutType {
   dtype?: 'float32' | 'int32' | 'bool';
   dim?: number;
   shape?: (number | null)[];
-  /** Where the output's batch axis is (0) or `null` for none: a check against the template, not a transpose. */
+  /** Where the output's batch axis is (0) or `null` for none: a check against the template, not a transpose; with `shape`, `null` makes the output batchless. */
   batch_dim_axis?: 0 | null;
   /** Where the output's time axis is (counted with the batch axis) or `null` for none: a check against the template. */
   time_dim_axis?: number | null;
@@ -221,7 +221,7 @@ export class Combine extends Layer {
       }
       out = next;
     }
-    if (this.outType?.shape) return [out[0] ?? null, ...this.outType.shape];
+    if (this.outType?.shape) return batchlessOutType(this.outType) ? [...this.outType.shape] : [out[0] ?? null, ...this.outType.shape];
     if (this.outType?.dim !== undefined) return [...out.slice(0, -1), this.outType.dim];
     return out;
   }
@@ -244,13 +244,22 @@ export function combineOutput(c: LayerBuildContext & { layer: unknown }): Data |
   const dtype = o?.dtype ?? widest.dtype;
   if (o?.shape) {
     // A new shape: fresh axes, except a dynamic one where the source has its time axis (so its lengths carry over).
-    const fresh = new Data({ name: c.name, dims: [], dtype }).withShape(c.name, o.shape, dtype);
+    const fresh = new Data({ name: c.name, dims: [], dtype }).withShape(c.name, o.shape, dtype).copy({ hasBatch: !batchlessOutType(o) });
     const t = widest.timeDim === undefined ? -1 : widest.dims.indexOf(widest.timeDim);
     return checkAxisPlacement(c.name, t >= 0 && fresh.dims[t]?.isDynamic ? fresh.copy({ dims: fresh.dims.map((d, i) => (i === t ? widest.timeDim! : d)) }) : fresh, o);
   }
   let out = widest.copy({ name: c.name, dtype, sparseDim: undefined });
   if (o?.dim !== undefined) out = out.copy({ dims: [...out.dims.slice(0, -1), new Dim({ description: `${c.name}:feature`, size: o.dim, kind: 'feature' })] });
   return checkAxisPlacement(c.name, out, o);
+}
+
+/**
+ * Whether `out_type` makes a batchless output: a `shape` with `batch_dim_axis: None` (RETURNN's
+ * `CombineLayer.get_out_data_from_opts` drops the sources' axes for a `shape`, then `Data(**out_type)`
+ * has no batch axis), e.g. the scalar of `tf.reduce_mean(source(0))`.
+ */
+function batchlessOutType(o: CombineOutType): boolean {
+  return o.shape !== undefined && o.batch_dim_axis === null;
 }
 
 /**
@@ -263,7 +272,7 @@ function checkAxisPlacement(name: string, out: Data, o: CombineOutType | undefin
   const axes = `the output is ${formatShape(out.batchShape as Shape)} (${out.hasBatch ? 'batch axis 0' : 'no batch axis'}, ${out.timeDim ? 'time axis ' + ((out.hasBatch ? 1 : 0) + out.dims.indexOf(out.timeDim)) : 'no time axis'})`;
   const fix = 'drop the key, or give the sources / out_type "shape" that make those axes.';
   if (o.batch_dim_axis !== undefined && (o.batch_dim_axis === null) === out.hasBatch) {
-    throw new LayerArgumentError(`eval '${name}': out_type.batch_dim_axis=${o.batch_dim_axis === null ? 'None' : 0}, but ${axes}; Strata's eval output has the batch axis exactly when a source has one. ${fix}`);
+    throw new LayerArgumentError(`eval '${name}': out_type.batch_dim_axis=${o.batch_dim_axis === null ? 'None' : 0}, but ${axes}; Strata's eval output has the batch axis when a source has one (none with out_type "shape" and batch_dim_axis None). ${fix}`);
   }
   if (o.time_dim_axis !== undefined) {
     const t = out.timeDim ? (out.hasBatch ? 1 : 0) + out.dims.indexOf(out.timeDim) : null;

@@ -60,6 +60,31 @@ describe('eval strings: values against the closed form', () => {
   });
 });
 
+describe('eval strings: TF reductions against the closed form', () => {
+  const m = (v: number[], rows: number, cols: number, dtype: 'float32' | 'int32' = 'float32'): Tensor => ops.reshape(t(v, dtype), [rows, cols]);
+  const a = [1.5, -2, 0.5, 3, -1, 4];
+
+  it('axis None, an int, negative, a tuple; keepdims; tf and tf.math', () => {
+    expectClose(values(run('tf.reduce_mean(source(0))', [m(a, 2, 3)])), [a.reduce((p, q) => p + q) / 6]);
+    expect(run('tf.reduce_sum(source(0), axis=-1, keepdims=True)', [m(a, 2, 3)]).shape).toEqual([2, 1]);
+    expectClose(values(run('tf.math.reduce_sum(source(0), 1)', [m(a, 2, 3)])), [0, 6]);
+    expectClose(values(run('tf.reduce_max(source(0), axis=0)', [m(a, 2, 3)])), [3, -1, 4]);
+    expectClose(values(run('tf.reduce_min(source(0), (0, 1))', [m(a, 2, 3)])), [-2]);
+    expectClose(values(run('tf.reduce_prod(source(0), axis=[-1])', [m(a, 2, 3)])), [1.5 * -2 * 0.5, 3 * -1 * 4]);
+  });
+
+  it("int32: TF's integer mean truncates toward zero", () => {
+    const r = run('tf.reduce_mean(source(0), axis=1)', [m([1, 0, -3, -1, -1, -3], 2, 3, 'int32')]);
+    expect(r.dtype).toBe('int32');
+    expect(values(r)).toEqual([0, -1]); // -2/3 and -5/3 (floor would give -1 and -2)
+  });
+
+  it('an axis out of range or given twice is an error, as in TF', () => {
+    expect(() => run('tf.reduce_sum(source(0), axis=2)', [m(a, 2, 3)])).toThrow(/axis 2 is out of range for a tensor of rank 2/);
+    expect(() => run('tf.reduce_sum(source(0), axis=(1, -1))', [m(a, 2, 3)])).toThrow(/axis -1 is given twice/);
+  });
+});
+
 describe('eval strings Strata refuses, each a typed error naming the entry and the construct', () => {
   const refused: [string, string, RegExp][] = [
     ['a function outside the allowlist', 'tf.nn.dropout(source(0), 0.5)', /network\.out\.eval: function `tf\.nn\.dropout` .*allowlist/],
@@ -100,6 +125,7 @@ describe('the allowlist', () => {
     expect(EVAL_FUNCTIONS.has('tf.math.log')).toBe(true);
     expect(EVAL_FUNCTIONS.has('tf.log')).toBe(false);
     expect([...EVAL_FUNCTIONS.keys()].every((k) => /^(tf(\.math|\.nn)?\.[a-z_0-9]+|safe_log|safe_exp|where_bc)$/.test(k))).toBe(true);
+    expect(EVAL_FUNCTIONS.has('tf.nn.reduce_mean')).toBe(false);
   });
 });
 

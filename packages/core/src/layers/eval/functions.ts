@@ -6,6 +6,7 @@ import {
   DTypeValue,
   describe,
   EvalOperandError,
+  type EvalFunction,
   type EvalValue,
   floatTensor,
   floor,
@@ -16,14 +17,9 @@ import {
   toTensor,
   whereBroadcast,
 } from './values.js';
+import { REDUCE_FUNCTIONS } from './reduce.js';
 
-/** One function an eval string may call: its parameters (Python's names, in order), their defaults, and its implementation. */
-export interface EvalFunction {
-  readonly params: readonly string[];
-  /** Defaults of the trailing parameters; a parameter without one is required. `name` (TF's op name) is always accepted and ignored. */
-  readonly defaults?: Readonly<Record<string, EvalValue>>;
-  readonly fn: (args: readonly EvalValue[], op: string) => EvalValue;
-}
+export type { EvalFunction } from './values.js';
 
 const unaryF = (f: (x: Tensor) => Tensor): EvalFunction => ({ params: ['x'], fn: ([x], op) => f(floatTensor(x!, op)) });
 const binaryT = (f: (a: Tensor, b: Tensor) => Tensor): EvalFunction => ({ params: ['x', 'y'], fn: ([a, b], op) => f(...asTensors(a!, b!, op)) });
@@ -180,11 +176,13 @@ function where(c: EvalValue, x: EvalValue, y: EvalValue, op: string): Tensor {
  * each TF name in each namespace TensorFlow 2 has it in, mapped onto the
  * backend contract's ops (every one differentiable where TF's is; comparisons
  * and logical ops give bool, `floor`/`sign` have zero gradient as in TF),
+ * TF's `reduce_*` (see {@link REDUCE_FUNCTIONS}),
  * plus RETURNN's `safe_log`, `safe_exp`, `where_bc`. `gelu` is the exact erf
  * form unless `approximate=True`.
  */
 export const EVAL_FUNCTIONS: ReadonlyMap<string, EvalFunction> = new Map([
   ...TABLE.flatMap(([name, spaces, f]) => spaces.split(' ').map((ns) => [`${ns}.${name}`, f] as const)),
+  ...REDUCE_FUNCTIONS.flatMap(([name, f]) => ['tf', 'tf.math'].map((ns) => [`${ns}.${name}`, f] as const)),
   ...Object.entries(TF_UTIL),
 ]);
 

@@ -12,6 +12,14 @@ export class DTypeValue {
  */
 export type EvalValue = Tensor | number | boolean | string | null | readonly EvalValue[] | DTypeValue;
 
+/** One function an eval string may call: its parameters (Python's names, in order), their defaults, and its implementation. */
+export interface EvalFunction {
+  readonly params: readonly string[];
+  /** Defaults of the trailing parameters; a parameter without one is required. `name` (TF's op name) is always accepted and ignored. */
+  readonly defaults?: Readonly<Record<string, EvalValue>>;
+  readonly fn: (args: readonly EvalValue[], op: string) => EvalValue;
+}
+
 /** Whether `v` is a tensor (not a Python value). */
 export function isTensor(v: unknown): v is Tensor {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof DTypeValue) && 'shape' in v && 'dtype' in v;
