@@ -66,3 +66,5 @@ from . import beam_g
 ALL_CASES += beam_g.CASES
 from . import eval_reduce_j
 ALL_CASES += eval_reduce_j.CASES
+from . import rec_end_no_target_h
+ALL_CASES += rec_end_no_target_h.CASES

@@ -111,11 +111,20 @@ export class RecUnit extends Layer {
       throw new NetDictError(`The unit of rec layer '${args.name}' needs a layer named "output" (its per-frame output).`);
     }
     this.declaredTime = this.hasSources ? undefined : declaredRecTime(this.unitGraph, args.name);
-    this.loopAxis = this.hasSources || this.declaredTime || !args.axis ? undefined : recLoopAxis(args.axis, args.parent.externData, this.unitGraph, args.name);
+    this.loopAxis = this.hasSources || this.declaredTime ? undefined : args.axis ? recLoopAxis(args.axis, args.parent.externData, this.unitGraph, args.name) : this.endWithoutTarget(args.parent.externData);
     this.initialLayers = initialOutputLayers(this.unitGraph);
     if (!this.hasSources && !this.target && !this.declaredTime && !this.loopAxis) {
       throw new NetDictError(`Rec layer '${args.name}' has no "from" sources, so it steps over a target: give "target" (e.g. "classes").`);
     }
+  }
+
+  /**
+   * Without sources and axis, the loop an `end` layer ends when the target to step over is no extern data and no
+   * `choice` needs one (RETURNN's rec cell then has no known length but the `end` layer's).
+   */
+  private endWithoutTarget(extern: ExternData): RecLoopAxis | undefined {
+    if (this.target === undefined || extern.hasData(this.target) || !this.unitGraph.nodes.has('end')) return undefined;
+    return [...this.unitGraph.nodes.values()].some((n) => n.entry.class === 'choice') ? undefined : { kind: 'end' };
   }
 
   /** The unit's graph: its layers wired by their sources, run once per frame. */
