@@ -21,3 +21,20 @@ CASES = [
         "output": {"class": "linear", "activation": None, "n_out": 3, "from": "dec"},
     }, outputs=("decision", "dec", "output"), extern_data=SEQ_CLASSES, seq_lens={"data:size1": [7, 5, 4], "classes:size1": [6, 4, 2]}),
 ]
+
+CASES += [
+    # A dot whose output keeps a static axis before the time axis: RETURNN's [B, 2, T] has its default feature axis
+    # (the last static non-time axis, the 2) first, which Strata keeps last ([B, T, 2]); the linear layer after it
+    # acts on that feature axis.
+    c("dot_g_feature_axis_not_last", {
+        "a": {"class": "linear", "activation": None, "n_out": 6, "from": "data"},
+        "a_": {"class": "split_dims", "axis": "F", "dims": (2, 3), "from": "a"},
+        "b": {"class": "linear", "activation": "tanh", "n_out": 6, "from": "data"},
+        "b_": {"class": "split_dims", "axis": "F", "dims": (2, 3), "from": "b"},
+        "b_mean": {"class": "reduce", "mode": "mean", "axis": "T", "from": "b_"},
+        "energy": {"class": "dot", "from": ["a_", "b_mean"], "red1": "dim:3", "red2": "dim:3", "var1": "T", "var2": None,
+                   "add_var2_if_empty": False},
+        "weights": {"class": "softmax_over_spatial", "from": "energy"},
+        "output": {"class": "linear", "activation": None, "n_out": 4, "from": "weights"},
+    }, outputs=("energy", "weights", "output")),
+]

@@ -8,6 +8,7 @@ import { type LayerCheck, type LayerOptions, type LayerSpec, option, resolveArgs
 import { sequenceMask } from '../../sequence-mask.js';
 import { checkSeqLens } from '../seq/seq-inputs.js';
 import { type ReturnnAxes, returnnAxes, returnnAxesSchema, timeAxisOf } from './returnn-axes.js';
+import { featureLastPerm, permuted } from './returnn-feature-last.js';
 
 /** Arguments of {@link Dot}. */
 export interface DotArgs extends LayerArgs {
@@ -148,7 +149,30 @@ export class Dot extends Layer {
     const at = ops.reshape(ops.transpose(a, [...p.rem[0], ...p.vars[0], ...p.red[0]]), [...remDims, prod(a, p.vars[0]), prod(a, p.red[0])]);
     const bt = ops.reshape(ops.transpose(b!, [...p.rem[1], ...p.red[1], ...p.vars[1]]), [...remDims, prod(b!, p.red[1]), prod(b!, p.vars[1])]);
     const y = ops.matMul(at, bt);
-    return ops.reshape(y, [...remDims, ...p.vars[0].map((i) => a.shape[i]!), ...p.vars[1].map((i) => b!.shape[i]!), ...this.dummyVar2(p)]);
+    const out = ops.reshape(y, [...remDims, ...p.vars[0].map((i) => a.shape[i]!), ...p.vars[1].map((i) => b!.shape[i]!), ...this.dummyVar2(p)]);
+    const perm = this.outPerm ?? this.outputPerm(a.shape, b.shape, p);
+    return perm.every((j, i) => j === i) ? out : ops.transpose(out, perm);
+  }
+
+  /** Strata's axis order of the output (see {@link outputPerm}), as seen at build. */
+  private outPerm: number[] | undefined;
+
+  /**
+   * The output axes in RETURNN's order are `[batch, ...rem, ...var1, ...var2]` with RETURNN's time axis (`a`'s time axis
+   * where it is kept, else `b`'s, else the first dynamic axis if a time axis was reduced; `DotLayer.get_out_data_from_opts`)
+   * and its default feature axis, which Strata keeps last: the permutation from RETURNN's order to Strata's.
+   */
+  private outputPerm(aShape: SymbolicShape, bShape: SymbolicShape, p: Plan): number[] {
+    const ta = timeAxisOf(aShape);
+    const tb = timeAxisOf(bShape);
+    const order = [...p.rem[0], ...p.vars[0]];
+    const shape: SymbolicShape = [...order.map((i) => aShape[i]!), ...p.vars[1].map((i) => bShape[i]!), ...this.dummyVar2(p)];
+    let t: number | null = null;
+    if (ta >= 0 && order.includes(ta)) t = order.indexOf(ta);
+    else if (tb >= 0 && p.rem[1].includes(tb)) t = p.rem[1].indexOf(tb);
+    else if (tb >= 0 && p.vars[1].includes(tb)) t = order.length + p.vars[1].indexOf(tb);
+    else if (ta >= 0 || tb >= 0) t = (i => (i < 0 ? null : i))(shape.findIndex((s, i) => i > 0 && s === null));
+    return featureLastPerm(shape, t);
   }
 
   /** The first source's time axis, as seen at build. */
@@ -159,7 +183,8 @@ export class Dot extends Layer {
     const p = this.plan(a!, b!);
     const t = timeAxisOf(a!);
     this.timeAxisA = t < 0 ? undefined : t;
-    return [...p.rem[0].map((i) => a![i]!), ...p.vars[0].map((i) => a![i]!), ...p.vars[1].map((i) => b![i]!), ...this.dummyVar2(p)];
+    this.outPerm = this.outputPerm(a!, b!, p);
+    return permuted([...p.rem[0].map((i) => a![i]!), ...p.vars[0].map((i) => a![i]!), ...p.vars[1].map((i) => b![i]!), ...this.dummyVar2(p)], this.outPerm);
   }
 
   /** `[1]` where RETURNN appends its `dummy-var2` axis (`addVar2IfEmpty` without `var2` axes), else `[]`. */
@@ -184,7 +209,9 @@ export class Dot extends Layer {
     const p = this.plan(a.batchShape, b.batchShape);
     const dims = [...p.rem[0].slice(1).map((i) => a.dims[i - 1]!), ...p.vars[0].map((i) => a.dims[i - 1]!), ...p.vars[1].map((i) => b.dims[i - 1]!)];
     if (this.dummyVar2(p).length) dims.push(new Dim({ description: `${name}:dummy-var2`, size: 1, kind: 'feature' }));
-    return new Data({ name, dims, dtype: 'float32' });
+    // The batch axis is not among the dims: the permutation of the axes after it.
+    const perm = this.outputPerm(a.batchShape, b.batchShape, p);
+    return new Data({ name, dims: permuted(dims, perm.slice(1).map((i) => i - 1)), dtype: 'float32' });
   }
 
   override getConfig(): LayerConfig {
