@@ -68,3 +68,5 @@ from . import eval_reduce_j
 ALL_CASES += eval_reduce_j.CASES
 from . import rec_end_no_target_h
 ALL_CASES += rec_end_no_target_h.CASES
+from . import prev_template_j
+ALL_CASES += prev_template_j.CASES

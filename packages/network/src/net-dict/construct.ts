@@ -18,6 +18,7 @@ import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js'
 import { withCurrentNetwork } from './network-stack.js';
 import { fromNames, parseSource } from './source-refs.js';
 import { splitSubLayerRef } from './sub-layer.js';
+import { drySubLayer } from './dry-sub-layer.js';
 import { checkPrevTemplate, type DryOutput, inferPrevTemplate } from './prev-template.js';
 import { registerAsExternData, registeredKey, registeringFirst } from './register-extern-data.js';
 import { getNetDictClass, type NetDictLayerClass } from './registry.js';
@@ -275,6 +276,7 @@ function entryTemplate(net: LayerGraph, name: string): Data | undefined {
 /** See {@link DryOutput}: the layer is created (not tracked, not built) only to compute its output shape. */
 const dryOutput: DryOutput = (net, name, resolve) => {
   const raw = net.netDict[name];
+  if (raw === undefined) return drySubLayer(net, name, dryOutput, resolve);
   // A choice's template is its target's, whatever its sources (RETURNN's ChoiceLayer.get_out_data_from_opts).
   if ((raw as { class?: unknown } | undefined)?.class === 'choice') return entryTemplate(net, name);
   try {

@@ -7,6 +7,7 @@ import { createMaskedSequence, MaskedSequenceComputation } from './masked-comput
 import type { LayerGraph } from './graph.js';
 import type { EvalEnv, EvalResult, LayerCreateContext, MaskedStateOutput, NetDictNode } from './net-dict-node.js';
 import { registerNetDictClass } from './registry.js';
+import { type HasSubLayers, subLayersOf } from './sub-layer.js';
 import type { LayerDescription } from './schema.js';
 
 /**
@@ -33,8 +34,10 @@ import type { LayerDescription } from './schema.js';
  * Shapes: the unit's frame output `[B, ...]`.
  * @throws NetDictError (when built) for a mask that is not bool `[B]`, or more than one source.
  */
-export class MaskedComputation extends Layer {
+export class MaskedComputation extends Layer implements HasSubLayers {
   static override readonly className: string = 'MaskedComputation';
+  /** The nodes `<name>/<sub>` of the unit's sub-layers others read (see {@link subLayerNode}). */
+  private readonly subNodes = new Map<string, NetDictNode>();
 
   constructor(
     name: string,
@@ -61,7 +64,25 @@ export class MaskedComputation extends Layer {
     throw new NetDictError(`masked_computation layer '${this.name}' runs inside a rec unit's forward pass, not through apply().`);
   }
 
-  /** `where(mask, unit output, previous output)`, and the same on the unit's rec state (`state:<unit>:<i>`). */
+  /**
+   * Sub-layer `sub` of a subnetwork unit, read as `<name>/<sub>` (RETURNN's
+   * `MaskedComputationLayer.get_sub_layer` inside a rec loop): like the
+   * layer's own output, the sub-layer's frame where the mask holds, else its
+   * previous value (zeros, or the sub-entry's `initial_output` number, before the first frame).
+   * See `HasSubLayers`.
+   */
+  subLayerNode(sub: string): NetDictNode | undefined {
+    let node = this.subNodes.get(sub);
+    if (node) return node;
+    const n = subLayersOf(this.unitNode.layer)?.subLayerNode(sub);
+    if (!n) return undefined;
+    const name = `${this.name}/${sub}`;
+    node = { ...n, name, lossHolder: undefined, output: n.output.copy({ name }) };
+    this.subNodes.set(sub, node);
+    return node;
+  }
+
+  /** `where(mask, unit output, previous output)`, and the same on the unit's rec state (`state:<unit>:<i>`) and the sub-layers read as `<name>/<sub>`. */
   run(env: EvalEnv): EvalResult {
     const mask = env.sources[env.sources.length - 1]!.value;
     const fresh = env.outs.get(this.unitNode.name)?.value;
@@ -69,11 +90,18 @@ export class MaskedComputation extends Layer {
     const b = fresh.shape[0]!;
     const select = (x: Tensor, prev: Tensor) => ops.where(ops.reshape(mask, [b, ...x.shape.slice(1).map(() => 1)]), x, prev);
     const outKey = `state:${this.name}:out`;
-    const init = (this.unitNode.entry as { initial_output?: unknown }).initial_output;
-    if (typeof init === 'string' && init.startsWith('base:')) throw new NetDictError(`masked_computation layer '${this.name}': its unit's initial_output "${init}" (a layer) is not supported; give a number.`);
-    const prevOut = env.inputs[outKey] ?? ops.fill(fresh.shape, typeof init === 'number' ? init : 0, fresh.dtype as never);
-    const value = select(fresh, prevOut);
-    env.outs.set(outKey, { value });
+    const masked = (x: Tensor, key: string, init: unknown, what: string): Tensor => {
+      if (typeof init === 'string' && init.startsWith('base:')) throw new NetDictError(`masked_computation layer '${this.name}': ${what} initial_output "${init}" (a layer) is not supported; give a number.`);
+      const y = select(x, env.inputs[key] ?? ops.fill(x.shape, typeof init === 'number' ? init : 0, x.dtype as never));
+      env.outs.set(key, { value: y });
+      return y;
+    };
+    const value = masked(fresh, outKey, (this.unitNode.entry as { initial_output?: unknown }).initial_output, "its unit's");
+    for (const [sub, node] of this.subNodes) {
+      const x = env.outs.get(`${this.unitNode.name}/${sub}`)?.value;
+      if (!x) throw new NetDictError(`masked_computation layer '${this.name}': its unit's layer '${sub}' has no output in this frame.`);
+      env.outs.set(node.name, { value: masked(x, `state:${this.name}/${sub}:out`, (node.entry as { initial_output?: unknown }).initial_output, `unit layer '${sub}' with`) });
+    }
     // The unit's own state, and that of the layers of a subnetwork unit (`state:<unit>/<layer>:<i>`); zeros before the first frame (RETURNN's default initial state).
     const own = (key: string) => key.startsWith(`state:${this.unitNode.name}:`) || key.startsWith(`state:${this.unitNode.name}/`);
     // A state with its own transform (self_attention's growing keys, values and mask history) takes that instead.

@@ -40,7 +40,7 @@ export function inferPrevTemplate(net: LayerGraph, name: string, dry: DryOutput,
     const visiting = new Set<string>();
     const pending = new Set<string>();
     const layerTemplate = (n: string): Data | undefined => {
-      const node = net.nodes.get(n);
+      const node = net.nodes.get(n) ?? (n.includes('/') ? net.subLayerNode(n) : undefined);
       if (node) return node.output;
       if (memo.has(n)) return memo.get(n);
       if (visiting.has(n)) return undefined;
