@@ -70,3 +70,5 @@ from . import rec_end_no_target_h
 ALL_CASES += rec_end_no_target_h.CASES
 from . import prev_template_j
 ALL_CASES += prev_template_j.CASES
+from . import slice_nd_i
+ALL_CASES += slice_nd_i.CASES

@@ -4,6 +4,7 @@ import { Dim } from '../../dim.js';
 import { type CallContext, Layer, type LayerArgs, type LayerConfig, type SymbolicShape } from '../../layer.js';
 import { type LayerBuildContext, type LayerCheck, type LayerOption, type LayerOptions, type LayerSpec, option, resolveArgs, schemas } from '../../layer-spec.js';
 import { returnnAxis } from '../axes/returnn-axes.js';
+import { axesInData } from '../shape/axis-in-data.js';
 import { maskFrames, sequenceMask } from '../../sequence-mask.js';
 import { reducesBatch } from './reduce-batch.js';
 import { int, type SeqAxis, seqAxisIndex, seqAxisOption, seqInput, xShapeOf } from './seq-inputs.js';
@@ -48,7 +49,9 @@ function resolveDescribedAxes(c: LayerBuildContext, a: Readonly<Record<string, u
   const source = c.sources[0];
   for (const key of ['axis', 'axes']) {
     const v = a[key];
-    if (typeof v === 'string' && v.includes(':') && source) out[key] = returnnAxis(v, source.batchShape, c.name);
+    if (typeof v !== 'string' || !v.includes(':') || !source) continue;
+    // A Dim's description (`stag:`/`tag:`) is read on the source's Dims, which its shape alone does not hold.
+    out[key] = /^s?tag:/i.test(v) ? axesInData(source, v)[0] : returnnAxis(v, source.batchShape, c.name);
   }
   return out;
 }
