@@ -31,4 +31,11 @@ CASES = [
             "output": {"class": "combine", "kind": "mul", "from": ["lin", "m"], "allow_broadcast_all_sources": True},
         }},
     }),
+    # RETURNN's py_print passes its value through (printing tf.shape of it); in a rec unit, per frame.
+    c("eval_reduce_j_py_print_shape", {
+        "output": {"class": "rec", "from": "data", "unit": {
+            "lin": {"class": "linear", "activation": "tanh", "n_out": 4, "from": ["data:source", "prev:output"]},
+            "output": {"class": "eval", "from": "lin", "eval": "py_print(source(0), ['shape', tf.shape(source(0))]) * 2."},
+        }},
+    }),
 ]

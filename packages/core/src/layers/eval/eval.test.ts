@@ -79,6 +79,13 @@ describe('eval strings: TF reductions against the closed form', () => {
     expect(values(r)).toEqual([0, -1]); // -2/3 and -5/3 (floor would give -1 and -2)
   });
 
+  it("tf.shape gives int32 sizes; RETURNN's py_print passes its value through (printing the args)", () => {
+    expect(values(run('tf.shape(source(0))', [m(a, 2, 3)]))).toEqual([2, 3]);
+    expect(run('tf.shape(source(0))', [m(a, 2, 3)]).dtype).toBe('int32');
+    expectClose(values(run('py_print(source(0), ["s", tf.shape(source(0))], message="m: ") * 2', [t(x)])), x.map((v) => v * 2));
+    expect(() => run('py_print(source(0), [source(0)], first_n=2)', [t(x)])).toThrow(/first_n must be None or negative/);
+  });
+
   it('an axis out of range or given twice is an error, as in TF', () => {
     expect(() => run('tf.reduce_sum(source(0), axis=2)', [m(a, 2, 3)])).toThrow(/axis 2 is out of range for a tensor of rank 2/);
     expect(() => run('tf.reduce_sum(source(0), axis=(1, -1))', [m(a, 2, 3)])).toThrow(/axis -1 is given twice/);
@@ -124,7 +131,7 @@ describe('the allowlist', () => {
     expect(EVAL_FUNCTIONS.has('tf.relu')).toBe(false);
     expect(EVAL_FUNCTIONS.has('tf.math.log')).toBe(true);
     expect(EVAL_FUNCTIONS.has('tf.log')).toBe(false);
-    expect([...EVAL_FUNCTIONS.keys()].every((k) => /^(tf(\.math|\.nn)?\.[a-z_0-9]+|safe_log|safe_exp|where_bc)$/.test(k))).toBe(true);
+    expect([...EVAL_FUNCTIONS.keys()].every((k) => /^(tf(\.math|\.nn)?\.[a-z_0-9]+|safe_log|safe_exp|where_bc|py_print)$/.test(k))).toBe(true);
     expect(EVAL_FUNCTIONS.has('tf.nn.reduce_mean')).toBe(false);
   });
 });

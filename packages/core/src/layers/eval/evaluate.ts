@@ -158,7 +158,7 @@ export function evaluateEval(node: EvalNode, scope: EvalScope, used: Set<number>
     }
     const f = name === undefined ? undefined : EVAL_FUNCTIONS.get(name);
     if (!f) {
-      return fail(n.fn, `function \`${name ?? n.fn.text}\``, 'it is not in the allowlist of functions Strata evaluates (EVAL_FUNCTIONS: tf/tf.math/tf.nn elementwise ops, tf.reduce_mean/sum/max/min/prod, comparisons, tf.where, tf.cast, tf.clip_by_value, safe_log, safe_exp, where_bc).', 'write it with allowed functions, or use a layer class for it.');
+      return fail(n.fn, `function \`${name ?? n.fn.text}\``, 'it is not in the allowlist of functions Strata evaluates (EVAL_FUNCTIONS: tf/tf.math/tf.nn elementwise ops, tf.reduce_mean/sum/max/min/prod, tf.shape, comparisons, tf.where, tf.cast, tf.clip_by_value, safe_log, safe_exp, where_bc, py_print).', 'write it with allowed functions, or use a layer class for it.');
     }
     const args = bind(n, f).map(ev);
     return operand(n, () => f.fn(args, name!));

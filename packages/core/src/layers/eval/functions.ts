@@ -79,6 +79,16 @@ const TABLE: readonly (readonly [string, string, EvalFunction])[] = [
   ['ceil', 'tf.math', unaryF((x) => ops.neg(floor(ops.neg(x))))],
   ['stop_gradient', 'tf', { params: ['input'], fn: ([x], op) => ops.stopGradient(toT(x!, op)) }],
   ['identity', 'tf', { params: ['input'], fn: ([x], op) => toT(x!, op) }],
+  ['shape', 'tf', {
+    params: ['input', 'out_type'],
+    defaults: { out_type: null },
+    fn: ([x, d], op) => {
+      const dtype = dtypeOf(d!, op) ?? 'int32';
+      if (dtype !== 'int32') throw new EvalOperandError(`${op}: out_type must be tf.int32`);
+      const s = toT(x!, op).shape;
+      return ops.tensor(Int32Array.from(s), [s.length], 'int32');
+    },
+  }],
   ['zeros_like', 'tf', { params: ['input', 'dtype'], defaults: { dtype: null }, fn: ([x, d], op) => ops.zeros(toT(x!, op).shape, dtypeOf(d!, op) ?? toT(x!, op).dtype as DType) }],
   ['ones_like', 'tf', { params: ['input', 'dtype'], defaults: { dtype: null }, fn: ([x, d], op) => ops.ones(toT(x!, op).shape, dtypeOf(d!, op) ?? toT(x!, op).dtype as DType) }],
   ['softmax', 'tf.math tf.nn', softmaxLike(ops.softmax)],
@@ -146,7 +156,34 @@ const TF_UTIL: Readonly<Record<string, EvalFunction>> = {
     },
   },
   where_bc: { params: ['condition', 'x', 'y'], fn: ([c, x, y], op) => where(c!, x!, y!, op) },
+  py_print: {
+    params: ['pass_through_value', 'print_args', 'message', 'summarize', 'first_n'],
+    defaults: { message: null, summarize: null, first_n: null },
+    fn: ([x, args, message, summarize, firstN], op) => pyPrint(toT(x!, op), args!, message!, summarize!, firstN!, op),
+  },
 };
+
+/**
+ * RETURNN's `py_print`: `x` itself, printing `message` and `print_args` to stdout as it passes (str as `[s]`,
+ * tensors as values, at most `summarize` (default 3) at each edge). `first_n` only as None or negative (print
+ * every time): RETURNN counts the runs of each op, which Strata's eval strings do not keep.
+ */
+function pyPrint(x: Tensor, args: EvalValue, message: EvalValue, summarize: EvalValue, firstN: EvalValue, op: string): Tensor {
+  if (!Array.isArray(args)) throw new EvalOperandError(`${op}: print_args must be a list of str and tensors, not ${describe(args)}`);
+  if (message !== null && typeof message !== 'string') throw new EvalOperandError(`${op}: message must be a str or None`);
+  const edge = typeof summarize === 'number' ? summarize : 3;
+  if (firstN !== null && !(typeof firstN === 'number' && firstN < 0)) throw new EvalOperandError(`${op}: first_n must be None or negative (print every time); Strata keeps no count of runs`);
+  const fmt = (v: EvalValue): string => {
+    if (typeof v === 'string') return `[${v}]`;
+    if (!isTensor(v)) return `[${describe(v)}]`;
+    const flat = Array.from(ops.readSync(v), Number);
+    if (!flat.length) return '[]';
+    const shown = flat.length > 2 * edge ? [...flat.slice(0, edge), '...', ...flat.slice(-edge)] : flat;
+    return `[${shown.join(' ')}]`;
+  };
+  console.log((message ?? '') + (args as readonly EvalValue[]).map(fmt).join(''));
+  return x;
+}
 
 function toT(x: EvalValue, op: string): Tensor {
   return isTensor(x) ? x : toTensor(x, typeof x === 'boolean' ? 'bool' : Number.isInteger(x) ? 'int32' : 'float32', op);
