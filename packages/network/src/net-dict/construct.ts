@@ -14,7 +14,7 @@ import { inputShapeFor, outputTemplate } from './layer-io.js';
 import { checkOutShape } from './out-shape.js';
 import { checkOutShapeDims, dimOptions, withoutDimKeys } from './dim-options.js';
 import { checkNOut } from './n-out.js';
-import { entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
+import { asEntryError, entryError, externDataOf, lossOf, sourceChain } from './entry-parts.js';
 import { withCurrentNetwork } from './network-stack.js';
 import { fromNames, parseSource } from './source-refs.js';
 import { splitSubLayerRef } from './sub-layer.js';
@@ -159,12 +159,7 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
   const own_ = isOverridden(net, name);
   const ctx = { name, entry: { ...entry, ...own }, sources: sourceData, target: targetData, network: net.network, behaviorVersion: net.behaviorVersion };
   const shared = own_ ? undefined : net.sharedLayer(name);
-  let layer: ReturnType<NetDictLayerClass['create']>;
-  try {
-    layer = shared ?? cls.create(ctx);
-  } catch (e) {
-    throw entryError(e, name, ctx.entry, '');
-  }
+  const layer = shared ?? asEntryError(name, ctx.entry, () => cls.create(ctx));
   if (!shared) {
     applyParamScope(net, name, ctx.entry, layer);
     if (entry.trainable === false) layer.trainable = false;
@@ -183,7 +178,8 @@ function createNode(net: LayerGraph, name: string, cls: NetDictLayerClass, raw: 
     const l2 = new L2({ l2: entry.L2 });
     for (const w of layer.trainableWeights) layer.addLoss(() => l2.apply(w.value));
   }
-  const output = ownTimeInExtraNet(net, shared, dimOpts.named(cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer)), sourceData);
+  const template = asEntryError(name, ctx.entry, () => cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, sourceData.slice(0, nFrom), layer));
+  const output = ownTimeInExtraNet(net, shared, dimOpts.named(template), sourceData);
   if (!shared) attachLayerBatchNorm(net, name, ctx.entry, layer, output);
   // RETURNN's LayerBase.is_output_layer: `output`, or any layer with a loss, unless is_output_layer says otherwise.
   const isOutputLayer = entry.is_output_layer ?? (name === 'output' || !!entry.loss);

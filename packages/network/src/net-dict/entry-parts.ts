@@ -18,6 +18,15 @@ export function entryError(e: unknown, name: string, entry: Record<string, unkno
   return new NetDictError(`Net dict entry '${name}' (class '${String(entry.class)}'): ${e.message}${suffix}`);
 }
 
+/** `f()`, with a layer's argument error thrown as the NetDictError naming entry `name` ({@link entryError}). */
+export function asEntryError<T>(name: string, entry: Record<string, unknown>, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw entryError(e, name, entry, '');
+  }
+}
+
 /**
  * The `from` chain of a layer, for messages: each source with its shape, and
  * back from the first one through first sources to the extern data, e.g.

@@ -113,14 +113,16 @@ describe('constructFromDict (seed 003)', () => {
   });
 
   it('shape errors are found at construction, before computing', () => {
-    expect(() =>
-      build({
-        a: { class: 'linear', n_out: 4 },
-        b: { class: 'linear', n_out: 5 },
-        c: { class: 'combine', kind: 'add', from: ['a', 'b'] },
-        output: { class: 'softmax', from: 'c', loss: 'ce' },
-      }),
-    ).toThrow(/'c' \(class 'combine'\)/);
+    const net = {
+      a: { class: 'linear', n_out: 4 },
+      b: { class: 'linear', n_out: 5 },
+      c: { class: 'combine', kind: 'add', from: ['a', 'b'] },
+      output: { class: 'softmax', from: 'c', loss: 'ce' },
+    };
+    // From behavior_version 4 RETURNN refuses sources that do not all broadcast (validate_broadcast_all_sources).
+    expect(() => NetDictNetwork.fromDict(net, { externData: mnistExtern, seed: 1, behaviorVersion: 12 })).toThrow(/'c' \(class 'combine'\)/);
+    // Before it, 'c' broadcasts the two feature dims to [B, 5, 4] (RETURNN's get_common_data) and the error is the loss's.
+    expect(() => build(net)).toThrow(/Layer 'output' outputs \[B, 5, 10\]/);
   });
 
   it('a net dict written by someone else constructs, runs and trains without code changes', () => {
