@@ -58,7 +58,7 @@ describe('sequence layer specs', () => {
 
   // The layers of RETURNN's attention decoders: the references (base, weights) are inputs of their own after the source.
   const decoderTable: [LayerSpec, string, string[], { refKeys?: string[]; seqLens?: true; seqLensFrom?: string; sources: string }][] = [
-    [compareLayer, 'compare', ['kind', 'value'], { sources: 'list' }],
+    [compareLayer, 'compare', ['allow_broadcast_all_sources', 'kind', 'value'], { sources: 'list' }],
     [reduceOutLayer, 'reduce_out', ['mode', 'num_pieces'], { sources: 'concat' }],
     // seqLens: the lengths of the softmax axis, given when it is masked (checked below).
     [softmaxOverSpatialLayer, 'softmax_over_spatial', ['energy_factor', 'use_time_mask', 'axis', 'log_space'], { sources: 'concat', seqLens: expect.any(Function) }],
