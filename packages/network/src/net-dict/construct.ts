@@ -224,9 +224,12 @@ function templateOf(net: LayerGraph, s: SourceRef, owner: string): Data {
   const given = net.nodes.get(s.name)?.output ?? entryTemplate(net, s.name) ?? (net.constructing.includes(s.name) ? undefined : constructPrev(net, s.name)?.output);
   if (given) return given;
   const known = (r: SourceRef) => (r.kind === 'prev' ? entryTemplate(net, r.name) : r.kind === 'layer' ? undefined : templateOf(net, r, owner));
+  lastDryFailure = undefined;
   const inferred = inferPrevTemplate(net, s.name, dryOutput, known);
   if (inferred) return inferred;
-  throw new NetDictError(`Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, and its shape cannot be inferred from its sources: give it "n_out".`);
+  const failed = lastDryFailure as DryFailure | undefined; // set by inferPrevTemplate's dry runs
+  const why = failed ? ` (inferring it, layer '${failed.name}' failed: ${String(failed.error).slice(0, 300)})` : '';
+  throw new NetDictError(`Layer '${s.name}' is used as "prev:${s.name}" in a recurrent dependency, and its shape cannot be inferred from its sources${why}: give it "n_out".`);
 }
 
 /** `data:<key>` of the extern data with a dynamic axis described `description` (a Dim that exists: RETURNN's `is_dim_known`), if any. */
@@ -269,6 +272,10 @@ function entryTemplate(net: LayerGraph, name: string): Data | undefined {
   return undefined;
 }
 
+/** The last error of a dry run, named in the error of a `prev:` template that cannot be inferred. */
+type DryFailure = { readonly name: string; readonly error: unknown };
+let lastDryFailure: DryFailure | undefined;
+
 /** See {@link DryOutput}: the layer is created (not tracked, not built) only to compute its output shape. */
 const dryOutput: DryOutput = (net, name, resolve) => {
   const raw = net.netDict[name];
@@ -288,7 +295,8 @@ const dryOutput: DryOutput = (net, name, resolve) => {
     const layer = cls.create(ctx);
     const outShape = layer.computeOutputShape(inputShapeFor(name, entry.class, cls, from, refs as Data[]) as SymbolicShape);
     return cls.outputData?.({ ...ctx, layer }) ?? outputTemplate(name, outShape, from, layer);
-  } catch {
+  } catch (error) {
+    lastDryFailure = { name, error };
     return undefined;
   }
 };

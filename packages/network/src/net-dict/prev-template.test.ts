@@ -95,6 +95,15 @@ describe('prev: templates without n_out', () => {
     expect(() => build(grow)).toThrow(NetDictError);
     expect(() => build(grow)).toThrow(/"prev:output".*inferred as .*Give it "n_out"/s);
   });
+
+  it('a template no dry run can compute names the layer that failed and why', () => {
+    // The eval string calls a function Strata does not evaluate, so no round gives h a template.
+    const bad = { output: { class: 'rec', from: 'data', unit: {
+      h: { class: 'eval', from: ['data:source', 'prev:h'], eval: 'tf.nonexistent(source(0)) + source(1)' },
+      output: { class: 'copy', from: 'h' },
+    } } } as never;
+    expect(() => build(bad)).toThrow(/"prev:h".*cannot be inferred from its sources \(inferring it, layer 'h' failed: .*tf\.nonexistent.*\): give it "n_out"/s);
+  });
 });
 
 describe('"<rec>/<layer>" from outside the rec layer', () => {
