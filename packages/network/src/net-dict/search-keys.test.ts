@@ -202,8 +202,9 @@ describe('rec_unstack declare_rec_time (RETURNN RecUnstackLayer)', () => {
 });
 
 describe('eval without sources (RETURNN: "from": [] with out_type)', () => {
+  // is_output_layer: RETURNN constructs the entry (an entry nothing needs is not built, and its error is kept for later).
   const net = (expression: string): NetDict =>
-    ({ c: { class: 'eval', from: [], out_type: { shape: [], dtype: 'bool' }, eval: expression }, output: { class: 'copy', from: 'data' } }) as never;
+    ({ c: { class: 'eval', from: [], out_type: { shape: [], dtype: 'bool' }, eval: expression, is_output_layer: true }, output: { class: 'copy', from: 'data' } }) as never;
 
   it('names the train step when the string reads it, else the missing sources', () => {
     expect(() => NetDictNetwork.fromDict(net('tf.equal(self.network.global_train_step % 2, 0)'), { externData: { data: { dim: 2 } } })).toThrow(/`self\.network\.global_train_step`.*RETURNN's train step counter/);
