@@ -379,21 +379,6 @@ export function extraNetLayer(g: LayerGraph, prefix: string, name: string): NetD
 }
 
 /**
- * Seed `construct_from_list`: the dict of a list of entries, each entry's `name` its key.
- * @throws NetDictError for an entry without a string `name` or a name used twice.
- */
-export function dictFromList(netList: readonly (LayerDescription & { name: string })[]): NetDict {
-  const dict: NetDict = {};
-  netList.forEach((entry, i) => {
-    const { name, ...desc } = entry ?? ({} as never);
-    if (typeof name !== 'string' || name === '') throw new NetDictError(`Net list entry ${i} needs a "name" (string). Received: ${JSON.stringify(entry)}.`);
-    if (name in dict) throw new NetDictError(`Net list entries ${Object.keys(dict).indexOf(name)} and ${i} are both named '${name}'. Give each layer its own name.`);
-    dict[name] = desc as LayerDescription;
-  });
-  return dict;
-}
-
-/**
  * The output of a layer an extra net shares with its base (same weights) gets a time axis of its own where the layer
  * makes one: RETURNN constructs the extra net's layer anew, so `extra.search:<rec>` (the search's hypotheses) and
  * `<rec>` (over the target) have their own lengths, and running one does not change the other's.

@@ -5,7 +5,8 @@ import { LayerNotFoundError, NetDictError, NetworkArgumentError, NoCurrentNetwor
 import { ExternData } from '../extern-data.js';
 import type { Batch, ComputedLosses, LayerOutput, Model } from '../model.js';
 import { type LayerSelector, Network } from '../network.js';
-import { addLayer, type ConstructLayerHooks, constructExtraNet, constructFromDict, constructLayer, dictFromList } from './construct.js';
+import { addLayer, type ConstructLayerHooks, constructExtraNet, constructFromDict, constructLayer } from './construct.js';
+import { dictFromList } from './net-list.js';
 import { batchDim, seqTags } from './batch-info.js';
 import type { ExtraNetOptions } from './extra-net.js';
 import { LayerGraph, type RecStepInfo } from './graph.js';
