@@ -93,3 +93,12 @@ describe('bad Dims are named', () => {
     expect(() => build({ output: { class: 'copy', from: 'data', foo_dim: hidden } })).toThrow(/foo_dim holds a Dim .*which Strata does not read for this key yet/);
   });
 });
+
+describe('an entry that is not a dict', () => {
+  it('is refused by the entry schema with a NetDictError naming the entry (not a TypeError from reading its Dims)', () => {
+    for (const bad of [null, 3, 'linear', ['linear']]) {
+      expect(() => NetDictNetwork.fromDict({ output: bad } as unknown as NetDict, { externData: { data: { dim: 2 } } })).toThrow(NetDictError);
+      expect(() => NetDictNetwork.fromDict({ output: bad } as unknown as NetDict, { externData: { data: { dim: 2 } } })).toThrow(/'output'/);
+    }
+  });
+});

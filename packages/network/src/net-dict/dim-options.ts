@@ -30,6 +30,8 @@ const hasDim = (v: unknown): boolean => isDimJson(v) || (Array.isArray(v) && v.s
 
 /** The entry without its keys that hold Dims (to find its sources before the Dims are read against them). */
 export function withoutDimKeys(entry: Record<string, unknown>): Record<string, unknown> {
+  // Not a dict: left as it is for the entry schema to refuse with a typed error.
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return entry;
   const keys = Object.keys(entry).filter((k) => hasDim(entry[k]));
   if (keys.length === 0) return entry;
   const out = Object.fromEntries(Object.entries(entry).filter(([k]) => !keys.includes(k)));
