@@ -72,3 +72,5 @@ from . import prev_template_j
 ALL_CASES += prev_template_j.CASES
 from . import slice_nd_i
 ALL_CASES += slice_nd_i.CASES
+from . import reduce_axes
+ALL_CASES += reduce_axes.CASES

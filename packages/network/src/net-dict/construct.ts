@@ -25,6 +25,7 @@ import { getNetDictClass, type NetDictLayerClass } from './registry.js';
 import { withFirstTargets } from './target-list.js';
 import { explicitSingleSteps } from './rec-single-step.js';
 import { isReturnnRoot } from './returnn-constructed.js';
+import { withSingleAxisReduces } from './reduce-axes.js';
 
 /** The entries as construction reads them: a list `target` as its first ({@link withFirstTargets}), a cell rec's explicit single step as `rnn_cell` ({@link explicitSingleSteps}). */
 const normalized = (d: NetDict): NetDict => explicitSingleSteps(withFirstTargets(d));
@@ -87,7 +88,7 @@ export function getOrConstruct(net: LayerGraph, name: string, hooks: ConstructLa
  * `hooks.getLayer`), then adds the layer (through `hooks.addLayer`).
  */
 export function constructLayer(net: LayerGraph, netDict: NetDict | undefined, name: string, hooks: ConstructLayerHooks = {}): NetDictNode {
-  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...normalized(netDict) };
+  if (netDict && netDict !== net.netDict) net.netDict = { ...net.netDict, ...withSingleAxisReduces(normalized(netDict)) };
   const done = net.nodes.get(name);
   if (done && hooks.checkExisting !== false) return done;
   const stack = net.constructing;
@@ -315,7 +316,7 @@ export function constructFromDict(g: LayerGraph, netDict: NetDict): void {
   if (typeof netDict !== 'object' || netDict === null || Array.isArray(netDict)) {
     throw new NetDictError(`The network must be an object of layer name -> entry. Received: ${JSON.stringify(netDict)}.`);
   }
-  g.netDict = normalized(netDict);
+  g.netDict = withSingleAxisReduces(normalized(netDict));
   withCurrentNetwork(g.network, () => {
     for (const name of registeringFirst(g.netDict)) {
       // `extra.<prefix>:<layer>` entries are that extra net's own layers (RETURNN), not layers of this network.
