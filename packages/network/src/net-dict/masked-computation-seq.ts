@@ -4,6 +4,7 @@ import { NetDictError } from '../errors.js';
 import { addLayer, constructLayer } from './construct.js';
 import type { LayerGraph } from './graph.js';
 import { packMasked } from './masked-pack.js';
+import { MaskedUnitLayer } from './masked-unit-layer.js';
 import type { EvalEnv, EvalResult, LayerCreateContext, NetDictLayerClass, NetDictNode } from './net-dict-node.js';
 import type { LayerDescription } from './schema.js';
 
@@ -72,33 +73,11 @@ function packClass(outDim: Dim): NetDictLayerClass {
  * Shapes: the unit's output on the packed sequence, e.g. source `[B, T, F]`
  * → `[B, T', n_out]`.
  */
-export class MaskedSequenceComputation extends Layer {
+export class MaskedSequenceComputation extends MaskedUnitLayer {
   static override readonly className: string = 'MaskedSequenceComputation';
 
-  constructor(
-    name: string,
-    /** The unit's hidden node `<name>(unit)`. */
-    readonly unitNode: NetDictNode,
-  ) {
-    super({ name });
-    this.untracked(unitNode);
-  }
-
-  /** The unit's output template (on the packed axis). */
-  get frame(): Data {
-    return this.unitNode.output;
-  }
-
-  override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return this.frame.batchShape;
-  }
-
-  override build(_inputShape: SymbolicShape | SymbolicShape[]): void {
-    // The unit is built as a node of the network.
-  }
-
-  override call(_inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    throw new NetDictError(`masked_computation layer '${this.name}' runs in the network's forward pass, not through apply().`);
+  constructor(name: string, unitNode: NetDictNode) {
+    super(name, unitNode, "in the network's forward pass");
   }
 
   /** The unit's output (its node runs before this one), with the packed axis' lengths. */

@@ -1,11 +1,11 @@
 import { ops, type Tensor } from '@strata/backend';
-import { type CallContext, type Data, Layer, type SymbolicShape } from '@strata/core';
 import { z } from 'zod';
 import { NetDictError } from '../errors.js';
 import { constructLayer } from './construct.js';
 import { createMaskedSequence, MaskedSequenceComputation } from './masked-computation-seq.js';
 import type { LayerGraph } from './graph.js';
 import type { EvalEnv, EvalResult, LayerCreateContext, MaskedStateOutput, NetDictNode } from './net-dict-node.js';
+import { MaskedUnitLayer } from './masked-unit-layer.js';
 import { registerNetDictClass } from './registry.js';
 import { type HasSubLayers, subLayersOf } from './sub-layer.js';
 import type { LayerDescription } from './schema.js';
@@ -34,34 +34,13 @@ import type { LayerDescription } from './schema.js';
  * Shapes: the unit's frame output `[B, ...]`.
  * @throws NetDictError (when built) for a mask that is not bool `[B]`, or more than one source.
  */
-export class MaskedComputation extends Layer implements HasSubLayers {
+export class MaskedComputation extends MaskedUnitLayer implements HasSubLayers {
   static override readonly className: string = 'MaskedComputation';
   /** The nodes `<name>/<sub>` of the unit's sub-layers others read (see {@link subLayerNode}). */
   private readonly subNodes = new Map<string, NetDictNode>();
 
-  constructor(
-    name: string,
-    /** The unit's hidden node `<name>(unit)`. */
-    readonly unitNode: NetDictNode,
-  ) {
-    super({ name });
-    this.untracked(unitNode);
-  }
-
-  get frame(): Data {
-    return this.unitNode.output;
-  }
-
-  override computeOutputShape(_inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    return this.frame.batchShape;
-  }
-
-  override build(_inputShape: SymbolicShape | SymbolicShape[]): void {
-    // The unit is built as a node of the rec unit.
-  }
-
-  override call(_inputs: Tensor | Tensor[], _ctx: CallContext): Tensor {
-    throw new NetDictError(`masked_computation layer '${this.name}' runs inside a rec unit's forward pass, not through apply().`);
+  constructor(name: string, unitNode: NetDictNode) {
+    super(name, unitNode, "inside a rec unit's forward pass");
   }
 
   /**
