@@ -31,6 +31,17 @@ export interface CanonicalDataConfig {
 const isInt = (v: unknown): v is number => Number.isInteger(v);
 
 /**
+ * RETURNN's default feature axis (`_default_feature_dim_axis`, returnn/tensor/_tensor_extra.py): among the axes
+ * besides the batch and the time axis, the last static one, else the last one; null when there is none.
+ * @param shape all axes (`null` for the batch and the dynamic ones).
+ */
+export function defaultFeatureAxis(shape: readonly (number | null)[], batchAxis: number | null, timeAxis: number | null): number | null {
+  const axes = shape.map((_, i) => i).filter((i) => i !== batchAxis && i !== timeAxis);
+  const statics = axes.filter((i) => shape[i] !== null);
+  return statics.length ? statics[statics.length - 1]! : (axes[axes.length - 1] ?? null);
+}
+
+/**
  * Resolves RETURNN's `batch_dim_axis`, `time_dim_axis`, `feature_dim_axis`,
  * `shape` and `dim` of an `extern_data` entry as RETURNN's `Data` does
  * (returnn/tensor/_tensor_extra.py `infer_dim_tags`,
@@ -113,10 +124,7 @@ export function canonicalDataConfig(name: string, c: DataConfig): CanonicalDataC
   let fda: number | null;
   if (sparse) fda = null;
   else if (fdaGiven === undefined) {
-    // RETURNN's _default_feature_dim_axis: the last static non-batch, non-time axis, else the last such axis.
-    const axes = [...Array(n).keys()].filter((i) => i !== bda && i !== tda);
-    const statics = axes.filter((i) => batchShape[i] !== null);
-    fda = statics.length ? statics[statics.length - 1]! : (axes[axes.length - 1] ?? null);
+    fda = defaultFeatureAxis(batchShape, bda, tda);
   } else if (fdaGiven === null) fda = null;
   else {
     if (!isInt(fdaGiven) || fdaGiven < -n || fdaGiven >= n) bad(`feature_dim_axis must be null, -1 or an axis index (counted with the batch axis) of the ${n} axes. Received: feature_dim_axis=${JSON.stringify(fdaGiven)}.`);
